@@ -1,0 +1,139 @@
+// The one host-state model and the finding shape every gate produces.
+// Everything here is plain data (JSON-safe): it crosses from the CLI into vitest workers
+// through `provide`, and is written verbatim into receipts.
+
+export type Outcome = 'pass' | 'fail' | 'error' | 'skip' | 'waived';
+export const OUTCOMES: readonly Outcome[] = ['pass', 'fail', 'error', 'skip', 'waived'];
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+/** Where a verdict's facts came from: a binding file (with line) or a host command. */
+export interface Evidence {
+  /** Binding file name (relative to the bindings folder) or `snapshot.yaml` / command output file. */
+  file?: string;
+  line?: number;
+  /** Host id whose command produced the fact. */
+  host?: string;
+  /** Probe command id (see lib/snapshot/probe.ts) and its exact command line. */
+  commandId?: string;
+  command?: string;
+  /** A short excerpt, e.g. the job section or the newest file name. Never secrets. */
+  detail?: string;
+}
+
+export interface Finding {
+  gate: string;
+  /** Check id, part of the output contract, e.g. `D19.freshness`. */
+  check: string;
+  /** What was judged: a target name, `qemu/204`, a job id, `run`. */
+  subject: string;
+  host: string | null;
+  outcome: Outcome;
+  /** Machine-readable reason code (`stale`, `no_matches`, `connect_timeout`, `no host state`…). */
+  reason: string | null;
+  severity: Severity;
+  message: string;
+  expected?: string;
+  actual?: string;
+  evidence: Evidence[];
+  /** What a person can do about it; null when there is nothing to do (pass/skip). */
+  remediation: string | null;
+}
+
+/** Stable identity of a finding: used for test names and (later) baselines. */
+export function findingId(f: Pick<Finding, 'check' | 'subject' | 'host'>): string {
+  return f.host ? `${f.check} ${f.host}/${f.subject}` : `${f.check} ${f.subject}`;
+}
+
+// ---------------------------------------------------------------------------
+// Host state
+
+/** A regular file under a listed base path. */
+export interface FileEntry {
+  /** Path relative to the base path, `/`-separated. */
+  path: string;
+  /** Modification time, epoch seconds (integer). */
+  mtime: number;
+  size: number;
+}
+
+export type Listing =
+  | { status: 'ok'; files: FileEntry[] }
+  | { status: 'missing' }
+  | { status: 'error'; reason: string; message: string };
+
+/** One `vzdump:` section of /etc/pve/jobs.cfg, normalised. */
+export interface VzdumpJob {
+  id: string;
+  /** Line of the section header in jobs.cfg (1-based), for evidence. */
+  line: number;
+  enabled: boolean;
+  schedule: string | null;
+  /** Explicit `vmid` list (normalised numbers), null when the key is absent. */
+  vmids: number[] | null;
+  all: boolean;
+  exclude: number[];
+  pool: string | null;
+  node: string | null;
+  storage: string | null;
+  /** Every key as written (comment decoded), for rules that need more (mail, tmpdir…). */
+  options: Record<string, string>;
+}
+
+export interface Guest {
+  vmid: number;
+  type: 'qemu' | 'lxc';
+  node: string;
+  name: string | null;
+  status: string | null;
+  template: boolean;
+  pool: string | null;
+}
+
+/** Facts from a Proxmox VE host. Each field is null when its command could not be read. */
+export interface PveState {
+  jobs: VzdumpJob[];
+  /** Pool id → member VMIDs, from /etc/pve/user.cfg. */
+  pools: Record<string, number[]>;
+  guests: Guest[];
+  /** `systemctl is-active pvescheduler` output: active, inactive, failed… */
+  scheduler: string;
+}
+
+/** Why a piece of host state is unavailable. */
+export interface StateProblem {
+  reason: string;
+  message: string;
+}
+
+/** A recorded probe command, for evidence. */
+export interface CommandRecord {
+  id: string;
+  command: string;
+  exit: number | null;
+  /** Output file relative to the snapshot folder. */
+  output: string | null;
+  /** For listing commands: the base path listed. */
+  basePath?: string;
+}
+
+export interface HostRecord {
+  id: string;
+  status: 'ok' | 'error';
+  /** Set when status is error: the reason code for the whole host. */
+  problem: StateProblem | null;
+  timezone: string | null;
+  commands: CommandRecord[];
+  /** Parsed PVE facts, or the problem that kept them from being read; absent for non-PVE hosts. */
+  pve: { ok: true; value: PveState } | { ok: false; problem: StateProblem } | null;
+  /** Listings keyed by base path. */
+  listings: Record<string, Listing>;
+}
+
+export interface HostState {
+  /** Snapshot capture time (UTC ISO-8601). Artifact ages are judged at this instant. */
+  capturedAt: string;
+  /** Snapshot folder (absolute) or `live`. */
+  origin: string;
+  hosts: Record<string, HostRecord>;
+}

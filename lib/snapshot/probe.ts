@@ -1,0 +1,56 @@
+// The fixed, read-only probe: every fact about a host is the verbatim stdout of one of these
+// commands, so live collection and snapshots feed the same parsers. Binding values (base paths)
+// reach the shell only through shellQuote(); globs never leave the process.
+
+import { createHash } from 'node:crypto';
+
+export interface ProbeCommand {
+  id: string;
+  command: string;
+  /** For listing commands: the base path listed. */
+  basePath?: string;
+}
+
+/** Exit status a listing command uses to say "base path is not a directory". */
+export const LISTING_MISSING_EXIT = 10;
+
+/** POSIX single-quote a value: the only way a binding value reaches a remote shell. */
+export function shellQuote(value: string): string {
+  if (value.includes('\0')) throw new Error('a shell argument cannot contain a NUL byte');
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+// `cat` of a file that may legitimately be absent (no jobs yet, no pools): absent reads as empty.
+const catOptional = (path: string) => `[ ! -e ${path} ] || cat ${path}`;
+
+export const PVE_COMMANDS: readonly ProbeCommand[] = [
+  { id: 'jobs-cfg', command: catOptional('/etc/pve/jobs.cfg') },
+  { id: 'user-cfg', command: catOptional('/etc/pve/user.cfg') },
+  { id: 'guests', command: 'pvesh get /cluster/resources --type vm --output-format json' },
+  // is-active exits non-zero for every state but "active"; the state word on stdout is the fact.
+  { id: 'scheduler', command: 'systemctl is-active pvescheduler || true' },
+];
+
+export const TIMEZONE_COMMAND: ProbeCommand = {
+  id: 'timezone',
+  command: 'timedatectl show -p Timezone --value 2>/dev/null || cat /etc/timezone',
+};
+
+/**
+ * One listing per (host, base path): mtime (epoch seconds), size and path relative to the base
+ * of each regular file, at most `depth` levels down (the deepest glob on that base needs).
+ */
+export function listingCommand(basePath: string, depth: number): ProbeCommand {
+  const q = shellQuote(basePath);
+  const id = `listing-${createHash('sha256').update(basePath).digest('hex').slice(0, 12)}`;
+  return {
+    id,
+    basePath,
+    command: `[ -d ${q} ] || exit ${LISTING_MISSING_EXIT}; find -H ${q} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\n'`,
+  };
+}
+
+/** Depth a glob needs: one level per path segment. */
+export function globDepth(glob: string): number {
+  return glob.split('/').length;
+}
