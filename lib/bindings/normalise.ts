@@ -1,0 +1,342 @@
+// From schema-valid data to the typed bindings: pick the variant field names real history used,
+// apply documented defaults, and check what a schema cannot (uniqueness, references between files).
+// Each function runs only on data its schema accepted, so the raw shapes below hold.
+
+import { describeValue, type FieldPath, type Source } from './source.js';
+import type {
+  BackupCalendar,
+  BackupInventory,
+  BackupSchedule,
+  CalendarHomeContract,
+  Classification,
+  GatePolicy,
+  SshTargets,
+  VmLifecycle,
+} from './types.js';
+
+/** Ids of ssh.targets.yaml, in file order; null when that file could not be loaded (no cross-checks then). */
+export type SshIds = ReadonlySet<string> | null;
+
+interface RawRestoreFields {
+  restore_sop?: string;
+  offsite?: { required: boolean; reason?: string };
+  description?: string | null;
+  notes?: string | null;
+}
+
+interface RawTarget extends RawRestoreFields {
+  name: string;
+  enabled: boolean;
+  kind: 'file_glob';
+  host: string;
+  base_path: string;
+  glob: string;
+  stale_after_hours?: number;
+  classification?: Classification;
+}
+
+interface RawRuntimeUnit {
+  unit_id: string;
+  kind: string;
+  hostname: string;
+  backup_profile?: string;
+  data_class?: string;
+  destination_lane?: string;
+  schedule_class?: string;
+  restore_class?: string;
+  backup_admission_state?: string;
+  inventory_targets?: string[];
+}
+
+interface RawInventory {
+  version: number;
+  defaults?: { timezone?: string; stale_after_hours?: number; ssh_timeout_sec?: number };
+  model?: Record<string, unknown>;
+  runtime_units?: RawRuntimeUnit[];
+  targets: RawTarget[];
+}
+
+interface RawGuest extends RawRestoreFields {
+  id?: number;
+  vmid?: number;
+  hostname?: string | null;
+  proxmox_host?: string;
+  status: string;
+  vm_type?: 'qemu' | 'lxc';
+  backup_target?: string | null;
+  ssh_target?: string | null;
+  decommissioned_at?: string | null;
+}
+
+interface RawUpdated {
+  updated?: string;
+  updated_at?: string;
+}
+
+interface RawLifecycle extends RawUpdated {
+  version: number;
+  defaults?: { proxmox_host?: string };
+  vms: RawGuest[];
+}
+
+interface RawSshTarget {
+  id: string;
+  host: string;
+  user?: string;
+  port?: number;
+  probe_via?: string;
+  connect_timeout_sec?: number;
+}
+
+interface RawSsh {
+  ssh: { defaults?: { user?: string; port?: number; connect_timeout_sec?: number }; targets: RawSshTarget[] };
+}
+
+interface RawCalendar extends RawUpdated {
+  version: number;
+  timezone?: string;
+  dtstart_date?: string;
+  calendar_name?: string;
+  events: {
+    id: string;
+    summary: string;
+    freq: string;
+    byhour?: number | null;
+    byminute?: number | null;
+    duration_minutes?: number | null;
+    description?: string | null;
+  }[];
+}
+
+interface RawSchedule {
+  version: number;
+  timezone?: string;
+  jobs: {
+    id: string;
+    enabled: boolean;
+    kind: string;
+    host?: string;
+    schedule_cron?: string;
+    inventory_target?: string;
+    inventory_targets?: string[];
+  }[];
+}
+
+interface RawCalendarHome {
+  home?: { host?: string; endpoint?: { base_url?: string; calendar_collection?: string } };
+}
+
+interface RawPolicy {
+  thresholds?: Partial<Record<Classification, number>>;
+  pve_hosts?: string[] | null;
+  relay?: Record<string, unknown>;
+  calendar?: Record<string, unknown>;
+}
+
+export const DEFAULT_POLICY: GatePolicy = {
+  thresholds: { critical: 26, important: 48, rebuildable: 168 },
+  pveHosts: null,
+  relay: null,
+  calendar: null,
+};
+
+export function normaliseSsh(src: Source): SshTargets {
+  const { defaults = {}, targets } = (src.data as RawSsh).ssh;
+  requireUnique(src, targets, (t) => t.id, (i) => ['ssh', 'targets', i, 'id'], 'target id');
+  const ids = new Set(targets.map((t) => t.id));
+  return {
+    defaults: { user: defaults.user ?? null, port: defaults.port ?? 22, connectTimeoutSec: defaults.connect_timeout_sec ?? null },
+    targets: targets.map((t, i) => {
+      const path = ['ssh', 'targets', i];
+      const user = t.user ?? defaults.user;
+      if (user === undefined) src.report([...path, 'user'], 'a user here or in ssh.defaults.user', 'neither', 'parent');
+      if (t.probe_via !== undefined && (t.probe_via === t.id || !ids.has(t.probe_via))) {
+        src.report([...path, 'probe_via'], `the id of another ssh target (${listSome(ids)})`, describeValue(t.probe_via));
+      }
+      return {
+        id: t.id,
+        host: t.host,
+        user: user ?? '', // only with an error reported above, so these bindings are never returned
+        port: t.port ?? defaults.port ?? 22,
+        probeVia: t.probe_via ?? null,
+        connectTimeoutSec: t.connect_timeout_sec ?? defaults.connect_timeout_sec ?? null,
+        source: src.ref(path),
+      };
+    }),
+  };
+}
+
+export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory {
+  const raw = src.data as RawInventory;
+  const defaults = raw.defaults ?? {};
+  requireUnique(src, raw.targets, (t) => t.name, (i) => ['targets', i, 'name'], 'target name');
+  return {
+    version: raw.version,
+    defaults: {
+      timezone: defaults.timezone ?? null,
+      staleAfterHours: defaults.stale_after_hours ?? null,
+      sshTimeoutSec: defaults.ssh_timeout_sec ?? null,
+    },
+    targets: raw.targets.map((t, i) => {
+      const path = ['targets', i];
+      requireSshId(src, [...path, 'host'], t.host, sshIds);
+      // No silent default: a missing window would quietly decide how stale is too stale.
+      if (t.stale_after_hours === undefined && defaults.stale_after_hours === undefined) {
+        src.report([...path, 'stale_after_hours'], 'a stale_after_hours here or in defaults (there is no built-in default)', 'neither', 'parent');
+      }
+      return {
+        name: t.name,
+        enabled: t.enabled,
+        kind: t.kind,
+        host: t.host,
+        basePath: t.base_path,
+        glob: t.glob,
+        staleAfterHours: t.stale_after_hours ?? null,
+        classification: t.classification ?? null,
+        ...restoreFields(t),
+        source: src.ref(path),
+      };
+    }),
+    model: raw.model ?? null,
+    runtimeUnits:
+      raw.runtime_units?.map((u, i) => ({
+        unitId: u.unit_id,
+        kind: u.kind,
+        hostname: u.hostname,
+        backupProfile: u.backup_profile ?? null,
+        dataClass: u.data_class ?? null,
+        destinationLane: u.destination_lane ?? null,
+        scheduleClass: u.schedule_class ?? null,
+        restoreClass: u.restore_class ?? null,
+        backupAdmissionState: u.backup_admission_state ?? null,
+        inventoryTargets: u.inventory_targets ?? [],
+        source: src.ref(['runtime_units', i]),
+      })) ?? null,
+  };
+}
+
+export function normaliseLifecycle(src: Source, sshIds: SshIds): VmLifecycle {
+  const raw = src.data as RawLifecycle;
+  const defaultHost = raw.defaults?.proxmox_host;
+  if (defaultHost !== undefined) requireSshId(src, ['defaults', 'proxmox_host'], defaultHost, sshIds);
+  // The schema guarantees exactly one of `id` and the older `vmid`.
+  const idField = (g: RawGuest) => (g.id !== undefined ? 'id' : 'vmid');
+  requireUnique(src, raw.vms, (g) => g[idField(g)] as number, (i) => ['vms', i, idField(raw.vms[i] as RawGuest)], 'VMID');
+  return {
+    version: raw.version,
+    updated: updatedOf(raw),
+    defaults: { proxmoxHost: defaultHost ?? null },
+    guests: raw.vms.map((g, i) => {
+      const path = ['vms', i];
+      if (g.proxmox_host !== undefined) requireSshId(src, [...path, 'proxmox_host'], g.proxmox_host, sshIds);
+      else if (defaultHost === undefined) {
+        src.report([...path, 'proxmox_host'], 'a proxmox_host here or in defaults.proxmox_host', 'neither', 'parent');
+      }
+      return {
+        id: g[idField(g)] as number,
+        hostname: g.hostname ?? null,
+        proxmoxHost: g.proxmox_host ?? defaultHost ?? '', // '' only with an error reported above
+        status: g.status,
+        vmType: g.vm_type ?? 'qemu',
+        backupTarget: g.backup_target ?? null,
+        sshTarget: g.ssh_target ?? null,
+        ...restoreFields(g),
+        decommissionedAt: g.decommissioned_at ?? null,
+        source: src.ref(path),
+      };
+    }),
+  };
+}
+
+export function normaliseCalendar(src: Source): BackupCalendar {
+  const raw = src.data as RawCalendar;
+  return {
+    version: raw.version,
+    updated: updatedOf(raw),
+    timezone: raw.timezone ?? null,
+    dtstartDate: raw.dtstart_date ?? null,
+    calendarName: raw.calendar_name ?? null,
+    events: raw.events.map((e, i) => ({
+      id: e.id,
+      summary: e.summary,
+      freq: e.freq,
+      byhour: e.byhour ?? null,
+      byminute: e.byminute ?? null,
+      durationMinutes: e.duration_minutes ?? null,
+      description: e.description ?? null,
+      source: src.ref(['events', i]),
+    })),
+  };
+}
+
+export function normaliseSchedule(src: Source): BackupSchedule {
+  const raw = src.data as RawSchedule;
+  return {
+    version: raw.version,
+    timezone: raw.timezone ?? null,
+    jobs: raw.jobs.map((j, i) => ({
+      id: j.id,
+      enabled: j.enabled,
+      kind: j.kind,
+      host: j.host ?? null,
+      scheduleCron: j.schedule_cron ?? null,
+      inventoryTargets: [...(j.inventory_target === undefined ? [] : [j.inventory_target]), ...(j.inventory_targets ?? [])],
+      source: src.ref(['jobs', i]),
+    })),
+  };
+}
+
+export function normaliseCalendarHome(src: Source): CalendarHomeContract {
+  const { home } = src.data as RawCalendarHome;
+  return {
+    host: home?.host ?? null,
+    baseUrl: home?.endpoint?.base_url ?? null,
+    calendarCollection: home?.endpoint?.calendar_collection ?? null,
+  };
+}
+
+export function normalisePolicy(src: Source, sshIds: SshIds): GatePolicy {
+  const raw = src.data as RawPolicy;
+  raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
+  return {
+    thresholds: { ...DEFAULT_POLICY.thresholds, ...raw.thresholds },
+    pveHosts: raw.pve_hosts ?? null,
+    relay: raw.relay ?? null,
+    calendar: raw.calendar ?? null,
+  };
+}
+
+/** `description` (or the older `notes`) and the D69 restore fields, shared by targets and guests. */
+function restoreFields(raw: RawRestoreFields) {
+  return {
+    description: raw.description ?? raw.notes ?? null,
+    restoreSop: raw.restore_sop ?? null,
+    offsite: raw.offsite ? { required: raw.offsite.required, reason: raw.offsite.reason ?? null } : null,
+  };
+}
+
+function updatedOf(raw: RawUpdated): string | null {
+  return raw.updated ?? raw.updated_at ?? null;
+}
+
+function requireSshId(src: Source, path: FieldPath, id: string, sshIds: SshIds): void {
+  if (sshIds && !sshIds.has(id)) src.report(path, `an ssh.targets.yaml target id (${listSome(sshIds)})`, describeValue(id));
+}
+
+/** Reports every repeat of a key at the repeat, naming the line of the first use. */
+function requireUnique<T>(src: Source, items: T[], key: (item: T) => string | number, path: (i: number) => FieldPath, what: string): void {
+  const first = new Map<string | number, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    const prev = first.get(k);
+    if (prev === undefined) first.set(k, i);
+    else src.report(path(i), `a unique ${what}`, `${describeValue(k)}, already used at line ${src.ref(path(prev)).line}`);
+  });
+}
+
+/** "one of a, b, c": at most ten ids, so an error stays one readable line. */
+function listSome(ids: ReadonlySet<string>): string {
+  const shown = [...ids].slice(0, 10);
+  const more = ids.size - shown.length;
+  return `one of ${shown.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+}

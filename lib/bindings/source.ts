@@ -1,0 +1,152 @@
+// One binding file as read: its bytes' digest, the YAML document (kept for positions) and its
+// plain data. Every later problem (schema, cross-reference) is reported through `Source.report`,
+// so it carries the line and column of the node it is about.
+
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import type { BindingError, SourceRef } from './types.js';
+
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** yaml's own default, spelled out because the error message quotes it. */
+const MAX_ALIAS_COUNT = 100;
+
+/** A field path: map keys and sequence indexes, e.g. `['targets', 3, 'glob']`. */
+export type FieldPath = readonly (string | number)[];
+
+/** Where a problem is shown: at the value, at its key (unknown fields), or at the enclosing node (missing fields). */
+export type Anchor = 'value' | 'key' | 'parent';
+
+export class Source {
+  constructor(
+    readonly file: string,
+    readonly data: unknown,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly sink: BindingError[],
+  ) {}
+
+  report(path: FieldPath, expected: string, found: string, anchor: Anchor = 'value'): void {
+    const { line, col } = this.lines.linePos(this.offset(path, anchor));
+    this.sink.push({ file: this.file, line, column: col, path: formatPath(path), expected, found });
+  }
+
+  ref(path: FieldPath): SourceRef {
+    return { file: this.file, line: this.lines.linePos(this.offset(path, 'value')).line };
+  }
+
+  /** Start offset of the node at `path`, or of its deepest existing ancestor. */
+  private offset(path: FieldPath, anchor: Anchor): number {
+    let node: unknown = this.doc.contents;
+    let key: unknown = null;
+    for (const seg of anchor === 'parent' ? path.slice(0, -1) : path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        key = pair.key;
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+        key = null;
+        node = node.items[seg];
+      } else break;
+    }
+    const target = anchor === 'key' && key ? key : node;
+    return (isNode(target) && target.range?.[0]) || 0;
+  }
+}
+
+export function formatPath(path: FieldPath): string {
+  return path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
+}
+
+/** A value as shown after "found": compact, with its YAML type. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    return `${JSON.stringify(shown)} (a string)`;
+  }
+  if (typeof value === 'number') return `${value} (${Number.isInteger(value) ? 'an integer' : 'a number'})`;
+  if (typeof value === 'boolean') return `${value} (a boolean)`;
+  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  return 'a mapping';
+}
+
+/**
+ * Reads and parses `dir/file`. Problems go to `sink`; returns null when the file is absent or
+ * unusable (an absent optional file is not a problem). Digests cover every file read.
+ */
+export async function readSource(
+  dir: string,
+  file: string,
+  required: boolean,
+  sink: BindingError[],
+  digests: Record<string, string>,
+): Promise<Source | null> {
+  const fileError = (expected: string, found: string, line: number | null = null, column: number | null = null) =>
+    sink.push({ file, line, column, path: '', expected, found });
+
+  let bytes: Buffer;
+  try {
+    // Size first: a huge file must not be read, let alone parsed.
+    const { size } = await stat(join(dir, file));
+    if (size > MAX_FILE_BYTES) {
+      fileError('a file of at most 5 MiB', `${(size / 2 ** 20).toFixed(1)} MiB`);
+      return null;
+    }
+    bytes = await readFile(join(dir, file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') fileError('a readable file', code ?? String(e));
+    else if (required) fileError('the file to exist', 'no such file');
+    return null;
+  }
+  digests[file] = createHash('sha256').update(bytes).digest('hex');
+
+  const text = bytes.toString('utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  for (const e of doc.errors) {
+    const { line, col } = lines.linePos(e.pos[0]);
+    const { expected, found } = describeYamlError(doc, e);
+    fileError(expected, found, line, col);
+  }
+  if (doc.errors.length) return null;
+
+  try {
+    return new Source(file, doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), doc, lines, sink);
+  } catch (e) {
+    // Alias problems only surface while converting: an alias bomb, or an alias with no anchor before it.
+    if (!(e instanceof ReferenceError)) throw e;
+    const bomb = e.message.startsWith('Excessive alias count');
+    let offset = 0;
+    visit(doc, {
+      Alias(_, alias) {
+        if (bomb || !alias.resolve(doc)) {
+          offset = alias.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+      },
+    });
+    const { line, col } = lines.linePos(offset);
+    if (bomb) fileError(`at most ${MAX_ALIAS_COUNT} alias expansions`, `more (a YAML alias bomb?)`, line, col);
+    else fileError('an alias to an anchor defined before it', e.message, line, col);
+    return null;
+  }
+}
+
+function describeYamlError(doc: Document, e: YAMLError): { expected: string; found: string } {
+  if (e.code !== 'DUPLICATE_KEY') return { expected: 'valid YAML', found: `a syntax error: ${e.message}` };
+  let key = 'a key';
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === e.pos[0]) {
+        key = `key ${JSON.stringify(pair.key.value)}`;
+        return visit.BREAK;
+      }
+    },
+  });
+  return { expected: 'each key at most once per mapping', found: `${key} a second time` };
+}

@@ -1,0 +1,51 @@
+// Turns a gate's findings into vitest tests, one per finding, with stable names.
+// Runs inside vitest: the CLI provides the collected input; the reporter reads each test's meta.
+
+import { describe, expect, inject, test, type TestContext } from 'vitest';
+import { findingId, type Finding } from '../model.js';
+import type { Rule, VerifyInput } from '../rules/input.js';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    verifyInput: VerifyInput;
+  }
+  interface TaskMeta {
+    finding?: Finding;
+  }
+}
+
+/** Thrown for findings that could not be checked: the reporter maps it to `error`, not `fail`. */
+export class CouldNotCheck extends Error {
+  override name = 'CouldNotCheck';
+}
+
+export function defineGate(gateId: string, rule: Rule): void {
+  const input = inject('verifyInput');
+  if (!input) throw new Error(`gate ${gateId} runs inside \`ops verify\`, which provides its input`);
+  const findings = rule(input);
+  const seen = new Set<string>();
+  describe(gateId, () => {
+    for (const finding of findings) {
+      const name = findingId(finding);
+      if (seen.has(name)) throw new Error(`gate ${gateId} produced two findings named "${name}"`);
+      seen.add(name);
+      test(name, { meta: { finding } }, (ctx) => enact(finding, ctx));
+    }
+    if (findings.length === 0) test(`${gateId} nothing to check`, (ctx) => ctx.skip('the gate produced no findings'));
+  });
+}
+
+function enact(f: Finding, ctx: TestContext): void {
+  switch (f.outcome) {
+    case 'pass':
+    case 'waived':
+      return;
+    case 'skip':
+      return ctx.skip(f.reason ?? 'not applicable');
+    case 'fail':
+      expect.fail(f.message);
+      return;
+    case 'error':
+      throw new CouldNotCheck(f.message);
+  }
+}

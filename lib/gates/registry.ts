@@ -1,0 +1,15 @@
+// Every gate: its id (a contract), what it is about, and the vitest file that runs it.
+// A reader finds a gate's rules in lib/rules/<id>.ts and its test file in gates/<id>.gate.ts.
+
+export interface GateInfo {
+  id: string;
+  title: string;
+  /** Gate file, relative to the package root. */
+  file: string;
+}
+
+export const GATES: readonly GateInfo[] = [
+  { id: 'D19', title: 'backup drift', file: 'gates/D19.gate.ts' },
+];
+
+export const gateIds = (): string[] => GATES.map((g) => g.id);

@@ -1,0 +1,34 @@
+// What a person reads: per gate, failures and errors first with their remediation, then one line.
+// Colour only on a TTY and never with NO_COLOR.
+
+import { findingId, type Finding, type Outcome } from '../model.js';
+import { summarize, type RunResult, type Summary } from './run-result.js';
+
+const CODES: Record<Outcome | 'dim', string> = { pass: '32', fail: '31', error: '35', skip: '33', waived: '36', dim: '2' };
+
+export function useColour(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env);
+}
+
+export function consoleReport(run: RunResult, paths: { receipt: string; junit: string }, colour: boolean): string {
+  const paint = (kind: keyof typeof CODES, text: string) => (colour ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text);
+  const out: string[] = [];
+  for (const e of run.inputErrors) out.push(`${paint('error', 'input error')} ${e}`);
+  for (const gate of run.gates) {
+    const s = countsOf(summarize(gate.findings));
+    out.push('', `${gate.id} ${gate.title}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
+    const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error')
+      .sort((a, b) => rank(a) - rank(b));
+    for (const f of bad) {
+      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${findingId(f)}: ${f.message}`);
+      if (f.remediation) out.push(`        ${paint('dim', `→ ${f.remediation}`)}`);
+    }
+  }
+  const sum = run.summary;
+  out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); receipt ${paths.receipt}; junit ${paths.junit}`);
+  return `${out.join('\n')}\n`;
+}
+
+const rank = (f: Finding) => (f.outcome === 'fail' ? 0 : 1);
+
+const countsOf = (s: Summary) => Object.entries(s).filter(([, n]) => n > 0).map(([o, n]) => `${n} ${o}`).join(', ');

@@ -1,0 +1,20 @@
+// The `--json` shape: a contract with users' CI. Change it only on purpose, and document it.
+
+import type { RunResult } from './run-result.js';
+
+export function jsonOutput(run: RunResult) {
+  return {
+    runKey: run.runKey,
+    source: run.source,
+    outcome: run.outcome,
+    summary: run.summary,
+    inputErrors: run.inputErrors,
+    gates: run.gates.map((g) => ({
+      id: g.id,
+      outcome: g.outcome,
+      checks: g.findings.map((f) => ({
+        id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
+      })),
+    })),
+  };
+}

@@ -1,0 +1,63 @@
+// What every gate rule is a pure function of.
+
+import type { Bindings } from '../bindings/types.js';
+import type { Finding, HostRecord, HostState, PveState, Severity, StateProblem } from '../model.js';
+
+export interface VerifyInput {
+  bindings: Bindings;
+  /** Null for a binding-only run: checks that need host state are skipped. */
+  state: HostState | null;
+  /** The instant the run judges "now" at (UTC ISO-8601). */
+  now: string;
+  /** Longest a snapshot may be old, in hours; null turns the check off. */
+  maxSnapshotAgeHours: number | null;
+  /** The bundled demo site is judged as of its capture time, so snapshot age does not apply. */
+  bundledDemo: boolean;
+}
+
+export type Rule = (input: VerifyInput) => Finding[];
+
+export const NO_HOST_STATE = 'no host state';
+
+/** Hosts whose PVE state is judged: the policy's list, else every lifecycle `proxmox_host`. */
+export function pveHostIds(bindings: Bindings): string[] {
+  if (bindings.policy.pveHosts) return [...bindings.policy.pveHosts];
+  const ids = new Set<string>();
+  for (const g of bindings.lifecycle.guests) ids.add(g.proxmoxHost);
+  return [...ids].sort();
+}
+
+/** A host's PVE facts, or the problem that keeps them from being judged. */
+export function pveStateOf(state: HostState, hostId: string): { value: PveState } | { problem: StateProblem } {
+  const host = hostOf(state, hostId);
+  if ('problem' in host) return host;
+  if (!host.value.pve) return { problem: { reason: 'not_collected', message: `no PVE state was collected from ${hostId}` } };
+  return host.value.pve.ok ? { value: host.value.pve.value } : { problem: host.value.pve.problem };
+}
+
+/** A readable host record, or why it is not readable. */
+export function hostOf(state: HostState, hostId: string): { value: HostRecord } | { problem: StateProblem } {
+  const host = state.hosts[hostId];
+  if (!host) return { problem: { reason: 'host_not_in_snapshot', message: `host ${hostId} is not in the host state` } };
+  if (host.status === 'error') {
+    return { problem: host.problem ?? { reason: 'host_unreadable', message: `host ${hostId} could not be read` } };
+  }
+  return { value: host };
+}
+
+/** Builds findings for one gate with the fields every finding of that gate shares. */
+export function findingsFor(gate: string) {
+  return {
+    make(f: Omit<Finding, 'gate' | 'evidence' | 'remediation' | 'reason'> & Partial<Pick<Finding, 'evidence' | 'remediation' | 'reason'>>): Finding {
+      return { gate, reason: null, evidence: [], remediation: null, ...f };
+    },
+  };
+}
+
+export function hoursBetween(fromIso: string | number, toIso: string | number): number {
+  const from = typeof fromIso === 'number' ? fromIso * 1000 : Date.parse(fromIso);
+  const to = typeof toIso === 'number' ? toIso * 1000 : Date.parse(toIso);
+  return (to - from) / 3_600_000;
+}
+
+export const severityByClass: Record<string, Severity> = { critical: 'critical', important: 'high', rebuildable: 'medium' };

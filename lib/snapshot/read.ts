@@ -1,0 +1,117 @@
+// Reads a snapshot folder (snapshot.yaml + hosts/<id>/<command>.out) into the host-state model.
+// A malformed manifest is bad input (file, line, field); a command that failed on the host is
+// host state (an error the gates report with its reason), not bad input.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Bindings, BindingError } from '../bindings/types.js';
+import { compileSchema } from '../bindings/schema.js';
+import { readSource } from '../bindings/source.js';
+import type { CommandRecord, HostRecord, HostState, Listing, PveState, StateProblem } from '../model.js';
+import { parseGuests } from '../pve/guests.js';
+import { parseJobsCfg } from '../pve/jobs-cfg.js';
+import { parseListing } from '../pve/listing.js';
+import { parsePools } from '../pve/user-cfg.js';
+import { pveHostIds } from '../rules/input.js';
+import { LISTING_MISSING_EXIT } from './probe.js';
+import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
+
+export const MANIFEST = 'snapshot.yaml';
+const validateManifest = compileSchema(snapshotSchema);
+
+interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string }
+interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
+interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[] }
+
+export type SnapshotRead =
+  | { ok: true; state: HostState; digests: Record<string, string> }
+  | { ok: false; errors: BindingError[] };
+
+export async function readSnapshot(dir: string, bindings: Bindings): Promise<SnapshotRead> {
+  const errors: BindingError[] = [];
+  const digests: Record<string, string> = {};
+  const source = await readSource(dir, MANIFEST, true, errors, digests);
+  if (!source || !validateManifest(source)) return { ok: false, errors: errors.map(inFolder(dir)) };
+  const manifest = source.data as Manifest;
+  manifest.hosts.forEach((h, i) => {
+    if (manifest.hosts.findIndex((o) => o.id === h.id) !== i) source.report(['hosts', i, 'id'], 'each host once', `${JSON.stringify(h.id)} a second time`);
+  });
+  if (errors.length) return { ok: false, errors: errors.map(inFolder(dir)) };
+
+  const pveHosts = new Set(pveHostIds(bindings));
+  const hosts: Record<string, HostRecord> = {};
+  for (const host of manifest.hosts) {
+    const outputs = await readOutputs(dir, host, digests);
+    hosts[host.id] = hostRecord(host, outputs, pveHosts.has(host.id));
+  }
+  return { ok: true, state: { capturedAt: manifest.captured_at, origin: dir, hosts }, digests };
+}
+
+/** Errors name the manifest by its path, so a user sees which snapshot is broken. */
+const inFolder = (dir: string) => (e: BindingError): BindingError => ({ ...e, file: path.join(dir, e.file) });
+
+/** Output text by command id; null when the output file is absent or unreadable. */
+async function readOutputs(dir: string, host: ManifestHost, digests: Record<string, string>): Promise<Map<string, string | null>> {
+  const outputs = new Map<string, string | null>();
+  for (const c of host.commands ?? []) {
+    if (c.output === null) { outputs.set(c.id, null); continue; }
+    try {
+      const bytes = await readFile(path.join(dir, c.output));
+      digests[c.output] = createHash('sha256').update(bytes).digest('hex');
+      outputs.set(c.id, bytes.toString('utf8'));
+    } catch {
+      outputs.set(c.id, null);
+    }
+  }
+  return outputs;
+}
+
+function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isPve: boolean): HostRecord {
+  const commands: CommandRecord[] = (host.commands ?? []).map((c) => ({
+    id: c.id, command: c.command, exit: c.exit, output: c.output, ...(c.base_path ? { basePath: c.base_path } : {}),
+  }));
+  const record: HostRecord = {
+    id: host.id, status: host.status, timezone: host.timezone ?? null, commands, pve: null, listings: {},
+    problem: host.status === 'error' ? { reason: host.reason!, message: host.message! } : null,
+  };
+  if (host.status === 'error') return record;
+  const output = (id: string): { text: string } | { problem: StateProblem } => {
+    const c = commands.find((x) => x.id === id);
+    if (!c) return { problem: { reason: 'not_collected', message: `command ${id} is not in the snapshot of ${host.id}` } };
+    const text = outputs.get(id);
+    if (text === null || text === undefined) return { problem: { reason: 'output_missing', message: `output ${c.output ?? '(none)'} of ${id} is missing` } };
+    if (c.exit !== 0) return { problem: { reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` } };
+    return { text };
+  };
+  if (isPve) record.pve = readPve(output);
+  for (const c of commands.filter((x) => x.basePath)) record.listings[c.basePath!] = readListing(c, outputs.get(c.id));
+  return record;
+}
+
+function readPve(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['pve'] {
+  const texts: Record<string, string> = {};
+  for (const id of ['jobs-cfg', 'user-cfg', 'guests', 'scheduler']) {
+    const o = output(id);
+    if ('problem' in o) return { ok: false, problem: o.problem };
+    texts[id] = o.text;
+  }
+  try {
+    const value: PveState = {
+      jobs: parseJobsCfg(texts['jobs-cfg']!).jobs,
+      pools: parsePools(texts['user-cfg']!),
+      guests: parseGuests(texts['guests']!),
+      scheduler: texts['scheduler']!.trim(),
+    };
+    return { ok: true, value };
+  } catch (e) {
+    return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
+  }
+}
+
+function readListing(c: CommandRecord, text: string | null | undefined): Listing {
+  if (c.exit === LISTING_MISSING_EXIT) return { status: 'missing' };
+  if (c.exit !== 0) return { status: 'error', reason: 'command_failed', message: `listing ${c.basePath} exited ${c.exit ?? 'by signal'}` };
+  if (text === null || text === undefined) return { status: 'error', reason: 'output_missing', message: `output ${c.output} is missing` };
+  return { status: 'ok', files: parseListing(text).files };
+}
