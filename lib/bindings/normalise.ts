@@ -50,7 +50,8 @@ interface RawRuntimeUnit {
 
 interface RawInventory {
   version: number;
-  defaults?: { timezone?: string; stale_after_hours?: number; ssh_timeout_sec?: number };
+  // `stale_after_hours` is required: with no built-in default, a missing window cannot pass silently.
+  defaults: { timezone?: string; stale_after_hours: number; ssh_timeout_sec?: number };
   model?: Record<string, unknown>;
   runtime_units?: RawRuntimeUnit[];
   targets: RawTarget[];
@@ -89,7 +90,7 @@ interface RawSshTarget {
 }
 
 interface RawSsh {
-  ssh: { defaults?: { user?: string; port?: number; connect_timeout_sec?: number }; targets: RawSshTarget[] };
+  ssh: { defaults: { user: string; port?: number; connect_timeout_sec?: number }; targets: RawSshTarget[] };
 }
 
 interface RawCalendar extends RawUpdated {
@@ -141,22 +142,20 @@ export const DEFAULT_POLICY: GatePolicy = {
 };
 
 export function normaliseSsh(src: Source): SshTargets {
-  const { defaults = {}, targets } = (src.data as RawSsh).ssh;
+  const { defaults, targets } = (src.data as RawSsh).ssh;
   requireUnique(src, targets, (t) => t.id, (i) => ['ssh', 'targets', i, 'id'], 'target id');
   const ids = new Set(targets.map((t) => t.id));
   return {
-    defaults: { user: defaults.user ?? null, port: defaults.port ?? 22, connectTimeoutSec: defaults.connect_timeout_sec ?? null },
+    defaults: { user: defaults.user, port: defaults.port ?? 22, connectTimeoutSec: defaults.connect_timeout_sec ?? null },
     targets: targets.map((t, i) => {
       const path = ['ssh', 'targets', i];
-      const user = t.user ?? defaults.user;
-      if (user === undefined) src.report([...path, 'user'], 'a user here or in ssh.defaults.user', 'neither', 'parent');
       if (t.probe_via !== undefined && (t.probe_via === t.id || !ids.has(t.probe_via))) {
         src.report([...path, 'probe_via'], `the id of another ssh target (${listSome(ids)})`, describeValue(t.probe_via));
       }
       return {
         id: t.id,
         host: t.host,
-        user: user ?? '', // only with an error reported above, so these bindings are never returned
+        user: t.user ?? defaults.user,
         port: t.port ?? defaults.port ?? 22,
         probeVia: t.probe_via ?? null,
         connectTimeoutSec: t.connect_timeout_sec ?? defaults.connect_timeout_sec ?? null,
@@ -168,22 +167,18 @@ export function normaliseSsh(src: Source): SshTargets {
 
 export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory {
   const raw = src.data as RawInventory;
-  const defaults = raw.defaults ?? {};
+  const { defaults } = raw;
   requireUnique(src, raw.targets, (t) => t.name, (i) => ['targets', i, 'name'], 'target name');
   return {
     version: raw.version,
     defaults: {
       timezone: defaults.timezone ?? null,
-      staleAfterHours: defaults.stale_after_hours ?? null,
+      staleAfterHours: defaults.stale_after_hours,
       sshTimeoutSec: defaults.ssh_timeout_sec ?? null,
     },
     targets: raw.targets.map((t, i) => {
       const path = ['targets', i];
       requireSshId(src, [...path, 'host'], t.host, sshIds);
-      // No silent default: a missing window would quietly decide how stale is too stale.
-      if (t.stale_after_hours === undefined && defaults.stale_after_hours === undefined) {
-        src.report([...path, 'stale_after_hours'], 'a stale_after_hours here or in defaults (there is no built-in default)', 'neither', 'parent');
-      }
       return {
         name: t.name,
         enabled: t.enabled,

@@ -70,7 +70,8 @@ function checkFreshness(input: VerifyInput): Finding[] {
     const { archives, others } = matchArtifacts(t.glob, listing.files);
     const limit = effectiveHours(input, t);
     if (archives.length === 0) {
-      const failed = others.length ? ` (${others.length} non-archive file(s) matched, e.g. ${others[0]!.path}: a .log without its archive is a failed backup)` : '';
+      const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
+      const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
       return make({
         ...base, outcome: 'fail', reason: 'no_matches', evidence,
         message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
@@ -106,6 +107,15 @@ function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry
     (kind === 'archive' || kind === 'other' ? archives : others).push(f);
   }
   return { archives, others };
+}
+
+/** The newest vzdump log of the guest a glob names: what a failed attempt leaves behind. */
+function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefined {
+  const subject = vzdumpGlobSubject(glob);
+  if (!subject) return undefined;
+  const prefix = `vzdump-${subject.type}-${subject.vmid}-`;
+  return files.filter((f) => f.path.startsWith(prefix) && classifyDumpFile(f.path) === 'log')
+    .reduce<FileEntry | undefined>((a, b) => (!a || b.mtime > a.mtime ? b : a), undefined);
 }
 
 function remediationForMissingBackup(t: InventoryTarget, guests: LifecycleGuest[]): string {
@@ -293,7 +303,7 @@ function checkJobGuestsActive(input: VerifyInput): Finding[] {
 function checkSchedulers(input: VerifyInput): Finding[] {
   return perPveHost(input, 'D19.scheduler', (hostId, pve) => {
     const base = {
-      check: 'D19.scheduler', subject: hostId, host: hostId, severity: 'critical' as const,
+      check: 'D19.scheduler', subject: 'pvescheduler', host: hostId, severity: 'critical' as const,
       evidence: [{ host: hostId, commandId: 'scheduler', command: PVE_COMMANDS.find((c) => c.id === 'scheduler')!.command, detail: pve.scheduler }],
       expected: 'active', actual: pve.scheduler,
     };

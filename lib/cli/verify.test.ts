@@ -1,0 +1,164 @@
+// `ops verify` end to end: the built CLI in a child process, as users and CI run it.
+// Needs `npm run build` first (`npm test` does it).
+
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../package-root.js';
+
+const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
+const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
+const XSD = path.join(PACKAGE_ROOT, '..', 'shared', 'schemas', 'junit-10.xsd');
+
+interface Run { code: number; stdout: string; stderr: string; cwd: string }
+
+function ops(args: string[], cwd = mkdtempSync(path.join(tmpdir(), 'ops-'))): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [OPS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr, cwd });
+    });
+  });
+}
+
+const receiptsIn = (cwd: string) => readdirSync(path.join(cwd, 'reports', 'receipts')).sort();
+const receiptOf = (cwd: string, key: string) => JSON.parse(readFileSync(path.join(cwd, 'reports', 'receipts', key, 'receipt.json'), 'utf8'));
+
+/** A binding folder with no drift a binding-only run can see: the demo's, minus its two binding drifts. */
+function cleanBindings(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bindings-'));
+  cpSync(path.join(DEMO, 'bindings'), dir, { recursive: true });
+  const inventory = path.join(dir, 'backup.inventory.yaml');
+  const text = readFileSync(inventory, 'utf8')
+    .replace(/stale_after_hours: 72/, 'stale_after_hours: 48')
+    .replace(/(name: vm-106-scan-archive-primary\n)/, '$1    description: "retired with the scanner"\n');
+  writeFileSync(inventory, text);
+  return dir;
+}
+
+describe('ops verify on the bundled demo site', () => {
+  it('says which bindings it judges, reports drift and errors, and exits 2', async () => {
+    const run = await ops(['verify']);
+    expect(run.code).toBe(2);
+    const [first] = run.stdout.split('\n');
+    expect(first).toMatch(/bindings .*fixtures\/demo-site\/bindings \(bundled demo site\), snapshot .*demo-site\/snapshot$/);
+    expect(run.stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
+    expect(run.stdout).toContain('→ On pve-shop: `pvesh set /cluster/backup/');
+    expect(run.stdout).toMatch(/^ERROR: \d+ pass, 11 fail, 2 error, \d+ skip, 0 waived \(exit 2\); receipt /m);
+    expect(run.stdout).not.toContain('\u001b['); // not a TTY: no colour
+  });
+
+  it('prints only the JSON result on stdout with --json', async () => {
+    const run = await ops(['verify', '--json']);
+    expect(run.code).toBe(2);
+    const result = JSON.parse(run.stdout);
+    expect(Object.keys(result)).toEqual(['runKey', 'source', 'outcome', 'summary', 'inputErrors', 'gates']);
+    expect(result.outcome).toBe('error');
+    expect(result.summary).toMatchObject({ fail: 11, error: 2, waived: 0 });
+    const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
+    const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
+    expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
+    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation']);
+    expect(run.stderr).toContain('(bundled demo site)');
+  });
+
+  it.skipIf(!existsSync(XSD))('writes JUnit that validates against the xUnit JUnit XSD', async () => {
+    const run = await ops(['verify']);
+    const junit = path.join(run.cwd, 'reports', 'junit.xml');
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('<testsuite name="D19"');
+    expect(xml).toMatch(/<skipped message="template: [^"]+"\/>/);
+    expect(xml).toMatch(/<error message="[^"]*git-vm unreadable[^"]*" type="connect_timeout">/);
+    expect(xml).toMatch(/<testcase classname="D19.pve-home" name="D19.scheduler pve-home\/pvescheduler"/);
+    // xmllint is a CI install step (.ci/run); a missing one must fail here, not pass silently.
+    const out = execFileSync('xmllint', ['--noout', '--schema', XSD, junit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toBe('');
+  });
+
+  it('never overwrites a receipt: two runs in the same second get two receipts', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'ops-'));
+    await Promise.all([ops(['verify', '--json'], cwd), ops(['verify', '--json'], cwd)]);
+    const keys = receiptsIn(cwd);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}$/);
+    for (const key of keys) {
+      const receipt = receiptOf(cwd, key);
+      expect(receipt.runKey).toBe(key);
+      expect(receipt.exitCode).toBe(2);
+      expect(receipt.inputs.map((i: { file: string }) => i.file)).toContain('snapshot/snapshot.yaml');
+      expect(receipt.inputs.every((i: { sha256: string }) => /^[0-9a-f]{64}$/.test(i.sha256))).toBe(true);
+      expect(receipt.hosts).toContainEqual({ id: 'git-vm', status: 'error', reason: 'connect_timeout', message: expect.any(String) });
+      expect(existsSync(path.join(cwd, 'reports', 'receipts', key, 'receipt.md'))).toBe(true);
+    }
+    expect(readdirSync(path.join(cwd, 'reports', 'receipts', keys[0]!))).toEqual(['receipt.json', 'receipt.md']);
+  });
+});
+
+describe('ops verify exit codes and input handling', () => {
+  it('exits 0 when nothing failed: a clean binding-only run', async () => {
+    const run = await ops(['verify', '--bindings', cleanBindings(), '--json']);
+    const result = JSON.parse(run.stdout);
+    expect(result.summary.fail).toBe(0);
+    expect(result.summary.error).toBe(0);
+    expect(result.source.kind).toBe('bindings-only');
+    // Host-state checks are skipped with the reason, never passed.
+    const freshness = result.gates[0].checks.filter((c: { id: string }) => c.id === 'D19.freshness');
+    expect(freshness.length).toBeGreaterThan(0);
+    expect(new Set(freshness.map((c: { outcome: string; reason: string }) => `${c.outcome}:${c.reason}`))).toEqual(new Set(['skip:no host state']));
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 1 on drift the bindings alone show', async () => {
+    const run = await ops(['verify', '--bindings', path.join(DEMO, 'bindings'), '--json']);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcome).toBe('fail');
+    expect(result.gates[0].checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string }) => c.id).sort())
+      .toEqual(['D19.target-retired', 'D19.threshold']);
+    expect(run.code).toBe(1);
+  });
+
+  it('judges snapshot age when the snapshot is not the bundled demo, unless turned off', async () => {
+    const args = ['verify', '--bindings', path.join(DEMO, 'bindings'), '--snapshot', path.join(DEMO, 'snapshot'), '--json'];
+    const aged = JSON.parse((await ops(args)).stdout);
+    const age = aged.gates[0].checks.find((c: { id: string }) => c.id === 'D19.snapshot-age');
+    expect(age).toMatchObject({ outcome: 'fail', reason: 'snapshot_stale' });
+    const off = JSON.parse((await ops([...args, '--max-snapshot-age', '0'])).stdout);
+    expect(off.gates[0].checks.find((c: { id: string }) => c.id === 'D19.snapshot-age')).toMatchObject({ outcome: 'skip', reason: 'turned_off' });
+  });
+
+  it('rejects a bad binding with file, line and field, exit 2, and still writes a receipt', async () => {
+    const dir = cleanBindings();
+    const inventory = path.join(dir, 'backup.inventory.yaml');
+    writeFileSync(inventory, readFileSync(inventory, 'utf8').replace('stale_after_hours: 48', 'stale_after_hours: "48h"'));
+    const run = await ops(['verify', '--bindings', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/input error backup\.inventory\.yaml:\d+:\d+: targets\[\d+\]\.stale_after_hours: expected an integer greater than 0, found "48h" \(a string\)/);
+    expect(run.stdout).not.toMatch(/\n\s+at /); // no stack trace
+    const [key] = receiptsIn(run.cwd);
+    expect(receiptOf(run.cwd, key!).inputErrors[0]).toContain('stale_after_hours');
+  });
+
+  it('rejects unknown gates and flags with the valid choices, exit 2', async () => {
+    const gate = await ops(['verify', '--gate', 'D99']);
+    expect(gate.code).toBe(2);
+    expect(gate.stderr).toContain('unknown gate "D99"; valid gates: D19');
+    const flag = await ops(['verify', '--frobnicate']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("Unknown option '--frobnicate'");
+    expect(flag.stderr).toContain('Options: --bindings');
+    const command = await ops(['verfiy']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "verfiy"');
+  });
+
+  it('explains itself with --help, exit 0', async () => {
+    const top = await ops(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('ops verify [options]');
+    const verifyHelp = await ops(['verify', '--help']);
+    expect(verifyHelp.code).toBe(0);
+    expect(verifyHelp.stdout).toContain('--max-snapshot-age H');
+    expect(verifyHelp.stdout).toContain('Gates: D19');
+  });
+});
