@@ -39,15 +39,15 @@ const SSH = dedent(`
 
 // The target list starts on line 5, so the first target's fields are on lines 5-11.
 const INVENTORY_HEAD = 'version: 1\ndefaults:\n  stale_after_hours: 26\ntargets:\n';
-const TARGET = dedent(`
-  - name: vm-204-primary
-    enabled: true
-    kind: file_glob
-    host: pve
-    base_path: /tank/backups/vzdump/dump
-    glob: vzdump-qemu-204-*.vma.zst
-    classification: critical
-`);
+const TARGET = [
+  '  - name: vm-204-primary',
+  '    enabled: true',
+  '    kind: file_glob',
+  '    host: pve',
+  '    base_path: /tank/backups/vzdump/dump',
+  '    glob: vzdump-qemu-204-*.vma.zst',
+  '    classification: critical',
+].join('\n') + '\n';
 const INVENTORY = INVENTORY_HEAD + TARGET;
 
 const LIFECYCLE = dedent(`
@@ -183,11 +183,11 @@ describe('normalisation', () => {
   it('accepts the variants history shows and the D69 fields', async () => {
     const dir = await bindingsDir({
       'ssh.targets.yaml': patch(SSH, '      user: ronadmin\n', '      port: 2222\n      probe_via: pve\n      notes: the NAS\n'),
-      'backup.inventory.yaml': patch(INVENTORY, '    classification: critical\n', dedent(`
-        |    notes: older free text
-        |    restore_sop: docs/sop/infra-core.md
-        |    offsite: {required: false, reason: rebuilt from git}
-      `).replaceAll('|', '')),
+      'backup.inventory.yaml': patch(
+        INVENTORY,
+        '    classification: critical\n',
+        '    notes: older free text\n    restore_sop: docs/sop/infra-core.md\n    offsite: {required: false, reason: rebuilt from git}\n',
+      ),
       'vm.lifecycle.yaml': dedent(`
         version: 1
         updated_at: "2026-03-01"
@@ -228,9 +228,13 @@ describe('normalisation', () => {
 });
 
 describe('bad bindings', () => {
-  it('reports broken YAML with its position', async () => {
-    expect(await errorsOf({ 'backup.inventory.yaml': patch(INVENTORY, '    kind:', '\tkind:') })).toEqual([
-      'backup.inventory.yaml:7:1: expected valid YAML, found a syntax error: Tabs are not allowed as indentation',
+  it('reports broken YAML with its position, in every file', async () => {
+    expect(await errorsOf({
+      'backup.inventory.yaml': patch(INVENTORY, 'kind: file_glob', 'kind: file_glob: note'),
+      'backup.calendar.yaml': patch(CALENDAR, 'freq: DAILY', 'freq: "DAILY'),
+    })).toEqual([
+      'backup.calendar.yaml:9:1: expected valid YAML, found a syntax error: Missing closing "quote',
+      'backup.inventory.yaml:7:11: expected valid YAML, found a syntax error: Nested mappings are not allowed in compact mappings',
     ]);
   });
 
@@ -261,8 +265,8 @@ describe('bad bindings', () => {
     const inventory = patch(patch(INVENTORY, 'base_path: /tank', 'base_path: tank'), 'glob: vzdump', 'glob: /**/vzdump');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
       'backup.inventory.yaml:9:16: targets[0].base_path: expected an absolute path (starting with /), found "tank/backups/vzdump/dump" (a string)',
-      'backup.inventory.yaml:10:11: targets[0].glob: expected a non-empty relative glob (not starting with /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
       'backup.inventory.yaml:10:11: targets[0].glob: expected a glob without ** (globstar never matched: * does not cross /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
+      'backup.inventory.yaml:10:11: targets[0].glob: expected a non-empty relative glob (not starting with /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
     ]);
   });
 
@@ -275,7 +279,7 @@ describe('bad bindings', () => {
 
   it('reports a missing required file and still checks the others', async () => {
     expect(await errorsOf({ 'vm.lifecycle.yaml': null, 'backup.calendar.yaml': patch(CALENDAR, 'byhour: 2', 'byhour: 24') })).toEqual([
-      'backup.calendar.yaml:6:15: events[0].byhour: expected an integer from 0 to 23 or null, found 24 (an integer)',
+      'backup.calendar.yaml:6:13: events[0].byhour: expected an integer from 0 to 23 or null, found 24 (an integer)',
       'vm.lifecycle.yaml: expected the file to exist, found no such file',
     ]);
   });
@@ -306,7 +310,7 @@ describe('bad bindings', () => {
 
   it('reports an alias without an anchor', async () => {
     expect(await errorsOf({ 'backup.calendar.yaml': patch(CALENDAR, 'byhour: 2', 'byhour: *two') })).toEqual([
-      'backup.calendar.yaml:6:15: expected an alias to an anchor defined before it, found Unresolved alias (the anchor must be set before the alias): two',
+      'backup.calendar.yaml:6:13: expected an alias to an anchor defined before it, found Unresolved alias (the anchor must be set before the alias): two',
     ]);
   });
 
@@ -326,15 +330,15 @@ describe('bad bindings', () => {
   it('checks drift.gates.yaml strictly', async () => {
     const policy = 'version: 1\nthresholds: {critical: 0, urgent: 12}\npve_hosts: [pve, pve-2]\nrelays: {}\n';
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
-      'drift.gates.yaml:2:25: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
       'drift.gates.yaml:2:24: thresholds.critical: expected an integer greater than 0, found 0 (an integer)',
+      'drift.gates.yaml:2:27: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
       'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, relay, calendar), found an unknown field',
     ]);
   });
 
   it('checks drift.gates.yaml pve_hosts against ssh.targets.yaml', async () => {
     expect(await errorsOf({ 'drift.gates.yaml': 'version: 1\npve_hosts: [pve, pve-2]\n' })).toEqual([
-      'drift.gates.yaml:2:17: pve_hosts[1]: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-2" (a string)',
+      'drift.gates.yaml:2:18: pve_hosts[1]: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-2" (a string)',
     ]);
   });
 
@@ -342,7 +346,7 @@ describe('bad bindings', () => {
     const lifecycle = `${LIFECYCLE}  - id: 204\n    status: ""\n  - id: 99\n    proxmox_host: pve-home\n    status: active\n`;
     expect(await errorsOf({ 'vm.lifecycle.yaml': lifecycle })).toEqual([
       'vm.lifecycle.yaml:9:13: vms[1].status: expected a non-empty string, found "" (a string)',
-      'vm.lifecycle.yaml:10:11: vms[2].id: expected an integer from 100 to 999999999, found 99 (an integer)',
+      'vm.lifecycle.yaml:10:9: vms[2].id: expected an integer from 100 to 999999999, found 99 (an integer)',
     ]);
     const valid = `${LIFECYCLE}  - id: 204\n    status: active\n  - id: 205\n    proxmox_host: pve-home\n    status: active\n`;
     expect(await errorsOf({ 'vm.lifecycle.yaml': valid })).toEqual([
@@ -354,7 +358,7 @@ describe('bad bindings', () => {
   it('checks ssh target ids and probe_via', async () => {
     const ssh = `${SSH}    - id: pve\n      host: 10.0.0.1\n      probe_via: pve-2\n    - id: switch\n      host: 10.0.0.2\n      probe_via: switch\n`;
     expect(await errorsOf({ 'ssh.targets.yaml': ssh })).toEqual([
-      'ssh.targets.yaml:10:13: ssh.targets[2].id: expected a unique target id, found "pve" (a string), already used at line 5',
+      'ssh.targets.yaml:10:11: ssh.targets[2].id: expected a unique target id, found "pve" (a string), already used at line 5',
       'ssh.targets.yaml:12:18: ssh.targets[2].probe_via: expected the id of another ssh target (one of pve, nas, switch), found "pve-2" (a string)',
       'ssh.targets.yaml:15:18: ssh.targets[3].probe_via: expected the id of another ssh target (one of pve, nas, switch), found "switch" (a string)',
     ]);
@@ -369,9 +373,9 @@ describe('bad bindings', () => {
     });
     // ssh.targets.yaml is invalid, so the unknown inventory host is not judged against it.
     expect(errors).toEqual([
-      'backup.calendar.yaml:5:13: events[0].freq: expected a non-empty string, found a list of 1 item',
+      'backup.calendar.yaml:5:11: events[0].freq: expected a non-empty string, found a list of 1 item',
       'ssh.targets.yaml:7:13: ssh.targets[0].port: expected an integer from 1 to 65535, found "22" (a string)',
-      'vm.lifecycle.yaml:7:15: vms[0].status: expected a non-empty string, found 1 (an integer)',
+      'vm.lifecycle.yaml:7:13: vms[0].status: expected a non-empty string, found 1 (an integer)',
     ]);
   });
 

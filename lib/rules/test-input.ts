@@ -1,0 +1,169 @@
+// In-memory test data for gate rules: a minimal valid Bindings / HostState / VerifyInput, each
+// with overrides. Defaults describe one healthy estate: PVE host `pve1` with guest qemu/100
+// (`app1`, active), enabled job `backup-daily` listing 100, pvescheduler active, and one critical
+// target `vm-100-primary` whose newest archive is 6 h old at CAPTURED_AT.
+// Used by rule tests only; nothing here reads files.
+
+import type { Bindings, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
+import type { FileEntry, Guest, HostRecord, HostState, Listing, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { VerifyInput } from './input.js';
+
+export const CAPTURED_AT = '2026-03-04T07:30:00Z';
+export const DUMP_DIR = '/var/lib/vz/dump';
+
+/** Epoch seconds of `hours` before `at` (default CAPTURED_AT); may be fractional hours. */
+export function hoursAgo(hours: number, at: string = CAPTURED_AT): number {
+  return Math.round(Date.parse(at) / 1000 - hours * 3600);
+}
+
+/** A file entry `hours` old at CAPTURED_AT. */
+export function fileAged(path: string, hours: number, size = 1024): FileEntry {
+  return { path, mtime: hoursAgo(hours), size };
+}
+
+/** A standard vzdump qemu archive name for `vmid` (the stamp is cosmetic). */
+export function archiveName(vmid: number, stamp = '2026_03_04-02_00_03', ext = 'vma.zst'): string {
+  return `vzdump-qemu-${vmid}-${stamp}.${ext}`;
+}
+
+export function okListing(files: FileEntry[]): Listing {
+  return { status: 'ok', files };
+}
+
+// --- bindings -------------------------------------------------------------------------------
+
+export function makeTarget(overrides: Partial<InventoryTarget> = {}): InventoryTarget {
+  return {
+    name: 'vm-100-primary',
+    enabled: true,
+    kind: 'file_glob',
+    host: 'pve1',
+    basePath: DUMP_DIR,
+    glob: 'vzdump-qemu-100-*.vma.zst',
+    staleAfterHours: 26,
+    classification: 'critical',
+    description: 'App server. Daily 02:00.',
+    restoreSop: null,
+    offsite: null,
+    source: { file: 'backup.inventory.yaml', line: 10 },
+    ...overrides,
+  };
+}
+
+export function makeLifecycleGuest(overrides: Partial<LifecycleGuest> = {}): LifecycleGuest {
+  const id = overrides.id ?? 100;
+  return {
+    id,
+    hostname: `app${id - 99}`,
+    proxmoxHost: 'pve1',
+    status: 'active',
+    vmType: 'qemu',
+    backupTarget: null,
+    sshTarget: null,
+    description: null,
+    restoreSop: null,
+    offsite: null,
+    decommissionedAt: null,
+    source: { file: 'vm.lifecycle.yaml', line: 5 },
+    ...overrides,
+  };
+}
+
+export interface BindingsOverrides {
+  targets?: InventoryTarget[];
+  /** Lifecycle entries; their `proxmoxHost`s are the PVE hosts unless `policy.pveHosts` is set. */
+  guests?: LifecycleGuest[];
+  /** `defaults.stale_after_hours` of the inventory. */
+  defaultStaleAfterHours?: number;
+  policy?: Partial<GatePolicy>;
+}
+
+export function makeBindings(o: BindingsOverrides = {}): Bindings {
+  return {
+    dir: '/test/bindings',
+    inventory: {
+      version: 1,
+      defaults: { timezone: 'Europe/Berlin', staleAfterHours: o.defaultStaleAfterHours ?? 26, sshTimeoutSec: 5 },
+      targets: o.targets ?? [makeTarget()],
+      model: null,
+      runtimeUnits: null,
+    },
+    lifecycle: { version: 1, updated: null, defaults: { proxmoxHost: null }, guests: o.guests ?? [makeLifecycleGuest()] },
+    ssh: { defaults: { user: 'root', port: 22, connectTimeoutSec: 5 }, targets: [] },
+    calendar: { version: 1, updated: null, timezone: null, dtstartDate: null, calendarName: null, events: [] },
+    schedule: null,
+    calendarHome: null,
+    policy: {
+      thresholds: { critical: 26, important: 48, rebuildable: 168 },
+      pveHosts: null,
+      relay: null,
+      calendar: null,
+      ...o.policy,
+    },
+    digests: {},
+  };
+}
+
+// --- host state -----------------------------------------------------------------------------
+
+export function makeGuest(vmid: number, overrides: Partial<Guest> = {}): Guest {
+  return { vmid, type: 'qemu', node: 'pve1', name: `app${vmid - 99}`, status: 'running', template: false, pool: null, ...overrides };
+}
+
+export function makeJob(id: string, overrides: Partial<VzdumpJob> = {}): VzdumpJob {
+  return {
+    id, line: 1, enabled: true, schedule: '02:00', vmids: null, all: false, exclude: [], pool: null, node: null,
+    storage: 'local', options: {}, ...overrides,
+  };
+}
+
+export function makePveState(overrides: Partial<PveState> = {}): PveState {
+  return {
+    jobs: [makeJob('backup-daily', { vmids: [100] })],
+    pools: {},
+    guests: [makeGuest(100)],
+    scheduler: 'active',
+    ...overrides,
+  };
+}
+
+export interface HostOverrides {
+  /** PVE facts; `null` for a host that is not a PVE host; a problem for unreadable PVE state. */
+  pve?: PveState | StateProblem | null;
+  listings?: Record<string, Listing>;
+}
+
+/** A readable host. By default a PVE host with the default PveState and a fresh archive of 100. */
+export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
+  const pve = o.pve === undefined ? makePveState() : o.pve;
+  return {
+    id,
+    status: 'ok',
+    problem: null,
+    timezone: 'Europe/Berlin',
+    commands: [],
+    pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
+    listings: o.listings ?? { [DUMP_DIR]: okListing([fileAged(archiveName(100), 6)]) },
+  };
+}
+
+/** A host the probe could not read at all (status error). */
+export function makeErrorHost(id: string, problem: StateProblem = { reason: 'connect_timeout', message: `TCP connect to ${id}:22 timed out after 5000 ms` }): HostRecord {
+  return { id, status: 'error', problem, timezone: null, commands: [], pve: null, listings: {} };
+}
+
+export function makeState(hosts: HostRecord[] = [makeHost('pve1')], capturedAt: string = CAPTURED_AT): HostState {
+  return { capturedAt, origin: '/test/snapshot', hosts: Object.fromEntries(hosts.map((h) => [h.id, h])) };
+}
+
+export function makeInput(overrides: Partial<VerifyInput> = {}): VerifyInput {
+  const state = overrides.state === undefined ? makeState() : overrides.state;
+  return {
+    bindings: makeBindings(),
+    state,
+    now: state?.capturedAt ?? CAPTURED_AT,
+    maxSnapshotAgeHours: 24,
+    bundledDemo: false,
+    ...overrides,
+  };
+}
