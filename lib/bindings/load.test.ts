@@ -239,9 +239,12 @@ describe('bad bindings', () => {
   });
 
   it('reports wrong types once per field, with the value found', async () => {
-    const inventory = patch(patch(INVENTORY, 'enabled: true', 'enabled: "yes"'), '    classification: critical', '    stale_after_hours: "26h"\n    classification: 5');
+    let inventory = patch(INVENTORY, 'enabled: true', 'enabled: "yes"');
+    inventory = patch(inventory, 'kind: file_glob', `kind: file_glob_${'x'.repeat(60)}`);
+    inventory = patch(inventory, '    classification: critical', '    stale_after_hours: "26h"\n    classification: 5');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
       'backup.inventory.yaml:6:14: targets[0].enabled: expected a boolean, found "yes" (a string)',
+      `backup.inventory.yaml:7:11: targets[0].kind: expected exactly "file_glob", found "file_glob_${'x'.repeat(47)}..." (a string)`,
       'backup.inventory.yaml:11:24: targets[0].stale_after_hours: expected an integer greater than 0, found "26h" (a string)',
       'backup.inventory.yaml:12:21: targets[0].classification: expected one of critical, important, rebuildable, found 5 (an integer)',
     ]);
@@ -352,6 +355,12 @@ describe('bad bindings', () => {
     expect(await errorsOf({ 'vm.lifecycle.yaml': valid })).toEqual([
       'vm.lifecycle.yaml:8:9: vms[1].id: expected a unique VMID, found 204 (an integer), already used at line 5',
       'vm.lifecycle.yaml:11:19: vms[2].proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
+    ]);
+    expect(await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: pve-home') })).toEqual([
+      'vm.lifecycle.yaml:3:17: defaults.proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
+    ]);
+    expect(await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'defaults:\n  proxmox_host: pve\n', '') })).toEqual([
+      'vm.lifecycle.yaml:3:5: vms[0].proxmox_host: expected a proxmox_host here or in defaults.proxmox_host, found neither',
     ]);
   });
 

@@ -3,7 +3,6 @@
 
 import { resolve } from 'node:path';
 import {
-  DEFAULT_POLICY,
   normaliseCalendar,
   normaliseCalendarHome,
   normaliseInventory,
@@ -58,7 +57,7 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
   const scheduleSrc = await load(FILES.schedule);
   const calendarHomeSrc = await load(FILES.calendarHome);
   const policySrc = await load(FILES.policy);
-  const policy = policySrc ? normalisePolicy(policySrc, sshIds) : DEFAULT_POLICY;
+  const policy = normalisePolicy(policySrc, sshIds);
 
   if (errors.length || !ssh || !inventory || !lifecycle || !calendar) {
     return { ok: false, errors: errors.sort(byFileThenPosition) };

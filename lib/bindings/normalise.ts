@@ -134,13 +134,6 @@ interface RawPolicy {
   calendar?: Record<string, unknown>;
 }
 
-export const DEFAULT_POLICY: GatePolicy = {
-  thresholds: { critical: 26, important: 48, rebuildable: 168 },
-  pveHosts: null,
-  relay: null,
-  calendar: null,
-};
-
 export function normaliseSsh(src: Source): SshTargets {
   const { defaults, targets } = (src.data as RawSsh).ssh;
   requireUnique(src, targets, (t) => t.id, (i) => ['ssh', 'targets', i, 'id'], 'target id');
@@ -290,11 +283,12 @@ export function normaliseCalendarHome(src: Source): CalendarHomeContract {
   };
 }
 
-export function normalisePolicy(src: Source, sshIds: SshIds): GatePolicy {
-  const raw = src.data as RawPolicy;
-  raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
+/** drift.gates.yaml, or its documented defaults when there is no such file (src null). */
+export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy {
+  const raw = (src?.data ?? {}) as RawPolicy;
+  if (src) raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
   return {
-    thresholds: { ...DEFAULT_POLICY.thresholds, ...raw.thresholds },
+    thresholds: { critical: 26, important: 48, rebuildable: 168, ...raw.thresholds },
     pveHosts: raw.pve_hosts ?? null,
     relay: raw.relay ?? null,
     calendar: raw.calendar ?? null,

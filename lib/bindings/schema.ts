@@ -80,7 +80,7 @@ function reportCombinator(src: Source, path: FieldPath, e: ErrorObject): void {
 }
 
 /** The values a (sub)schema accepts, in words: "an integer greater than 0", "one of a, b". */
-export function describeSchema(s: AnySchemaObject): string {
+function describeSchema(s: AnySchemaObject): string {
   if (typeof s.errorMessage === 'string') return s.errorMessage;
   if (Array.isArray(s.enum)) return `one of ${s.enum.join(', ')}`;
   if ('const' in s) return `exactly ${JSON.stringify(s.const)}`;

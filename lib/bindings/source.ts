@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { BindingError, SourceRef } from './types.js';
 
-export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** yaml's own default, spelled out because the error message quotes it. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -16,7 +16,7 @@ const MAX_ALIAS_COUNT = 100;
 export type FieldPath = readonly (string | number)[];
 
 /** Where a problem is shown: at the value, at its key (unknown fields), or at the enclosing node (missing fields). */
-export type Anchor = 'value' | 'key' | 'parent';
+type Anchor = 'value' | 'key' | 'parent';
 
 export class Source {
   constructor(
@@ -56,7 +56,7 @@ export class Source {
   }
 }
 
-export function formatPath(path: FieldPath): string {
+function formatPath(path: FieldPath): string {
   return path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
 }
 

@@ -6,7 +6,7 @@ import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
 import type { Evidence, FileEntry, Finding, HostState, PveState, VzdumpJob } from '../model.js';
 import { classifyDumpFile, vzdumpGlobSubject } from '../pve/archives.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
-import { listingCommand, globDepth, PVE_COMMANDS } from '../snapshot/probe.js';
+import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
   findingsFor, hostOf, hoursBetween, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
 } from './input.js';
@@ -50,8 +50,8 @@ function checkFreshness(input: VerifyInput): Finding[] {
     if ('problem' in host) {
       return make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge freshness, host ${t.host} unreadable: ${host.problem.message}`, evidence: [bindingEvidence(t)] });
     }
-    const probe = listingCommand(t.basePath, globDepth(t.glob));
-    const evidence: Evidence[] = [bindingEvidence(t), { host: t.host, commandId: probe.id, command: probe.command }];
+    const probe = host.value.commands.find((c) => c.basePath === t.basePath);
+    const evidence: Evidence[] = [bindingEvidence(t), ...(probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : [])];
     const listing = host.value.listings[t.basePath];
     if (!listing) {
       return make({ ...base, outcome: 'error', reason: 'not_collected', message: `${t.name}: no listing of ${t.basePath} on ${t.host} in the host state`, evidence });

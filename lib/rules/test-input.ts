@@ -5,7 +5,8 @@
 // Used by rule tests only; nothing here reads files.
 
 import type { Bindings, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { FileEntry, Guest, HostRecord, HostState, Listing, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, Listing, PveState, StateProblem, VzdumpJob } from '../model.js';
+import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
 
 export const CAPTURED_AT = '2026-03-04T07:30:00Z';
@@ -131,19 +132,29 @@ export interface HostOverrides {
   /** PVE facts; `null` for a host that is not a PVE host; a problem for unreadable PVE state. */
   pve?: PveState | StateProblem | null;
   listings?: Record<string, Listing>;
+  /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
+  listingDepth?: number;
+}
+
+/** The probe command a snapshot records for a listing, with the exit status its outcome implies. */
+export function listingRecord(hostId: string, basePath: string, listing: Listing, depth = 1): CommandRecord {
+  const probe = listingCommand(basePath, depth);
+  const exit = listing.status === 'ok' ? 0 : listing.status === 'missing' ? LISTING_MISSING_EXIT : 1;
+  return { id: probe.id, command: probe.command, exit, output: `hosts/${hostId}/${probe.id}.out`, basePath };
 }
 
 /** A readable host. By default a PVE host with the default PveState and a fresh archive of 100. */
 export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
   const pve = o.pve === undefined ? makePveState() : o.pve;
+  const listings = o.listings ?? { [DUMP_DIR]: okListing([fileAged(archiveName(100), 6)]) };
   return {
     id,
     status: 'ok',
     problem: null,
     timezone: 'Europe/Berlin',
-    commands: [],
+    commands: Object.entries(listings).map(([basePath, listing]) => listingRecord(id, basePath, listing, o.listingDepth)),
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
-    listings: o.listings ?? { [DUMP_DIR]: okListing([fileAged(archiveName(100), 6)]) },
+    listings,
   };
 }
 

@@ -1,0 +1,56 @@
+// Live collection over SSH: the contract between the collector, the snapshot writer and the CLI.
+
+import type { Bindings } from '../bindings/types.js';
+
+/** Why a host could not be read. Part of the output contract (receipts, JSON, JUnit). */
+export const HOST_REASONS = [
+  'dns_unresolved', 'connect_refused', 'connect_timeout', 'handshake_timeout', 'auth_denied',
+  'host_key_unknown', 'host_key_mismatch', 'command_timeout', 'connection_lost', 'command_failed',
+] as const;
+export type HostReason = (typeof HOST_REASONS)[number];
+
+export interface CollectOptions {
+  /** OpenSSH known_hosts file (default ~/.ssh/known_hosts). Never written to. */
+  knownHostsFile: string;
+  /** Accept any host key (prints a warning; recorded in the receipt). */
+  insecureAcceptAnyHostKey: boolean;
+  /** Private key files (--identity); null = ssh-agent (SSH_AUTH_SOCK) plus the usual ~/.ssh/id_*. */
+  identityFiles: string[] | null;
+  /** ~/.ssh/config (Host aliases: HostName, User, Port, IdentityFile, ProxyJump); null = none. */
+  sshConfigFile: string | null;
+  /** Hosts collected in parallel (default 16). */
+  concurrency: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Whole-host budget: connect + every command. */
+  hostBudgetMs: number;
+  /** Only these host ids (ops snapshot --host); null = every host the bindings need. */
+  onlyHosts: string[] | null;
+  /** Test seam: hostname → address; default dns.lookup. */
+  resolve?: (host: string) => Promise<string>;
+  /** Called after each host finishes (for a TTY progress line). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CollectedCommand {
+  id: string;
+  command: string;
+  /** Exit status; null when killed or not run. */
+  exit: number | null;
+  stdout: Buffer;
+  /** Only for listing commands. */
+  basePath?: string;
+}
+
+export type CollectedHost =
+  | { id: string; status: 'ok'; timezone: string | null; commands: CollectedCommand[] }
+  | { id: string; status: 'error'; reason: HostReason; message: string; commands: CollectedCommand[] };
+
+export interface Collection {
+  capturedAt: string;
+  hosts: CollectedHost[];
+  insecureAcceptAnyHostKey: boolean;
+}
+
+/** Implemented in lib/collect/collect.ts. */
+export type Collect = (bindings: Bindings, options: CollectOptions) => Promise<Collection>;
