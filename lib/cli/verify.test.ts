@@ -139,6 +139,25 @@ describe('ops verify exit codes and input handling', () => {
     expect(receiptOf(run.cwd, key!).inputErrors[0]).toContain('stale_after_hours');
   });
 
+  const badBindings: Array<[string, (inventory: string) => string, RegExp]> = [
+    ['broken YAML', (t) => t.replace('targets:', 'targets: [\n'), /backup\.inventory\.yaml:\d+:\d+: expected valid YAML, found a syntax error/],
+    ['a duplicate target name', (t) => t.replace('name: app-erp-db', 'name: app-gitea-dump'), /targets\[\d+\]\.name: expected a unique target name/],
+    ['an unknown host id', (t) => t.replace('host: git-vm', 'host: git-vm-2'), /targets\[\d+\]\.host: expected an ssh\.targets\.yaml target id/],
+    ['a ** glob', (t) => t.replace('glob: "*/erp-db.sql.gz"', 'glob: "**/erp-db.sql.gz"'), /\.glob: expected a glob without \*\*/],
+    ['an alias bomb', (t) => `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n${t}`, /expected at most 100 alias expansions, found more/],
+  ];
+  it.each(badBindings)('exits 2 on %s, naming file, line and field', async (_, edit, message) => {
+    const dir = cleanBindings();
+    const inventory = path.join(dir, 'backup.inventory.yaml');
+    writeFileSync(inventory, edit(readFileSync(inventory, 'utf8')));
+    const run = await ops(['verify', '--bindings', dir, '--json']);
+    expect(run.code).toBe(2);
+    const result = JSON.parse(run.stdout);
+    expect(result.outcome).toBe('error');
+    expect(result.gates).toEqual([]);
+    expect(result.inputErrors.join('\n')).toMatch(message);
+  });
+
   it('rejects unknown gates and flags with the valid choices, exit 2', async () => {
     const gate = await ops(['verify', '--gate', 'D99']);
     expect(gate.code).toBe(2);
