@@ -22,9 +22,9 @@ describe('classifyDumpFile', () => {
     ['vma.dat', 'partial'],
     ['dat', 'partial'],
     ['tmp', 'partial'],
-    ['vma.xz', 'other'],
-    ['tgz.gz', 'other'],
-    ['vma.zst.bak', 'other'],
+    ['vma.xz', 'unknown'],
+    ['tgz.gz', 'unknown'],
+    ['vma.zst.bak', 'unknown'],
   ])('%s → %s', (ext, kind) => {
     expect(classifyDumpFile(`${BASE}.${ext}`)).toBe(kind);
   });
@@ -32,7 +32,7 @@ describe('classifyDumpFile', () => {
   it('knows lxc and old openvz archives but not other guest types', () => {
     expect(classifyDumpFile('vzdump-lxc-210-2024_05_04-02_07_41.tar.zst')).toBe('archive');
     expect(classifyDumpFile('vzdump-openvz-101-2012_01_01-00_00_00.tgz')).toBe('archive');
-    expect(classifyDumpFile('vzdump-docker-101-2024_01_01-00_00_00.tar')).toBe('other');
+    expect(classifyDumpFile('vzdump-docker-101-2024_01_01-00_00_00.tar')).toBe('unknown');
   });
 
   it('counts a non-standard vzdump name as an archive', () => {

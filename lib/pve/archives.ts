@@ -1,6 +1,8 @@
 // vzdump file names on file storages (pve-storage Storage.pm archive_info, Plugin.pm; pve-manager VZDump.pm).
 
-export type DumpFileKind = 'archive' | 'log' | 'notes' | 'protected' | 'partial' | 'other';
+// `other` is a file that is not vzdump's at all; `unknown` a vzdump-* file that is none of its kinds
+// (a `.sha256` beside an archive): never counted as a backup.
+export type DumpFileKind = 'archive' | 'log' | 'notes' | 'protected' | 'partial' | 'unknown' | 'other';
 export type ArchiveType = 'qemu' | 'lxc' | 'openvz';
 
 export interface ArchiveName {
@@ -34,7 +36,7 @@ export function classifyDumpFile(name: string): DumpFileKind {
   if (segments.some((dir) => dir.startsWith('vzdump-') && dir.endsWith('.tmp'))) return 'partial';
   if (!base.startsWith('vzdump-')) return 'other';
   if (ARCHIVE.test(base)) return 'archive';
-  return SIDE_FILES.get(/\.([a-z]+)$/.exec(base)?.[1] ?? '') ?? 'other';
+  return SIDE_FILES.get(/\.([a-z]+)$/.exec(base)?.[1] ?? '') ?? 'unknown';
 }
 
 /** A standard archive name (`is_std_name` in PVE), else null. Non-standard archives exist but carry no stamp. */

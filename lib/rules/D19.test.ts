@@ -85,7 +85,7 @@ describe('D19.freshness', () => {
     });
   });
 
-  it('fails `no_matches` (not pass) when only .log/.notes/.dat companions match `vzdump-qemu-101-*`', () => {
+  it('fails `no_matches` (not pass) when only .log/.notes/.dat/.protected/.tmp companions match `vzdump-qemu-101-*`', () => {
     const bindings = makeBindings({
       targets: [makeTarget({ name: 'vm-101-primary', glob: 'vzdump-qemu-101-*' })],
       guests: [makeLifecycleGuest(), makeLifecycleGuest({ id: 101, hostname: 'files' })],
@@ -95,6 +95,8 @@ describe('D19.freshness', () => {
       ['vzdump-qemu-101-2026_03_04-02_00_03.log', 5],
       ['vzdump-qemu-101-2026_03_03-02_00_03.vma.zst.notes', 30],
       ['vzdump-qemu-101-2026_03_04-02_00_03.vma.dat', 5],
+      ['vzdump-qemu-101-2026_02_20-02_00_03.vma.zst.protected', 300],
+      ['vzdump-qemu-101-2026_03_04-02_00_03.tmp', 5],
       [archiveName(100), 6],
       [archiveName(1010), 6], // the literal `-` after 101 keeps 1010 out
     );
@@ -106,6 +108,12 @@ describe('D19.freshness', () => {
     });
     expect(f.message).toContain(`vm-101-primary: no backup archive matches vzdump-qemu-101-* in ${DUMP_DIR}`);
     expect(f.message).toContain('vzdump-qemu-101-2026_03_04-02_00_03.log');
+  });
+
+  it('never counts an unknown vzdump-* file (a checksum beside an archive) as a backup', () => {
+    const bindings = makeBindings({ targets: [makeTarget({ glob: 'vzdump-qemu-100-*' })] });
+    const state = stateWithFiles([`${archiveName(100)}.sha256`, 1], [archiveName(100), 40]);
+    expect(one(run({ bindings, state }), 'D19.freshness', 'vm-100-primary')).toMatchObject({ outcome: 'fail', reason: 'stale', actual: '40h' });
   });
 
   it('fails `no_matches` on an empty directory without claiming a failed attempt', () => {
@@ -336,7 +344,7 @@ describe('D19.guest-covered', () => {
       outcome: 'fail', reason: 'not_in_any_job', severity: 'high',
       message: 'qemu/102 (proofs) on pve1 is not backed up by any enabled vzdump job: no job selects it',
       expected: 'selected by an enabled vzdump job', actual: 'no job selects it',
-      remediation: "On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100,102,105` (job backup-daily's list plus 102).",
+      remediation: 'On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100,102,105` (adds 102: one line for every change this job needs).',
     });
     expect(f.evidence).toContainEqual(expect.objectContaining({ host: 'pve1', commandId: 'jobs-cfg' }));
     expect(one(run({ state }), 'D19.guest-covered', 'lxc/105').outcome).toBe('pass');
@@ -351,7 +359,7 @@ describe('D19.guest-covered', () => {
     const state = pve({ jobs: [makeJob('backup-daily', { vmids: [100] }), makeJob('backup-paused', { enabled: false, vmids: [106] })], guests: [makeGuest(100), makeGuest(106)] });
     expect(one(run({ state }), 'D19.guest-covered', 'qemu/106')).toMatchObject({
       outcome: 'fail', reason: 'only_disabled_jobs', actual: 'only disabled job(s) backup-paused select it',
-      remediation: "On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100,106` (job backup-daily's list plus 106).",
+      remediation: 'On pve1: job backup-paused selects 106 but is disabled: `pvesh set /cluster/backup/backup-paused --enabled 1` (or move 106 to an enabled job).',
     });
   });
 
@@ -377,16 +385,15 @@ describe('D19.guest-covered', () => {
     expect(one(f, 'D19.guest-covered', 'qemu/101')).toMatchObject({ outcome: 'fail', reason: 'not_in_any_job' });
   });
 
-  // BUG (questionable remediation): for a guest excluded by a job's `node` restriction, the
-  // remediation adds it to that same job, which still would not back it up (`node` drops it again).
-  it.fails('does not suggest adding a guest to a job whose `node` restriction excludes it', () => {
+  // A job's `node` restriction would drop the guest again: it must not be the job the fix names.
+  it('does not suggest adding a guest to a job whose `node` restriction excludes it', () => {
     const state = pve({ jobs: [makeJob('backup-daily', { vmids: [100, 101], node: 'pve1' })], guests: [makeGuest(100), makeGuest(101, { node: 'pve2' })] });
     expect(one(run({ state }), 'D19.guest-covered', 'qemu/101').remediation).not.toContain('pvesh set /cluster/backup/backup-daily');
   });
 
-  // BUG (conflicting remediations): each uncovered guest gets `pvesh set --vmid <list + itself>`;
+  // Each line must contain the other's change, or running both would undo the first;
   // running the two lines one after the other leaves the first guest out again.
-  it.fails('gives remediations for two uncovered guests that can be applied one after the other', () => {
+  it('gives remediations for two uncovered guests that can be applied one after the other', () => {
     const state = pve({ guests: [makeGuest(100), makeGuest(106), makeGuest(107)] });
     const f = run({ state });
     const lists = ['qemu/106', 'qemu/107'].map((s) => /--vmid ([\d,]+)/.exec(one(f, 'D19.guest-covered', s).remediation ?? '')?.[1]);
@@ -429,6 +436,13 @@ describe('D19.guest-covered', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('D19.target-enrolled', () => {
+  it('fails `guest_missing` when a job still lists the VMID but the guest is gone', () => {
+    const state = makeState([makeHost('pve1', { pve: makePveState({ jobs: [makeJob('backup-daily', { vmids: [100] })], guests: [] }) })]);
+    expect(one(run({ state }), 'D19.target-enrolled', 'vm-100-primary')).toMatchObject({
+      outcome: 'fail', reason: 'guest_missing', message: 'vm-100-primary is enabled but guest 100 does not exist on pve1',
+    });
+  });
+
   it('passes a target whose VMID is in an enabled job', () => {
     const f = one(run(), 'D19.target-enrolled', 'vm-100-primary');
     expect(f).toMatchObject({ host: 'pve1', outcome: 'pass', reason: null, message: 'vm-100-primary: VMID 100 is in backup-daily' });
@@ -441,7 +455,7 @@ describe('D19.target-enrolled', () => {
       host: 'pve1', outcome: 'fail', reason: 'not_enrolled', severity: 'high',
       message: 'vm-100-primary is enabled but VMID 100 is in no enabled vzdump job on pve1',
       expected: 'VMID 100 in an enabled job', actual: 'in none',
-      remediation: "On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100,101` (job backup-daily's list plus 100).",
+      remediation: 'On pve1: job backup-paused selects 100 but is disabled: `pvesh set /cluster/backup/backup-paused --enabled 1` (or move 100 to an enabled job).',
     });
   });
 
@@ -489,7 +503,7 @@ describe('D19.job-guest-active', () => {
       host: 'pve1', outcome: 'fail', reason: 'guest_missing',
       message: 'job backup-daily on pve1 still lists 109: VMID 109 does not exist on pve1',
       expected: 'every listed VMID exists and is not decommissioned', actual: 'VMID 109 does not exist on pve1',
-      remediation: 'On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100,105` (drops 109).',
+      remediation: 'On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100,105` (drops 109: one line for every change this job needs).',
     });
   });
 
@@ -497,20 +511,24 @@ describe('D19.job-guest-active', () => {
     const bindings = makeBindings({ guests: [makeLifecycleGuest(), makeLifecycleGuest({ id: 108, status: 'decommissioned' })] });
     expect(one(run({ bindings, state: jobState([100, 108], [makeGuest(100), makeGuest(108)]) }), 'D19.job-guest-active', 'backup-daily/108')).toMatchObject({
       outcome: 'fail', reason: 'lifecycle_decommissioned', actual: 'VMID 108 is decommissioned in the lifecycle',
-      remediation: 'On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100` (drops 108).',
+      remediation: 'On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100` (drops 108: one line for every change this job needs).',
     });
   });
 
   it('suggests `pvesh delete` when the dropped VMID was the job\'s last', () => {
-    expect(one(run({ state: jobState([109]) }), 'D19.job-guest-active', 'backup-daily/109')).toMatchObject({
+    expect(one(run({ state: jobState([109], []) }), 'D19.job-guest-active', 'backup-daily/109')).toMatchObject({
       outcome: 'fail', reason: 'guest_missing',
-      remediation: 'On pve1: job backup-daily backs up nothing else: `pvesh delete /cluster/backup/backup-daily`.',
+      remediation: 'On pve1: job backup-daily would back up nothing: `pvesh delete /cluster/backup/backup-daily`.',
     });
   });
 
-  // BUG (conflicting remediations): with two dead VMIDs in one job, each finding's `pvesh set` drops
-  // only its own VMID; running both lines leaves the first one listed again.
-  it.fails('drops every dead VMID of the job in each remediation', () => {
+  it('moves a live guest into the job instead of deleting it when the dead VMID was its only entry', () => {
+    expect(one(run({ state: jobState([109]) }), 'D19.job-guest-active', 'backup-daily/109').remediation)
+      .toBe('On pve1: `pvesh set /cluster/backup/backup-daily --vmid 100` (adds 100, drops 109: one line for every change this job needs).');
+  });
+
+  // With two dead VMIDs in one job, each finding's line drops both: running either one is enough.
+  it('drops every dead VMID of the job in each remediation', () => {
     const f = run({ state: jobState([100, 108, 109]) });
     expect(one(f, 'D19.job-guest-active', 'backup-daily/108').remediation).toContain('--vmid 100`');
     expect(one(f, 'D19.job-guest-active', 'backup-daily/109').remediation).toContain('--vmid 100`');
@@ -650,13 +668,12 @@ describe('the bundled demo site', () => {
     ['D19.guest-covered', 'qemu/106', 'pve-shop', 'fail', 'only_disabled_jobs'],
     ['D19.guest-covered', 'qemu/107', 'pve-shop', 'fail', 'not_in_any_job'],
     ['D19.target-enrolled', 'vm-107-proofs-primary', 'pve-shop', 'fail', 'not_enrolled'],
-    // README writes the subject as `qemu/109`; the rule names it <job>/<vmid> (see the it.fails below).
     ['D19.job-guest-active', 'backup-3f9c2a71-5d0e/109', 'pve-shop', 'fail', 'guest_missing'],
     ['D19.target-retired', 'vm-106-scan-archive-primary', null, 'fail', 'no_reason_recorded'],
     ['D19.scheduler', 'pvescheduler', 'pve-home', 'fail', 'scheduler_inactive'],
   ] as const;
-  // Not a row of the README table (whose count says "11 failures and 1 error"), but the rule's
-  // contract: a run with an unjudged enabled target cannot read healthy.
+  // Not a row of the demo README's table (whose count still says "11 failures and 1 error"), but the
+  // rule's contract and the top-level README ("11 failures, 2 errors"): an unjudged target trips it.
   const DERIVED = [['D19.judged', 'run', null, 'error', 'unjudged_targets']] as const;
   const toKey = ([check, subject, host, outcome, reason]: readonly [string, string, string | null, string, string]) =>
     key({ check, subject, host, outcome: outcome as Finding['outcome'], reason });
@@ -665,12 +682,7 @@ describe('the bundled demo site', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
     expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(11);
-  });
-
-  // README/rule mismatch: the README's drift table names this finding `qemu/109`; the rule names it
-  // `backup-3f9c2a71-5d0e/109` (job/vmid, which stays unique when a VMID is listed by two jobs).
-  it.fails('names the job-guest-active finding `qemu/109` as the README table does', () => {
-    one(findings, 'D19.job-guest-active', 'qemu/109', 'pve-shop');
+    expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
   });
 
   it('names the failed attempt, the stale archives and the unreachable host in the messages', () => {
@@ -686,11 +698,13 @@ describe('the bundled demo site', () => {
     expect(one(findings, 'D19.freshness', 'offsite-shop-vms').evidence).toContainEqual(expect.objectContaining({ host: 'nas', command: expect.stringContaining("'/volume1/offsite/pve-shop'") }));
   });
 
-  it('merges the daily job\'s list into the enrol remediations and drops 109 from it', () => {
-    expect(one(findings, 'D19.guest-covered', 'qemu/107').remediation).toContain('`pvesh set /cluster/backup/backup-3f9c2a71-5d0e --vmid 101,102,104,105,107,109`');
-    expect(one(findings, 'D19.target-enrolled', 'vm-107-proofs-primary').remediation).toContain('`pvesh set /cluster/backup/backup-3f9c2a71-5d0e --vmid 101,102,104,105,107,109`');
+  it('gives one line for the daily job that adds 107 and drops 109, and re-enables the paused job for 106', () => {
+    const daily = '`pvesh set /cluster/backup/backup-3f9c2a71-5d0e --vmid 101,102,104,105,107` (adds 107, drops 109';
+    expect(one(findings, 'D19.guest-covered', 'qemu/107').remediation).toContain(daily);
+    expect(one(findings, 'D19.target-enrolled', 'vm-107-proofs-primary').remediation).toContain(daily);
+    expect(one(findings, 'D19.job-guest-active', 'backup-3f9c2a71-5d0e/109').remediation).toContain(daily);
     expect(one(findings, 'D19.guest-covered', 'qemu/106').actual).toBe('only disabled job(s) backup-c7a05e19-77f4 select it');
-    expect(one(findings, 'D19.job-guest-active', 'backup-3f9c2a71-5d0e/109').remediation).toContain('`pvesh set /cluster/backup/backup-3f9c2a71-5d0e --vmid 101,102,104,105`');
+    expect(one(findings, 'D19.guest-covered', 'qemu/106').remediation).toContain('`pvesh set /cluster/backup/backup-c7a05e19-77f4 --enabled 1`');
   });
 
   it('passes or skips the README\'s near-misses', () => {

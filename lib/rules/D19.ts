@@ -6,6 +6,9 @@ import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
 import type { Evidence, FileEntry, Finding, HostState, PveState, VzdumpJob } from '../model.js';
 import { classifyDumpFile, vzdumpGlobSubject } from '../pve/archives.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
+import {
+  deadListing, enrolledVmids, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, planJobFixes, type JobFixPlan,
+} from './pve-helpers.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
   findingsFor, hostOf, hoursBetween, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
@@ -17,7 +20,6 @@ export const D19_CHECKS = [
 ] as const;
 
 const { make } = findingsFor('D19');
-const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
 
 export const evaluateD19: Rule = (input) => {
   const freshness = checkFreshness(input);
@@ -190,38 +192,20 @@ function perPveHost(
   });
 }
 
-const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => ({
-  host: hostId, commandId: 'jobs-cfg', command: PVE_COMMANDS.find((c) => c.id === 'jobs-cfg')!.command,
-  ...(job ? { detail: `vzdump: ${job.id} (line ${job.line})` } : {}),
-});
-
-/** Every VMID that an enabled job on this host backs up. */
-function enrolledVmids(pve: PveState): Map<number, VzdumpJob[]> {
-  const enrolled = new Map<number, VzdumpJob[]>();
-  for (const job of pve.jobs.filter((j) => j.enabled)) {
-    for (const vmid of selectGuests(job, pve.guests, pve.pools)) enrolled.set(vmid, [...(enrolled.get(vmid) ?? []), job]);
-  }
-  return enrolled;
-}
-
-/** The `pvesh set` line that adds a guest to a job, merged with the job's existing list. */
-function enrollRemediation(hostId: string, pve: PveState, vmid: number): string {
-  const listJob = pve.jobs.find((j) => j.enabled && j.vmids);
-  if (!listJob) {
-    return `On ${hostId}: no enabled job has an explicit vmid list; add ${vmid} to a job (Datacenter → Backup) or create one: \`pvesh create /cluster/backup --schedule 02:00 --storage <storage> --vmid ${vmid}\`.`;
-  }
-  const merged = [...new Set([...(listJob.vmids ?? []), vmid])].sort((a, b) => a - b).join(',');
-  return `On ${hostId}: \`pvesh set /cluster/backup/${listJob.id} --vmid ${merged}\` (job ${listJob.id}'s list plus ${vmid}).`;
-}
-
-function lifecycleById(input: VerifyInput): Map<number, LifecycleGuest> {
-  return new Map(input.bindings.lifecycle.guests.map((g) => [g.id, g]));
+/** The one fix plan per host (lib/rules/pve-helpers.ts) for every guest D19 wants enrolled. */
+function fixPlanFor(input: VerifyInput, hostId: string, pve: PveState): JobFixPlan {
+  const lifecycle = lifecycleById(input);
+  const uncovered = pve.guests.filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? '')).map((g) => g.vmid);
+  const targeted = enabledTargets(input).filter((t) => t.host === hostId).flatMap((t) => vzdumpGlobSubject(t.glob)?.vmid ?? [])
+    .filter((vmid) => pve.guests.some((g) => g.vmid === vmid));
+  return planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
 }
 
 function checkGuestsCovered(input: VerifyInput): Finding[] {
   const lifecycle = lifecycleById(input);
   return perPveHost(input, 'D19.guest-covered', (hostId, pve) => {
     const enrolled = enrolledVmids(pve);
+    const plan = fixPlanFor(input, hostId, pve);
     const disabledJobs = pve.jobs.filter((j) => !j.enabled);
     const guests = [...pve.guests].sort((a, b) => a.vmid - b.vmid);
     if (guests.length === 0) {
@@ -243,7 +227,7 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
         ...base, outcome: 'fail', reason: onlyDisabled.length ? 'only_disabled_jobs' : 'not_in_any_job',
         message: `${label} on ${hostId} is not backed up by any enabled vzdump job: ${why}`,
         expected: 'selected by an enabled vzdump job', actual: why,
-        remediation: enrollRemediation(hostId, pve, g.vmid),
+        remediation: plan.enroll(g.vmid),
       });
     });
   });
@@ -261,14 +245,23 @@ function checkTargetsEnrolled(input: VerifyInput): Finding[] {
     if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` })];
     const pve = pveStateOf(input.state, t.host);
     if ('problem' in pve) return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${t.name}: cannot judge, ${pve.problem.message}` })];
-    const jobs = enrolledVmids(pve.value).get(subject.vmid);
     const evidence = [bindingEvidence(t), jobsCfgEvidence(t.host)];
+    if (!pve.value.guests.some((g) => g.vmid === subject.vmid)) {
+      // A job may still list a destroyed VMID: that is no enrollment.
+      return [make({
+        ...base, outcome: 'fail', reason: 'guest_missing', evidence,
+        message: `${t.name} is enabled but guest ${subject.vmid} does not exist on ${t.host}`,
+        expected: `guest ${subject.vmid} on ${t.host}, in an enabled job`, actual: 'no such guest',
+        remediation: `Disable ${t.name} in ${t.source.file} with a description saying why (the guest is gone), or fix its host/glob.`,
+      })];
+    }
+    const jobs = enrolledVmids(pve.value).get(subject.vmid);
     if (jobs) return [make({ ...base, outcome: 'pass', evidence, message: `${t.name}: VMID ${subject.vmid} is in ${jobs.map((j) => j.id).join(', ')}` })];
     return [make({
       ...base, outcome: 'fail', reason: 'not_enrolled', evidence,
       message: `${t.name} is enabled but VMID ${subject.vmid} is in no enabled vzdump job on ${t.host}`,
       expected: `VMID ${subject.vmid} in an enabled job`, actual: 'in none',
-      remediation: enrollRemediation(t.host, pve.value, subject.vmid),
+      remediation: fixPlanFor(input, t.host, pve.value).enroll(subject.vmid),
     })];
   });
 }
@@ -280,21 +273,17 @@ function checkJobGuestsActive(input: VerifyInput): Finding[] {
     if (listed.length === 0) {
       return [make({ check: 'D19.job-guest-active', subject: hostId, host: hostId, severity: 'medium', outcome: 'skip', reason: 'no_vmid_lists', message: `${hostId}: no enabled job lists VMIDs explicitly` })];
     }
-    const existing = new Set(pve.guests.map((g) => g.vmid));
+    const plan = fixPlanFor(input, hostId, pve);
     return listed.flatMap((job) => job.vmids!.map((vmid) => {
       const base = { check: 'D19.job-guest-active', subject: `${job.id}/${vmid}`, host: hostId, severity: 'medium' as const, evidence: [jobsCfgEvidence(hostId, job)] };
       const status = lifecycle.get(vmid)?.status;
-      const problem = !existing.has(vmid) ? `VMID ${vmid} does not exist on ${hostId}`
-        : status && INACTIVE_LIFECYCLE.has(status) ? `VMID ${vmid} is ${status} in the lifecycle` : null;
-      if (!problem) return make({ ...base, outcome: 'pass', message: `${job.id}: VMID ${vmid} exists and is ${status ?? 'not in the lifecycle'}` });
-      const rest = job.vmids!.filter((v) => v !== vmid);
+      const dead = deadListing(hostId, vmid, pve, lifecycle);
+      if (!dead) return make({ ...base, outcome: 'pass', message: `${job.id}: VMID ${vmid} exists and is ${status ?? 'not in the lifecycle'}` });
       return make({
-        ...base, outcome: 'fail', reason: existing.has(vmid) ? `lifecycle_${status}` : 'guest_missing',
-        message: `job ${job.id} on ${hostId} still lists ${vmid}: ${problem}`,
-        expected: 'every listed VMID exists and is not decommissioned', actual: problem,
-        remediation: rest.length
-          ? `On ${hostId}: \`pvesh set /cluster/backup/${job.id} --vmid ${rest.join(',')}\` (drops ${vmid}).`
-          : `On ${hostId}: job ${job.id} backs up nothing else: \`pvesh delete /cluster/backup/${job.id}\`.`,
+        ...base, outcome: 'fail', reason: pve.guests.some((g) => g.vmid === vmid) ? `lifecycle_${status}` : 'guest_missing',
+        message: `job ${job.id} on ${hostId} still lists ${vmid}: VMID ${vmid} ${dead}`,
+        expected: 'every listed VMID exists and is not decommissioned', actual: `VMID ${vmid} ${dead}`,
+        remediation: plan.drop(job),
       });
     }));
   });
