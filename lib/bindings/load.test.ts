@@ -158,7 +158,10 @@ describe('reference bindings', () => {
     expect(b.calendarHome).toEqual({
       host: 'communications-stack', baseUrl: 'http://127.0.0.1:5232', calendarCollection: '/spine_calendar_admin/spine/',
     });
-    expect(b.policy).toEqual({ thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, relay: null, calendar: null });
+    expect(b.policy).toEqual({
+      thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {} }, relay: null, calendar: null,
+    });
     expect(Object.keys(b.digests).sort()).toEqual([
       'backup.calendar.yaml', 'backup.inventory.yaml', 'backup.schedule.yaml', 'calendar.home.contract.yaml', 'ssh.targets.yaml', 'vm.lifecycle.yaml',
     ]);
@@ -204,7 +207,8 @@ describe('normalisation', () => {
         jobs:
           - {id: a, enabled: true, kind: vm-vzdump, inventory_target: t1, inventory_targets: [t2, t3]}
       `),
-      'drift.gates.yaml': 'version: 1\nthresholds: {important: 30}\npve_hosts: [pve]\nrelay: {smarthost: x}\n',
+      'drift.gates.yaml': 'version: 1\nthresholds: {important: 30}\npve_hosts: [pve]\nrelay: {smarthost: x}\nrepository_root: ..\n'
+        + 'd69: {restore_sop_required_for: all, offsite_required_for: [critical, important], storage_hosts: {pve: nas}}\n',
     });
     const b = await loaded(dir);
     expect(b.dir).toBe(dir);
@@ -222,7 +226,11 @@ describe('normalisation', () => {
       source: { file: 'vm.lifecycle.yaml', line: 4 },
     }]);
     expect(b.schedule?.jobs[0]).toMatchObject({ host: null, scheduleCron: null, inventoryTargets: ['t1', 't2', 't3'] });
-    expect(b.policy).toEqual({ thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], relay: { smarthost: 'x' }, calendar: null });
+    expect(b.policy).toEqual({
+      thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
+      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' } },
+      relay: { smarthost: 'x' }, calendar: null,
+    });
     expect(Object.keys(b.digests)).toContain('drift.gates.yaml');
   });
 });
@@ -335,8 +343,20 @@ describe('bad bindings', () => {
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
       'drift.gates.yaml:2:24: thresholds.critical: expected an integer greater than 0, found 0 (an integer)',
       'drift.gates.yaml:2:27: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
-      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, relay, calendar), found an unknown field',
+      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d69, relay, calendar), found an unknown field',
     ]);
+  });
+
+  it.each([
+    ['classification lists or "all"', 'd69:\n  restore_sop_required_for: [critical, urgent]\n  offsite_required_for: some\n', [
+      'drift.gates.yaml:3:40: d69.restore_sop_required_for[1]: expected one of critical, important, rebuildable, found "urgent" (a string)',
+      'drift.gates.yaml:4:25: d69.offsite_required_for: expected a list of classifications (critical, important, rebuildable) or "all", found "some" (a string)',
+    ]],
+    ['storage hosts are ssh target ids', 'd69: {storage_hosts: {pve: nas-2}}\n', [
+      'drift.gates.yaml:2:28: d69.storage_hosts.pve: expected an ssh.targets.yaml target id (one of pve, nas), found "nas-2" (a string)',
+    ]],
+  ])('checks the d69 policy: %s', async (_, policy, errors) => {
+    expect(await errorsOf({ 'drift.gates.yaml': `version: 1\n${policy}` })).toEqual(errors);
   });
 
   it('checks drift.gates.yaml pve_hosts against ssh.targets.yaml', async () => {

@@ -9,6 +9,7 @@ import type {
   BackupSchedule,
   CalendarHomeContract,
   Classification,
+  ClassScope,
   GatePolicy,
   SshTargets,
   VmLifecycle,
@@ -130,6 +131,8 @@ interface RawCalendarHome {
 interface RawPolicy {
   thresholds?: Partial<Record<Classification, number>>;
   pve_hosts?: string[] | null;
+  repository_root?: string;
+  d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string> };
   relay?: Record<string, unknown>;
   calendar?: Record<string, unknown>;
 }
@@ -286,10 +289,23 @@ export function normaliseCalendarHome(src: Source): CalendarHomeContract {
 /** drift.gates.yaml, or its documented defaults when there is no such file (src null). */
 export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy {
   const raw = (src?.data ?? {}) as RawPolicy;
-  if (src) raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
+  const storageHosts = raw.d69?.storage_hosts ?? {};
+  if (src) {
+    raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
+    for (const [pveHost, storageHost] of Object.entries(storageHosts)) {
+      requireSshId(src, ['d69', 'storage_hosts', pveHost], pveHost, sshIds);
+      requireSshId(src, ['d69', 'storage_hosts', pveHost], storageHost, sshIds);
+    }
+  }
   return {
     thresholds: { critical: 26, important: 48, rebuildable: 168, ...raw.thresholds },
     pveHosts: raw.pve_hosts ?? null,
+    repositoryRoot: raw.repository_root ?? null,
+    d69: {
+      restoreSopRequiredFor: raw.d69?.restore_sop_required_for ?? ['critical'],
+      offsiteRequiredFor: raw.d69?.offsite_required_for ?? ['critical'],
+      storageHosts,
+    },
     relay: raw.relay ?? null,
     calendar: raw.calendar ?? null,
   };

@@ -6,7 +6,7 @@ import { describeValue, type FieldPath, type Source } from './source.js';
 
 // `errorMessage` is the editors' convention (VS Code, yaml-language-server) for the words of a
 // constraint a schema cannot phrase itself (patterns); ajv only has to accept it as an annotation.
-const ajv = new Ajv2020({ allErrors: true, verbose: true, keywords: ['errorMessage'] });
+const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, keywords: ['errorMessage'] });
 
 /** Validates a source's data; reports every problem and returns whether there were none. */
 export type Validator = (src: Source) => boolean;

@@ -138,9 +138,27 @@ export interface GatePolicy {
   thresholds: Record<Classification, number>;
   /** Hosts whose PVE state is collected and judged; default: every lifecycle `proxmox_host`. */
   pveHosts: string[] | null;
+  /**
+   * Where restore SOP paths are resolved, relative to the bindings folder as written; null: the
+   * bindings' git toplevel, else the bindings folder's parent.
+   */
+  repositoryRoot: string | null;
+  d69: D69Policy;
   /** Raw sections owned by later gates (relay, calendar), validated by the schema. */
   relay: Record<string, unknown> | null;
   calendar: Record<string, unknown> | null;
+}
+
+/** Classifications a D69 requirement applies to, or every active guest whatever its target. */
+export type ClassScope = Classification[] | 'all';
+
+export interface D69Policy {
+  /** Default: [critical]. */
+  restoreSopRequiredFor: ClassScope;
+  /** Default: [critical]. */
+  offsiteRequiredFor: ClassScope;
+  /** proxmox_host → the ssh id of the storage host its dumps land on (an NFS NAS): not offsite for that site. */
+  storageHosts: Record<string, string>;
 }
 
 export interface Bindings {

@@ -2,6 +2,7 @@
 // `ops`: the command line. Usage errors exit 2 with the valid choices; no stack traces.
 
 import { TOOL } from '../package-root.js';
+import { snapshot } from './snapshot.js';
 import { OPS_HELP, UsageError } from './usage.js';
 import { verify } from './verify.js';
 
@@ -16,7 +17,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'verify') return verify(rest);
-  throw new UsageError(`unknown command "${command}"; commands: verify`);
+  if (command === 'snapshot') return snapshot(rest);
+  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot`);
 }
 
 main(process.argv.slice(2)).then(

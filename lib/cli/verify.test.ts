@@ -45,7 +45,9 @@ describe('ops verify on the bundled demo site', () => {
     expect(first).toMatch(/bindings .*fixtures\/demo-site\/bindings \(bundled demo site\), snapshot .*demo-site\/snapshot$/);
     expect(run.stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
     expect(run.stdout).toContain('→ On pve-shop: `pvesh set /cluster/backup/');
-    expect(run.stdout).toMatch(/^ERROR: \d+ pass, 11 fail, 2 error, \d+ skip, 0 waived \(exit 2\); receipt /m);
+    expect(run.stdout).toContain('fail  D69.unregistered-guest pve-home/lxc/204: lxc/204 (vpn-test) runs on pve-home but is not in vm.lifecycle.yaml');
+    // D19's 11 failures and 2 errors, D69's 14 failures (fixtures/demo-site/README.md lists them all).
+    expect(run.stdout).toMatch(/^ERROR: \d+ pass, 25 fail, 2 error, \d+ skip, 0 waived \(exit 2\); receipt /m);
     expect(run.stdout).not.toContain('\u001b['); // not a TTY: no colour
   });
 
@@ -55,11 +57,17 @@ describe('ops verify on the bundled demo site', () => {
     const result = JSON.parse(run.stdout);
     expect(Object.keys(result)).toEqual(['runKey', 'source', 'outcome', 'summary', 'inputErrors', 'gates']);
     expect(result.outcome).toBe('error');
-    expect(result.summary).toMatchObject({ fail: 11, error: 2, waived: 0 });
+    expect(result.summary).toMatchObject({ fail: 25, error: 2, waived: 0 });
+    expect(result.gates.map((g: { id: string; outcome: string }) => `${g.id} ${g.outcome}`)).toEqual(['D19 error', 'D69 fail']);
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
     expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation']);
+    // The demo has a D69 drift of every kind: each check fails at least once.
+    const d69 = result.gates.find((g: { id: string }) => g.id === 'D69');
+    const failedChecks = d69.checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string }) => c.id);
+    expect(failedChecks).toHaveLength(14);
+    expect(new Set(failedChecks).size).toBe(12);
     expect(run.stderr).toContain('(bundled demo site)');
   });
 
@@ -68,6 +76,7 @@ describe('ops verify on the bundled demo site', () => {
     const junit = path.join(run.cwd, 'reports', 'junit.xml');
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testsuite name="D19"');
+    expect(xml).toContain('<testsuite name="D69"');
     expect(xml).toMatch(/<skipped message="template: [^"]+"\/>/);
     expect(xml).toMatch(/<error message="[^"]*git-vm unreadable[^"]*" type="connect_timeout">/);
     expect(xml).toMatch(/<testcase classname="D19.pve-home" name="D19.scheduler pve-home\/pvescheduler"/);
@@ -97,7 +106,8 @@ describe('ops verify on the bundled demo site', () => {
 
 describe('ops verify exit codes and input handling', () => {
   it('exits 0 when nothing failed: a clean binding-only run', async () => {
-    const run = await ops(['verify', '--bindings', cleanBindings(), '--json']);
+    // cleanBindings() removes D19's binding drift only; the demo's D69 drift is asserted below.
+    const run = await ops(['verify', '--bindings', cleanBindings(), '--gate', 'D19', '--json']);
     const result = JSON.parse(run.stdout);
     expect(result.summary.fail).toBe(0);
     expect(result.summary.error).toBe(0);
@@ -115,6 +125,23 @@ describe('ops verify exit codes and input handling', () => {
     expect(result.outcome).toBe('fail');
     expect(result.gates[0].checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string }) => c.id).sort())
       .toEqual(['D19.target-retired', 'D19.threshold']);
+    const d69 = result.gates.find((g: { id: string }) => g.id === 'D69');
+    const failed = (outcome: string) => d69.checks.filter((c: { outcome: string }) => c.outcome === outcome)
+      .map((c: { id: string; host: string; subject: string }) => `${c.id} ${c.host}/${c.subject}`).sort();
+    // Everything D69 can see without host state: SOPs are looked up under the demo's repository_root.
+    expect(failed('fail')).toEqual([
+      'D69.backup-target pve-home/qemu/202', 'D69.decommissioned-clean pve-shop/qemu/109', 'D69.offsite pve-home/qemu/201',
+      'D69.restore-sop pve-shop/qemu/102', 'D69.runtime-unit pve-shop/qemu/110', 'D69.ssh-target pve-shop/qemu/110',
+      'D69.status pve-home/qemu/9100', 'D69.status pve-shop/qemu/9000', 'D69.target-enabled pve-shop/qemu/106',
+      'D69.target-shape pve-shop/qemu/110',
+    ]);
+    expect(failed('error')).toEqual([]);
+    // 101's SOP exists only under repository_root (`..`: the demo-site folder), not the project's git toplevel.
+    expect(d69.checks.find((c: { id: string; subject: string }) => c.id === 'D69.restore-sop' && c.subject === 'qemu/101').outcome).toBe('pass');
+    for (const check of ['D69.enrolled', 'D69.scheduled', 'D69.unregistered-guest']) {
+      const reasons = d69.checks.filter((c: { id: string }) => c.id === check).map((c: { outcome: string; reason: string }) => `${c.outcome}:${c.reason}`);
+      expect(new Set(reasons), check).toEqual(new Set(['skip:no host state']));
+    }
     expect(run.code).toBe(1);
   });
 
@@ -161,7 +188,7 @@ describe('ops verify exit codes and input handling', () => {
   it('rejects unknown gates and flags with the valid choices, exit 2', async () => {
     const gate = await ops(['verify', '--gate', 'D99']);
     expect(gate.code).toBe(2);
-    expect(gate.stderr).toContain('unknown gate "D99"; valid gates: D19');
+    expect(gate.stderr).toContain('unknown gate "D99"; valid gates: D19, D69');
     const flag = await ops(['verify', '--frobnicate']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("Unknown option '--frobnicate'");
@@ -178,6 +205,6 @@ describe('ops verify exit codes and input handling', () => {
     const verifyHelp = await ops(['verify', '--help']);
     expect(verifyHelp.code).toBe(0);
     expect(verifyHelp.stdout).toContain('--max-snapshot-age H');
-    expect(verifyHelp.stdout).toContain('Gates: D19');
+    expect(verifyHelp.stdout).toContain('Gates: D19, D69');
   });
 });

@@ -19,12 +19,17 @@ import { reserveReceiptDir, writeReceipt } from '../report/receipt.js';
 import {
   aggregateOutcome, exitCodeFor, summarize, type GateResult, type InputDigest, type RunResult, type RunSource,
 } from '../report/run-result.js';
+import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { checkRestoreSops } from './restore-sops.js';
+import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { UsageError, VERIFY_HELP } from './usage.js';
 
 interface VerifyOptions {
   bindings: string | undefined;
   snapshot: string | undefined;
+  /** --live: collect over SSH into the receipt folder, then judge that snapshot. */
+  live: CollectOptions | null;
   gates: GateInfo[];
   reports: string;
   json: boolean;
@@ -46,11 +51,14 @@ export async function verify(argv: string[]): Promise<number> {
 
   const { dir: bindingsDir, chosenBy } = chooseBindings(options.bindings);
   const bundledDemo = chosenBy === 'bundled demo site';
-  const snapshotDir = options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
-  // The first line says which bindings are judged; with --json, stdout carries the JSON only.
-  (options.json ? process.stderr : process.stdout).write(`spine-gates ${TOOL.version}: bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, snapshot ${snapshotDir}` : ', no snapshot'}\n`);
-
+  if (options.live && bundledDemo) throw new UsageError(LIVE_NEEDS_BINDINGS);
   const { runKey, dir: receiptDir } = await reserveReceiptDir(options.reports);
+  // A live run's evidence is the snapshot it writes next to its receipt.
+  const snapshotDir = options.live ? path.resolve(receiptDir, 'snapshot')
+    : options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
+  // The first line says which bindings are judged; with --json, stdout carries the JSON only.
+  (options.json ? process.stderr : process.stdout).write(`spine-gates ${TOOL.version}: bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`);
+
   const inputErrors: string[] = [];
   const inputs: InputDigest[] = [];
   let bindings: Bindings | null = null;
@@ -61,7 +69,11 @@ export async function verify(argv: string[]): Promise<number> {
   else {
     bindings = loaded.bindings;
     inputs.push(...Object.entries(bindings.digests).map(([file, sha256]) => ({ file: `bindings/${file}`, sha256 })));
-    if (snapshotDir) {
+    if (snapshotDir && options.live) {
+      const live = await timed('collect', () => collectSnapshot(loaded.bindings, options.live!, snapshotDir, options.json));
+      if (!live.ok) inputErrors.push(live.error);
+    }
+    if (snapshotDir && !inputErrors.length) {
       const snapshot = await timed('readSnapshot', () => readSnapshot(snapshotDir, loaded.bindings));
       if (!snapshot.ok) inputErrors.push(...snapshot.errors.map(formatBindingError));
       else {
@@ -71,11 +83,14 @@ export async function verify(argv: string[]): Promise<number> {
     }
   }
 
+  // Judged as of: the demo's capture time; for a live run, the end of its collection (so its
+  // snapshot is never judged from before it was taken); otherwise the start of the run.
+  const now = bundledDemo && state ? state.capturedAt : options.live ? new Date().toISOString() : startedAt.toISOString();
   let gates: GateResult[] = [];
   if (bindings && !inputErrors.length) {
-    const now = bundledDemo && state ? state.capturedAt : startedAt.toISOString();
+    const restoreSops = await checkRestoreSops(bindings);
     const run = await timed('gates', () => runGates(options.gates, {
-      bindings: bindings!, state, now, maxSnapshotAgeHours: options.maxSnapshotAgeHours, bundledDemo,
+      bindings: bindings!, state, now, maxSnapshotAgeHours: options.maxSnapshotAgeHours, bundledDemo, restoreSops,
     }));
     gates = run.gates;
     inputErrors.push(...run.problems);
@@ -84,12 +99,13 @@ export async function verify(argv: string[]): Promise<number> {
   const summary = summarize(gates.flatMap((g) => g.findings));
   const outcome = inputErrors.length ? 'error' : aggregateOutcome(summary);
   const source: RunSource = {
-    kind: snapshotDir ? 'snapshot' : 'bindings-only', bindings: bindingsDir, bindingsChosenBy: chosenBy,
+    kind: options.live ? 'live' : snapshotDir ? 'snapshot' : 'bindings-only', bindings: bindingsDir, bindingsChosenBy: chosenBy,
     snapshot: snapshotDir, capturedAt: state?.capturedAt ?? null,
+    ...(options.live ? { insecureAcceptAnyHostKey: options.live.insecureAcceptAnyHostKey } : {}),
   };
   const result: RunResult = {
     runKey, tool: TOOL, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
-    now: bundledDemo && state ? state.capturedAt : startedAt.toISOString(), source, inputs,
+    now, source, inputs,
     bindingsDigest: bindings ? digestOf(bindings.digests) : null,
     bindingsGitCommit: bindings ? await gitCommit(bindingsDir) : null,
     hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null, message: h.problem?.message ?? null })) : [],
@@ -113,14 +129,17 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
       options: {
         bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
         reports: { type: 'string' }, json: { type: 'boolean' }, 'max-snapshot-age': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        live: { type: 'boolean' }, ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --bindings --snapshot --gate --reports --json --max-snapshot-age --help`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --bindings --snapshot --live --gate --reports --json --max-snapshot-age ${COLLECT_FLAG_LIST} --help`);
   }
   const v = parsed.values;
   if (v.help) return null;
+  if (v.live && v.snapshot !== undefined) throw new UsageError('--live and --snapshot exclude each other: --live collects a new snapshot into the run\'s receipt folder');
+  const stray = v.live ? [] : collectFlagsGiven(v);
+  if (stray.length) throw new UsageError(`${stray.join(', ')} only ${stray.length > 1 ? 'apply' : 'applies'} with --live`);
   const wanted = v.gate ?? gateIds();
   const unknown = wanted.filter((id) => !gateIds().includes(id));
   if (unknown.length) throw new UsageError(`unknown gate ${unknown.map((g) => `"${g}"`).join(', ')}; valid gates: ${gateIds().join(', ')}`);
@@ -128,12 +147,15 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
   if (!/^\d+(\.\d+)?$/.test(maxAge)) throw new UsageError(`--max-snapshot-age takes a number of hours (0 turns it off), got "${maxAge}"`);
   return {
     bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports',
+    live: v.live ? collectOptionsFrom(v) : null,
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),
   };
 }
 
-function chooseBindings(flag: string | undefined): { dir: string; chosenBy: RunSource['bindingsChosenBy'] } {
+export const LIVE_NEEDS_BINDINGS = 'live collection needs your bindings: pass --bindings DIR or run where ./ops/bindings exists (the bundled demo site\'s hosts are invented)';
+
+export function chooseBindings(flag: string | undefined): { dir: string; chosenBy: RunSource['bindingsChosenBy'] } {
   if (flag) return { dir: path.resolve(flag), chosenBy: '--bindings' };
   if (existsSync('ops/bindings')) return { dir: path.resolve('ops/bindings'), chosenBy: './ops/bindings' };
   return { dir: path.join(DEMO_SITE, 'bindings'), chosenBy: 'bundled demo site' };

@@ -30,6 +30,12 @@ export interface CollectOptions {
   resolve?: (host: string) => Promise<string>;
   /** Called after each host finishes (for a TTY progress line). */
   onProgress?: (done: number, total: number) => void;
+  /** Test seam: ssh-agent socket; undefined = $SSH_AUTH_SOCK, null = no agent. Used only when identityFiles is null. */
+  agentSocket?: string | null;
+  /** Test seam: key passphrase; undefined = $SPINE_GATES_KEY_PASSPHRASE, null = none. Never printed or recorded. */
+  keyPassphrase?: string | null;
+  /** Test seam: home folder for ~/.ssh/id_* and `~` in ~/.ssh/config; default os.homedir(). */
+  home?: string;
 }
 
 export interface CollectedCommand {

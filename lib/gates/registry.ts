@@ -10,6 +10,7 @@ export interface GateInfo {
 
 export const GATES: readonly GateInfo[] = [
   { id: 'D19', title: 'backup drift', file: 'gates/D19.gate.ts' },
+  { id: 'D69', title: 'VM-creation backup onboarding', file: 'gates/D69.gate.ts' },
 ];
 
 export const gateIds = (): string[] => GATES.map((g) => g.id);

@@ -13,7 +13,7 @@ export function useColour(stream: NodeJS.WriteStream): boolean {
 export function consoleReport(run: RunResult, paths: { receipt: string; junit: string }, colour: boolean): string {
   const paint = (kind: keyof typeof CODES, text: string) => (colour ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text);
   const out: string[] = [];
-  for (const e of run.inputErrors) out.push(`${paint('error', 'input error')} ${e}`);
+  for (const e of run.inputErrors) out.push(inputErrorLine(e, colour));
   for (const gate of run.gates) {
     const s = countsOf(summarize(gate.findings));
     out.push('', `${gate.id} ${gate.title}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
@@ -27,6 +27,11 @@ export function consoleReport(run: RunResult, paths: { receipt: string; junit: s
   const sum = run.summary;
   out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); receipt ${paths.receipt}; junit ${paths.junit}`);
   return `${out.join('\n')}\n`;
+}
+
+/** One problem with the input (a binding, the snapshot, the collection setup), as every command prints it. */
+export function inputErrorLine(error: string, colour: boolean): string {
+  return `${colour ? `\u001b[${CODES.error}minput error\u001b[0m` : 'input error'} ${error}`;
 }
 
 const rank = (f: Finding) => (f.outcome === 'fail' ? 0 : 1);

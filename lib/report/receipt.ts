@@ -54,6 +54,7 @@ function receiptMarkdown(run: RunResult): string {
     '',
     `- outcome: **${run.outcome}** (exit ${run.exitCode}): ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived`,
     `- source: ${run.source.kind}; bindings ${run.source.bindings} (${run.source.bindingsChosenBy})${run.source.snapshot ? `; snapshot ${run.source.snapshot} captured ${run.source.capturedAt}` : ''}`,
+    ...(run.source.insecureAcceptAnyHostKey ? ['- **host keys were not checked** (--insecure-accept-any-host-key)'] : []),
     `- bindings digest: ${run.bindingsDigest ?? 'none'}${run.bindingsGitCommit ? `; git commit ${run.bindingsGitCommit}` : ''}`,
     `- tool: ${run.tool.name} ${run.tool.version}; started ${run.startedAt}, finished ${run.finishedAt}`,
   ];

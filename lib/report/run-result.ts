@@ -25,6 +25,8 @@ export interface RunSource {
   bindingsChosenBy: '--bindings' | './ops/bindings' | 'bundled demo site';
   snapshot: string | null;
   capturedAt: string | null;
+  /** Live runs only: host keys were not checked (--insecure-accept-any-host-key). */
+  insecureAcceptAnyHostKey?: boolean;
 }
 
 export interface InputDigest {

@@ -3,15 +3,15 @@
 
 import picomatch from 'picomatch';
 import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { Evidence, FileEntry, Finding, HostState, PveState, VzdumpJob } from '../model.js';
+import type { Evidence, FileEntry, Finding } from '../model.js';
 import { classifyDumpFile, vzdumpGlobSubject } from '../pve/archives.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
 import {
-  deadListing, enrolledVmids, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, planJobFixes, type JobFixPlan,
+  deadListing, enrolledVmids, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, perPveHost,
 } from './pve-helpers.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
-  findingsFor, hostOf, hoursBetween, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
+  bindingEvidence, findingsFor, hostOf, hoursBetween, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
 } from './input.js';
 
 export const D19_CHECKS = [
@@ -37,8 +37,6 @@ export const evaluateD19: Rule = (input) => {
 };
 
 const enabledTargets = (input: VerifyInput) => input.bindings.inventory.targets.filter((t) => t.enabled);
-const bindingEvidence = (t: { source: { file: string; line: number } }, detail?: string): Evidence =>
-  ({ file: t.source.file, line: t.source.line, ...(detail ? { detail } : {}) });
 // The loader rejects a target that has no stale_after_hours of its own and no default to fall back to.
 const effectiveHours = (input: VerifyInput, t: InventoryTarget) => t.staleAfterHours ?? input.bindings.inventory.defaults.staleAfterHours!;
 
@@ -177,35 +175,11 @@ function checkJudged(input: VerifyInput, freshness: Finding[]): Finding {
 
 // --- PVE-host checks ------------------------------------------------------------------------
 
-/** Runs `each` for every PVE host with readable state; one error (or skip) finding per host otherwise. */
-function perPveHost(
-  input: VerifyInput, check: string, each: (hostId: string, pve: PveState, state: HostState) => Finding[],
-): Finding[] {
-  return pveHostIds(input.bindings).flatMap((hostId) => {
-    const base = { check, subject: hostId, host: hostId, severity: 'high' as const };
-    if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${hostId}: ${NO_HOST_STATE}` })];
-    const pve = pveStateOf(input.state, hostId);
-    if ('problem' in pve) {
-      return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${hostId}: cannot judge, ${pve.problem.message}` })];
-    }
-    return each(hostId, pve.value, input.state);
-  });
-}
-
-/** The one fix plan per host (lib/rules/pve-helpers.ts) for every guest D19 wants enrolled. */
-function fixPlanFor(input: VerifyInput, hostId: string, pve: PveState): JobFixPlan {
-  const lifecycle = lifecycleById(input);
-  const uncovered = pve.guests.filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? '')).map((g) => g.vmid);
-  const targeted = enabledTargets(input).filter((t) => t.host === hostId).flatMap((t) => vzdumpGlobSubject(t.glob)?.vmid ?? [])
-    .filter((vmid) => pve.guests.some((g) => g.vmid === vmid));
-  return planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
-}
-
 function checkGuestsCovered(input: VerifyInput): Finding[] {
   const lifecycle = lifecycleById(input);
   return perPveHost(input, 'D19.guest-covered', (hostId, pve) => {
     const enrolled = enrolledVmids(pve);
-    const plan = fixPlanFor(input, hostId, pve);
+    const plan = hostFixPlan(input, hostId, pve);
     const disabledJobs = pve.jobs.filter((j) => !j.enabled);
     const guests = [...pve.guests].sort((a, b) => a.vmid - b.vmid);
     if (guests.length === 0) {
@@ -261,7 +235,7 @@ function checkTargetsEnrolled(input: VerifyInput): Finding[] {
       ...base, outcome: 'fail', reason: 'not_enrolled', evidence,
       message: `${t.name} is enabled but VMID ${subject.vmid} is in no enabled vzdump job on ${t.host}`,
       expected: `VMID ${subject.vmid} in an enabled job`, actual: 'in none',
-      remediation: fixPlanFor(input, t.host, pve.value).enroll(subject.vmid),
+      remediation: hostFixPlan(input, t.host, pve.value).enroll(subject.vmid),
     })];
   });
 }
@@ -273,7 +247,7 @@ function checkJobGuestsActive(input: VerifyInput): Finding[] {
     if (listed.length === 0) {
       return [make({ check: 'D19.job-guest-active', subject: hostId, host: hostId, severity: 'medium', outcome: 'skip', reason: 'no_vmid_lists', message: `${hostId}: no enabled job lists VMIDs explicitly` })];
     }
-    const plan = fixPlanFor(input, hostId, pve);
+    const plan = hostFixPlan(input, hostId, pve);
     return listed.flatMap((job) => job.vmids!.map((vmid) => {
       const base = { check: 'D19.job-guest-active', subject: `${job.id}/${vmid}`, host: hostId, severity: 'medium' as const, evidence: [jobsCfgEvidence(hostId, job)] };
       const status = lifecycle.get(vmid)?.status;

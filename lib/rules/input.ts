@@ -1,7 +1,7 @@
 // What every gate rule is a pure function of.
 
 import type { Bindings } from '../bindings/types.js';
-import type { Finding, HostRecord, HostState, PveState, Severity, StateProblem } from '../model.js';
+import type { Evidence, Finding, HostRecord, HostState, PveState, Severity, StateProblem } from '../model.js';
 
 export interface VerifyInput {
   bindings: Bindings;
@@ -13,6 +13,17 @@ export interface VerifyInput {
   maxSnapshotAgeHours: number | null;
   /** The bundled demo site is judged as of its capture time, so snapshot age does not apply. */
   bundledDemo: boolean;
+  /**
+   * Restore SOP files, looked up by the caller because rules do no I/O: the repository root
+   * `restore_sop` paths are relative to, and whether each path (as written) exists there.
+   * Absent, or a path missing from `found`: D69 says the file was not checked.
+   */
+  restoreSops?: { root: string; found: Record<string, boolean> };
+}
+
+/** Whether a `restore_sop` path stays inside the repository root: relative, and no `..` segment. */
+export function isRepositoryRelative(p: string): boolean {
+  return !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..');
 }
 
 export type Rule = (input: VerifyInput) => Finding[];
@@ -53,6 +64,10 @@ export function findingsFor(gate: string) {
     },
   };
 }
+
+/** Evidence citing the binding entry a finding is about (file and line). */
+export const bindingEvidence = (entry: { source: { file: string; line: number } }, detail?: string): Evidence =>
+  ({ file: entry.source.file, line: entry.source.line, ...(detail ? { detail } : {}) });
 
 export function hoursBetween(fromIso: string | number, toIso: string | number): number {
   const from = typeof fromIso === 'number' ? fromIso * 1000 : Date.parse(fromIso);

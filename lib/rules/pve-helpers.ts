@@ -3,15 +3,35 @@
 // of them at once (two lines that each merge one guest into the old list would undo each other).
 
 import type { LifecycleGuest } from '../bindings/types.js';
-import type { Evidence, PveState, VzdumpJob } from '../model.js';
+import type { Evidence, Finding, HostState, PveState, VzdumpJob } from '../model.js';
+import { vzdumpGlobSubject } from '../pve/archives.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
-import type { VerifyInput } from './input.js';
+import { findingsFor, NO_HOST_STATE, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
 
 export const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
 
 export function lifecycleById(input: VerifyInput): Map<number, LifecycleGuest> {
   return new Map(input.bindings.lifecycle.guests.map((g) => [g.id, g]));
+}
+
+/**
+ * Runs `each` for every PVE host with readable state; one error (or skip) finding per host otherwise.
+ * The finding's gate is the check id's prefix (`D19.scheduler` → D19).
+ */
+export function perPveHost(
+  input: VerifyInput, check: string, each: (hostId: string, pve: PveState, state: HostState) => Finding[],
+): Finding[] {
+  const { make } = findingsFor(check.slice(0, check.indexOf('.')));
+  return pveHostIds(input.bindings).flatMap((hostId) => {
+    const base = { check, subject: hostId, host: hostId, severity: 'high' as const };
+    if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${hostId}: ${NO_HOST_STATE}` })];
+    const pve = pveStateOf(input.state, hostId);
+    if ('problem' in pve) {
+      return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${hostId}: cannot judge, ${pve.problem.message}` })];
+    }
+    return each(hostId, pve.value, input.state);
+  });
 }
 
 export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => ({
@@ -78,4 +98,16 @@ export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[]
     },
     drop: desired,
   };
+}
+
+/**
+ * The one fix plan per host for every guest that must be enrolled there: each guest the host runs
+ * that is neither a template nor retired in the lifecycle, and each guest an enabled target names.
+ */
+export function hostFixPlan(input: VerifyInput, hostId: string, pve: PveState): JobFixPlan {
+  const lifecycle = lifecycleById(input);
+  const uncovered = pve.guests.filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? '')).map((g) => g.vmid);
+  const targeted = input.bindings.inventory.targets.filter((t) => t.enabled && t.host === hostId).flatMap((t) => vzdumpGlobSubject(t.glob)?.vmid ?? [])
+    .filter((vmid) => pve.guests.some((g) => g.vmid === vmid));
+  return planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
 }

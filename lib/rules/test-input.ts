@@ -97,6 +97,8 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
     policy: {
       thresholds: { critical: 26, important: 48, rebuildable: 168 },
       pveHosts: null,
+      repositoryRoot: null,
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {} },
       relay: null,
       calendar: null,
       ...o.policy,

@@ -1,0 +1,157 @@
+// Live collection: every host the bindings need (probePlan), read over SSH with the fixed probe.
+// Hosts run in parallel (bounded); each host gets one connection and a time budget; a host that
+// cannot be read is an error entry with its reason, and the other hosts are still collected.
+
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Bindings } from '../bindings/types.js';
+import { probePlan, type HostPlan } from '../snapshot/plan.js';
+import { LISTING_MISSING_EXIT } from '../snapshot/probe.js';
+import { Connections, defaultResolve, type HostKeyPolicy } from './connect.js';
+import { Credentials, PASSPHRASE_ENV } from './credentials.js';
+import { resolveEndpoints, type Endpoint } from './endpoints.js';
+import { CollectSetupError, HostError, redact } from './errors.js';
+import { KnownHosts } from './known-hosts.js';
+import { MAX_SESSIONS_PER_CONNECTION, runCommands, type CommandResult } from './sessions.js';
+import { SshConfigFile } from './ssh-config.js';
+import type { Collect, CollectedCommand, CollectedHost, CollectOptions } from './types.js';
+
+export const collect: Collect = async (bindings, options) => {
+  const capturedAt = new Date().toISOString();
+  const plans = selectPlans(probePlan(bindings), options.onlyHosts);
+  const home = options.home ?? os.homedir();
+  const passphrase = options.keyPassphrase === undefined ? process.env[PASSPHRASE_ENV] ?? null : options.keyPassphrase;
+  const endpoints = resolveEndpoints(bindings, plans.map((p) => p.hostId), {
+    config: await sshConfig(options.sshConfigFile, home),
+    connectTimeoutMs: options.connectTimeoutMs,
+    localUser: localUser(),
+  });
+  const connections = new Connections(endpoints.values(), {
+    hostKeys: await hostKeyPolicy(options),
+    credentials: new Credentials({
+      identityFiles: options.identityFiles, home, passphrase,
+      agentSocket: options.agentSocket === undefined ? process.env['SSH_AUTH_SOCK'] ?? null : options.agentSocket,
+    }),
+    resolve: options.resolve ?? defaultResolve,
+  });
+  let done = 0;
+  try {
+    const hosts = await mapBounded(plans, options.concurrency, async (plan) => {
+      const host = await collectHost(plan, endpoints.get(plan.hostId)!, connections, options);
+      options.onProgress?.(++done, plans.length);
+      return redactHost(host, passphrase);
+    });
+    return { capturedAt, hosts, insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey };
+  } finally {
+    connections.closeAll();
+  }
+};
+
+function selectPlans(plans: HostPlan[], only: string[] | null): HostPlan[] {
+  if (!only) return plans;
+  const unknown = only.filter((id) => !plans.some((p) => p.hostId === id));
+  if (unknown.length) {
+    throw new CollectSetupError(`${unknown.map((id) => `"${id}"`).join(', ')}: not a host these bindings need; hosts: ${plans.map((p) => p.hostId).join(', ')}`);
+  }
+  return plans.filter((p) => only.includes(p.hostId));
+}
+
+async function hostKeyPolicy(options: CollectOptions): Promise<HostKeyPolicy> {
+  const file = options.knownHostsFile;
+  if (options.insecureAcceptAnyHostKey) return { knownHosts: null, file, fileMissing: false };
+  const text = await readSetupFile(file);
+  return { knownHosts: KnownHosts.parse(text ?? ''), file, fileMissing: text === null };
+}
+
+async function sshConfig(file: string | null, home: string): Promise<SshConfigFile | null> {
+  if (file === null) return null;
+  const text = await readSetupFile(file);
+  if (text === null) throw new CollectSetupError(`cannot read ${file}: it does not exist`);
+  return SshConfigFile.parse(text, file, home);
+}
+
+/** A collection input file's text; null when it does not exist; unreadable is bad input. */
+async function readSetupFile(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new CollectSetupError(`cannot read ${file}: ${code ?? (e as Error).message}`);
+  }
+}
+
+function localUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env['USER'] ?? 'root';
+  }
+}
+
+/** One host: its connection, its commands, inside the host budget. */
+async function collectHost(plan: HostPlan, ep: Endpoint, connections: Connections, options: CollectOptions): Promise<CollectedHost> {
+  const budget = new AbortController();
+  let connected = false;
+  const timer = setTimeout(() => budget.abort(new HostError(connected ? 'command_timeout' : 'handshake_timeout',
+    `the host budget of ${options.hostBudgetMs} ms (connect and every command) ran out`)), options.hostBudgetMs);
+  try {
+    const conn = await untilAborted(connections.get(ep), budget.signal);
+    connected = true;
+    const run = await runCommands(conn, plan.commands, { limit: MAX_SESSIONS_PER_CONNECTION, timeoutMs: options.commandTimeoutMs, signal: budget.signal });
+    return hostEntry(plan.hostId, run.results, run.failure ?? commandFailures(run.results));
+  } catch (e) {
+    const error = e instanceof HostError ? e : new HostError('connection_lost', `${ep.label}: ${(e as Error).message}`);
+    return hostEntry(plan.hostId, [], error);
+  } finally {
+    clearTimeout(timer);
+    connections.done(ep);
+  }
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Non-zero exits are command_failed; a listing's LISTING_MISSING_EXIT is data (path missing). */
+export function commandFailures(results: readonly CommandResult[]): HostError | null {
+  const failed = results.filter((r) => r.exit !== 0 && !(r.command.basePath !== undefined && r.exit === LISTING_MISSING_EXIT));
+  if (!failed.length) return null;
+  return new HostError('command_failed', failed.map((r) => {
+    const how = r.exit === null ? `was killed${r.signal ? ` by SIG${r.signal}` : ''}` : `exited ${r.exit}`;
+    return `${r.command.id} ${how}: ${r.stderr.split('\n').map((l) => l.trim()).find(Boolean) ?? '(nothing on stderr)'}`;
+  }).join('; '));
+}
+
+function hostEntry(id: string, results: readonly CommandResult[], error: HostError | null): CollectedHost {
+  const commands: CollectedCommand[] = results.map((r) => ({
+    id: r.command.id, command: r.command.command, exit: r.exit, stdout: r.stdout,
+    ...(r.command.basePath !== undefined ? { basePath: r.command.basePath } : {}),
+  }));
+  if (error) return { id, status: 'error', reason: error.reason, message: error.message, commands };
+  const tz = results.find((r) => r.command.id === 'timezone')?.stdout.toString('utf8').split('\n')[0]?.trim();
+  return { id, status: 'ok', timezone: tz || null, commands };
+}
+
+function redactHost(host: CollectedHost, secret: string | null): CollectedHost {
+  return host.status === 'error' ? { ...host, message: redact(host.message, secret) } : host;
+}
+
+/** `fn` over `items`, at most `limit` at once, results in input order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

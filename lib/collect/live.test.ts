@@ -1,0 +1,662 @@
+// Live collection against real OpenSSH sshd fake hosts on 127.0.0.1 (lib/collect/testing/fake-host.ts):
+// the collector in-process, and the built CLI (`dist/lib/cli/ops.js`) end to end. Needs root, sshd,
+// unshare and `npm run build`. Nothing here reaches an address other than 127.0.0.1, and no name is
+// ever looked up (dns_unresolved goes through the collector's `resolve` seam).
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBindings } from '../bindings/load.js';
+import type { Bindings } from '../bindings/types.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { LISTING_MISSING_EXIT } from '../snapshot/probe.js';
+import { readSnapshot } from '../snapshot/read.js';
+import { writeSnapshot } from '../snapshot/write.js';
+import { collect } from './collect.js';
+import {
+  fakeHostsUnavailable, freePort, generateClientKey, startBlackholePort, startFakeHost, startSilentTcpServer, writeBindings,
+  type Estate, type EstateTarget, type FakeFile, type FakeHost, type FakeHostSpec,
+} from './testing/fake-host.js';
+import type { CollectedHost, Collection, CollectOptions, HostReason } from './types.js';
+
+const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
+const unavailable = fakeHostsUnavailable();
+
+describe('live SSH prerequisites', () => {
+  it('root, /usr/sbin/sshd, unshare and overlayfs are available, and the CLI is built', (ctx) => {
+    const why = unavailable ?? (existsSync(OPS) ? null : `${OPS} is missing: run \`npm run build\` first`);
+    if (why && process.env.CI === 'true') throw new Error(`CI must run the live SSH tests: ${why}`);
+    if (why) ctx.skip(`live SSH tests skipped: ${why}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fixture estate
+
+const NOW = Math.floor(Date.now() / 1000);
+const HOUR = 3600;
+const ago = (hours: number) => NOW - Math.round(hours * HOUR);
+const stamp = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 19).replace(/-/g, '_').replace('T', '-').replace(/:/g, '_');
+/** A vzdump archive plus its log, as vzdump leaves them: `name → {content, mtime}`. */
+function vzdump(dir: string, kind: 'qemu' | 'lxc', vmid: number, ageHours: number, size = 64): Record<string, FakeFile> {
+  const end = ago(ageHours);
+  const base = `${dir}/vzdump-${kind}-${vmid}-${stamp(end - 600)}`;
+  return {
+    [`${base}.${kind === 'qemu' ? 'vma.zst' : 'tar.zst'}`]: { content: 'z'.repeat(size), mtime: end },
+    [`${base}.log`]: { content: `INFO: Finished Backup of VM ${vmid}\n`, mtime: end + 1 },
+  };
+}
+
+const RESOURCES = '/var/lib/fake-pve/cluster-resources.json';
+const guest = (node: string, vmid: number, name: string, extra: Record<string, unknown> = {}) =>
+  ({ id: `qemu/${vmid}`, maxcpu: 2, maxmem: 2147483648, name, node, status: 'running', template: 0, type: 'qemu', uptime: 86400, vmid, ...extra });
+
+/** Stand-ins for the PVE commands the probe runs; each checks its arguments like the real one would be called. */
+function pveStandIns(o: { scheduler?: string; timezone?: string; pvesh?: string } = {}): Record<string, string> {
+  const scheduler = o.scheduler ?? 'active';
+  return {
+    pvesh: o.pvesh ?? [
+      '[ "$*" = "get /cluster/resources --type vm --output-format json" ] || { echo "pvesh: unexpected arguments: $*" >&2; exit 2; }',
+      `exec cat ${RESOURCES}`,
+    ].join('\n'),
+    systemctl: `[ "$*" = "is-active pvescheduler" ] || { echo "systemctl: unexpected arguments: $*" >&2; exit 2; }\necho ${scheduler}\n[ ${scheduler} = active ]`,
+    timedatectl: `[ "$*" = "show -p Timezone --value" ] || exit 2\necho ${o.timezone ?? 'Europe/Berlin'}`,
+  };
+}
+
+const jobsCfg = (id: string, select: string) =>
+  `vzdump: ${id}\n\tschedule 02:00\n\tcompress zstd\n\tenabled 1\n\tmode snapshot\n\tprune-backups keep-last=3\n\t${select}\n\tstorage backup\n\n`;
+
+function pveA(authorizedKeys: string[]): FakeHostSpec {
+  return {
+    id: 'pve-a', authorizedKeys, commands: pveStandIns(),
+    files: {
+      '/etc/pve/jobs.cfg': jobsCfg('backup-aaaa1111-0001', 'vmid 101,102'),
+      '/etc/pve/user.cfg': 'user:root@pam:1:0:::root@example.com:::\n',
+      [RESOURCES]: JSON.stringify([guest('pve-a', 101, 'files'), guest('pve-a', 102, 'erp'), guest('pve-a', 103, 'print')]),
+      ...vzdump('/srv/backups/dump', 'qemu', 101, 2.5),
+      ...vzdump('/srv/backups/dump', 'qemu', 101, 26.5),
+      ...vzdump('/srv/backups/dump', 'qemu', 102, 50.5), // stale against 26 h
+    },
+  };
+}
+
+function pveB(authorizedKeys: string[]): FakeHostSpec {
+  return {
+    id: 'pve-b', authorizedKeys, commands: pveStandIns({ scheduler: 'failed' }),
+    files: {
+      '/etc/pve/jobs.cfg': jobsCfg('backup-bbbb2222-0002', 'all 1'),
+      [RESOURCES]: JSON.stringify([guest('pve-b', 201, 'family-cloud')]),
+      ...vzdump('/mnt/pve/nas-backup/dump', 'qemu', 201, 3.5),
+    },
+  };
+}
+
+function nas(authorizedKeys: string[]): FakeHostSpec {
+  const day = (h: number) => new Date(ago(h) * 1000).toISOString().slice(0, 10);
+  return {
+    id: 'nas', authorizedKeys,
+    // No systemd on the NAS: timedatectl fails and the probe falls back to /etc/timezone.
+    commands: { timedatectl: 'echo "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\nexit 1' },
+    files: {
+      '/etc/timezone': 'Europe/Berlin\n',
+      [`/volume1/backups/apps/erp/${day(6.5)}/erp-db.sql.gz`]: { content: 'gz-new', mtime: ago(6.5) },
+      [`/volume1/backups/apps/erp/${day(30.5)}/erp-db.sql.gz`]: { content: 'gz-old', mtime: ago(30.5) },
+      [`/volume1/backups/apps/erp/${day(6.5)}/manifest.txt`]: { content: 'm', mtime: ago(6.4) },
+    },
+    // /volume1/offsite does not exist: path_missing
+  };
+}
+
+const MAIN_TARGETS: EstateTarget[] = [
+  { name: 'vm-101-files-primary', host: 'pve-a', basePath: '/srv/backups/dump', glob: 'vzdump-qemu-101-*.vma.zst' },
+  { name: 'vm-102-erp-primary', host: 'pve-a', basePath: '/srv/backups/dump', glob: 'vzdump-qemu-102-*.vma.zst' },
+  { name: 'vm-201-family-cloud-primary', host: 'pve-b', basePath: '/mnt/pve/nas-backup/dump', glob: 'vzdump-qemu-201-*.vma.zst' },
+  { name: 'app-erp-db', host: 'nas', basePath: '/volume1/backups/apps/erp', glob: '*/erp-db.sql.gz', staleAfterHours: 48, classification: 'important' },
+  { name: 'offsite-pve-a', host: 'nas', basePath: '/volume1/offsite/pve-a', glob: 'vzdump-qemu-*.vma.zst', staleAfterHours: 48, classification: 'important' },
+];
+
+function mainEstate(hosts: Record<string, FakeHost>): Estate {
+  return {
+    hosts: ['pve-a', 'pve-b', 'nas'].map((id) => ({ id, port: hosts[id]!.port })),
+    targets: MAIN_TARGETS,
+    guests: [
+      { id: 101, hostname: 'files', proxmoxHost: 'pve-a', backupTarget: 'vm-101-files-primary' },
+      { id: 102, hostname: 'erp', proxmoxHost: 'pve-a', backupTarget: 'vm-102-erp-primary' },
+      { id: 103, hostname: 'print', proxmoxHost: 'pve-a' },
+      { id: 201, hostname: 'family-cloud', proxmoxHost: 'pve-b', backupTarget: 'vm-201-family-cloud-primary' },
+    ],
+  };
+}
+
+/** A plain storage host: one dump folder with one fresh archive. */
+function storageHost(id: string, authorizedKeys: string[], extra: Partial<FakeHostSpec> = {}): FakeHostSpec {
+  return {
+    id, authorizedKeys, commands: { timedatectl: 'echo UTC' },
+    files: { '/srv/backups/app-1.tar.zst': { content: 'a', mtime: ago(1.5) }, ...(extra.files ?? {}) },
+    ...(extra.dirs ? { dirs: extra.dirs } : {}), ...(extra.logLevel ? { logLevel: extra.logLevel } : {}),
+    ...(extra.commands ? { commands: { timedatectl: 'echo UTC', ...extra.commands } } : {}),
+  };
+}
+
+const storageTarget = (host: string, basePath = '/srv/backups', glob = 'app-*.tar.zst'): EstateTarget =>
+  ({ name: `${host}-backups`, host, basePath, glob });
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** The built CLI in a child process, with a private HOME (no ~/.ssh of the machine leaks in). */
+function ops(args: string[], o: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: o.cwd, NO_COLOR: '1', LANG: 'C.UTF-8', ...o.env };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [OPS, ...args], { cwd: o.cwd, env, timeout: 45_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The CLI's SSH options (flag names per the collector's CLI; see lib/cli/usage.ts). */
+const sshFlags = (knownHosts: string, identity: string) => ['--known-hosts', knownHosts, '--identity', identity];
+
+/** A resolver that never asks DNS: IP literals resolve to themselves, every name is unknown. */
+const offlineResolve = async (host: string): Promise<string> => {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return host;
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host, syscall: 'getaddrinfo' });
+};
+
+const hostIn = (c: Collection, id: string): CollectedHost => {
+  const h = c.hosts.find((x) => x.id === id);
+  if (!h) throw new Error(`host ${id} missing from the collection: ${c.hosts.map((x) => x.id).join(', ')}`);
+  return h;
+};
+const describeHost = (h: CollectedHost) => JSON.stringify({ ...h, commands: h.commands.map((c) => ({ id: c.id, exit: c.exit, stdout: c.stdout.toString().slice(0, 200) })) });
+
+function expectOk(c: Collection, id: string): void {
+  const h = hostIn(c, id);
+  expect(h.status, describeHost(h)).toBe('ok');
+  for (const cmd of h.commands) expect(cmd.exit === 0 || cmd.exit === LISTING_MISSING_EXIT, `${id} ${cmd.id}: exit ${cmd.exit}`).toBe(true);
+}
+
+function expectError(c: Collection, id: string, reason: HostReason): Extract<CollectedHost, { status: 'error' }> {
+  const h = hostIn(c, id);
+  expect(h.status === 'error' ? h.reason : `status ${h.status}`, describeHost(h)).toBe(reason);
+  if (h.status !== 'error') throw new Error('unreachable');
+  expect(h.message.length).toBeGreaterThan(0);
+  return h;
+}
+
+interface JsonCheck { id: string; subject: string; host: string | null; outcome: string; reason: string | null; message: string }
+interface JsonResult { runKey: string; outcome: string; summary: Record<string, number>; inputErrors: string[]; gates: { id: string; outcome: string; checks: JsonCheck[] }[] }
+const checksOf = (r: JsonResult) => r.gates.flatMap((g) => g.checks);
+const checkFor = (r: JsonResult, id: string, subject: string) => {
+  const c = checksOf(r).find((x) => x.id === id && x.subject === subject);
+  if (!c) throw new Error(`no ${id} ${subject} in ${JSON.stringify(checksOf(r).map((x) => `${x.id} ${x.subject}`))}`);
+  return c;
+};
+function parseJson(run: Run): JsonResult {
+  try {
+    return JSON.parse(run.stdout) as JsonResult;
+  } catch {
+    throw new Error(`not JSON (exit ${run.code}):\nstdout: ${run.stdout.slice(0, 2000)}\nstderr: ${run.stderr.slice(0, 2000)}`);
+  }
+}
+
+/** Every regular file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+}
+
+const countMatches = (text: string, re: RegExp) => (text.match(new RegExp(re.source, `${re.flags.replace('g', '')}g`)) ?? []).length;
+
+async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over SSH', () => {
+  let work: string;
+  const stops: (() => Promise<void>)[] = [];
+  const hosts: Record<string, FakeHost> = {};
+  let key: { privateKeyPath: string; publicKeyLine: string };
+  let otherKey: { privateKeyPath: string; publicKeyLine: string };
+  let passKey: { privateKeyPath: string; publicKeyLine: string };
+  const CANARY = `canary-${randomBytes(12).toString('hex')}`;
+  const WRONG = `wrong-${randomBytes(12).toString('hex')}`;
+  /** Every known_hosts file handed to the collector, with its bytes and mtime when written. */
+  const knownHostsFiles = new Map<string, { bytes: Buffer; mtimeMs: number }>();
+  let refusedPort: number;
+  let blackhole: { port: number; close(): Promise<void> };
+  let silent: { port: number; close(): Promise<void> };
+
+  const knownHosts = (name: string, lines: string[]): string => {
+    const file = path.join(work, `known_hosts.${name}`);
+    writeFileSync(file, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+    const st = statSync(file);
+    knownHostsFiles.set(file, { bytes: readFileSync(file), mtimeMs: st.mtimeMs });
+    return file;
+  };
+  const knownLines = (...ids: string[]) => ids.map((id) => hosts[id]!.knownHostsLine());
+  const options = (knownHostsFile: string, over: Partial<CollectOptions> = {}): CollectOptions => ({
+    knownHostsFile, insecureAcceptAnyHostKey: false, identityFiles: [key.privateKeyPath], sshConfigFile: null,
+    concurrency: 16, connectTimeoutMs: 2000, commandTimeoutMs: 5000, hostBudgetMs: 20_000, onlyHosts: null,
+    resolve: offlineResolve, ...over,
+  });
+  const bindingsFor = async (name: string, estate: Estate): Promise<{ dir: string; bindings: Bindings }> => {
+    const dir = await writeBindings(path.join(work, `bindings-${name}`), estate);
+    const loaded = await loadBindings(dir);
+    if (!loaded.ok) throw new Error(`bindings ${name} do not load: ${JSON.stringify(loaded.errors)}`);
+    return { dir, bindings: loaded.bindings };
+  };
+  const runDir = (name: string) => mkdtempSync(path.join(work, `run-${name}-`));
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'live-collect-'));
+    [key, otherKey, passKey] = await Promise.all([generateClientKey(work), generateClientKey(work), generateClientKey(work, CANARY)]);
+    const both = [key.publicKeyLine, passKey.publicKeyLine];
+    const manyDirs: Record<string, FakeFile> = {};
+    for (let i = 0; i < 20; i++) manyDirs[`/srv/many/d${String(i).padStart(2, '0')}/app-${i}.tar.zst`] = { content: `${i}`, mtime: ago(1 + i / 10) };
+    const HOSTILE_DIR = '/srv/x/$(touch /tmp/pwned-listed)';
+    const specs: FakeHostSpec[] = [
+      pveA(both), pveB(both), nas(both),
+      storageHost('ok-host', [key.publicKeyLine], { files: { [`${HOSTILE_DIR}/app-1.tar.zst`]: { content: 'h', mtime: ago(2) } } }),
+      storageHost('wrong-key', [otherKey.publicKeyLine]),
+      storageHost('unknown-key', [key.publicKeyLine]),
+      storageHost('mismatch', [key.publicKeyLine]),
+      { id: 'failing', authorizedKeys: [key.publicKeyLine], files: {}, commands: pveStandIns({ pvesh: 'echo "boom: cluster not ready" >&2\nexit 1' }) },
+      { id: 'slow', authorizedKeys: [key.publicKeyLine], files: {}, commands: pveStandIns({ pvesh: 'exec sleep 30' }) },
+      { id: 'lost', authorizedKeys: [key.publicKeyLine], files: {}, commands: pveStandIns({ pvesh: 'exec sleep 30' }) },
+      storageHost('jump', [key.publicKeyLine], { logLevel: 'DEBUG1' }),
+      storageHost('behind', [key.publicKeyLine]),
+      { ...storageHost('many', [key.publicKeyLine]), files: manyDirs },
+    ];
+    const results = await Promise.allSettled(specs.map(async (spec) => {
+      const h = await startFakeHost(spec);
+      stops.push(() => h.stop());
+      hosts[spec.id] = h;
+    }));
+    const [extraA, extraB] = await Promise.allSettled([startBlackholePort(), startSilentTcpServer()]);
+    if (extraA.status === 'fulfilled') { blackhole = extraA.value; stops.push(() => extraA.value.close()); }
+    if (extraB.status === 'fulfilled') { silent = extraB.value; stops.push(() => extraB.value.close()); }
+    const failed = [...results, extraA, extraB].find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    refusedPort = await freePort(); // nothing listens there
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    if (work) rmSync(work, { recursive: true, force: true });
+  }, 30_000);
+
+  // ------------------------------------------------------------------------------------------
+  describe('a multi-host estate end to end', () => {
+    it('ops verify --live judges exactly what ops verify --snapshot judges on the snapshot it wrote', async () => {
+      const { dir } = await bindingsFor('main', mainEstate(hosts));
+      const known = knownHosts('main', knownLines('pve-a', 'pve-b', 'nas'));
+      const cwd = runDir('main');
+      const live = await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(known, key.privateKeyPath)], { cwd });
+      const liveResult = parseJson(live);
+      expect(liveResult.inputErrors, live.stderr).toEqual([]);
+      expect(live.code, live.stderr).toBe(1); // drift, every host readable
+
+      // The drift the estate was built with.
+      expect(checkFor(liveResult, 'D19.freshness', 'vm-101-files-primary').outcome).toBe('pass');
+      expect(checkFor(liveResult, 'D19.freshness', 'vm-102-erp-primary')).toMatchObject({ outcome: 'fail', reason: 'stale' });
+      expect(checkFor(liveResult, 'D19.freshness', 'vm-201-family-cloud-primary').outcome).toBe('pass');
+      expect(checkFor(liveResult, 'D19.freshness', 'app-erp-db').outcome).toBe('pass'); // depth-2 listing
+      expect(checkFor(liveResult, 'D19.freshness', 'offsite-pve-a')).toMatchObject({ outcome: 'fail', reason: 'path_missing' });
+      expect(checksOf(liveResult).filter((c) => c.id === 'D19.scheduler').map((c) => [c.host, c.outcome]).sort())
+        .toEqual([['pve-a', 'pass'], ['pve-b', 'fail']]);
+      expect(checkFor(liveResult, 'D19.guest-covered', 'qemu/103').outcome).toBe('fail');
+      expect(checksOf(liveResult).filter((c) => c.outcome === 'error')).toEqual([]);
+
+      // The snapshot the live run recorded in its receipt folder, judged again.
+      const snapshotDir = path.join(cwd, 'reports', 'receipts', liveResult.runKey, 'snapshot');
+      expect(existsSync(path.join(snapshotDir, 'snapshot.yaml')), `no snapshot under ${snapshotDir}`).toBe(true);
+      const again = await ops(['verify', '--json', '--bindings', dir, '--snapshot', snapshotDir, '--reports', 'reports2'], { cwd });
+      const againResult = parseJson(again);
+      expect(again.code).toBe(live.code);
+      // Same verdicts; only the snapshot-age message (seconds apart) may differ.
+      const verdicts = (r: JsonResult) => r.gates.map((g) => ({
+        id: g.id, outcome: g.outcome,
+        checks: g.checks.map((c) => ({ ...c, message: c.id === 'D19.snapshot-age' ? '' : c.message })),
+      }));
+      expect(verdicts(againResult)).toEqual(verdicts(liveResult));
+      expect(againResult.summary).toEqual(liveResult.summary);
+    });
+
+    it('ops snapshot --out DIR writes a snapshot that reads back with every host and listing', async () => {
+      const { dir, bindings } = await bindingsFor('main-snap', mainEstate(hosts));
+      const known = knownHosts('main-snap', knownLines('pve-a', 'pve-b', 'nas'));
+      const cwd = runDir('snapshot');
+      const out = path.join(cwd, 'snap');
+      const run = await ops(['snapshot', '--bindings', dir, '--out', out, ...sshFlags(known, key.privateKeyPath)], { cwd });
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      const read = await readSnapshot(out, bindings);
+      if (!read.ok) throw new Error(JSON.stringify(read.errors));
+      const state = read.state;
+      expect(Object.keys(state.hosts).sort()).toEqual(['nas', 'pve-a', 'pve-b']);
+      expect(Math.abs(Date.parse(state.capturedAt) / 1000 - Date.now() / 1000)).toBeLessThan(120);
+      for (const h of Object.values(state.hosts)) expect(h.status, h.id).toBe('ok');
+      expect(state.hosts['nas']!.timezone).toBe('Europe/Berlin'); // via the /etc/timezone fallback
+      expect(state.hosts['pve-b']!.pve).toMatchObject({ ok: true, value: { scheduler: 'failed' } });
+      const pveAState = state.hosts['pve-a']!.pve;
+      expect(pveAState?.ok && pveAState.value.guests.map((g) => g.vmid).sort()).toEqual([101, 102, 103]);
+      const dump = state.hosts['pve-a']!.listings['/srv/backups/dump'];
+      expect(dump?.status === 'ok' && dump.files.map((f) => f.path).sort()).toEqual(
+        Object.keys(pveA([]).files).filter((f) => f.startsWith('/srv/backups/dump/')).map((f) => path.basename(f)).sort(),
+      );
+      const erp = state.hosts['nas']!.listings['/volume1/backups/apps/erp'];
+      expect(erp?.status === 'ok' && erp.files.find((f) => f.path.endsWith('erp-db.sql.gz') && f.mtime === ago(6.5))).toBeTruthy();
+      expect(state.hosts['nas']!.listings['/volume1/offsite/pve-a']).toEqual({ status: 'missing' });
+    });
+
+    it('collect() + writeSnapshot() round-trip through readSnapshot()', async () => {
+      const { bindings } = await bindingsFor('main-api', mainEstate(hosts));
+      const known = knownHosts('main-api', knownLines('pve-a', 'pve-b', 'nas'));
+      const collection = await collect(bindings, options(known));
+      for (const id of ['pve-a', 'pve-b', 'nas']) expectOk(collection, id);
+      expect(collection.insecureAcceptAnyHostKey).toBe(false);
+      const jobs = hostIn(collection, 'pve-a').commands.find((c) => c.id === 'jobs-cfg');
+      expect(jobs?.stdout.toString()).toBe(jobsCfg('backup-aaaa1111-0001', 'vmid 101,102'));
+      const out = path.join(work, 'api-snapshot');
+      await writeSnapshot(out, collection);
+      const read = await readSnapshot(out, bindings);
+      if (!read.ok) throw new Error(JSON.stringify(read.errors));
+      expect(read.state.capturedAt).toBe(collection.capturedAt);
+      expect(readFileSync(path.join(out, 'hosts', 'pve-a', 'jobs-cfg.out'), 'utf8')).toBe(jobs?.stdout.toString());
+    });
+  });
+
+  // ------------------------------------------------------------------------------------------
+  describe('every reason code, next to a host that stays ok', () => {
+    let network: Collection;
+
+    beforeAll(async () => {
+      const estate: Estate = {
+        hosts: [
+          { id: 'ok-host', port: hosts['ok-host']!.port },
+          { id: 'refused', port: refusedPort },
+          { id: 'blackhole', port: blackhole.port },
+          { id: 'silent', port: silent.port },
+          { id: 'wrong-key', port: hosts['wrong-key']!.port },
+          { id: 'unknown-key', port: hosts['unknown-key']!.port },
+          { id: 'mismatch', port: hosts['mismatch']!.port },
+          { id: 'dns', host: 'pve-gone.invalid', port: 22 },
+          { id: 'failing', port: hosts['failing']!.port },
+        ],
+        targets: ['ok-host', 'refused', 'blackhole', 'silent', 'wrong-key', 'unknown-key', 'mismatch', 'dns'].map((h) => storageTarget(h)),
+        guests: [],
+        pveHosts: ['failing'],
+      };
+      const { bindings } = await bindingsFor('network', estate);
+      // unknown-key: no line at all. mismatch: a line for its [127.0.0.1]:port with another host's key.
+      const known = knownHosts('network', [
+        ...knownLines('ok-host', 'wrong-key', 'failing'),
+        `[127.0.0.1]:${hosts['mismatch']!.port} ${hosts['ok-host']!.hostKeyLine}`,
+        // The silent and blackhole ports never get as far as a key; give them one anyway.
+        `[127.0.0.1]:${silent.port} ${hosts['ok-host']!.hostKeyLine}`,
+        `[127.0.0.1]:${blackhole.port} ${hosts['ok-host']!.hostKeyLine}`,
+      ]);
+      const t0 = Date.now();
+      network = await collect(bindings, options(known, { connectTimeoutMs: 1500, commandTimeoutMs: 5000, hostBudgetMs: 15_000 }));
+      // Hosts in parallel, each bounded by the 1.5 s connect timeout: not the sum, not the 15 s budget.
+      expect(Date.now() - t0).toBeLessThan(8000);
+    }, 30_000);
+
+    it('the control host is ok in the same collection', () => {
+      expectOk(network, 'ok-host');
+      expect(network.hosts.map((h) => h.id).sort()).toEqual(
+        ['blackhole', 'dns', 'failing', 'mismatch', 'ok-host', 'refused', 'silent', 'unknown-key', 'wrong-key'],
+      );
+    });
+
+    it.each([
+      ['refused', 'connect_refused'],
+      ['blackhole', 'connect_timeout'],
+      ['silent', 'handshake_timeout'],
+      ['wrong-key', 'auth_denied'],
+      ['unknown-key', 'host_key_unknown'],
+      ['mismatch', 'host_key_mismatch'],
+      ['dns', 'dns_unresolved'],
+      ['failing', 'command_failed'],
+    ] as const)('%s → %s', (id, reason) => {
+      expectError(network, id, reason);
+    });
+
+    it('command_failed carries the command\'s stderr ("boom")', () => {
+      expect(expectError(network, 'failing', 'command_failed').message).toContain('boom');
+    });
+
+    it('host keys are named in the errors so a person can pin them', () => {
+      const mismatch = expectError(network, 'mismatch', 'host_key_mismatch');
+      expect(mismatch.message).toContain(String(hosts['mismatch']!.port));
+    });
+
+    it('command_timeout: a stand-in pvesh that sleeps past a 1 s command timeout', async () => {
+      const { bindings } = await bindingsFor('slow', {
+        hosts: [{ id: 'ok-host', port: hosts['ok-host']!.port }, { id: 'slow', port: hosts['slow']!.port }],
+        targets: [storageTarget('ok-host')], guests: [], pveHosts: ['slow'],
+      });
+      const known = knownHosts('slow', knownLines('ok-host', 'slow'));
+      const t0 = Date.now();
+      const c = await collect(bindings, options(known, { commandTimeoutMs: 1000, hostBudgetMs: 15_000 }));
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expectError(c, 'slow', 'command_timeout');
+      expectOk(c, 'ok-host');
+    });
+
+    it('connection_lost: the host drops the connection mid-command', async () => {
+      const { bindings } = await bindingsFor('lost', {
+        hosts: [{ id: 'ok-host', port: hosts['ok-host']!.port }, { id: 'lost', port: hosts['lost']!.port }],
+        targets: [storageTarget('ok-host')], guests: [], pveHosts: ['lost'],
+      });
+      const known = knownHosts('lost', knownLines('ok-host', 'lost'));
+      const lost = hosts['lost']!;
+      const running = collect(bindings, options(known, { commandTimeoutMs: 20_000, hostBudgetMs: 25_000 }));
+      // Wait for the stand-in pvesh (`exec sleep 30`) to run, then drop every session of the host.
+      await waitFor('pvesh running on lost', async () => {
+        for (const pid of await lost.sessionPids()) {
+          if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') return true;
+        }
+        return false;
+      });
+      await lost.killSessions();
+      const c = await running;
+      expectError(c, 'lost', 'connection_lost');
+      expectOk(c, 'ok-host');
+    }, 30_000);
+
+    it('ops verify exits 2 end to end, with each unreadable host\'s reason on its checks', async () => {
+      const estate: Estate = {
+        hosts: [
+          { id: 'ok-host', port: hosts['ok-host']!.port },
+          { id: 'refused', port: refusedPort },
+          { id: 'wrong-key', port: hosts['wrong-key']!.port },
+          { id: 'unknown-key', port: hosts['unknown-key']!.port },
+          { id: 'mismatch', port: hosts['mismatch']!.port },
+          { id: 'failing', port: hosts['failing']!.port },
+        ],
+        targets: ['ok-host', 'refused', 'wrong-key', 'unknown-key', 'mismatch'].map((h) => storageTarget(h)),
+        guests: [], pveHosts: ['failing'],
+      };
+      const { dir } = await bindingsFor('e2e-errors', estate);
+      const known = knownHosts('e2e-errors', [
+        ...knownLines('ok-host', 'wrong-key', 'failing'),
+        `[127.0.0.1]:${hosts['mismatch']!.port} ${hosts['ok-host']!.hostKeyLine}`,
+      ]);
+      const cwd = runDir('errors');
+      const run = await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(known, key.privateKeyPath)], { cwd });
+      expect(run.code, run.stderr).toBe(2);
+      const result = parseJson(run);
+      expect(checkFor(result, 'D19.freshness', 'ok-host-backups').outcome).toBe('pass');
+      expect(checkFor(result, 'D19.freshness', 'refused-backups')).toMatchObject({ outcome: 'error', reason: 'connect_refused' });
+      expect(checkFor(result, 'D19.freshness', 'wrong-key-backups')).toMatchObject({ outcome: 'error', reason: 'auth_denied' });
+      expect(checkFor(result, 'D19.freshness', 'unknown-key-backups')).toMatchObject({ outcome: 'error', reason: 'host_key_unknown' });
+      expect(checkFor(result, 'D19.freshness', 'mismatch-backups')).toMatchObject({ outcome: 'error', reason: 'host_key_mismatch' });
+      expect(checksOf(result).filter((c) => c.host === 'failing' && c.outcome === 'error').map((c) => c.reason)).toContain('command_failed');
+      // The receipt records each host's collection status.
+      const receipt = JSON.parse(readFileSync(path.join(cwd, 'reports', 'receipts', result.runKey, 'receipt.json'), 'utf8'));
+      const statuses = Object.fromEntries((receipt.hosts as { id: string; status: string; reason: string | null }[]).map((h) => [h.id, h.reason ?? h.status]));
+      expect(statuses).toMatchObject({
+        'ok-host': 'ok', refused: 'connect_refused', 'wrong-key': 'auth_denied', 'unknown-key': 'host_key_unknown',
+        mismatch: 'host_key_mismatch', failing: 'command_failed',
+      });
+      expect(readFileSync(path.join(cwd, 'reports', 'junit.xml'), 'utf8')).toContain('connect_refused');
+    });
+  });
+
+  // ------------------------------------------------------------------------------------------
+  it('probe_via: a host reached through another host\'s sshd forwarding', async () => {
+    const jump = hosts['jump']!;
+    const behind = hosts['behind']!;
+    const { bindings } = await bindingsFor('via', {
+      hosts: [{ id: 'jump', port: jump.port }, { id: 'behind', port: behind.port, probeVia: 'jump' }],
+      targets: [storageTarget('jump'), storageTarget('behind')], guests: [],
+    });
+    const known = knownHosts('via', knownLines('jump', 'behind'));
+    const jumpLogBefore = jump.log().length;
+    const behindLogBefore = behind.log().length;
+    const c = await collect(bindings, options(known));
+    expectOk(c, 'jump');
+    expectOk(c, 'behind');
+    // jump's sshd (LogLevel DEBUG1) opened a direct-tcpip channel to behind's port …
+    const jumpLog = jump.log().slice(jumpLogBefore);
+    expect(jumpLog).toMatch(new RegExp(`server_request_direct_tcpip: originator [^\\n]*, target 127\\.0\\.0\\.1 port ${behind.port}\\b`));
+    expect(countMatches(jumpLog, /ctype direct-tcpip/)).toBe(1);
+    // … and behind saw exactly one login, the one that came through that channel.
+    expect(countMatches(behind.log().slice(behindLogBefore), /Accepted publickey for root/)).toBe(1);
+  });
+
+  // ------------------------------------------------------------------------------------------
+  it('hostile base paths reach the host only as quoted data: no trace, reported path_missing (or listed)', async () => {
+    const tag = randomBytes(6).toString('hex');
+    const hostile = [
+      `/srv/x/$(touch /tmp/pwned-${tag}-1)`,
+      `/srv/x/\`touch /tmp/pwned-${tag}-2\``,
+      `/srv/x/a; touch /tmp/pwned-${tag}-3`,
+      `/srv/x/'; touch /tmp/pwned-${tag}-4; echo '`,
+      `/srv/x/"$(touch /tmp/pwned-${tag}-5)"`,
+      `/srv/x/a\ntouch /tmp/pwned-${tag}-6`,
+      `/srv/x/a' || touch /tmp/pwned-${tag}-7 || '`,
+    ];
+    const listed = '/srv/x/$(touch /tmp/pwned-listed)'; // exists on ok-host, with one archive
+    const targets: EstateTarget[] = [
+      ...hostile.map((basePath, i) => ({ name: `hostile-${i + 1}`, host: 'ok-host', basePath, glob: '*.tar.zst' })),
+      { name: 'hostile-listed', host: 'ok-host', basePath: listed, glob: 'app-*.tar.zst' },
+    ];
+    const { dir } = await bindingsFor('hostile', { hosts: [{ id: 'ok-host', port: hosts['ok-host']!.port }], targets, guests: [] });
+    const known = knownHosts('hostile', knownLines('ok-host'));
+    const cwd = runDir('hostile');
+    const run = await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(known, key.privateKeyPath)], { cwd });
+    const result = parseJson(run);
+    expect(result.inputErrors).toEqual([]);
+    for (let i = 1; i <= hostile.length; i++) {
+      expect(checkFor(result, 'D19.freshness', `hostile-${i}`), hostile[i - 1]).toMatchObject({ outcome: 'fail', reason: 'path_missing' });
+    }
+    expect(checkFor(result, 'D19.freshness', 'hostile-listed').outcome).toBe('pass');
+    expect(run.code).toBe(1);
+    // No trace on the host (its /tmp is in its private layer) nor on this machine.
+    const pwned = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => f.startsWith('pwned-')) : []);
+    expect(pwned(hosts['ok-host']!.hostPath('/tmp'))).toEqual([]);
+    expect(pwned('/tmp')).toEqual([]);
+    expect(pwned(cwd)).toEqual([]);
+    expect(pwned(tmpdir())).toEqual([]);
+  });
+
+  // ------------------------------------------------------------------------------------------
+  describe('a passphrase-protected key (SPINE_GATES_KEY_PASSPHRASE)', () => {
+    it('works, and the passphrase appears in no output, report, receipt or snapshot', async () => {
+      const { dir } = await bindingsFor('canary', mainEstate(hosts));
+      const known = knownHosts('canary', knownLines('pve-a', 'pve-b', 'nas'));
+      const cwd = runDir('canary');
+      const env = { SPINE_GATES_KEY_PASSPHRASE: CANARY };
+      const verify = await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(known, passKey.privateKeyPath)], { cwd, env });
+      const snap = await ops(['snapshot', '--bindings', dir, '--out', 'snap', ...sshFlags(known, passKey.privateKeyPath)], { cwd, env });
+      const result = parseJson(verify);
+      expect(verify.code, verify.stderr).toBe(1); // the estate's drift, every host read with the protected key
+      expect(checksOf(result).filter((c) => c.outcome === 'error')).toEqual([]);
+      expect(snap.code, snap.stderr).toBe(0);
+      const files = filesUnder(cwd);
+      expect(files.some((f) => f.endsWith('receipt.json'))).toBe(true);
+      expect(files.some((f) => f.endsWith('receipt.md'))).toBe(true);
+      expect(files.some((f) => f.endsWith('junit.xml'))).toBe(true);
+      expect(files.some((f) => f.endsWith(`snap${path.sep}snapshot.yaml`))).toBe(true);
+      const leaks = [
+        ...[verify, snap].flatMap((r, i) => [[`run ${i} stdout`, r.stdout], [`run ${i} stderr`, r.stderr]]),
+        ...files.map((f) => [f, readFileSync(f).toString('latin1')]),
+      ].filter(([, text]) => text!.includes(CANARY)).map(([where]) => where);
+      expect(leaks).toEqual([]);
+    });
+
+    it('a wrong passphrase fails with exit 2 and is not echoed', async () => {
+      const { dir } = await bindingsFor('wrong-pass', mainEstate(hosts));
+      const known = knownHosts('wrong-pass', knownLines('pve-a', 'pve-b', 'nas'));
+      const cwd = runDir('wrong-pass');
+      const env = { SPINE_GATES_KEY_PASSPHRASE: WRONG };
+      const verify = await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(known, passKey.privateKeyPath)], { cwd, env });
+      const snap = await ops(['snapshot', '--bindings', dir, '--out', 'snap', ...sshFlags(known, passKey.privateKeyPath)], { cwd, env });
+      expect(verify.code).toBe(2);
+      expect(snap.code).toBe(2);
+      const result = parseJson(verify);
+      expect(checksOf(result).filter((c) => c.id === 'D19.freshness').map((c) => c.reason)).toEqual(MAIN_TARGETS.map(() => 'auth_denied'));
+      const texts = [verify.stdout, verify.stderr, snap.stdout, snap.stderr, ...filesUnder(cwd).map((f) => readFileSync(f).toString('latin1'))];
+      expect(texts.filter((t) => t.includes(WRONG) || t.includes(CANARY))).toEqual([]);
+      // It says what is wrong (the key could not be decrypted), without the value.
+      expect(checkFor(result, 'D19.freshness', 'vm-101-files-primary').message).toMatch(/decrypt|passphrase/i);
+      expect(snap.stdout).toMatch(/decrypt|passphrase/i);
+    });
+  });
+
+  // ------------------------------------------------------------------------------------------
+  it('stays under MaxSessions: 20 listings over exactly one connection', async () => {
+    const many = hosts['many']!;
+    const targets: EstateTarget[] = Array.from({ length: 20 }, (_, i) => {
+      const d = String(i).padStart(2, '0');
+      return { name: `many-${d}`, host: 'many', basePath: `/srv/many/d${d}`, glob: 'app-*.tar.zst' };
+    });
+    const { bindings } = await bindingsFor('many', { hosts: [{ id: 'many', port: many.port }], targets, guests: [] });
+    const known = knownHosts('many', knownLines('many'));
+    const before = many.log().length;
+    const c = await collect(bindings, options(known));
+    expectOk(c, 'many');
+    const listings = hostIn(c, 'many').commands.filter((x) => x.basePath);
+    expect(listings).toHaveLength(20);
+    for (const l of listings) {
+      const i = Number(l.basePath!.slice(-2));
+      expect(l.exit, l.basePath).toBe(0);
+      expect(l.stdout.toString()).toBe(`${ago(1 + i / 10)}.0000000000 ${String(i).length} app-${i}.tar.zst\n`);
+    }
+    const log = many.log().slice(before);
+    expect(countMatches(log, /Accepted publickey for root/)).toBe(1);
+    // sshd never had to refuse a session ("error: no more sessions" in the host's auth log). sshd
+    // frees a session slot only when it garbage-collects the closed channel, after the client has
+    // already seen the close: a client that re-opens at once holds up to twice its limit.
+    expect(countMatches(log, /no more sessions/)).toBe(0);
+  });
+
+  // ------------------------------------------------------------------------------------------
+  it('strict host keys: no known_hosts file was ever written (bytes and mtime unchanged), no ~/.ssh created', () => {
+    expect(knownHostsFiles.size).toBeGreaterThan(5);
+    for (const [file, before] of knownHostsFiles) {
+      expect(readFileSync(file).equals(before.bytes), file).toBe(true);
+      expect(statSync(file).mtimeMs, file).toBe(before.mtimeMs);
+    }
+    // The CLI runs had HOME=<their cwd>: none of them created ~/.ssh/known_hosts there.
+    const runs = readdirSync(work).filter((d) => d.startsWith('run-'));
+    expect(runs.length).toBeGreaterThan(3);
+    for (const d of runs) expect(existsSync(path.join(work, d, '.ssh')), d).toBe(false);
+  });
+});

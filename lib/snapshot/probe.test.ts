@@ -1,0 +1,84 @@
+// Binding values reach a remote shell only through shellQuote(): run the quoted text through a
+// real POSIX shell and check it arrives byte for byte, and that nothing it says gets executed.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { globDepth, LISTING_MISSING_EXIT, listingCommand, shellQuote } from './probe.js';
+
+const ROOT = mkdtempSync(path.join(tmpdir(), 'quote-'));
+const PWNED = path.join(ROOT, 'pwned');
+
+const HOSTILE = [
+  `$(touch ${PWNED})`,
+  `\`touch ${PWNED}\``,
+  `; touch ${PWNED}`,
+  `&& touch ${PWNED} #`,
+  `| touch ${PWNED}`,
+  `'; touch ${PWNED}; '`,
+  `"; touch ${PWNED}; "`,
+  "it's",
+  "'",
+  "''",
+  '"double" quotes',
+  '\\ back\\slash \\',
+  'new\nline',
+  '\n',
+  '  leading and trailing spaces  ',
+  '\ttab',
+  '-n',
+  '--help',
+  '-rf /',
+  '$HOME ${HOME} $1 $@',
+  '* ? [a-z] ~ ~root',
+  '!! !$ %s %n %%',
+  '> redirect < in 2>&1',
+  'ünïcödé ✓',
+  '',
+];
+
+const viaShell = (quoted: string): Buffer => execFileSync('/bin/sh', ['-c', `printf %s ${quoted}`], { cwd: ROOT });
+
+describe('shellQuote', () => {
+  it.each(HOSTILE)('passes %j through /bin/sh unchanged and runs nothing', (value) => {
+    const out = viaShell(shellQuote(value));
+    expect(out.equals(Buffer.from(value, 'utf8'))).toBe(true);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it('refuses a NUL byte (no shell argument can hold one)', () => {
+    expect(() => shellQuote('a\0b')).toThrow(/NUL/);
+  });
+});
+
+describe('listingCommand', () => {
+  const names = HOSTILE.filter((v) => v && !v.includes('/') && v !== '.' && v !== '..');
+
+  it.each(names)('lists a base path named %j and runs nothing else', (name) => {
+    const base = path.join(ROOT, 'dirs', name);
+    mkdirSync(base, { recursive: true });
+    writeFileSync(path.join(base, 'archive.vma.zst'), 'x');
+    const { command, basePath, id } = listingCommand(base, 1);
+    expect(basePath).toBe(base);
+    expect(id).toMatch(/^listing-[0-9a-f]{12}$/);
+    const run = spawnSync('/bin/sh', ['-c', command], { cwd: ROOT });
+    expect(run.status).toBe(0);
+    expect(run.stdout.toString('utf8')).toMatch(/^\d+(\.\d+)? 1 archive\.vma\.zst\n$/);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it.each(HOSTILE.filter((v) => v.includes('touch')))('exits 10 for a missing base path %j without running it', (value) => {
+    const run = spawnSync('/bin/sh', ['-c', listingCommand(`/nonexistent/${value}`, 2).command], { cwd: ROOT });
+    expect(run.status).toBe(LISTING_MISSING_EXIT);
+    expect(run.stdout.length).toBe(0);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it('goes as deep as the glob needs', () => {
+    expect(globDepth('*.zst')).toBe(1);
+    expect(globDepth('*/dump/*.zst')).toBe(3);
+    expect(listingCommand('/srv/dump', 3).command).toContain('-maxdepth 3');
+  });
+});
