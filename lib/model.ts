@@ -100,6 +100,73 @@ export interface PveState {
   scheduler: string;
 }
 
+/** A queued message as `postqueue -p` lists it. */
+export interface QueuedMessage {
+  id: string;
+  /** `*` active, `!` hold, `#` forced to expire; unmarked: deferred (or just arrived). */
+  status: 'active' | 'hold' | 'expiring' | 'deferred';
+  size: number;
+  /** Arrival time as printed, in the host's local time and without a year: `Mon Feb 23 10:15:02`. */
+  arrival: string;
+  sender: string;
+  recipients: string[];
+  /** Why the last delivery attempt failed, as printed in parentheses (one per failing recipient group). */
+  reasons: string[];
+}
+
+/** One endpoint (target) of /etc/pve/notifications.cfg, or a built-in PVE injects. */
+export interface NotificationEndpoint {
+  type: 'sendmail' | 'smtp' | 'gotify' | 'webhook';
+  name: string;
+  /** Header line in notifications.cfg; null for a built-in the file does not redefine. */
+  line: number | null;
+  origin: 'builtin' | 'modified-builtin' | 'user-created';
+  disabled: boolean;
+  mailto: string[];
+  /** PVE user ids whose user.cfg email receives the mail. */
+  mailtoUser: string[];
+  fromAddress: string | null;
+  /** smtp only: `server`, `port` (null: the mode's default), `mode` (null: tls). */
+  server: string | null;
+  port: number | null;
+  mode: string | null;
+  /** Every key as written (array keys joined with "\n"). Secrets live in /etc/pve/priv, never here. */
+  options: Record<string, string>;
+}
+
+export interface NotificationMatcher {
+  name: string;
+  line: number | null;
+  origin: 'builtin' | 'modified-builtin' | 'user-created';
+  disabled: boolean;
+  /** `all` (default) or `any` of the match rules. */
+  mode: string;
+  invertMatch: boolean;
+  targets: string[];
+  matchSeverity: string[];
+  matchField: string[];
+  matchCalendar: string[];
+  /** Every key as written (array keys joined with "\n"). */
+  options: Record<string, string>;
+}
+
+/** Mail facts of a PVE host: its postfix, its queue and PVE's notification routing. */
+export interface MailState {
+  /** `postconf -n`: the main.cf parameters set explicitly; null when postfix is not installed. */
+  postfix: Record<string, string> | null;
+  /** Paths under /etc/postfix (names only, never contents): whether a SASL map was built. */
+  postfixFiles: string[];
+  /** `postqueue -p`; empty when postfix is not installed. */
+  queue: QueuedMessage[];
+  /** /etc/pve/notifications.cfg plus the built-ins PVE injects unless the file redefines them. */
+  endpoints: NotificationEndpoint[];
+  matchers: NotificationMatcher[];
+  /** `email_from` of /etc/pve/datacenter.cfg: the sender of PVE's mail when an endpoint names none. */
+  emailFrom: string | null;
+  /** PVE user id → email address, from /etc/pve/user.cfg (what `mailto-user` resolves to). */
+  userEmails: Record<string, string>;
+}
+
 /** Why a piece of host state is unavailable. */
 export interface StateProblem {
   reason: string;
@@ -126,6 +193,8 @@ export interface HostRecord {
   commands: CommandRecord[];
   /** Parsed PVE facts, or the problem that kept them from being read; absent for non-PVE hosts. */
   pve: { ok: true; value: PveState } | { ok: false; problem: StateProblem } | null;
+  /** Parsed mail facts (relay-stalwart), kept apart from `pve` so a postfix problem never blinds D19; null when not collected. */
+  mail: { ok: true; value: MailState } | { ok: false; problem: StateProblem } | null;
   /** Listings keyed by base path. */
   listings: Record<string, Listing>;
 }
@@ -136,4 +205,43 @@ export interface HostState {
   /** Snapshot folder (absolute) or `live`. */
   origin: string;
   hosts: Record<string, HostRecord>;
+  /** The Radicale collection (radicale-calendar); absent or null when the snapshot did not record it. */
+  calendar?: CalendarState | null;
 }
+
+// ---------------------------------------------------------------------------
+// Calendar state
+
+/** The master VEVENT (no RECURRENCE-ID) of one collection item, as parsed values: servers rewrite the text. */
+export interface CalendarEventFact {
+  href: string;
+  etag: string | null;
+  uid: string;
+  /** DTSTART as written: `YYYY-MM-DDTHH:MM:SS`, or `YYYY-MM-DD` for a date; null when absent. */
+  dtstart: string | null;
+  /** DTSTART's TZID; `UTC` for a UTC time; null for a floating time or a date. */
+  tzid: string | null;
+  dtend: string | null;
+  /** RRULE with its parts in a fixed order (FREQ, INTERVAL, COUNT, UNTIL, then BY* by name); null: one occurrence. */
+  rrule: string | null;
+  status: string | null;
+  summary: string | null;
+  description: string | null;
+  /** X-SPINE-GATES-EVENT: the binding event `ops calendar publish` wrote this for; null for any other event. */
+  publishedFor: string | null;
+}
+
+export type CalendarState =
+  | {
+    status: 'ok';
+    /** The collection URL, as seen from `via` (or from here when via is null). Never with credentials. */
+    url: string;
+    /** ssh.targets.yaml id of the host the calendar was reached through. */
+    via: string | null;
+    /** The recorded collection file, relative to the snapshot folder. */
+    output: string | null;
+    events: CalendarEventFact[];
+    /** Items whose calendar data did not parse. */
+    unreadable: Array<{ href: string; message: string }>;
+  }
+  | { status: 'error'; url: string; via: string | null; problem: StateProblem };

@@ -207,7 +207,7 @@ describe('normalisation', () => {
         jobs:
           - {id: a, enabled: true, kind: vm-vzdump, inventory_target: t1, inventory_targets: [t2, t3]}
       `),
-      'drift.gates.yaml': 'version: 1\nthresholds: {important: 30}\npve_hosts: [pve]\nrelay: {smarthost: x}\nrepository_root: ..\n'
+      'drift.gates.yaml': 'version: 1\nthresholds: {important: 30}\npve_hosts: [pve]\nrelay: {host: Mail.Example.com, allowed_recipients: [alerts@example.com, \'@ops.example.com\'], mail: {pve: disabled}}\nrepository_root: ..\n'
         + 'd69: {restore_sop_required_for: all, offsite_required_for: [critical, important], storage_hosts: {pve: nas}}\n',
     });
     const b = await loaded(dir);
@@ -229,7 +229,11 @@ describe('normalisation', () => {
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
       d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' } },
-      relay: { smarthost: 'x' }, calendar: null,
+      relay: {
+        host: 'mail.example.com', port: 465, tls: 'implicit', hosts: null, allowedRecipients: ['alerts@example.com', '@ops.example.com'],
+        senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: { pve: 'disabled' }, source: { file: 'drift.gates.yaml', line: 4 },
+      },
+      calendar: null,
     });
     expect(Object.keys(b.digests)).toContain('drift.gates.yaml');
   });
@@ -356,6 +360,29 @@ describe('bad bindings', () => {
       'drift.gates.yaml:2:28: d69.storage_hosts.pve: expected an ssh.targets.yaml target id (one of pve, nas), found "nas-2" (a string)',
     ]],
   ])('checks the d69 policy: %s', async (_, policy, errors) => {
+    expect(await errorsOf({ 'drift.gates.yaml': `version: 1\n${policy}` })).toEqual(errors);
+  });
+
+  it.each([
+    ['host and allowed_recipients are required', 'relay: {port: 465}\n', [
+      'drift.gates.yaml:2:8: relay.host: expected a host name such as mail.example.com (required), found no such field',
+      'drift.gates.yaml:2:8: relay.allowed_recipients: expected a list (required), found no such field',
+    ]],
+    ['STARTTLS, a bad port, a recipient that is no address, an unknown key', 'relay:\n  host: mail.example.com\n  port: 0\n  tls: starttls\n  allowed_recipients: [alerts]\n  smarthost: x\n', [
+      'drift.gates.yaml:4:9: relay.port: expected an integer from 1 to 65535, found 0 (an integer)',
+      'drift.gates.yaml:5:8: relay.tls: expected one of implicit, found "starttls" (a string)',
+      'drift.gates.yaml:6:24: relay.allowed_recipients[0]: expected an address (alerts@example.com) or a domain (@example.com), found "alerts" (a string)',
+      'drift.gates.yaml:7:3: relay.smarthost: expected a known field (host, port, tls, hosts, allowed_recipients, sender_domain, max_queue_age_minutes, fail_on_deferred, mail), found an unknown field',
+    ]],
+    ['mail values are relay or disabled', 'relay:\n  host: mail.example.com\n  allowed_recipients: ["@example.com"]\n  hosts: [pve]\n  mail: {pve: off, nas: disabled, pve-9: relay}\n', [
+      'drift.gates.yaml:6:15: relay.mail.pve: expected one of relay, disabled, found "off" (a string)',
+    ]],
+    ['mail keys are ssh targets in relay.hosts', 'relay:\n  host: mail.example.com\n  allowed_recipients: ["@example.com"]\n  hosts: [pve]\n  mail: {nas: disabled, pve-9: relay}\n', [
+      'drift.gates.yaml:6:10: relay.mail.nas: expected a host in relay.hosts (pve), found "nas" (a string)',
+      'drift.gates.yaml:6:25: relay.mail.pve-9: expected a host in relay.hosts (pve), found "pve-9" (a string)',
+      'drift.gates.yaml:6:32: relay.mail.pve-9: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-9" (a string)',
+    ]],
+  ])('checks the relay policy: %s', async (_, policy, errors) => {
     expect(await errorsOf({ 'drift.gates.yaml': `version: 1\n${policy}` })).toEqual(errors);
   });
 

@@ -3,16 +3,18 @@
 // Each function runs only on data its schema accepted, so the raw shapes below hold.
 
 import { describeValue, type FieldPath, type Source } from './source.js';
-import type {
-  BackupCalendar,
-  BackupInventory,
-  BackupSchedule,
-  CalendarHomeContract,
-  Classification,
-  ClassScope,
-  GatePolicy,
-  SshTargets,
-  VmLifecycle,
+import {
+  DEFAULT_UID_SCHEME,
+  type BackupCalendar,
+  type BackupInventory,
+  type BackupSchedule,
+  type CalendarHomeContract,
+  type Classification,
+  type ClassScope,
+  type GatePolicy,
+  type RelayPolicy,
+  type SshTargets,
+  type VmLifecycle,
 } from './types.js';
 
 /** Ids of ssh.targets.yaml, in file order; null when that file could not be loaded (no cross-checks then). */
@@ -107,6 +109,8 @@ interface RawCalendar extends RawUpdated {
     byminute?: number | null;
     duration_minutes?: number | null;
     description?: string | null;
+    byday?: string[];
+    bymonthday?: number[];
   }[];
 }
 
@@ -133,8 +137,20 @@ interface RawPolicy {
   pve_hosts?: string[] | null;
   repository_root?: string;
   d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string> };
-  relay?: Record<string, unknown>;
-  calendar?: Record<string, unknown>;
+  relay?: RawRelay;
+  calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
+}
+
+interface RawRelay {
+  host: string;
+  port?: number;
+  tls?: 'implicit';
+  hosts?: string[];
+  allowed_recipients: string[];
+  sender_domain?: string;
+  max_queue_age_minutes?: number;
+  fail_on_deferred?: boolean;
+  mail?: Record<string, 'relay' | 'disabled'>;
 }
 
 export function normaliseSsh(src: Source): SshTargets {
@@ -255,6 +271,8 @@ export function normaliseCalendar(src: Source): BackupCalendar {
       byminute: e.byminute ?? null,
       durationMinutes: e.duration_minutes ?? null,
       description: e.description ?? null,
+      byday: e.byday ?? null,
+      bymonthday: e.bymonthday ?? null,
       source: src.ref(['events', i]),
     })),
   };
@@ -306,8 +324,33 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
       offsiteRequiredFor: raw.d69?.offsite_required_for ?? ['critical'],
       storageHosts,
     },
-    relay: raw.relay ?? null,
-    calendar: raw.calendar ?? null,
+    relay: src && raw.relay ? normaliseRelay(src, raw.relay, sshIds) : null,
+    calendar: raw.calendar ? {
+      url: raw.calendar.url ?? null,
+      uidScheme: raw.calendar.uid_scheme ?? DEFAULT_UID_SCHEME,
+      credentialsFile: raw.calendar.credentials_file ?? null,
+    } : null,
+  };
+}
+
+/** `relay:` of drift.gates.yaml with its defaults; hosts named must be ssh targets, and `mail` keys in `hosts` when it is set. */
+function normaliseRelay(src: Source, relay: RawRelay, sshIds: SshIds): RelayPolicy {
+  relay.hosts?.forEach((host, i) => requireSshId(src, ['relay', 'hosts', i], host, sshIds));
+  for (const host of Object.keys(relay.mail ?? {})) {
+    requireSshId(src, ['relay', 'mail', host], host, sshIds);
+    if (relay.hosts && !relay.hosts.includes(host)) src.report(['relay', 'mail', host], `a host in relay.hosts (${relay.hosts.join(', ')})`, describeValue(host), 'key');
+  }
+  return {
+    host: relay.host.toLowerCase(),
+    port: relay.port ?? 465,
+    tls: relay.tls ?? 'implicit',
+    hosts: relay.hosts ?? null,
+    allowedRecipients: relay.allowed_recipients,
+    senderDomain: relay.sender_domain?.toLowerCase() ?? null,
+    maxQueueAgeMinutes: relay.max_queue_age_minutes ?? 60,
+    failOnDeferred: relay.fail_on_deferred ?? false,
+    mail: relay.mail ?? {},
+    source: src.ref(['relay']),
   };
 }
 

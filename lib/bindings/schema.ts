@@ -12,8 +12,10 @@ const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true,
 export type Validator = (src: Source) => boolean;
 
 export function compileSchema(schema: AnySchemaObject): Validator {
-  const validate = ajv.compile(schema);
+  // Compiled on first use: every `ops` start would otherwise pay for every schema, read or not.
+  let validate: ReturnType<typeof ajv.compile> | null = null;
   return (src) => {
+    validate ??= ajv.compile(schema);
     if (validate(src.data)) return true;
     reportSchemaErrors(src, validate.errors ?? []);
     return false;

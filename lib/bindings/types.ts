@@ -98,6 +98,10 @@ export interface CalendarEvent {
   byminute: number | null;
   durationMinutes: number | null;
   description: string | null;
+  /** WEEKLY: RRULE BYDAY codes (MO…SU); a WEEKLY event without them has no known day. */
+  byday: string[] | null;
+  /** MONTHLY: days of the month; a MONTHLY event without them has no known day. */
+  bymonthday: number[] | null;
   source: SourceRef;
 }
 
@@ -144,9 +148,45 @@ export interface GatePolicy {
    */
   repositoryRoot: string | null;
   d69: D69Policy;
-  /** Raw sections owned by later gates (relay, calendar), validated by the schema. */
-  relay: Record<string, unknown> | null;
-  calendar: Record<string, unknown> | null;
+  /** relay-stalwart policy; null: no `relay:` section, the gate is skipped. */
+  relay: RelayPolicy | null;
+  /** null: no `calendar:` section (every default). */
+  calendar: CalendarPolicy | null;
+}
+
+/** `calendar:` of drift.gates.yaml (radicale-calendar gate). Credentials are never part of it. */
+export interface CalendarPolicy {
+  /** Collection URL reached directly; null: calendar.home.contract.yaml's, through an SSH tunnel to its host. */
+  url: string | null;
+  /** UID of each published event, `{id}` standing for the event id. */
+  uidScheme: string;
+  /** File holding `user:password`, as written (relative to the bindings folder); null: environment only. */
+  credentialsFile: string | null;
+}
+
+export const DEFAULT_UID_SCHEME = 'spine-backup-{id}@spine-gates';
+
+/** relay-stalwart: Proxmox mail leaves through the estate's relay over implicit TLS, or not at all. */
+export interface RelayPolicy {
+  /** The relay (Stalwart) host name postfix and smtp endpoints must name. */
+  host: string;
+  /** Default 465 (SMTPS). */
+  port: number;
+  /** Only implicit TLS (SMTPS, postfix smtp_tls_wrappermode) is accepted. */
+  tls: 'implicit';
+  /** PVE hosts in scope; null: every PVE host. */
+  hosts: string[] | null;
+  /** Addresses (`alerts@example.com`) or whole domains (`@example.com`) backup mail may go to. */
+  allowedRecipients: string[];
+  /** Domain every sender address must have; null: senders are not judged. */
+  senderDomain: string | null;
+  /** Longest a message may sit in a host's postfix queue. Default 60. */
+  maxQueueAgeMinutes: number;
+  /** Fail on any deferred message, whatever its age. Default false. */
+  failOnDeferred: boolean;
+  /** Per host: `relay` (default) or `disabled` (nothing on it may send mail). */
+  mail: Record<string, 'relay' | 'disabled'>;
+  source: SourceRef;
 }
 
 /** Classifications a D69 requirement applies to, or every active guest whatever its target. */

@@ -5,7 +5,6 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
-import { collect } from '../collect/collect.js';
 import { CollectSetupError } from '../collect/errors.js';
 import type { Collection, CollectOptions } from '../collect/types.js';
 import { SnapshotWriteError, writeSnapshot } from '../snapshot/write.js';
@@ -87,6 +86,8 @@ export async function collectSnapshot(bindings: Bindings, options: CollectOption
   }
   const progress = !quiet && process.stderr.isTTY ? progressLine(process.stderr) : null;
   try {
+    // Imported here: ssh2 and the collector are loaded only by runs that collect.
+    const { collect } = await import('../collect/collect.js');
     const collection = await collect(bindings, { ...options, ...(progress ? { onProgress: progress.update } : {}) });
     progress?.clear();
     await writeSnapshot(dir, collection);

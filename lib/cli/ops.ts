@@ -2,9 +2,7 @@
 // `ops`: the command line. Usage errors exit 2 with the valid choices; no stack traces.
 
 import { TOOL } from '../package-root.js';
-import { snapshot } from './snapshot.js';
 import { OPS_HELP, UsageError } from './usage.js';
-import { verify } from './verify.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,9 +14,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
     return 0;
   }
-  if (command === 'verify') return verify(rest);
-  if (command === 'snapshot') return snapshot(rest);
-  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot`);
+  // Each command loads only its own modules (ssh2, vitest, the calendar libraries are not small).
+  if (command === 'verify') return (await import('./verify.js')).verify(rest);
+  if (command === 'snapshot') return (await import('./snapshot.js')).snapshot(rest);
+  if (command === 'calendar') return (await import('./calendar.js')).calendar(rest);
+  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot, calendar`);
 }
 
 main(process.argv.slice(2)).then(

@@ -11,10 +11,11 @@ export const OPS_HELP = `ops: policy-as-code drift gates for Proxmox VE backup g
 Usage:
   ops verify [options]     judge the bindings against host state; JUnit + receipt
   ops snapshot [options]   read the hosts over SSH into a snapshot folder
+  ops calendar ics|publish the backup calendar as an .ics file, or published to Radicale
   ops --help               this text
   ops --version            the tool version
 
-Run \`ops verify --help\` or \`ops snapshot --help\` for the options.
+Run \`ops verify --help\`, \`ops snapshot --help\` or \`ops calendar --help\` for the options.
 Exit codes: 0 clean, 1 drift, 2 could not check or bad input.
 `;
 
@@ -76,4 +77,30 @@ Every command run on a host is one of the fixed read-only probe commands (lib/sn
 
 Exit codes: 0 every host read; 2 a host could not be read (the snapshot is still written and says
 why), bad input or bad usage.
+`;
+
+export const CALENDAR_HELP = `ops calendar: the backup calendar (backup.calendar.yaml) as iCalendar
+
+Usage: ops calendar ics [--bindings DIR] [--out FILE]
+       ops calendar publish [--bindings DIR] [--execute] [--reports DIR] [collection options]
+
+  ics                     print (or write to --out FILE) one .ics with every event: stable UIDs,
+                          DTSTAMP from updated_at, a VTIMEZONE for the calendar's zone, RRULEs with
+                          BYDAY/BYMONTHDAY. The same bindings give the same bytes
+  publish                 make the Radicale collection hold every event exactly: shows what it would
+                          create, update, delete or leave. Where: drift.gates.yaml calendar.url, else
+                          calendar.home.contract.yaml through an SSH tunnel to its host. Login:
+                          SPINE_GATES_CALDAV_USER and SPINE_GATES_CALDAV_PASSWORD, else
+                          calendar.credentials_file
+  --execute               (publish) really PUT (If-Match / If-None-Match) and DELETE, and write a
+                          receipt to reports/receipts/<run-key>/. Only events it published itself are
+                          ever deleted
+  --reports DIR           (publish) where receipts go (default ./reports)
+  --bindings DIR          binding folder (default ./ops/bindings, else the bundled demo site for ics)
+  -h, --help              this text
+
+Collection options (publish through an SSH tunnel):
+${COLLECT_HELP}
+Exit codes: 0 done; 2 an event cannot be published as written, the calendar could not be read or
+written, bad input or bad usage.
 `;

@@ -46,8 +46,15 @@ describe('ops verify on the bundled demo site', () => {
     expect(run.stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
     expect(run.stdout).toContain('→ On pve-shop: `pvesh set /cluster/backup/');
     expect(run.stdout).toContain('fail  D69.unregistered-guest pve-home/lxc/204: lxc/204 (vpn-test) runs on pve-home but is not in vm.lifecycle.yaml');
-    // D19's 11 failures and 2 errors, D69's 14 failures (fixtures/demo-site/README.md lists them all).
-    expect(run.stdout).toMatch(/^ERROR: \d+ pass, 25 fail, 2 error, \d+ skip, 0 waived \(exit 2\); receipt /m);
+    expect(run.stdout).toContain("fail  relay.postfix pve-home/postfix: pve-home: postfix does not relay through [mail.shop.example.com]:465");
+    expect(run.stdout).toContain("\n          postconf -e 'relayhost = [mail.shop.example.com]:465'\n"); // a multi-line remediation stays indented
+    // Each gate's failures (fixtures/demo-site/README.md lists them all): D19 11 (and 2 errors), D69 14,
+    // relay-stalwart 4, radicale-calendar 6; the summary line adds up every gate's.
+    const fails = Object.fromEntries([...run.stdout.matchAll(/^(\S+) [^\n]*: [A-Z]+ {2}\(([^)]*)\)$/gm)]
+      .map(([, id, counts]) => [id, Number(/(\d+) fail/.exec(counts!)?.[1] ?? 0)]));
+    expect(fails).toMatchObject({ D19: 11, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
+    const total = Object.values(fails).reduce((a, b) => a + b, 0);
+    expect(run.stdout).toMatch(new RegExp(`^ERROR: \\d+ pass, ${total} fail, 2 error, \\d+ skip, 0 waived \\(exit 2\\); receipt `, 'm'));
     expect(run.stdout).not.toContain('\u001b['); // not a TTY: no colour
   });
 
@@ -57,8 +64,11 @@ describe('ops verify on the bundled demo site', () => {
     const result = JSON.parse(run.stdout);
     expect(Object.keys(result)).toEqual(['runKey', 'source', 'outcome', 'summary', 'inputErrors', 'gates']);
     expect(result.outcome).toBe('error');
-    expect(result.summary).toMatchObject({ fail: 25, error: 2, waived: 0 });
-    expect(result.gates.map((g: { id: string; outcome: string }) => `${g.id} ${g.outcome}`)).toEqual(['D19 error', 'D69 fail']);
+    expect(result.summary).toMatchObject({ error: 2, waived: 0 });
+    const failsOf = Object.fromEntries(result.gates.map((g: { id: string; checks: { outcome: string }[] }) => [g.id, g.checks.filter((c) => c.outcome === 'fail').length]));
+    expect(failsOf).toMatchObject({ D19: 11, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
+    expect(result.summary.fail).toBe(Object.values(failsOf as Record<string, number>).reduce((a, b) => a + b, 0));
+    expect(result.gates.map((g: { id: string; outcome: string }) => `${g.id} ${g.outcome}`)).toEqual(expect.arrayContaining(['D19 error', 'D69 fail', 'relay-stalwart fail']));
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
@@ -68,6 +78,11 @@ describe('ops verify on the bundled demo site', () => {
     const failedChecks = d69.checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string }) => c.id);
     expect(failedChecks).toHaveLength(14);
     expect(new Set(failedChecks).size).toBe(12);
+    // relay-stalwart: pve-shop relays through the shop's Stalwart, pve-home mails directly.
+    const relay = result.gates.find((g: { id: string }) => g.id === 'relay-stalwart');
+    expect(relay.checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string; host: string }) => `${c.id} ${c.host}`)).toEqual([
+      'relay.postfix pve-home', 'relay.notifications pve-home', 'relay.job-mail pve-home', 'relay.queue pve-home',
+    ]);
     expect(run.stderr).toContain('(bundled demo site)');
   });
 
@@ -188,7 +203,7 @@ describe('ops verify exit codes and input handling', () => {
   it('rejects unknown gates and flags with the valid choices, exit 2', async () => {
     const gate = await ops(['verify', '--gate', 'D99']);
     expect(gate.code).toBe(2);
-    expect(gate.stderr).toContain('unknown gate "D99"; valid gates: D19, D69');
+    expect(gate.stderr).toContain('unknown gate "D99"; valid gates: D19, D69, relay-stalwart');
     const flag = await ops(['verify', '--frobnicate']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("Unknown option '--frobnicate'");
@@ -205,6 +220,6 @@ describe('ops verify exit codes and input handling', () => {
     const verifyHelp = await ops(['verify', '--help']);
     expect(verifyHelp.code).toBe(0);
     expect(verifyHelp.stdout).toContain('--max-snapshot-age H');
-    expect(verifyHelp.stdout).toContain('Gates: D19, D69');
+    expect(verifyHelp.stdout).toContain('Gates: D19, D69, relay-stalwart');
   });
 });

@@ -9,7 +9,7 @@ import { parseArgs, promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { GATES, gateIds, type GateInfo } from '../gates/registry.js';
-import { runGates } from '../gates/run-gates.js';
+import { prepareGates } from '../gates/run-gates.js';
 import type { HostState } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
 import { consoleReport, useColour } from '../report/console.js';
@@ -63,6 +63,9 @@ export async function verify(argv: string[]): Promise<number> {
   const inputs: InputDigest[] = [];
   let bindings: Bindings | null = null;
   let state: HostState | null = null;
+  // vitest gets ready while the bindings load and the hosts are read (closed unused on bad input;
+  // left unclosed, it would not keep the process alive).
+  const gateRunner = prepareGates(options.gates);
 
   const loaded = await timed('loadBindings', () => loadBindings(bindingsDir));
   if (!loaded.ok) inputErrors.push(...loaded.errors.map(formatBindingError));
@@ -70,7 +73,9 @@ export async function verify(argv: string[]): Promise<number> {
     bindings = loaded.bindings;
     inputs.push(...Object.entries(bindings.digests).map(([file, sha256]) => ({ file: `bindings/${file}`, sha256 })));
     if (snapshotDir && options.live) {
-      const live = await timed('collect', () => collectSnapshot(loaded.bindings, options.live!, snapshotDir, options.json));
+      // The calendar is read only when a gate that judges it runs.
+      const calendar = options.gates.some((g) => g.id === 'radicale-calendar');
+      const live = await timed('collect', () => collectSnapshot(loaded.bindings, { ...options.live!, calendar }, snapshotDir, options.json));
       if (!live.ok) inputErrors.push(live.error);
     }
     if (snapshotDir && !inputErrors.length) {
@@ -89,12 +94,12 @@ export async function verify(argv: string[]): Promise<number> {
   let gates: GateResult[] = [];
   if (bindings && !inputErrors.length) {
     const restoreSops = await checkRestoreSops(bindings);
-    const run = await timed('gates', () => runGates(options.gates, {
+    const run = await timed('gates', () => gateRunner.run({
       bindings: bindings!, state, now, maxSnapshotAgeHours: options.maxSnapshotAgeHours, bundledDemo, restoreSops,
     }));
     gates = run.gates;
     inputErrors.push(...run.problems);
-  }
+  } else await gateRunner.close();
 
   const summary = summarize(gates.flatMap((g) => g.findings));
   const outcome = inputErrors.length ? 'error' : aggregateOutcome(summary);

@@ -273,7 +273,7 @@ describe('what reaches a remote shell', () => {
     const collectTs = sources.find((s) => s.f === 'collect.ts')!.text;
     expect(collectTs.match(/runCommands\(/g)).toHaveLength(1);
     expect(collectTs).toContain('runCommands(conn, plan.commands,');
-    expect(collectTs).toContain('selectPlans(probePlan(bindings), options.onlyHosts)');
+    expect(collectTs).toContain('selectPlans(probePlan(bindings), options.onlyHosts'); // (and the calendar's host, which runs no command)
     const sessionsTs = sources.find((s) => s.f === 'sessions.ts')!.text;
     expect(sessionsTs).toContain('constructor(readonly command: ProbeCommand)');
     expect(sessionsTs.match(/new Exec\(/g)).toEqual(['new Exec(']);

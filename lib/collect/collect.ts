@@ -5,8 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Bindings } from '../bindings/types.js';
+import { calendarLocation, type CalendarLocation } from '../calendar/location.js';
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
-import { LISTING_MISSING_EXIT } from '../snapshot/probe.js';
+import { isDataExit } from '../snapshot/probe.js';
+import { collectCalendar } from './calendar.js';
 import { Connections, defaultResolve, type HostKeyPolicy } from './connect.js';
 import { Credentials, PASSPHRASE_ENV } from './credentials.js';
 import { resolveEndpoints, type Endpoint } from './endpoints.js';
@@ -18,15 +20,40 @@ import type { Collect, CollectedCommand, CollectedHost, CollectOptions } from '.
 
 export const collect: Collect = async (bindings, options) => {
   const capturedAt = new Date().toISOString();
-  const plans = selectPlans(probePlan(bindings), options.onlyHosts);
+  const calendarAt = calendarToCollect(bindings, options);
+  const plans = selectPlans(probePlan(bindings), options.onlyHosts, calendarAt?.via ?? null);
+  // The calendar host's connection is one more use of it (it may also be probed).
+  const calendarVia = calendarAt?.via && bindings.ssh.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
+  const { endpoints, connections, passphrase } = await openConnections(bindings, [...plans.map((p) => p.hostId), ...(calendarVia ? [calendarVia] : [])], options);
+  let done = 0;
+  try {
+    const [hosts, calendar] = await Promise.all([
+      mapBounded(plans, options.concurrency, async (plan) => {
+        const host = await collectHost(plan, endpoints.get(plan.hostId)!, connections, options);
+        options.onProgress?.(++done, plans.length);
+        return redactHost(host, passphrase);
+      }),
+      calendarAt && collectCalendar(bindings, calendarAt, calendarVia ? endpoints.get(calendarVia)! : null, connections, options),
+    ]);
+    return { capturedAt, hosts, insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey, ...(calendar ? { calendar } : {}) };
+  } finally {
+    connections.closeAll();
+  }
+};
+
+/**
+ * SSH connections for these hosts (a host id once per planned use: each use ends with
+ * `connections.done`), checked against known_hosts with the configured keys.
+ */
+export async function openConnections(bindings: Bindings, uses: string[], options: CollectOptions) {
   const home = options.home ?? os.homedir();
   const passphrase = options.keyPassphrase === undefined ? process.env[PASSPHRASE_ENV] ?? null : options.keyPassphrase;
-  const endpoints = resolveEndpoints(bindings, plans.map((p) => p.hostId), {
+  const endpoints = resolveEndpoints(bindings, [...new Set(uses)], {
     config: await sshConfig(options.sshConfigFile, home),
     connectTimeoutMs: options.connectTimeoutMs,
     localUser: localUser(),
   });
-  const connections = new Connections(endpoints.values(), {
+  const connections = new Connections(uses.map((id) => endpoints.get(id)!), {
     hostKeys: await hostKeyPolicy(options),
     credentials: new Credentials({
       identityFiles: options.identityFiles, home, passphrase,
@@ -34,22 +61,19 @@ export const collect: Collect = async (bindings, options) => {
     }),
     resolve: options.resolve ?? defaultResolve,
   });
-  let done = 0;
-  try {
-    const hosts = await mapBounded(plans, options.concurrency, async (plan) => {
-      const host = await collectHost(plan, endpoints.get(plan.hostId)!, connections, options);
-      options.onProgress?.(++done, plans.length);
-      return redactHost(host, passphrase);
-    });
-    return { capturedAt, hosts, insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey };
-  } finally {
-    connections.closeAll();
-  }
-};
+  return { endpoints, connections, passphrase };
+}
 
-function selectPlans(plans: HostPlan[], only: string[] | null): HostPlan[] {
+/** Where the calendar is, when this collection reads it: not with --host, unless it names the calendar's host. */
+function calendarToCollect(bindings: Bindings, options: CollectOptions): CalendarLocation | null {
+  const at = options.calendar === false ? null : calendarLocation(bindings);
+  if (!at || !options.onlyHosts) return at;
+  return at.via && options.onlyHosts.includes(at.via) ? at : null;
+}
+
+function selectPlans(plans: HostPlan[], only: string[] | null, calendarHost: string | null): HostPlan[] {
   if (!only) return plans;
-  const unknown = only.filter((id) => !plans.some((p) => p.hostId === id));
+  const unknown = only.filter((id) => id !== calendarHost && !plans.some((p) => p.hostId === id));
   if (unknown.length) {
     throw new CollectSetupError(`${unknown.map((id) => `"${id}"`).join(', ')}: not a host these bindings need; hosts: ${plans.map((p) => p.hostId).join(', ')}`);
   }
@@ -118,9 +142,12 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Non-zero exits are command_failed; a listing's LISTING_MISSING_EXIT is data (path missing). */
+/**
+ * Non-zero exits are command_failed; data exits (a listing's missing path, no postfix) are not, and an
+ * isolated command's failure is recorded for the facts it carries (the snapshot keeps its exit).
+ */
 export function commandFailures(results: readonly CommandResult[]): HostError | null {
-  const failed = results.filter((r) => r.exit !== 0 && !(r.command.basePath !== undefined && r.exit === LISTING_MISSING_EXIT));
+  const failed = results.filter((r) => r.exit !== 0 && !isDataExit(r.command, r.exit) && !r.command.isolated);
   if (!failed.length) return null;
   return new HostError('command_failed', failed.map((r) => {
     const how = r.exit === null ? `was killed${r.signal ? ` by SIG${r.signal}` : ''}` : `exited ${r.exit}`;

@@ -143,7 +143,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => HostError
 }
 
 /** DNS (unless an address is given) and the TCP connect, both inside the connect timeout. */
-async function tcpConnect(ep: Endpoint, resolve: ConnectContext['resolve']): Promise<net.Socket> {
+export async function tcpConnect(ep: Endpoint, resolve: ConnectContext['resolve']): Promise<net.Socket> {
   const ms = ep.connectTimeoutMs;
   const started = Date.now();
   let address = ep.host;
@@ -166,7 +166,7 @@ async function tcpConnect(ep: Endpoint, resolve: ConnectContext['resolve']): Pro
 }
 
 /** A direct-tcpip channel through the jump host's connection to the endpoint. */
-function forward(jump: Connection, ep: Endpoint): Promise<Duplex> {
+export function forward(jump: Connection, ep: Endpoint): Promise<Duplex> {
   const where = `${ep.host}:${ep.port} through ${jump.endpoint.label}`;
   const opening = new Promise<ClientChannel>((ok, fail) => {
     const failed = (e: unknown) => fail(jump.lost

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { LISTING_MISSING_EXIT } from '../snapshot/probe.js';
+import { isDataExit } from '../snapshot/probe.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect } from './collect.js';
@@ -146,6 +146,95 @@ const storageTarget = (host: string, basePath = '/srv/backups', glob = 'app-*.ta
   ({ name: `${host}-backups`, host, basePath, glob });
 
 // ---------------------------------------------------------------------------------------------
+// Mail estate (relay-stalwart): postfix, its queue and PVE's notification routing, per host
+
+const MAIL = (scenario: string, file: string) => readFileSync(path.join(PACKAGE_ROOT, 'fixtures', 'mail', scenario, file), 'utf8');
+const FAKE_POSTFIX = '/var/lib/fake-postfix';
+
+/** `postqueue -p`'s arrival time of an instant, as the host prints it: local (Europe/Berlin) time, no year. */
+function mailqTime(epoch: number): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Europe/Berlin', weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(epoch * 1000));
+  const p = (type: string) => parts.find((x) => x.type === type)!.value;
+  return `${p('weekday')} ${p('month')} ${p('day').padStart(2, ' ')} ${p('hour')}:${p('minute')}:${p('second')}`;
+}
+
+/** A PVE host with postfix stand-ins printing `postconf` (or failing with `postconfFails`) and `postqueue`; no postconf: no postfix. */
+function mailHost(id: string, authorizedKeys: string[], o: {
+  postconf?: string; postconfFails?: string; postqueue?: string; files: Record<string, FakeFile>;
+}): FakeHostSpec {
+  const standIns: Record<string, string> = {};
+  if (o.postconf !== undefined || o.postconfFails) {
+    standIns['postconf'] = o.postconfFails ?? `[ "$*" = "-n" ] || { echo "postconf: unexpected arguments: $*" >&2; exit 2; }\nexec cat ${FAKE_POSTFIX}/postconf-n`;
+    standIns['postqueue'] = `[ "$*" = "-p" ] || { echo "postqueue: unexpected arguments: $*" >&2; exit 2; }\nexec cat ${FAKE_POSTFIX}/postqueue-p`;
+  }
+  return {
+    id, authorizedKeys, commands: { ...pveStandIns(), ...standIns },
+    files: {
+      [RESOURCES]: JSON.stringify([guest(id, 100, 'app')]),
+      [`${FAKE_POSTFIX}/postconf-n`]: o.postconf ?? '',
+      [`${FAKE_POSTFIX}/postqueue-p`]: o.postqueue ?? 'Mail queue is empty\n',
+      ...(o.postconf !== undefined ? { '/etc/postfix/main.cf': o.postconf } : {}),
+      ...vzdump('/var/lib/vz/dump', 'qemu', 100, 2),
+      ...o.files,
+    },
+  };
+}
+
+const mailJob = (keys: string) => `vzdump: backup-mail-0001\n\tschedule 02:00\n\tenabled 1\n\tmode snapshot\n\tvmid 100\n\tstorage local\n${keys}\n`;
+
+/**
+ * One host per outcome of each relay check: mail-good (a correct SMTPS relay), mail-bad (installer
+ * postfix, STARTTLS endpoint, `mailnotification never` to a personal inbox, a stuck message),
+ * mail-quiet (mail disabled, nothing sends, no postfix at all), mail-noisy (mail disabled, still
+ * sends), mail-broken (postconf fails: only the mail facts are an error). The SASL password file
+ * holds `saslCanary`, which must never leave the host.
+ */
+function mailHosts(authorizedKeys: string[], saslCanary: string): FakeHostSpec[] {
+  const user = (email: string) => `user:root@pam:1:0:::${email}:::\n`;
+  return [
+    mailHost('mail-good', authorizedKeys, {
+      postconf: MAIL('smtps-relay', 'postconf-n.out'),
+      files: {
+        '/etc/pve/jobs.cfg': mailJob('\tmailnotification failure\n\tmailto alerts@example.com\n\tnotification-mode legacy-sendmail'),
+        '/etc/pve/user.cfg': user('alerts@example.com'),
+        '/etc/pve/notifications.cfg': MAIL('smtps-relay', 'notifications.cfg'),
+        '/etc/pve/datacenter.cfg': 'email_from: pve1@example.com\nkeyboard: de\n',
+        '/etc/postfix/sasl/sasl_passwd': `[mail.example.com]:465 pve1:${saslCanary}\n`,
+        '/etc/postfix/sasl/sasl_passwd.db': `db:${saslCanary}`,
+      },
+    }),
+    mailHost('mail-bad', authorizedKeys, {
+      postconf: MAIL('default-install', 'postconf-n.out'),
+      postqueue: `-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n4C1F82A0E3      1893 ${mailqTime(ago(75))}  root@pve1.example.com\n`
+        + '(connect to mx01.private.example.net[198.51.100.25]:25: Connection timed out)\n                                         ronny@private.example.net\n\n-- 2 Kbytes in 1 Request.\n',
+      files: {
+        '/etc/pve/jobs.cfg': mailJob('\tmailnotification never\n\tmailto ronny@private.example.net'),
+        '/etc/pve/user.cfg': user('ronny@private.example.net'),
+        '/etc/pve/notifications.cfg': MAIL('starttls-587', 'notifications.cfg'),
+      },
+    }),
+    mailHost('mail-quiet', authorizedKeys, {
+      files: {
+        '/etc/pve/jobs.cfg': mailJob('\tmailnotification failure'),
+        '/etc/pve/notifications.cfg': 'sendmail: mail-to-root\n\tmailto-user root@pam\n\tdisable 1\n\nmatcher: default-matcher\n\ttarget mail-to-root\n\tdisable 1\n',
+      },
+    }),
+    mailHost('mail-noisy', authorizedKeys, {
+      postconf: MAIL('default-install', 'postconf-n.out'),
+      files: { '/etc/pve/jobs.cfg': mailJob('\tmailnotification always\n\tmailto alerts@example.com'), '/etc/pve/user.cfg': user('alerts@example.com') },
+    }),
+    mailHost('mail-broken', authorizedKeys, {
+      postconfFails: 'echo "postconf: fatal: open /etc/postfix/main.cf: Permission denied" >&2\nexit 1',
+      files: { '/etc/pve/jobs.cfg': mailJob('\tmailnotification failure'), '/etc/pve/user.cfg': user('alerts@example.com') },
+    }),
+  ];
+}
+
+const MAIL_HOSTS = ['mail-good', 'mail-bad', 'mail-quiet', 'mail-noisy', 'mail-broken'];
+
+// ---------------------------------------------------------------------------------------------
 // Helpers
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -179,7 +268,7 @@ const describeHost = (h: CollectedHost) => JSON.stringify({ ...h, commands: h.co
 function expectOk(c: Collection, id: string): void {
   const h = hostIn(c, id);
   expect(h.status, describeHost(h)).toBe('ok');
-  for (const cmd of h.commands) expect(cmd.exit === 0 || cmd.exit === LISTING_MISSING_EXIT, `${id} ${cmd.id}: exit ${cmd.exit}`).toBe(true);
+  for (const cmd of h.commands) expect(cmd.exit === 0 || isDataExit(cmd, cmd.exit), `${id} ${cmd.id}: exit ${cmd.exit}`).toBe(true);
 }
 
 function expectError(c: Collection, id: string, reason: HostReason): Extract<CollectedHost, { status: 'error' }> {
@@ -215,6 +304,15 @@ function filesUnder(dir: string): string[] {
 
 const countMatches = (text: string, re: RegExp) => (text.match(new RegExp(re.source, `${re.flags.replace('g', '')}g`)) ?? []).length;
 
+/** A process's name; '' once it is gone (the short probe commands come and go while a test looks). */
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -234,6 +332,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
   let otherKey: { privateKeyPath: string; publicKeyLine: string };
   let passKey: { privateKeyPath: string; publicKeyLine: string };
   const CANARY = `canary-${randomBytes(12).toString('hex')}`;
+  const SASL_CANARY = `sasl-${randomBytes(12).toString('hex')}`;
   const WRONG = `wrong-${randomBytes(12).toString('hex')}`;
   /** Every known_hosts file handed to the collector, with its bytes and mtime when written. */
   const knownHostsFiles = new Map<string, { bytes: Buffer; mtimeMs: number }>();
@@ -281,6 +380,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       storageHost('jump', [key.publicKeyLine], { logLevel: 'DEBUG1' }),
       storageHost('behind', [key.publicKeyLine]),
       { ...storageHost('many', [key.publicKeyLine]), files: manyDirs },
+      ...mailHosts([key.publicKeyLine], SASL_CANARY),
     ];
     const results = await Promise.allSettled(specs.map(async (spec) => {
       const h = await startFakeHost(spec);
@@ -469,7 +569,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       // Wait for the stand-in pvesh (`exec sleep 30`) to run, then drop every session of the host.
       await waitFor('pvesh running on lost', async () => {
         for (const pid of await lost.sessionPids()) {
-          if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') return true;
+          if (commOf(pid) === 'sleep') return true;
         }
         return false;
       });
@@ -645,6 +745,76 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
     // frees a session slot only when it garbage-collects the closed channel, after the client has
     // already seen the close: a client that re-opens at once holds up to twice its limit.
     expect(countMatches(log, /no more sessions/)).toBe(0);
+  });
+
+  // ------------------------------------------------------------------------------------------
+  describe('relay-stalwart through the fake hosts', () => {
+    let result: JsonResult;
+    let cwd: string;
+    let dir: string;
+
+    beforeAll(async () => {
+      ({ dir } = await bindingsFor('mail', {
+        hosts: MAIL_HOSTS.map((id) => ({ id, port: hosts[id]!.port })),
+        targets: [{ name: 'mail-broken-vm-100', host: 'mail-broken', basePath: '/var/lib/vz/dump', glob: 'vzdump-qemu-100-*.vma.zst' }],
+        guests: [], pveHosts: MAIL_HOSTS,
+        policy: {
+          relay: {
+            host: 'mail.example.com', allowed_recipients: ['alerts@example.com'], sender_domain: 'example.com', max_queue_age_minutes: 60,
+            mail: { 'mail-quiet': 'disabled', 'mail-noisy': 'disabled' },
+          },
+        },
+      }));
+      cwd = runDir('mail');
+      const run = await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(knownHosts('mail', knownLines(...MAIL_HOSTS)), key.privateKeyPath)], { cwd });
+      result = parseJson(run);
+      expect(result.inputErrors, run.stderr).toEqual([]);
+    }, 60_000);
+
+    const relay = (id: string, host: string) => checksOf(result).filter((c) => c.id === id && c.host === host).map((c) => `${c.subject} ${c.outcome}${c.reason ? ` ${c.reason}` : ''}`);
+
+    it.each([
+      ['relay.postfix', 'mail-good', ['postfix pass']],
+      ['relay.postfix', 'mail-bad', ['postfix fail no_relayhost']],
+      ['relay.notifications', 'mail-good', ['sendmail/mail-to-root pass', 'smtp/stalwart pass']],
+      ['relay.notifications', 'mail-bad', ['smtp/stalwart fail smtp_wrong_port', 'sendmail/mail-to-root skip not_routed']],
+      ['relay.job-mail', 'mail-good', ['backup-mail-0001 pass']],
+      ['relay.job-mail', 'mail-bad', ['backup-mail-0001 fail mailnotification_never']],
+      ['relay.queue', 'mail-good', ['queue pass']],
+      ['relay.queue', 'mail-bad', ['queue fail message_too_old']],
+      ['relay.disabled', 'mail-quiet', ['mail pass']],
+      ['relay.disabled', 'mail-noisy', ['mail fail job_mailto']],
+      ['relay.postfix', 'mail-quiet', ['mail-quiet skip mail_disabled']],
+      ['relay.queue', 'mail-quiet', ['queue skip no_postfix']], // no postfix on the host: exit 11 is data
+      ['relay.disabled', 'mail-good', ['mail-good skip mail_relayed']],
+    ])('%s on %s', (check, host, expected) => {
+      expect(relay(check, host)).toEqual(expected);
+    });
+
+    it('reads the stuck message\'s age in the host\'s zone, and the personal inbox', () => {
+      expect(checksOf(result).find((c) => c.id === 'relay.queue' && c.host === 'mail-bad')!.message).toContain(`4C1F82A0E3 (deferred, since ${mailqTime(ago(75)).replace(/\s+/g, ' ')}, 3 d 3 h)`);
+      expect(checksOf(result).find((c) => c.id === 'relay.job-mail' && c.host === 'mail-bad')!.message).toContain('mailto ronny@private.example.net is not an allowed recipient');
+    });
+
+    it('a failing postconf makes only the mail checks errors: the host is read, D19 judges it', () => {
+      expect(checksOf(result).filter((c) => c.host === 'mail-broken' && c.id.startsWith('relay.') && c.id !== 'relay.disabled').map((c) => `${c.id} ${c.outcome} ${c.reason}`)).toEqual([
+        'relay.postfix error command_failed', 'relay.notifications error command_failed', 'relay.job-mail error command_failed', 'relay.queue error command_failed',
+      ]);
+      expect(checkFor(result, 'D19.freshness', 'mail-broken-vm-100').outcome).toBe('pass');
+      expect(checksOf(result).find((c) => c.id === 'D19.scheduler' && c.host === 'mail-broken')!.outcome).toBe('pass');
+      const receipt = JSON.parse(readFileSync(path.join(cwd, 'reports', 'receipts', result.runKey, 'receipt.json'), 'utf8'));
+      expect((receipt.hosts as { id: string; status: string }[]).find((h) => h.id === 'mail-broken')!.status).toBe('ok');
+    });
+
+    it('judges the recorded snapshot exactly as the live run did, and the SASL password never left its host', async () => {
+      const snapshotDir = path.join(cwd, 'reports', 'receipts', result.runKey, 'snapshot');
+      const again = parseJson(await ops(['verify', '--json', '--bindings', dir, '--snapshot', snapshotDir, '--gate', 'relay-stalwart', '--reports', 'reports2'], { cwd }));
+      const relayGate = (r: JsonResult) => r.gates.find((g) => g.id === 'relay-stalwart');
+      expect(relayGate(again)).toEqual(relayGate(result));
+      expect(readFileSync(path.join(snapshotDir, 'hosts', 'mail-good', 'postfix-files.out'), 'utf8')).toContain('sasl/sasl_passwd.db\n');
+      const leaks = filesUnder(cwd).filter((f) => readFileSync(f).toString('latin1').includes(SASL_CANARY));
+      expect(leaks).toEqual([]);
+    });
   });
 
   // ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Live collection over SSH: the contract between the collector, the snapshot writer and the CLI.
 
 import type { Bindings } from '../bindings/types.js';
+import type { CalendarItem } from '../calendar/vevent.js';
 
 /** Why a host could not be read. Part of the output contract (receipts, JSON, JUnit). */
 export const HOST_REASONS = [
@@ -36,6 +37,8 @@ export interface CollectOptions {
   keyPassphrase?: string | null;
   /** Test seam: home folder for ~/.ssh/id_* and `~` in ~/.ssh/config; default os.homedir(). */
   home?: string;
+  /** Also read the Radicale collection when the bindings say where it is (default true; `ops verify --gate` without radicale-calendar: false). */
+  calendar?: boolean;
 }
 
 export interface CollectedCommand {
@@ -56,7 +59,14 @@ export interface Collection {
   capturedAt: string;
   hosts: CollectedHost[];
   insecureAcceptAnyHostKey: boolean;
+  /** The Radicale collection (radicale-calendar); absent or null when it was not collected. */
+  calendar?: CollectedCalendar | null;
 }
+
+/** The calendar collection as the server returned it, or why it could not be read (reason codes in the README). */
+export type CollectedCalendar =
+  | { status: 'ok'; url: string; via: string | null; items: CalendarItem[] }
+  | { status: 'error'; url: string; via: string | null; reason: string; message: string };
 
 /** Implemented in lib/collect/collect.ts. */
 export type Collect = (bindings: Bindings, options: CollectOptions) => Promise<Collection>;

@@ -1,6 +1,7 @@
 // Runs the selected gate files as one vitest run with the verify input provided to them.
 // Vitest's own console output is captured, and shown only when something went wrong.
 
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { GateReporter } from '../report/gate-reporter.js';
@@ -14,17 +15,45 @@ export interface GateRun {
   problems: string[];
 }
 
+/**
+ * Run from dist/ (the CLI), the gates run compiled: vitest loads dist/gates/<id>.gate.js, and what
+ * they import from dist/lib/ is loaded natively (server.deps.external) instead of each module being
+ * transformed by vite in this process and evaluated by vitest's module runner in the worker: that
+ * was half of vitest's start-up. Run from source (under vitest), the gates/<id>.gate.ts files.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+const DIST_LIB = new RegExp(`^${path.join(PACKAGE_ROOT, 'dist', 'lib', path.sep).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+const gateFile = (gate: GateInfo): string => (COMPILED ? path.join('dist', gate.file.replace(/\.ts$/, '.js')) : gate.file);
+
 export async function runGates(gates: readonly GateInfo[], input: VerifyInput): Promise<GateRun> {
-  const { startVitest } = await import('vitest/node');
-  const reporter = new GateReporter();
+  return prepareGates(gates).run(input);
+}
+
+export interface GateRunner {
+  /** Runs the gates on `input`, once. */
+  run(input: VerifyInput): Promise<GateRun>;
+  /** Closes vitest without running (bad input: nothing to judge). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts vitest now (importing it and creating its instance take a few hundred ms) so that it
+ * gets ready while the caller loads bindings and collects host state; `run` hands it the input.
+ */
+export function prepareGates(gates: readonly GateInfo[]): GateRunner {
+  const reporter = new GateReporter(gateFile);
   const captured: string[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => captured.push(chunk.toString()));
-  const vitest = await startVitest('test', [], {
+  // As startVitest does before it creates the instance.
+  process.env['TEST'] = 'true';
+  process.env['VITEST'] = 'true';
+  process.env['NODE_ENV'] ??= 'test';
+  const ready = import('vitest/node').then(({ createVitest }) => createVitest('test', {
     config: false,
     root: PACKAGE_ROOT,
-    include: gates.map((g) => g.file),
-    provide: { verifyInput: input },
+    include: gates.map(gateFile),
+    ...(COMPILED ? { server: { deps: { external: [DIST_LIB] } } } : {}),
     reporters: [reporter],
     watch: false,
     allowOnly: false,
@@ -33,10 +62,30 @@ export async function runGates(gates: readonly GateInfo[], input: VerifyInput): 
     pool: 'threads',
     isolate: false,
     maxWorkers: 1,
-  }, undefined, { stdout: sink, stderr: sink });
-  await vitest.close();
-  const missing = gates.filter((g) => !reporter.gates.some((r) => r.id === g.id)).map((g) => `gate ${g.id} did not run`);
-  const problems = [...reporter.unhandled, ...missing];
-  if (problems.length && captured.length) problems.push(captured.join('').trim());
-  return { gates: reporter.gates, problems };
+  }, undefined, { stdout: sink, stderr: sink }));
+  // A failure to create shows when the run awaits it; until then it must not count as unhandled.
+  ready.catch(() => undefined);
+  return {
+    async run(input) {
+      const vitest = await ready;
+      try {
+        // Provided on the instance, not in the options: vitest deep-clones its options, which for a
+        // large estate's input cost most of a second and as much memory again.
+        vitest.provide('verifyInput', input);
+        await vitest.start();
+      } catch (e) {
+        // startVitest's handling: the error is printed (here, captured) and the gates did not run.
+        captured.push(e instanceof Error ? e.stack ?? e.message : String(e));
+      } finally {
+        await vitest.close();
+      }
+      const missing = gates.filter((g) => !reporter.gates.some((r) => r.id === g.id)).map((g) => `gate ${g.id} did not run`);
+      const problems = [...reporter.unhandled, ...missing];
+      if (problems.length && captured.length) problems.push(captured.join('').trim());
+      return { gates: reporter.gates, problems };
+    },
+    async close() {
+      await (await ready.catch(() => null))?.close();
+    },
+  };
 }

@@ -22,3 +22,13 @@ export function parsePools(text: string): Record<string, number[]> {
   }
   return Object.fromEntries([...pools].map(([id, members]) => [id, sortedUnique(members)]));
 }
+
+/** User id → email, from `user:<userid>:<enable>:<expire>:<firstname>:<lastname>:<email>:…` lines (users without one are left out). */
+export function parseUserEmails(text: string): Record<string, string> {
+  const emails = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const [kind, userId, , , , , email] = line.split(':').map((field) => field.trim());
+    if (kind === 'user' && userId && email) emails.set(userId, email);
+  }
+  return Object.fromEntries(emails);
+}

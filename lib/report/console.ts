@@ -21,7 +21,8 @@ export function consoleReport(run: RunResult, paths: { receipt: string; junit: s
       .sort((a, b) => rank(a) - rank(b));
     for (const f of bad) {
       out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${findingId(f)}: ${f.message}`);
-      if (f.remediation) out.push(`        ${paint('dim', `→ ${f.remediation}`)}`);
+      // A multi-line remediation (commands, a config stanza) stays indented under its arrow.
+      if (f.remediation) out.push(`        ${paint('dim', `→ ${f.remediation.replaceAll('\n', '\n          ')}`)}`);
     }
   }
   const sum = run.summary;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { Finding, Outcome } from '../model.js';
-import { GATES } from '../gates/registry.js';
+import { GATES, type GateInfo } from '../gates/registry.js';
 import { aggregateOutcome, summarize, type GateResult } from './run-result.js';
 
 type RunEndArgs = Parameters<NonNullable<Reporter['onTestRunEnd']>>;
@@ -15,9 +15,12 @@ export class GateReporter implements Reporter {
   /** Errors vitest raised outside any test (a crashed worker, a failed setup). */
   unhandled: string[] = [];
 
+  /** `fileOf`: the file each gate ran from (dist/gates/<id>.gate.js when the CLI runs compiled). */
+  constructor(private readonly fileOf: (gate: GateInfo) => string = (gate) => gate.file) {}
+
   onTestRunEnd(...[modules, unhandledErrors]: RunEndArgs): void {
     this.gates = GATES.flatMap((gate) => {
-      const module = modules.find((m) => path.normalize(m.moduleId).endsWith(path.normalize(gate.file)));
+      const module = modules.find((m) => path.normalize(m.moduleId).endsWith(path.normalize(this.fileOf(gate))));
       if (!module) return [];
       const findings = findingsOf(gate.id, module);
       return [{ id: gate.id, title: gate.title, outcome: aggregateOutcome(summarize(findings)), findings }];

@@ -1,13 +1,12 @@
 // D19 backup drift: are the backups the inventory promises really there, fresh, and scheduled?
 // Pure function of (bindings, host state, policy, now) → findings. Check ids are a contract.
 
-import picomatch from 'picomatch';
 import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
 import type { Evidence, FileEntry, Finding } from '../model.js';
-import { classifyDumpFile, vzdumpGlobSubject } from '../pve/archives.js';
-import { selectGuests } from '../pve/jobs-cfg.js';
+import { classifyDumpFile } from '../pve/archives.js';
+import { filesMatching, filesStartingWith } from './glob-index.js';
 import {
-  deadListing, enrolledVmids, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, perPveHost,
+  deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, lifecycleById, perPveHost,
 } from './pve-helpers.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
@@ -98,11 +97,9 @@ function checkFreshness(input: VerifyInput): Finding[] {
 /** Files under the base path that match the glob, split into archives and vzdump companions. */
 function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry[]; others: FileEntry[] } {
   // Shell-glob semantics as the operator's `ls -- $GLOB` had them: no braces, no extglobs, no dotfiles.
-  const isMatch = picomatch(glob, { dot: false, nobrace: true, noextglob: true });
   const archives: FileEntry[] = [];
   const others: FileEntry[] = [];
-  for (const f of files) {
-    if (!isMatch(f.path)) continue;
+  for (const f of filesMatching(glob, files)) {
     const kind = classifyDumpFile(f.path.split('/').pop()!);
     (kind === 'archive' || kind === 'other' ? archives : others).push(f);
   }
@@ -111,15 +108,15 @@ function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry
 
 /** The newest vzdump log of the guest a glob names: what a failed attempt leaves behind. */
 function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefined {
-  const subject = vzdumpGlobSubject(glob);
+  const subject = globSubject(glob);
   if (!subject) return undefined;
   const prefix = `vzdump-${subject.type}-${subject.vmid}-`;
-  return files.filter((f) => f.path.startsWith(prefix) && classifyDumpFile(f.path) === 'log')
+  return filesStartingWith(prefix, files).filter((f) => classifyDumpFile(f.path) === 'log')
     .reduce<FileEntry | undefined>((a, b) => (!a || b.mtime > a.mtime ? b : a), undefined);
 }
 
 function remediationForMissingBackup(t: InventoryTarget, guests: LifecycleGuest[]): string {
-  const subject = vzdumpGlobSubject(t.glob);
+  const subject = globSubject(t.glob);
   if (subject) {
     const guest = guests.find((g) => g.id === subject.vmid);
     const name = guest?.hostname ? ` (${guest.hostname})` : '';
@@ -195,7 +192,7 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
       }
       const jobs = enrolled.get(g.vmid);
       if (jobs) return make({ ...base, outcome: 'pass', message: `${label} is backed up by ${jobs.map((j) => j.id).join(', ')}` });
-      const onlyDisabled = disabledJobs.filter((j) => selectGuests(j, pve.guests, pve.pools).includes(g.vmid)).map((j) => j.id);
+      const onlyDisabled = disabledJobs.filter((j) => jobSelection(pve, j).includes(g.vmid)).map((j) => j.id);
       const why = onlyDisabled.length ? `only disabled job(s) ${onlyDisabled.join(', ')} select it` : 'no job selects it';
       return make({
         ...base, outcome: 'fail', reason: onlyDisabled.length ? 'only_disabled_jobs' : 'not_in_any_job',
@@ -210,7 +207,7 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
 function checkTargetsEnrolled(input: VerifyInput): Finding[] {
   const pveHosts = new Set(pveHostIds(input.bindings));
   return enabledTargets(input).flatMap((t) => {
-    const subject = vzdumpGlobSubject(t.glob);
+    const subject = globSubject(t.glob);
     if (!subject) return []; // the check is about targets naming one guest's vzdump archives
     const base = { check: 'D19.target-enrolled', subject: t.name, host: t.host, severity: 'high' as const };
     if (!pveHosts.has(t.host)) {
@@ -220,7 +217,7 @@ function checkTargetsEnrolled(input: VerifyInput): Finding[] {
     const pve = pveStateOf(input.state, t.host);
     if ('problem' in pve) return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${t.name}: cannot judge, ${pve.problem.message}` })];
     const evidence = [bindingEvidence(t), jobsCfgEvidence(t.host)];
-    if (!pve.value.guests.some((g) => g.vmid === subject.vmid)) {
+    if (!guestOf(pve.value, subject.vmid)) {
       // A job may still list a destroyed VMID: that is no enrollment.
       return [make({
         ...base, outcome: 'fail', reason: 'guest_missing', evidence,
@@ -254,7 +251,7 @@ function checkJobGuestsActive(input: VerifyInput): Finding[] {
       const dead = deadListing(hostId, vmid, pve, lifecycle);
       if (!dead) return make({ ...base, outcome: 'pass', message: `${job.id}: VMID ${vmid} exists and is ${status ?? 'not in the lifecycle'}` });
       return make({
-        ...base, outcome: 'fail', reason: pve.guests.some((g) => g.vmid === vmid) ? `lifecycle_${status}` : 'guest_missing',
+        ...base, outcome: 'fail', reason: guestOf(pve, vmid) ? `lifecycle_${status}` : 'guest_missing',
         message: `job ${job.id} on ${hostId} still lists ${vmid}: VMID ${vmid} ${dead}`,
         expected: 'every listed VMID exists and is not decommissioned', actual: `VMID ${vmid} ${dead}`,
         remediation: plan.drop(job),

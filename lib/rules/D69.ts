@@ -4,17 +4,17 @@
 // have none of it left, and is every guest a host runs in the lifecycle at all?
 // Pure function of (bindings, host state, policy, now, checked SOP files) → findings. Check ids are a contract.
 
-import picomatch from 'picomatch';
-import type { BackupCalendar, CalendarEvent, ClassScope, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
+import type { BackupCalendar, CalendarEvent, ClassScope, InventoryTarget, LifecycleGuest, RuntimeUnit } from '../bindings/types.js';
 import type { Evidence, Finding, PveState, Severity, VzdumpJob } from '../model.js';
-import { vzdumpGlobSubject } from '../pve/archives.js';
-import { parseCalendarEvent, simpleDailyTimes } from '../pve/calendar-event.js';
-import { selectGuests } from '../pve/jobs-cfg.js';
+import { eventsAtTime, hhmm, pveJobRuns, type Run } from '../calendar/schedule.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
   bindingEvidence, findingsFor, isRepositoryRelative, NO_HOST_STATE, pveStateOf, type Rule, type VerifyInput,
 } from './input.js';
-import { enrolledVmids, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, perPveHost } from './pve-helpers.js';
+import { globMatcher, literalPrefix } from './glob-index.js';
+import {
+  enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, perPveHost,
+} from './pve-helpers.js';
 
 export const D69_CHECKS = [
   'D69.status', 'D69.backup-target', 'D69.target-enabled', 'D69.target-shape', 'D69.enrolled', 'D69.scheduled',
@@ -52,8 +52,33 @@ function guestBase(check: string, g: LifecycleGuest, severity: Severity) {
   return { check, subject: `${g.vmType}/${g.id}`, host: g.proxmoxHost, severity, evidence: [bindingEvidence(g)] };
 }
 
+// Lookups every active guest makes, built once per binding list (bindings never change while
+// gates run): a search of the whole inventory per guest and check made large estates quadratic.
+function once<K extends object, V>(cache: WeakMap<K, V>, key: K, build: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = build(key)));
+  return value;
+}
+/** `list.filter(keep)` grouped by `keyOf`, each group in list order. */
+function groupBy<T, K>(list: readonly T[], keyOf: (item: T) => K, keep: (item: T) => boolean = () => true): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of list) {
+    if (!keep(item)) continue;
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item); else groups.set(key, [item]);
+  }
+  return groups;
+}
+const targetsByName = new WeakMap<readonly InventoryTarget[], Map<string, InventoryTarget[]>>();
+const targetsBySubject = new WeakMap<readonly InventoryTarget[], Map<number | undefined, InventoryTarget[]>>();
+const sshIds = new WeakMap<readonly { id: string }[], Set<string>>();
+const vmUnits = new WeakMap<readonly RuntimeUnit[], Map<string | null, RuntimeUnit[]>>();
+const jobMatches = new WeakMap<BackupCalendar, WeakMap<VzdumpJob, Map<string, JobMatch>>>();
+
 function targetOf(input: VerifyInput, g: LifecycleGuest): InventoryTarget | undefined {
-  return g.backupTarget === null ? undefined : input.bindings.inventory.targets.find((t) => t.name === g.backupTarget);
+  if (g.backupTarget === null) return undefined;
+  return once(targetsByName, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => t.name)).get(g.backupTarget)?.[0];
 }
 
 /** The hosts a guest's own-site targets live on: its hypervisor and the storage host the policy names for it. */
@@ -65,17 +90,53 @@ function siteHosts(input: VerifyInput, g: LifecycleGuest): string[] {
 /** The type the host reports when it can be read (what the archives are named after), else vm_type. */
 function guestType(input: VerifyInput, g: LifecycleGuest): 'qemu' | 'lxc' {
   const pve = input.state ? pveStateOf(input.state, g.proxmoxHost) : null;
-  const live = pve && 'value' in pve ? pve.value.guests.find((x) => x.vmid === g.id) : undefined;
+  const live = pve && 'value' in pve ? guestOf(pve.value, g.id) : undefined;
   return live?.type ?? g.vmType;
+}
+
+const ARCHIVE_NAMES = { qemu: ['vma.zst', 'vma.gz', 'vma.lzo', 'vma'], lxc: ['tar.zst', 'tar.gz', 'tar.lzo', 'tar'] } as const;
+/** Names this guest's archives could have, as globCovers tests them. */
+const archiveNames = (type: 'qemu' | 'lxc', vmid: number) => ARCHIVE_NAMES[type].map((ext) => `vzdump-${type}-${vmid}-2026_01_01-02_00_00.${ext}`);
+
+/** A glob's last segment when it names vzdump archives: its compiled matcher and literal prefix. */
+const vzdumpGlobs = new Map<string, { prefix: string; isMatch: (name: string) => boolean } | null>();
+function vzdumpGlob(glob: string): { prefix: string; isMatch: (name: string) => boolean } | null {
+  let known = vzdumpGlobs.get(glob);
+  if (known === undefined) {
+    const base = glob.split('/').pop() ?? '';
+    // app-dump folders (`*.tar.gz`) hold no guest archives
+    known = base.startsWith('vzdump-') ? { prefix: literalPrefix(base), isMatch: globMatcher(base) } : null;
+    vzdumpGlobs.set(glob, known);
+  }
+  return known;
 }
 
 /** Whether a target's glob matches this guest's vzdump archives (its last segment, vzdump-named only). */
 function globCovers(glob: string, type: 'qemu' | 'lxc', vmid: number): boolean {
-  const base = glob.split('/').pop() ?? '';
-  if (!base.startsWith('vzdump-')) return false; // app-dump folders (`*.tar.gz`) hold no guest archives
-  const isMatch = picomatch(base, { dot: false, nobrace: true, noextglob: true });
-  const exts = type === 'qemu' ? ['vma.zst', 'vma.gz', 'vma.lzo', 'vma'] : ['tar.zst', 'tar.gz', 'tar.lzo', 'tar'];
-  return exts.some((ext) => isMatch(`vzdump-${type}-${vmid}-2026_01_01-02_00_00.${ext}`));
+  const g = vzdumpGlob(glob);
+  return g !== null && archiveNames(type, vmid).some((name) => name.startsWith(g.prefix) && g.isMatch(name));
+}
+
+const targetsByGlobPrefix = new WeakMap<readonly InventoryTarget[], Map<string, number[]>>();
+/**
+ * `targets.filter((t) => globCovers(t.glob, type, vmid))`, without testing every target: a glob
+ * covers a name only if its literal prefix starts the name, so only targets filed under one of
+ * the names' prefixes are tested.
+ */
+function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu' | 'lxc', vmid: number): InventoryTarget[] {
+  const byPrefix = once(targetsByGlobPrefix, targets, (ts) => {
+    const index = new Map<string, number[]>();
+    ts.forEach((t, i) => {
+      const g = vzdumpGlob(t.glob);
+      if (g) index.set(g.prefix, [...(index.get(g.prefix) ?? []), i]);
+    });
+    return index;
+  });
+  const found = new Set<number>();
+  for (const name of archiveNames(type, vmid)) {
+    for (let n = 1; n <= name.length; n++) for (const i of byPrefix.get(name.slice(0, n)) ?? []) found.add(i);
+  }
+  return [...found].sort((a, b) => a - b).map((i) => targets[i]!).filter((t) => globCovers(t.glob, type, vmid));
 }
 
 /** The guest's PVE host state, or the finding to give instead: skip without host state, error when unreadable. */
@@ -123,7 +184,8 @@ function checkBackupTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const t = targetOf(input, g);
   if (t) return make({ ...base, evidence: [...base.evidence, bindingEvidence(t)], outcome: 'pass', message: `${label(g)}: backup_target ${t.name} is an inventory target` });
   // The target whose glob names this guest's archives on its own site is what backup_target should say.
-  const named = input.bindings.inventory.targets.find((x) => vzdumpGlobSubject(x.glob)?.vmid === g.id && siteHosts(input, g).includes(x.host));
+  const sameGuest = once(targetsBySubject, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => globSubject(t.glob)?.vmid)).get(g.id) ?? [];
+  const named = sameGuest.find((x) => siteHosts(input, g).includes(x.host));
   const type = guestType(input, g);
   const remediation = named
     ? `Set \`backup_target: ${named.name}\` on VMID ${g.id} in ${at(g)} (the inventory target whose glob names ${g.id}'s archives).`
@@ -166,7 +228,7 @@ function checkTargetShape(input: VerifyInput, g: LifecycleGuest): Finding {
   const hosts = siteHosts(input, g);
   const type = guestType(input, g);
   const wanted = `vzdump-${type}-${g.id}-*.${ARCHIVE_EXT[type]}`;
-  const subject = vzdumpGlobSubject(t.glob);
+  const subject = globSubject(t.glob);
   const problems: Array<{ reason: string; text: string; fix: string }> = [];
   if (!hosts.includes(t.host)) {
     problems.push({ reason: 'wrong_host', text: `its host is ${t.host}, not ${hosts.join(' or ')}`, fix: `host: ${g.proxmoxHost}` });
@@ -193,7 +255,7 @@ function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
   if ('finding' in host) return host.finding;
   const { pve } = host;
   const evidence = [...base.evidence, jobsCfgEvidence(g.proxmoxHost)];
-  if (!pve.guests.some((x) => x.vmid === g.id)) {
+  if (!guestOf(pve, g.id)) {
     return make({
       ...base, evidence, outcome: 'fail', reason: 'guest_missing',
       message: `${label(g)} is active in the lifecycle but ${g.proxmoxHost} does not run VMID ${g.id}: nothing there can back it up`,
@@ -203,7 +265,7 @@ function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
   }
   const jobs = enrolledVmids(pve).get(g.id);
   if (jobs) return make({ ...base, evidence, outcome: 'pass', message: `${label(g)} is backed up by ${jobs.map((j) => j.id).join(', ')}` });
-  const paused = pve.jobs.filter((j) => !j.enabled && selectGuests(j, pve.guests, pve.pools).includes(g.id)).map((j) => j.id);
+  const paused = pve.jobs.filter((j) => !j.enabled && jobSelection(pve, j).includes(g.id)).map((j) => j.id);
   const why = paused.length ? `only disabled job(s) ${paused.join(', ')} select it` : 'no job selects it';
   return make({
     ...base, evidence, outcome: 'fail', reason: paused.length ? 'only_disabled_jobs' : 'not_in_any_job',
@@ -234,7 +296,7 @@ function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
     calendar: calendar.timezone ?? input.bindings.inventory.defaults.timezone,
     host: input.state!.hosts[g.proxmoxHost]?.timezone ?? null,
   };
-  const matches = jobs.map((job) => matchJob(job, calendar, zones, input.now));
+  const matches = jobs.map((job) => matchJobOnce(job, calendar, zones, input.now));
   const evidence = [...base.evidence, ...matches.flatMap((m) => [jobsCfgEvidence(g.proxmoxHost, m.job), ...m.events.map((e) => bindingEvidence(e))])];
   const failed = matches.find((m) => m.reason !== null);
   const message = `${label(g)}: ${matches.map((m) => m.text).join('; ')}`;
@@ -251,73 +313,47 @@ function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   });
 }
 
-const hhmm = (t: { hour: number; minute: number }) => `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
+/** matchJob, once per (job, zones, now): every guest a job backs up shares its match. */
+function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null }, now: string): JobMatch {
+  const byJob = once(jobMatches, calendar, () => new WeakMap<VzdumpJob, Map<string, JobMatch>>());
+  const byZones = once(byJob, job, () => new Map<string, JobMatch>());
+  const key = JSON.stringify([zones.calendar, zones.host, now]);
+  let match = byZones.get(key);
+  if (!match) byZones.set(key, (match = matchJob(job, calendar, zones, now)));
+  return match;
+}
 
 /** The job's runs as times of day in the calendar's zone, each with the event that publishes it. */
 function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null }, now: string): JobMatch {
   const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: string[] = []): JobMatch =>
     ({ job, reason, text: `job ${job.id} (${job.schedule ?? 'no schedule'}): ${text}`, events, add });
-  let spec;
-  try {
-    spec = job.schedule ? parseCalendarEvent(job.schedule) : null;
-  } catch (e) {
-    return result('unrepresentable_schedule', `the schedule does not parse (${(e as Error).message})`);
-  }
-  const simple = spec && simpleDailyTimes(spec);
-  if (!spec || !simple) return result('unrepresentable_schedule', 'no calendar event (freq, byhour, byminute) can express a schedule that names days of the month, months, years or seconds, or none at all');
-  const everyHour = new Set(simple.times.map((t) => t.hour)).size === 24;
-  if (everyHour && simple.weekdays) return result('unrepresentable_schedule', 'no calendar event can express hourly runs on some weekdays only');
-  // Job times are node-local unless the schedule says UTC; the calendar's are in its own zone.
-  const shift = zoneShiftMinutes(spec.utc ? 'UTC' : zones.host, zones.calendar, now);
-  const shifted = simple.times.map((t) => {
-    const m = (((t.hour * 60 + t.minute + shift) % 1440) + 1440) % 1440;
-    return { hour: Math.floor(m / 60), minute: m % 60 };
-  });
-  const zoneNote = shift ? ` (${zones.calendar} time on ${now.slice(0, 10)})` : '';
-  const freq = everyHour ? 'HOURLY' : simple.weekdays ? 'WEEKLY' : 'DAILY';
-  const wanted = everyHour ? [...new Map(shifted.map((t) => [t.minute, { hour: -1, minute: t.minute }])).values()] : shifted;
+  const runs = pveJobRuns(job.schedule, { from: zones.host, to: zones.calendar, now });
+  if (!runs.ok) return result('unrepresentable_schedule', runs.why);
+  const { freq } = runs;
+  const everyHour = freq === 'HOURLY';
+  const zoneNote = runs.shift ? ` (${zones.calendar} time on ${now.slice(0, 10)})` : '';
   const events: CalendarEvent[] = [];
-  const missing: typeof wanted = [];
-  for (const t of wanted) {
-    const event = calendar.events.find((e) => e.freq.toUpperCase() === freq && e.byminute === t.minute && (everyHour || e.byhour === t.hour));
+  const missing: Run[] = [];
+  for (const t of runs.runs) {
+    const event = eventsAtTime(calendar.events, freq, t)[0];
     if (event) events.push(event); else missing.push(t);
   }
-  const when = (t: { hour: number; minute: number }) => (everyHour ? `:${String(t.minute).padStart(2, '0')} every hour` : hhmm(t));
-  const dayNote = freq === 'WEEKLY' ? '; backup.calendar.yaml has no byday, so a WEEKLY event matches by time only and its day is not checked' : '';
+  const when = (t: Run) => (everyHour ? `:${String(t.minute).padStart(2, '0')} every hour` : hhmm(t));
+  const dayNote = freq === 'WEEKLY' ? '; D69 matches by time: a WEEKLY event matches by time only and its day is not checked (radicale-calendar\'s calendar.job-has-event checks it)' : '';
   if (!missing.length) {
-    return result(null, `${wanted.map(when).join(', ')}${zoneNote} ↔ ${freq} event(s) ${[...new Set(events.map((e) => e.id))].join(', ')}${dayNote}`, events);
+    return result(null, `${runs.runs.map(when).join(', ')}${zoneNote} ↔ ${freq} event(s) ${[...new Set(events.map((e) => e.id))].join(', ')}${dayNote}`, events);
   }
-  const suffix = (t: { hour: number; minute: number }) => (missing.length < 2 ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
+  const suffix = (t: Run) => (missing.length < 2 ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
   const add = missing.slice(0, 3).map((t) => `\`{id: "${job.id}${suffix(t)}", summary: "vzdump job ${job.id}", freq: ${freq}, ${everyHour ? '' : `byhour: ${t.hour}, `}byminute: ${t.minute}, duration_minutes: 60}\``);
   const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
   return result('no_calendar_event', `no ${freq} event at ${missing.slice(0, 5).map(when).join(', ')}${more}${zoneNote}${dayNote}`, events, add);
-}
-
-/** Minutes to add to a time of day in zone `from` to get the same instant in zone `to`, at `now`; 0 when either is unknown. */
-function zoneShiftMinutes(from: string | null, to: string | null, now: string): number {
-  if (!from || !to || from === to) return 0;
-  try {
-    return utcOffsetMinutes(to, now) - utcOffsetMinutes(from, now);
-  } catch {
-    return 0; // an unknown zone name: compare the times as written
-  }
-}
-
-function utcOffsetMinutes(zone: string, iso: string): number {
-  const at = new Date(iso);
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
-  }).formatToParts(at);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
-  return Math.round((local - Math.floor(at.getTime() / 60_000) * 60_000) / 60_000);
 }
 
 // --- ssh target and runtime unit ----------------------------------------------------------------
 
 function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.ssh-target', g, 'medium');
-  const ids = new Set(input.bindings.ssh.targets.map((t) => t.id));
+  const ids = once(sshIds, input.bindings.ssh.targets, (ts) => new Set(ts.map((t) => t.id)));
   // ssh_target when set, else the hostname: a set but dangling ssh_target is drift even if the hostname resolves.
   const id = g.sshTarget ?? g.hostname;
   const by = g.sshTarget ? 'ssh_target' : 'hostname';
@@ -340,7 +376,7 @@ function checkRuntimeUnit(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.runtime-unit', g, 'medium');
   const units = input.bindings.inventory.runtimeUnits;
   if (!units) return make({ ...base, outcome: 'skip', reason: 'no_runtime_units', message: `${label(g)}: backup.inventory.yaml has no runtime_units` });
-  const candidates = units.filter((u) => u.kind === 'vm' && u.hostname === g.hostname);
+  const candidates = once(vmUnits, units, (us) => groupBy(us, (u) => u.hostname, (u) => u.kind === 'vm')).get(g.hostname) ?? [];
   const judged = candidates.map((u) => ({
     u, missing: UNIT_FIELDS.filter(([, key]) => !u[key]?.trim()).map(([field]) => field),
   }));
@@ -454,7 +490,7 @@ function checkOffsite(input: VerifyInput, g: LifecycleGuest): Finding {
   }
   const type = guestType(input, g);
   const home = siteHosts(input, g);
-  const copies = input.bindings.inventory.targets.filter((x) => !home.includes(x.host) && globCovers(x.glob, type, g.id));
+  const copies = targetsCovering(input.bindings.inventory.targets, type, g.id).filter((x) => !home.includes(x.host));
   const enabled = copies.filter((x) => x.enabled);
   if (enabled.length) {
     return make({ ...base, evidence: [...evidence, ...enabled.map((x) => bindingEvidence(x))], outcome: 'pass', message: `${label(g)}: offsite copy required and held by ${enabled.map((x) => `${x.name} on ${x.host}`).join(', ')}` });
@@ -477,7 +513,7 @@ function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest): Findin
     const gone = targetOf(input, g) ? '' : ' (a target the inventory no longer has)';
     problems.push({ reason: 'backup_target_set', text: `backup_target is still ${g.backupTarget}${gone}`, fix: `Set \`backup_target: null\` on VMID ${g.id} in ${at(g)}.` });
   }
-  for (const t of input.bindings.inventory.targets.filter((x) => x.enabled && (x.name === g.backupTarget || vzdumpGlobSubject(x.glob)?.vmid === g.id))) {
+  for (const t of input.bindings.inventory.targets.filter((x) => x.enabled && (x.name === g.backupTarget || globSubject(x.glob)?.vmid === g.id))) {
     problems.push({
       reason: 'enabled_target', text: `enabled target ${t.name} still expects its backups`, evidence: bindingEvidence(t),
       fix: `Set \`enabled: false\` on ${t.name} in ${at(t)} with a description (retired with VMID ${g.id}), or remove it.`,

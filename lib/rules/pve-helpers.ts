@@ -3,7 +3,7 @@
 // of them at once (two lines that each merge one guest into the old list would undo each other).
 
 import type { LifecycleGuest } from '../bindings/types.js';
-import type { Evidence, Finding, HostState, PveState, VzdumpJob } from '../model.js';
+import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '../model.js';
 import { vzdumpGlobSubject } from '../pve/archives.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
@@ -17,12 +17,13 @@ export function lifecycleById(input: VerifyInput): Map<number, LifecycleGuest> {
 
 /**
  * Runs `each` for every PVE host with readable state; one error (or skip) finding per host otherwise.
- * The finding's gate is the check id's prefix (`D19.scheduler` → D19).
+ * The finding's gate is `gate`, by default the check id's prefix (`D19.scheduler` → D19).
  */
 export function perPveHost(
   input: VerifyInput, check: string, each: (hostId: string, pve: PveState, state: HostState) => Finding[],
+  gate = check.slice(0, check.indexOf('.')),
 ): Finding[] {
-  const { make } = findingsFor(check.slice(0, check.indexOf('.')));
+  const { make } = findingsFor(gate);
   return pveHostIds(input.bindings).flatMap((hostId) => {
     const base = { check, subject: hostId, host: hostId, severity: 'high' as const };
     if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${hostId}: ${NO_HOST_STATE}` })];
@@ -39,18 +40,57 @@ export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => ({
   ...(job ? { detail: `vzdump: ${job.id} (line ${job.line})` } : {}),
 });
 
-/** Every VMID an enabled job on this host backs up, with the jobs that do. */
+// Facts derived from one host's PVE state are computed once per state object and shared by every
+// check (and finding) that asks: on an estate with thousands of guests, recomputing them per
+// finding made evaluation quadratic. Host state is never changed while gates run.
+const perState = new WeakMap<PveState, { selections: Map<VzdumpJob, number[]>; enrolled?: Map<number, VzdumpJob[]>; guests?: Map<number, Guest> }>();
+const factsOf = (pve: PveState) => {
+  let facts = perState.get(pve);
+  if (!facts) perState.set(pve, (facts = { selections: new Map() }));
+  return facts;
+};
+
+/** `selectGuests(job, pve.guests, pve.pools)`, once per job. Callers must not change the list. */
+export function jobSelection(pve: PveState, job: VzdumpJob): number[] {
+  const { selections } = factsOf(pve);
+  let ids = selections.get(job);
+  if (!ids) selections.set(job, (ids = selectGuests(job, pve.guests, pve.pools)));
+  return ids;
+}
+
+/** The guest the host reports under this VMID (the first, as `pve.guests.find` would). */
+export function guestOf(pve: PveState, vmid: number): Guest | undefined {
+  const facts = factsOf(pve);
+  if (!facts.guests) {
+    facts.guests = new Map();
+    for (const g of pve.guests) if (!facts.guests.has(g.vmid)) facts.guests.set(g.vmid, g);
+  }
+  return facts.guests.get(vmid);
+}
+
+/** Every VMID an enabled job on this host backs up, with the jobs that do. Callers must not change it. */
 export function enrolledVmids(pve: PveState): Map<number, VzdumpJob[]> {
+  const facts = factsOf(pve);
+  if (facts.enrolled) return facts.enrolled;
   const enrolled = new Map<number, VzdumpJob[]>();
   for (const job of pve.jobs.filter((j) => j.enabled)) {
-    for (const vmid of selectGuests(job, pve.guests, pve.pools)) enrolled.set(vmid, [...(enrolled.get(vmid) ?? []), job]);
+    for (const vmid of jobSelection(pve, job)) enrolled.set(vmid, [...(enrolled.get(vmid) ?? []), job]);
   }
+  facts.enrolled = enrolled;
   return enrolled;
+}
+
+const subjects = new Map<string, ReturnType<typeof vzdumpGlobSubject>>();
+/** `vzdumpGlobSubject(glob)`, parsed once per glob text. Callers must not change the result. */
+export function globSubject(glob: string): ReturnType<typeof vzdumpGlobSubject> {
+  let subject = subjects.get(glob);
+  if (subject === undefined) subjects.set(glob, (subject = vzdumpGlobSubject(glob)));
+  return subject;
 }
 
 /** Why an explicitly listed VMID should leave its job, or null when it belongs there. */
 export function deadListing(hostId: string, vmid: number, pve: PveState, lifecycle: Map<number, LifecycleGuest>): string | null {
-  if (!pve.guests.some((g) => g.vmid === vmid)) return `does not exist on ${hostId}`;
+  if (!guestOf(pve, vmid)) return `does not exist on ${hostId}`;
   const status = lifecycle.get(vmid)?.status;
   return status && INACTIVE_LIFECYCLE.has(status) ? `is ${status} in the lifecycle` : null;
 }
@@ -69,24 +109,30 @@ export interface JobFixPlan {
  */
 export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[], lifecycle: Map<number, LifecycleGuest>): JobFixPlan {
   const enrolled = enrolledVmids(pve);
-  const nodeOf = (vmid: number) => pve.guests.find((g) => g.vmid === vmid)?.node ?? null;
+  const nodeOf = (vmid: number) => guestOf(pve, vmid)?.node ?? null;
   const listJobs = pve.jobs.filter((j) => j.enabled && j.vmids);
   const adds = new Map<string, number[]>();
   const reenable = new Map<number, VzdumpJob>();
   for (const vmid of [...new Set(mustEnroll)].filter((v) => !enrolled.has(v))) {
-    const paused = pve.jobs.find((j) => !j.enabled && selectGuests(j, pve.guests, pve.pools).includes(vmid));
+    const paused = pve.jobs.find((j) => !j.enabled && jobSelection(pve, j).includes(vmid));
     if (paused) { reenable.set(vmid, paused); continue; }
     const job = listJobs.find((j) => j.node === null || j.node === nodeOf(vmid));
     if (job) adds.set(job.id, [...(adds.get(job.id) ?? []), vmid]);
   }
+  // One line per job, whichever finding asks for it.
+  const lines = new Map<VzdumpJob, string>();
   const desired = (job: VzdumpJob) => {
+    const known = lines.get(job);
+    if (known !== undefined) return known;
     const drops = (job.vmids ?? []).filter((v) => deadListing(hostId, v, pve, lifecycle) !== null);
     const added = adds.get(job.id) ?? [];
     const list = [...new Set([...(job.vmids ?? []).filter((v) => !drops.includes(v)), ...added])].sort((a, b) => a - b);
     const change = [added.length ? `adds ${added.join(', ')}` : '', drops.length ? `drops ${drops.join(', ')}` : ''].filter(Boolean).join(', ');
-    return list.length
+    const line = list.length
       ? `On ${hostId}: \`pvesh set /cluster/backup/${job.id} --vmid ${list.join(',')}\` (${change}: one line for every change this job needs).`
       : `On ${hostId}: job ${job.id} would back up nothing: \`pvesh delete /cluster/backup/${job.id}\`.`;
+    lines.set(job, line);
+    return line;
   };
   return {
     enroll(vmid) {
@@ -105,9 +151,16 @@ export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[]
  * that is neither a template nor retired in the lifecycle, and each guest an enabled target names.
  */
 export function hostFixPlan(input: VerifyInput, hostId: string, pve: PveState): JobFixPlan {
+  const known = plans.get(pve);
+  if (known?.input === input && known.hostId === hostId) return known.plan;
   const lifecycle = lifecycleById(input);
   const uncovered = pve.guests.filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? '')).map((g) => g.vmid);
-  const targeted = input.bindings.inventory.targets.filter((t) => t.enabled && t.host === hostId).flatMap((t) => vzdumpGlobSubject(t.glob)?.vmid ?? [])
-    .filter((vmid) => pve.guests.some((g) => g.vmid === vmid));
-  return planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
+  const targeted = input.bindings.inventory.targets.filter((t) => t.enabled && t.host === hostId).flatMap((t) => globSubject(t.glob)?.vmid ?? [])
+    .filter((vmid) => guestOf(pve, vmid) !== undefined);
+  const plan = planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
+  plans.set(pve, { input, hostId, plan });
+  return plan;
 }
+
+/** The last plan made for a host's state: every finding about that host gets the same one. */
+const plans = new WeakMap<PveState, { input: VerifyInput; hostId: string; plan: JobFixPlan }>();

@@ -4,8 +4,8 @@
 // target `vm-100-primary` whose newest archive is 6 h old at CAPTURED_AT.
 // Used by rule tests only; nothing here reads files.
 
-import type { Bindings, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, Listing, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { Bindings, CalendarEvent, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
+import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, Listing, MailState, PveState, StateProblem, VzdumpJob } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
 
@@ -107,6 +107,11 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
   };
 }
 
+/** A backup.calendar.yaml event (60 minutes, no description, no days) at line 10. */
+export function makeCalendarEvent(id: string, freq: string, byhour: number | null, byminute: number | null, more: Partial<CalendarEvent> = {}): CalendarEvent {
+  return { id, summary: id, freq, byhour, byminute, durationMinutes: 60, description: null, byday: null, bymonthday: null, source: { file: 'backup.calendar.yaml', line: 10 }, ...more };
+}
+
 // --- host state -----------------------------------------------------------------------------
 
 export function makeGuest(vmid: number, overrides: Partial<Guest> = {}): Guest {
@@ -133,6 +138,8 @@ export function makePveState(overrides: Partial<PveState> = {}): PveState {
 export interface HostOverrides {
   /** PVE facts; `null` for a host that is not a PVE host; a problem for unreadable PVE state. */
   pve?: PveState | StateProblem | null;
+  /** Mail facts (relay-stalwart); default null (not collected); a problem for unreadable mail state. */
+  mail?: MailState | StateProblem | null;
   listings?: Record<string, Listing>;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
@@ -156,13 +163,14 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     timezone: 'Europe/Berlin',
     commands: Object.entries(listings).map(([basePath, listing]) => listingRecord(id, basePath, listing, o.listingDepth)),
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
+    mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
     listings,
   };
 }
 
 /** A host the probe could not read at all (status error). */
 export function makeErrorHost(id: string, problem: StateProblem = { reason: 'connect_timeout', message: `TCP connect to ${id}:22 timed out after 5000 ms` }): HostRecord {
-  return { id, status: 'error', problem, timezone: null, commands: [], pve: null, listings: {} };
+  return { id, status: 'error', problem, timezone: null, commands: [], pve: null, mail: null, listings: {} };
 }
 
 export function makeState(hosts: HostRecord[] = [makeHost('pve1')], capturedAt: string = CAPTURED_AT): HostState {

@@ -1,9 +1,9 @@
 // Which hosts a run must read and which fixed commands it runs on each: PVE hosts get the PVE
-// commands, every host holding an enabled target gets one listing per distinct base path.
+// and mail commands, every host holding an enabled target gets one listing per distinct base path.
 
 import type { Bindings } from '../bindings/types.js';
 import { pveHostIds } from '../rules/input.js';
-import { globDepth, listingCommand, PVE_COMMANDS, TIMEZONE_COMMAND, type ProbeCommand } from './probe.js';
+import { globDepth, listingCommand, MAIL_COMMANDS, PVE_COMMANDS, TIMEZONE_COMMAND, type ProbeCommand } from './probe.js';
 
 export interface HostPlan {
   hostId: string;
@@ -13,7 +13,7 @@ export interface HostPlan {
 export function probePlan(bindings: Bindings): HostPlan[] {
   const commands = new Map<string, ProbeCommand[]>();
   const add = (hostId: string, cmds: readonly ProbeCommand[]) => commands.set(hostId, [...(commands.get(hostId) ?? [TIMEZONE_COMMAND]), ...cmds]);
-  for (const hostId of pveHostIds(bindings)) add(hostId, PVE_COMMANDS);
+  for (const hostId of pveHostIds(bindings)) add(hostId, [...PVE_COMMANDS, ...MAIL_COMMANDS]);
 
   // The deepest glob on a (host, base path) sets how deep its one listing goes.
   const depths = new Map<string, Map<string, number>>();

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { globDepth, LISTING_MISSING_EXIT, listingCommand, shellQuote } from './probe.js';
+import { globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote } from './probe.js';
 
 const ROOT = mkdtempSync(path.join(tmpdir(), 'quote-'));
 const PWNED = path.join(ROOT, 'pwned');
@@ -80,5 +80,45 @@ describe('listingCommand', () => {
     expect(globDepth('*.zst')).toBe(1);
     expect(globDepth('*/dump/*.zst')).toBe(3);
     expect(listingCommand('/srv/dump', 3).command).toContain('-maxdepth 3');
+  });
+});
+
+describe('MAIL_COMMANDS', () => {
+  const mail = (id: string) => MAIL_COMMANDS.find((c) => c.id === id)!.command;
+  const stand = (name: string, body: string) => {
+    const dir = mkdtempSync(path.join(ROOT, 'bin-'));
+    writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return dir;
+  };
+
+  it('never read /etc/pve/priv or a SASL password file, and fail only their own facts (isolated)', () => {
+    for (const c of MAIL_COMMANDS) {
+      expect(c.command, c.id).not.toMatch(/priv|sasl_passwd|\bcat \/etc\/postfix/);
+      expect(c.isolated, c.id).toBe(true);
+    }
+  });
+
+  it('postconf and postqueue exit 11 without postfix, and run the postfix found on PATH (plus /usr/sbin)', () => {
+    const nowhere = mkdtempSync(path.join(ROOT, 'empty-'));
+    const absent = spawnSync('/bin/sh', ['-c', mail('postconf')], { env: { PATH: nowhere } });
+    if (!existsSync('/usr/sbin/postconf')) expect(absent.status).toBe(NO_POSTFIX_EXIT);
+    const dir = stand('postqueue', '[ "$*" = "-p" ] && echo "Mail queue is empty"');
+    const present = spawnSync('/bin/sh', ['-c', mail('postqueue')], { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    expect([present.status, present.stdout.toString()]).toEqual([0, 'Mail queue is empty\n']);
+  });
+
+  it('postfix-files lists names two levels deep under /etc/postfix, or nothing without it', () => {
+    const run = spawnSync('/bin/sh', ['-c', mail('postfix-files')]);
+    expect(run.status).toBe(0);
+    if (!existsSync('/etc/postfix')) expect(run.stdout.length).toBe(0);
+  });
+
+  it('says which exits are data: a listing\'s 10, postconf/postqueue 11, nothing else', () => {
+    expect(isDataExit({ id: 'listing-0123456789ab', basePath: '/x' }, LISTING_MISSING_EXIT)).toBe(true);
+    expect(isDataExit({ id: 'postconf' }, NO_POSTFIX_EXIT)).toBe(true);
+    expect(isDataExit({ id: 'postqueue' }, NO_POSTFIX_EXIT)).toBe(true);
+    expect(isDataExit({ id: 'notifications-cfg' }, NO_POSTFIX_EXIT)).toBe(false);
+    expect(isDataExit({ id: 'postconf' }, 1)).toBe(false);
+    expect(isDataExit({ id: 'listing-0123456789ab', basePath: '/x' }, NO_POSTFIX_EXIT)).toBe(false);
   });
 });

@@ -9,10 +9,24 @@ export interface ProbeCommand {
   command: string;
   /** For listing commands: the base path listed. */
   basePath?: string;
+  /**
+   * A non-zero exit makes only the facts this command carries an error (the host's `mail` facts),
+   * not the whole host: a broken postfix must not blind the backup gates.
+   */
+  isolated?: true;
 }
 
 /** Exit status a listing command uses to say "base path is not a directory". */
 export const LISTING_MISSING_EXIT = 10;
+
+/** Exit status the postfix commands use to say "postfix is not installed". */
+export const NO_POSTFIX_EXIT = 11;
+
+/** Whether an exit status is data rather than failure: a listing's missing base path, a host without postfix. */
+export function isDataExit(c: { id: string; basePath?: string }, exit: number | null): boolean {
+  if (c.basePath !== undefined) return exit === LISTING_MISSING_EXIT;
+  return POSTFIX_COMMAND_IDS.includes(c.id) && exit === NO_POSTFIX_EXIT;
+}
 
 /** POSIX single-quote a value: the only way a binding value reaches a remote shell. */
 export function shellQuote(value: string): string {
@@ -30,6 +44,23 @@ export const PVE_COMMANDS: readonly ProbeCommand[] = [
   // is-active exits non-zero for every state but "active"; the state word on stdout is the fact.
   { id: 'scheduler', command: 'systemctl is-active pvescheduler || true' },
 ];
+
+// postfix lives in /usr/sbin, which a non-root login's PATH may lack; appended, so a stand-in earlier on PATH still wins.
+const ifPostfix = (tool: string, args: string) =>
+  `PATH="$PATH:/usr/sbin:/sbin"; command -v ${tool} >/dev/null || exit ${NO_POSTFIX_EXIT}; ${tool} ${args}`;
+
+/** Mail facts of PVE hosts (relay-stalwart). Never /etc/pve/priv, never the SASL password file itself. */
+export const MAIL_COMMANDS: readonly ProbeCommand[] = [
+  { id: 'postconf', command: ifPostfix('postconf', '-n'), isolated: true },
+  // Names only, never contents: whether the SASL password map was built (`sasl_passwd.db`). A fixed
+  // command, so no value read from the host ever reaches a shell; the map is located locally from postconf.
+  { id: 'postfix-files', command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'", isolated: true },
+  { id: 'postqueue', command: ifPostfix('postqueue', '-p'), isolated: true },
+  { id: 'notifications-cfg', command: catOptional('/etc/pve/notifications.cfg'), isolated: true },
+  { id: 'datacenter-cfg', command: catOptional('/etc/pve/datacenter.cfg'), isolated: true },
+];
+
+const POSTFIX_COMMAND_IDS = ['postconf', 'postqueue'];
 
 export const TIMEZONE_COMMAND: ProbeCommand = {
   id: 'timezone',

@@ -8,13 +8,18 @@ import path from 'node:path';
 import type { Bindings, BindingError } from '../bindings/types.js';
 import { compileSchema } from '../bindings/schema.js';
 import { readSource } from '../bindings/source.js';
-import type { CommandRecord, HostRecord, HostState, Listing, PveState, StateProblem } from '../model.js';
+import { parseItems, readCollectionJson } from '../calendar/vevent.js';
+import type { CalendarState, CommandRecord, HostRecord, HostState, Listing, MailState, PveState, StateProblem } from '../model.js';
+import { parsePostconf } from '../postfix/postconf.js';
+import { parsePostqueue } from '../postfix/postqueue.js';
+import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
 import { parseListing } from '../pve/listing.js';
-import { parsePools } from '../pve/user-cfg.js';
+import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
+import { parsePools, parseUserEmails } from '../pve/user-cfg.js';
 import { pveHostIds } from '../rules/input.js';
-import { LISTING_MISSING_EXIT } from './probe.js';
+import { isDataExit, LISTING_MISSING_EXIT } from './probe.js';
 import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 
 export const MANIFEST = 'snapshot.yaml';
@@ -22,7 +27,8 @@ const validateManifest = compileSchema(snapshotSchema);
 
 interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string }
 interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
-interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[] }
+interface ManifestCalendar { status: 'ok' | 'error'; url: string; via?: string | null; reason?: string; message?: string; output?: string }
+interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[]; calendar?: ManifestCalendar }
 
 export type SnapshotRead =
   | { ok: true; state: HostState; digests: Record<string, string> }
@@ -45,7 +51,27 @@ export async function readSnapshot(dir: string, bindings: Bindings): Promise<Sna
     const outputs = await readOutputs(dir, host, digests);
     hosts[host.id] = hostRecord(host, outputs, pveHosts.has(host.id));
   }
-  return { ok: true, state: { capturedAt: manifest.captured_at, origin: dir, hosts }, digests };
+  const calendar = manifest.calendar ? await readCalendarRecord(dir, manifest.calendar, digests) : null;
+  return { ok: true, state: { capturedAt: manifest.captured_at, origin: dir, hosts, calendar }, digests };
+}
+
+/** The recorded collection; an unreadable file is the calendar's problem (output_missing, parse_error), not bad input. */
+async function readCalendarRecord(dir: string, c: ManifestCalendar, digests: Record<string, string>): Promise<CalendarState> {
+  const at = { url: c.url, via: c.via ?? null };
+  if (c.status === 'error') return { ...at, status: 'error', problem: { reason: c.reason!, message: c.message! } };
+  let text: string;
+  try {
+    const bytes = await readFile(path.join(dir, c.output!));
+    digests[c.output!] = createHash('sha256').update(bytes).digest('hex');
+    text = bytes.toString('utf8');
+  } catch (e) {
+    return { ...at, status: 'error', problem: { reason: 'output_missing', message: `the calendar file ${c.output} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` } };
+  }
+  try {
+    return { ...at, status: 'ok', output: c.output!, ...parseItems(readCollectionJson(text)) };
+  } catch (e) {
+    return { ...at, status: 'error', problem: { reason: 'parse_error', message: `${c.output}: ${(e as Error).message}` } };
+  }
 }
 
 /** Errors name the manifest by its path, so a user sees which snapshot is broken. */
@@ -72,7 +98,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
     id: c.id, command: c.command, exit: c.exit, output: c.output, ...(c.base_path ? { basePath: c.base_path } : {}),
   }));
   const record: HostRecord = {
-    id: host.id, status: host.status, timezone: host.timezone ?? null, commands, pve: null, listings: {},
+    id: host.id, status: host.status, timezone: host.timezone ?? null, commands, pve: null, mail: null, listings: {},
     problem: host.status === 'error' ? { reason: host.reason!, message: host.message! } : null,
   };
   if (host.status === 'error') return record;
@@ -85,6 +111,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
     return { text };
   };
   if (isPve) record.pve = readPve(output);
+  if (isPve) record.mail = readMail(output, commands);
   for (const c of commands.filter((x) => x.basePath)) record.listings[c.basePath!] = readListing(c, outputs.get(c.id));
   return record;
 }
@@ -107,6 +134,50 @@ function readPve(output: (id: string) => { text: string } | { problem: StateProb
   } catch (e) {
     return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
   }
+}
+
+/**
+ * The mail facts, apart from `pve`: a snapshot older than the mail commands, or a failed postfix
+ * command, makes only these an error. `postconf`/`postqueue` exiting NO_POSTFIX_EXIT is data.
+ */
+function readMail(output: (id: string) => { text: string } | { problem: StateProblem }, commands: CommandRecord[]): HostRecord['mail'] {
+  const texts: Partial<Record<keyof MailOutputs, string | null>> = {};
+  const ids: (keyof MailOutputs)[] = ['postconf', 'postfix-files', 'postqueue', 'notifications-cfg', 'datacenter-cfg', 'user-cfg'];
+  for (const id of ids) {
+    const c = commands.find((x) => x.id === id);
+    if (c && c.exit !== 0 && isDataExit(c, c.exit)) { texts[id] = null; continue; }
+    const o = output(id);
+    if ('problem' in o) return { ok: false, problem: o.problem };
+    texts[id] = o.text;
+  }
+  try {
+    return { ok: true, value: parseMailState(texts as MailOutputs) };
+  } catch (e) {
+    return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
+  }
+}
+
+/** Output of each mail command (and user-cfg); null for postconf/postqueue: postfix is not installed. */
+export interface MailOutputs {
+  'postconf': string | null;
+  'postfix-files': string;
+  'postqueue': string | null;
+  'notifications-cfg': string;
+  'datacenter-cfg': string;
+  'user-cfg': string;
+}
+
+export function parseMailState(o: MailOutputs): MailState {
+  const notifications = parseNotificationsCfg(o['notifications-cfg']);
+  return {
+    postfix: o.postconf === null ? null : parsePostconf(o.postconf).params,
+    postfixFiles: o['postfix-files'].split('\n').filter(Boolean),
+    queue: o.postqueue === null ? [] : parsePostqueue(o.postqueue).messages,
+    endpoints: notifications.endpoints,
+    matchers: notifications.matchers,
+    emailFrom: parseDatacenterCfg(o['datacenter-cfg'])['email_from'] ?? null,
+    userEmails: parseUserEmails(o['user-cfg']),
+  };
 }
 
 function readListing(c: CommandRecord, text: string | null | undefined): Listing {

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Document, type Scalar } from 'yaml';
-import type { Collection, CollectedHost } from '../collect/types.js';
+import { collectionJson } from '../calendar/vevent.js';
+import type { Collection, CollectedCalendar, CollectedHost } from '../collect/types.js';
 import { TOOL } from '../package-root.js';
 import { MANIFEST } from './read.js';
 
@@ -27,7 +28,8 @@ export async function writeSnapshot(dir: string, collection: Collection): Promis
   try {
     const hosts = [];
     for (const host of collection.hosts) hosts.push(await writeHost(temp, host));
-    const manifest = { format: 1, captured_at: collection.capturedAt, tool: `${TOOL.name} ${TOOL.version}`, hosts };
+    const calendar = collection.calendar ? await writeCalendar(temp, collection.calendar) : null;
+    const manifest = { format: 1, captured_at: collection.capturedAt, tool: `${TOOL.name} ${TOOL.version}`, hosts, ...(calendar ? { calendar } : {}) };
     const doc = new Document(manifest);
     (doc.get('captured_at', true) as Scalar).type = 'QUOTE_DOUBLE'; // a string to every YAML reader, never a date
     await writeFile(path.join(temp, MANIFEST), doc.toString({ lineWidth: 0 }), { flag: 'wx' });
@@ -87,4 +89,15 @@ async function writeHost(root: string, host: CollectedHost) {
     ? { id: host.id, status: host.status, timezone: host.timezone }
     : { id: host.id, status: host.status, reason: host.reason, message: host.message };
   return { ...head, ...(commands.length || host.status === 'ok' ? { commands } : {}) };
+}
+
+const CALENDAR_OUTPUT = 'calendar/collection.json';
+
+/** The calendar's manifest entry; its items go to calendar/collection.json as the server returned them. */
+async function writeCalendar(root: string, c: CollectedCalendar) {
+  const at = { status: c.status, url: c.url, via: c.via };
+  if (c.status === 'error') return { ...at, reason: c.reason, message: c.message };
+  await mkdir(path.join(root, path.dirname(CALENDAR_OUTPUT)));
+  await writeFile(path.join(root, CALENDAR_OUTPUT), collectionJson(c.items), { flag: 'wx' });
+  return { ...at, output: CALENDAR_OUTPUT };
 }

@@ -513,6 +513,8 @@ export interface Estate {
   timezone?: string;
   /** ssh.defaults.connect_timeout_sec (absent by default). */
   connectTimeoutSec?: number;
+  /** More drift.gates.yaml sections (e.g. `relay`), written as given. */
+  policy?: Record<string, unknown>;
 }
 
 /** Writes a binding folder (ssh.targets, inventory, lifecycle, calendar, drift.gates) for `estate`. */
@@ -550,7 +552,7 @@ export async function writeBindings(dir: string, estate: Estate): Promise<string
       })),
     },
     'backup.calendar.yaml': { version: 1, timezone: tz, events: [] },
-    'drift.gates.yaml': { version: 1, ...(estate.pveHosts ? { pve_hosts: estate.pveHosts } : {}) },
+    'drift.gates.yaml': { version: 1, ...(estate.pveHosts ? { pve_hosts: estate.pveHosts } : {}), ...estate.policy },
   };
   for (const [name, data] of Object.entries(files)) await writeFile(path.join(dir, name), stringify(data));
   return dir;

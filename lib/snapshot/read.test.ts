@@ -1,0 +1,71 @@
+// The mail facts of a snapshot: kept apart from the PVE facts, so an old snapshot (no mail
+// commands) or a failed postfix command leaves D19's state readable.
+
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { loadBindings } from '../bindings/load.js';
+import type { Bindings } from '../bindings/types.js';
+import { DEMO_SITE } from '../package-root.js';
+import { MAIL_COMMANDS, NO_POSTFIX_EXIT } from './probe.js';
+import { readSnapshot } from './read.js';
+
+interface Manifest { hosts: { id: string; commands?: { id: string; exit: number | null }[] }[] }
+
+let bindings: Bindings;
+beforeAll(async () => {
+  const loaded = await loadBindings(path.join(DEMO_SITE, 'bindings'));
+  if (!loaded.ok) throw new Error('the demo bindings do not load');
+  bindings = loaded.bindings;
+});
+
+/** The demo snapshot, copied, with pve-home's manifest entry edited. */
+async function demoWith(edit: (commands: { id: string; exit: number | null }[]) => { id: string; exit: number | null }[]) {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'read-')), 'snap');
+  cpSync(path.join(DEMO_SITE, 'snapshot'), dir, { recursive: true });
+  const file = path.join(dir, 'snapshot.yaml');
+  const manifest = parse(readFileSync(file, 'utf8')) as Manifest;
+  const home = manifest.hosts.find((h) => h.id === 'pve-home')!;
+  home.commands = edit(home.commands!);
+  writeFileSync(file, stringify(manifest));
+  const read = await readSnapshot(dir, bindings);
+  if (!read.ok) throw new Error(JSON.stringify(read.errors));
+  return read.state.hosts['pve-home']!;
+}
+
+describe('readSnapshot mail facts', () => {
+  it('reads postfix, its files, the queue, notifications.cfg with the built-ins, email_from and user emails', async () => {
+    const host = await demoWith((c) => c);
+    if (!host.mail?.ok) throw new Error(JSON.stringify(host.mail));
+    expect(host.mail.value).toMatchObject({
+      postfix: { relayhost: '', myhostname: 'pve-home.home.example.net' },
+      emailFrom: null,
+      userEmails: { 'root@pam': 'owner@home.example.net' },
+    });
+    expect(host.mail.value.queue.map((m) => [m.id, m.status])).toEqual([
+      ['4C1F82A0E3', 'deferred'], ['7B9D12A0F1', 'deferred'], ['A3E5F7A112', 'deferred'], ['C8D04A1B27', 'deferred'],
+    ]);
+    expect(host.mail.value.endpoints.map((e) => `${e.type}/${e.name} ${e.origin}`)).toEqual(['sendmail/mail-to-root builtin']);
+    expect(host.mail.value.postfixFiles).toContain('main.cf');
+  });
+
+  it('an old snapshot without the mail commands: mail not_collected, PVE facts intact', async () => {
+    const host = await demoWith((c) => c.filter((x) => !MAIL_COMMANDS.some((m) => m.id === x.id)));
+    expect(host.mail).toEqual({ ok: false, problem: { reason: 'not_collected', message: 'command postconf is not in the snapshot of pve-home' } });
+    expect(host.pve?.ok).toBe(true);
+  });
+
+  it('no postfix (exit 11) is data: postfix null, empty queue', async () => {
+    const host = await demoWith((c) => c.map((x) => (x.id === 'postconf' || x.id === 'postqueue' ? { ...x, exit: NO_POSTFIX_EXIT } : x)));
+    expect(host.mail?.ok && host.mail.value).toMatchObject({ postfix: null, queue: [] });
+  });
+
+  it('a failed postfix command makes only the mail facts an error', async () => {
+    const host = await demoWith((c) => c.map((x) => (x.id === 'postqueue' ? { ...x, exit: 69 } : x)));
+    expect(host.mail).toMatchObject({ ok: false, problem: { reason: 'command_failed' } });
+    expect(host.status).toBe('ok');
+    expect(host.pve?.ok).toBe(true);
+  });
+});
