@@ -53,7 +53,7 @@ const { values: args } = parseArgs({
 const RUNS = Math.max(1, Number(args.runs));
 const ONLY = new Set(args.only.split(','));
 const HOST_COUNTS = args.hosts.split(',').map(Number).filter((n) => n > 0);
-const OLD_SAMPLE = 25;
+const OLD_SAMPLE = 20;
 const GOALS = { demoMs: 1500, demoMB: 250, largeMs: 2000, largeMB: 400, liveVsFloor: 1.5, oldVsOurs16: 10 };
 
 if (!existsSync(OPS)) { console.error(`bench: ${OPS} is missing: run \`npm run build\` first`); process.exit(2); }
@@ -61,24 +61,29 @@ if (!existsSync(OPS)) { console.error(`bench: ${OPS} is missing: run \`npm run b
 // ---------------------------------------------------------------------------------------------
 // Process bookkeeping: every child is tracked and killed on exit, Ctrl-C and budget expiry.
 
+// Each child leads its own process group (GNU time and its `ops`, a shell and its ssh), killed whole.
 const children = new Set();
+const killGroup = (c) => { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } };
 const cleanups = [];
 let work = null;
 async function cleanup() {
-  for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+  for (const c of children) killGroup(c);
   for (const f of cleanups.splice(0)) await f().catch(() => undefined);
   if (work) rmSync(work, { recursive: true, force: true });
   work = null;
 }
 const budgetMs = Number(args['budget-s']) * 1000;
+// On overrun: stop everything, then print and write what was measured so far (marked incomplete).
+let onBudget = async () => {};
 const budget = setTimeout(async () => {
   console.error(`bench: the time budget of ${budgetMs / 1000} s ran out; stopping everything`);
   await cleanup();
+  await onBudget();
   process.exit(3);
 }, budgetMs);
 budget.unref();
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
-process.on('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+process.on('exit', () => { for (const c of children) killGroup(c); });
 
 /**
  * Runs a command, optionally under GNU time; resolves with wall ms, peak RSS (KB, when timed) and exit code.
@@ -89,12 +94,12 @@ function run(cmd, argv, { env, cwd, timeoutMs = 180_000, rss = false, capture = 
   const [bin, full] = rss && existsSync(TIME) ? [TIME, ['-f', '%e %M', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(bin, full, { env: env ?? process.env, cwd: cwd ?? work, stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'] });
+    const child = spawn(bin, full, { env: env ?? process.env, cwd: cwd ?? work, stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'], detached: true });
     children.add(child);
     let out = ''; let err = '';
     child.stdout?.setEncoding('utf8').on('data', (d) => { out += d; });
     child.stderr.setEncoding('utf8').on('data', (d) => { if (err.length < 20_000) err += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => killGroup(child), timeoutMs);
     child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
     child.on('close', (code, signal) => {
       const wallMs = performance.now() - t0;
@@ -357,13 +362,17 @@ async function benchLive() {
     const estateHosts = hosts.slice(0, n);
     const dir = path.join(work, `live-${n}`);
     const targets = specs.slice(0, n).flatMap((s) => s.vmids.map((vmid) => ({
-      name: `vm-${vmid}-g${vmid}`, host: s.id, basePath: LIVE_DUMP, glob: `vzdump-qemu-${vmid}-*.vma.zst`,
+      name: `vm-${vmid}-g${vmid}`, host: s.id, basePath: LIVE_DUMP, glob: `vzdump-qemu-${vmid}-*.vma.zst`, classification: 'important',
     })));
+    // A well-kept estate (what an hourly run mostly sees): every guest onboarded, its ssh target
+    // listed (never connected to: only PVE hosts and target hosts are read), the job's time in the calendar.
     const bindings = await writeBindings(path.join(dir, 'bindings'), {
-      hosts: estateHosts.map((h) => ({ id: h.id, port: h.port })),
+      hosts: [...estateHosts.map((h) => ({ id: h.id, port: h.port })), ...specs.slice(0, n).flatMap((s) => s.vmids.map((vmid) => ({ id: `g${vmid}`, port: 22 })))],
       targets,
       guests: specs.slice(0, n).flatMap((s) => s.vmids.map((vmid) => ({ id: vmid, hostname: `g${vmid}`, proxmoxHost: s.id, backupTarget: `vm-${vmid}-g${vmid}` }))),
+      pveHosts: estateHosts.map((h) => h.id),
     });
+    writeFileSync(path.join(bindings, 'backup.calendar.yaml'), 'version: 1\ntimezone: Europe/Berlin\nevents:\n  - {id: vzdump-daily, summary: vzdump, freq: DAILY, byhour: 2, byminute: 0, duration_minutes: 60}\n');
     const knownHosts = path.join(dir, 'known_hosts');
     writeFileSync(knownHosts, `${estateHosts.map((h) => h.knownHostsLine()).join('\n')}\n`);
     const reports = path.join(dir, 'reports');
@@ -375,7 +384,7 @@ async function benchLive() {
       const unread = receipt.hosts.filter((h) => h.status !== 'ok');
       if (r.code === 2 || unread.length) throw new Error(`live ${n}: ops verify --live exited ${r.code}; unread hosts: ${unread.map((h) => `${h.id} ${h.reason}`).join(', ')}\n${r.stderr.slice(0, 4000)}`);
       rmSync(path.join(reports, 'receipts'), { recursive: true, force: true });
-      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs };
+      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, summary: receipt.summary };
     };
 
     const floor = async () => {
@@ -425,7 +434,8 @@ async function benchLive() {
     const floorStat = stat(pick(s.floor, 'wallMs'));
     const oldStat = stat(pick(s.old, 'wallMs'));
     rows.push({
-      hosts: n, targets: targets.length, archives: n * LIVE_GUESTS * LIVE_ARCHIVES_PER_GUEST,
+      hosts: n, targets: targets.length, archives: n * LIVE_GUESTS * LIVE_ARCHIVES_PER_GUEST, summary: s.ours[0].summary,
+      checks: Object.values(s.ours[0].summary).reduce((a, b) => a + b, 0),
       oursMs: oursStat, oursRssMB: stat(pick(s.ours, 'rssMB')), oursTimingsMs: medianTimings(s.ours),
       floorMs: floorStat, oldMs: oldStat, oldSampled: sample.length,
       oursOverFloor: +(oursStat.median / floorStat.median).toFixed(2), oldOverOurs: +(oldStat.median / oursStat.median).toFixed(1),
@@ -473,60 +483,73 @@ if (args['write-large']) {
   process.exit(0);
 }
 work = mkdtempSync(path.join(os.tmpdir(), 'spine-bench-'));
-const result = { startedAt: startedAt.toISOString(), machine, runs: RUNS, warmUp: 1, goals: GOALS };
+const result = { startedAt: startedAt.toISOString(), machine, runs: RUNS, warmUp: 1, goals: GOALS, sectionS: {} };
+onBudget = async () => { result.incomplete = `the time budget of ${budgetMs / 1000} s ran out`; report(); };
+const section = async (name, what, fn) => {
+  if (!ONLY.has(name)) return;
+  process.stderr.write(`bench: ${what}…\n`);
+  const t = Date.now();
+  result[name] = await fn();
+  result.sectionS[name] = Math.round((Date.now() - t) / 1000);
+};
 try {
-  if (ONLY.has('demo')) { process.stderr.write('bench: demo…\n'); result.demo = await benchDemo(); }
-  if (ONLY.has('large')) { process.stderr.write('bench: large snapshot…\n'); result.large = await benchLarge(); }
-  if (ONLY.has('live')) { process.stderr.write('bench: live (starting fake hosts)…\n'); result.live = await benchLive(); }
+  await section('demo', 'demo', benchDemo);
+  await section('large', 'large snapshot', benchLarge);
+  await section('live', 'live (starting fake hosts)', benchLive);
 } finally {
   await cleanup();
   clearTimeout(budget);
 }
-result.durationS = Math.round((Date.now() - startedAt.getTime()) / 1000);
-result.loadAverage = { before: +loadBefore.toFixed(2), after: +os.loadavg()[0].toFixed(2) };
+report();
 
-// ---------------------------------------------------------------------------------------------
-// The table
+function report() {
+  result.durationS = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  result.loadAverage = { before: +loadBefore.toFixed(2), after: +os.loadavg()[0].toFixed(2) };
 
-const ok = (cond) => (cond ? 'ok' : 'MISSED');
-const ms = (s) => `${s.median} ms [${s.min}–${s.max}]`;
-const mb = (s) => `${s.median} MB`;
-const lines = [];
-lines.push(`spine-gates bench, ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${machine.cpu} ×${machine.cores}, ${machine.memGB} GB, Node ${machine.node}`);
-lines.push(`median of ${RUNS} runs after 1 warm-up, [min–max]; load average ${result.loadAverage.before} → ${result.loadAverage.after}; ${result.durationS} s in all`);
-if (result.demo) {
-  const d = result.demo;
-  lines.push('', '1. demo site, `ops verify` (whole process)');
-  lines.push(`   wall ${ms(d.wallMs)}, peak RSS ${mb(d.rssMB)}   goal < ${GOALS.demoMs} ms, < ${GOALS.demoMB} MB: ${ok(d.wallMs.median < GOALS.demoMs && d.rssMB.median < GOALS.demoMB)}`);
-  lines.push(`   receipt split (ms): ${Object.entries(d.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-}
-if (result.large) {
-  lines.push('', '2. large snapshot, `ops verify --snapshot` (whole process)');
-  lines.push('   size  guests  jobs  archives  targets  checks   wall                     peak RSS   loadBindings  readSnapshot  gates   rules alone: wall, RSS, rule fns');
-  for (const r of result.large) {
-    lines.push(`   ${r.size.padEnd(5)} ${String(r.guests).padStart(6)} ${String(r.jobs).padStart(5)} ${String(r.archives).padStart(9)} ${String(r.targets).padStart(8)} ${String(r.checks).padStart(7)}   ${ms(r.wallMs).padEnd(24)} ${mb(r.rssMB).padStart(8)}   ${String(r.timingsMs.loadBindings).padStart(12)}  ${String(r.timingsMs.readSnapshot).padStart(12)}  ${String(r.timingsMs.gates).padStart(5)}   ${r.rulesOnly.wallMs.median} ms, ${mb(r.rulesOnly.rssMB)}, ${r.rulesOnly.rulesMs.median} ms`);
+  // ---------------------------------------------------------------------------------------------
+  // The table
+
+  const ok = (cond) => (cond ? 'ok' : 'MISSED');
+  const ms = (s) => `${s.median} ms [${s.min}–${s.max}]`;
+  const mb = (s) => `${s.median} MB`;
+  const lines = [];
+  lines.push(`spine-gates bench, ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${machine.cpu} ×${machine.cores}, ${machine.memGB} GB, Node ${machine.node}`);
+  lines.push(`median of ${RUNS} runs after 1 warm-up, [min–max]; load average ${result.loadAverage.before} → ${result.loadAverage.after}; ${result.durationS} s in all (${Object.entries(result.sectionS).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+  if (result.incomplete) lines.push(`INCOMPLETE: ${result.incomplete}`);
+  if (result.demo) {
+    const d = result.demo;
+    lines.push('', '1. demo site, `ops verify` (whole process)');
+    lines.push(`   wall ${ms(d.wallMs)}, peak RSS ${mb(d.rssMB)}   goal < ${GOALS.demoMs} ms, < ${GOALS.demoMB} MB: ${ok(d.wallMs.median < GOALS.demoMs && d.rssMB.median < GOALS.demoMB)}`);
+    lines.push(`   receipt split (ms): ${Object.entries(d.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
-  const [h, f] = result.large;
-  if (h && f) {
-    const g = (a, b) => (b / a).toFixed(2);
-    lines.push(`   growth half → full (inputs ×2): wall ×${g(h.wallMs.median, f.wallMs.median)}, gates ×${g(h.timingsMs.gates, f.timingsMs.gates)}, readSnapshot ×${g(h.timingsMs.readSnapshot, f.timingsMs.readSnapshot)}, RSS ×${g(h.rssMB.median, f.rssMB.median)}`);
-    lines.push(`   goal full < ${GOALS.largeMs} ms, < ${GOALS.largeMB} MB, growth ≤ linear: ${ok(f.wallMs.median < GOALS.largeMs && f.rssMB.median < GOALS.largeMB && f.wallMs.median / h.wallMs.median <= 2.2)}`);
+  if (result.large) {
+    lines.push('', '2. large snapshot, `ops verify --snapshot` (whole process)');
+    lines.push('   size  guests  jobs  archives  targets  checks   wall                     peak RSS   loadBindings  readSnapshot  gates   rules alone: wall, RSS, rule fns');
+    for (const r of result.large) {
+      lines.push(`   ${r.size.padEnd(5)} ${String(r.guests).padStart(6)} ${String(r.jobs).padStart(5)} ${String(r.archives).padStart(9)} ${String(r.targets).padStart(8)} ${String(r.checks).padStart(7)}   ${ms(r.wallMs).padEnd(24)} ${mb(r.rssMB).padStart(8)}   ${String(r.timingsMs.loadBindings).padStart(12)}  ${String(r.timingsMs.readSnapshot).padStart(12)}  ${String(r.timingsMs.gates).padStart(5)}   ${r.rulesOnly.wallMs.median} ms, ${mb(r.rulesOnly.rssMB)}, ${r.rulesOnly.rulesMs.median} ms`);
+    }
+    const [h, f] = result.large;
+    if (h && f) {
+      const g = (a, b) => (b / a).toFixed(2);
+      lines.push(`   growth half → full (inputs ×2): wall ×${g(h.wallMs.median, f.wallMs.median)}, gates ×${g(h.timingsMs.gates, f.timingsMs.gates)}, readSnapshot ×${g(h.timingsMs.readSnapshot, f.timingsMs.readSnapshot)}, RSS ×${g(h.rssMB.median, f.rssMB.median)}`);
+      lines.push(`   goal full < ${GOALS.largeMs} ms, < ${GOALS.largeMB} MB, growth ≤ linear: ${ok(f.wallMs.median < GOALS.largeMs && f.rssMB.median < GOALS.largeMB && f.wallMs.median / h.wallMs.median <= 2.2)}`);
+    }
   }
-}
-if (result.live?.skipped) lines.push('', `3. live: skipped: ${result.live.skipped}`);
-else if (result.live) {
-  lines.push('', `3. live, \`ops verify --live\` (whole process) vs floor (in-process ssh2 connect + exec per host, parallel) vs old (one ssh per target, sequential; ${args['old-full'] ? 'every target' : `sample of ${OLD_SAMPLE} scaled`})`);
-  lines.push('   hosts  targets  ours                     floor                  old                         ours/floor  old/ours  ours RSS  collect  gates');
-  for (const r of result.live.rows) {
-    lines.push(`   ${String(r.hosts).padStart(5)}  ${String(r.targets).padStart(7)}  ${ms(r.oursMs).padEnd(24)} ${ms(r.floorMs).padEnd(22)} ${ms(r.oldMs).padEnd(27)} ${String(r.oursOverFloor).padStart(10)}  ${String(r.oldOverOurs).padStart(8)}  ${mb(r.oursRssMB).padStart(8)}  ${String(r.oursTimingsMs.collect).padStart(7)}  ${String(r.oursTimingsMs.gates).padStart(5)}`);
+  if (result.live?.skipped) lines.push('', `3. live: skipped: ${result.live.skipped}`);
+  else if (result.live) {
+    lines.push('', `3. live, \`ops verify --live\` (whole process) vs floor (in-process ssh2 connect + exec per host, parallel) vs old (one ssh per target, sequential; ${args['old-full'] ? 'every target' : `sample of ${OLD_SAMPLE} scaled`})`);
+    lines.push('   hosts  targets  checks  ours                     floor                  old                         ours/floor  old/ours  ours RSS  collect  gates');
+    for (const r of result.live.rows) {
+      lines.push(`   ${String(r.hosts).padStart(5)}  ${String(r.targets).padStart(7)}  ${String(r.checks).padStart(6)}  ${ms(r.oursMs).padEnd(24)} ${ms(r.floorMs).padEnd(22)} ${ms(r.oldMs).padEnd(27)} ${String(r.oursOverFloor).padStart(10)}  ${String(r.oldOverOurs).padStart(8)}  ${mb(r.oursRssMB).padStart(8)}  ${String(r.oursTimingsMs.collect).padStart(7)}  ${String(r.oursTimingsMs.gates).padStart(5)}`);
+    }
+    const r16 = result.live.rows.find((r) => r.hosts === 16);
+    lines.push(`   goal ours/floor ≤ ${GOALS.liveVsFloor} for every count: ${ok(result.live.rows.every((r) => r.oursOverFloor <= GOALS.liveVsFloor))}; old/ours ≥ ${GOALS.oldVsOurs16} at 16 hosts: ${r16 ? ok(r16.oldOverOurs >= GOALS.oldVsOurs16) : 'not run'}`);
+    lines.push(`   (fake hosts started in ${result.live.hostStartMs} ms, not counted)`);
   }
-  const r16 = result.live.rows.find((r) => r.hosts === 16);
-  lines.push(`   goal ours/floor ≤ ${GOALS.liveVsFloor} for every count: ${ok(result.live.rows.every((r) => r.oursOverFloor <= GOALS.liveVsFloor))}; old/ours ≥ ${GOALS.oldVsOurs16} at 16 hosts: ${r16 ? ok(r16.oldOverOurs >= GOALS.oldVsOurs16) : 'not run'}`);
-  lines.push(`   (fake hosts started in ${result.live.hostStartMs} ms, not counted)`);
+  console.log(lines.join('\n'));
+  const out = path.join(ROOT, 'reports', 'bench');
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
 }
-console.log(lines.join('\n'));
-const out = path.join(ROOT, 'reports', 'bench');
-mkdirSync(out, { recursive: true });
-const file = path.join(out, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);

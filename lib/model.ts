@@ -38,6 +38,24 @@ export interface Finding {
   evidence: Evidence[];
   /** What a person can do about it; null when there is nothing to do (pass/skip). */
   remediation: string | null;
+  /** The drift.waivers.yaml entry that waived this finding, or whose expiry let it count again. */
+  waiver?: WaiverNote;
+  /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/report/drift.ts). */
+  fingerprint?: string;
+  /** With `ops verify --baseline`: whether a fail or error was already in the baseline. */
+  drift?: 'new' | 'known';
+}
+
+/** A waiver as a finding carries it: who accepted the drift, why, until when. */
+export interface WaiverNote {
+  owner: string;
+  justification: string;
+  /** Last UTC day the waiver applies, `YYYY-MM-DD`. */
+  expires: string;
+  /** True when the waiver has run out and the finding counts again. */
+  expired: boolean;
+  file: string;
+  line: number;
 }
 
 /** Stable identity of a finding: used for test names and (later) baselines. */

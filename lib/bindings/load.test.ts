@@ -161,6 +161,7 @@ describe('reference bindings', () => {
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
       d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {} }, relay: null, calendar: null,
+      notify: { from: null, cooldownHours: 24 },
     });
     expect(Object.keys(b.digests).sort()).toEqual([
       'backup.calendar.yaml', 'backup.inventory.yaml', 'backup.schedule.yaml', 'calendar.home.contract.yaml', 'ssh.targets.yaml', 'vm.lifecycle.yaml',
@@ -234,6 +235,7 @@ describe('normalisation', () => {
         senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: { pve: 'disabled' }, source: { file: 'drift.gates.yaml', line: 4 },
       },
       calendar: null,
+      notify: { from: null, cooldownHours: 24 },
     });
     expect(Object.keys(b.digests)).toContain('drift.gates.yaml');
   });
@@ -347,7 +349,7 @@ describe('bad bindings', () => {
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
       'drift.gates.yaml:2:24: thresholds.critical: expected an integer greater than 0, found 0 (an integer)',
       'drift.gates.yaml:2:27: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
-      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d69, relay, calendar), found an unknown field',
+      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d69, relay, notify, calendar), found an unknown field',
     ]);
   });
 
@@ -443,5 +445,87 @@ describe('bad bindings', () => {
 
   it('reports an empty file as a missing mapping', async () => {
     expect(await errorsOf({ 'backup.calendar.yaml': '' })).toEqual(['backup.calendar.yaml:1:1: expected a mapping, found null']);
+  });
+});
+
+describe('drift.waivers.yaml', () => {
+  const WAIVER = dedent(`
+    version: 1
+    waivers:
+      - gate: D19
+        check: D19.freshness
+        subject: "home-vm-*"
+        justification: the home NAS is being replaced
+        owner: alice@example.com
+        expires: 2026-04-30
+  `);
+
+  it('is optional, and loads each waiver with its line', async () => {
+    expect((await loaded(await bindingsDir())).waivers).toEqual([]);
+    const bindings = await loaded(await bindingsDir({ 'drift.waivers.yaml': WAIVER }));
+    expect(bindings.waivers).toEqual([{
+      gate: 'D19', check: 'D19.freshness', subject: 'home-vm-*', justification: 'the home NAS is being replaced',
+      owner: 'alice@example.com', expires: '2026-04-30', source: { file: 'drift.waivers.yaml', line: 3 },
+    }]);
+    expect(Object.keys(bindings.digests)).toContain('drift.waivers.yaml');
+  });
+
+  it('requires every field, a real UTC date, a known gate, and each gate, check and subject once', async () => {
+    const waivers = WAIVER + dedent(`
+      - gate: D91
+        check: freshness
+        subject: x
+        justification: ""
+        owner: bob
+        expires: 2026-02-30
+        ticket: OPS-12
+      - gate: D19
+        check: D19.freshness
+        subject: "home-vm-*"
+        justification: again
+        owner: bob
+        expires: 2026-04-31T00:00Z
+      - gate: D69
+        check: D69.status
+        subject: qemu/9000
+        owner: bob
+    `).replace(/^/gm, '  ');
+    expect(await errorsOf({ 'drift.waivers.yaml': waivers })).toEqual([
+      'drift.waivers.yaml:10:12: waivers[1].check: expected a check id such as D19.freshness, found "freshness" (a string)',
+      'drift.waivers.yaml:12:20: waivers[1].justification: expected a non-empty string, found "" (a string)',
+      'drift.waivers.yaml:15:5: waivers[1].ticket: expected a known field (gate, check, subject, justification, owner, expires), found an unknown field',
+      'drift.waivers.yaml:21:14: waivers[2].expires: expected a UTC date YYYY-MM-DD, found "2026-04-31T00:00Z" (a string)',
+      'drift.waivers.yaml:22:5: waivers[3].justification: expected a non-empty string (required), found no such field',
+      'drift.waivers.yaml:22:5: waivers[3].expires: expected a UTC date YYYY-MM-DD (required), found no such field',
+    ]);
+    const semantic = WAIVER + dedent(`
+      - gate: D91
+        check: D19.freshness
+        subject: x
+        justification: typo in the gate
+        owner: bob
+        expires: 2026-02-30
+      - gate: D19
+        check: D19.freshness
+        subject: "home-vm-*"
+        justification: again
+        owner: bob
+        expires: 2026-05-31
+    `).replace(/^/gm, '  ');
+    expect(await errorsOf({ 'drift.waivers.yaml': semantic })).toEqual([
+      'drift.waivers.yaml:9:11: waivers[1].gate: expected a gate id (one of D19, D69, relay-stalwart, radicale-calendar), found "D91" (a string)',
+      'drift.waivers.yaml:14:14: waivers[1].expires: expected a real UTC date YYYY-MM-DD, found "2026-02-30" (a string)',
+      'drift.waivers.yaml:17:14: waivers[2].subject: expected a unique gate, check and subject, found "D19 D19.freshness home-vm-*" (a string), already used at line 5',
+    ]);
+  });
+
+  it('checks the notify sender against relay.sender_domain', async () => {
+    const policy = 'version: 1\nrelay:\n  host: mail.example.com\n  allowed_recipients: [ops@example.com]\n  sender_domain: example.com\nnotify: {from: gates@example.org, cooldown_hours: 6}\n';
+    expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
+      'drift.gates.yaml:6:16: notify.from: expected an address @example.com (relay.sender_domain), found "gates@example.org" (a string)',
+    ]);
+    const ok = await loaded(await bindingsDir({ 'drift.gates.yaml': policy.replace('example.org', 'example.com') }));
+    expect(ok.policy.notify).toEqual({ from: 'gates@example.com', cooldownHours: 6 });
+    expect((await loaded(await bindingsDir())).policy.notify).toEqual({ from: null, cooldownHours: 24 });
   });
 });

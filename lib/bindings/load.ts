@@ -10,7 +10,9 @@ import {
   normalisePolicy,
   normaliseSchedule,
   normaliseSsh,
+  normaliseWaivers,
 } from './normalise.js';
+import { gateIds } from '../gates/registry.js';
 import { compileSchema, type Validator } from './schema.js';
 import calendarSchema from './schemas/backup.calendar.schema.json' with { type: 'json' };
 import inventorySchema from './schemas/backup.inventory.schema.json' with { type: 'json' };
@@ -19,6 +21,7 @@ import calendarHomeSchema from './schemas/calendar.home.contract.schema.json' wi
 import policySchema from './schemas/drift.gates.schema.json' with { type: 'json' };
 import sshSchema from './schemas/ssh.targets.schema.json' with { type: 'json' };
 import lifecycleSchema from './schemas/vm.lifecycle.schema.json' with { type: 'json' };
+import waiversSchema from './schemas/drift.waivers.schema.json' with { type: 'json' };
 import { readSource, type Source } from './source.js';
 import type { BindingError, Bindings } from './types.js';
 
@@ -32,6 +35,7 @@ const FILES = {
   schedule: { name: 'backup.schedule.yaml', required: false, validate: compileSchema(scheduleSchema) },
   calendarHome: { name: 'calendar.home.contract.yaml', required: false, validate: compileSchema(calendarHomeSchema) },
   policy: { name: 'drift.gates.yaml', required: false, validate: compileSchema(policySchema) },
+  waivers: { name: 'drift.waivers.yaml', required: false, validate: compileSchema(waiversSchema) },
 } satisfies Record<string, { name: string; required: boolean; validate: Validator }>;
 
 export async function loadBindings(dir: string): Promise<LoadResult> {
@@ -58,6 +62,7 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
   const calendarHomeSrc = await load(FILES.calendarHome);
   const policySrc = await load(FILES.policy);
   const policy = normalisePolicy(policySrc, sshIds);
+  const waivers = normaliseWaivers(await load(FILES.waivers), gateIds());
 
   if (errors.length || !ssh || !inventory || !lifecycle || !calendar) {
     return { ok: false, errors: errors.sort(byFileThenPosition) };
@@ -73,6 +78,7 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
       schedule: scheduleSrc && normaliseSchedule(scheduleSrc),
       calendarHome: calendarHomeSrc && normaliseCalendarHome(calendarHomeSrc),
       policy,
+      waivers,
       digests,
     },
   };

@@ -15,6 +15,7 @@ import {
   type RelayPolicy,
   type SshTargets,
   type VmLifecycle,
+  type Waiver,
 } from './types.js';
 
 /** Ids of ssh.targets.yaml, in file order; null when that file could not be loaded (no cross-checks then). */
@@ -139,6 +140,7 @@ interface RawPolicy {
   d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string> };
   relay?: RawRelay;
   calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
+  notify?: { from?: string; cooldown_hours?: number };
 }
 
 interface RawRelay {
@@ -315,6 +317,11 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
       requireSshId(src, ['d69', 'storage_hosts', pveHost], storageHost, sshIds);
     }
   }
+  const from = raw.notify?.from ?? null;
+  const domain = raw.relay?.sender_domain?.toLowerCase();
+  if (src && from && domain && from.slice(from.lastIndexOf('@') + 1).toLowerCase() !== domain) {
+    src.report(['notify', 'from'], `an address @${domain} (relay.sender_domain)`, describeValue(from));
+  }
   return {
     thresholds: { critical: 26, important: 48, rebuildable: 168, ...raw.thresholds },
     pveHosts: raw.pve_hosts ?? null,
@@ -330,6 +337,7 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
       uidScheme: raw.calendar.uid_scheme ?? DEFAULT_UID_SCHEME,
       credentialsFile: raw.calendar.credentials_file ?? null,
     } : null,
+    notify: { from, cooldownHours: raw.notify?.cooldown_hours ?? 24 },
   };
 }
 
@@ -352,6 +360,24 @@ function normaliseRelay(src: Source, relay: RawRelay, sshIds: SshIds): RelayPoli
     mail: relay.mail ?? {},
     source: src.ref(['relay']),
   };
+}
+
+/** drift.waivers.yaml: gates must exist, dates be real, and a gate, check and subject appear once. */
+export function normaliseWaivers(src: Source | null, gateIds: readonly string[]): Waiver[] {
+  if (!src) return [];
+  const raw = (src.data as { waivers: Omit<Waiver, 'source'>[] }).waivers;
+  raw.forEach((w, i) => {
+    if (!gateIds.includes(w.gate)) src.report(['waivers', i, 'gate'], `a gate id (one of ${gateIds.join(', ')})`, describeValue(w.gate));
+    const day = Date.parse(`${w.expires}T00:00:00Z`);
+    if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== w.expires) {
+      src.report(['waivers', i, 'expires'], 'a real UTC date YYYY-MM-DD', describeValue(w.expires));
+    }
+  });
+  requireUnique(src, raw, (w) => `${w.gate} ${w.check} ${w.subject}`, (i) => ['waivers', i, 'subject'], 'gate, check and subject');
+  return raw.map((w, i) => ({
+    gate: w.gate, check: w.check, subject: w.subject, justification: w.justification, owner: w.owner, expires: w.expires,
+    source: src.ref(['waivers', i]),
+  }));
 }
 
 /** `description` (or the older `notes`) and the D69 restore fields, shared by targets and guests. */

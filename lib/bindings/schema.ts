@@ -6,7 +6,9 @@ import { describeValue, type FieldPath, type Source } from './source.js';
 
 // `errorMessage` is the editors' convention (VS Code, yaml-language-server) for the words of a
 // constraint a schema cannot phrase itself (patterns); ajv only has to accept it as an annotation.
-const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, keywords: ['errorMessage'] });
+// `optimize: false`: the generated code checks the same, and compiling it takes a third less of
+// every run's start (validation of even a 5,000-guest file stays in the tens of ms).
+const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, keywords: ['errorMessage'], code: { optimize: false } });
 
 /** Validates a source's data; reports every problem and returns whether there were none. */
 export type Validator = (src: Source) => boolean;

@@ -152,6 +152,15 @@ export interface GatePolicy {
   relay: RelayPolicy | null;
   /** null: no `calendar:` section (every default). */
   calendar: CalendarPolicy | null;
+  /** `notify:` with its defaults (ops notify; the relay and recipients come from `relay`). */
+  notify: NotifyPolicy;
+}
+
+export interface NotifyPolicy {
+  /** Sender of alert mail; null: spine-gates@<relay.sender_domain>, else ops notify cannot send. */
+  from: string | null;
+  /** An unchanged failure is mailed again at most this often. Default 24. */
+  cooldownHours: number;
 }
 
 /** `calendar:` of drift.gates.yaml (radicale-calendar gate). Credentials are never part of it. */
@@ -201,6 +210,19 @@ export interface D69Policy {
   storageHosts: Record<string, string>;
 }
 
+/** One entry of drift.waivers.yaml: findings of one check accepted until a date. */
+export interface Waiver {
+  gate: string;
+  check: string;
+  /** Exact, or a glob; matched against a finding's subject and its `host/subject`. */
+  subject: string;
+  justification: string;
+  owner: string;
+  /** Last UTC day the waiver applies, `YYYY-MM-DD`. */
+  expires: string;
+  source: SourceRef;
+}
+
 export interface Bindings {
   /** Absolute path of the bindings folder. */
   dir: string;
@@ -211,6 +233,8 @@ export interface Bindings {
   schedule: BackupSchedule | null;
   calendarHome: CalendarHomeContract | null;
   policy: GatePolicy;
+  /** drift.waivers.yaml; empty without the file. */
+  waivers: Waiver[];
   /** sha256 of every file read, by file name. */
   digests: Record<string, string>;
 }

@@ -18,7 +18,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'verify') return (await import('./verify.js')).verify(rest);
   if (command === 'snapshot') return (await import('./snapshot.js')).snapshot(rest);
   if (command === 'calendar') return (await import('./calendar.js')).calendar(rest);
-  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot, calendar`);
+  if (command === 'merge') return (await import('./merge.js')).merge(rest);
+  if (command === 'notify') return (await import('./notify.js')).notify(rest);
+  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot, calendar, merge, notify`);
 }
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@ import { loadBindings } from '../bindings/load.js';
 import { formatBindingError } from '../bindings/types.js';
 import { TOOL } from '../package-root.js';
 import { inputErrorLine, useColour } from '../report/console.js';
+import { parseShard, shardHosts, type Shard } from '../snapshot/shard.js';
 import { checkSnapshotTarget } from '../snapshot/write.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { SNAPSHOT_HELP, UsageError } from './usage.js';
@@ -33,7 +34,11 @@ export async function snapshot(argv: string[]): Promise<number> {
   const loaded = await loadBindings(bindingsDir);
   if (!loaded.ok) return fail(loaded.errors.map(formatBindingError));
 
-  const live = await collectSnapshot(loaded.bindings, { ...args.collect, onlyHosts: args.hosts }, out, false);
+  const onlyHosts = args.shard ? shardHosts(loaded.bindings, args.shard) : args.hosts;
+  if (args.shard) process.stdout.write(`shard ${args.shard.index}/${args.shard.count}: ${onlyHosts?.join(', ') || 'no hosts'}\n`);
+  // A calendar reached directly (no host to follow) is read by the first shard.
+  const calendar = args.shard?.index === 1 ? { calendar: true } : {};
+  const live = await collectSnapshot(loaded.bindings, { ...args.collect, onlyHosts, ...calendar }, out, false);
   if (!live.ok) return fail([live.error]);
   const unreadable = live.collection.hosts.flatMap((h) => (h.status === 'error' ? [h] : []));
   const lines = [
@@ -50,15 +55,21 @@ function parseSnapshotArgs(argv: string[]) {
     parsed = parseArgs({
       args: argv, allowPositionals: false, strict: true,
       options: {
-        out: { type: 'string' }, bindings: { type: 'string' }, host: { type: 'string', multiple: true },
+        out: { type: 'string' }, bindings: { type: 'string' }, host: { type: 'string', multiple: true }, shard: { type: 'string' },
         ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --out --bindings --host ${COLLECT_FLAG_LIST} --help`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --out --bindings --host --shard ${COLLECT_FLAG_LIST} --help`);
   }
   const v = parsed.values;
   if (v.help) return null;
   if (v.out === undefined) throw new UsageError('ops snapshot needs --out DIR (a new or empty folder)');
-  return { out: v.out, bindings: v.bindings, hosts: v.host ?? null, collect: collectOptionsFrom(v) };
+  let shard: Shard | null = null;
+  if (v.shard !== undefined) {
+    shard = parseShard(v.shard);
+    if (!shard) throw new UsageError(`--shard takes i/n with 1 ≤ i ≤ n (this runner's part of n), got "${v.shard}"`);
+    if (v.host) throw new UsageError('--shard and --host exclude each other: --shard chooses the hosts');
+  }
+  return { out: v.out, bindings: v.bindings, hosts: v.host ?? null, shard, collect: collectOptionsFrom(v) };
 }

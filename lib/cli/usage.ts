@@ -12,10 +12,12 @@ Usage:
   ops verify [options]     judge the bindings against host state; JUnit + receipt
   ops snapshot [options]   read the hosts over SSH into a snapshot folder
   ops calendar ics|publish the backup calendar as an .ics file, or published to Radicale
+  ops merge [options]      join the snapshots of \`ops snapshot --shard\` into one
+  ops notify [options]     mail new, still-failing and cleared drift through the relay
   ops --help               this text
   ops --version            the tool version
 
-Run \`ops verify --help\`, \`ops snapshot --help\` or \`ops calendar --help\` for the options.
+Run \`ops <command> --help\` for the options of each command.
 Exit codes: 0 clean, 1 drift, 2 could not check or bad input.
 `;
 
@@ -40,6 +42,7 @@ export const VERIFY_HELP = `ops verify: judge the bindings against host state
 
 Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]] [--gate ID]...
                   [--reports DIR] [--json] [--max-snapshot-age HOURS]
+                  [--baseline RECEIPT [--fail-on new]]
 
   --bindings DIR          binding folder (backup.inventory.yaml, vm.lifecycle.yaml, ssh.targets.yaml,
                           backup.calendar.yaml, optional drift.gates.yaml …). Default: ./ops/bindings
@@ -54,7 +57,15 @@ Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]
   --json                  print the result as JSON on stdout and nothing else
   --max-snapshot-age H    fail D19.snapshot-age when the snapshot is older than H hours (default 26;
                           0 turns it off; not applied to the bundled demo site)
+  --baseline RECEIPT      an earlier run's receipt.json: each failure and error is marked new or
+                          known (same gate, check, host/subject and reason) in the output, JUnit
+                          and receipt. A missing or unreadable receipt is bad input (exit 2)
+  --fail-on any|new       new: only new drift sets the exit code (1 new failure, 2 new error);
+                          needs --baseline. Default any
   -h, --help              this text
+
+Waivers: drift.waivers.yaml in the binding folder (gate, check, subject, justification, owner,
+expires) turns the findings it names into "waived" until its expiry day (UTC) has passed.
 
 Collection options (with --live):
 ${COLLECT_HELP}
@@ -63,12 +74,15 @@ Exit codes: 0 nothing failed or errored; 1 drift; 2 could not check, bad input o
 
 export const SNAPSHOT_HELP = `ops snapshot: read the hosts the bindings need over SSH into a snapshot folder
 
-Usage: ops snapshot --out DIR [--bindings DIR] [--host ID]... [collection options]
+Usage: ops snapshot --out DIR [--bindings DIR] [--host ID... | --shard I/N] [collection options]
 
   --out DIR               the snapshot folder to create (must be new or empty); \`ops verify
                           --snapshot DIR\` judges it
   --bindings DIR          binding folder (default ./ops/bindings)
   --host ID               read only this ssh target (repeatable); default every host the bindings need
+  --shard I/N             read only this runner's part of the hosts: sorted by id and dealt round
+                          robin over N shards (a calendar reached directly goes to shard 1); join
+                          the N snapshots with \`ops merge\`
   -h, --help              this text
 
 Collection options:
@@ -103,4 +117,40 @@ Collection options (publish through an SSH tunnel):
 ${COLLECT_HELP}
 Exit codes: 0 done; 2 an event cannot be published as written, the calendar could not be read or
 written, bad input or bad usage.
+`;
+
+export const MERGE_HELP = `ops merge: join the snapshots of a sharded collection into one snapshot
+
+Usage: ops merge --out DIR SNAPSHOT...
+
+  --out DIR               the snapshot folder to create (must be new or empty)
+  SNAPSHOT...             the shard folders (\`ops snapshot --shard I/N --out …\` on each runner)
+  -h, --help              this text
+
+Each host may come from one shard only, and the calendar from at most one. The merged
+captured_at is the earliest shard's. Judge the result with \`ops verify --snapshot DIR\`: a host
+a missing shard should have read is an error there (host_not_in_snapshot).
+
+Exit codes: 0 merged; 2 bad input (a shard that does not validate, a host in two shards) or usage.
+`;
+
+export const NOTIFY_HELP = `ops notify: alert mail about a run, through the relay of the relay: policy
+
+Usage: ops notify --receipt RECEIPT [--previous RECEIPT] [--state FILE] [--bindings DIR] [--dry-run]
+
+  --receipt RECEIPT       receipt.json of the run to report
+  --previous RECEIPT      receipt.json of the run before: what was failing then is not new
+  --state FILE            what was mailed and when (JSON, created when absent): an unchanged failure
+                          is mailed again only after notify.cooldown_hours (default 24)
+  --bindings DIR          binding folder with drift.gates.yaml relay: (default ./ops/bindings)
+  --dry-run               print the mail instead of sending it; the state file is not changed
+  -h, --help              this text
+
+One plain-text mail when there are new failures or errors, reminders due, or failures that
+cleared (always mailed); nothing otherwise. SMTPS (implicit TLS) to relay.host:relay.port, to the
+addresses in relay.allowed_recipients, from notify.from (default spine-gates@<sender_domain>).
+Login: SPINE_GATES_SMTP_USER and SPINE_GATES_SMTP_PASSWORD. The certificate is always verified;
+SPINE_GATES_SMTP_CA names a PEM file to trust instead of the system CAs (a private CA).
+
+Exit codes: 0 mailed, or nothing to mail; 2 bad input, bad usage, or the mail could not be sent.
 `;

@@ -62,7 +62,9 @@ describe('ops verify on the bundled demo site', () => {
     const run = await ops(['verify', '--json']);
     expect(run.code).toBe(2);
     const result = JSON.parse(run.stdout);
-    expect(Object.keys(result)).toEqual(['runKey', 'source', 'outcome', 'summary', 'inputErrors', 'gates']);
+    // The contract's fields in their order; exitCode and baseline were added after them (additive only).
+    expect(Object.keys(result)).toEqual(['runKey', 'source', 'outcome', 'summary', 'inputErrors', 'gates', 'exitCode', 'baseline']);
+    expect(result).toMatchObject({ exitCode: 2, baseline: null });
     expect(result.outcome).toBe('error');
     expect(result.summary).toMatchObject({ error: 2, waived: 0 });
     const failsOf = Object.fromEntries(result.gates.map((g: { id: string; checks: { outcome: string }[] }) => [g.id, g.checks.filter((c) => c.outcome === 'fail').length]));
@@ -72,7 +74,8 @@ describe('ops verify on the bundled demo site', () => {
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
-    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation']);
+    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver']);
+    expect(stale[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), drift: null, waiver: null });
     // The demo has a D69 drift of every kind: each check fails at least once.
     const d69 = result.gates.find((g: { id: string }) => g.id === 'D69');
     const failedChecks = d69.checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string }) => c.id);

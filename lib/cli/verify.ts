@@ -15,9 +15,10 @@ import { DEMO_SITE, TOOL } from '../package-root.js';
 import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
+import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
 import { reserveReceiptDir, writeReceipt } from '../report/receipt.js';
 import {
-  aggregateOutcome, exitCodeFor, summarize, type GateResult, type InputDigest, type RunResult, type RunSource,
+  aggregateOutcome, summarize, type GateResult, type InputDigest, type RunResult, type RunSource,
 } from '../report/run-result.js';
 import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
@@ -34,6 +35,9 @@ interface VerifyOptions {
   reports: string;
   json: boolean;
   maxSnapshotAgeHours: number | null;
+  /** --baseline: a receipt whose drift is known; --fail-on new: only new drift sets the exit code. */
+  baseline: string | null;
+  failOn: FailOn;
 }
 
 export async function verify(argv: string[]): Promise<number> {
@@ -66,13 +70,15 @@ export async function verify(argv: string[]): Promise<number> {
   // vitest gets ready while the bindings load and the hosts are read (closed unused on bad input;
   // left unclosed, it would not keep the process alive).
   const gateRunner = prepareGates(options.gates);
+  const baseline = options.baseline === null ? null : await readBaseline(options.baseline);
+  if (baseline && !baseline.ok) inputErrors.push(baseline.error);
 
   const loaded = await timed('loadBindings', () => loadBindings(bindingsDir));
   if (!loaded.ok) inputErrors.push(...loaded.errors.map(formatBindingError));
   else {
     bindings = loaded.bindings;
     inputs.push(...Object.entries(bindings.digests).map(([file, sha256]) => ({ file: `bindings/${file}`, sha256 })));
-    if (snapshotDir && options.live) {
+    if (snapshotDir && options.live && !inputErrors.length) {
       // The calendar is read only when a gate that judges it runs.
       const calendar = options.gates.some((g) => g.id === 'radicale-calendar');
       const live = await timed('collect', () => collectSnapshot(loaded.bindings, { ...options.live!, calendar }, snapshotDir, options.json));
@@ -97,7 +103,7 @@ export async function verify(argv: string[]): Promise<number> {
     const run = await timed('gates', () => gateRunner.run({
       bindings: bindings!, state, now, maxSnapshotAgeHours: options.maxSnapshotAgeHours, bundledDemo, restoreSops,
     }));
-    gates = run.gates;
+    gates = markDrift(run.gates, baseline?.ok ? baseline.baseline : null);
     inputErrors.push(...run.problems);
   } else await gateRunner.close();
 
@@ -114,7 +120,9 @@ export async function verify(argv: string[]): Promise<number> {
     bindingsDigest: bindings ? digestOf(bindings.digests) : null,
     bindingsGitCommit: bindings ? await gitCommit(bindingsDir) : null,
     hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null, message: h.problem?.message ?? null })) : [],
-    inputErrors, gates, summary, outcome, exitCode: exitCodeFor(outcome), timingsMs,
+    inputErrors, gates, summary, outcome, exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
+    baseline: baseline?.ok ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn, ...driftCounts(gates) } : null,
+    timingsMs,
   };
   result.timingsMs.total = Math.round(Date.now() - startedAt.getTime());
 
@@ -134,11 +142,12 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
       options: {
         bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
         reports: { type: 'string' }, json: { type: 'boolean' }, 'max-snapshot-age': { type: 'string' },
-        live: { type: 'boolean' }, ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
+        live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
+        ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --bindings --snapshot --live --gate --reports --json --max-snapshot-age ${COLLECT_FLAG_LIST} --help`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --bindings --snapshot --live --gate --reports --json --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST} --help`);
   }
   const v = parsed.values;
   if (v.help) return null;
@@ -150,7 +159,11 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
   if (unknown.length) throw new UsageError(`unknown gate ${unknown.map((g) => `"${g}"`).join(', ')}; valid gates: ${gateIds().join(', ')}`);
   const maxAge = v['max-snapshot-age'] ?? '26';
   if (!/^\d+(\.\d+)?$/.test(maxAge)) throw new UsageError(`--max-snapshot-age takes a number of hours (0 turns it off), got "${maxAge}"`);
+  const failOn = v['fail-on'] ?? 'any';
+  if (failOn !== 'any' && failOn !== 'new') throw new UsageError(`--fail-on takes any or new, got "${failOn}"`);
+  if (failOn === 'new' && v.baseline === undefined) throw new UsageError('--fail-on new needs --baseline RECEIPT: new drift is drift that receipt does not have');
   return {
+    baseline: v.baseline ?? null, failOn,
     bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports',
     live: v.live ? collectOptionsFrom(v) : null,
     gates: GATES.filter((g) => wanted.includes(g.id)),

@@ -64,11 +64,15 @@ export async function openConnections(bindings: Bindings, uses: string[], option
   return { endpoints, connections, passphrase };
 }
 
-/** Where the calendar is, when this collection reads it: not with --host, unless it names the calendar's host. */
+/**
+ * Where the calendar is, when this collection reads it: not with --host, unless it names the
+ * calendar's host; a calendar reached directly only when asked for (`calendar: true`, shard 1).
+ */
 function calendarToCollect(bindings: Bindings, options: CollectOptions): CalendarLocation | null {
   const at = options.calendar === false ? null : calendarLocation(bindings);
   if (!at || !options.onlyHosts) return at;
-  return at.via && options.onlyHosts.includes(at.via) ? at : null;
+  if (!at.via) return options.calendar === true ? at : null;
+  return options.onlyHosts.includes(at.via) ? at : null;
 }
 
 function selectPlans(plans: HostPlan[], only: string[] | null, calendarHost: string | null): HostPlan[] {

@@ -463,6 +463,26 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       expect(state.hosts['nas']!.listings['/volume1/offsite/pve-a']).toEqual({ status: 'missing' });
     });
 
+    it('ops snapshot --shard i/n on two runners, then ops merge: judged exactly like one collection', async () => {
+      const { dir } = await bindingsFor('main-shard', mainEstate(hosts));
+      const known = knownHosts('main-shard', knownLines('pve-a', 'pve-b', 'nas'));
+      const cwd = runDir('shard');
+      const collect = (args: string[]) => ops(['snapshot', '--bindings', dir, ...args, ...sshFlags(known, key.privateKeyPath)], { cwd });
+      const [one, two, whole] = await Promise.all([collect(['--out', 's1', '--shard', '1/2']), collect(['--out', 's2', '--shard', '2/2']), collect(['--out', 'whole'])]);
+      for (const run of [one, two, whole]) expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      const split = [one, two].map((r) => /^shard \d\/2: (.*)$/m.exec(r.stdout)?.[1]?.split(', '));
+      expect(split.flat().sort()).toEqual(['nas', 'pve-a', 'pve-b']);
+      const merged = await ops(['merge', '--out', 'merged', 's1', 's2'], { cwd });
+      expect(merged.code, merged.stdout).toBe(0);
+      const judge = async (snapshot: string) => {
+        const r = parseJson(await ops(['verify', '--json', '--bindings', dir, '--snapshot', snapshot, '--max-snapshot-age', '0', '--reports', `reports-${snapshot}`], { cwd }));
+        return { summary: r.summary, gates: r.gates };
+      };
+      const [fromShards, fromOne] = await Promise.all([judge('merged'), judge('whole')]);
+      expect(fromShards).toEqual(fromOne);
+      expect(fromShards.summary.error).toBe(0);
+    });
+
     it('collect() + writeSnapshot() round-trip through readSnapshot()', async () => {
       const { bindings } = await bindingsFor('main-api', mainEstate(hosts));
       const known = knownHosts('main-api', knownLines('pve-a', 'pve-b', 'nas'));

@@ -37,7 +37,11 @@ export interface CollectOptions {
   keyPassphrase?: string | null;
   /** Test seam: home folder for ~/.ssh/id_* and `~` in ~/.ssh/config; default os.homedir(). */
   home?: string;
-  /** Also read the Radicale collection when the bindings say where it is (default true; `ops verify --gate` without radicale-calendar: false). */
+  /**
+   * Also read the Radicale collection when the bindings say where it is (default true; `ops verify
+   * --gate` without radicale-calendar: false). With onlyHosts, a calendar reached directly is read
+   * only when this is true (the first shard of `ops snapshot --shard`).
+   */
   calendar?: boolean;
 }
 

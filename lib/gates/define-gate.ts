@@ -4,6 +4,7 @@
 import { describe, expect, inject, test, type TestContext } from 'vitest';
 import { findingId, type Finding } from '../model.js';
 import type { Rule, VerifyInput } from '../rules/input.js';
+import { applyWaivers } from './waivers.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -22,7 +23,8 @@ export class CouldNotCheck extends Error {
 export function defineGate(gateId: string, rule: Rule): void {
   const input = inject('verifyInput');
   if (!input) throw new Error(`gate ${gateId} runs inside \`ops verify\`, which provides its input`);
-  const findings = rule(input);
+  // Waivers apply here, to every gate alike, and nowhere else: rules never see them.
+  const findings = applyWaivers(gateId, rule(input), input);
   const seen = new Set<string>();
   describe(gateId, () => {
     for (const finding of findings) {

@@ -20,11 +20,17 @@ export function consoleReport(run: RunResult, paths: { receipt: string; junit: s
     const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error')
       .sort((a, b) => rank(a) - rank(b));
     for (const f of bad) {
-      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${findingId(f)}: ${f.message}`);
+      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${f.drift ? `[${f.drift}] ` : ''}${findingId(f)}: ${f.message}`);
       // A multi-line remediation (commands, a config stanza) stays indented under its arrow.
       if (f.remediation) out.push(`        ${paint('dim', `→ ${f.remediation.replaceAll('\n', '\n          ')}`)}`);
     }
+    for (const f of gate.findings.filter((x) => x.outcome === 'waived')) {
+      const w = f.waiver;
+      out.push(`  ${paint('waived', 'waived')} ${findingId(f)}: ${f.message}${w ? ` ${paint('dim', `(by ${w.owner} until ${w.expires}: ${w.justification})`)}` : ''}`);
+    }
   }
+  const b = run.baseline;
+  if (b) out.push('', `baseline ${b.receipt}${b.runKey ? ` (run ${b.runKey})` : ''}: ${b.new} new, ${b.known} known fail/error${b.failOn === 'new' ? '; only new drift sets the exit code (--fail-on new)' : ''}`);
   const sum = run.summary;
   out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); receipt ${paths.receipt}; junit ${paths.junit}`);
   return `${out.join('\n')}\n`;

@@ -14,7 +14,11 @@ export function jsonOutput(run: RunResult) {
       outcome: g.outcome,
       checks: g.findings.map((f) => ({
         id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
+        // Added with waivers and baselines: always present, null when they do not apply.
+        fingerprint: f.fingerprint ?? null, drift: f.drift ?? null, waiver: f.waiver ?? null,
       })),
     })),
+    exitCode: run.exitCode,
+    baseline: run.baseline,
   };
 }

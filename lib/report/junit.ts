@@ -26,11 +26,21 @@ export function junitXml(run: RunResult): string {
 function addCase(tc: TestCase, gateId: string, f: Finding): void {
   // The name is stable (check + host/subject); the message, which changes run to run, stays out of it.
   tc.className(`${gateId}.${f.host ?? 'bindings'}`).name(findingId(f));
-  const body = [f.message, f.expected ? `expected: ${f.expected}` : '', f.actual ? `actual: ${f.actual}` : '',
+  // With --baseline, CI shows at a glance which drift this change brought.
+  const message = f.drift ? `[${f.drift}] ${f.message}` : f.message;
+  const body = [message, f.expected ? `expected: ${f.expected}` : '', f.actual ? `actual: ${f.actual}` : '',
     f.remediation ? `remediation: ${f.remediation}` : ''].filter(Boolean).join('\n');
-  if (f.outcome === 'fail') tc.failure(f.message, f.reason ?? 'drift').standardOutput(body);
-  else if (f.outcome === 'error') tc.error(f.message, f.reason ?? 'error', body);
-  else if (f.outcome === 'skip' || f.outcome === 'waived') skippedWithMessage(tc, f.outcome === 'waived' ? `waived: ${f.message}` : `${f.reason}: ${f.message}`);
+  if (f.outcome === 'fail') tc.failure(message, f.reason ?? 'drift').standardOutput(body);
+  else if (f.outcome === 'error') tc.error(message, f.reason ?? 'error', body);
+  else if (f.outcome === 'skip') skippedWithMessage(tc, `${f.reason}: ${f.message}`);
+  else if (f.outcome === 'waived') skippedWithMessage(tc, waivedMessage(f));
+}
+
+/** Who waived it, until when, why, and what was waived. */
+function waivedMessage(f: Finding): string {
+  const w = f.waiver;
+  const by = w ? `waived by ${w.owner} until ${w.expires} (${w.file}:${w.line}): ${w.justification}` : 'waived';
+  return `${by} | ${f.reason ?? f.outcome}: ${f.message}`;
 }
 
 // junit-report-builder 5 writes a bare <skipped/>; the XSD allows a message attribute, and CI

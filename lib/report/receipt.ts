@@ -55,6 +55,7 @@ function receiptMarkdown(run: RunResult): string {
     `- outcome: **${run.outcome}** (exit ${run.exitCode}): ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived`,
     `- source: ${run.source.kind}; bindings ${run.source.bindings} (${run.source.bindingsChosenBy})${run.source.snapshot ? `; snapshot ${run.source.snapshot} captured ${run.source.capturedAt}` : ''}`,
     ...(run.source.insecureAcceptAnyHostKey ? ['- **host keys were not checked** (--insecure-accept-any-host-key)'] : []),
+    ...(run.baseline ? [`- baseline: ${run.baseline.receipt}${run.baseline.runKey ? ` (run ${run.baseline.runKey})` : ''}: ${run.baseline.new} new, ${run.baseline.known} known; fail on ${run.baseline.failOn}`] : []),
     `- bindings digest: ${run.bindingsDigest ?? 'none'}${run.bindingsGitCommit ? `; git commit ${run.bindingsGitCommit}` : ''}`,
     `- tool: ${run.tool.name} ${run.tool.version}; started ${run.startedAt}, finished ${run.finishedAt}`,
   ];
@@ -65,7 +66,10 @@ function receiptMarkdown(run: RunResult): string {
     const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error');
     lines.push('', `## ${gate.id} ${gate.title}: ${gate.outcome}`, '');
     if (!bad.length) lines.push('No failures or errors.');
-    for (const f of bad) lines.push(`- **${f.outcome}** \`${findingId(f)}\`: ${f.message}${f.remediation ? `  \n  → ${f.remediation}` : ''}`);
+    for (const f of bad) lines.push(`- **${f.outcome}**${f.drift ? ` (${f.drift})` : ''} \`${findingId(f)}\`: ${f.message}${f.remediation ? `  \n  → ${f.remediation}` : ''}`);
+    for (const f of gate.findings.filter((x) => x.waiver && x.outcome === 'waived')) {
+      lines.push(`- waived \`${findingId(f)}\` by ${f.waiver!.owner} until ${f.waiver!.expires}: ${f.waiver!.justification}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

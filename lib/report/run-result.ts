@@ -1,6 +1,7 @@
 // The result of one `ops verify` run: what every output (console, JSON, JUnit, receipt) is made from.
 
 import type { Finding, Outcome } from '../model.js';
+import type { FailOn } from './drift.js';
 
 export type Summary = Record<Outcome, number>;
 
@@ -53,7 +54,18 @@ export interface RunResult {
   summary: Summary;
   outcome: Outcome;
   exitCode: 0 | 1 | 2;
+  /** `--baseline`: the receipt compared with, and how many fails and errors were new and known; null without. */
+  baseline: BaselineSummary | null;
   timingsMs: Record<string, number>;
+}
+
+export interface BaselineSummary {
+  receipt: string;
+  runKey: string | null;
+  /** `new`: only new drift sets the exit code (`--fail-on new`). */
+  failOn: FailOn;
+  new: number;
+  known: number;
 }
 
 export function emptySummary(): Summary {

@@ -101,8 +101,10 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {} },
       relay: null,
       calendar: null,
+      notify: { from: null, cooldownHours: 24 },
       ...o.policy,
     },
+    waivers: [],
     digests: {},
   };
 }

@@ -25,25 +25,32 @@ import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 export const MANIFEST = 'snapshot.yaml';
 const validateManifest = compileSchema(snapshotSchema);
 
-interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string }
-interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
-interface ManifestCalendar { status: 'ok' | 'error'; url: string; via?: string | null; reason?: string; message?: string; output?: string }
-interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[]; calendar?: ManifestCalendar }
+export interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string }
+export interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
+export interface ManifestCalendar { status: 'ok' | 'error'; url: string; via?: string | null; reason?: string; message?: string; output?: string }
+export interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[]; calendar?: ManifestCalendar }
 
 export type SnapshotRead =
   | { ok: true; state: HostState; digests: Record<string, string> }
   | { ok: false; errors: BindingError[] };
 
-export async function readSnapshot(dir: string, bindings: Bindings): Promise<SnapshotRead> {
+/** The validated manifest of a snapshot folder (each host once), or its problems with the folder in the file name. */
+export async function readManifest(dir: string, digests: Record<string, string> = {}): Promise<{ ok: true; manifest: Manifest } | { ok: false; errors: BindingError[] }> {
   const errors: BindingError[] = [];
-  const digests: Record<string, string> = {};
   const source = await readSource(dir, MANIFEST, true, errors, digests);
   if (!source || !validateManifest(source)) return { ok: false, errors: errors.map(inFolder(dir)) };
   const manifest = source.data as Manifest;
   manifest.hosts.forEach((h, i) => {
     if (manifest.hosts.findIndex((o) => o.id === h.id) !== i) source.report(['hosts', i, 'id'], 'each host once', `${JSON.stringify(h.id)} a second time`);
   });
-  if (errors.length) return { ok: false, errors: errors.map(inFolder(dir)) };
+  return errors.length ? { ok: false, errors: errors.map(inFolder(dir)) } : { ok: true, manifest };
+}
+
+export async function readSnapshot(dir: string, bindings: Bindings): Promise<SnapshotRead> {
+  const digests: Record<string, string> = {};
+  const read = await readManifest(dir, digests);
+  if (!read.ok) return read;
+  const { manifest } = read;
 
   const pveHosts = new Set(pveHostIds(bindings));
   const hosts: Record<string, HostRecord> = {};
