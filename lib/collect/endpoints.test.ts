@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import type { Bindings, SshTarget } from '../bindings/types.js';
 import { Credentials } from './credentials.js';
 import { resolveEndpoints } from './endpoints.js';
 import { SshConfigFile } from './ssh-config.js';
+import { keyPair } from './testing/in-process-ssh.js';
 
 const target = (id: string, over: Partial<SshTarget> = {}): SshTarget => ({
   id, host: `${id}.lan`, user: 'root', port: 22, probeVia: null, connectTimeoutSec: null, source: { file: 'ssh.targets.yaml', line: 1 }, ...over,
@@ -69,9 +69,10 @@ describe('Credentials', () => {
   const home = path.join(dir, 'home');
   const plain = path.join(dir, 'plain');
   const locked = path.join(dir, 'locked');
-  writeFileSync(plain, ssh2.utils.generateKeyPairSync('ed25519').private);
-  writeFileSync(locked, ssh2.utils.generateKeyPairSync('ed25519', { passphrase: 'pw-123', cipher: 'aes256-ctr' }).private);
-  writeFileSync(path.join(dir, 'public'), ssh2.utils.generateKeyPairSync('ed25519').public);
+  // keyPair retries the ~1 in 300 ed25519 keys ssh2 writes but cannot parse back.
+  writeFileSync(plain, keyPair().private);
+  writeFileSync(locked, keyPair('pw-123').private);
+  writeFileSync(path.join(dir, 'public'), keyPair().line);
 
   it('uses the named keys only, and says which it skipped and why', async () => {
     const creds = new Credentials({ identityFiles: [plain, locked, path.join(dir, 'public'), path.join(dir, 'nope')], agentSocket: '/agent.sock', passphrase: null, home });
