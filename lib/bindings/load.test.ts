@@ -31,7 +31,7 @@ const SSH = dedent(`
       user: root
     targets:
       - id: pve
-        host: 100.96.211.33
+        host: 192.0.2.10
       - id: nas
         host: 100.102.199.111
         user: ronadmin
@@ -424,7 +424,7 @@ describe('bad bindings', () => {
 
   it('collects errors of all files, sorted by file then line, without cascading', async () => {
     const errors = await errorsOf({
-      'ssh.targets.yaml': patch(SSH, '      host: 100.96.211.33', '      host: 100.96.211.33\n      port: "22"'),
+      'ssh.targets.yaml': patch(SSH, '      host: 192.0.2.10', '      host: 192.0.2.10\n      port: "22"'),
       'backup.inventory.yaml': patch(INVENTORY, 'host: pve', 'host: nowhere'),
       'vm.lifecycle.yaml': patch(LIFECYCLE, 'status: active', 'status: 1'),
       'backup.calendar.yaml': patch(CALENDAR, 'freq: DAILY', 'freq: [DAILY]'),

@@ -21,7 +21,7 @@ import { TOOL } from '../package-root.js';
 import { reserveReceiptDir, writeNewFile } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
-import { CALENDAR_HELP, UsageError } from './usage.js';
+import { CALENDAR_HELP, parsedFlags, UsageError } from './usage.js';
 import { chooseBindings, LIVE_NEEDS_BINDINGS } from './verify.js';
 
 export async function calendar(argv: string[]): Promise<number> {
@@ -36,14 +36,6 @@ export async function calendar(argv: string[]): Promise<number> {
 }
 
 /** parseArgs' result, or its complaint as a usage error naming the options. */
-function parsed<T>(parse: () => T, names: string): T {
-  try {
-    return parse();
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: ${names} --help`);
-  }
-}
-
 const COMMON = { bindings: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 /** The bindings and their calendar plan; null (after printing why) when they do not load. */
@@ -67,7 +59,7 @@ function reportProblems(plan: CalendarPlan): boolean {
 }
 
 async function ics(argv: string[]): Promise<number> {
-  const v = parsed(() => parseArgs({ args: argv, strict: true, options: { ...COMMON, out: { type: 'string' } } }).values, '--bindings --out');
+  const v = parsedFlags(() => parseArgs({ args: argv, strict: true, options: { ...COMMON, out: { type: 'string' } } }).values, '--bindings --out');
   if (v.help) { process.stdout.write(CALENDAR_HELP); return 0; }
   const loaded = await load(chooseBindings(v.bindings).dir);
   if (!loaded) return 2;
@@ -80,7 +72,7 @@ async function ics(argv: string[]): Promise<number> {
 }
 
 async function publish(argv: string[]): Promise<number> {
-  const v = parsed(() => parseArgs({
+  const v = parsedFlags(() => parseArgs({
     args: argv, strict: true, options: { ...COMMON, execute: { type: 'boolean' }, reports: { type: 'string' }, ...COLLECT_FLAGS },
   }).values, `--bindings --execute --reports ${COLLECT_FLAG_LIST}`);
   if (v.help) { process.stdout.write(CALENDAR_HELP); return 0; }
@@ -115,18 +107,18 @@ async function publish(argv: string[]): Promise<number> {
   try {
     const connection = conns ? await conns.connections.get(conns.endpoints.get(at.via!)!) : null;
     const dav = await openCaldav(bindings, at, {
-      connection, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs, resolve: options.resolve ?? defaultResolve,
+    connection, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs, resolve: options.resolve ?? defaultResolve,
     });
     password = dav.auth?.password;
     credentialsFrom = dav.authSource;
     let remote: CalendarEventFact[];
     try {
-      remote = parseItems(await listItems(dav)).events;
+    remote = parseItems(await listItems(dav)).events;
     } catch (e) {
-      if (!(e instanceof CalendarError && e.reason === 'collection_missing')) throw e;
-      process.stdout.write(`${execute ? 'create' : 'would create'} the collection ${at.url}\n`);
-      if (execute) { await makeCalendar(dav, bindings.calendar.calendarName ?? 'Backups'); createdCollection = true; }
-      remote = [];
+    if (!(e instanceof CalendarError && e.reason === 'collection_missing')) throw e;
+    process.stdout.write(`${execute ? 'create' : 'would create'} the collection ${at.url}\n`);
+    if (execute) { await makeCalendar(dav, bindings.calendar.calendarName ?? 'Backups'); createdCollection = true; }
+    remote = [];
     }
     actions = planPublish(plan, remote, dav, (uid) => idOfUid(bindings.policy.calendar?.uidScheme ?? DEFAULT_UID_SCHEME, uid));
     if (execute) results = await executePublish(dav, actions);
@@ -145,12 +137,12 @@ async function publish(argv: string[]): Promise<number> {
   let receipt: string | null = null;
   if (execute) {
     const recorded = actions.map(({ ics: _ics, ...a }, i) => {
-      const r = results.find((x) => x.action === actions[i]);
-      return { ...a, result: r ? { ok: r.ok, etag: r.etag ?? null, reason: r.reason ?? null, message: r.message ? redact(r.message, password) : null } : null };
+    const r = results.find((x) => x.action === actions[i]);
+    return { ...a, result: r ? { ok: r.ok, etag: r.etag ?? null, reason: r.reason ?? null, message: r.message ? redact(r.message, password) : null } : null };
     });
     receipt = await writePublishReceipt(v.reports, {
-      tool: TOOL, startedAt, finishedAt: new Date().toISOString(), bindings: dir, bindingsDigests: bindings.digests,
-      calendar: at, credentialsFrom: credentialsFrom ?? null, createdCollection, failure, summary, actions: recorded,
+    tool: TOOL, startedAt, finishedAt: new Date().toISOString(), bindings: dir, bindingsDigests: bindings.digests,
+    calendar: at, credentialsFrom: credentialsFrom ?? null, createdCollection, failure, summary, actions: recorded,
     });
   }
   const bad = failure !== null || failed.length > 0 || problems;

@@ -2,16 +2,16 @@
 // relay when a run has new failures or errors, when unchanged ones are due a reminder, or when
 // one cleared. Exit 0 when mailed or nothing to mail, 2 when it could not (bad input, the relay).
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { alertBody, alertSubject, hasNews, planAlert, type NotifyState } from '../notify/alert.js';
 import { relayFrom, SendError, sendMail } from '../notify/send.js';
 import { readReceiptFindings, type ReceiptFindings } from '../report/drift.js';
+import { writeAtomically } from '../report/receipt.js';
 import { inputErrorLine, useColour } from '../report/console.js';
-import { NOTIFY_HELP, UsageError } from './usage.js';
+import { NOTIFY_HELP, parsedFlags, UsageError } from './usage.js';
 import { chooseBindings } from './verify.js';
 
 class NotifyInputError extends Error {}
@@ -55,7 +55,7 @@ async function run(args: NotifyArgs): Promise<number> {
   const plan = planAlert(current, previous, state, new Date(), cooldown);
   const counts = `${plan.fresh.length} new, ${plan.reminders.length} still failing, ${plan.cleared.length} cleared, ${plan.quiet} already mailed`;
   if (!hasNews(plan)) {
-    if (args.state !== null && !args.dryRun) await writeState(args.state, plan.next);
+    if (args.state !== null && !args.dryRun) await writeAtomically(args.state, `${JSON.stringify(plan.next, null, 2)}\n`);
     process.stdout.write(`notify: nothing to mail (${counts})\n`);
     return 0;
   }
@@ -69,7 +69,7 @@ async function run(args: NotifyArgs): Promise<number> {
   }
   const sent = await sendMail(await relayFrom(relay), mail);
   // Only a mail that went out changes what counts as already mailed.
-  if (args.state !== null) await writeState(args.state, plan.next);
+  if (args.state !== null) await writeAtomically(args.state, `${JSON.stringify(plan.next, null, 2)}\n`);
   process.stdout.write(`notify: mailed ${sent.accepted.join(', ') || to.join(', ')} through ${relay.host}:${relay.port} (${counts}): ${mail.subject}\n`);
   return 0;
 }
@@ -109,26 +109,14 @@ async function readState(file: string): Promise<NotifyState> {
   throw new NotifyInputError(`--state ${file}: not an ops notify state file (expected {"version": 1, "alerted": {…}})`);
 }
 
-async function writeState(file: string, state: NotifyState): Promise<void> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
-  await rename(temp, file);
-}
-
 function parseNotifyArgs(argv: string[]): NotifyArgs | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: false, strict: true,
-      options: {
-        receipt: { type: 'string' }, previous: { type: 'string' }, state: { type: 'string' }, bindings: { type: 'string' },
-        'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --receipt --previous --state --bindings --dry-run --help`);
-  }
+  const parsed = parsedFlags(() => parseArgs({
+    args: argv, allowPositionals: false, strict: true,
+    options: {
+      receipt: { type: 'string' }, previous: { type: 'string' }, state: { type: 'string' }, bindings: { type: 'string' },
+      'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  }), '--receipt --previous --state --bindings --dry-run');
   const v = parsed.values;
   if (v.help) return null;
   if (v.receipt === undefined) throw new UsageError('ops notify needs --receipt FILE (the receipt.json of the run to report)');

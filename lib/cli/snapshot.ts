@@ -10,7 +10,7 @@ import { inputErrorLine, useColour } from '../report/console.js';
 import { parseShard, shardHosts, type Shard } from '../snapshot/shard.js';
 import { checkSnapshotTarget } from '../snapshot/write.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
-import { SNAPSHOT_HELP, UsageError } from './usage.js';
+import { parsedFlags, SNAPSHOT_HELP, UsageError } from './usage.js';
 import { chooseBindings, LIVE_NEEDS_BINDINGS } from './verify.js';
 
 export async function snapshot(argv: string[]): Promise<number> {
@@ -50,18 +50,13 @@ export async function snapshot(argv: string[]): Promise<number> {
 }
 
 function parseSnapshotArgs(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: false, strict: true,
-      options: {
-        out: { type: 'string' }, bindings: { type: 'string' }, host: { type: 'string', multiple: true }, shard: { type: 'string' },
-        ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --out --bindings --host --shard ${COLLECT_FLAG_LIST} --help`);
-  }
+  const parsed = parsedFlags(() => parseArgs({
+    args: argv, allowPositionals: false, strict: true,
+    options: {
+      out: { type: 'string' }, bindings: { type: 'string' }, host: { type: 'string', multiple: true }, shard: { type: 'string' },
+      ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
+    },
+  }), `--out --bindings --host --shard ${COLLECT_FLAG_LIST}`);
   const v = parsed.values;
   if (v.help) return null;
   if (v.out === undefined) throw new UsageError('ops snapshot needs --out DIR (a new or empty folder)');

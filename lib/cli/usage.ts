@@ -6,6 +6,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Runs a strict `parseArgs`, turning its error into a usage error (exit 2) that lists the options. */
+export function parsedFlags<T>(parse: () => T, names: string): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: ${names} --help`);
+  }
+}
+
 export const OPS_HELP = `ops: policy-as-code drift gates for Proxmox VE backup governance (spine-gates)
 
 Usage:

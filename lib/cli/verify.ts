@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
@@ -16,7 +15,7 @@ import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
-import { reserveReceiptDir, writeReceipt } from '../report/receipt.js';
+import { reserveReceiptDir, writeAtomically, writeReceipt } from '../report/receipt.js';
 import {
   aggregateOutcome, summarize, type GateResult, type InputDigest, type RunResult, type RunSource,
 } from '../report/run-result.js';
@@ -24,7 +23,7 @@ import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { checkRestoreSops } from './restore-sops.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
-import { UsageError, VERIFY_HELP } from './usage.js';
+import { parsedFlags, UsageError, VERIFY_HELP } from './usage.js';
 
 interface VerifyOptions {
   bindings: string | undefined;
@@ -135,20 +134,15 @@ export async function verify(argv: string[]): Promise<number> {
 }
 
 function parseVerifyArgs(argv: string[]): VerifyOptions | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: false, strict: true,
-      options: {
-        bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
-        reports: { type: 'string' }, json: { type: 'boolean' }, 'max-snapshot-age': { type: 'string' },
-        live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
-        ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: --bindings --snapshot --live --gate --reports --json --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST} --help`);
-  }
+  const parsed = parsedFlags(() => parseArgs({
+    args: argv, allowPositionals: false, strict: true,
+    options: {
+      bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
+      reports: { type: 'string' }, json: { type: 'boolean' }, 'max-snapshot-age': { type: 'string' },
+      live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
+      ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
+    },
+  }), `--bindings --snapshot --live --gate --reports --json --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
   const v = parsed.values;
   if (v.help) return null;
   if (v.live && v.snapshot !== undefined) throw new UsageError('--live and --snapshot exclude each other: --live collects a new snapshot into the run\'s receipt folder');
@@ -191,11 +185,4 @@ async function gitCommit(dir: string): Promise<string | null> {
   } catch {
     return null; // not a git checkout, or git is not installed: the receipt says none
   }
-}
-
-async function writeAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, file);
 }

@@ -2,7 +2,7 @@
 // files land by write-to-temp + hard link, so a receipt is never half-written or overwritten.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, link, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findingId } from '../model.js';
 import type { RunResult } from './run-result.js';
@@ -72,4 +72,12 @@ function receiptMarkdown(run: RunResult): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Replaces `file` atomically (temp + rename): for outputs that are meant to be replaced, like junit.xml. */
+export async function writeAtomically(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, content);
+  await rename(temp, file);
 }
