@@ -75,8 +75,19 @@ export interface FileEntry {
   size: number;
 }
 
+/** A listing record that does not read exactly: reported for every target it could concern, never skipped. */
+export interface MalformedRecord {
+  /** 1-based position of the record in the listing output. */
+  record: number;
+  problem: string;
+  /** The file it names, when that much reads; null: it could be any file. */
+  path: string | null;
+  /** The record, bounded and with control characters escaped. */
+  text: string;
+}
+
 export type Listing =
-  | { status: 'ok'; files: FileEntry[] }
+  | { status: 'ok'; files: FileEntry[]; malformed?: MalformedRecord[] }
   | { status: 'missing' }
   | { status: 'error'; reason: string; message: string };
 

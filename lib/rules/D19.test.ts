@@ -821,3 +821,56 @@ describe('every finding', () => {
     expect(JSON.stringify(input)).toBe(snapshot);
   });
 });
+
+describe('D19.freshness on hostile listings and clocks', () => {
+  const twoTargets = makeBindings({
+    targets: [makeTarget(), makeTarget({ name: 'vm-101-primary', glob: 'vzdump-qemu-101-*.vma.zst', source: { file: 'backup.inventory.yaml', line: 20 } })],
+  });
+  const listingWith = (malformed: NonNullable<Extract<ReturnType<typeof okListing>, { status: 'ok' }>['malformed']>, ...files: Parameters<typeof fileAged>[]) =>
+    makeState([makeHost('pve1', { listings: { [DUMP_DIR]: { ...okListing(files.map((f) => fileAged(...f))), malformed } } })]);
+
+  it('a malformed record naming a target\'s file is an error for that target only, naming host, file and record', () => {
+    const state = listingWith(
+      [{ record: 3, problem: 'mtime 99999999999999999 is beyond any date', path: archiveName(100, '2026_03_04-03_00_00'), text: '99999999999999999 10 …' }],
+      [archiveName(100), 6], [archiveName(101), 6],
+    );
+    const findings = run({ state, bindings: twoTargets });
+    const f = one(findings, 'D19.freshness', 'vm-100-primary');
+    expect(f).toMatchObject({ outcome: 'error', reason: 'bad_listing_record' });
+    expect(f.message).toContain(`pve1 hosts/pve1/${listingCommand(DUMP_DIR, 1).id}.out record 3 does not read (mtime 99999999999999999 is beyond any date)`);
+    expect(one(findings, 'D19.freshness', 'vm-101-primary').outcome).toBe('pass');
+    expect(one(findings, 'D19.judged').outcome).toBe('error');
+  });
+
+  it('a record whose path does not read concerns every target of that listing', () => {
+    const state = listingWith([{ record: 1, problem: 'not "<mtime> <size> <path>"', path: null, text: 'garbage' }], [archiveName(100), 6], [archiveName(101), 6]);
+    const findings = run({ state, bindings: twoTargets });
+    expect(all(findings, 'D19.freshness').map((f) => f.reason)).toEqual(['bad_listing_record', 'bad_listing_record']);
+  });
+
+  it('an mtime beyond JavaScript\'s date range costs that target, not the gate (no throw)', () => {
+    const state = stateWithFiles([archiveName(100), 6]);
+    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([{ path: archiveName(100), mtime: 99999999999999999, size: 1 }]);
+    const findings = evaluateD19(makeInput({ state }));
+    expect(one(findings, 'D19.freshness').outcome).toBe('error');
+    expect(one(findings, 'D19.scheduler').outcome).toBe('pass');
+  });
+
+  it('an archive dated in the future (year 2100) is an error future_mtime, never a pass', () => {
+    const f = one(run({ state: stateWithFiles([archiveName(100), -653_000]) }), 'D19.freshness');
+    expect(f).toMatchObject({ outcome: 'error', reason: 'future_mtime' });
+    expect(f.message).toContain(`newest archive ${archiveName(100)} on pve1 is dated 2100-`);
+  });
+
+  it('a few minutes ahead (clock skew, a dump finishing during the collection) still counts as 0h old', () => {
+    expect(one(run({ state: stateWithFiles([archiveName(100), -0.2]) }), 'D19.freshness')).toMatchObject({ outcome: 'pass', actual: '0h' });
+    expect(one(run({ state: stateWithFiles([archiveName(100), -0.3]) }), 'D19.freshness').reason).toBe('future_mtime');
+  });
+
+  it('a capture time that is no real time is an error, never an age of NaN that passes', () => {
+    const state = makeState([makeHost('pve1')], '2026-13-45T99:99:99Z');
+    const findings = run({ state, now: CAPTURED_AT });
+    expect(one(findings, 'D19.freshness')).toMatchObject({ outcome: 'error', reason: 'bad_capture_time' });
+    expect(one(findings, 'D19.snapshot-age')).toMatchObject({ outcome: 'error', reason: 'bad_capture_time' });
+  });
+});

@@ -4,13 +4,13 @@
 import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
 import type { Evidence, FileEntry, Finding } from '../model.js';
 import { classifyDumpFile } from '../pve/archives.js';
-import { filesMatching, filesStartingWith } from './glob-index.js';
+import { filesMatching, filesStartingWith, globMatcher } from './glob-index.js';
 import {
   deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, lifecycleById, perPveHost,
 } from './pve-helpers.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
-  bindingEvidence, findingsFor, hostOf, hoursBetween, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
+  bindingEvidence, findingsFor, hostOf, hoursBetween, judgeSafely, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
 } from './input.js';
 
 export const D19_CHECKS = [
@@ -41,57 +41,95 @@ const effectiveHours = (input: VerifyInput, t: InventoryTarget) => t.staleAfterH
 
 // --- D19.freshness --------------------------------------------------------------------------
 
+/**
+ * How far an archive's mtime may lie ahead of the capture time and still count as "0h old": clocks
+ * kept by NTP differ by far less, but `captured_at` is the start of the collection and a host may be
+ * listed minutes later (hosts queue behind --concurrency), while a dump finishes meanwhile. Beyond
+ * this the host's clock (or the file's mtime) is wrong and the archive's age cannot be known.
+ */
+export const FUTURE_MTIME_TOLERANCE_S = 15 * 60;
+
 function checkFreshness(input: VerifyInput): Finding[] {
   return enabledTargets(input).map((t) => {
     const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high' } as const;
-    if (!input.state) return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
-    const host = hostOf(input.state, t.host);
-    if ('problem' in host) {
-      return make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge freshness, host ${t.host} unreadable: ${host.problem.message}`, evidence: [bindingEvidence(t)] });
-    }
-    const probe = host.value.commands.find((c) => c.basePath === t.basePath);
-    const evidence: Evidence[] = [bindingEvidence(t), ...(probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : [])];
-    const listing = host.value.listings[t.basePath];
-    if (!listing) {
-      return make({ ...base, outcome: 'error', reason: 'not_collected', message: `${t.name}: no listing of ${t.basePath} on ${t.host} in the host state`, evidence });
-    }
-    if (listing.status === 'error') {
-      return make({ ...base, outcome: 'error', reason: listing.reason, message: `${t.name}: listing ${t.basePath} on ${t.host} failed: ${listing.message}`, evidence });
-    }
-    if (listing.status === 'missing') {
-      return make({
-        ...base, outcome: 'fail', reason: 'path_missing', evidence,
-        message: `${t.name}: base path ${t.basePath} does not exist on ${t.host}`,
-        expected: `directory ${t.basePath}`, actual: 'missing',
-        remediation: `Check the storage behind ${t.basePath} on ${t.host} (mount, NFS/sync job), or fix base_path in backup.inventory.yaml.`,
-      });
-    }
-    const { archives, others } = matchArtifacts(t.glob, listing.files);
-    const limit = effectiveHours(input, t);
-    if (archives.length === 0) {
-      const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
-      const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
-      return make({
-        ...base, outcome: 'fail', reason: 'no_matches', evidence,
-        message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
-        expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none',
-        remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
-      });
-    }
-    const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
-    // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
-    const ageHours = Math.max(0, Math.floor(hoursBetween(newest.mtime, input.state.capturedAt)));
-    evidence.push({ host: t.host, detail: `newest ${newest.path} (mtime ${new Date(newest.mtime * 1000).toISOString()})` });
-    if (ageHours > limit) {
-      return make({
-        ...base, outcome: 'fail', reason: 'stale', evidence,
-        message: `${t.name}: newest archive ${newest.path} is ${ageHours}h old, limit ${limit}h`,
-        expected: `≤ ${limit}h`, actual: `${ageHours}h`,
-        remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
-      });
-    }
-    return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: newest archive ${ageHours}h old (limit ${limit}h)`, expected: `≤ ${limit}h`, actual: `${ageHours}h` });
+    return judgeSafely(() => judgeFreshness(input, t, base), (message) => make({ ...base, outcome: 'error', reason: 'internal_error', message: `${t.name}: ${message}`, evidence: [bindingEvidence(t)] }));
   });
+}
+
+type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity'>;
+
+function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
+  if (!input.state) return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
+  const host = hostOf(input.state, t.host);
+  if ('problem' in host) {
+    return make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge freshness, host ${t.host} unreadable: ${host.problem.message}`, evidence: [bindingEvidence(t)] });
+  }
+  const probe = host.value.commands.find((c) => c.basePath === t.basePath);
+  const evidence: Evidence[] = [bindingEvidence(t), ...(probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : [])];
+  const listing = host.value.listings[t.basePath];
+  if (!listing) {
+    return make({ ...base, outcome: 'error', reason: 'not_collected', message: `${t.name}: no listing of ${t.basePath} on ${t.host} in the host state`, evidence });
+  }
+  if (listing.status === 'error') {
+    return make({ ...base, outcome: 'error', reason: listing.reason, message: `${t.name}: listing ${t.basePath} on ${t.host} failed: ${listing.message}`, evidence });
+  }
+  if (listing.status === 'missing') {
+    return make({
+      ...base, outcome: 'fail', reason: 'path_missing', evidence,
+      message: `${t.name}: base path ${t.basePath} does not exist on ${t.host}`,
+      expected: `directory ${t.basePath}`, actual: 'missing',
+      remediation: `Check the storage behind ${t.basePath} on ${t.host} (mount, NFS/sync job), or fix base_path in backup.inventory.yaml.`,
+    });
+  }
+  // A record that does not read could be any file it names (or any file at all): the newest archive is unknown.
+  const isMatch = globMatcher(t.glob);
+  const bad = (listing.malformed ?? []).filter((r) => r.path === null || isMatch(r.path));
+  if (bad.length) {
+    const file = probe?.output ?? `the listing of ${t.basePath}`;
+    const first = bad[0]!;
+    return make({
+      ...base, outcome: 'error', reason: 'bad_listing_record', evidence,
+      message: `${t.name}: ${t.host} ${file} record ${first.record} does not read (${first.problem}): "${first.text}"${bad.length > 1 ? `; and ${bad.length - 1} more` : ''}: the newest archive matching ${t.glob} cannot be known`,
+      remediation: `Look at ${t.basePath} on ${t.host}: a file name or mtime there is not what a backup writes (\`ls -la --time-style=full-iso ${t.basePath}\`); remove or fix it.`,
+    });
+  }
+  const { archives, others } = matchArtifacts(t.glob, listing.files);
+  const limit = effectiveHours(input, t);
+  if (archives.length === 0) {
+    const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
+    const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
+    return make({
+      ...base, outcome: 'fail', reason: 'no_matches', evidence,
+      message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
+      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none',
+      remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+    });
+  }
+  const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
+  const hours = hoursBetween(newest.mtime, input.state.capturedAt);
+  if (hours === null) {
+    return make({ ...base, outcome: 'error', reason: 'bad_capture_time', evidence, message: `${t.name}: the capture time ${input.state.capturedAt} is no real time, so no age can be judged` });
+  }
+  evidence.push({ host: t.host, detail: `newest ${newest.path} (mtime ${new Date(newest.mtime * 1000).toISOString()})` });
+  if (-hours * 3600 > FUTURE_MTIME_TOLERANCE_S) {
+    return make({
+      ...base, outcome: 'error', reason: 'future_mtime', evidence,
+      message: `${t.name}: newest archive ${newest.path} on ${t.host} is dated ${new Date(newest.mtime * 1000).toISOString()}, ${Math.ceil(-hours)}h after the capture (${input.state.capturedAt}): the host's clock or the file's mtime is wrong, so its age cannot be known`,
+      expected: `an mtime no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`, actual: `${Math.ceil(-hours)}h in the future`,
+      remediation: `On ${t.host}: check the clock (\`timedatectl\`, NTP) and the mtime of ${t.basePath}/${newest.path}; fix the one that is wrong.`,
+    });
+  }
+  // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
+  const ageHours = Math.max(0, Math.floor(hours));
+  if (ageHours > limit) {
+    return make({
+      ...base, outcome: 'fail', reason: 'stale', evidence,
+      message: `${t.name}: newest archive ${newest.path} is ${ageHours}h old, limit ${limit}h`,
+      expected: `≤ ${limit}h`, actual: `${ageHours}h`,
+      remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+    });
+  }
+  return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: newest archive ${ageHours}h old (limit ${limit}h)`, expected: `≤ ${limit}h`, actual: `${ageHours}h` });
 }
 
 /** Files under the base path that match the glob, split into archives and vzdump companions. */
@@ -297,6 +335,9 @@ function checkSnapshotAge(input: VerifyInput): Finding {
   if (input.bundledDemo) return make({ ...base, outcome: 'skip', reason: 'bundled_demo', message: 'the bundled demo site is judged as of its capture time' });
   if (input.maxSnapshotAgeHours === null) return make({ ...base, outcome: 'skip', reason: 'turned_off', message: 'snapshot age check turned off (--max-snapshot-age 0)' });
   const age = hoursBetween(input.state.capturedAt, input.now);
+  if (age === null) {
+    return make({ ...base, outcome: 'error', reason: 'bad_capture_time', message: `the capture time ${input.state.capturedAt} or the run's time ${input.now} is no real time`, evidence: [{ file: 'snapshot.yaml', detail: `captured_at ${input.state.capturedAt}` }] });
+  }
   const shown = `${age.toFixed(1)}h`;
   const facts = { expected: `≤ ${input.maxSnapshotAgeHours}h`, actual: shown, evidence: [{ file: 'snapshot.yaml', detail: `captured_at ${input.state.capturedAt}` }] };
   if (age > input.maxSnapshotAgeHours) {

@@ -69,10 +69,29 @@ export function findingsFor(gate: string) {
 export const bindingEvidence = (entry: { source: { file: string; line: number } }, detail?: string): Evidence =>
   ({ file: entry.source.file, line: entry.source.line, ...(detail ? { detail } : {}) });
 
-export function hoursBetween(fromIso: string | number, toIso: string | number): number {
-  const from = typeof fromIso === 'number' ? fromIso * 1000 : Date.parse(fromIso);
-  const to = typeof toIso === 'number' ? toIso * 1000 : Date.parse(toIso);
-  return (to - from) / 3_600_000;
+/** Epoch milliseconds of an ISO time or epoch seconds; null when it is no real instant (NaN must never reach a comparison). */
+export function instantMs(t: string | number): number | null {
+  const ms = typeof t === 'number' ? t * 1000 : Date.parse(t);
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : null;
+}
+
+/** Hours from one instant to another; null when either is no real instant, so an age is never NaN. */
+export function hoursBetween(from: string | number, to: string | number): number | null {
+  const a = instantMs(from);
+  const b = instantMs(to);
+  return a === null || b === null ? null : (b - a) / 3_600_000;
+}
+
+/**
+ * One subject's finding; a throw (a hostile value no parser foresaw) becomes that subject's error,
+ * so one bad fact never costs the gate its other findings.
+ */
+export function judgeSafely(judge: () => Finding, asError: (message: string) => Finding): Finding {
+  try {
+    return judge();
+  } catch (e) {
+    return asError(`internal error judging it: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export const severityByClass: Record<string, Severity> = { critical: 'critical', important: 'high', rebuildable: 'medium' };

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listingSeparator, parseListing } from '../pve/listing.js';
 import { globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote } from './probe.js';
 
 const ROOT = mkdtempSync(path.join(tmpdir(), 'quote-'));
@@ -65,8 +66,21 @@ describe('listingCommand', () => {
     expect(id).toMatch(/^listing-[0-9a-f]{12}$/);
     const run = spawnSync('/bin/sh', ['-c', command], { cwd: ROOT });
     expect(run.status).toBe(0);
-    expect(run.stdout.toString('utf8')).toMatch(/^\d+(\.\d+)? 1 archive\.vma\.zst\n$/);
+    expect(run.stdout.toString('utf8')).toMatch(/^\d+(\.\d+)? 1 archive\.vma\.zst\0$/);
     expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it('a file name holding a newline and a forged record lists as that one file (real find)', () => {
+    const base = path.join(ROOT, 'forged');
+    mkdirSync(base, { recursive: true });
+    const forged = 'x\n4102444800.0 4096 vzdump-qemu-100-2099_12_31-02_00_00.vma.zst';
+    writeFileSync(path.join(base, forged), 'x');
+    const run = spawnSync('/bin/sh', ['-c', listingCommand(base, 1).command], { cwd: ROOT });
+    expect(run.status).toBe(0);
+    const { files, malformed } = parseListing(run.stdout.toString('utf8'), listingSeparator(listingCommand(base, 1).command));
+    expect(malformed).toEqual([]);
+    expect(files.map((f) => f.path)).toEqual([forged]);
+    expect(files[0]!.mtime).toBeLessThan(4102444800);
   });
 
   it.each(HOSTILE.filter((v) => v.includes('touch')))('exits 10 for a missing base path %j without running it', (value) => {

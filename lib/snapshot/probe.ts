@@ -70,6 +70,7 @@ export const TIMEZONE_COMMAND: ProbeCommand = {
 /**
  * One listing per (host, base path): mtime (epoch seconds), size and path relative to the base
  * of each regular file, at most `depth` levels down (the deepest glob on that base needs).
+ * NUL-terminated: a file name may hold a newline (and a forged record after it), never a NUL.
  */
 export function listingCommand(basePath: string, depth: number): ProbeCommand {
   const q = shellQuote(basePath);
@@ -77,7 +78,7 @@ export function listingCommand(basePath: string, depth: number): ProbeCommand {
   return {
     id,
     basePath,
-    command: `[ -d ${q} ] || exit ${LISTING_MISSING_EXIT}; find -H ${q} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\n'`,
+    command: `[ -d ${q} ] || exit ${LISTING_MISSING_EXIT}; find -H ${q} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\0'`,
   };
 }
 

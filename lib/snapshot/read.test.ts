@@ -69,3 +69,56 @@ describe('readSnapshot mail facts', () => {
     expect(host.pve?.ok).toBe(true);
   });
 });
+
+describe('readSnapshot listings (NUL-separated; older snapshots newline-separated)', () => {
+  const D19_FRESHNESS = async (dir: string) => {
+    const read = await readSnapshot(dir, bindings);
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    const { evaluateD19 } = await import('../rules/D19.js');
+    return evaluateD19({ bindings, state: read.state, now: read.state.capturedAt, maxSnapshotAgeHours: null, bundledDemo: true })
+      .filter((f) => f.check === 'D19.freshness').map((f) => [f.subject, f.outcome, f.reason]);
+  };
+  const copyDemo = () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'read-')), 'snap');
+    cpSync(path.join(DEMO_SITE, 'snapshot'), dir, { recursive: true });
+    return dir;
+  };
+  const listingFiles = (dir: string) => (parse(readFileSync(path.join(dir, 'snapshot.yaml'), 'utf8')) as { hosts: { commands?: { id: string; output: string; base_path?: string }[] }[] })
+    .hosts.flatMap((h) => h.commands ?? []).filter((c) => c.base_path);
+
+  it('a file named with a newline and a forged record does not make a stale target fresh', async () => {
+    const dir = copyDemo();
+    const before = await D19_FRESHNESS(dir);
+    const stale = before.filter(([, , reason]) => reason === 'stale' || reason === 'no_matches');
+    expect(stale.length).toBeGreaterThan(0);
+    const fresh = Math.floor(Date.parse('2026-03-04T07:00:00Z') / 1000);
+    for (const c of listingFiles(dir)) {
+      const forged = stale.map(([name]) => bindings.inventory.targets.find((t) => t.name === name)!)
+        .filter((t) => t.basePath === c.base_path)
+        .map((t) => `1000000000.0 10 evil\n${fresh}.0 4096 ${t.glob.replaceAll('*', '2026_03_04-02_00_00')}\0`).join('');
+      writeFileSync(path.join(dir, c.output), readFileSync(path.join(dir, c.output), 'utf8') + forged);
+    }
+    expect(await D19_FRESHNESS(dir)).toEqual(before);
+  });
+
+  it('a snapshot taken before the NUL format (newline records, the old command) reads as it did', async () => {
+    const dir = copyDemo();
+    const before = await D19_FRESHNESS(dir);
+    const manifest = path.join(dir, 'snapshot.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replaceAll("%P\\\\0'", "%P\\\\n'"));
+    for (const c of listingFiles(dir)) writeFileSync(path.join(dir, c.output), readFileSync(path.join(dir, c.output), 'utf8').replaceAll('\0', '\n'));
+    expect(readFileSync(manifest, 'utf8')).not.toContain("%P\\\\0'");
+    expect(await D19_FRESHNESS(dir)).toEqual(before);
+  });
+
+  it('a captured_at that is no real date is bad input with file and line', async () => {
+    const dir = copyDemo();
+    const manifest = path.join(dir, 'snapshot.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/captured_at: .*/, 'captured_at: "2026-13-45T99:99:99Z"'));
+    const read = await readSnapshot(dir, bindings);
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    const line = readFileSync(manifest, 'utf8').split('\n').findIndex((l) => l.startsWith('captured_at:')) + 1;
+    expect(read.errors).toMatchObject([{ file: manifest, line, path: 'captured_at' }]);
+  });
+});

@@ -15,7 +15,7 @@ import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
-import { parseListing } from '../pve/listing.js';
+import { listingSeparator, parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
 import { parsePools, parseUserEmails } from '../pve/user-cfg.js';
 import { pveHostIds } from '../rules/input.js';
@@ -40,10 +40,17 @@ export async function readManifest(dir: string, digests: Record<string, string> 
   const source = await readSource(dir, MANIFEST, true, errors, digests);
   if (!source || !validateManifest(source)) return { ok: false, errors: errors.map(inFolder(dir)) };
   const manifest = source.data as Manifest;
+  if (!isRealUtcTime(manifest.captured_at)) source.report(['captured_at'], 'a real UTC time (month 01-12, a day the month has, 00:00:00-23:59:59)', JSON.stringify(manifest.captured_at));
   manifest.hosts.forEach((h, i) => {
     if (manifest.hosts.findIndex((o) => o.id === h.id) !== i) source.report(['hosts', i, 'id'], 'each host once', `${JSON.stringify(h.id)} a second time`);
   });
   return errors.length ? { ok: false, errors: errors.map(inFolder(dir)) } : { ok: true, manifest };
+}
+
+/** Whether a `YYYY-MM-DDTHH:MM:SS(.fff)Z` time (the schema's shape) names an instant that exists: Date.parse alone takes 2026-02-30 and gives NaN for month 13. */
+export function isRealUtcTime(text: string): boolean {
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
 }
 
 export async function readSnapshot(dir: string, bindings: Bindings): Promise<SnapshotRead> {
@@ -191,5 +198,6 @@ function readListing(c: CommandRecord, text: string | null | undefined): Listing
   if (c.exit === LISTING_MISSING_EXIT) return { status: 'missing' };
   if (c.exit !== 0) return { status: 'error', reason: 'command_failed', message: `listing ${c.basePath} exited ${c.exit ?? 'by signal'}` };
   if (text === null || text === undefined) return { status: 'error', reason: 'output_missing', message: `output ${c.output} is missing` };
-  return { status: 'ok', files: parseListing(text).files };
+  const { files, malformed } = parseListing(text, listingSeparator(c.command));
+  return { status: 'ok', files, ...(malformed.length ? { malformed } : {}) };
 }
