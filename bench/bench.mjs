@@ -232,7 +232,8 @@ function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGue
       }
     });
   }
-  outputs.set('nas', { timezone: 'Europe/Berlin\n', listing: lines.join('\n') + '\n' });
+  // NUL-terminated records, as the listing probe prints them (lib/pve/listing.ts).
+  outputs.set('nas', { timezone: 'Europe/Berlin\n', listing: lines.map((l) => `${l}\0`).join('') });
   return {
     bindings, outputs,
     shape: { guests: pveHosts * guestsPerHost, jobs: pveHosts * jobsPerHost, archives: lines.length, targets: targets.length },

@@ -61,5 +61,6 @@ export function arrivalEpoch(arrival: string, capturedAt: string, zone: string |
   const captured = Date.parse(capturedAt);
   let year = new Date(captured).getUTCFullYear() + 1; // +1: the host's new year may already have begun
   while (at(year) > captured + 86_400_000) year--;
-  return Math.floor(at(year) / 1000);
+  const arrived = at(year);
+  return Number.isFinite(arrived) ? Math.floor(arrived / 1000) : null; // unknown counts as too old, never as NaN (which passes every limit)
 }

@@ -287,6 +287,12 @@ describe('relay.queue', () => {
 -- 2 Kbytes in 1 Request.
 `;
 
+  it('a capture time that is no real time is an error, never a queue whose age NaN passes', () => {
+    const host = makeHost('pve1', { mail: mailOf('smtps-relay', { postqueue: queue('Wed Feb 25 03:15:21') }), pve: makePveState({ jobs: [GOOD_JOB] }) });
+    const findings = evaluateRelay(makeInput({ bindings: makeBindings({ policy: { relay: POLICY } }), state: makeState([host], '2026-13-45T99:99:99Z'), now: '2026-03-04T07:30:00Z' }));
+    expect(one(findings, 'relay.queue')).toMatchObject({ outcome: 'error', reason: 'bad_capture_time' });
+  });
+
   it('passes an empty queue', () => {
     expect(one(run(), 'relay.queue')).toMatchObject({ outcome: 'pass', actual: 'empty', message: 'pve1: the mail queue is empty' });
   });

@@ -12,7 +12,7 @@ import { arrivalEpoch } from '../postfix/postqueue.js';
 import { splitList } from '../pve/lists.js';
 import { routedTargets, smtpEffective } from '../pve/notifications-cfg.js';
 import { MAIL_COMMANDS, PVE_COMMANDS } from '../snapshot/probe.js';
-import { findingsFor, hostOf, NO_HOST_STATE, pveHostIds, pveStateOf, type Rule, type VerifyInput } from './input.js';
+import { findingsFor, hostOf, instantMs, NO_HOST_STATE, pveHostIds, pveStateOf, type Rule, type VerifyInput } from './input.js';
 
 export const RELAY_CHECKS = ['relay.postfix', 'relay.notifications', 'relay.job-mail', 'relay.queue', 'relay.disabled'] as const;
 export const NO_RELAY_POLICY = 'no relay policy';
@@ -354,7 +354,11 @@ function checkQueue(h: HostMail, base: Base): Finding[] {
   const limit = h.policy.maxQueueAgeMinutes;
   const facts = { ...base, subject: 'queue', expected: `nothing queued longer than ${limit} min${h.policy.failOnDeferred ? ', nothing deferred' : ''}` };
   if (!h.mail.postfix) return [make({ ...facts, outcome: 'skip', reason: 'no_postfix', message: `${h.hostId}: postfix is not installed, so there is no queue` })];
-  const now = Date.parse(h.capturedAt) / 1000;
+  const capturedMs = instantMs(h.capturedAt);
+  if (capturedMs === null) {
+    return [make({ ...facts, outcome: 'error', reason: 'bad_capture_time', message: `${h.hostId}: the capture time ${h.capturedAt} is no real time, so no message age can be judged` })];
+  }
+  const now = capturedMs / 1000;
   const queued = h.mail.queue.map((m) => {
     const at = arrivalEpoch(m.arrival, h.capturedAt, h.timezone);
     return { m, minutes: at === null ? Infinity : (now - at) / 60 };

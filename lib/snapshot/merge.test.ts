@@ -99,6 +99,15 @@ describe('ops merge', () => {
     await expect(mergeSnapshots([one!], path.join(root, 'm1'))).rejects.toThrow(/already exists and is not empty/);
   });
 
+  it('a shard whose captured_at is no real date is bad input (file:line), never the "earliest"', async () => {
+    const bindings = await demoBindings();
+    const root = mkdtempSync(path.join(tmpdir(), 'merge-date-'));
+    const [one, two] = [1, 2].map((i) => demoShard(bindings, i, 2, root));
+    const manifest = path.join(two!, 'snapshot.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/captured_at: .*/, 'captured_at: "2026-13-45T99:99:99Z"'));
+    await expect(mergeSnapshots([one!, two!], path.join(root, 'merged'))).rejects.toThrow(/shard-2\/snapshot\.yaml:\d+:\d+: captured_at: expected a real UTC time/);
+  });
+
   it('on the command line: judged like the unsharded snapshot, exit 0; bad input exit 2', async () => {
     const bindings = await demoBindings();
     const root = mkdtempSync(path.join(tmpdir(), 'merge-cli-'));
