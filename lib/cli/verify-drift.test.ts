@@ -81,6 +81,23 @@ describe('ops verify with drift.waivers.yaml', () => {
     expect(text.stdout).toContain('(by alice@shop.example.com until 2099-12-31: home NAS replaced; first full backup on Saturday)');
   });
 
+  it('never waives an error: waivers on D19.judged and the unreachable host\'s target leave the run at exit 2', async () => {
+    const dir = site();
+    writeFileSync(path.join(dir, 'bindings', 'drift.waivers.yaml'), [
+      'version: 1',
+      'waivers:',
+      '  - {gate: D19, check: D19.judged, subject: run, owner: mallory, expires: 2099-12-31, justification: "git-vm is down"}',
+      '  - {gate: D19, check: D19.freshness, subject: "git-vm/*", owner: mallory, expires: 2099-12-31, justification: "git-vm is down"}',
+      '',
+    ].join('\n'));
+    const run = await ops([...ARGS, '--json'], dir);
+    const all = checks(JSON.parse(run.stdout));
+    expect(all.filter((c) => c.outcome === 'error').map((c) => `${c.id} ${c.subject}`)).toEqual(['D19.freshness app-gitea-dump', 'D19.judged run']);
+    expect(all.find((c) => c.id === 'D19.judged')!.message).toContain('(not waived: the waiver at drift.waivers.yaml:3 accepts drift, and this could not be checked)');
+    expect(all.filter((c) => c.outcome === 'waived')).toEqual([]);
+    expect(run.code).toBe(2);
+  }, 60_000);
+
   it('rejects a waiver without an expiry like any bad binding: file, line, field, exit 2', async () => {
     const dir = site();
     writeFileSync(path.join(dir, 'bindings', 'drift.waivers.yaml'), 'version: 1\nwaivers:\n  - {gate: D19, check: D19.freshness, subject: x, owner: bob, justification: forever}\n');
@@ -93,15 +110,28 @@ describe('ops verify with drift.waivers.yaml', () => {
 describe('ops verify --baseline', () => {
   it('marks each failure and error new or known; --fail-on new exits on new drift only', async () => {
     const dir = site();
+    const withErrors = await ops([...ARGS, '--json'], dir);
+    expect(withErrors.code).toBe(2);
+
+    // Known errors (the unreadable host's target, D19.judged) are never known enough to exit 0.
+    const again = await ops([...ARGS, '--json', '--baseline', latestReceipt(dir), '--fail-on', 'new'], dir);
+    const againJson = JSON.parse(again.stdout);
+    expect(checks(againJson).filter((c) => c.outcome === 'error').map((c) => `${c.id} ${c.drift}`)).toEqual(['D19.freshness known', 'D19.judged known']);
+    expect(againJson.baseline).toMatchObject({ new: 0 });
+    expect(again.code).toBe(2);
+    expect(againJson.exitCode).toBe(2);
+
+    // Without the unreadable host's target, only failures are left.
+    edit(path.join(dir, 'bindings', 'backup.inventory.yaml'), '  - name: app-gitea-dump\n    enabled: true', '  - name: app-gitea-dump\n    enabled: false');
     const base = await ops([...ARGS, '--json'], dir);
-    expect(base.code).toBe(2);
+    expect(base.code).toBe(1);
     const baseline = latestReceipt(dir);
 
     // The same drift again: everything known, and with --fail-on new a clean exit despite it.
     const same = await ops([...ARGS, '--json', '--baseline', baseline, '--fail-on', 'new'], dir);
     const sameJson = JSON.parse(same.stdout);
-    expect(sameJson.outcome).toBe('error');
-    expect(sameJson.baseline).toMatchObject({ receipt: baseline, runKey: JSON.parse(base.stdout).runKey, failOn: 'new', new: 0, known: 37 });
+    expect(sameJson.outcome).toBe('fail');
+    expect(sameJson.baseline).toMatchObject({ receipt: baseline, runKey: JSON.parse(base.stdout).runKey, failOn: 'new', new: 0, known: 35 });
     expect(checks(sameJson).filter((c) => c.outcome === 'fail' || c.outcome === 'error').every((c) => c.drift === 'known')).toBe(true);
     expect(checks(sameJson).filter((c) => c.outcome === 'pass').every((c) => c.drift === null && c.fingerprint === null)).toBe(true);
     expect(sameJson.exitCode).toBe(0);
@@ -112,10 +142,10 @@ describe('ops verify --baseline', () => {
     const broken = await ops([...ARGS, '--baseline', baseline, '--fail-on', 'new'], dir);
     expect(broken.stdout).toContain('  fail  [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
     expect(broken.stdout).toContain('  fail  [known] D19.threshold app-erp-db:');
-    expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 37 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
+    expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 35 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
-    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 37, failOn: 'new' } });
+    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 35, failOn: 'new' } });
     expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toContain('- **fail** (new) `D19.threshold vm-101-files-primary`');
     const junit = readFileSync(path.join(dir, 'reports', 'junit.xml'), 'utf8');
     expect(junit).toContain('<failure message="[new] vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)" type="threshold_too_loose"/>');
@@ -123,7 +153,7 @@ describe('ops verify --baseline', () => {
     // Without --fail-on new every failure counts, as ever; new and known are still marked.
     const any = await ops([...ARGS, '--json', '--baseline', baseline], dir);
     expect(JSON.parse(any.stdout).baseline).toMatchObject({ failOn: 'any', new: 1 });
-    expect(any.code).toBe(2);
+    expect(any.code).toBe(1);
 
     // A host that became unreadable: new errors, exit 2.
     edit(path.join(dir, 'snapshot', 'snapshot.yaml'), '  - id: nas\n    status: ok', '  - id: nas\n    status: error\n    reason: connect_refused\n    message: "nothing listens on nas:22"');
@@ -131,7 +161,7 @@ describe('ops verify --baseline', () => {
     const newErrors = checks(JSON.parse(unreadable.stdout)).filter((c) => c.drift === 'new' && c.outcome === 'error');
     expect(newErrors.length).toBeGreaterThan(0);
     expect(unreadable.code).toBe(2);
-  });
+  }, 120_000);
 
   it('treats a missing, unreadable or input-error baseline as bad input, and --fail-on new without one as bad usage', async () => {
     const dir = site();
@@ -153,5 +183,19 @@ describe('ops verify --baseline', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--fail-on new needs --baseline RECEIPT');
     expect((await ops([...ARGS, '--fail-on', 'old'], dir)).stderr).toContain('--fail-on takes any or new, got "old"');
-  });
+  }, 120_000);
+});
+
+describe('a gate run alone with an unreadable host it needs', () => {
+  it('relay-stalwart and radicale-calendar each error (exit 2), never read clean', async () => {
+    const dir = site();
+    edit(path.join(dir, 'snapshot', 'snapshot.yaml'), '  - id: pve-shop\n    status: ok', '  - id: pve-shop\n    status: error\n    reason: connect_timeout\n    message: "TCP connect to pve-shop:22 timed out"\n    commands: []\n  - id: pve-shop-was\n    status: ok');
+    for (const gate of ['relay-stalwart', 'radicale-calendar']) {
+      const run = await ops([...ARGS, '--json', '--gate', gate], dir);
+      const errors = checks(JSON.parse(run.stdout)).filter((c) => c.outcome === 'error' && c.host === 'pve-shop');
+      expect(errors.length, gate).toBeGreaterThan(0);
+      expect(errors.every((c) => c.reason === 'connect_timeout'), gate).toBe(true);
+      expect(run.code, gate).toBe(2);
+    }
+  }, 60_000);
 });

@@ -30,7 +30,7 @@ describe('waivers', () => {
     expect(waiverExpired({ expires: '2026-03-04' }, '2026-03-05T00:00:00Z')).toBe(true);
   });
 
-  it('turn matching fails and errors into waived, citing who, why and until when; rules output is otherwise untouched', () => {
+  it('turn matching fails into waived, citing who, why and until when; an error is never waived; rules output is otherwise untouched', () => {
     const findings = [
       finding({ check: 'D19.freshness', subject: 'vm-100-primary' }),
       finding({ check: 'D19.freshness', subject: 'vm-101-primary', outcome: 'error', reason: 'connect_timeout' }),
@@ -38,7 +38,9 @@ describe('waivers', () => {
       finding({ check: 'D19.threshold', subject: 'vm-100-primary' }),
     ];
     const out = apply(findings, [waiver()]);
-    expect(out.slice(0, 4).map((f) => f.outcome)).toEqual(['waived', 'waived', 'fail', 'fail']);
+    expect(out.slice(0, 4).map((f) => f.outcome)).toEqual(['waived', 'error', 'fail', 'fail']);
+    expect(out[1]!.message).toBe('vm-101-primary is stale (not waived: the waiver at drift.waivers.yaml:3 accepts drift, and this could not be checked)');
+    expect(out[1]!.waiver).toBeUndefined();
     expect(out[0]).toMatchObject({
       reason: 'stale', message: 'vm-100-primary is stale',
       waiver: { owner: 'alice', justification: 'NAS swap until April', expires: '2026-03-31', expired: false, file: 'drift.waivers.yaml', line: 3 },
@@ -46,8 +48,16 @@ describe('waivers', () => {
     expect(out[0]!.evidence).toEqual([{ file: 'drift.waivers.yaml', line: 3, detail: 'waived by alice until 2026-03-31' }]);
     expect(findings[0]!.outcome).toBe('fail'); // the rule's findings are not mutated
     expect(stale(out)).toEqual([expect.objectContaining({
-      gate: 'D19', check: 'waivers.stale', subject: 'D19.freshness vm-10*', host: null, outcome: 'pass', message: 'waives 2 findings until 2026-03-31 (alice)',
+      gate: 'D19', check: 'waivers.stale', subject: 'D19.freshness vm-10*', host: null, outcome: 'pass', message: 'waives 1 finding until 2026-03-31 (alice)',
     })]);
+  });
+
+  it('a waiver naming only errors (D19.judged, an unreachable host\'s target) waives nothing and is not judged stale', () => {
+    const out = apply([
+      finding({ check: 'D19.judged', subject: 'run', outcome: 'error', reason: 'unjudged_targets' }),
+    ], [waiver({ check: 'D19.judged', subject: 'run' })]);
+    expect(out[0]).toMatchObject({ outcome: 'error', reason: 'unjudged_targets' });
+    expect(stale(out)[0]).toMatchObject({ outcome: 'skip', reason: 'not_judged' });
   });
 
   it('match a glob or an exact subject against the subject and host/subject; * stays within a part', () => {

@@ -32,7 +32,7 @@ interface Use {
 }
 
 /**
- * The gate's findings with its waivers applied: a fail or error matched by a live waiver becomes
+ * The gate's findings with its waivers applied: a fail matched by a live waiver becomes
  * `waived` (the first matching waiver, in file order, is the one cited); one matched only by
  * expired waivers counts as before and says its waiver expired. Then one `waivers.stale` finding
  * per waiver of the gate says whether it still waives anything.
@@ -44,8 +44,10 @@ export function applyWaivers(gateId: string, findings: Finding[], input: Pick<Ve
   if (!uses.length) return findings;
   const judged = findings.map((f) => {
     const matching = uses.filter((u) => u.waiver.check === f.check && u.matches(f));
-    const kind = f.outcome === 'fail' || f.outcome === 'error' ? 'bad' : f.outcome === 'pass' ? 'pass' : 'skip';
+    // An error is not knowing, never drift: no waiver excuses it, and for the waiver it was not judged.
+    const kind = f.outcome === 'fail' ? 'bad' : f.outcome === 'pass' ? 'pass' : 'skip';
     for (const u of matching) u.hits[kind] += 1;
+    if (f.outcome === 'error' && matching.some((u) => !u.expired)) return unwaivable(f, matching.find((u) => !u.expired)!.waiver);
     if (kind !== 'bad' || !matching.length) return f;
     const live = matching.find((u) => !u.expired);
     if (live) return waive(f, live.waiver);
@@ -61,6 +63,11 @@ export function applyWaivers(gateId: string, findings: Finding[], input: Pick<Ve
 
 function note(w: Waiver, expired: boolean): WaiverNote {
   return { owner: w.owner, justification: w.justification, expires: w.expires, expired, file: w.source.file, line: w.source.line };
+}
+
+/** An error a waiver names stays an error: a waiver accepts known drift, and what could not be checked is not known. */
+function unwaivable(f: Finding, w: Waiver): Finding {
+  return { ...f, message: `${f.message} (not waived: the waiver at ${w.source.file}:${w.source.line} accepts drift, and this could not be checked)` };
 }
 
 function waive(f: Finding, w: Waiver): Finding {

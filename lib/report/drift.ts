@@ -98,11 +98,12 @@ export function markDrift(gates: GateResult[], baseline: Baseline | null): GateR
   }));
 }
 
-/** Exit code: with `--fail-on new`, only new drift counts (2 for a new error, 1 for a new failure); bad input is always 2. */
+/** Exit code: with `--fail-on new`, only new failures count (1); any error, new or known, and bad input are 2. */
 export function exitCodeWith(failOn: FailOn, outcome: Outcome, gates: GateResult[], inputErrors: string[]): 0 | 1 | 2 {
   if (failOn === 'any' || inputErrors.length) return exitCodeFor(outcome);
-  const fresh = gates.flatMap((g) => g.findings).filter((f) => f.drift === 'new');
-  return fresh.some((f) => f.outcome === 'error') ? 2 : fresh.length ? 1 : 0;
+  // A baseline makes drift known, never not knowing: any error, new or known, is exit 2.
+  const findings = gates.flatMap((g) => g.findings);
+  return findings.some((f) => f.outcome === 'error') ? 2 : findings.some((f) => f.drift === 'new') ? 1 : 0;
 }
 
 export function driftCounts(gates: GateResult[]): { new: number; known: number } {
