@@ -90,7 +90,20 @@ function expectStatus(dav: Caldav, method: string, path: string, res: Response, 
 
 async function request(dav: Caldav, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Response> {
   const raw = await dav.connect();
-  const socket = dav.url.protocol === 'https:' ? await startTls(raw, dav) : raw;
+  let socket: Duplex = raw;
+  try {
+    if (dav.url.protocol === 'https:') socket = await startTls(raw, dav);
+    return await exchange(dav, socket, method, path, headers, body);
+  } finally {
+    // However the request ended (answered, timed out, dropped): the handed-in connection is ours to
+    // close. http's req.destroy() does not close a socket it got from createConnection, and an open
+    // socket (or tunnel channel) to a server that never answers keeps the process alive.
+    socket.destroy();
+    raw.destroy();
+  }
+}
+
+function exchange(dav: Caldav, socket: Duplex, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       method, path, host: dav.url.hostname, port: dav.url.port,
@@ -105,7 +118,6 @@ async function request(dav: Caldav, method: string, path: string, headers: Recor
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        socket.destroy(); // one request per connection: close it (a tunnel's channel too) instead of waiting for the server
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
       });
       res.on('error', (e) => reject(new CalendarError('bad_response', `${method} ${dav.url.origin}${path}: ${e.message}`)));

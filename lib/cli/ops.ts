@@ -2,7 +2,17 @@
 // `ops`: the command line. Usage errors exit 2 with the valid choices; no stack traces.
 
 import { TOOL } from '../package-root.js';
+import { exitOnInterrupt } from './interrupt.js';
 import { OPS_HELP, UsageError } from './usage.js';
+
+exitOnInterrupt();
+// A reader that stops early (`ops verify | head -1`) closes the pipe: the rest of the output has
+// nowhere to go, which is no error of the run; it still finishes and exits with its own code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

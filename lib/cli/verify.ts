@@ -21,6 +21,7 @@ import {
 } from '../report/run-result.js';
 import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { removeIfInterrupted } from './interrupt.js';
 import { checkRestoreSops } from './restore-sops.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { parsedFlags, UsageError, VERIFY_HELP } from './usage.js';
@@ -56,6 +57,8 @@ export async function verify(argv: string[]): Promise<number> {
   const bundledDemo = chosenBy === 'bundled demo site';
   if (options.live && bundledDemo) throw new UsageError(LIVE_NEEDS_BINDINGS);
   const { runKey, dir: receiptDir } = await reserveReceiptDir(options.reports);
+  // Interrupted before its receipt is complete, the run leaves no receipt folder (nor the live snapshot in it).
+  const unfinished = removeIfInterrupted(receiptDir);
   // A live run's evidence is the snapshot it writes next to its receipt.
   const snapshotDir = options.live ? path.resolve(receiptDir, 'snapshot')
     : options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
@@ -128,6 +131,7 @@ export async function verify(argv: string[]): Promise<number> {
   const junitPath = path.join(options.reports, 'junit.xml');
   await writeAtomically(junitPath, junitXml(result));
   const receiptPath = await writeReceipt(receiptDir, result);
+  unfinished.done();
   if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
   else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath }, useColour(process.stdout)));
   return result.exitCode;
