@@ -211,6 +211,8 @@ export interface CommandRecord {
   output: string | null;
   /** For listing commands: the base path listed. */
   basePath?: string;
+  /** Why its output is not its facts (`output_too_large`): the facts it carries are errors with this reason. */
+  problem?: StateProblem;
 }
 
 export interface HostRecord {

@@ -151,7 +151,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * isolated command's failure is recorded for the facts it carries (the snapshot keeps its exit).
  */
 export function commandFailures(results: readonly CommandResult[]): HostError | null {
-  const failed = results.filter((r) => r.exit !== 0 && !isDataExit(r.command, r.exit) && !r.command.isolated);
+  // Too much output is the problem of that command's facts (recorded with it), not of the host.
+  const failed = results.filter((r) => r.exit !== 0 && !isDataExit(r.command, r.exit) && !r.command.isolated && !r.tooLarge);
   if (!failed.length) return null;
   return new HostError('command_failed', failed.map((r) => {
     const how = r.exit === null ? `was killed${r.signal ? ` by SIG${r.signal}` : ''}` : `exited ${r.exit}`;
@@ -163,6 +164,7 @@ function hostEntry(id: string, results: readonly CommandResult[], error: HostErr
   const commands: CollectedCommand[] = results.map((r) => ({
     id: r.command.id, command: r.command.command, exit: r.exit, stdout: r.stdout,
     ...(r.command.basePath !== undefined ? { basePath: r.command.basePath } : {}),
+    ...(r.tooLarge ? { problem: { reason: 'output_too_large', message: `${r.command.id} printed more than ${r.tooLarge.cap} bytes and was stopped` } } : {}),
   }));
   if (error) return { id, status: 'error', reason: error.reason, message: error.message, commands };
   const tz = results.find((r) => r.command.id === 'timezone')?.stdout.toString('utf8').split('\n')[0]?.trim();

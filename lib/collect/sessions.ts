@@ -5,7 +5,7 @@
 // open channels are closed and nothing more is started.
 
 import type { ClientChannel } from 'ssh2';
-import type { ProbeCommand } from '../snapshot/probe.js';
+import { outputCap, type ProbeCommand } from '../snapshot/probe.js';
 import type { Connection } from './connect.js';
 import { HostError, isChannelOpenFailure } from './errors.js';
 
@@ -27,6 +27,8 @@ export interface CommandResult {
   stdout: Buffer;
   /** The start of stderr (for "exited N: <first line>"). */
   stderr: string;
+  /** Set when stdout passed the command's cap (outputCap): it was stopped and its output dropped. */
+  tooLarge?: { cap: number };
 }
 
 export interface RunOutcome {
@@ -46,6 +48,8 @@ export interface RunOptions {
 /** One command on one session channel. */
 class Exec {
   private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  private tooLarge = false;
   private stderr = '';
   private exit: number | null = null;
   private signal: string | null = null;
@@ -64,7 +68,7 @@ class Exec {
           reject(new HostError('command_timeout', `${this.command.id} did not finish within ${timeoutMs} ms`));
           this.kill();
         }, timeoutMs);
-        channel.on('data', (d: Buffer) => this.chunks.push(d));
+        channel.on('data', (d: Buffer) => this.take(d));
         channel.stderr.on('data', (d: Buffer) => { if (this.stderr.length < STDERR_KEPT) this.stderr += d.toString('utf8'); });
         channel.on('exit', (code: number | null, signal?: string) => { this.exit = code ?? null; this.signal = signal ?? null; });
         channel.on('close', () => { clearTimeout(timer); resolve(); });
@@ -75,6 +79,19 @@ class Exec {
         reject(e); // "Not connected"
       }
     });
+  }
+
+  /** Keeps stdout up to the command's cap; past it, drops what it has and stops the command (memory stays bounded). */
+  private take(d: Buffer): void {
+    if (this.tooLarge) return;
+    this.bytes += d.length;
+    if (this.bytes <= outputCap(this.command)) {
+      this.chunks.push(d);
+      return;
+    }
+    this.tooLarge = true;
+    this.chunks.length = 0;
+    this.kill();
   }
 
   /** The server gave this command its channel. */
@@ -91,8 +108,9 @@ class Exec {
 
   result(finished: boolean): CommandResult {
     return {
-      command: this.command, exit: finished ? this.exit : null, signal: this.signal,
+      command: this.command, exit: finished && !this.tooLarge ? this.exit : null, signal: this.signal,
       stdout: Buffer.concat(this.chunks), stderr: this.stderr.slice(0, STDERR_KEPT),
+      ...(this.tooLarge ? { tooLarge: { cap: outputCap(this.command) } } : {}),
     };
   }
 }

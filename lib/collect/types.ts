@@ -53,6 +53,8 @@ export interface CollectedCommand {
   stdout: Buffer;
   /** Only for listing commands. */
   basePath?: string;
+  /** Why the command's output is not its facts (`output_too_large`); its facts are then errors with this reason. */
+  problem?: { reason: string; message: string };
 }
 
 export type CollectedHost =

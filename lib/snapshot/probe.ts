@@ -82,6 +82,19 @@ export function listingCommand(basePath: string, depth: number): ProbeCommand {
   };
 }
 
+/**
+ * Most bytes of stdout one command may print before it is stopped (its facts then error
+ * `output_too_large`, the host's other facts stand): a hostile or broken host cannot make the
+ * collector hold, or the snapshot carry, more than this. A listing is the large one (100,000 archives
+ * are about 8 MB); a PVE config, the guest list or a mail queue is well under a megabyte on a large
+ * site; a zone name is a few bytes.
+ */
+export const OUTPUT_CAPS = { listing: 64 * 1024 * 1024, timezone: 4096, other: 8 * 1024 * 1024 } as const;
+
+export function outputCap(c: Pick<ProbeCommand, 'id' | 'basePath'>): number {
+  return c.basePath !== undefined ? OUTPUT_CAPS.listing : c.id === TIMEZONE_COMMAND.id ? OUTPUT_CAPS.timezone : OUTPUT_CAPS.other;
+}
+
 /** Depth a glob needs: one level per path segment. */
 export function globDepth(glob: string): number {
   return glob.split('/').length;

@@ -25,7 +25,7 @@ import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 export const MANIFEST = 'snapshot.yaml';
 const validateManifest = compileSchema(snapshotSchema);
 
-export interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string }
+export interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string; reason?: string; message?: string }
 export interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
 export interface ManifestCalendar { status: 'ok' | 'error'; url: string; via?: string | null; reason?: string; message?: string; output?: string }
 export interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[]; calendar?: ManifestCalendar }
@@ -110,6 +110,7 @@ async function readOutputs(dir: string, host: ManifestHost, digests: Record<stri
 function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isPve: boolean): HostRecord {
   const commands: CommandRecord[] = (host.commands ?? []).map((c) => ({
     id: c.id, command: c.command, exit: c.exit, output: c.output, ...(c.base_path ? { basePath: c.base_path } : {}),
+    ...(c.reason ? { problem: { reason: c.reason, message: c.message ?? c.reason } } : {}),
   }));
   const record: HostRecord = {
     id: host.id, status: host.status, timezone: host.timezone ?? null, commands, pve: null, mail: null, listings: {},
@@ -119,6 +120,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
   const output = (id: string): { text: string } | { problem: StateProblem } => {
     const c = commands.find((x) => x.id === id);
     if (!c) return { problem: { reason: 'not_collected', message: `command ${id} is not in the snapshot of ${host.id}` } };
+    if (c.problem) return { problem: c.problem };
     const text = outputs.get(id);
     if (text === null || text === undefined) return { problem: { reason: 'output_missing', message: `output ${c.output ?? '(none)'} of ${id} is missing` } };
     if (c.exit !== 0) return { problem: { reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` } };
@@ -159,7 +161,7 @@ function readMail(output: (id: string) => { text: string } | { problem: StatePro
   const ids: (keyof MailOutputs)[] = ['postconf', 'postfix-files', 'postqueue', 'notifications-cfg', 'datacenter-cfg', 'user-cfg'];
   for (const id of ids) {
     const c = commands.find((x) => x.id === id);
-    if (c && c.exit !== 0 && isDataExit(c, c.exit)) { texts[id] = null; continue; }
+    if (c && !c.problem && c.exit !== 0 && isDataExit(c, c.exit)) { texts[id] = null; continue; }
     const o = output(id);
     if ('problem' in o) return { ok: false, problem: o.problem };
     texts[id] = o.text;
@@ -195,6 +197,7 @@ export function parseMailState(o: MailOutputs): MailState {
 }
 
 function readListing(c: CommandRecord, text: string | null | undefined): Listing {
+  if (c.problem) return { status: 'error', ...c.problem };
   if (c.exit === LISTING_MISSING_EXIT) return { status: 'missing' };
   if (c.exit !== 0) return { status: 'error', reason: 'command_failed', message: `listing ${c.basePath} exited ${c.exit ?? 'by signal'}` };
   if (text === null || text === undefined) return { status: 'error', reason: 'output_missing', message: `output ${c.output} is missing` };

@@ -81,6 +81,10 @@ async function writeHost(root: string, host: CollectedHost) {
   if (host.commands.length) await mkdir(path.join(root, folder), { recursive: true });
   const commands = [];
   for (const c of host.commands) {
+    if (c.problem) {
+      commands.push({ id: c.id, ...(c.basePath !== undefined ? { base_path: c.basePath } : {}), command: c.command, exit: c.exit, output: null, reason: c.problem.reason, message: c.problem.message });
+      continue;
+    }
     const output = `${folder}/${c.id}.out`;
     await writeFile(path.join(root, output), c.stdout, { flag: 'wx' });
     commands.push({ id: c.id, ...(c.basePath !== undefined ? { base_path: c.basePath } : {}), command: c.command, exit: c.exit, output });
