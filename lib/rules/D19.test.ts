@@ -874,3 +874,15 @@ describe('D19.freshness on hostile listings and clocks', () => {
     expect(one(findings, 'D19.snapshot-age')).toMatchObject({ outcome: 'error', reason: 'bad_capture_time' });
   });
 });
+
+describe('a rule crashing on one host\'s facts', () => {
+  it('costs that host\'s findings of the check (internal_error), never the gate or the other hosts', () => {
+    // A guest whose VMID cannot be read: a stand-in for any value no parser foresaw.
+    const hostile = Object.defineProperty(makeGuest(100), 'vmid', { get: () => { throw new RangeError('Invalid VMID'); } });
+    const state = makeState([makeHost('pve1', { pve: makePveState({ guests: [hostile, makeGuest(101)] }) }), makeHost('pve2')]);
+    const findings = run({ state, bindings: makeBindings({ targets: [makeTarget({ host: 'pve2' })], policy: { pveHosts: ['pve1', 'pve2'] } }) });
+    expect(one(findings, 'D19.guest-covered', 'pve1', 'pve1')).toMatchObject({ outcome: 'error', reason: 'internal_error', message: 'pve1: internal error judging it: Invalid VMID' });
+    expect(one(findings, 'D19.guest-covered', 'qemu/100', 'pve2').outcome).toBe('pass');
+    expect(one(findings, 'D19.freshness').outcome).toBe('pass');
+  });
+});

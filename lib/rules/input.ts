@@ -83,10 +83,10 @@ export function hoursBetween(from: string | number, to: string | number): number
 }
 
 /**
- * One subject's finding; a throw (a hostile value no parser foresaw) becomes that subject's error,
- * so one bad fact never costs the gate its other findings.
+ * One subject's (or one host's) findings; a throw (a hostile value no parser foresaw) becomes that
+ * subject's error, so one bad fact never costs the gate its other findings.
  */
-export function judgeSafely(judge: () => Finding, asError: (message: string) => Finding): Finding {
+export function judgeSafely<T extends Finding | Finding[]>(judge: () => T, asError: (message: string) => T): T {
   try {
     return judge();
   } catch (e) {

@@ -7,7 +7,7 @@ import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '.
 import { vzdumpGlobSubject } from '../pve/archives.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
-import { findingsFor, NO_HOST_STATE, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
+import { findingsFor, judgeSafely, NO_HOST_STATE, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
 
 export const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
 
@@ -31,7 +31,8 @@ export function perPveHost(
     if ('problem' in pve) {
       return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${hostId}: cannot judge, ${pve.problem.message}` })];
     }
-    return each(hostId, pve.value, input.state);
+    const state = input.state;
+    return judgeSafely(() => each(hostId, pve.value, state), (message) => [make({ ...base, outcome: 'error', reason: 'internal_error', message: `${hostId}: ${message}` })]);
   });
 }
 
