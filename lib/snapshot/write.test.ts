@@ -88,6 +88,23 @@ describe('writeSnapshot', () => {
     });
   });
 
+  it('records a command stopped for too much output without its output; its facts read as errors output_too_large', async () => {
+    const dir = fresh();
+    const tooLarge = { reason: 'output_too_large', message: 'listing-0123456789ab printed more than 67108864 bytes and was stopped' };
+    const collection: Collection = {
+      capturedAt: '2026-03-04T07:30:00Z', insecureAcceptAnyHostKey: false,
+      hosts: [{ id: 'nas', status: 'ok', timezone: null, commands: [
+        { id: 'listing-0123456789ab', command: "find … -printf '%T@ %s %P\\0'", exit: null, stdout: Buffer.alloc(0), basePath: '/srv', problem: tooLarge },
+      ] }],
+    };
+    await writeSnapshot(dir, collection);
+    expect(existsSync(path.join(dir, 'hosts/nas/listing-0123456789ab.out'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'snapshot.yaml'), 'utf8')).toContain('reason: output_too_large');
+    const read = await readSnapshot(dir, bindings);
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    expect(read.state.hosts['nas']).toMatchObject({ status: 'ok', listings: { '/srv': { status: 'error', ...tooLarge } } });
+  });
+
   it('refuses a non-empty folder, and leaves nothing behind when it does', async () => {
     const dir = fresh();
     mkdirSync(dir);
