@@ -255,3 +255,16 @@ describe.skipIf(!existsSync(REFERENCE))('reference bindings 2026-03-05 against a
     expect(findings.filter((f) => f.check === 'calendar.job-has-event').map((f) => f.reason)).toEqual(['host_not_in_snapshot', 'host_not_in_snapshot']);
   });
 });
+
+describe('hostile calendar data', () => {
+  it('an RRULE that throws when judged costs that event (internal_error), never the gate', () => {
+    const b = site();
+    const state = withCalendar(published(b));
+    const calendar = state.calendar as Extract<CalendarState, { status: 'ok' }>;
+    const nightly = calendar.events.find((e) => e.uid === 'spine-backup-nightly@spine-gates')!;
+    nightly.rrule = 'FREQ=DAILY;UNTIL=garbage';
+    const findings = run(b, state);
+    expect(find(findings, 'calendar.in-radicale', 'nightly')).toMatchObject({ outcome: 'error', reason: 'internal_error' });
+    expect(find(findings, 'calendar.in-radicale', 'sunday').outcome).toBe('pass');
+  });
+});

@@ -10,7 +10,7 @@ import { planCalendar, type CalendarPlan, type ExpectedEvent, type Problem } fro
 import { calendarLocation, PASSWORD_ENV, USER_ENV } from '../calendar/location.js';
 import { cronRuns, daysText, hhmm, pveJobRuns, runText, WEEKDAY_CODES, type Run, type Runs } from '../calendar/schedule.js';
 import { endedAt, recurrenceOf } from '../calendar/vevent.js';
-import { bindingEvidence, findingsFor, NO_HOST_STATE, type Rule, type VerifyInput } from './input.js';
+import { bindingEvidence, findingsFor, judgeSafely, NO_HOST_STATE, type Rule, type VerifyInput } from './input.js';
 import { jobsCfgEvidence, perPveHost } from './pve-helpers.js';
 
 export const GATE = 'radicale-calendar';
@@ -189,26 +189,29 @@ function checkInRadicale(input: VerifyInput, plan: CalendarPlan): Finding[] {
   const tzid = plan.tzid ?? plan.zone;
   return plan.events.map(({ event, expected }) => {
     const base = { check: 'calendar.in-radicale', subject: event.id, host: null, severity: 'medium' as const, evidence: [bindingEvidence(event)] };
-    if ('outcome' in state) return make({ ...base, outcome: state.outcome, reason: state.reason, message: `${event.id}: ${state.message}`, remediation: state.remediation });
-    if (!expected) return make({ ...base, outcome: 'skip', reason: 'invalid_event', message: `${event.id} cannot be published as it stands (see calendar.binding)` });
-    const fact = state.cal.events.find((f) => f.uid === expected.uid);
-    const want = `UID ${expected.uid}: ${expected.freq} ${expectedWhen(expected)} ${tzid}`;
-    if (!fact) {
+    // The server's data is hostile until judged: an RRULE or UNTIL no parser foresaw costs this event only.
+    return judgeSafely(() => {
+      if ('outcome' in state) return make({ ...base, outcome: state.outcome, reason: state.reason, message: `${event.id}: ${state.message}`, remediation: state.remediation });
+      if (!expected) return make({ ...base, outcome: 'skip', reason: 'invalid_event', message: `${event.id} cannot be published as it stands (see calendar.binding)` });
+      const fact = state.cal.events.find((f) => f.uid === expected.uid);
+      const want = `UID ${expected.uid}: ${expected.freq} ${expectedWhen(expected)} ${tzid}`;
+      if (!fact) {
+        return make({
+          ...base, outcome: 'fail', reason: 'missing_event', expected: want, actual: 'no such UID',
+          message: `${event.id}: the calendar at ${state.cal.url} has no event with UID ${expected.uid}`,
+          remediation: `Run ${PUBLISH} (it creates the event; \`ops calendar publish\` alone shows what it would do).`,
+        });
+      }
+      const evidence = [...base.evidence, calendarEvidence(state.cal, fact)];
+      const problems = eventDrift(expected, tzid, fact, input.now);
+      const actual = `${fact.status ? `STATUS ${fact.status}, ` : ''}DTSTART ${fact.dtstart ?? 'none'} ${fact.tzid ?? 'floating'}, RRULE ${fact.rrule ?? 'none'}`;
+      if (!problems.length) return make({ ...base, evidence, outcome: 'pass', expected: want, actual, message: `${event.id}: in the calendar as ${actual}` });
       return make({
-        ...base, outcome: 'fail', reason: 'missing_event', expected: want, actual: 'no such UID',
-        message: `${event.id}: the calendar at ${state.cal.url} has no event with UID ${expected.uid}`,
-        remediation: `Run ${PUBLISH} (it creates the event; \`ops calendar publish\` alone shows what it would do).`,
+        ...base, evidence, outcome: 'fail', reason: problems[0]!.reason, expected: want, actual,
+        message: `${event.id} (${fact.href}): ${problems.map((p) => p.text).join('; ')}`,
+        remediation: `Run ${PUBLISH}: it rewrites the event at ${fact.href} from ${at(event)}${fact.publishedFor === null ? ' (it replaces this event, which another client wrote with the same UID)' : ''}.`,
       });
-    }
-    const evidence = [...base.evidence, calendarEvidence(state.cal, fact)];
-    const problems = eventDrift(expected, tzid, fact, input.now);
-    const actual = `${fact.status ? `STATUS ${fact.status}, ` : ''}DTSTART ${fact.dtstart ?? 'none'} ${fact.tzid ?? 'floating'}, RRULE ${fact.rrule ?? 'none'}`;
-    if (!problems.length) return make({ ...base, evidence, outcome: 'pass', expected: want, actual, message: `${event.id}: in the calendar as ${actual}` });
-    return make({
-      ...base, evidence, outcome: 'fail', reason: problems[0]!.reason, expected: want, actual,
-      message: `${event.id} (${fact.href}): ${problems.map((p) => p.text).join('; ')}`,
-      remediation: `Run ${PUBLISH}: it rewrites the event at ${fact.href} from ${at(event)}${fact.publishedFor === null ? ' (it replaces this event, which another client wrote with the same UID)' : ''}.`,
-    });
+    }, (message) => make({ ...base, outcome: 'error', reason: 'internal_error', message: `${event.id}: ${message}` }));
   });
 }
 
