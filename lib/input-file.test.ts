@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBindings } from './bindings/load.js';
+import { calendarCredentials } from './calendar/location.js';
 import { formatBindingError } from './bindings/types.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { mergeSnapshots, MergeError } from './snapshot/merge.js';
@@ -87,8 +88,8 @@ describe('binding files', () => {
     execFileSync('mknod', [path.join(dir, 'backup.schedule.yaml'), 'c', '1', '5']); // /dev/zero's device numbers
     const started = Date.now();
     expect(await loadErrors(dir)).toEqual([
-      'backup.schedule.yaml: expected a regular file inside its folder, found a device',
-      'drift.gates.yaml: expected a regular file inside its folder, found a named pipe',
+      'backup.schedule.yaml: expected a regular file, found a device',
+      'drift.gates.yaml: expected a regular file, found a named pipe',
     ]);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -103,6 +104,19 @@ describe('binding files', () => {
       'ssh.targets.yaml: expected YAML text (UTF-8), found binary data (a NUL byte at line 3); its content is not shown',
       'vm.lifecycle.yaml: expected YAML text (UTF-8), found bytes that are not UTF-8 text; its content is not shown',
     ]);
+  });
+});
+
+describe('files a binding names elsewhere', () => {
+  it('a calendar credentials_file that is a named pipe is credentials_unreadable at once, not a hang', async () => {
+    const loaded = await loadBindings(path.join(DEMO, 'bindings'));
+    if (!loaded.ok) throw new Error('the demo bindings do not load');
+    const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'input-')), 'caldav-login');
+    execFileSync('mkfifo', [fifo]);
+    const bindings = { ...loaded.bindings, policy: { ...loaded.bindings.policy, calendar: { url: null, uidScheme: 'x-{id}', credentialsFile: fifo } } };
+    await expect(calendarCredentials(bindings, {})).rejects.toMatchObject({
+      reason: 'credentials_unreadable', message: `cannot read the calendar credentials file ${fifo}: expected a regular file, found a named pipe`,
+    });
   });
 });
 

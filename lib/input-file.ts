@@ -17,12 +17,14 @@ export type InputRead =
   /** `absent`: no such file (the caller decides whether that is a problem); otherwise refused, saying why. */
   | { ok: false; absent: boolean; expected: string; found: string };
 
-const REGULAR = 'a regular file inside its folder';
+const INSIDE = 'a regular file inside its folder';
+const OUTSIDE = 'a symbolic link leading outside it';
 const READABLE = 'a readable file';
+const ABSENT: InputRead = { ok: false, absent: true, expected: 'the file to exist', found: 'no such file' };
+const refused = (expected: string, found: string): InputRead => ({ ok: false, absent: false, expected, found });
 
 /** Reads `rel` inside `dir` under the rule above; `maxBytes` bounds what is read (a larger file is refused). */
 export async function readInputFile(dir: string, rel: string, maxBytes: number | null = null): Promise<InputRead> {
-  const refused = (expected: string, found: string): InputRead => ({ ok: false, absent: false, expected, found });
   let real: string;
   let root: string;
   try {
@@ -30,22 +32,32 @@ export async function readInputFile(dir: string, rel: string, maxBytes: number |
     real = await realpath(path.join(dir, rel));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { ok: false, absent: true, expected: 'the file to exist', found: 'no such file' };
+    if (code === 'ENOENT') return ABSENT;
     return refused(READABLE, code ?? (e as Error).message);
   }
   const inside = path.relative(root, real);
-  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return refused(REGULAR, OUTSIDE);
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return refused(INSIDE, OUTSIDE);
+  // O_NOFOLLOW on the resolved path: a link swapped in after realpath is refused, not followed.
+  return readRegularFile(real, maxBytes, true);
+}
+
+/**
+ * Reads `file` when it is a regular file, without blocking on a pipe or reading a device: opened
+ * O_NONBLOCK, checked with fstat on the descriptor, at most `maxBytes` read from it. For files a
+ * binding names outside any folder rule (a credentials file); `noFollow` refuses a final symlink.
+ */
+export async function readRegularFile(file: string, maxBytes: number | null, noFollow = false): Promise<InputRead> {
   let handle;
   try {
-    // O_NOFOLLOW on the resolved path: a link swapped in after realpath is refused, not followed.
-    handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ELOOP' ? refused(REGULAR, OUTSIDE) : refused(READABLE, code ?? (e as Error).message);
+    if (code === 'ENOENT') return ABSENT;
+    return noFollow && code === 'ELOOP' ? refused(INSIDE, OUTSIDE) : refused(READABLE, code ?? (e as Error).message);
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return refused(REGULAR, kindOf(stats));
+    if (!stats.isFile()) return refused('a regular file', kindOf(stats));
     if (maxBytes !== null && stats.size > maxBytes) return refused(`a file of at most ${formatBytes(maxBytes)}`, formatBytes(stats.size));
     // Read from the descriptor, never past the cap: the file may grow after fstat.
     const cap = maxBytes ?? stats.size;
@@ -74,8 +86,6 @@ function kindOf(stats: import('node:fs').Stats): string {
   if (stats.isSocket()) return 'a socket';
   return 'not a file';
 }
-
-const OUTSIDE = 'a symbolic link leading outside it';
 
 /** `5 MiB` for the cap, `5.0 MiB` for a size just over it. */
 const formatBytes = (n: number): string => (n < 2 ** 20 ? `${n} bytes` : n % 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n / 2 ** 20} MiB`);
