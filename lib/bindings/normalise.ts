@@ -165,6 +165,9 @@ export function normaliseSsh(src: Source): SshTargets {
       const path = ['ssh', 'targets', i];
       if (t.probe_via !== undefined && (t.probe_via === t.id || !ids.has(t.probe_via))) {
         src.report([...path, 'probe_via'], `the id of another ssh target (${listSome(ids)})`, describeValue(t.probe_via));
+      } else {
+        const loop = probeViaLoop(targets, t.id);
+        if (loop) src.report([...path, 'probe_via'], 'a probe_via chain that ends at a target reached directly', `a loop: ${loop.join(' → ')}`);
       }
       return {
         id: t.id,
@@ -177,6 +180,17 @@ export function normaliseSsh(src: Source): SshTargets {
       };
     }),
   };
+}
+
+/** The probe_via chain from `id` back to itself (`a → b → a`), or null when `id` is on no loop. */
+function probeViaLoop(targets: RawSshTarget[], id: string): string[] | null {
+  const via = new Map(targets.map((t) => [t.id, t.probe_via]));
+  const chain = [id];
+  for (let next = via.get(id); next !== undefined && chain.length <= targets.length; next = via.get(next)) {
+    chain.push(next);
+    if (next === id) return chain;
+  }
+  return null;
 }
 
 export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory {

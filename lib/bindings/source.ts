@@ -3,9 +3,8 @@
 // so it carries the line and column of the node it is about.
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { notText, readInputFile } from '../input-file.js';
 import type { BindingError, SourceRef } from './types.js';
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -88,23 +87,22 @@ export async function readSource(
   const fileError = (expected: string, found: string, line: number | null = null, column: number | null = null) =>
     sink.push({ file, line, column, path: '', expected, found });
 
-  let bytes: Buffer;
-  try {
-    // Size first: a huge file must not be read, let alone parsed.
-    const { size } = await stat(join(dir, file));
-    if (size > MAX_FILE_BYTES) {
-      fileError('a file of at most 5 MiB', `${(size / 2 ** 20).toFixed(1)} MiB`);
-      return null;
-    }
-    bytes = await readFile(join(dir, file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') fileError('a readable file', code ?? String(e));
-    else if (required) fileError('the file to exist', 'no such file');
+  // A regular file inside `dir` only, at most 5 MiB, read without following links out of it or
+  // blocking on a pipe (lib/input-file.ts says why).
+  const read = await readInputFile(dir, file, MAX_FILE_BYTES);
+  if (!read.ok) {
+    if (!read.absent || required) fileError(read.expected, read.found);
     return null;
   }
+  const bytes = read.bytes;
   digests[file] = createHash('sha256').update(bytes).digest('hex');
 
+  // Only YAML text is ever quoted back in an error; binary content is named, never shown.
+  const binary = notText(bytes);
+  if (binary) {
+    fileError('YAML text (UTF-8)', binary);
+    return null;
+  }
   const text = bytes.toString('utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });

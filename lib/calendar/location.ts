@@ -3,11 +3,13 @@
 // its host, so reached through an SSH tunnel to that host). Credentials come from the environment
 // or a file the policy names, never from the bindings, and are never printed or recorded.
 
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
+import { readRegularFile } from '../input-file.js';
 import { CalendarError } from './caldav.js';
+
+const CREDENTIALS_MAX_BYTES = 64 * 1024;
 
 export const USER_ENV = 'SPINE_GATES_CALDAV_USER';
 export const PASSWORD_ENV = 'SPINE_GATES_CALDAV_PASSWORD';
@@ -44,12 +46,10 @@ export async function calendarCredentials(bindings: Bindings, env: NodeJS.Proces
   const file = bindings.policy.calendar?.credentialsFile;
   if (!file) return { auth: null, source: `set ${USER_ENV} and ${PASSWORD_ENV}, or calendar.credentials_file in drift.gates.yaml` };
   const full = file.startsWith('~/') ? path.join(os.homedir(), file.slice(2)) : path.resolve(bindings.dir, file);
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (e) {
-    throw new CalendarError('credentials_unreadable', `cannot read the calendar credentials file ${full}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  // A binding names it: a pipe or a device must not hang the run, and only a small file is a login.
+  const read = await readRegularFile(full, CREDENTIALS_MAX_BYTES);
+  if (!read.ok) throw new CalendarError('credentials_unreadable', `cannot read the calendar credentials file ${full}: expected ${read.expected}, found ${read.found}`);
+  const text = read.bytes.toString('utf8');
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const colon = line.indexOf(':');
   if (colon <= 0) throw new CalendarError('credentials_unreadable', `the calendar credentials file ${full} does not hold a line user:password`);

@@ -1,7 +1,6 @@
 // `ops calendar ics` (the backup calendar as one deterministic .ics) and `ops calendar publish`
 // (make the Radicale collection hold every backup.calendar.yaml event; dry run unless --execute).
 
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
@@ -18,7 +17,7 @@ import { defaultResolve } from '../collect/connect.js';
 import { CollectSetupError, HostError, redact } from '../collect/errors.js';
 import type { CalendarEventFact } from '../model.js';
 import { TOOL } from '../package-root.js';
-import { reserveReceiptDir, writeNewFile } from '../report/receipt.js';
+import { abandonReceipt, completeReceipt, startReceipt, writeAtomically } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
 import { CALENDAR_HELP, parsedFlags, UsageError } from './usage.js';
@@ -66,7 +65,7 @@ async function ics(argv: string[]): Promise<number> {
   const problems = reportProblems(loaded.plan);
   if (!loaded.plan.tzid) return 2;
   const text = calendarIcs(loaded.plan, loaded.bindings.calendar.calendarName);
-  if (v.out !== undefined) await writeFile(path.resolve(v.out), text);
+  if (v.out !== undefined) await writeAtomically(path.resolve(v.out), text);
   else process.stdout.write(text);
   return problems ? 2 : 0;
 }
@@ -167,11 +166,18 @@ function countActions(actions: PublishAction[]): string {
 
 /** calendar-publish.json and .md in a new receipt folder: what was changed, never a credential. */
 async function writePublishReceipt(reports: string | undefined, record: Record<string, unknown> & { summary: string; calendar: CalendarLocation }): Promise<string> {
-  const { runKey, dir } = await reserveReceiptDir(reports ?? 'reports');
+  const folder = await startReceipt(reports ?? 'reports');
+  const { runKey } = folder;
   const full = { runKey, kind: 'calendar-publish', ...record };
   const actions = (record['actions'] as Array<{ kind: string; id: string; href: string | null; result: { ok: boolean; reason?: string } | null }>)
     .filter((a) => a.result).map((a) => `- ${a.result!.ok ? a.kind : `**failed** ${a.kind} (${a.result!.reason})`} \`${a.id}\` ${a.href ?? ''}`);
-  await writeNewFile(dir, 'calendar-publish.md', [`# spine-gates calendar publish ${runKey}`, '', `- calendar: ${record.calendar.url}${record.calendar.via ? ` through ${record.calendar.via}` : ''}`, `- ${record.summary}`, '', ...(actions.length ? actions : ['Nothing was changed.']), ''].join('\n'));
-  return writeNewFile(dir, 'calendar-publish.json', `${JSON.stringify(full, null, 2)}\n`);
+  try {
+    return await completeReceipt(folder, {
+      'calendar-publish.md': [`# spine-gates calendar publish ${runKey}`, '', `- calendar: ${record.calendar.url}${record.calendar.via ? ` through ${record.calendar.via}` : ''}`, `- ${record.summary}`, '', ...(actions.length ? actions : ['Nothing was changed.']), ''].join('\n'),
+      'calendar-publish.json': `${JSON.stringify(full, null, 2)}\n`,
+    });
+  } finally {
+    await abandonReceipt(folder);
+  }
 }
 

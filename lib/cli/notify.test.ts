@@ -4,8 +4,10 @@
 
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpPeer, type SmtpPeer } from '../notify/testing/smtp-peer.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -142,6 +144,22 @@ describe('ops notify through an SMTPS relay', () => {
     expect(run.out).toMatch(/cannot reach the relay 127\.0\.0\.1:\d+ over SMTPS: .*TLS certificate is not trusted for 127\.0\.0\.1; for a private CA set SPINE_GATES_SMTP_CA/);
     expect(run.out).not.toContain(PASSWORD);
     expect(peer.mails).toHaveLength(3);
+  });
+
+  it('says a plain-text server on the SMTPS port did not speak TLS, rather than blame its certificate', async () => {
+    const plain = new SMTPServer({ secure: false, authOptional: true, disabledCommands: ['STARTTLS'], logger: false });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (plain.server.address() as AddressInfo).port;
+      const plainSite = site(port);
+      const run = await ops(['notify', '--bindings', path.join(plainSite, 'bindings'), '--receipt', first], plainSite, env());
+      expect(run.code).toBe(2);
+      expect(run.out).toContain(`input error the server at 127.0.0.1:${port} did not speak TLS; is it a STARTTLS/plain port?`);
+      expect(run.out).not.toMatch(/certificate|SPINE_GATES_SMTP_CA/);
+      expect(run.out).not.toContain(PASSWORD);
+    } finally {
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
   });
 
   it('names missing credentials and bad receipts as bad input (exit 2)', async () => {

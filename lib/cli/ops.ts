@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `ops`: the command line. Usage errors exit 2 with the valid choices; no stack traces.
 
+import { OutputError } from '../output-error.js';
 import { TOOL } from '../package-root.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { OPS_HELP, UsageError } from './usage.js';
@@ -38,6 +39,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`ops: ${error.message}\nRun \`ops --help\` for usage.\n`);
+    } else if (error instanceof OutputError) {
+      process.stderr.write(`ops: ${error.message}\n`);
     } else {
       process.stderr.write(`ops: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     }

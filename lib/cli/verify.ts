@@ -15,7 +15,7 @@ import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
-import { reserveReceiptDir, writeAtomically, writeReceipt } from '../report/receipt.js';
+import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
   aggregateOutcome, summarize, type GateResult, type InputDigest, type RunResult, type RunSource,
 } from '../report/run-result.js';
@@ -46,6 +46,20 @@ export async function verify(argv: string[]): Promise<number> {
     process.stdout.write(VERIFY_HELP);
     return 0;
   }
+  const { dir: bindingsDir, chosenBy } = chooseBindings(options.bindings);
+  if (options.live && chosenBy === 'bundled demo site') throw new UsageError(LIVE_NEEDS_BINDINGS);
+  const receipt = await startReceipt(options.reports);
+  // Interrupted (SIGINT/SIGTERM) before its receipt is in place, the run leaves no trace of it.
+  const unfinished = removeIfInterrupted(receipt.work);
+  try {
+    return await judge(options, bindingsDir, chosenBy, receipt);
+  } finally {
+    unfinished.done();
+    await abandonReceipt(receipt); // nothing left when the receipt was put into place
+  }
+}
+
+async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunSource['bindingsChosenBy'], receipt: ReceiptFolder): Promise<number> {
   const startedAt = new Date();
   const timingsMs: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -53,14 +67,12 @@ export async function verify(argv: string[]): Promise<number> {
     try { return await work(); } finally { timingsMs[name] = Math.round(performance.now() - t0); }
   };
 
-  const { dir: bindingsDir, chosenBy } = chooseBindings(options.bindings);
   const bundledDemo = chosenBy === 'bundled demo site';
-  if (options.live && bundledDemo) throw new UsageError(LIVE_NEEDS_BINDINGS);
-  const { runKey, dir: receiptDir } = await reserveReceiptDir(options.reports);
-  // Interrupted before its receipt is complete, the run leaves no receipt folder (nor the live snapshot in it).
-  const unfinished = removeIfInterrupted(receiptDir);
-  // A live run's evidence is the snapshot it writes next to its receipt.
-  const snapshotDir = options.live ? path.resolve(receiptDir, 'snapshot')
+  const { runKey } = receipt;
+  // A live run's evidence is the snapshot it writes into its receipt folder: named where it will
+  // be, written where the receipt is built until it is complete.
+  const liveSnapshot = path.join(receipt.work, 'snapshot');
+  const snapshotDir = options.live ? path.join(receipt.dir, 'snapshot')
     : options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
   // The first line says which bindings are judged; with --json, stdout carries the JSON only.
   (options.json ? process.stderr : process.stdout).write(`spine-gates ${TOOL.version}: bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`);
@@ -83,11 +95,11 @@ export async function verify(argv: string[]): Promise<number> {
     if (snapshotDir && options.live && !inputErrors.length) {
       // The calendar is read only when a gate that judges it runs.
       const calendar = options.gates.some((g) => g.id === 'radicale-calendar');
-      const live = await timed('collect', () => collectSnapshot(loaded.bindings, { ...options.live!, calendar }, snapshotDir, options.json));
+      const live = await timed('collect', () => collectSnapshot(loaded.bindings, { ...options.live!, calendar }, liveSnapshot, options.json));
       if (!live.ok) inputErrors.push(live.error);
     }
     if (snapshotDir && !inputErrors.length) {
-      const snapshot = await timed('readSnapshot', () => readSnapshot(snapshotDir, loaded.bindings));
+      const snapshot = await timed('readSnapshot', () => readSnapshot(options.live ? liveSnapshot : snapshotDir, loaded.bindings));
       if (!snapshot.ok) inputErrors.push(...snapshot.errors.map(formatBindingError));
       else {
         state = snapshot.state;
@@ -128,10 +140,10 @@ export async function verify(argv: string[]): Promise<number> {
   };
   result.timingsMs.total = Math.round(Date.now() - startedAt.getTime());
 
+  // The receipt first: a junit.xml never describes a run without one.
+  const receiptPath = await writeReceipt(receipt, result);
   const junitPath = path.join(options.reports, 'junit.xml');
   await writeAtomically(junitPath, junitXml(result));
-  const receiptPath = await writeReceipt(receiptDir, result);
-  unfinished.done();
   if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
   else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath }, useColour(process.stdout)));
   return result.exitCode;

@@ -76,13 +76,25 @@ function describe(e: NodeJS.ErrnoException & { responseCode?: number }, relay: R
   const where = `${relay.host}:${relay.port}`;
   const text = e.message.split('\n')[0] ?? String(e);
   if (e.code === 'EAUTH') return `the relay ${where} refused the login of ${SMTP_USER_ENV} (check ${SMTP_USER_ENV} and ${SMTP_PASSWORD_ENV}): ${text}`;
+  if (notTls(e)) {
+    return `the server at ${where} did not speak TLS; is it a STARTTLS/plain port? SMTPS needs TLS from the first byte (relay.port is usually 465)`;
+  }
   if (e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT' || e.code === 'ESOCKET' || e.code === 'EDNS' || e.code === 'ETLS') {
-    const tls = /certificate|self[- ]signed|unable to verify|altnames|CERT_|SSL|TLS|wrong version/i.test(text)
+    const tls = /certificate|self[- ]signed|unable to verify|altnames|CERT_|SSL|TLS/i.test(text)
       ? ` (the relay's TLS certificate is not trusted for ${relay.host}; for a private CA set ${SMTP_CA_ENV} to its PEM file)` : '';
     return `cannot reach the relay ${where} over SMTPS: ${text}${tls}`;
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return `the relay ${where} did not take the mail: ${text}`;
   return `sending through the relay ${where} failed: ${text}`;
+}
+
+/**
+ * The TLS handshake met a peer that is not TLS: OpenSSL reads its plain-text greeting
+ * (`220 …`) as a TLS record with an impossible version or length. Not a certificate problem.
+ */
+function notTls(e: NodeJS.ErrnoException & { reason?: string; originalCode?: string }): boolean {
+  const what = `${e.reason ?? ''} ${e.originalCode ?? ''} ${e.message}`;
+  return /wrong version number|WRONG_VERSION_NUMBER|packet length too long|PACKET_LENGTH_TOO_LONG|unknown protocol/i.test(what);
 }
 
 /** Neither the password nor the user:password forms AUTH PLAIN/LOGIN put on the wire, in any output. */

@@ -1,10 +1,12 @@
-// Receipts: the durable record of a run. Each run owns a fresh folder named by its run key;
-// files land by write-to-temp + hard link, so a receipt is never half-written or overwritten.
+// Receipts: the durable record of a run. Each run owns a fresh folder named by its run key. The
+// folder is built under a hidden work name beside it and renamed into place last, so a receipt
+// folder is complete or absent (disk full, kill -9) and never overwritten.
 
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { findingId } from '../model.js';
+import { makeFolder, OutputError, writing } from '../output-error.js';
 import type { RunResult } from './run-result.js';
 
 /** Sortable (UTC time first, to the millisecond) and unique (random suffix, exclusive mkdir). */
@@ -13,38 +15,90 @@ export function newRunKey(now = new Date()): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Creates the run's receipt folder; a key already taken is never reused. */
-export async function reserveReceiptDir(reportsDir: string): Promise<{ runKey: string; dir: string }> {
-  const root = path.join(reportsDir, 'receipts');
-  await mkdir(root, { recursive: true });
+export interface ReceiptFolder {
+  runKey: string;
+  /** Where the receipt will be once complete: `<reports>/receipts/<run-key>`. */
+  dir: string;
+  /** Where its files are written until then: `<reports>/receipts/.<run-key>.partial`. */
+  work: string;
+}
+
+/** Starts a run's receipt folder under a work name; a key already taken is never reused. */
+export async function startReceipt(reportsDir: string): Promise<ReceiptFolder> {
+  const root = path.resolve(reportsDir, 'receipts');
+  await writing(root, () => makeFolder(root));
   for (;;) {
     const runKey = newRunKey();
-    const dir = path.join(root, runKey);
+    const folder = { runKey, dir: path.join(root, runKey), work: path.join(root, `.${runKey}.partial`) };
     try {
-      await mkdir(dir);
-      return { runKey, dir };
+      if (await exists(folder.dir)) continue;
+      await writing(folder.work, () => mkdir(folder.work));
+      return folder;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
 }
 
-/** Writes `name` into `dir` atomically; fails rather than replace an existing file. */
-export async function writeNewFile(dir: string, name: string, content: string): Promise<string> {
-  const final = path.join(dir, name);
-  const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`);
-  await writeFile(temp, content, { flag: 'wx' });
-  try {
-    await link(temp, final);
-  } finally {
-    await unlink(temp);
-  }
-  return final;
+/** Puts the complete folder into place; never over an existing one. */
+async function finishReceipt(folder: ReceiptFolder): Promise<void> {
+  if (await exists(folder.dir)) throw new OutputError(`cannot write ${folder.dir}: it already exists, and a receipt is never overwritten`);
+  await writing(folder.dir, () => rename(folder.work, folder.dir));
 }
 
-export async function writeReceipt(dir: string, run: RunResult): Promise<string> {
-  await writeNewFile(dir, 'receipt.md', receiptMarkdown(run));
-  return writeNewFile(dir, 'receipt.json', `${JSON.stringify(run, null, 2)}\n`);
+/** Removes an unfinished receipt (a run that failed before its receipt was complete). */
+export async function abandonReceipt(folder: ReceiptFolder): Promise<void> {
+  await rm(folder.work, { recursive: true, force: true });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/**
+ * Writes `content` to a new temp file beside `final` and hands its name to `place`; the temp file
+ * is gone afterwards, whatever happened. The name is random and created exclusively (`wx`): a
+ * file or symlink planted at a guessable name is never written through. Synced before `place`,
+ * so what lands under the final name is complete even after a crash.
+ */
+async function viaTempFile(final: string, content: string, place: (temp: string) => Promise<void>): Promise<void> {
+  const temp = path.join(path.dirname(final), `.${path.basename(final)}.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await place(temp);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * Writes `files` (name → content) into the receipt folder, each new (link: never replacing a
+ * file), then puts the folder into place. Returns the last file's path there. A failure names the
+ * file as it would have been.
+ */
+export async function completeReceipt(folder: ReceiptFolder, files: Record<string, string>): Promise<string> {
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(folder.work, name);
+    await writing(path.join(folder.dir, name), () => viaTempFile(file, content, (temp) => link(temp, file)));
+  }
+  await finishReceipt(folder);
+  return path.join(folder.dir, Object.keys(files).at(-1)!);
+}
+
+export async function writeReceipt(folder: ReceiptFolder, run: RunResult): Promise<string> {
+  return completeReceipt(folder, { 'receipt.md': receiptMarkdown(run), 'receipt.json': `${JSON.stringify(run, null, 2)}\n` });
 }
 
 function receiptMarkdown(run: RunResult): string {
@@ -76,8 +130,8 @@ function receiptMarkdown(run: RunResult): string {
 
 /** Replaces `file` atomically (temp + rename): for outputs that are meant to be replaced, like junit.xml. */
 export async function writeAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, file);
+  await writing(file, async () => {
+    await makeFolder(path.dirname(file));
+    await viaTempFile(file, content, (temp) => rename(temp, file));
+  });
 }

@@ -2,10 +2,10 @@
 // snapshot, so one `ops verify --snapshot` judges the whole estate: one JUnit report, one receipt.
 // Outputs are copied byte for byte; the merged snapshot is written like any other (writeSnapshot).
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBindingError } from '../bindings/types.js';
 import { readCollectionJson } from '../calendar/vevent.js';
+import { readInputFile } from '../input-file.js';
 import type { CollectedCalendar, CollectedCommand, CollectedHost, Collection, HostReason } from '../collect/types.js';
 import { readManifest, type Manifest, type ManifestHost } from './read.js';
 import { writeSnapshot } from './write.js';
@@ -60,11 +60,10 @@ export async function mergeSnapshots(dirs: string[], out: string): Promise<Merge
 
 async function outputOf(dir: string, file: string | null | undefined, what: string): Promise<Buffer> {
   if (!file) throw new MergeError(`${dir}: ${what} has no output file`);
-  try {
-    return await readFile(path.join(path.resolve(dir), file));
-  } catch (e) {
-    throw new MergeError(`${dir}: cannot read ${file} (${what}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  // Never through a link out of the shard: the merged snapshot is published.
+  const read = await readInputFile(path.resolve(dir), file);
+  if (!read.ok) throw new MergeError(`${path.join(dir, file)} (${what}): expected ${read.expected}, found ${read.found}`);
+  return read.bytes;
 }
 
 async function collectedHost(dir: string, host: ManifestHost): Promise<CollectedHost> {

@@ -3,12 +3,12 @@
 // host state (an error the gates report with its reason), not bad input.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bindings, BindingError } from '../bindings/types.js';
 import { compileSchema } from '../bindings/schema.js';
 import { readSource } from '../bindings/source.js';
 import { parseItems, readCollectionJson } from '../calendar/vevent.js';
+import { readInputFile } from '../input-file.js';
 import type { CalendarState, CommandRecord, HostRecord, HostState, Listing, MailState, PveState, StateProblem } from '../model.js';
 import { parsePostconf } from '../postfix/postconf.js';
 import { parsePostqueue } from '../postfix/postqueue.js';
@@ -61,28 +61,41 @@ export async function readSnapshot(dir: string, bindings: Bindings): Promise<Sna
 
   const pveHosts = new Set(pveHostIds(bindings));
   const hosts: Record<string, HostRecord> = {};
+  const errors: BindingError[] = [];
+  const output = (file: string) => readOutput(dir, file, digests, errors);
   for (const host of manifest.hosts) {
-    const outputs = await readOutputs(dir, host, digests);
+    const outputs = await readOutputs(host, output);
     hosts[host.id] = hostRecord(host, outputs, pveHosts.has(host.id));
   }
-  const calendar = manifest.calendar ? await readCalendarRecord(dir, manifest.calendar, digests) : null;
+  const calendar = manifest.calendar ? await readCalendarRecord(manifest.calendar, output) : null;
+  if (errors.length) return { ok: false, errors };
   return { ok: true, state: { capturedAt: manifest.captured_at, origin: dir, hosts, calendar }, digests };
 }
 
-/** The recorded collection; an unreadable file is the calendar's problem (output_missing, parse_error), not bad input. */
-async function readCalendarRecord(dir: string, c: ManifestCalendar, digests: Record<string, string>): Promise<CalendarState> {
+/**
+ * One output file's bytes, or null when it is absent (host state: `output_missing`). A file that
+ * is there but refused (a link out of the snapshot, a pipe, a device) is bad input: `errors`.
+ */
+async function readOutput(dir: string, file: string, digests: Record<string, string>, errors: BindingError[]): Promise<Buffer | null> {
+  const read = await readInputFile(dir, file);
+  if (read.ok) {
+    digests[file] = createHash('sha256').update(read.bytes).digest('hex');
+    return read.bytes;
+  }
+  if (!read.absent) errors.push({ file: path.join(dir, file), line: null, column: null, path: '', expected: read.expected, found: read.found });
+  return null;
+}
+
+type OutputReader = (file: string) => Promise<Buffer | null>;
+
+/** The recorded collection; a missing or malformed file is the calendar's problem (output_missing, parse_error). */
+async function readCalendarRecord(c: ManifestCalendar, output: OutputReader): Promise<CalendarState> {
   const at = { url: c.url, via: c.via ?? null };
   if (c.status === 'error') return { ...at, status: 'error', problem: { reason: c.reason!, message: c.message! } };
-  let text: string;
+  const bytes = await output(c.output!);
+  if (!bytes) return { ...at, status: 'error', problem: { reason: 'output_missing', message: `the calendar file ${c.output} cannot be read` } };
   try {
-    const bytes = await readFile(path.join(dir, c.output!));
-    digests[c.output!] = createHash('sha256').update(bytes).digest('hex');
-    text = bytes.toString('utf8');
-  } catch (e) {
-    return { ...at, status: 'error', problem: { reason: 'output_missing', message: `the calendar file ${c.output} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` } };
-  }
-  try {
-    return { ...at, status: 'ok', output: c.output!, ...parseItems(readCollectionJson(text)) };
+    return { ...at, status: 'ok', output: c.output!, ...parseItems(readCollectionJson(bytes.toString('utf8'))) };
   } catch (e) {
     return { ...at, status: 'error', problem: { reason: 'parse_error', message: `${c.output}: ${(e as Error).message}` } };
   }
@@ -91,18 +104,12 @@ async function readCalendarRecord(dir: string, c: ManifestCalendar, digests: Rec
 /** Errors name the manifest by its path, so a user sees which snapshot is broken. */
 const inFolder = (dir: string) => (e: BindingError): BindingError => ({ ...e, file: path.join(dir, e.file) });
 
-/** Output text by command id; null when the output file is absent or unreadable. */
-async function readOutputs(dir: string, host: ManifestHost, digests: Record<string, string>): Promise<Map<string, string | null>> {
+/** Output text by command id; null when the output file is absent. */
+async function readOutputs(host: ManifestHost, output: OutputReader): Promise<Map<string, string | null>> {
   const outputs = new Map<string, string | null>();
   for (const c of host.commands ?? []) {
-    if (c.output === null) { outputs.set(c.id, null); continue; }
-    try {
-      const bytes = await readFile(path.join(dir, c.output));
-      digests[c.output] = createHash('sha256').update(bytes).digest('hex');
-      outputs.set(c.id, bytes.toString('utf8'));
-    } catch {
-      outputs.set(c.id, null);
-    }
+    const bytes = c.output === null ? null : await output(c.output);
+    outputs.set(c.id, bytes === null ? null : bytes.toString('utf8'));
   }
   return outputs;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Document, type Scalar } from 'yaml';
 import { collectionJson } from '../calendar/vevent.js';
 import type { Collection, CollectedCalendar, CollectedHost } from '../collect/types.js';
+import { makeFolder, writeFailure } from '../output-error.js';
 import { TOOL } from '../package-root.js';
 import { MANIFEST } from './read.js';
 
@@ -22,10 +23,10 @@ export async function writeSnapshot(dir: string, collection: Collection): Promis
   checkNames(collection);
   const target = path.resolve(dir);
   await refuseNonEmpty(target);
-  await mkdir(path.dirname(target), { recursive: true });
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  await mkdir(temp);
   try {
+    await makeFolder(path.dirname(target));
+    await mkdir(temp);
     const hosts = [];
     for (const host of collection.hosts) hosts.push(await writeHost(temp, host));
     const calendar = collection.calendar ? await writeCalendar(temp, collection.calendar) : null;
@@ -37,7 +38,9 @@ export async function writeSnapshot(dir: string, collection: Collection): Promis
     await rename(temp, target); // replaces an empty folder, never a non-empty one (ENOTEMPTY)
   } catch (e) {
     await rm(temp, { recursive: true, force: true });
-    throw e;
+    // A full disk or an unwritable folder is said plainly, naming the snapshot (exit 2 by the caller).
+    const failure = writeFailure(target, e);
+    throw failure ? new SnapshotWriteError(failure) : e;
   }
 }
 
