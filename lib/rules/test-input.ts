@@ -123,7 +123,7 @@ export function makeGuest(vmid: number, overrides: Partial<Guest> = {}): Guest {
 export function makeJob(id: string, overrides: Partial<VzdumpJob> = {}): VzdumpJob {
   return {
     id, line: 1, enabled: true, schedule: '02:00', vmids: null, all: false, exclude: [], pool: null, node: null,
-    storage: 'local', options: {}, ...overrides,
+    storage: 'local', options: {}, runs: true, problems: [], ...overrides,
   };
 }
 
@@ -133,6 +133,7 @@ export function makePveState(overrides: Partial<PveState> = {}): PveState {
     pools: {},
     guests: [makeGuest(100)],
     scheduler: 'active',
+    configWarnings: [],
     ...overrides,
   };
 }
