@@ -265,24 +265,28 @@ function decodeText(text: string): string {
  */
 export function selectGuests(job: VzdumpJob, guests: Guest[], pools: Record<string, number[]>): number[] {
   if (!job.runs) return [];
-  return selectedBy(job, guests, pools);
+  const [first = []] = selections(job, guests, pools);
+  return first;
 }
 
-/** What a job's selection keys name, whether or not PVE runs it (for remediations). */
+/** Every VMID any of a job's selection keys names, whether or not PVE runs it (for saying why a guest is not covered). */
 export function selectedBy(job: VzdumpJob, guests: Guest[], pools: Record<string, number[]>): number[] {
+  return sortedUnique(selections(job, guests, pools).flat());
+}
+
+/** What each selection key present names, in PVE's precedence, on the job's node. */
+function selections(job: VzdumpJob, guests: Guest[], pools: Record<string, number[]>): number[][] {
   const byId = new Map(guests.map((g) => [g.vmid, g]));
-  let ids: number[] = [];
+  const named: number[][] = [];
   if (job.pool !== null) {
     const members = Object.hasOwn(pools, job.pool) ? (pools[job.pool] ?? []) : [];
-    ids = members.filter((id) => byId.has(id));
-  } else if (job.vmids !== null) {
-    ids = job.vmids;
-  } else if (job.all) {
-    ids = guests.map((g) => g.vmid).filter((id) => !job.exclude.includes(id));
+    named.push(members.filter((id) => byId.has(id)));
   }
+  if (job.vmids !== null) named.push(job.vmids);
+  if (job.all) named.push(guests.map((g) => g.vmid).filter((id) => !job.exclude.includes(id)));
   const onNode = (id: number) => {
     const node = byId.get(id)?.node;
     return job.node === null || node === undefined || node === job.node;
   };
-  return sortedUnique(ids.filter(onNode));
+  return named.map((ids) => sortedUnique(ids.filter(onNode)));
 }

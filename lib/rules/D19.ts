@@ -440,7 +440,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
             message: `job ${job.id} on ${hostId}: the last run (${iso(v.last)}) ended with "${v.state.msg ?? 'no status'}"${named}`,
             expected: 'OK', actual: v.state.msg ?? 'no status',
             evidence: [...base.evidence, ...(v.state.upid ? [{ host: hostId, detail: `task ${v.state.upid}` }] : [])],
-            remediation: `On ${hostId}: read the task log (\`pvenode task log ${v.state.upid ?? '<upid>'}\`)${guests.length ? ` and each failed guest's vzdump log`  : ''}, fix the cause, then \`vzdump ${guests.length ? guests.join(' ') : '<vmid>'}\`${job.storage ? ` --storage ${job.storage}` : ''}.`,
+            remediation: `On ${hostId}: read the task log (\`pvenode task log ${v.state.upid ?? '<upid>'}\`)${guests.length ? ` and each failed guest's vzdump log`  : ''}, fix the cause, then \`vzdump ${guests.length ? guests.join(' ') : '<vmid>'}${job.storage ? ` --storage ${job.storage}` : ''}\`.`,
           });
         }
         case 'ok':

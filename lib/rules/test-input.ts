@@ -5,7 +5,7 @@
 // Used by rule tests only; nothing here reads files.
 
 import type { Bindings, CalendarEvent, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, Listing, MailState, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, StateProblem, VzdumpJob } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
 
@@ -144,6 +144,8 @@ export interface HostOverrides {
   /** Mail facts (relay-stalwart); default null (not collected); a problem for unreadable mail state. */
   mail?: MailState | StateProblem | null;
   listings?: Record<string, Listing>;
+  /** Job run states (D19.job-run); default absent (not collected); a problem for an unreadable job-state command. */
+  jobRuns?: JobRunStates | StateProblem;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -168,6 +170,7 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
     mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
     listings,
+    ...(o.jobRuns ? { jobRuns: 'reason' in o.jobRuns ? { ok: false as const, problem: o.jobRuns } : { ok: true as const, value: o.jobRuns } } : {}),
   };
 }
 
