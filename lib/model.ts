@@ -94,7 +94,7 @@ export interface VzdumpJob {
   pool: string | null;
   node: string | null;
   storage: string | null;
-  /** Every key PVE kept, as written (comment decoded), for rules that need more (mail, tmpdir…). */
+  /** Every key as written, dropped ones included (comment decoded), for rules that need more (mail, tmpdir…). */
   options: Record<string, string>;
   /**
    * False when PVE never runs this job or its run aborts before backing anything up (a section

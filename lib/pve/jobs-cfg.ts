@@ -168,7 +168,8 @@ function toJob(section: Section): VzdumpJob {
       fix: `On any node: \`pvesh set /cluster/backup/${section.id} --vmid <the guests to back up>\` (or \`--all 1\`).`,
     });
   }
-  const options = Object.fromEntries(values);
+  // As written (first of a repeated key), dropped keys included: the mail rules judge what the file says.
+  const options = { ...section.keys };
   if (options.comment !== undefined) options.comment = decodeText(options.comment);
   return {
     id: section.id,

@@ -726,7 +726,7 @@ describe('D19.job-run', () => {
     const r = one(f, 'D19.job-run', 'backup-daily');
     expect(r).toMatchObject({ outcome: 'fail', reason: 'missed_runs', severity: 'critical' });
     expect(r.message).toContain('missed 4 run(s) since 2026-03-01T01:00:00Z');
-    expect(r.message).toContain('pvescheduler can be active yet not start jobs');
+    expect(r.message).toContain('pvescheduler is active yet not starting jobs (seen: a memory leak)');
     expect(r.message).toContain('without repeat-missed');
     expect(r.remediation).toContain('systemctl restart pvescheduler');
   });
@@ -822,9 +822,12 @@ describe('the bundled demo site', () => {
     ['D19.job-guest-active', 'backup-3f9c2a71-5d0e/109', 'pve-shop', 'fail', 'guest_missing'],
     ['D19.target-retired', 'vm-106-scan-archive-primary', null, 'fail', 'no_reason_recorded'],
     ['D19.scheduler', 'pvescheduler', 'pve-home', 'fail', 'scheduler_inactive'],
+    ['D19.job-valid', 'backup-5a2e90c4-1b7d', 'pve-home', 'fail', 'key_dropped'],
+    ['D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home', 'fail', 'missed_runs'],
+    ['D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop', 'fail', 'run_failed'],
   ] as const;
-  // Not a row of the demo README's table (whose count still says "11 failures and 1 error"), but the
-  // rule's contract and the top-level README ("11 failures, 2 errors"): an unjudged target trips it.
+  // Not a row of the demo README's table (whose count still says "14 failures and 1 error"), but the
+  // rule's contract and the top-level README ("14 failures, 2 errors"): an unjudged target trips it.
   const DERIVED = [['D19.judged', 'run', null, 'error', 'unjudged_targets']] as const;
   const toKey = ([check, subject, host, outcome, reason]: readonly [string, string, string | null, string, string]) =>
     key({ check, subject, host, outcome: outcome as Finding['outcome'], reason });
@@ -832,8 +835,17 @@ describe('the bundled demo site', () => {
   it('has exactly the README\'s drift as fails and errors, nothing more', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(11);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(14);
     expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
+  });
+
+  it('shows the job-run picture: the home outage as missed runs, the shop\'s failed guests, the label printer\'s pending first run', () => {
+    expect(one(findings, 'D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home').message).toContain('missed 4 run(s) since 2026-03-01T02:00:00Z');
+    expect(one(findings, 'D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop').message).toContain('failed guests: 105, 109');
+    expect(one(findings, 'D19.job-run', 'backup-2b7d14e8-c3a0', 'pve-shop')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending' });
+    expect(one(findings, 'D19.job-run', 'backup-8e41d6b2-0a93', 'pve-shop')).toMatchObject({ outcome: 'pass' });
+    expect(all(findings, 'D19.job-run', 'backup-c7a05e19-77f4')).toEqual([]);
+    expect(one(findings, 'D19.job-valid', 'backup-5a2e90c4-1b7d').message).toContain("unable to parse value of 'mailnotification'");
   });
 
   it('names the failed attempt, the stale archives and the unreachable host in the messages', () => {
@@ -887,6 +899,7 @@ describe('the bundled demo site', () => {
       'D19.guest-covered pve-shop/qemu/108 skip lifecycle_decommissioned',
       'D19.guest-covered pve-shop/qemu/9000 skip template',
       'D19.job-guest-active pve-home/pve-home skip no_vmid_lists',
+      'D19.job-run pve-shop/backup-2b7d14e8-c3a0 skip first_run_pending',
       'D19.snapshot-age -/run skip bundled_demo',
     ]);
   });

@@ -428,7 +428,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
         case 'missed':
           return make({
             ...base, outcome: 'fail', reason: 'missed_runs',
-            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${iso(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${iso(v.last)}. pvescheduler can be active yet not start jobs (seen: a memory leak); ${repeat}`,
+            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${iso(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${iso(v.last)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
             expected: `a start at ${iso(v.next)}`, actual: `last ${iso(v.last)}`,
             remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${iso(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
           });
