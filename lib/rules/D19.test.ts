@@ -710,7 +710,7 @@ describe('D19.job-run', () => {
   const runState = (o: Partial<JobRunState>): JobRunState => ({ state: 'stopped', time: null, upid: null, started: null, msg: 'OK', updated: null, taskErrors: [], ...o });
   const stopped = (start: string, msg = 'OK', taskErrors: string[] = []) => runState({ upid: upid(start), started: at(start), msg, taskErrors });
   const withRuns = (jobs: Record<string, JobRunState> | StateProblem | undefined, pve: Parameters<typeof makePveState>[0] = {}) =>
-    makeState([makeHost('pve1', { pve: makePveState(pve), ...(jobs ? { jobRuns: 'reason' in jobs ? jobs as StateProblem : { node: 'pve1', jobs: jobs as Record<string, JobRunState>, unreadable: {} } } : {}) })]);
+    makeState([makeHost('pve1', { pve: makePveState(pve), jobRuns: !jobs ? null : 'reason' in jobs ? jobs as StateProblem : { node: 'pve1', jobs: jobs as Record<string, JobRunState>, unreadable: {} } })]);
   const jobRun = (state: HostState) => one(run({ state }), 'D19.job-run', 'backup-daily', 'pve1');
 
   it('passes a job whose last run today ended OK', () => {

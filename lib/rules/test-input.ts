@@ -144,8 +144,8 @@ export interface HostOverrides {
   /** Mail facts (relay-stalwart); default null (not collected); a problem for unreadable mail state. */
   mail?: MailState | StateProblem | null;
   listings?: Record<string, Listing>;
-  /** Job run states (D19.job-run); default absent (not collected); a problem for an unreadable job-state command. */
-  jobRuns?: JobRunStates | StateProblem;
+  /** Job run states (D19.job-run); default: backup-daily ran OK at 02:00 Berlin on the capture day; null: not collected; a problem: unreadable. */
+  jobRuns?: JobRunStates | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -156,6 +156,15 @@ export function listingRecord(hostId: string, basePath: string, listing: Listing
   const exit = listing.status === 'ok' ? 0 : listing.status === 'missing' ? LISTING_MISSING_EXIT : 1;
   return { id: probe.id, command: probe.command, exit, output: `hosts/${hostId}/${probe.id}.out`, basePath };
 }
+
+/** The default job run: backup-daily started 2026-03-04T01:00:04Z (02:00 Berlin) and ended OK. */
+const DEFAULT_JOB_RUNS: JobRunStates = {
+  node: 'pve1', unreadable: {},
+  jobs: { 'backup-daily': { state: 'stopped', msg: 'OK', upid: 'UPID:pve1:00001234:00ABCDEF:69A78414:vzdump::root@pam:', started: 0x69A78414, time: null, updated: null, taskErrors: [] } },
+};
+
+const jobRunsRecord = (runs: JobRunStates | StateProblem | null): Pick<HostRecord, 'jobRuns'> =>
+  runs === null ? {} : { jobRuns: 'reason' in runs ? { ok: false, problem: runs } : { ok: true, value: runs } };
 
 /** A readable host. By default a PVE host with the default PveState and a fresh archive of 100. */
 export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
@@ -170,7 +179,7 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
     mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
     listings,
-    ...(o.jobRuns ? { jobRuns: 'reason' in o.jobRuns ? { ok: false as const, problem: o.jobRuns } : { ok: true as const, value: o.jobRuns } } : {}),
+    ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
   };
 }
 
