@@ -105,8 +105,41 @@ export interface VzdumpJob {
   pool: string | null;
   node: string | null;
   storage: string | null;
-  /** Every key as written (comment decoded), for rules that need more (mail, tmpdir…). */
+  /** Every key as written, dropped ones included (comment decoded), for rules that need more (mail, tmpdir…). */
   options: Record<string, string>;
+  /**
+   * False when PVE never runs this job or its run aborts before backing anything up (a section
+   * PVE skips, `vmid` beside `all`/`exclude`/`pool`, nothing selected): it covers no guest.
+   */
+  runs: boolean;
+  /** What PVE's parser drops from this section or rejects about it (see `JobProblem`). */
+  problems: JobProblem[];
+}
+
+/**
+ * One thing PVE does differently from what a vzdump section says: `key_dropped` (SectionConfig
+ * drops a key whose value fails its format, with a warning) or `job_invalid` (PVE never runs the
+ * job, or the run aborts).
+ */
+export interface JobProblem {
+  kind: 'key_dropped' | 'job_invalid';
+  /** The key concerned; null for the section as a whole. */
+  key: string | null;
+  /** PVE's reason, in its words. */
+  reason: string;
+  /** jobs.cfg line (1-based) and its text as written. */
+  line: number;
+  text: string;
+  /** The exact fix. */
+  fix: string;
+}
+
+/** A parser warning PVE logs about a config file (a line it ignores, a VMID it skips…). */
+export interface ConfigWarning {
+  /** `jobs.cfg`, `user.cfg`. */
+  file: string;
+  line: number;
+  message: string;
 }
 
 export interface Guest {
@@ -127,6 +160,36 @@ export interface PveState {
   guests: Guest[];
   /** `systemctl is-active pvescheduler` output: active, inactive, failed… */
   scheduler: string;
+  /** Parser warnings about jobs.cfg and user.cfg that no job's `problems` carries. */
+  configWarnings: ConfigWarning[];
+}
+
+/**
+ * A job's node-local run state, /var/lib/pve-manager/jobs/vzdump-<id>.json (PVE::Jobs):
+ * `created` (never started; `time` is the creation), `starting`, `started` (running: `upid`),
+ * `stopped` (finished: `msg` is `OK` or the error, `upid` the task).
+ */
+export interface JobRunState {
+  state: string;
+  /** Epoch seconds: creation (`created`), start attempt (`starting`, or a `stopped` run that never got a task). */
+  time: number | null;
+  upid: string | null;
+  /** The task's start time, from the UPID (its 5th field, hex epoch seconds). */
+  started: number | null;
+  msg: string | null;
+  /** Epoch seconds the schedule or enabled flag last changed, or pvescheduler started without repeat-missed. */
+  updated: number | null;
+  /** `ERROR:` lines of the job's last task log (a guest whose backup failed, or the job's own error). */
+  taskErrors: string[];
+}
+
+/** Run state per job id on one host; a job without a state file is absent. */
+export interface JobRunStates {
+  /** The node's name (`uname -n`, short), as jobs.cfg `node` names it; null when not reported. */
+  node: string | null;
+  jobs: Record<string, JobRunState>;
+  /** State files that did not parse: file name → why. */
+  unreadable: Record<string, string>;
 }
 
 /** A queued message as `postqueue -p` lists it. */
@@ -228,6 +291,8 @@ export interface HostRecord {
   mail: { ok: true; value: MailState } | { ok: false; problem: StateProblem } | null;
   /** Listings keyed by base path. */
   listings: Record<string, Listing>;
+  /** Job run states (D19.job-run), apart from `pve` so an older snapshot still judges coverage; null when not collected. */
+  jobRuns?: { ok: true; value: JobRunStates } | { ok: false; problem: StateProblem } | null;
 }
 
 export interface HostState {

@@ -70,12 +70,23 @@ function pveStandIns(o: { scheduler?: string; timezone?: string; pvesh?: string 
 const jobsCfg = (id: string, select: string) =>
   `vzdump: ${id}\n\tschedule 02:00\n\tcompress zstd\n\tenabled 1\n\tmode snapshot\n\tprune-backups keep-last=3\n\t${select}\n\tstorage backup\n\n`;
 
+/** A job's state file as PVE::Jobs writes it, and its task log when it names a task (PVE::UPID: tasks/<last hex digit>/<UPID>). */
+function jobState(jobId: string, state: Record<string, unknown>, taskLog?: string): Record<string, FakeFile> {
+  const files: Record<string, FakeFile> = { [`/var/lib/pve-manager/jobs/vzdump-${jobId}.json`]: JSON.stringify(state) };
+  const upid = state['upid'];
+  if (typeof upid === 'string' && taskLog !== undefined) files[`/var/log/pve/tasks/${upid.split(':')[4]!.slice(-1)}/${upid}`] = taskLog;
+  return files;
+}
+const upidAt = (node: string, epoch: number) => `UPID:${node}:00001A2B:00C0FFEE:${epoch.toString(16).toUpperCase().padStart(8, '0')}:vzdump::root@pam:`;
+
 function pveA(authorizedKeys: string[]): FakeHostSpec {
   return {
     id: 'pve-a', authorizedKeys, commands: pveStandIns(),
     files: {
-      '/etc/pve/jobs.cfg': jobsCfg('backup-aaaa1111-0001', 'vmid 101,102'),
+      '/etc/pve/jobs.cfg': jobsCfg('backup-aaaa1111-0001', 'vmid 101,102') + jobsCfg('backup-aaaa1111-0002', 'vmid 101'),
       '/etc/pve/user.cfg': 'user:root@pam:1:0:::root@example.com:::\n',
+      // pvescheduler active, but its last start of the job was 4 days ago; 0002 has no state file at all.
+      ...jobState('backup-aaaa1111-0001', { state: 'stopped', msg: 'OK', upid: upidAt('pve-a', ago(96)) }, 'INFO: done\nTASK OK\n'),
       [RESOURCES]: JSON.stringify([guest('pve-a', 101, 'files'), guest('pve-a', 102, 'erp'), guest('pve-a', 103, 'print')]),
       ...vzdump('/srv/backups/dump', 'qemu', 101, 2.5),
       ...vzdump('/srv/backups/dump', 'qemu', 101, 26.5),
@@ -88,8 +99,13 @@ function pveB(authorizedKeys: string[]): FakeHostSpec {
   return {
     id: 'pve-b', authorizedKeys, commands: pveStandIns({ scheduler: 'failed' }),
     files: {
-      '/etc/pve/jobs.cfg': jobsCfg('backup-bbbb2222-0002', 'all 1'),
+      '/etc/pve/jobs.cfg': jobsCfg('backup-bbbb2222-0002', 'all 1') + jobsCfg('backup-bbbb2222-0003', 'vmid 201') + jobsCfg('backup-bbbb2222-0004', 'vmid 201'),
       [RESOURCES]: JSON.stringify([guest('pve-b', 201, 'family-cloud')]),
+      // Last run with job errors (rescheduled a minute ago, so not missed); a job created a minute ago; a running one.
+      ...jobState('backup-bbbb2222-0002', { state: 'stopped', msg: 'job errors', upid: upidAt('pve-b', ago(20)), updated: ago(0.02) },
+        "INFO: starting new backup job\nERROR: Backup of VM 201 failed - unable to freeze guest filesystem\nINFO: Backup job finished with errors\nTASK ERROR: job errors\n"),
+      ...jobState('backup-bbbb2222-0003', { state: 'created', time: ago(0.02) }),
+      ...jobState('backup-bbbb2222-0004', { state: 'started', upid: upidAt('pve-b', ago(0.5)) }, 'INFO: starting new backup job\n'),
       ...vzdump('/mnt/pve/nas-backup/dump', 'qemu', 201, 3.5),
     },
   };
@@ -421,6 +437,16 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
         .toEqual([['pve-a', 'pass'], ['pve-b', 'fail']]);
       expect(checkFor(liveResult, 'D19.guest-covered', 'qemu/103').outcome).toBe('fail');
       expect(checksOf(liveResult).filter((c) => c.outcome === 'error')).toEqual([]);
+      // Job run state, read from the hosts' /var/lib/pve-manager/jobs and task logs.
+      expect(checksOf(liveResult).filter((c) => c.id === 'D19.job-run').map((c) => [c.host, c.subject, c.outcome, c.reason]).sort()).toEqual([
+        ['pve-a', 'backup-aaaa1111-0001', 'fail', 'missed_runs'],
+        ['pve-a', 'backup-aaaa1111-0002', 'fail', 'no_state_file'],
+        ['pve-b', 'backup-bbbb2222-0002', 'fail', 'run_failed'],
+        ['pve-b', 'backup-bbbb2222-0003', 'skip', 'first_run_pending'],
+        ['pve-b', 'backup-bbbb2222-0004', 'skip', 'running'],
+      ]);
+      expect(checkFor(liveResult, 'D19.job-run', 'backup-aaaa1111-0001').message).toContain('pvescheduler is active yet not starting jobs');
+      expect(checkFor(liveResult, 'D19.job-run', 'backup-bbbb2222-0002').message).toContain('failed guests: 201');
 
       // The snapshot the live run recorded in its receipt folder, judged again.
       const snapshotDir = path.join(cwd, 'reports', 'receipts', liveResult.runKey, 'snapshot');
@@ -490,7 +516,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       for (const id of ['pve-a', 'pve-b', 'nas']) expectOk(collection, id);
       expect(collection.insecureAcceptAnyHostKey).toBe(false);
       const jobs = hostIn(collection, 'pve-a').commands.find((c) => c.id === 'jobs-cfg');
-      expect(jobs?.stdout.toString()).toBe(jobsCfg('backup-aaaa1111-0001', 'vmid 101,102'));
+      expect(jobs?.stdout.toString()).toBe(jobsCfg('backup-aaaa1111-0001', 'vmid 101,102') + jobsCfg('backup-aaaa1111-0002', 'vmid 101'));
       const out = path.join(work, 'api-snapshot');
       await writeSnapshot(out, collection);
       const read = await readSnapshot(out, bindings);

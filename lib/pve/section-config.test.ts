@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseSectionConfig } from './section-config.js';
+import { parseSectionConfig, type Section } from './section-config.js';
+
+const withoutEntries = (sections: Section[]) => sections.map(({ entries: _entries, ...rest }) => rest);
 
 describe('parseSectionConfig', () => {
   it('reads headers, tab-indented keys and values with inner spaces', () => {
     const { sections, warnings } = parseSectionConfig('vzdump: job1\n\tschedule mon..fri 21:00\n\tall 1\n');
     expect(warnings).toEqual([]);
-    expect(sections).toEqual([
+    expect(withoutEntries(sections)).toEqual([
       { type: 'vzdump', id: 'job1', line: 1, keys: { schedule: 'mon..fri 21:00', all: '1' } },
     ]);
   });
@@ -27,7 +29,7 @@ describe('parseSectionConfig', () => {
 
   it('does not end a section at a whitespace-only line, so a following header is swallowed (as in PVE)', () => {
     const { sections, warnings } = parseSectionConfig('vzdump: a\n\tall 1\n  \nvzdump: b\n\tvmid 101\n');
-    expect(sections).toEqual([{ type: 'vzdump', id: 'a', line: 1, keys: { all: '1', vmid: '101' } }]);
+    expect(withoutEntries(sections)).toEqual([{ type: 'vzdump', id: 'a', line: 1, keys: { all: '1', vmid: '101' } }]);
     expect(warnings).toEqual([
       "line 3: ignored config line in section 'a':   ",
       "line 4: ignored config line in section 'a': vzdump: b",
@@ -38,13 +40,23 @@ describe('parseSectionConfig', () => {
     const text = '# header comment\nvzdump: a\n\t# disabled for now\n    #vmid 100\n\tall 1\n';
     const { sections, warnings } = parseSectionConfig(text);
     expect(warnings).toEqual([]);
-    expect(sections).toEqual([{ type: 'vzdump', id: 'a', line: 2, keys: { all: '1' } }]);
+    expect(withoutEntries(sections)).toEqual([{ type: 'vzdump', id: 'a', line: 2, keys: { all: '1' } }]);
   });
 
   it('keeps the first value of a repeated key and warns', () => {
     const { sections, warnings } = parseSectionConfig('vzdump: a\n\tstorage local\n\tstorage pbs1\n');
     expect(sections[0]?.keys).toEqual({ storage: 'local' });
     expect(warnings).toEqual(["line 3: duplicate key 'storage' in section 'a', line ignored"]);
+  });
+
+  it('keeps every body line in entries, and leaves repeats to the caller when asked', () => {
+    const { sections, warnings } = parseSectionConfig('vzdump: a\n\tstorage local\n\tstorage pbs1\n\tall\n', [], false);
+    expect(warnings).toEqual([]);
+    expect(sections[0]?.entries).toEqual([
+      { key: 'storage', value: 'local', line: 2, text: '\tstorage local' },
+      { key: 'storage', value: 'pbs1', line: 3, text: '\tstorage pbs1' },
+      { key: 'all', value: null, line: 4, text: '\tall' },
+    ]);
   });
 
   it('joins repeated array keys with newlines', () => {
@@ -61,7 +73,7 @@ describe('parseSectionConfig', () => {
 
   it('lets a later section with the same id replace the earlier one, with a warning', () => {
     const { sections, warnings } = parseSectionConfig('vzdump: a\n\tall 1\n\nvzdump: a\n\tvmid 100\n');
-    expect(sections).toEqual([{ type: 'vzdump', id: 'a', line: 4, keys: { vmid: '100' } }]);
+    expect(withoutEntries(sections)).toEqual([{ type: 'vzdump', id: 'a', line: 4, keys: { vmid: '100' } }]);
     expect(warnings).toEqual(["line 4: section 'a' repeats the one at line 1, which is ignored"]);
   });
 

@@ -7,6 +7,16 @@ export interface Section {
   /** 1-based line of the section header. */
   line: number;
   keys: Record<string, string>;
+  /** Every body line in order, duplicates included: for callers that judge each value as PVE does. */
+  entries: SectionEntry[];
+}
+
+export interface SectionEntry {
+  key: string;
+  /** null for a bare key (PVE reads a bare boolean as 1 and rejects any other bare key). */
+  value: string | null;
+  line: number;
+  text: string;
 }
 
 const HEADER = /^(\S+):\s*(\S+)\s*$/;
@@ -14,11 +24,13 @@ const BODY = /^\s+(\S+)(\s+(.*\S))?\s*$/;
 
 /**
  * Parse section-config text. `arrayKeys` may repeat; their values are joined with "\n".
- * A key without a value reads as "" (PVE treats a bare boolean key as 1).
+ * A key without a value reads as "" (PVE treats a bare boolean key as 1). With
+ * `warnDuplicates` false, a repeated key is left to the caller (it is in `entries`).
  */
 export function parseSectionConfig(
   text: string,
   arrayKeys: readonly string[] = [],
+  warnDuplicates = true,
 ): { sections: Section[]; warnings: string[] } {
   // Maps, not objects, so a key such as `__proto__` stays an ordinary key.
   const sections: Array<Omit<Section, 'keys'> & { keys: Map<string, string> }> = [];
@@ -46,7 +58,7 @@ export function parseSectionConfig(
         warnings.push(`line ${lineNo}: section '${id}' repeats the one at line ${sections[earlier]?.line}, which is ignored`);
         sections.splice(earlier, 1);
       }
-      current = { type, id, line: lineNo, keys: new Map() };
+      current = { type, id, line: lineNo, keys: new Map(), entries: [] };
       sections.push(current);
       continue;
     }
@@ -56,12 +68,13 @@ export function parseSectionConfig(
       continue;
     }
     const [, key = '', , value = ''] = body;
+    current.entries.push({ key, value: body[3] ?? null, line: lineNo, text: line });
     const previous = current.keys.get(key);
     if (previous === undefined) {
       current.keys.set(key, value);
     } else if (arrayKeys.includes(key)) {
       current.keys.set(key, `${previous}\n${value}`);
-    } else {
+    } else if (warnDuplicates) {
       warnings.push(`line ${lineNo}: duplicate key '${key}' in section '${current.id}', line ignored`);
     }
   }

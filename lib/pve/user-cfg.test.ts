@@ -13,7 +13,7 @@ acl:1:/pool/prod:@admins:PVEVMAdmin:
 
 describe('parsePools', () => {
   it('reads pool members and ignores user, group and acl lines', () => {
-    expect(parsePools(USER_CFG)).toEqual({
+    expect(parsePools(USER_CFG).pools).toEqual({
       prod: [100, 101, 112],
       lab: [200, 201, 202],
       empty: [],
@@ -22,15 +22,19 @@ describe('parsePools', () => {
   });
 
   it('keeps a VMID in the first pool that lists it', () => {
-    const pools = parsePools('pool:b::300:\npool:a::300,301:\n');
+    const { pools, warnings } = parsePools('pool:b::300:\npool:a::300,301:\n');
+    expect(warnings).toEqual([{ file: 'user.cfg', line: 2, message: "ignore duplicate vmid '300' in pool 'a'" }]);
     expect(pools).toEqual({ b: [300], a: [301] });
   });
 
   it('skips non-numeric members and tolerates whitespace around fields', () => {
-    expect(parsePools('pool: web : Web : 100, x1 ,101 :\n')).toEqual({ web: [100, 101] });
+    const { pools, warnings } = parsePools('pool: web : Web : 100, x1 ,101 :\n');
+    expect(pools).toEqual({ web: [100, 101] });
+    // PVE::AccessControl parse_user_config: "user config - ignore invalid vmid 'x1' in pool 'web'".
+    expect(warnings).toEqual([{ file: 'user.cfg', line: 1, message: "ignore invalid vmid 'x1' in pool 'web'" }]);
   });
 
   it('returns no pools for an empty file', () => {
-    expect(parsePools('')).toEqual({});
+    expect(parsePools('')).toEqual({ pools: {}, warnings: [] });
   });
 });

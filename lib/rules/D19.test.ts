@@ -2,7 +2,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
-import type { Finding, HostState } from '../model.js';
+import type { Finding, HostState, JobRunState, StateProblem } from '../model.js';
+import { parseJobsCfg } from '../pve/jobs-cfg.js';
+import { parsePools } from '../pve/user-cfg.js';
+import { evaluateD69 } from './D69.js';
 import { DEMO_SITE } from '../package-root.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { listingCommand } from '../snapshot/probe.js';
@@ -640,6 +643,154 @@ describe('D19.snapshot-age', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('D19.job-valid', () => {
+  const fromCfg = (text: string, extra: Parameters<typeof makePveState>[0] = {}) => {
+    const parsed = parseJobsCfg(text);
+    return makeState([makeHost('pve1', { pve: makePveState({ jobs: parsed.jobs, configWarnings: parsed.warnings, guests: [makeGuest(100), makeGuest(101)], ...extra }) })]);
+  };
+
+  it('passes a job PVE reads as written', () => {
+    expect(one(run(), 'D19.job-valid', 'backup-daily', 'pve1')).toMatchObject({ outcome: 'pass', message: 'job backup-daily: PVE reads and runs it as written' });
+  });
+
+  it('fails key_dropped for a bad vmid element, quoting PVE and the line, and the guests lose their coverage', () => {
+    const f = run({ state: fromCfg('vzdump: daily\n\tschedule 02:00\n\tall 1\n\tvmid 0100\n') });
+    // vmid dropped; `all 1` stays: the job backs up everything, no conflict left.
+    const v = one(f, 'D19.job-valid', 'daily', 'pve1');
+    expect(v).toMatchObject({ outcome: 'fail', reason: 'key_dropped' });
+    expect(v.message).toContain("file /etc/pve/jobs.cfg line 4 (section 'daily') - unable to parse value of 'vmid': invalid format - value does not look like a valid VM ID [`vmid 0100`");
+    expect(v.remediation).toContain('line 4: replace `vmid 0100` with `vmid 100`');
+    expect(one(f, 'D19.guest-covered', 'qemu/101')).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('fails job_invalid for a cron schedule, and the guests it names are not covered (only_invalid_jobs), in D69 too', () => {
+    const state = fromCfg('vzdump: daily\n\tschedule 0 3 * * *\n\tvmid 100,101\n');
+    const f = run({ state });
+    const v = one(f, 'D19.job-valid', 'daily', 'pve1');
+    expect(v).toMatchObject({ outcome: 'fail', reason: 'job_invalid', severity: 'high' });
+    expect(v.message).toContain("missing value for required option 'schedule'");
+    expect(v.remediation).toContain('replace `schedule 0 3 * * *` with `schedule 03:00`');
+    const g = one(f, 'D19.guest-covered', 'qemu/100');
+    expect(g).toMatchObject({ outcome: 'fail', reason: 'only_invalid_jobs' });
+    expect(g.remediation).toContain('Job daily selects 100 but PVE never runs it as written');
+    expect(one(f, 'D19.target-enrolled', 'vm-100-primary')).toMatchObject({ outcome: 'fail', reason: 'not_enrolled' });
+    expect(one(evaluateD69(makeInput({ state })), 'D69.enrolled', 'qemu/100')).toMatchObject({ outcome: 'fail', reason: 'only_invalid_jobs' });
+  });
+
+  it('fails job_invalid for vmid beside all: the run aborts, nothing is covered', () => {
+    const f = run({ state: fromCfg('vzdump: daily\n\tschedule 02:00\n\tall 1\n\tvmid 100\n') });
+    expect(one(f, 'D19.job-valid', 'daily')).toMatchObject({ outcome: 'fail', reason: 'job_invalid' });
+    expect(one(f, 'D19.guest-covered', 'qemu/101')).toMatchObject({ outcome: 'fail', reason: 'only_invalid_jobs' });
+  });
+
+  it('covers every node\'s guests when a node list is dropped', () => {
+    const f = run({ state: fromCfg('vzdump: daily\n\tschedule 02:00\n\tall 1\n\tnode pve9,pve8\n') });
+    expect(one(f, 'D19.job-valid', 'daily')).toMatchObject({ outcome: 'fail', reason: 'key_dropped' });
+    expect(one(f, 'D19.guest-covered', 'qemu/100')).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('turns every jobs.cfg and user.cfg parser warning into a finding', () => {
+    const pools = parsePools('pool:prod::100,web1:\n');
+    const state = fromCfg('stray\nvzdump: daily\n\tschedule 02:00\n\tvmid 100\n', { configWarnings: [...parseJobsCfg('stray\n').warnings, ...pools.warnings] });
+    const f = run({ state });
+    expect(one(f, 'D19.job-valid', 'jobs.cfg:1')).toMatchObject({ outcome: 'fail', reason: 'config_warning', message: expect.stringContaining('not a section header: stray') });
+    expect(one(f, 'D19.job-valid', 'user.cfg:1')).toMatchObject({ outcome: 'fail', reason: 'config_warning', message: expect.stringContaining("ignore invalid vmid 'web1' in pool 'prod'") });
+  });
+
+  it('is skipped without host state and an error for an unreadable host', () => {
+    expect(one(run({ state: null }), 'D19.job-valid')).toMatchObject({ outcome: 'skip', reason: 'no host state' });
+    expect(one(run({ state: makeState([makeErrorHost('pve1')]) }), 'D19.job-valid')).toMatchObject({ outcome: 'error', reason: 'connect_timeout' });
+  });
+});
+
+describe('D19.job-run', () => {
+  // CAPTURED_AT 2026-03-04T07:30:00Z, a Wednesday; the host's zone is Europe/Berlin, so 02:00 is 01:00Z.
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const upid = (start: string) => `UPID:pve1:00001234:00ABCDEF:${at(start).toString(16).toUpperCase().padStart(8, '0')}:vzdump::root@pam:`;
+  const runState = (o: Partial<JobRunState>): JobRunState => ({ state: 'stopped', time: null, upid: null, started: null, msg: 'OK', updated: null, taskErrors: [], ...o });
+  const stopped = (start: string, msg = 'OK', taskErrors: string[] = []) => runState({ upid: upid(start), started: at(start), msg, taskErrors });
+  const withRuns = (jobs: Record<string, JobRunState> | StateProblem | undefined, pve: Parameters<typeof makePveState>[0] = {}) =>
+    makeState([makeHost('pve1', { pve: makePveState(pve), jobRuns: !jobs ? null : 'reason' in jobs ? jobs as StateProblem : { node: 'pve1', jobs: jobs as Record<string, JobRunState>, unreadable: {} } })]);
+  const jobRun = (state: HostState) => one(run({ state }), 'D19.job-run', 'backup-daily', 'pve1');
+
+  it('passes a job whose last run today ended OK', () => {
+    expect(jobRun(withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z') }))).toMatchObject({
+      outcome: 'pass', message: 'job backup-daily on pve1: last run 2026-03-04T01:00:04Z OK, next 2026-03-05T01:00:00Z',
+    });
+  });
+
+  it('fails missed_runs for a stuck scheduler: active, but the last start was 4 days ago', () => {
+    const state = withRuns({ 'backup-daily': stopped('2026-02-28T01:00:03Z') });
+    const f = run({ state });
+    expect(one(f, 'D19.scheduler', 'pvescheduler')).toMatchObject({ outcome: 'pass' });
+    const r = one(f, 'D19.job-run', 'backup-daily');
+    expect(r).toMatchObject({ outcome: 'fail', reason: 'missed_runs', severity: 'critical' });
+    expect(r.message).toContain('missed 4 run(s) since 2026-03-01T01:00:00Z');
+    expect(r.message).toContain('pvescheduler is active yet not starting jobs (seen: a memory leak)');
+    expect(r.message).toContain('without repeat-missed');
+    expect(r.remediation).toContain('systemctl restart pvescheduler');
+  });
+
+  it('counts from `updated`: a scheduler restart without repeat-missed forgets the runs before it', () => {
+    const s = { ...stopped('2026-02-28T01:00:03Z'), updated: at('2026-03-04T06:00:00Z') };
+    expect(jobRun(withRuns({ 'backup-daily': s }))).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('fails run_failed for a last run with job errors, naming the failed guests from the task log', () => {
+    const errors = ['ERROR: Backup of VM 101 failed - unable to find VM \'101\'', 'TASK ERROR: job errors'];
+    const r = jobRun(withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z', 'job errors', errors) }));
+    expect(r).toMatchObject({ outcome: 'fail', reason: 'run_failed', actual: 'job errors' });
+    expect(r.message).toBe('job backup-daily on pve1: the last run (2026-03-04T01:00:04Z) ended with "job errors"; failed guests: 101');
+    expect(r.remediation).toContain('vzdump 101 --storage local');
+  });
+
+  it('skips first_run_pending for a job created today, and D19.freshness skips its guest\'s empty target', () => {
+    const state = withRuns({ 'backup-daily': runState({ state: 'created', time: at('2026-03-04T07:00:00Z'), msg: null }) });
+    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([]);
+    const f = run({ state });
+    expect(one(f, 'D19.job-run', 'backup-daily')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending', message: expect.stringContaining('first run is 2026-03-05T01:00:00Z') });
+    expect(one(f, 'D19.freshness', 'vm-100-primary')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending' });
+  });
+
+  it('fails missed_runs for a job created days ago that never started', () => {
+    const state = withRuns({ 'backup-daily': runState({ state: 'created', time: at('2026-03-01T12:00:00Z'), msg: null }) });
+    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([]);
+    const f = run({ state });
+    expect(one(f, 'D19.job-run', 'backup-daily')).toMatchObject({ outcome: 'fail', reason: 'missed_runs' });
+    expect(one(f, 'D19.freshness', 'vm-100-primary')).toMatchObject({ outcome: 'fail', reason: 'no_matches' });
+  });
+
+  it('says a running job is running: neither a pass nor a failure', () => {
+    expect(jobRun(withRuns({ 'backup-daily': runState({ state: 'started', upid: upid('2026-03-04T01:00:02Z'), started: at('2026-03-04T01:00:02Z'), msg: null }) }))).toMatchObject({
+      outcome: 'skip', reason: 'running', message: 'job backup-daily on pve1 is running since 2026-03-04T01:00:02Z (state started): neither a failed nor a finished run',
+    });
+  });
+
+  it('fails no_state_file when pvescheduler never wrote the job\'s state', () => {
+    expect(jobRun(withRuns({}))).toMatchObject({ outcome: 'fail', reason: 'no_state_file' });
+  });
+
+  it('is an error not_collected on an older snapshot, and command_failed when the probe failed: never a pass', () => {
+    expect(jobRun(withRuns(undefined))).toMatchObject({ outcome: 'error', reason: 'not_collected' });
+    expect(jobRun(withRuns({ reason: 'command_failed', message: 'exited 1' }))).toMatchObject({ outcome: 'error', reason: 'command_failed' });
+  });
+
+  it('judges only enabled jobs that run on this node, and skips jobs PVE never runs', () => {
+    const jobs = [makeJob('backup-daily', { vmids: [100] }), makeJob('other-node', { node: 'pve2', vmids: [100] }), makeJob('off', { enabled: false }), makeJob('broken', { runs: false })];
+    const f = run({ state: withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z') }, { jobs }) });
+    expect(all(f, 'D19.job-run').map((x) => [x.subject, x.outcome, x.reason])).toEqual([['backup-daily', 'pass', null], ['broken', 'skip', 'job_invalid']]);
+  });
+
+  it('reads weekday and hourly schedules in the node\'s zone', () => {
+    // sat 04:00: last run Saturday 2026-02-28 03:00Z; the next is Saturday 03-07, not yet due.
+    const sat = makeJob('backup-daily', { vmids: [100], schedule: 'sat 04:00' });
+    expect(jobRun(withRuns({ 'backup-daily': stopped('2026-02-28T03:00:01Z') }, { jobs: [sat] }))).toMatchObject({ outcome: 'pass' });
+    // */6:00: 00:00, 06:00 … Berlin; the last start 23:00Z (00:00 local) misses 05:00Z (06:00 local).
+    const six = makeJob('backup-daily', { vmids: [100], schedule: '*/6:00' });
+    expect(jobRun(withRuns({ 'backup-daily': stopped('2026-03-03T23:00:01Z') }, { jobs: [six] }))).toMatchObject({ outcome: 'fail', reason: 'missed_runs', message: expect.stringContaining('missed 1 run(s) since 2026-03-04T05:00:00Z') });
+  });
+});
+
 describe('the bundled demo site', () => {
   let bindings: Bindings;
   let state: HostState;
@@ -671,9 +822,12 @@ describe('the bundled demo site', () => {
     ['D19.job-guest-active', 'backup-3f9c2a71-5d0e/109', 'pve-shop', 'fail', 'guest_missing'],
     ['D19.target-retired', 'vm-106-scan-archive-primary', null, 'fail', 'no_reason_recorded'],
     ['D19.scheduler', 'pvescheduler', 'pve-home', 'fail', 'scheduler_inactive'],
+    ['D19.job-valid', 'backup-5a2e90c4-1b7d', 'pve-home', 'fail', 'key_dropped'],
+    ['D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home', 'fail', 'missed_runs'],
+    ['D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop', 'fail', 'run_failed'],
   ] as const;
-  // Not a row of the demo README's table (whose count still says "11 failures and 1 error"), but the
-  // rule's contract and the top-level README ("11 failures, 2 errors"): an unjudged target trips it.
+  // Not a row of the demo README's table (whose count still says "14 failures and 1 error"), but the
+  // rule's contract and the top-level README ("14 failures, 2 errors"): an unjudged target trips it.
   const DERIVED = [['D19.judged', 'run', null, 'error', 'unjudged_targets']] as const;
   const toKey = ([check, subject, host, outcome, reason]: readonly [string, string, string | null, string, string]) =>
     key({ check, subject, host, outcome: outcome as Finding['outcome'], reason });
@@ -681,8 +835,17 @@ describe('the bundled demo site', () => {
   it('has exactly the README\'s drift as fails and errors, nothing more', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(11);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(14);
     expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
+  });
+
+  it('shows the job-run picture: the home outage as missed runs, the shop\'s failed guests, the label printer\'s pending first run', () => {
+    expect(one(findings, 'D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home').message).toContain('missed 4 run(s) since 2026-03-01T02:00:00Z');
+    expect(one(findings, 'D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop').message).toContain('failed guests: 105, 109');
+    expect(one(findings, 'D19.job-run', 'backup-2b7d14e8-c3a0', 'pve-shop')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending' });
+    expect(one(findings, 'D19.job-run', 'backup-8e41d6b2-0a93', 'pve-shop')).toMatchObject({ outcome: 'pass' });
+    expect(all(findings, 'D19.job-run', 'backup-c7a05e19-77f4')).toEqual([]);
+    expect(one(findings, 'D19.job-valid', 'backup-5a2e90c4-1b7d').message).toContain("unable to parse value of 'mailnotification'");
   });
 
   it('names the failed attempt, the stale archives and the unreachable host in the messages', () => {
@@ -736,6 +899,7 @@ describe('the bundled demo site', () => {
       'D19.guest-covered pve-shop/qemu/108 skip lifecycle_decommissioned',
       'D19.guest-covered pve-shop/qemu/9000 skip template',
       'D19.job-guest-active pve-home/pve-home skip no_vmid_lists',
+      'D19.job-run pve-shop/backup-2b7d14e8-c3a0 skip first_run_pending',
       'D19.snapshot-age -/run skip bundled_demo',
     ]);
   });

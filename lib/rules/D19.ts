@@ -2,11 +2,14 @@
 // Pure function of (bindings, host state, policy, now) → findings. Check ids are a contract.
 
 import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { Evidence, FileEntry, Finding } from '../model.js';
+import type { Evidence, FileEntry, Finding, HostState, JobRunState, PveState, StateProblem, VzdumpJob } from '../model.js';
 import { classifyDumpFile } from '../pve/archives.js';
+import { parseCalendarEvent } from '../pve/calendar-event.js';
+import { failedGuests, lastRuntime, nextEvent, occurrencesBetween } from '../pve/job-state.js';
 import { filesMatching, filesStartingWith, globMatcher } from './glob-index.js';
 import {
-  deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, lifecycleById, perPveHost,
+  commandEvidence, deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, perPveHost,
+  whyNotEnrolled,
 } from './pve-helpers.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
@@ -15,7 +18,7 @@ import {
 
 export const D19_CHECKS = [
   'D19.freshness', 'D19.threshold', 'D19.judged', 'D19.guest-covered', 'D19.target-enrolled',
-  'D19.job-guest-active', 'D19.target-retired', 'D19.scheduler', 'D19.snapshot-age',
+  'D19.job-guest-active', 'D19.target-retired', 'D19.scheduler', 'D19.snapshot-age', 'D19.job-valid', 'D19.job-run',
 ] as const;
 
 const { make } = findingsFor('D19');
@@ -32,6 +35,8 @@ export const evaluateD19: Rule = (input) => {
     ...checkTargetsRetired(input),
     ...checkSchedulers(input),
     checkSnapshotAge(input),
+    ...checkJobsValid(input),
+    ...checkJobRuns(input),
   ];
 };
 
@@ -96,6 +101,9 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
   const { archives, others } = matchArtifacts(t.glob, listing.files);
   const limit = effectiveHours(input, t);
   if (archives.length === 0) {
+    const vmid = globSubject(t.glob)?.vmid;
+    const pending = vmid === undefined ? null : onlyPendingJobs(input, vmid);
+    if (pending) return make({ ...base, outcome: 'skip', reason: 'first_run_pending', evidence, message: `${t.name}: no archive yet, and every job backing up ${vmid} is still before its first run: ${pending}` });
     const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
     const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
     return make({
@@ -215,7 +223,6 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
   return perPveHost(input, 'D19.guest-covered', (hostId, pve) => {
     const enrolled = enrolledVmids(pve);
     const plan = hostFixPlan(input, hostId, pve);
-    const disabledJobs = pve.jobs.filter((j) => !j.enabled);
     const guests = [...pve.guests].sort((a, b) => a.vmid - b.vmid);
     if (guests.length === 0) {
       return [make({ check: 'D19.guest-covered', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_guests', message: `${hostId}: the host reports no guests` })];
@@ -230,10 +237,9 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
       }
       const jobs = enrolled.get(g.vmid);
       if (jobs) return make({ ...base, outcome: 'pass', message: `${label} is backed up by ${jobs.map((j) => j.id).join(', ')}` });
-      const onlyDisabled = disabledJobs.filter((j) => jobSelection(pve, j).includes(g.vmid)).map((j) => j.id);
-      const why = onlyDisabled.length ? `only disabled job(s) ${onlyDisabled.join(', ')} select it` : 'no job selects it';
+      const { reason, why } = whyNotEnrolled(pve, g.vmid);
       return make({
-        ...base, outcome: 'fail', reason: onlyDisabled.length ? 'only_disabled_jobs' : 'not_in_any_job',
+        ...base, outcome: 'fail', reason,
         message: `${label} on ${hostId} is not backed up by any enabled vzdump job: ${why}`,
         expected: 'selected by an enabled vzdump job', actual: why,
         remediation: plan.enroll(g.vmid),
@@ -347,4 +353,165 @@ function checkSnapshotAge(input: VerifyInput): Finding {
     return make({ ...base, ...facts, outcome: 'fail', reason: 'captured_in_future', message: `the snapshot claims to be captured ${(-age).toFixed(1)}h in the future`, remediation: 'Check the clock of the machine that took the snapshot.' });
   }
   return make({ ...base, ...facts, outcome: 'pass', message: `the snapshot is ${shown} old` });
+}
+
+// --- D19.job-valid: jobs as PVE reads them --------------------------------------------------
+
+function checkJobsValid(input: VerifyInput): Finding[] {
+  return perPveHost(input, 'D19.job-valid', (hostId, pve) => {
+    const warnings = pve.configWarnings.map((w) => make({
+      check: 'D19.job-valid', subject: `${w.file}:${w.line}`, host: hostId, severity: 'medium', outcome: 'fail', reason: 'config_warning',
+      message: `/etc/pve/${w.file} line ${w.line}: ${w.message} (PVE logs this and reads the file without it)`,
+      evidence: [commandEvidence(hostId, w.file === 'user.cfg' ? 'user-cfg' : 'jobs-cfg', `line ${w.line}`)],
+      remediation: `On ${hostId}: fix or delete line ${w.line} of /etc/pve/${w.file}, so the file says what PVE does.`,
+    }));
+    if (pve.jobs.length === 0 && warnings.length === 0) {
+      return [make({ check: 'D19.job-valid', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_jobs', message: `${hostId}: jobs.cfg has no vzdump job` })];
+    }
+    return [...pve.jobs.map((job) => jobValidity(hostId, job)), ...warnings];
+  });
+}
+
+function jobValidity(hostId: string, job: VzdumpJob): Finding {
+  const base = { check: 'D19.job-valid', subject: job.id, host: hostId, evidence: [jobsCfgEvidence(hostId, job)] };
+  if (job.problems.length === 0) return make({ ...base, severity: 'high', outcome: 'pass', message: `job ${job.id}: PVE reads and runs it as written` });
+  const invalid = job.problems.some((p) => p.kind === 'job_invalid');
+  const said = job.problems.map((p) => p.kind === 'key_dropped'
+    ? `file /etc/pve/jobs.cfg line ${p.line} (section '${job.id}') - unable to parse value of '${p.key}': ${p.reason} [\`${p.text}\`: the key is dropped]`
+    : `line ${p.line} \`${p.text}\`: ${p.reason}`);
+  const consequence = invalid ? 'PVE never runs it or its run aborts: it backs up nothing' : 'PVE runs it without the dropped key(s)';
+  return make({
+    ...base, severity: job.enabled ? 'high' : 'low', outcome: 'fail', reason: invalid ? 'job_invalid' : 'key_dropped',
+    message: `job ${job.id}${job.enabled ? '' : ' (disabled)'}: ${consequence}. ${said.join('; ')}`,
+    expected: 'every key valid, the job runnable', actual: job.problems.map((p) => `${p.kind} ${p.key ?? 'section'}`).join(', '),
+    evidence: [...base.evidence, ...job.problems.map((p) => ({ host: hostId, file: '/etc/pve/jobs.cfg', line: p.line, detail: p.text }))],
+    remediation: [...new Set(job.problems.map((p) => p.fix))].join('\n'),
+  });
+}
+
+// --- D19.job-run: did the job really run? ---------------------------------------------------
+
+/** Minutes after a scheduled time before a run that has not started counts as missed (pvescheduler looks once a minute). */
+const MISSED_GRACE_S = 10 * 60;
+
+type RunVerdict =
+  | { kind: 'error'; problem: StateProblem }
+  | { kind: 'no_state_file' }
+  | { kind: 'running'; state: JobRunState }
+  | { kind: 'pending'; state: JobRunState; next: number }
+  | { kind: 'missed'; state: JobRunState; last: number; next: number; missed: number }
+  | { kind: 'failed'; state: JobRunState; last: number }
+  | { kind: 'ok'; state: JobRunState; last: number; next: number | null };
+
+/** What the job's node-local state says about its runs, judged at the capture time in the node's zone. */
+function runVerdict(state: HostState, hostId: string, job: VzdumpJob): RunVerdict {
+  const host = state.hosts[hostId]!;
+  const runs = host.jobRuns;
+  if (!runs) return { kind: 'error', problem: { reason: 'not_collected', message: `the job run state of ${hostId} is not in the snapshot (taken before the job-state command existed)` } };
+  if (!runs.ok) return { kind: 'error', problem: runs.problem };
+  const file = `vzdump-${job.id}.json`;
+  if (Object.hasOwn(runs.value.unreadable, file)) return { kind: 'error', problem: { reason: 'parse_error', message: `${file}: ${runs.value.unreadable[file]}` } };
+  const s = Object.hasOwn(runs.value.jobs, job.id) ? runs.value.jobs[job.id]! : null;
+  if (!s) return { kind: 'no_state_file' };
+  if (s.state === 'started' || s.state === 'starting') return { kind: 'running', state: s };
+  const now = Date.parse(state.capturedAt) / 1000;
+  const last = lastRuntime(s);
+  const spec = parseCalendarEvent(job.schedule!);
+  const next = nextEvent(spec, last, host.timezone);
+  if (next !== null && next + MISSED_GRACE_S < now) {
+    return { kind: 'missed', state: s, last, next, missed: occurrencesBetween(spec, last, now - MISSED_GRACE_S, host.timezone) };
+  }
+  if (s.state === 'created') return { kind: 'pending', state: s, next: next! };
+  if (s.msg !== 'OK') return { kind: 'failed', state: s, last };
+  return { kind: 'ok', state: s, last, next };
+}
+
+/** The enabled jobs PVE runs on this host's node: no `node`, or this node (the job-state probe names it). */
+function jobsRunHere(host: HostState['hosts'][string], pve: PveState): VzdumpJob[] {
+  const node = host.jobRuns?.ok ? host.jobRuns.value.node : null;
+  return pve.jobs.filter((j) => j.enabled && (j.node === null || node === null || j.node === node));
+}
+
+const iso = (epoch: number) => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+
+function checkJobRuns(input: VerifyInput): Finding[] {
+  return perPveHost(input, 'D19.job-run', (hostId, pve, state) => {
+    const host = state.hosts[hostId]!;
+    const jobs = jobsRunHere(host, pve);
+    if (jobs.length === 0) return [make({ check: 'D19.job-run', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_jobs', message: `${hostId}: no enabled vzdump job runs on this node` })];
+    return jobs.map((job) => {
+      const base = {
+        check: 'D19.job-run', subject: job.id, host: hostId, severity: 'critical' as const,
+        evidence: [jobsCfgEvidence(hostId, job), commandEvidence(hostId, 'job-state', `/var/lib/pve-manager/jobs/vzdump-${job.id}.json`)],
+      };
+      if (!job.runs) return make({ ...base, outcome: 'skip', reason: 'job_invalid', message: `job ${job.id}: PVE never runs it as written (see D19.job-valid)` });
+      const v = runVerdict(state, hostId, job);
+      const repeat = job.options['repeat-missed'] === '1'
+        ? 'with repeat-missed 1 the missed run starts as soon as pvescheduler works again'
+        : 'without repeat-missed, a pvescheduler restart skips the missed runs instead of catching up';
+      switch (v.kind) {
+        case 'error':
+          return make({ ...base, outcome: 'error', reason: v.problem.reason, message: `job ${job.id} on ${hostId}: cannot judge its runs, ${v.problem.message}`, remediation: 'Take a new snapshot (`ops snapshot`) so the job-state command is recorded.' });
+        case 'no_state_file':
+          return make({
+            ...base, outcome: 'fail', reason: 'no_state_file',
+            message: `job ${job.id} on ${hostId}: no /var/lib/pve-manager/jobs/vzdump-${job.id}.json. pvescheduler writes one for every job within a minute of seeing it, so it has not run since the job was created`,
+            expected: 'a state file', actual: 'none',
+            remediation: `On ${hostId}: \`systemctl status pvescheduler\` and \`journalctl -u pvescheduler -n 100\`; \`systemctl restart pvescheduler\`, then check the file appears.`,
+          });
+        case 'running':
+          return make({
+            ...base, outcome: 'skip', reason: 'running',
+            message: `job ${job.id} on ${hostId} is running${v.state.started !== null ? ` since ${iso(v.state.started)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
+          });
+        case 'pending':
+          return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${iso(v.next)}` });
+        case 'missed':
+          return make({
+            ...base, outcome: 'fail', reason: 'missed_runs',
+            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${iso(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${iso(v.last)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
+            expected: `a start at ${iso(v.next)}`, actual: `last ${iso(v.last)}`,
+            remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${iso(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
+          });
+        case 'failed': {
+          const guests = failedGuests(v.state.taskErrors);
+          const named = guests.length ? `; failed guests: ${guests.join(', ')}` : v.state.taskErrors.length ? `; task log: ${v.state.taskErrors.join(' | ')}` : '';
+          return make({
+            ...base, outcome: 'fail', reason: 'run_failed',
+            message: `job ${job.id} on ${hostId}: the last run (${iso(v.last)}) ended with "${v.state.msg ?? 'no status'}"${named}`,
+            expected: 'OK', actual: v.state.msg ?? 'no status',
+            evidence: [...base.evidence, ...(v.state.upid ? [{ host: hostId, detail: `task ${v.state.upid}` }] : [])],
+            remediation: `On ${hostId}: read the task log (\`pvenode task log ${v.state.upid ?? '<upid>'}\`)${guests.length ? ` and each failed guest's vzdump log`  : ''}, fix the cause, then \`vzdump ${guests.length ? guests.join(' ') : '<vmid>'}${job.storage ? ` --storage ${job.storage}` : ''}\`.`,
+          });
+        }
+        case 'ok':
+          return make({ ...base, outcome: 'pass', message: `job ${job.id} on ${hostId}: last run ${iso(v.last)} OK${v.next !== null ? `, next ${iso(v.next)}` : ''}` });
+      }
+    });
+  });
+}
+
+/**
+ * Whether every job that backs up this guest is still waiting for its first run, so a missing
+ * archive is expected (D19.freshness skips `first_run_pending`).
+ */
+function onlyPendingJobs(input: VerifyInput, vmid: number): string | null {
+  if (!input.state) return null;
+  const pending: string[] = [];
+  for (const hostId of pveHostIds(input.bindings)) {
+    const pve = pveStateOf(input.state, hostId);
+    const host = input.state.hosts[hostId];
+    if ('problem' in pve || !host) continue;
+    const here = new Set(jobsRunHere(host, pve.value));
+    const node = host.jobRuns?.ok ? host.jobRuns.value.node : null;
+    const guest = guestOf(pve.value, vmid);
+    if (node !== null && guest && guest.node !== node) continue; // judged on the guest's own node
+    for (const job of enrolledVmids(pve.value).get(vmid) ?? []) {
+      if (!here.has(job)) continue;
+      const v = runVerdict(input.state, hostId, job);
+      if (v.kind !== 'pending') return null;
+      pending.push(`${job.id} on ${hostId} (first run ${iso(v.next)})`);
+    }
+  }
+  return pending.length ? pending.join(', ') : null;
 }

@@ -13,7 +13,7 @@ import {
 } from './input.js';
 import { globMatcher, literalPrefix } from './glob-index.js';
 import {
-  enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, perPveHost,
+  enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, perPveHost, whyNotEnrolled,
 } from './pve-helpers.js';
 
 export const D69_CHECKS = [
@@ -265,10 +265,9 @@ function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
   }
   const jobs = enrolledVmids(pve).get(g.id);
   if (jobs) return make({ ...base, evidence, outcome: 'pass', message: `${label(g)} is backed up by ${jobs.map((j) => j.id).join(', ')}` });
-  const paused = pve.jobs.filter((j) => !j.enabled && jobSelection(pve, j).includes(g.id)).map((j) => j.id);
-  const why = paused.length ? `only disabled job(s) ${paused.join(', ')} select it` : 'no job selects it';
+  const { reason, why } = whyNotEnrolled(pve, g.id);
   return make({
-    ...base, evidence, outcome: 'fail', reason: paused.length ? 'only_disabled_jobs' : 'not_in_any_job',
+    ...base, evidence, outcome: 'fail', reason,
     message: `${label(g)} is active but no enabled vzdump job on ${g.proxmoxHost} backs it up: ${why}`,
     expected: 'selected by an enabled vzdump job', actual: why,
     remediation: hostFixPlan(input, g.proxmoxHost, pve).enroll(g.id),

@@ -5,7 +5,7 @@
 import type { LifecycleGuest } from '../bindings/types.js';
 import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '../model.js';
 import { vzdumpGlobSubject } from '../pve/archives.js';
-import { selectGuests } from '../pve/jobs-cfg.js';
+import { selectedBy, selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import { findingsFor, judgeSafely, NO_HOST_STATE, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
 
@@ -36,10 +36,13 @@ export function perPveHost(
   });
 }
 
-export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => ({
-  host: hostId, commandId: 'jobs-cfg', command: PVE_COMMANDS.find((c) => c.id === 'jobs-cfg')!.command,
-  ...(job ? { detail: `vzdump: ${job.id} (line ${job.line})` } : {}),
+/** Evidence citing one probe command's output on a host. */
+export const commandEvidence = (hostId: string, commandId: string, detail?: string): Evidence => ({
+  host: hostId, commandId, command: PVE_COMMANDS.find((c) => c.id === commandId)!.command, ...(detail ? { detail } : {}),
 });
+
+export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence =>
+  commandEvidence(hostId, 'jobs-cfg', job ? `vzdump: ${job.id} (line ${job.line})` : undefined);
 
 // Facts derived from one host's PVE state are computed once per state object and shared by every
 // check (and finding) that asks: on an estate with thousands of guests, recomputing them per
@@ -57,6 +60,20 @@ export function jobSelection(pve: PveState, job: VzdumpJob): number[] {
   let ids = selections.get(job);
   if (!ids) selections.set(job, (ids = selectGuests(job, pve.guests, pve.pools)));
   return ids;
+}
+
+/** Enabled jobs whose keys name this guest but that PVE never runs as written (see D19.job-valid). */
+export function brokenJobsNaming(pve: PveState, vmid: number): VzdumpJob[] {
+  return pve.jobs.filter((j) => j.enabled && !j.runs && selectedBy(j, pve.guests, pve.pools).includes(vmid));
+}
+
+/** Why no job PVE runs backs this guest up: `only_invalid_jobs`, `only_disabled_jobs` or `not_in_any_job`, and in words. */
+export function whyNotEnrolled(pve: PveState, vmid: number): { reason: string; why: string } {
+  const broken = brokenJobsNaming(pve, vmid).map((j) => j.id);
+  if (broken.length) return { reason: 'only_invalid_jobs', why: `only job(s) ${broken.join(', ')} select it, and PVE never runs them as written (see D19.job-valid)` };
+  const paused = pve.jobs.filter((j) => !j.enabled && jobSelection(pve, j).includes(vmid)).map((j) => j.id);
+  if (paused.length) return { reason: 'only_disabled_jobs', why: `only disabled job(s) ${paused.join(', ')} select it` };
+  return { reason: 'not_in_any_job', why: 'no job selects it' };
 }
 
 /** The guest the host reports under this VMID (the first, as `pve.guests.find` would). */
@@ -111,10 +128,13 @@ export interface JobFixPlan {
 export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[], lifecycle: Map<number, LifecycleGuest>): JobFixPlan {
   const enrolled = enrolledVmids(pve);
   const nodeOf = (vmid: number) => guestOf(pve, vmid)?.node ?? null;
-  const listJobs = pve.jobs.filter((j) => j.enabled && j.vmids);
+  const listJobs = pve.jobs.filter((j) => j.enabled && j.runs && j.vmids);
   const adds = new Map<string, number[]>();
   const reenable = new Map<number, VzdumpJob>();
+  const repair = new Map<number, VzdumpJob>();
   for (const vmid of [...new Set(mustEnroll)].filter((v) => !enrolled.has(v))) {
+    const broken = brokenJobsNaming(pve, vmid)[0];
+    if (broken) { repair.set(vmid, broken); continue; }
     const paused = pve.jobs.find((j) => !j.enabled && jobSelection(pve, j).includes(vmid));
     if (paused) { reenable.set(vmid, paused); continue; }
     const job = listJobs.find((j) => j.node === null || j.node === nodeOf(vmid));
@@ -137,6 +157,8 @@ export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[]
   };
   return {
     enroll(vmid) {
+      const broken = repair.get(vmid);
+      if (broken) return `Job ${broken.id} selects ${vmid} but PVE never runs it as written: ${[...new Set(broken.problems.map((p) => p.fix))].join(' ')}`;
       const paused = reenable.get(vmid);
       if (paused) return `On ${hostId}: job ${paused.id} selects ${vmid} but is disabled: \`pvesh set /cluster/backup/${paused.id} --enabled 1\` (or move ${vmid} to an enabled job).`;
       const job = listJobs.find((j) => adds.get(j.id)?.includes(vmid));

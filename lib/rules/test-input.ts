@@ -5,7 +5,7 @@
 // Used by rule tests only; nothing here reads files.
 
 import type { Bindings, CalendarEvent, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, Listing, MailState, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, StateProblem, VzdumpJob } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
 
@@ -123,7 +123,7 @@ export function makeGuest(vmid: number, overrides: Partial<Guest> = {}): Guest {
 export function makeJob(id: string, overrides: Partial<VzdumpJob> = {}): VzdumpJob {
   return {
     id, line: 1, enabled: true, schedule: '02:00', vmids: null, all: false, exclude: [], pool: null, node: null,
-    storage: 'local', options: {}, ...overrides,
+    storage: 'local', options: {}, runs: true, problems: [], ...overrides,
   };
 }
 
@@ -133,6 +133,7 @@ export function makePveState(overrides: Partial<PveState> = {}): PveState {
     pools: {},
     guests: [makeGuest(100)],
     scheduler: 'active',
+    configWarnings: [],
     ...overrides,
   };
 }
@@ -143,6 +144,8 @@ export interface HostOverrides {
   /** Mail facts (relay-stalwart); default null (not collected); a problem for unreadable mail state. */
   mail?: MailState | StateProblem | null;
   listings?: Record<string, Listing>;
+  /** Job run states (D19.job-run); default: backup-daily ran OK at 02:00 Berlin on the capture day; null: not collected; a problem: unreadable. */
+  jobRuns?: JobRunStates | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -153,6 +156,15 @@ export function listingRecord(hostId: string, basePath: string, listing: Listing
   const exit = listing.status === 'ok' ? 0 : listing.status === 'missing' ? LISTING_MISSING_EXIT : 1;
   return { id: probe.id, command: probe.command, exit, output: `hosts/${hostId}/${probe.id}.out`, basePath };
 }
+
+/** The default job run: backup-daily started 2026-03-04T01:00:04Z (02:00 Berlin) and ended OK. */
+const DEFAULT_JOB_RUNS: JobRunStates = {
+  node: 'pve1', unreadable: {},
+  jobs: { 'backup-daily': { state: 'stopped', msg: 'OK', upid: 'UPID:pve1:00001234:00ABCDEF:69A78414:vzdump::root@pam:', started: 0x69A78414, time: null, updated: null, taskErrors: [] } },
+};
+
+const jobRunsRecord = (runs: JobRunStates | StateProblem | null): Pick<HostRecord, 'jobRuns'> =>
+  runs === null ? {} : { jobRuns: 'reason' in runs ? { ok: false, problem: runs } : { ok: true, value: runs } };
 
 /** A readable host. By default a PVE host with the default PveState and a fresh archive of 100. */
 export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
@@ -167,6 +179,7 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
     mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
     listings,
+    ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
   };
 }
 

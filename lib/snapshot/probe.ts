@@ -43,7 +43,25 @@ export const PVE_COMMANDS: readonly ProbeCommand[] = [
   { id: 'guests', command: 'pvesh get /cluster/resources --type vm --output-format json' },
   // is-active exits non-zero for every state but "active"; the state word on stdout is the fact.
   { id: 'scheduler', command: 'systemctl is-active pvescheduler || true' },
+  // Job run state (lib/pve/job-state.ts): the node's name, each vzdump job's state file (bounded),
+  // and the ERROR/TASK lines of the task log its UPID names. The UPID is matched by shape and may not
+  // hold a `/`, so the log path stays under /var/log/pve/tasks; it is only ever a quoted argument.
+  { id: 'job-state', command: jobStateCommand(), isolated: true },
 ];
+
+function jobStateCommand(): string {
+  return [
+    `printf 'node %s\\n' "$(uname -n | cut -d. -f1)"`,
+    'cd /var/lib/pve-manager/jobs 2>/dev/null || exit 0',
+    'for f in vzdump-*.json; do [ -f "$f" ] || continue',
+    `printf 'state %s ' "$f"; head -c 65536 "$f" | tr -d '\\n'; echo`,
+    `u=$(head -c 65536 "$f" | grep -o '"upid":"UPID:[^"]*"' | head -n 1 | cut -d'"' -f4)`,
+    'case "$u" in */*|*..*) continue;; UPID:*:*:*:*:vzdump:*) ;; *) continue;; esac',
+    'l="/var/log/pve/tasks/$(printf %s "$u" | cut -d: -f5 | cut -c8)/$u"; [ -f "$l" ] || continue',
+    `grep -a -m 50 -e '^ERROR: ' -e '^TASK ' "$l" | cut -c1-500 | while IFS= read -r line; do printf 'log %s %s\\n' "$f" "$line"; done`,
+    'done',
+  ].join('; ');
+}
 
 // postfix lives in /usr/sbin, which a non-root login's PATH may lack; appended, so a stand-in earlier on PATH still wins.
 const ifPostfix = (tool: string, args: string) =>

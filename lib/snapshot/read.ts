@@ -14,6 +14,7 @@ import { parsePostconf } from '../postfix/postconf.js';
 import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
+import { parseJobStates } from '../pve/job-state.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
 import { listingSeparator, parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
@@ -135,6 +136,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
   };
   if (isPve) record.pve = readPve(output);
   if (isPve) record.mail = readMail(output, commands);
+  if (isPve) record.jobRuns = readJobRuns(output);
   for (const c of commands.filter((x) => x.basePath)) record.listings[c.basePath!] = readListing(c, outputs.get(c.id));
   return record;
 }
@@ -147,16 +149,25 @@ function readPve(output: (id: string) => { text: string } | { problem: StateProb
     texts[id] = o.text;
   }
   try {
+    const jobs = parseJobsCfg(texts['jobs-cfg']!);
+    const pools = parsePools(texts['user-cfg']!);
     const value: PveState = {
-      jobs: parseJobsCfg(texts['jobs-cfg']!).jobs,
-      pools: parsePools(texts['user-cfg']!),
+      jobs: jobs.jobs,
+      pools: pools.pools,
       guests: parseGuests(texts['guests']!),
       scheduler: texts['scheduler']!.trim(),
+      configWarnings: [...jobs.warnings, ...pools.warnings],
     };
     return { ok: true, value };
   } catch (e) {
     return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
   }
+}
+
+/** Job run states, apart from `pve`: a snapshot older than the `job-state` command still judges coverage. */
+function readJobRuns(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['jobRuns'] {
+  const o = output('job-state');
+  return 'problem' in o ? { ok: false, problem: o.problem } : { ok: true, value: parseJobStates(o.text) };
 }
 
 /**
