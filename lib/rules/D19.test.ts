@@ -671,9 +671,11 @@ describe('the bundled demo site', () => {
     ['D19.job-guest-active', 'backup-3f9c2a71-5d0e/109', 'pve-shop', 'fail', 'guest_missing'],
     ['D19.target-retired', 'vm-106-scan-archive-primary', null, 'fail', 'no_reason_recorded'],
     ['D19.scheduler', 'pvescheduler', 'pve-home', 'fail', 'scheduler_inactive'],
+    ['D19.verified', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'verify_failed'],
+    ['D19.storage', 'nas-backup', 'pve-home', 'fail', 'storage_full'],
   ] as const;
-  // Not a row of the demo README's table (whose count still says "11 failures and 1 error"), but the
-  // rule's contract and the top-level README ("11 failures, 2 errors"): an unjudged target trips it.
+  // Not a row of the demo README's table (whose count still says "13 failures and 1 error"), but the
+  // rule's contract and the top-level README ("13 failures, 2 errors"): an unjudged target trips it.
   const DERIVED = [['D19.judged', 'run', null, 'error', 'unjudged_targets']] as const;
   const toKey = ([check, subject, host, outcome, reason]: readonly [string, string, string | null, string, string]) =>
     key({ check, subject, host, outcome: outcome as Finding['outcome'], reason });
@@ -681,7 +683,7 @@ describe('the bundled demo site', () => {
   it('has exactly the README\'s drift as fails and errors, nothing more', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(11);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(13);
     expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
   });
 

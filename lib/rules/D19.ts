@@ -438,7 +438,7 @@ function storagesInUse(input: VerifyInput, hostId: string, node: string, pve: Pv
   return users;
 }
 
-const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+const bytesText = (n: number) => (n >= 2 ** 40 ? `${(n / 2 ** 40).toFixed(2)} TiB` : `${(n / 2 ** 30).toFixed(1)} GiB`);
 
 function checkStorages(input: VerifyInput): Finding[] {
   const fullAt = input.bindings.policy.d19.storageFullPercent;
@@ -477,7 +477,7 @@ function checkStorages(input: VerifyInput): Finding[] {
         return make({ ...base, outcome: 'pass', message: `${hostId}: storage ${id} (${s.type}, ${usedBy}) is enabled, active and takes backups; it reports no size` });
       }
       const percent = (s.used / s.total) * 100;
-      const figures = `${gib(s.used)} of ${gib(s.total)} used (${percent.toFixed(1)} %), ${gib(s.avail ?? s.total - s.used)} free`;
+      const figures = `${bytesText(s.used)} of ${bytesText(s.total)} used (${percent.toFixed(1)} %), ${bytesText(s.avail ?? s.total - s.used)} free`;
       if (percent >= fullAt) {
         return fail('storage_full', `is ${figures}: at or above ${fullAt} %, scheduled backups start failing`, `On ${hostId}: free space on ${id} (prune old backups: check the jobs' and storage's prune-backups, remove unprotected old ones) or grow it.`, `< ${fullAt} % used`, `${percent.toFixed(1)} %`);
       }
