@@ -742,10 +742,10 @@ describe('the bundled demo site', () => {
     ]);
   });
 
-  it('has one freshness and threshold finding per enabled target, and counts 12 enabled + 2 disabled', () => {
-    expect(bindings.inventory.targets).toHaveLength(14);
-    expect(all(findings, 'D19.freshness')).toHaveLength(12);
-    expect(all(findings, 'D19.threshold')).toHaveLength(12);
+  it('has one freshness and threshold finding per enabled target, and counts 13 enabled + 2 disabled', () => {
+    expect(bindings.inventory.targets).toHaveLength(15);
+    expect(all(findings, 'D19.freshness')).toHaveLength(13);
+    expect(all(findings, 'D19.threshold')).toHaveLength(13);
     expect(all(findings, 'D19.target-retired')).toHaveLength(2);
   });
 

@@ -152,7 +152,7 @@ export interface HostOverrides {
   /** Mail facts (relay-stalwart); default null (not collected); a problem for unreadable mail state. */
   mail?: MailState | StateProblem | null;
   listings?: Record<string, Listing>;
-  /** Storage facts; default null (not collected, as in a snapshot older than the storage commands); a problem for unreadable ones. */
+  /** Storage facts; default (on a PVE host) storage `local` healthy and empty, `null`: not collected (a snapshot older than the storage commands); a problem for unreadable ones. */
   storage?: PveStorageState | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
@@ -177,7 +177,7 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     commands: Object.entries(listings).map(([basePath, listing]) => listingRecord(id, basePath, listing, o.listingDepth)),
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
     mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
-    storage: !o.storage ? null : 'reason' in o.storage ? { ok: false, problem: o.storage } : { ok: true, value: o.storage },
+    storage: storageFacts(o.storage === undefined && pve ? makeStorageState([], { storages: [makeStorage('local', { type: 'dir' })], contents: {} }) : o.storage),
     listings,
   };
 }
@@ -198,6 +198,11 @@ export function pbsBackup(vmid: number, hours: number, overrides: Partial<Backup
 /** Storage facts of node pve1: storage `pbs-main` (PBS) holding `backups`. */
 export function makeStorageState(backups: BackupVolume[] = [pbsBackup(100, 6)], overrides: Partial<PveStorageState> = {}): PveStorageState {
   return { node: 'pve1', storages: [makeStorage('pbs-main')], config: [], contents: { 'pbs-main': { status: 'ok', volumes: backups } }, ...overrides };
+}
+
+function storageFacts(s: PveStorageState | StateProblem | null | undefined): HostRecord['storage'] {
+  if (!s) return null;
+  return 'reason' in s ? { ok: false, problem: s } : { ok: true, value: s };
 }
 
 /** A host the probe could not read at all (status error). */
