@@ -891,6 +891,11 @@ describe('backups on PVE storages', () => {
     expect(one(findings, 'D19.judged')).toMatchObject({ outcome: 'error', reason: 'unjudged_targets' });
   });
 
+  it('without storage facts, a host whose jobs and targets name no storage has nothing for D19.storage to judge', () => {
+    const findings = storageRun({ storage: null, targets: [makeTarget()], jobs: [makeJob('backup-daily', { vmids: [100], storage: null })] });
+    expect(all(findings, 'D19.storage')).toEqual([]);
+  });
+
   it('a content listing that failed (a PBS that cannot be reached) is an error of that storage only', () => {
     const state = withBackups([], { contents: { 'pbs-main': { status: 'error', reason: 'command_failed', message: "`pvesh get /nodes/'pve1'/storage/'pbs-main'/content …` exited 255" } } });
     const findings = storageRun({ storage: state });

@@ -333,7 +333,24 @@ function targetBackups(host: HostRecord, t: PveStorageTarget): { state: PveStora
   const content = facts.value.contents[t.storage];
   if (!content) return { problem: { reason: 'not_collected', message: `the backups on storage ${t.storage} of ${t.host} were not collected` }, evidence };
   if (content.status === 'error') return { problem: { reason: content.reason, message: `listing storage ${t.storage} on ${t.host} failed: ${content.message}` }, evidence };
-  return { state: facts.value, backups: content.volumes.filter((v) => v.vmid === t.vmid && v.ctime !== null), evidence };
+  return { state: facts.value, backups: byVmid(content.volumes).get(t.vmid) ?? [], evidence };
+}
+
+// A PBS datastore lists every guest of every host using it; each target looks up its guest's once per list.
+const volumesByVmid = new WeakMap<BackupVolume[], Map<number, BackupVolume[]>>();
+/** A content list's dated backups by VMID, built once per list. */
+function byVmid(volumes: BackupVolume[]): Map<number, BackupVolume[]> {
+  let index = volumesByVmid.get(volumes);
+  if (!index) {
+    index = new Map();
+    for (const v of volumes) {
+      if (v.vmid === null || v.ctime === null) continue;
+      const list = index.get(v.vmid);
+      if (list) list.push(v); else index.set(v.vmid, [v]);
+    }
+    volumesByVmid.set(volumes, index);
+  }
+  return index;
 }
 
 const newestOf = (backups: BackupVolume[]) => backups.reduce((a, b) => (b.ctime! > a.ctime! ? b : a));
@@ -378,7 +395,7 @@ function remediationForStorageBackup(input: VerifyInput, t: PveStorageTarget): s
   return `${run}; no enabled vzdump job backs up ${t.vmid} at all (see D19.target-enrolled).`;
 }
 
-/** Where a storage's type and facts come from: the status list, else storage.cfg. */
+/** A storage as the node's status list reports it. */
 const storageOf = (state: PveStorageState, id: string): PveStorage | undefined => state.storages.find((s) => s.id === id);
 
 function checkVerified(input: VerifyInput): Finding[] {
@@ -429,12 +446,12 @@ function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: Bac
   return make({ ...base, ...facts, outcome: 'pass', evidence, message: `${t.name}: ${okText}, within ${maxDays}d` });
 }
 
-/** Every storage an enabled pve_storage target on this host, or an enabled job running on its node, writes to. */
-function storagesInUse(input: VerifyInput, hostId: string, node: string, pve: PveState): Map<string, string[]> {
+/** Every storage an enabled pve_storage target on this host, or an enabled job running on its node (any node: null), writes to. */
+function storagesInUse(input: VerifyInput, hostId: string, node: string | null, pve: PveState): Map<string, string[]> {
   const users = new Map<string, string[]>();
   const use = (storage: string, by: string) => users.set(storage, [...(users.get(storage) ?? []), by]);
   for (const t of enabledTargets(input)) if (t.kind === 'pve_storage' && t.host === hostId) use(t.storage, `target ${t.name}`);
-  for (const j of pve.jobs) if (j.enabled && j.storage !== null && (j.node === null || j.node === node)) use(j.storage, `job ${j.id}`);
+  for (const j of pve.jobs) if (j.enabled && j.storage !== null && (j.node === null || node === null || j.node === node)) use(j.storage, `job ${j.id}`);
   return users;
 }
 
@@ -445,6 +462,7 @@ function checkStorages(input: VerifyInput): Finding[] {
   return perPveHost(input, 'D19.storage', (hostId, pve, state) => {
     const host = state.hosts[hostId]!;
     const facts = storageStateOf(host);
+    if ('problem' in facts && storagesInUse(input, hostId, null, pve).size === 0) return [];
     if ('problem' in facts) return [make({ check: 'D19.storage', subject: hostId, host: hostId, severity: 'high', outcome: 'error', reason: facts.problem.reason, message: `${hostId}: cannot judge its storages: ${facts.problem.message}` })];
     const { value: st } = facts;
     return [...storagesInUse(input, hostId, st.node, pve)].sort(([a], [b]) => a.localeCompare(b)).map(([id, users]) => {
