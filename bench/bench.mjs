@@ -22,7 +22,7 @@
 // (it is skipped, with the reason, when fake hosts cannot run).
 // Usage: node bench/bench.mjs [--runs N] [--only demo,large,live] [--hosts 1,4,16,32] [--old-full]
 //                             [--budget-s S]
-//        node bench/bench.mjs --write-large DIR   (only writes DIR/{half,full}/{bindings,snapshot}, for profiling)
+//        node bench/bench.mjs --write-large DIR   (only writes DIR/{half,full,full+pbs}/{bindings,snapshot}, for profiling)
 //        node bench/bench.mjs --rules-only BINDINGS --rules-only SNAPSHOT   (load, read and every gate's rule
 //                             function in this process, no vitest, no reports: prints JSON timings)
 // Every process it starts is stopped, also on Ctrl-C and when the time budget (default 600 s) runs out.
