@@ -22,7 +22,7 @@
 // (it is skipped, with the reason, when fake hosts cannot run).
 // Usage: node bench/bench.mjs [--runs N] [--only demo,large,live] [--hosts 1,4,16,32] [--old-full]
 //                             [--budget-s S]
-//        node bench/bench.mjs --write-large DIR   (only writes DIR/{half,full}/{bindings,snapshot}, for profiling)
+//        node bench/bench.mjs --write-large DIR   (only writes DIR/{half,full,full+pbs}/{bindings,snapshot}, for profiling)
 //        node bench/bench.mjs --rules-only BINDINGS --rules-only SNAPSHOT   (load, read and every gate's rule
 //                             function in this process, no vitest, no reports: prints JSON timings)
 // Every process it starts is stopped, also on Ctrl-C and when the time budget (default 600 s) runs out.
@@ -174,8 +174,13 @@ const day = (epoch) => new Date(epoch * 1000).toISOString().slice(0, 10).replace
  * jobs per host, `archivesPerGuest` archives per guest in one NFS dump folder on `nas`, and one
  * inventory target (on nas) for each of the first `targetsPerHost` guests of each host. Realistic
  * drift: 1 guest in 100 in no job, one destroyed VMID left in a job per host, 1 target in 50 stale.
+ * Every PVE host reports its storages (the jobs write to the NFS storage `nfs-backup`, whose content
+ * list is left empty here: its archives are judged through the nas listing). With `pbsTargets`, pve-1
+ * also has a PBS storage `pbs-bench` whose content list holds every guest of the estate (3 snapshots
+ * each, as a datastore shared by all hosts lists them; 1 in 100 newest failed its verify), and that
+ * many pve_storage targets on it.
  */
-function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGuest = 20, targetsPerHost }) {
+function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGuest = 20, targetsPerHost, pbsTargets = 0 }) {
   const hosts = Array.from({ length: pveHosts }, (_, k) => {
     const id = `pve-${k + 1}`;
     const vmids = Array.from({ length: guestsPerHost }, (_, i) => 1000 * (k + 1) + i);
@@ -188,6 +193,10 @@ function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGue
   const targets = hosts.flatMap((h) => h.vmids.slice(0, targetsPerHost).map((vmid) => ({
     name: `vm-${vmid}-g${vmid}`, enabled: true, kind: 'file_glob', host: 'nas', base_path: dump, glob: `vzdump-qemu-${vmid}-*.vma.zst`,
     stale_after_hours: 26, classification: 'important', description: `daily vzdump of g${vmid}`,
+  })));
+  targets.push(...hosts[0].vmids.slice(0, pbsTargets).map((vmid) => ({
+    name: `vm-${vmid}-pbs`, enabled: true, kind: 'pve_storage', host: hosts[0].id, storage: 'pbs-bench', vmid,
+    stale_after_hours: 26, classification: 'critical', description: `g${vmid} on the PBS`,
   })));
   const bindings = {
     'ssh.targets.yaml': {
@@ -216,10 +225,17 @@ function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGue
       jobs.push(`vzdump: backup-${h.id}-${j}\n\tschedule 02:00\n\tcompress zstd\n\tenabled 1\n\tmode snapshot\n\tprune-backups keep-last=${archivesPerGuest}\n\tstorage nfs-backup\n\tvmid ${list.join(',')}\n`);
     }
     const guests = h.vmids.map((vmid) => ({ id: `qemu/${vmid}`, maxcpu: 2, maxmem: 4294967296, name: `g${vmid}`, node: h.id, status: 'running', template: 0, type: 'qemu', uptime: 86400, vmid }));
+    const pbs = pbsTargets > 0 && h === hosts[0];
+    const storageStatus = (id, type, used) => ({ storage: id, type, enabled: 1, active: 1, shared: 1, content: 'backup', total: 2 ** 44, used: used * 2 ** 44, avail: (1 - used) * 2 ** 44 });
     outputs.set(h.id, {
       timezone: 'Europe/Berlin\n', 'jobs-cfg': jobs.join('\n'), 'user-cfg': 'user:root@pam:1:0:::root@example.com:::\n',
       guests: JSON.stringify(guests), scheduler: 'active\n',
       postconf: { stdout: '', exit: 11 }, 'postfix-files': '', postqueue: { stdout: '', exit: 11 }, 'notifications-cfg': '', 'datacenter-cfg': '',
+      hostname: `${h.id}\n`,
+      'storage-cfg': `nfs: nfs-backup\n\tpath /mnt/pve/backup\n\tserver 10.0.0.200\n\texport /backup\n\tcontent backup\n${pbs ? '\npbs: pbs-bench\n\tdatastore main\n\tserver 10.0.0.201\n\tcontent backup\n' : ''}`,
+      'storage-status': JSON.stringify([storageStatus('nfs-backup', 'nfs', 0.5), ...(pbs ? [storageStatus('pbs-bench', 'pbs', 0.6)] : [])]),
+      [contentId('nfs-backup')]: '[]',
+      ...(pbs ? { [contentId('pbs-bench')]: pbsContent(hosts.flatMap((x) => x.vmids)) } : {}),
     });
   }
   const lines = [];
@@ -240,6 +256,26 @@ function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGue
   };
 }
 
+/** The probe's command id of a storage's content listing (lib/snapshot/probe.ts storageCommands). */
+const contentId = (storage) => `storage-content-${Buffer.from(storage).toString('hex')}`;
+
+/** A PBS content list as `pvesh … /content` prints it (PBSPlugin.pm list_volumes): 3 nightly snapshots per guest. */
+function pbsContent(vmids) {
+  const upid = (epoch) => `UPID:pbs:000004B6:0000B1F0:00000006:${epoch.toString(16).toUpperCase()}:verificationjob:main\\x3av\\x2dnightly:root@pam:`;
+  const items = [];
+  vmids.forEach((vmid, i) => {
+    for (let a = 0; a < 3; a++) {
+      const ctime = Math.round(CAPTURED - (5.5 + 24 * a) * 3600);
+      const state = a === 0 && i % 100 === 11 ? 'failed' : 'ok';
+      items.push({
+        volid: `pbs-bench:backup/vm/${vmid}/${new Date(ctime * 1000).toISOString().replace('.000Z', 'Z')}`, format: 'pbs-vm', size: 34359738368, content: 'backup',
+        vmid, ctime, subtype: 'qemu', verification: { state, upid: upid(ctime + 3 * 3600) },
+      });
+    }
+  });
+  return JSON.stringify(items);
+}
+
 /** Writes the estate's bindings and, with the project's own plan and writer, its snapshot. */
 async function writeLargeEstate(dir, estate) {
   const { stringify } = await import('yaml');
@@ -253,15 +289,15 @@ async function writeLargeEstate(dir, estate) {
   if (!loaded.ok) throw new Error(`large estate bindings do not load: ${JSON.stringify(loaded.errors.slice(0, 3))}`);
   const hosts = probePlan(loaded.bindings).map((plan) => {
     const out = estate.outputs.get(plan.hostId);
-    return {
-      id: plan.hostId, status: 'ok', timezone: 'Europe/Berlin',
-      commands: plan.commands.map((c) => {
-        const o = out[c.basePath ? 'listing' : c.id];
-        if (o === undefined) throw new Error(`large estate: no output for ${plan.hostId} ${c.id}`);
-        const { stdout, exit } = typeof o === 'string' ? { stdout: o, exit: 0 } : o;
-        return { id: c.id, command: c.command, exit, stdout: Buffer.from(stdout), ...(c.basePath ? { basePath: c.basePath } : {}) };
-      }),
-    };
+    const run = (cs) => cs.map((c) => {
+      const o = out[c.basePath ? 'listing' : c.id];
+      if (o === undefined) throw new Error(`large estate: no output for ${plan.hostId} ${c.id}`);
+      const { stdout, exit } = typeof o === 'string' ? { stdout: o, exit: 0 } : o;
+      return { id: c.id, command: c.command, exit, stdout: Buffer.from(stdout), ...(c.basePath ? { basePath: c.basePath } : {}) };
+    });
+    const first = run(plan.commands);
+    const followUp = plan.followUp?.(new Map(first.map((c) => [c.id, c.stdout.toString('utf8')]))) ?? [];
+    return { id: plan.hostId, status: 'ok', timezone: 'Europe/Berlin', commands: [...first, ...run(followUp)] };
   });
   const snapshotDir = path.join(dir, 'snapshot');
   await writeSnapshot(snapshotDir, { capturedAt: CAPTURED_AT, hosts, insecureAcceptAnyHostKey: false });
@@ -271,6 +307,7 @@ async function writeLargeEstate(dir, estate) {
 const LARGE_SIZES = [
     { name: 'half', guestsPerHost: 250, jobsPerHost: 10, targetsPerHost: 100 },
     { name: 'full', guestsPerHost: 500, jobsPerHost: 20, targetsPerHost: 200 },
+    { name: 'full+pbs', guestsPerHost: 500, jobsPerHost: 20, targetsPerHost: 200, pbsTargets: 500 },
 ];
 
 async function benchLarge() {
@@ -332,7 +369,15 @@ function liveHostSpec(k, key, now) {
     id, vmids, spec: {
       id, authorizedKeys: [key.publicKeyLine], files,
       commands: {
-        pvesh: `[ "$*" = "get /cluster/resources --type vm --output-format json" ] || exit 2\nexec cat ${RESOURCES}`,
+        // The cluster resources; for the storage commands, the jobs' storage `local` and no backups on it.
+        pvesh: [
+          'case "$*" in',
+          `"get /cluster/resources --type vm --output-format json") exec cat ${RESOURCES} ;;`,
+          `"get /nodes/"*"/storage --output-format json") echo '[{"storage":"local","type":"dir","enabled":1,"active":1,"content":"backup","total":107374182400,"used":10737418240,"avail":96636764160}]' ;;`,
+          '"get /nodes/"*"/content --content backup --output-format json") echo \'[]\' ;;',
+          '*) exit 2 ;;',
+          'esac',
+        ].join('\n'),
         systemctl: 'echo active',
         timedatectl: 'echo Europe/Berlin',
       },

@@ -192,6 +192,70 @@ export interface JobRunStates {
   unreadable: Record<string, string>;
 }
 
+/** One storage as `pvesh get /nodes/<node>/storage` reports it (pve-storage API2/Storage/Status.pm index). */
+export interface PveStorage {
+  id: string;
+  /** Plugin type: pbs, nfs, cifs, dir, lvmthin, … */
+  type: string;
+  /** False when storage.cfg disables it, or its `nodes` list leaves this node out (Storage.pm storage_check_enabled). */
+  enabled: boolean;
+  /** Whether PVE could activate it (mounted, PBS reachable); never true for a disabled storage. */
+  active: boolean;
+  /** Content types it may hold (`backup`, `images`, …). */
+  content: string[];
+  /** Bytes; null when PVE did not say (storage inactive). */
+  total: number | null;
+  used: number | null;
+  avail: number | null;
+}
+
+/** One section of /etc/pve/storage.cfg: what the status list does not say. */
+export interface StorageConfig {
+  id: string;
+  type: string;
+  /** Line of the section header, for evidence. */
+  line: number;
+  /** `disable` is set. */
+  disabled: boolean;
+  /** The nodes it is restricted to; null: every node. */
+  nodes: string[] | null;
+  /** PBS: datastore, namespace, server. */
+  datastore: string | null;
+  namespace: string | null;
+  server: string | null;
+}
+
+/** A backup on a storage, as `pvesh get /nodes/<node>/storage/<storage>/content --content backup` lists it. */
+export interface BackupVolume {
+  /** `pbs-main:backup/vm/101/2026-12-01T01:00:12Z`, `nfs-dump:backup/vzdump-qemu-101-2026_12_01-01_00_12.vma.zst`. */
+  volid: string;
+  /** Null when PVE could not tell (a non-standard file name). */
+  vmid: number | null;
+  /** Backup time, epoch seconds: PBS backup-time, the time in a vzdump file name, else the file's ctime. */
+  ctime: number | null;
+  /** `pbs-vm`, `pbs-ct`, `vma.zst`, `tar.zst`, … */
+  format: string;
+  size: number | null;
+  protected: boolean;
+  notes: string | null;
+  /** PBS only: the last verification of this snapshot. */
+  verification: { state: string; upid: string | null } | null;
+}
+
+export type StorageContent =
+  | { status: 'ok'; volumes: BackupVolume[] }
+  | { status: 'error'; reason: string; message: string };
+
+/** Storages of a PVE host and the backups on those the bindings and enabled jobs use. */
+export interface PveStorageState {
+  /** The node name (first label of `hostname`), as PVE's API paths use it. */
+  node: string;
+  storages: PveStorage[];
+  config: StorageConfig[];
+  /** Storage id → its backup content; only storages a target or an enabled job here names. */
+  contents: Record<string, StorageContent>;
+}
+
 /** A queued message as `postqueue -p` lists it. */
 export interface QueuedMessage {
   id: string;
@@ -287,6 +351,8 @@ export interface HostRecord {
   commands: CommandRecord[];
   /** Parsed PVE facts, or the problem that kept them from being read; absent for non-PVE hosts. */
   pve: { ok: true; value: PveState } | { ok: false; problem: StateProblem } | null;
+  /** Storages and their backups (D19.storage, D19.verified, pve_storage freshness), kept apart from `pve` like `mail`; null when not collected. */
+  storage?: { ok: true; value: PveStorageState } | { ok: false; problem: StateProblem } | null;
   /** Parsed mail facts (relay-stalwart), kept apart from `pve` so a postfix problem never blinds D19; null when not collected. */
   mail: { ok: true; value: MailState } | { ok: false; problem: StateProblem } | null;
   /** Listings keyed by base path. */

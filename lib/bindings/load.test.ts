@@ -160,7 +160,8 @@ describe('reference bindings', () => {
     });
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {} }, relay: null, calendar: null,
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
       notify: { from: null, cooldownHours: 24 },
     });
     expect(Object.keys(b.digests).sort()).toEqual([
@@ -229,7 +230,8 @@ describe('normalisation', () => {
     expect(b.schedule?.jobs[0]).toMatchObject({ host: null, scheduleCron: null, inventoryTargets: ['t1', 't2', 't3'] });
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
-      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' } },
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
+      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' }, offsiteStorages: {} },
       relay: {
         host: 'mail.example.com', port: 465, tls: 'implicit', hosts: null, allowedRecipients: ['alerts@example.com', '@ops.example.com'],
         senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: { pve: 'disabled' }, source: { file: 'drift.gates.yaml', line: 4 },
@@ -258,7 +260,7 @@ describe('bad bindings', () => {
     inventory = patch(inventory, '    classification: critical', '    stale_after_hours: "26h"\n    classification: 5');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
       'backup.inventory.yaml:6:14: targets[0].enabled: expected a boolean, found "yes" (a string)',
-      `backup.inventory.yaml:7:11: targets[0].kind: expected exactly "file_glob", found "file_glob_${'x'.repeat(47)}..." (a string)`,
+      `backup.inventory.yaml:7:11: targets[0].kind: expected one of file_glob, pve_storage, found "file_glob_${'x'.repeat(47)}..." (a string)`,
       'backup.inventory.yaml:11:24: targets[0].stale_after_hours: expected an integer greater than 0, found "26h" (a string)',
       'backup.inventory.yaml:12:21: targets[0].classification: expected one of critical, important, rebuildable, found 5 (an integer)',
     ]);
@@ -287,10 +289,45 @@ describe('bad bindings', () => {
     ]);
   });
 
+  const STORAGE_TARGET = [
+    '  - name: vm-204-pbs',
+    '    enabled: true',
+    '    kind: pve_storage',
+    '    host: pve',
+    '    storage: pbs-main',
+    '    vmid: 204',
+    '    stale_after_hours: 26',
+    '    classification: critical',
+  ].join('\n') + '\n';
+
+  it('loads a pve_storage target with its storage and vmid, beside a file_glob one', async () => {
+    const b = await loaded(await bindingsDir({ 'backup.inventory.yaml': INVENTORY + STORAGE_TARGET }));
+    expect(b.inventory.targets.map((t) => t.kind)).toEqual(['file_glob', 'pve_storage']);
+    expect(b.inventory.targets[1]).toMatchObject({ name: 'vm-204-pbs', kind: 'pve_storage', host: 'pve', storage: 'pbs-main', vmid: 204, staleAfterHours: 26, source: { line: 12 } });
+    expect(b.inventory.targets[1]).not.toHaveProperty('basePath');
+  });
+
+  it('says which fields a pve_storage target needs and which it must not have, at their lines', async () => {
+    const noVmid = patch(STORAGE_TARGET, '    vmid: 204\n', '    base_path: /srv/dump\n');
+    expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + noVmid })).toEqual([
+      'backup.inventory.yaml:5:5: targets[0].vmid: expected the VMID of the guest whose backups it holds (required), found no such field',
+      'backup.inventory.yaml:10:16: targets[0].base_path: expected no base_path on a pve_storage target (it names storage and vmid), found "/srv/dump" (a string)',
+    ]);
+    const badStorage = patch(patch(STORAGE_TARGET, 'storage: pbs-main', "storage: \"pbs main; rm -rf /\""), 'vmid: 204', 'vmid: 42');
+    expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + badStorage })).toEqual([
+      'backup.inventory.yaml:9:14: targets[0].storage: expected a PVE storage id (a letter, then letters, digits, ., _ or -, ending in a letter or digit), e.g. pbs-main, found "pbs main; rm -rf /" (a string)',
+      'backup.inventory.yaml:10:11: targets[0].vmid: expected an integer from 100 to 999999999, found 42 (an integer)',
+    ]);
+    const fileWithVmid = patch(TARGET, '    classification: critical', '    vmid: 204\n    classification: critical');
+    expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + fileWithVmid })).toEqual([
+      'backup.inventory.yaml:11:11: targets[0].vmid: expected no vmid on a file_glob target (kind: pve_storage names a PVE storage), found 204 (an integer)',
+    ]);
+  });
+
   it('rejects an unknown field on a target (a typo would weaken a gate)', async () => {
     const inventory = patch(INVENTORY, '    classification: critical', '    stale_afer_hours: 48\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:11:5: targets[0].stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field',
+      'backup.inventory.yaml:11:5: targets[0].stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field',
     ]);
   });
 
@@ -349,7 +386,7 @@ describe('bad bindings', () => {
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
       'drift.gates.yaml:2:24: thresholds.critical: expected an integer greater than 0, found 0 (an integer)',
       'drift.gates.yaml:2:27: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
-      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d69, relay, notify, calendar), found an unknown field',
+      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d19, d69, relay, notify, calendar), found an unknown field',
     ]);
   });
 

@@ -28,13 +28,16 @@ interface RawRestoreFields {
   notes?: string | null;
 }
 
+// The schema requires base_path and glob of a file_glob target, storage and vmid of a pve_storage one.
 interface RawTarget extends RawRestoreFields {
   name: string;
   enabled: boolean;
-  kind: 'file_glob';
+  kind: 'file_glob' | 'pve_storage';
   host: string;
-  base_path: string;
-  glob: string;
+  base_path?: string;
+  glob?: string;
+  storage?: string;
+  vmid?: number;
   stale_after_hours?: number;
   classification?: Classification;
 }
@@ -137,7 +140,8 @@ interface RawPolicy {
   thresholds?: Partial<Record<Classification, number>>;
   pve_hosts?: string[] | null;
   repository_root?: string;
-  d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string> };
+  d19?: { storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>> };
+  d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string>; offsite_storages?: Record<string, string[]> };
   relay?: RawRelay;
   calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
   notify?: { from?: string; cooldown_hours?: number };
@@ -207,18 +211,18 @@ export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory
     targets: raw.targets.map((t, i) => {
       const path = ['targets', i];
       requireSshId(src, [...path, 'host'], t.host, sshIds);
-      return {
+      const common = {
         name: t.name,
         enabled: t.enabled,
-        kind: t.kind,
         host: t.host,
-        basePath: t.base_path,
-        glob: t.glob,
         staleAfterHours: t.stale_after_hours ?? null,
         classification: t.classification ?? null,
         ...restoreFields(t),
         source: src.ref(path),
       };
+      return t.kind === 'pve_storage'
+        ? { ...common, kind: t.kind, storage: t.storage!, vmid: t.vmid! }
+        : { ...common, kind: t.kind, basePath: t.base_path!, glob: t.glob! };
     }),
     model: raw.model ?? null,
     runtimeUnits:
@@ -324,7 +328,9 @@ export function normaliseCalendarHome(src: Source): CalendarHomeContract {
 export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy {
   const raw = (src?.data ?? {}) as RawPolicy;
   const storageHosts = raw.d69?.storage_hosts ?? {};
+  const offsiteStorages = raw.d69?.offsite_storages ?? {};
   if (src) {
+    for (const pveHost of Object.keys(offsiteStorages)) requireSshId(src, ['d69', 'offsite_storages', pveHost], pveHost, sshIds);
     raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
     for (const [pveHost, storageHost] of Object.entries(storageHosts)) {
       requireSshId(src, ['d69', 'storage_hosts', pveHost], pveHost, sshIds);
@@ -340,10 +346,15 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     thresholds: { critical: 26, important: 48, rebuildable: 168, ...raw.thresholds },
     pveHosts: raw.pve_hosts ?? null,
     repositoryRoot: raw.repository_root ?? null,
+    d19: {
+      storageFullPercent: raw.d19?.storage_full_percent ?? 90,
+      verifyMaxAgeDays: raw.d19?.verify_max_age_days ?? { critical: 7 },
+    },
     d69: {
       restoreSopRequiredFor: raw.d69?.restore_sop_required_for ?? ['critical'],
       offsiteRequiredFor: raw.d69?.offsite_required_for ?? ['critical'],
       storageHosts,
+      offsiteStorages,
     },
     relay: src && raw.relay ? normaliseRelay(src, raw.relay, sshIds) : null,
     calendar: raw.calendar ? {

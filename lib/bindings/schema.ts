@@ -31,6 +31,8 @@ function reportSchemaErrors(src: Source, errors: ErrorObject[]): void {
   const reported = new Set<string>();
   for (const e of errors) {
     if (e.keyword !== 'type' && wrongType.has(e.instancePath)) continue;
+    // `if` only says its `then`/`else` failed; their own errors name the field.
+    if (e.keyword === 'if') continue;
     if (combinators.some((c) => c !== e && isBranchError(c, e))) continue;
     const path = parsePointer(e.instancePath);
     const schema: AnySchemaObject = e.parentSchema ?? {};

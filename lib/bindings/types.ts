@@ -10,13 +10,28 @@ export interface SourceRef {
   line: number;
 }
 
-export interface InventoryTarget {
-  name: string;
-  enabled: boolean;
+/** A backup target of backup.inventory.yaml: files in a folder, or a guest's backups on a PVE storage. */
+export type InventoryTarget = FileGlobTarget | PveStorageTarget;
+
+/** The newest file matching `glob` under `basePath` on `host`. */
+export interface FileGlobTarget extends TargetCommon {
   kind: 'file_glob';
-  host: string;
   basePath: string;
   glob: string;
+}
+
+/** The newest backup of guest `vmid` on PVE storage `storage` (PBS, NFS, CIFS, dir…) as PVE host `host` lists it. */
+export interface PveStorageTarget extends TargetCommon {
+  kind: 'pve_storage';
+  /** A storage id as PVE's `pve-storage-id` format allows (validated by the schema). */
+  storage: string;
+  vmid: number;
+}
+
+interface TargetCommon {
+  name: string;
+  enabled: boolean;
+  host: string;
   /** As written; null when the target falls back to `defaults.stale_after_hours`. */
   staleAfterHours: number | null;
   classification: Classification | null;
@@ -147,6 +162,7 @@ export interface GatePolicy {
    * bindings' git toplevel, else the bindings folder's parent.
    */
   repositoryRoot: string | null;
+  d19: D19Policy;
   d69: D69Policy;
   /** relay-stalwart policy; null: no `relay:` section, the gate is skipped. */
   relay: RelayPolicy | null;
@@ -198,6 +214,14 @@ export interface RelayPolicy {
   source: SourceRef;
 }
 
+/** `d19:` of drift.gates.yaml: backups on PVE storages. */
+export interface D19Policy {
+  /** D19.storage fails storage_full at or above this used/total percentage. Default 90. */
+  storageFullPercent: number;
+  /** D19.verified: longest a PBS-stored guest may go without a verify that passed, per class; absent: not held to it. Default {critical: 7}. */
+  verifyMaxAgeDays: Partial<Record<Classification, number>>;
+}
+
 /** Classifications a D69 requirement applies to, or every active guest whatever its target. */
 export type ClassScope = Classification[] | 'all';
 
@@ -206,6 +230,8 @@ export interface D69Policy {
   restoreSopRequiredFor: ClassScope;
   /** Default: [critical]. */
   offsiteRequiredFor: ClassScope;
+  /** PVE host → its storages whose data lives at another site: pve_storage targets there are offsite copies. */
+  offsiteStorages: Record<string, string[]>;
   /** proxmox_host → the ssh id of the storage host its dumps land on (an NFS NAS): not offsite for that site. */
   storageHosts: Record<string, string>;
 }

@@ -2,7 +2,7 @@
 // probe answered from the demo snapshot's files, then every failure the reason codes name.
 // The real-OpenSSH tests are in live.test.ts.
 
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,8 @@ import { parse, stringify } from 'yaml';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
 import { DEMO_SITE } from '../package-root.js';
-import { probePlan } from '../snapshot/plan.js';
+import { probePlan, type HostPlan } from '../snapshot/plan.js';
+import type { ProbeCommand } from '../snapshot/probe.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect, mapBounded } from './collect.js';
@@ -56,11 +57,18 @@ async function demoBindings(targets: Record<string, { port: number; host?: strin
 }
 
 /** Replies from the demo snapshot: the output file and exit recorded for that command. */
+/** The commands a host runs: its plan's, then those its followUp makes of the demo's recorded output. */
+function plannedCommands(plan: HostPlan): ProbeCommand[] {
+  const out = (id: string) => path.join(DEMO_SNAPSHOT, 'hosts', plan.hostId, `${id}.out`);
+  const outputs = new Map(plan.commands.filter((c) => existsSync(out(c.id))).map((c) => [c.id, readFileSync(out(c.id), 'utf8')]));
+  return [...plan.commands, ...(plan.followUp?.(outputs) ?? [])];
+}
+
 function demoReplies(bindings: Bindings, hostId: string): (command: string) => Reply {
   const manifest = parse(readFileSync(path.join(DEMO_SNAPSHOT, 'snapshot.yaml'), 'utf8')) as { hosts: { id: string; commands?: { id: string; exit: number }[] }[] };
-  const plan = probePlan(bindings).find((p) => p.hostId === hostId)!;
+  const commands = plannedCommands(probePlan(bindings).find((p) => p.hostId === hostId)!);
   return (command) => {
-    const probe = plan.commands.find((c) => c.command === command);
+    const probe = commands.find((c) => c.command === command);
     if (!probe) return { stderr: 'not a probe command\n', exit: 127 };
     const recorded = manifest.hosts.find((h) => h.id === hostId)?.commands?.find((c) => c.id === probe.id);
     if (!recorded) return { stdout: '', exit: 0 };
@@ -110,9 +118,9 @@ describe('collect against in-process SSH servers', () => {
     expect(progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(collection.insecureAcceptAnyHostKey).toBe(false);
 
-    // Every command any host ran is one of probePlan's, for that host, each once.
+    // Every command any host ran is one of probePlan's (or of its followUp), for that host, each once.
     for (const plan of probePlan(bindings)) {
-      expect([...fakes[plan.hostId]!.commands].sort()).toEqual(plan.commands.map((c) => c.command).sort());
+      expect([...fakes[plan.hostId]!.commands].sort()).toEqual(plannedCommands(plan).map((c) => c.command).sort());
     }
     // One connection per host; git-vm's went through pve-home's (which was not opened twice).
     expect(Object.values(fakes).map((f) => f.connections)).toEqual([1, 1, 1, 1]);
@@ -143,7 +151,7 @@ describe('collect against in-process SSH servers', () => {
     expect(byId(result.hosts, 'pve-shop')).toMatchObject({ status: 'error', reason: 'host_key_mismatch' });
     expect((byId(result.hosts, 'pve-shop') as { message: string }).message).toContain(fingerprint(fakes['pve-shop']!.hostKey));
     expect(byId(result.hosts, 'nas')).toMatchObject({ status: 'error', reason: 'host_key_unknown', commands: [] });
-    expect(fakes['pve-shop']!.commands.length).toBe(probePlan(bindings).find((p) => p.hostId === 'pve-shop')!.commands.length); // nothing ran this time
+    expect(fakes['pve-shop']!.commands.length).toBe(plannedCommands(probePlan(bindings).find((p) => p.hostId === 'pve-shop')!).length); // nothing ran this time
   });
 
   it('treats a @revoked key as a mismatch, and accepts any key only when told to', async () => {
@@ -272,7 +280,10 @@ describe('what reaches a remote shell', () => {
   it('gets its commands only from probePlan', () => {
     const collectTs = sources.find((s) => s.f === 'collect.ts')!.text;
     expect(collectTs.match(/runCommands\(/g)).toHaveLength(1);
-    expect(collectTs).toContain('runCommands(conn, plan.commands,');
+    // The plan's commands, then its followUp's (a PVE host's storage commands), and nothing else.
+    expect(collectTs).toContain('let commands: readonly ProbeCommand[] = plan.commands;');
+    expect(collectTs).toContain('const run = await runCommands(conn, commands, options);');
+    expect(collectTs).toContain('commands = stage === 0 && plan.followUp ? plan.followUp(outputs) : [];');
     expect(collectTs).toContain('selectPlans(probePlan(bindings), options.onlyHosts'); // (and the calendar's host, which runs no command)
     const sessionsTs = sources.find((s) => s.f === 'sessions.ts')!.text;
     expect(sessionsTs).toContain('constructor(readonly command: ProbeCommand)');

@@ -7,14 +7,14 @@ import os from 'node:os';
 import type { Bindings } from '../bindings/types.js';
 import { calendarLocation, type CalendarLocation } from '../calendar/location.js';
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
-import { isDataExit } from '../snapshot/probe.js';
+import { isDataExit, type ProbeCommand } from '../snapshot/probe.js';
 import { collectCalendar } from './calendar.js';
-import { Connections, defaultResolve, type HostKeyPolicy } from './connect.js';
+import { Connections, defaultResolve, type Connection, type HostKeyPolicy } from './connect.js';
 import { Credentials, PASSPHRASE_ENV } from './credentials.js';
 import { resolveEndpoints, type Endpoint } from './endpoints.js';
 import { CollectSetupError, HostError, redact } from './errors.js';
 import { KnownHosts } from './known-hosts.js';
-import { MAX_SESSIONS_PER_CONNECTION, runCommands, type CommandResult } from './sessions.js';
+import { MAX_SESSIONS_PER_CONNECTION, runCommands, type CommandResult, type RunOptions, type RunOutcome } from './sessions.js';
 import { SshConfigFile } from './ssh-config.js';
 import type { Collect, CollectedCommand, CollectedHost, CollectOptions } from './types.js';
 
@@ -126,7 +126,7 @@ async function collectHost(plan: HostPlan, ep: Endpoint, connections: Connection
   try {
     const conn = await untilAborted(connections.get(ep), budget.signal);
     connected = true;
-    const run = await runCommands(conn, plan.commands, { limit: MAX_SESSIONS_PER_CONNECTION, timeoutMs: options.commandTimeoutMs, signal: budget.signal });
+    const run = await runPlan(conn, plan, { limit: MAX_SESSIONS_PER_CONNECTION, timeoutMs: options.commandTimeoutMs, signal: budget.signal });
     return hostEntry(plan.hostId, run.results, run.failure ?? commandFailures(run.results));
   } catch (e) {
     const error = e instanceof HostError ? e : new HostError('connection_lost', `${ep.label}: ${(e as Error).message}`);
@@ -135,6 +135,20 @@ async function collectHost(plan: HostPlan, ep: Endpoint, connections: Connection
     clearTimeout(timer);
     connections.done(ep);
   }
+}
+
+/** The plan's commands, then the commands its followUp makes of their output, over one connection. */
+async function runPlan(conn: Connection, plan: HostPlan, options: RunOptions): Promise<RunOutcome> {
+  const results: CommandResult[] = [];
+  let commands: readonly ProbeCommand[] = plan.commands;
+  for (let stage = 0; commands.length; stage++) {
+    const run = await runCommands(conn, commands, options);
+    results.push(...run.results);
+    if (run.failure) return { results, failure: run.failure };
+    const outputs = new Map(results.filter((r) => r.exit === 0).map((r) => [r.command.id, r.stdout.toString('utf8')]));
+    commands = stage === 0 && plan.followUp ? plan.followUp(outputs) : [];
+  }
+  return { results, failure: null };
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

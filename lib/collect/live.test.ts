@@ -54,13 +54,33 @@ const RESOURCES = '/var/lib/fake-pve/cluster-resources.json';
 const guest = (node: string, vmid: number, name: string, extra: Record<string, unknown> = {}) =>
   ({ id: `qemu/${vmid}`, maxcpu: 2, maxmem: 2147483648, name, node, status: 'running', template: 0, type: 'qemu', uptime: 86400, vmid, ...extra });
 
-/** Stand-ins for the PVE commands the probe runs; each checks its arguments like the real one would be called. */
+const FAKE_PVE = '/var/lib/fake-pve';
+/** What `pvesh get /nodes/<node>/storage` says without a storage.json: `local` and `backup`, active, a quarter used. */
+const DEFAULT_STORAGES = JSON.stringify(['local', 'backup'].map((storage) => ({
+  storage, type: 'dir', enabled: 1, active: 1, shared: 0, content: 'iso,vztmpl,backup', total: 107374182400, used: 26843545600, avail: 80530636800, used_fraction: 0.25,
+})));
+
+/**
+ * Stand-ins for the PVE commands the probe runs; each checks its arguments like the real one would be called.
+ * `hostname` prints a FQDN: the node name is its first label (PVE::INotify::nodename), and pvesh answers
+ * only for that node. Storages come from /var/lib/fake-pve/storage.json, backups from content/<storage>
+ * (content/<storage>.fail: what an unreachable PBS prints on stderr, exit 255; neither: an empty storage).
+ */
 function pveStandIns(o: { scheduler?: string; timezone?: string; pvesh?: string } = {}): Record<string, string> {
   const scheduler = o.scheduler ?? 'active';
   return {
+    hostname: '[ $# = 0 ] || exit 2\necho pve-node.example.com',
     pvesh: o.pvesh ?? [
-      '[ "$*" = "get /cluster/resources --type vm --output-format json" ] || { echo "pvesh: unexpected arguments: $*" >&2; exit 2; }',
-      `exec cat ${RESOURCES}`,
+      'node=$(hostname | cut -d. -f1)',
+      'case "$*" in',
+      `"get /cluster/resources --type vm --output-format json") exec cat ${RESOURCES} ;;`,
+      `"get /nodes/$node/storage --output-format json") [ -e ${FAKE_PVE}/storage.json ] && exec cat ${FAKE_PVE}/storage.json; echo '${DEFAULT_STORAGES}' ;;`,
+      `"get /nodes/$node/storage/"*"/content --content backup --output-format json")`,
+      '  s=${2#/nodes/$node/storage/}; s=${s%/content}',
+      `  [ -e "${FAKE_PVE}/content/$s.fail" ] && { cat "${FAKE_PVE}/content/$s.fail" >&2; exit 255; }`,
+      `  [ -e "${FAKE_PVE}/content/$s" ] && exec cat "${FAKE_PVE}/content/$s"; echo '[]' ;;`,
+      '*) echo "pvesh: unexpected arguments: $*" >&2; exit 2 ;;',
+      'esac',
     ].join('\n'),
     systemctl: `[ "$*" = "is-active pvescheduler" ] || { echo "systemctl: unexpected arguments: $*" >&2; exit 2; }\necho ${scheduler}\n[ ${scheduler} = active ]`,
     timedatectl: `[ "$*" = "show -p Timezone --value" ] || exit 2\necho ${o.timezone ?? 'Europe/Berlin'}`,
@@ -124,6 +144,50 @@ function nas(authorizedKeys: string[]): FakeHostSpec {
       [`/volume1/backups/apps/erp/${day(6.5)}/manifest.txt`]: { content: 'm', mtime: ago(6.4) },
     },
     // /volume1/offsite does not exist: path_missing
+  };
+}
+
+/** A PBS volume as PBSPlugin.pm list_volumes returns it (volid from print_volid: the backup time in UTC). */
+function pbsVolume(storage: string, vmid: number, ageHours: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const ctime = ago(ageHours);
+  return {
+    volid: `${storage}:backup/vm/${vmid}/${new Date(ctime * 1000).toISOString().replace('.000Z', 'Z')}`, format: 'pbs-vm',
+    size: 34359738368, content: 'backup', vmid, ctime, subtype: 'qemu', ...extra,
+  };
+}
+
+/** A verify task's UPID (proxmox-schema upid.rs): start time in hex; the worker id escaped like a systemd unit name. */
+function verifyUpid(ageHours: number, vmid: number): string {
+  const start = ago(ageHours).toString(16).toUpperCase().padStart(8, '0');
+  return `UPID:pbs:000004B6:0000B1F0:00000006:${start}:verify:dr\\x3avm-${vmid}-2026\\x2d03\\x2d04T01\\x3a00\\x3a12Z:root@pam:`;
+}
+
+/**
+ * A PVE host with three backup storages: pbs-dr (a PBS whose newest backup of 101 failed verification),
+ * pbs-main (a PBS that is down: inactive, and its content listing fails as PBSPlugin.pm's does) and
+ * nfs-dump (95 % full, holding a stale backup of 101).
+ */
+function pvePbs(authorizedKeys: string[]): FakeHostSpec {
+  const tib = 2 ** 40;
+  const storage = (id: string, type: string, active: number, total: number, used: number) =>
+    ({ storage: id, type, enabled: 1, active, shared: 1, content: 'backup', total, used, avail: total - used, ...(total ? { used_fraction: used / total } : {}) });
+  return {
+    id: 'pve-pbs', authorizedKeys, commands: pveStandIns(),
+    files: {
+      '/etc/pve/jobs.cfg': 'vzdump: backup-pbs-0001\n\tschedule 02:00\n\tenabled 1\n\tmode snapshot\n\tvmid 101\n\tstorage pbs-dr\n',
+      '/etc/pve/storage.cfg': 'pbs: pbs-dr\n\tdatastore dr\n\tserver 192.0.2.21\n\tcontent backup\n\tusername backup@pbs\n\npbs: pbs-main\n\tdatastore main\n\tserver 192.0.2.20\n\tcontent backup\n\tusername backup@pbs\n\nnfs: nfs-dump\n\tpath /mnt/pve/nfs-dump\n\tserver 192.0.2.30\n\texport /dump\n\tcontent backup\n',
+      [RESOURCES]: JSON.stringify([guest('pve-node', 101, 'files')]),
+      [`${FAKE_PVE}/storage.json`]: JSON.stringify([storage('pbs-dr', 'pbs', 1, 8 * tib, 3 * tib), storage('pbs-main', 'pbs', 0, 0, 0), storage('nfs-dump', 'nfs', 1, 2 * tib, 0.95 * 2 * tib)]),
+      [`${FAKE_PVE}/content/pbs-dr`]: JSON.stringify([
+        pbsVolume('pbs-dr', 101, 24 * 30, { protected: 1, notes: 'before the upgrade', verification: { state: 'ok', upid: verifyUpid(28, 101) } }),
+        pbsVolume('pbs-dr', 101, 29, { verification: { state: 'ok', upid: verifyUpid(28, 101) } }),
+        pbsVolume('pbs-dr', 101, 5, { verification: { state: 'failed', upid: verifyUpid(1, 101) } }),
+      ]),
+      [`${FAKE_PVE}/content/pbs-main.fail`]: "error listing snapshots - 500 Can't connect to 192.0.2.20:8007 (No route to host)\n",
+      [`${FAKE_PVE}/content/nfs-dump`]: JSON.stringify([{
+        volid: 'nfs-dump:backup/vzdump-qemu-101-2026_03_02-02_00_04.vma.zst', format: 'vma.zst', size: 5368709120, content: 'backup', ctime: ago(50), subtype: 'qemu', vmid: 101,
+      }]),
+    },
   };
 }
 
@@ -397,6 +461,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       storageHost('behind', [key.publicKeyLine]),
       { ...storageHost('many', [key.publicKeyLine]), files: manyDirs },
       ...mailHosts([key.publicKeyLine], SASL_CANARY),
+      pvePbs([key.publicKeyLine]),
     ];
     const results = await Promise.allSettled(specs.map(async (spec) => {
       const h = await startFakeHost(spec);
@@ -507,7 +572,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       const [fromShards, fromOne] = await Promise.all([judge('merged'), judge('whole')]);
       expect(fromShards).toEqual(fromOne);
       expect(fromShards.summary.error).toBe(0);
-    });
+    }, 90_000); // six CLI processes, three of them collecting at once: on two shared cores this outgrew 30 s
 
     it('collect() + writeSnapshot() round-trip through readSnapshot()', async () => {
       const { bindings } = await bindingsFor('main-api', mainEstate(hosts));
@@ -791,6 +856,35 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
     // frees a session slot only when it garbage-collects the closed channel, after the client has
     // already seen the close: a client that re-opens at once holds up to twice its limit.
     expect(countMatches(log, /no more sessions/)).toBe(0);
+  });
+
+  // ------------------------------------------------------------------------------------------
+  describe('backups on PVE storages (PBS, NFS) through a fake pvesh', () => {
+    it('judges freshness, verification and storage health from pvesh, and the snapshot judges the same', async () => {
+      const { dir } = await bindingsFor('pbs', {
+        hosts: [{ id: 'pve-pbs', port: hosts['pve-pbs']!.port }],
+        targets: [],
+        storageTargets: ['pbs-dr', 'pbs-main', 'nfs-dump'].map((storage) => ({ name: `vm-101-${storage}`, host: 'pve-pbs', storage, vmid: 101 })),
+        guests: [{ id: 101, hostname: 'files', proxmoxHost: 'pve-pbs', backupTarget: 'vm-101-pbs-dr' }],
+      });
+      const cwd = runDir('pbs');
+      const live = parseJson(await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...sshFlags(knownHosts('pbs', knownLines('pve-pbs')), key.privateKeyPath)], { cwd }));
+      expect(live.inputErrors).toEqual([]);
+      const verdicts = (check: string) => checksOf(live).filter((c) => c.id === check).map((c) => `${c.subject} ${c.outcome} ${c.reason ?? ''}`.trim());
+      expect(verdicts('D19.freshness')).toEqual(['vm-101-pbs-dr pass', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump fail stale']);
+      expect(verdicts('D19.verified')).toEqual(['vm-101-pbs-dr fail verify_failed', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump skip not_pbs']);
+      expect(verdicts('D19.storage')).toEqual(['nfs-dump fail storage_full', 'pbs-dr pass', 'pbs-main fail storage_inactive']);
+      expect(checkFor(live, 'D19.verified', 'vm-101-pbs-dr').message).toContain(`last verified ok ${new Date(ago(28) * 1000).toISOString().replace('.000Z', 'Z')}`);
+      expect(checkFor(live, 'D19.freshness', 'vm-101-pbs-main').message).toContain("pvesh get /nodes/'pve-node'/storage/'pbs-main'/content");
+      expect(checkFor(live, 'D69.target-shape', 'qemu/101').outcome).toBe('pass');
+      expect(checksOf(live).filter((c) => c.id === 'D19.scheduler').map((c) => c.outcome)).toEqual(['pass']); // one unreachable PBS costs only its findings
+
+      const snapshotDir = path.join(cwd, 'reports', 'receipts', live.runKey, 'snapshot');
+      expect(readFileSync(path.join(snapshotDir, 'hosts', 'pve-pbs', 'hostname.out'), 'utf8')).toBe('pve-node.example.com\n');
+      const again = parseJson(await ops(['verify', '--json', '--bindings', dir, '--snapshot', snapshotDir, '--max-snapshot-age', '0', '--reports', 'reports2'], { cwd }));
+      const d19 = (r: JsonResult) => r.gates.find((g) => g.id === 'D19')!.checks.filter((c) => c.id !== 'D19.snapshot-age');
+      expect(d19(again)).toEqual(d19(live));
+    });
   });
 
   // ------------------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ import { D19_CHECKS, evaluateD19 } from './D19.js';
 import type { VerifyInput } from './input.js';
 import {
   archiveName, CAPTURED_AT, DUMP_DIR, fileAged, hoursAgo, makeBindings, makeErrorHost, makeGuest, makeHost, makeInput,
-  makeJob, makeLifecycleGuest, makePveState, makeState, makeTarget, okListing, type BindingsOverrides,
+  makeJob, makeLifecycleGuest, makePveState, makeState, makeStorage, makeStorageState, makeStorageTarget, makeTarget, okListing, pbsBackup,
+  type BindingsOverrides,
 } from './test-input.js';
+import type { BackupVolume, PveStorageState, StateProblem } from '../model.js';
+import type { PveStorageTarget } from '../bindings/types.js';
 
 const run = (overrides: Partial<VerifyInput> = {}): Finding[] => evaluateD19(makeInput(overrides));
 
@@ -825,9 +828,11 @@ describe('the bundled demo site', () => {
     ['D19.job-valid', 'backup-5a2e90c4-1b7d', 'pve-home', 'fail', 'key_dropped'],
     ['D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home', 'fail', 'missed_runs'],
     ['D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop', 'fail', 'run_failed'],
+    ['D19.verified', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'verify_failed'],
+    ['D19.storage', 'nas-backup', 'pve-home', 'fail', 'storage_full'],
   ] as const;
-  // Not a row of the demo README's table (whose count still says "14 failures and 1 error"), but the
-  // rule's contract and the top-level README ("14 failures, 2 errors"): an unjudged target trips it.
+  // Not a row of the demo README's table, but the rule's contract and the top-level README's error
+  // count: an unjudged target trips it.
   const DERIVED = [['D19.judged', 'run', null, 'error', 'unjudged_targets']] as const;
   const toKey = ([check, subject, host, outcome, reason]: readonly [string, string, string | null, string, string]) =>
     key({ check, subject, host, outcome: outcome as Finding['outcome'], reason });
@@ -835,7 +840,7 @@ describe('the bundled demo site', () => {
   it('has exactly the README\'s drift as fails and errors, nothing more', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(14);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(16);
     expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
   });
 
@@ -904,10 +909,10 @@ describe('the bundled demo site', () => {
     ]);
   });
 
-  it('has one freshness and threshold finding per enabled target, and counts 12 enabled + 2 disabled', () => {
-    expect(bindings.inventory.targets).toHaveLength(14);
-    expect(all(findings, 'D19.freshness')).toHaveLength(12);
-    expect(all(findings, 'D19.threshold')).toHaveLength(12);
+  it('has one freshness and threshold finding per enabled target, and counts 13 enabled + 2 disabled', () => {
+    expect(bindings.inventory.targets).toHaveLength(15);
+    expect(all(findings, 'D19.freshness')).toHaveLength(13);
+    expect(all(findings, 'D19.threshold')).toHaveLength(13);
     expect(all(findings, 'D19.target-retired')).toHaveLength(2);
   });
 
@@ -1048,5 +1053,157 @@ describe('a rule crashing on one host\'s facts', () => {
     expect(one(findings, 'D19.guest-covered', 'pve1', 'pve1')).toMatchObject({ outcome: 'error', reason: 'internal_error', message: 'pve1: internal error judging it: Invalid VMID' });
     expect(one(findings, 'D19.guest-covered', 'qemu/100', 'pve2').outcome).toBe('pass');
     expect(one(findings, 'D19.freshness').outcome).toBe('pass');
+
+// ---------------------------------------------------------------------------------------------
+// Backups on PVE storages: pve_storage targets (freshness), D19.verified, D19.storage.
+// Volume shapes as pve-storage's PBSPlugin.pm list_volumes / Plugin.pm get_subdir_files return them.
+
+describe('backups on PVE storages', () => {
+  const verifyUpid = (hoursBefore: number, state = 'ok') => {
+    const start = hoursAgo(hoursBefore).toString(16).toUpperCase().padStart(8, '0');
+    return { state, upid: `UPID:pbs:000004B6:0000B1F0:00000006:${start}:verify:main\\x3avm-100-2026\\x2d03\\x2d04T01\\x3a00\\x3a12Z:root@pam:` };
+  };
+  /** pve1 with the pbs-main storage holding `backups`, the default job writing to pbs-main. */
+  const storageRun = (o: { targets?: PveStorageTarget[]; storage?: PveStorageState | StateProblem | null; policy?: BindingsOverrides['policy']; jobs?: ReturnType<typeof makeJob>[] } = {}) => {
+    const pve = makePveState({ jobs: o.jobs ?? [makeJob('backup-daily', { vmids: [100], storage: 'pbs-main' })] });
+    const host = makeHost('pve1', { pve, listings: {}, storage: o.storage === undefined ? makeStorageState() : o.storage });
+    return run({ bindings: makeBindings({ targets: o.targets ?? [makeStorageTarget()], policy: o.policy }), state: makeState([host]) });
+  };
+  const withBackups = (backups: BackupVolume[], more: Partial<PveStorageState> = {}) => makeStorageState(backups, more);
+
+  it('freshness: passes on the newest backup of that VMID on the storage, whatever other guests have there', () => {
+    const f = one(storageRun({ storage: withBackups([pbsBackup(100, 30), pbsBackup(100, 6), pbsBackup(101, 1)]) }), 'D19.freshness', 'vm-100-pbs');
+    expect(f).toMatchObject({ outcome: 'pass', actual: '6h', expected: '≤ 26h' });
+    expect(f.evidence).toContainEqual(expect.objectContaining({ detail: expect.stringContaining('pbs-main:backup/vm/100/2026-03-04T01:30:00Z') }));
+  });
+
+  it('freshness: stale, with the vzdump line and the job to check', () => {
+    const f = one(storageRun({ storage: withBackups([pbsBackup(100, 40)]) }), 'D19.freshness', 'vm-100-pbs');
+    expect(f).toMatchObject({ outcome: 'fail', reason: 'stale', actual: '40h' });
+    expect(f.remediation).toContain('`vzdump 100 --storage pbs-main`');
+    expect(f.remediation).toContain('check job backup-daily');
+  });
+
+  it('freshness: no_matches when the storage holds no backup of the guest, naming the job that writes it elsewhere', () => {
+    const f = one(storageRun({ storage: withBackups([pbsBackup(101, 2)]), jobs: [makeJob('backup-daily', { vmids: [100], storage: 'local' })] }), 'D19.freshness', 'vm-100-pbs');
+    expect(f).toMatchObject({ outcome: 'fail', reason: 'no_matches', message: 'vm-100-pbs: storage pbs-main on pve1 holds no backup of VMID 100' });
+    expect(f.remediation).toContain('no enabled job writes 100 to pbs-main: backup-daily writes to local');
+  });
+
+  it('a protected backup counts like any other (PBSPlugin.pm: protected => 1)', () => {
+    const f = one(storageRun({ storage: withBackups([pbsBackup(100, 3, { protected: true, notes: 'before the upgrade' })]) }), 'D19.freshness', 'vm-100-pbs');
+    expect(f).toMatchObject({ outcome: 'pass', actual: '3h' });
+    expect(f.evidence).toContainEqual(expect.objectContaining({ detail: expect.stringMatching(/, protected$/) }));
+  });
+
+  it('a guest with backups on two storages: each target is judged from its own storage', () => {
+    const nfs = makeStorage('nfs-dump', { type: 'nfs' });
+    const fileBackup = { ...pbsBackup(100, 50), volid: 'nfs-dump:backup/vzdump-qemu-100-2026_03_02-06_30_00.vma.zst', format: 'vma.zst' };
+    const state = withBackups([pbsBackup(100, 5)], {
+      storages: [makeStorage('pbs-main'), nfs],
+      contents: { 'pbs-main': { status: 'ok', volumes: [pbsBackup(100, 5)] }, 'nfs-dump': { status: 'ok', volumes: [fileBackup] } },
+    });
+    const findings = storageRun({ storage: state, targets: [makeStorageTarget(), makeStorageTarget({ name: 'vm-100-nfs', storage: 'nfs-dump' })] });
+    expect(one(findings, 'D19.freshness', 'vm-100-pbs')).toMatchObject({ outcome: 'pass', actual: '5h' });
+    expect(one(findings, 'D19.freshness', 'vm-100-nfs')).toMatchObject({ outcome: 'fail', reason: 'stale', actual: '50h' });
+    expect(one(findings, 'D19.verified', 'vm-100-nfs')).toMatchObject({ outcome: 'skip', reason: 'not_pbs' });
+    expect(all(findings, 'D19.storage').map((f) => `${f.subject} ${f.outcome}`)).toEqual(['nfs-dump pass', 'pbs-main pass']);
+  });
+
+  it('an old snapshot without the storage commands: errors not_collected, never a pass', () => {
+    const findings = storageRun({ storage: null });
+    for (const check of ['D19.freshness', 'D19.verified', 'D19.storage']) {
+      expect(all(findings, check).map((f) => `${f.outcome} ${f.reason}`)).toEqual(['error not_collected']);
+    }
+    expect(one(findings, 'D19.judged')).toMatchObject({ outcome: 'error', reason: 'unjudged_targets' });
+  });
+
+  it('without storage facts, a host whose jobs and targets name no storage has nothing for D19.storage to judge', () => {
+    const findings = storageRun({ storage: null, targets: [makeTarget()], jobs: [makeJob('backup-daily', { vmids: [100], storage: null })] });
+    expect(all(findings, 'D19.storage')).toEqual([]);
+  });
+
+  it('a content listing that failed (a PBS that cannot be reached) is an error of that storage only', () => {
+    const state = withBackups([], { contents: { 'pbs-main': { status: 'error', reason: 'command_failed', message: "`pvesh get /nodes/'pve1'/storage/'pbs-main'/content …` exited 255" } } });
+    const findings = storageRun({ storage: state });
+    expect(one(findings, 'D19.freshness', 'vm-100-pbs')).toMatchObject({ outcome: 'error', reason: 'command_failed' });
+    expect(one(findings, 'D19.verified', 'vm-100-pbs')).toMatchObject({ outcome: 'error', reason: 'command_failed' });
+    expect(one(findings, 'D19.scheduler')).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('verified: verify_failed when the newest backup failed verification, even if older ones passed', () => {
+    const f = one(storageRun({ storage: withBackups([pbsBackup(100, 30, { verification: verifyUpid(24) }), pbsBackup(100, 6, { verification: verifyUpid(2, 'failed') })]) }), 'D19.verified', 'vm-100-pbs');
+    expect(f).toMatchObject({ outcome: 'fail', reason: 'verify_failed', severity: 'critical' });
+    expect(f.message).toContain('last verified ok 2026-03-03T07:30:00Z');
+  });
+
+  it('verified: passes when a backup was verified ok within verify_max_age_days; the UPID start field is the verify time', () => {
+    const f = one(storageRun({ storage: withBackups([pbsBackup(100, 6), pbsBackup(100, 30, { verification: verifyUpid(6 * 24) })]) }), 'D19.verified', 'vm-100-pbs');
+    expect(f).toMatchObject({ outcome: 'pass', expected: 'verified ok within 7d', actual: '6d ago' });
+  });
+
+  it('verified: unverified when the last ok verify is older than the class allows, or there never was one', () => {
+    const old = one(storageRun({ storage: withBackups([pbsBackup(100, 6), pbsBackup(100, 200, { verification: verifyUpid(8 * 24) })]) }), 'D19.verified', 'vm-100-pbs');
+    expect(old).toMatchObject({ outcome: 'fail', reason: 'unverified', actual: '8d ago' });
+    const never = one(storageRun({ storage: withBackups([pbsBackup(100, 6)]) }), 'D19.verified', 'vm-100-pbs');
+    expect(never).toMatchObject({ outcome: 'fail', reason: 'unverified', actual: 'never' });
+    // A UPID that does not parse gives no verify time: it cannot make the target pass.
+    const garbled = one(storageRun({ storage: withBackups([pbsBackup(100, 6, { verification: { state: 'ok', upid: 'UPID:garbled' } })]) }), 'D19.verified', 'vm-100-pbs');
+    expect(garbled).toMatchObject({ outcome: 'fail', reason: 'unverified' });
+  });
+
+  it('verified: the policy sets the age per class; a class without one is not held to it', () => {
+    const important = [makeStorageTarget({ classification: 'important' })];
+    const backups = withBackups([pbsBackup(100, 6)]);
+    expect(one(storageRun({ targets: important, storage: backups }), 'D19.verified')).toMatchObject({ outcome: 'skip', reason: 'not_required' });
+    const policy = { d19: { storageFullPercent: 90, verifyMaxAgeDays: { important: 3 } } };
+    expect(one(storageRun({ targets: important, storage: backups, policy }), 'D19.verified')).toMatchObject({ outcome: 'fail', reason: 'unverified', expected: 'verified ok within 3d' });
+  });
+
+  it('verified: skip not_pbs on other storage types', () => {
+    const state = withBackups([pbsBackup(100, 6)], { storages: [makeStorage('pbs-main', { type: 'cifs' })] });
+    expect(one(storageRun({ storage: state }), 'D19.verified')).toMatchObject({ outcome: 'skip', reason: 'not_pbs' });
+  });
+
+  const storageFinding = (s: Partial<ReturnType<typeof makeStorage>>, more: Partial<PveStorageState> = {}, policy?: BindingsOverrides['policy']) =>
+    one(storageRun({ storage: withBackups([pbsBackup(100, 6)], { storages: [makeStorage('pbs-main', s)], ...more }), policy }), 'D19.storage', 'pbs-main', 'pve1');
+
+  it('storage: passes with the figures when enabled, active, taking backups and below the full mark', () => {
+    const f = storageFinding({});
+    expect(f).toMatchObject({ outcome: 'pass', actual: '40.0 %' });
+    expect(f.message).toBe('pve1: storage pbs-main (pbs, used by target vm-100-pbs, job backup-daily) is active and 409.6 GiB of 1.00 TiB used (40.0 %), 614.4 GiB free');
+  });
+
+  it('storage: storage_disabled, by storage.cfg `disable` or a `nodes` list without this node', () => {
+    const cfg = { id: 'pbs-main', type: 'pbs', line: 5, disabled: true, nodes: null, datastore: 'main', namespace: null, server: '192.0.2.20' };
+    expect(storageFinding({ enabled: false, active: false }, { config: [cfg] })).toMatchObject({ outcome: 'fail', reason: 'storage_disabled', remediation: expect.stringContaining('`pvesm set pbs-main --disable 0`') });
+    const elsewhere = storageFinding({ enabled: false, active: false }, { config: [{ ...cfg, disabled: false, nodes: ['pve2'] }] });
+    expect(elsewhere).toMatchObject({ reason: 'storage_disabled', message: expect.stringContaining('is not available on node pve1 (storage.cfg nodes pve2)') });
+  });
+
+  it('storage: storage_inactive for a PBS that is down, naming its server and datastore', () => {
+    const cfg = { id: 'pbs-main', type: 'pbs', line: 5, disabled: false, nodes: null, datastore: 'main', namespace: null, server: '192.0.2.20' };
+    const f = storageFinding({ active: false, total: 0, used: 0, avail: 0 }, { config: [cfg], contents: { 'pbs-main': { status: 'error', reason: 'command_failed', message: 'exited 255' } } });
+    expect(f).toMatchObject({ outcome: 'fail', reason: 'storage_inactive', expected: 'active', actual: 'inactive' });
+    expect(f.message).toContain('(PBS 192.0.2.20, datastore main)');
+  });
+
+  it('storage: no_backup_content when the storage does not allow backups', () => {
+    expect(storageFinding({ content: ['images', 'rootdir'] })).toMatchObject({ outcome: 'fail', reason: 'no_backup_content', remediation: expect.stringContaining('--content images,rootdir,backup') });
+  });
+
+  it('storage: storage_full at or above storage_full_percent (default 90), with the figures', () => {
+    const total = 2 ** 40;
+    const at90 = storageFinding({ used: 0.9 * total, avail: 0.1 * total });
+    expect(at90).toMatchObject({ outcome: 'fail', reason: 'storage_full', expected: '< 90 % used', actual: '90.0 %' });
+    expect(at90.message).toContain('921.6 GiB of 1.00 TiB used (90.0 %), 102.4 GiB free');
+    expect(storageFinding({ used: 0.899 * total })).toMatchObject({ outcome: 'pass' });
+    expect(storageFinding({ used: 0.8 * total }, {}, { d19: { storageFullPercent: 75, verifyMaxAgeDays: {} } })).toMatchObject({ reason: 'storage_full' });
+  });
+
+  it('storage: storage_missing when a job writes to a storage the node does not have; unused storages are not judged', () => {
+    const findings = storageRun({ jobs: [makeJob('backup-daily', { vmids: [100], storage: 'pbs-main' }), makeJob('old', { vmids: [100], storage: 'gone' })] });
+    expect(one(findings, 'D19.storage', 'gone')).toMatchObject({ outcome: 'fail', reason: 'storage_missing' });
+    expect(all(findings, 'D19.storage').map((f) => f.subject)).toEqual(['gone', 'pbs-main']);
   });
 });

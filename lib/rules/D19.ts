@@ -1,17 +1,20 @@
 // D19 backup drift: are the backups the inventory promises really there, fresh, and scheduled?
 // Pure function of (bindings, host state, policy, now) → findings. Check ids are a contract.
 
-import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { Evidence, FileEntry, Finding, HostState, JobRunState, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { FileGlobTarget, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
+import type {
+  BackupVolume, Evidence, FileEntry, Finding, HostRecord, HostState, JobRunState, PveState, PveStorage, PveStorageState, Severity, StateProblem, VzdumpJob,
+} from '../model.js';
 import { classifyDumpFile } from '../pve/archives.js';
 import { parseCalendarEvent } from '../pve/calendar-event.js';
 import { failedGuests, lastRuntime, nextEvent, occurrencesBetween } from '../pve/job-state.js';
 import { filesMatching, filesStartingWith, globMatcher } from './glob-index.js';
 import {
-  commandEvidence, deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, perPveHost,
-  whyNotEnrolled,
+  commandEvidence, deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, lifecycleById, perPveHost,
+  targetVmid, whyNotEnrolled,
 } from './pve-helpers.js';
-import { PVE_COMMANDS } from '../snapshot/probe.js';
+import { upidStartTime } from '../pve/storage.js';
+import { contentCommandStorage, PVE_COMMANDS } from '../snapshot/probe.js';
 import {
   bindingEvidence, findingsFor, hostOf, hoursBetween, judgeSafely, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
 } from './input.js';
@@ -19,6 +22,7 @@ import {
 export const D19_CHECKS = [
   'D19.freshness', 'D19.threshold', 'D19.judged', 'D19.guest-covered', 'D19.target-enrolled',
   'D19.job-guest-active', 'D19.target-retired', 'D19.scheduler', 'D19.snapshot-age', 'D19.job-valid', 'D19.job-run',
+  'D19.verified', 'D19.storage',
 ] as const;
 
 const { make } = findingsFor('D19');
@@ -37,6 +41,8 @@ export const evaluateD19: Rule = (input) => {
     checkSnapshotAge(input),
     ...checkJobsValid(input),
     ...checkJobRuns(input),
+    ...checkVerified(input),
+    ...checkStorages(input),
   ];
 };
 
@@ -61,6 +67,8 @@ function checkFreshness(input: VerifyInput): Finding[] {
   });
 }
 
+const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+
 type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity'>;
 
 function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
@@ -69,6 +77,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
   if ('problem' in host) {
     return make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge freshness, host ${t.host} unreadable: ${host.problem.message}`, evidence: [bindingEvidence(t)] });
   }
+  if (t.kind === 'pve_storage') return checkStorageFreshness(input, t, host.value, base);
   const probe = host.value.commands.find((c) => c.basePath === t.basePath);
   const evidence: Evidence[] = [bindingEvidence(t), ...(probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : [])];
   const listing = host.value.listings[t.basePath];
@@ -114,30 +123,41 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     });
   }
   const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
-  const hours = hoursBetween(newest.mtime, input.state.capturedAt);
+  evidence.push({ host: t.host, detail: `newest ${newest.path} (mtime ${isoOf(newest.mtime)})` });
+  return judgeAge(input, t, base, evidence, {
+    epoch: newest.mtime, what: `newest archive ${newest.path}`, limit,
+    where: `the mtime of ${t.basePath}/${newest.path}`, remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+  });
+}
+
+/**
+ * The age verdict of a target's newest backup, alike for folders and storages: never a pass for an
+ * age that cannot be known (no real capture time, a date in the future beyond clock skew).
+ */
+function judgeAge(
+  input: VerifyInput, t: InventoryTarget, base: FreshnessBase, evidence: Evidence[],
+  newest: { epoch: number; what: string; limit: number; where: string; remediation: string },
+): Finding {
+  const capturedAt = input.state!.capturedAt;
+  const hours = hoursBetween(newest.epoch, capturedAt);
   if (hours === null) {
-    return make({ ...base, outcome: 'error', reason: 'bad_capture_time', evidence, message: `${t.name}: the capture time ${input.state.capturedAt} is no real time, so no age can be judged` });
+    return make({ ...base, outcome: 'error', reason: 'bad_capture_time', evidence, message: `${t.name}: the capture time ${capturedAt} is no real time, so no age can be judged` });
   }
-  evidence.push({ host: t.host, detail: `newest ${newest.path} (mtime ${new Date(newest.mtime * 1000).toISOString()})` });
   if (-hours * 3600 > FUTURE_MTIME_TOLERANCE_S) {
     return make({
       ...base, outcome: 'error', reason: 'future_mtime', evidence,
-      message: `${t.name}: newest archive ${newest.path} on ${t.host} is dated ${new Date(newest.mtime * 1000).toISOString()}, ${Math.ceil(-hours)}h after the capture (${input.state.capturedAt}): the host's clock or the file's mtime is wrong, so its age cannot be known`,
-      expected: `an mtime no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`, actual: `${Math.ceil(-hours)}h in the future`,
-      remediation: `On ${t.host}: check the clock (\`timedatectl\`, NTP) and the mtime of ${t.basePath}/${newest.path}; fix the one that is wrong.`,
+      message: `${t.name}: ${newest.what} on ${t.host} is dated ${isoOf(newest.epoch)}, ${Math.ceil(-hours)}h after the capture (${capturedAt}): the host's clock or the backup's date is wrong, so its age cannot be known`,
+      expected: `a date no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`, actual: `${Math.ceil(-hours)}h in the future`,
+      remediation: `On ${t.host}: check the clock (\`timedatectl\`, NTP) and ${newest.where}; fix the one that is wrong.`,
     });
   }
   // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
   const ageHours = Math.max(0, Math.floor(hours));
-  if (ageHours > limit) {
-    return make({
-      ...base, outcome: 'fail', reason: 'stale', evidence,
-      message: `${t.name}: newest archive ${newest.path} is ${ageHours}h old, limit ${limit}h`,
-      expected: `≤ ${limit}h`, actual: `${ageHours}h`,
-      remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
-    });
+  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h` };
+  if (ageHours > newest.limit) {
+    return make({ ...base, ...facts, outcome: 'fail', reason: 'stale', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old, limit ${newest.limit}h`, remediation: newest.remediation });
   }
-  return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: newest archive ${ageHours}h old (limit ${limit}h)`, expected: `≤ ${limit}h`, actual: `${ageHours}h` });
+  return make({ ...base, ...facts, outcome: 'pass', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old (limit ${newest.limit}h)` });
 }
 
 /** Files under the base path that match the glob, split into archives and vzdump companions. */
@@ -161,7 +181,7 @@ function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefin
     .reduce<FileEntry | undefined>((a, b) => (!a || b.mtime > a.mtime ? b : a), undefined);
 }
 
-function remediationForMissingBackup(t: InventoryTarget, guests: LifecycleGuest[]): string {
+function remediationForMissingBackup(t: FileGlobTarget, guests: LifecycleGuest[]): string {
   const subject = globSubject(t.glob);
   if (subject) {
     const guest = guests.find((g) => g.id === subject.vmid);
@@ -251,8 +271,8 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
 function checkTargetsEnrolled(input: VerifyInput): Finding[] {
   const pveHosts = new Set(pveHostIds(input.bindings));
   return enabledTargets(input).flatMap((t) => {
-    const subject = globSubject(t.glob);
-    if (!subject) return []; // the check is about targets naming one guest's vzdump archives
+    const vmid = targetVmid(t);
+    if (vmid === undefined) return []; // the check is about targets naming one guest's backups
     const base = { check: 'D19.target-enrolled', subject: t.name, host: t.host, severity: 'high' as const };
     if (!pveHosts.has(t.host)) {
       return [make({ ...base, outcome: 'skip', reason: 'not_a_pve_host', message: `${t.name}: ${t.host} is not a PVE host (copies made elsewhere are judged by freshness)` })];
@@ -261,22 +281,22 @@ function checkTargetsEnrolled(input: VerifyInput): Finding[] {
     const pve = pveStateOf(input.state, t.host);
     if ('problem' in pve) return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${t.name}: cannot judge, ${pve.problem.message}` })];
     const evidence = [bindingEvidence(t), jobsCfgEvidence(t.host)];
-    if (!guestOf(pve.value, subject.vmid)) {
+    if (!guestOf(pve.value, vmid)) {
       // A job may still list a destroyed VMID: that is no enrollment.
       return [make({
         ...base, outcome: 'fail', reason: 'guest_missing', evidence,
-        message: `${t.name} is enabled but guest ${subject.vmid} does not exist on ${t.host}`,
-        expected: `guest ${subject.vmid} on ${t.host}, in an enabled job`, actual: 'no such guest',
+        message: `${t.name} is enabled but guest ${vmid} does not exist on ${t.host}`,
+        expected: `guest ${vmid} on ${t.host}, in an enabled job`, actual: 'no such guest',
         remediation: `Disable ${t.name} in ${t.source.file} with a description saying why (the guest is gone), or fix its host/glob.`,
       })];
     }
-    const jobs = enrolledVmids(pve.value).get(subject.vmid);
-    if (jobs) return [make({ ...base, outcome: 'pass', evidence, message: `${t.name}: VMID ${subject.vmid} is in ${jobs.map((j) => j.id).join(', ')}` })];
+    const jobs = enrolledVmids(pve.value).get(vmid);
+    if (jobs) return [make({ ...base, outcome: 'pass', evidence, message: `${t.name}: VMID ${vmid} is in ${jobs.map((j) => j.id).join(', ')}` })];
     return [make({
       ...base, outcome: 'fail', reason: 'not_enrolled', evidence,
-      message: `${t.name} is enabled but VMID ${subject.vmid} is in no enabled vzdump job on ${t.host}`,
-      expected: `VMID ${subject.vmid} in an enabled job`, actual: 'in none',
-      remediation: hostFixPlan(input, t.host, pve.value).enroll(subject.vmid),
+      message: `${t.name} is enabled but VMID ${vmid} is in no enabled vzdump job on ${t.host}`,
+      expected: `VMID ${vmid} in an enabled job`, actual: 'in none',
+      remediation: hostFixPlan(input, t.host, pve.value).enroll(vmid),
     })];
   });
 }
@@ -432,7 +452,6 @@ function jobsRunHere(host: HostState['hosts'][string], pve: PveState): VzdumpJob
   return pve.jobs.filter((j) => j.enabled && (j.node === null || node === null || j.node === node));
 }
 
-const iso = (epoch: number) => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
 function checkJobRuns(input: VerifyInput): Finding[] {
   return perPveHost(input, 'D19.job-run', (hostId, pve, state) => {
@@ -462,30 +481,30 @@ function checkJobRuns(input: VerifyInput): Finding[] {
         case 'running':
           return make({
             ...base, outcome: 'skip', reason: 'running',
-            message: `job ${job.id} on ${hostId} is running${v.state.started !== null ? ` since ${iso(v.state.started)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
+            message: `job ${job.id} on ${hostId} is running${v.state.started !== null ? ` since ${isoOf(v.state.started)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
           });
         case 'pending':
-          return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${iso(v.next)}` });
+          return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${isoOf(v.next)}` });
         case 'missed':
           return make({
             ...base, outcome: 'fail', reason: 'missed_runs',
-            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${iso(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${iso(v.last)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
-            expected: `a start at ${iso(v.next)}`, actual: `last ${iso(v.last)}`,
-            remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${iso(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
+            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${isoOf(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${isoOf(v.last)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
+            expected: `a start at ${isoOf(v.next)}`, actual: `last ${isoOf(v.last)}`,
+            remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${isoOf(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
           });
         case 'failed': {
           const guests = failedGuests(v.state.taskErrors);
           const named = guests.length ? `; failed guests: ${guests.join(', ')}` : v.state.taskErrors.length ? `; task log: ${v.state.taskErrors.join(' | ')}` : '';
           return make({
             ...base, outcome: 'fail', reason: 'run_failed',
-            message: `job ${job.id} on ${hostId}: the last run (${iso(v.last)}) ended with "${v.state.msg ?? 'no status'}"${named}`,
+            message: `job ${job.id} on ${hostId}: the last run (${isoOf(v.last)}) ended with "${v.state.msg ?? 'no status'}"${named}`,
             expected: 'OK', actual: v.state.msg ?? 'no status',
             evidence: [...base.evidence, ...(v.state.upid ? [{ host: hostId, detail: `task ${v.state.upid}` }] : [])],
             remediation: `On ${hostId}: read the task log (\`pvenode task log ${v.state.upid ?? '<upid>'}\`)${guests.length ? ` and each failed guest's vzdump log`  : ''}, fix the cause, then \`vzdump ${guests.length ? guests.join(' ') : '<vmid>'}${job.storage ? ` --storage ${job.storage}` : ''}\`.`,
           });
         }
         case 'ok':
-          return make({ ...base, outcome: 'pass', message: `job ${job.id} on ${hostId}: last run ${iso(v.last)} OK${v.next !== null ? `, next ${iso(v.next)}` : ''}` });
+          return make({ ...base, outcome: 'pass', message: `job ${job.id} on ${hostId}: last run ${isoOf(v.last)} OK${v.next !== null ? `, next ${isoOf(v.next)}` : ''}` });
       }
     });
   });
@@ -510,8 +529,197 @@ function onlyPendingJobs(input: VerifyInput, vmid: number): string | null {
       if (!here.has(job)) continue;
       const v = runVerdict(input.state, hostId, job);
       if (v.kind !== 'pending') return null;
-      pending.push(`${job.id} on ${hostId} (first run ${iso(v.next)})`);
+      pending.push(`${job.id} on ${hostId} (first run ${isoOf(v.next)})`);
     }
   }
   return pending.length ? pending.join(', ') : null;
+}
+
+// --- backups on PVE storages (pve_storage targets, D19.verified, D19.storage) ----------------
+
+const storageProbe = (hostId: string, commandId: string): Evidence => ({ host: hostId, commandId });
+
+/** A host's storage facts, or why they cannot be judged (not_collected: a snapshot older than the storage commands). */
+function storageStateOf(host: HostRecord): { value: PveStorageState } | { problem: StateProblem } {
+  if (!host.storage) return { problem: { reason: 'not_collected', message: `no storage facts were collected from ${host.id} (a snapshot older than the storage commands, or not a PVE host)` } };
+  return host.storage.ok ? { value: host.storage.value } : { problem: host.storage.problem };
+}
+
+/** The guest's backups on a pve_storage target's storage, or why they cannot be read. */
+function targetBackups(host: HostRecord, t: PveStorageTarget): { state: PveStorageState; backups: BackupVolume[]; evidence: Evidence[] } | { problem: StateProblem; evidence: Evidence[] } {
+  const evidence: Evidence[] = [bindingEvidence(t)];
+  const facts = storageStateOf(host);
+  if ('problem' in facts) return { problem: facts.problem, evidence };
+  const probe = host.commands.find((c) => contentCommandStorage(c.id) === t.storage);
+  if (probe) evidence.push({ host: t.host, commandId: probe.id, command: probe.command });
+  const content = facts.value.contents[t.storage];
+  if (!content) return { problem: { reason: 'not_collected', message: `the backups on storage ${t.storage} of ${t.host} were not collected` }, evidence };
+  if (content.status === 'error') return { problem: { reason: content.reason, message: `listing storage ${t.storage} on ${t.host} failed: ${content.message}` }, evidence };
+  return { state: facts.value, backups: byVmid(content.volumes).get(t.vmid) ?? [], evidence };
+}
+
+// A PBS datastore lists every guest of every host using it; each target looks up its guest's once per list.
+const volumesByVmid = new WeakMap<BackupVolume[], Map<number, BackupVolume[]>>();
+/** A content list's dated backups by VMID, built once per list. */
+function byVmid(volumes: BackupVolume[]): Map<number, BackupVolume[]> {
+  let index = volumesByVmid.get(volumes);
+  if (!index) {
+    index = new Map();
+    for (const v of volumes) {
+      if (v.vmid === null || v.ctime === null) continue;
+      const list = index.get(v.vmid);
+      if (list) list.push(v); else index.set(v.vmid, [v]);
+    }
+    volumesByVmid.set(volumes, index);
+  }
+  return index;
+}
+
+const newestOf = (backups: BackupVolume[]) => backups.reduce((a, b) => (b.ctime! > a.ctime! ? b : a));
+
+function checkStorageFreshness(input: VerifyInput, t: PveStorageTarget, host: HostRecord, base: FreshnessBase): Finding {
+  const read = targetBackups(host, t);
+  const { evidence } = read;
+  if ('problem' in read) return make({ ...base, outcome: 'error', reason: read.problem.reason, evidence, message: `${t.name}: cannot judge freshness: ${read.problem.message}` });
+  const limit = effectiveHours(input, t);
+  if (read.backups.length === 0) {
+    return make({
+      ...base, outcome: 'fail', reason: 'no_matches', evidence,
+      message: `${t.name}: storage ${t.storage} on ${t.host} holds no backup of VMID ${t.vmid}`,
+      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none',
+      remediation: remediationForStorageBackup(input, t),
+    });
+  }
+  const newest = newestOf(read.backups);
+  evidence.push({ host: t.host, detail: `newest ${newest.volid} (ctime ${isoOf(newest.ctime!)})${newest.protected ? ', protected' : ''}` });
+  return judgeAge(input, t, base, evidence, {
+    epoch: newest.ctime!, what: `newest backup of VMID ${t.vmid} on ${t.storage} (${newest.volid})`, limit,
+    where: `the backup ${newest.volid}`, remediation: remediationForStorageBackup(input, t),
+  });
+}
+
+/** The vzdump line to run once, and the job that should have written the backup (or that none does). */
+function remediationForStorageBackup(input: VerifyInput, t: PveStorageTarget): string {
+  const run = `On ${t.host}: \`vzdump ${t.vmid} --storage ${t.storage}\` once the cause is fixed`;
+  const pve = input.state ? pveStateOf(input.state, t.host) : null;
+  if (!pve || 'problem' in pve) return `${run}; check the vzdump job that backs up ${t.vmid} to ${t.storage}.`;
+  const jobs = enrolledVmids(pve.value).get(t.vmid) ?? [];
+  const here = jobs.filter((j) => j.storage === t.storage);
+  if (here.length) return `${run}; check job ${here.map((j) => j.id).join(', ')} (\`pvesh get /cluster/backup/${here[0]!.id}\`, its last task log) and \`systemctl status pvescheduler\`.`;
+  if (jobs.length) return `${run}; no enabled job writes ${t.vmid} to ${t.storage}: ${jobs.map((j) => `${j.id} writes to ${j.storage ?? 'the vzdump.conf default'}`).join(', ')}. Point one at ${t.storage} or fix the target's storage.`;
+  return `${run}; no enabled vzdump job backs up ${t.vmid} at all (see D19.target-enrolled).`;
+}
+
+/** A storage as the node's status list reports it. */
+const storageOf = (state: PveStorageState, id: string): PveStorage | undefined => state.storages.find((s) => s.id === id);
+
+function checkVerified(input: VerifyInput): Finding[] {
+  return enabledTargets(input).flatMap((t) => {
+    if (t.kind !== 'pve_storage') return [];
+    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high' } as const;
+    if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` })];
+    const host = hostOf(input.state, t.host);
+    if ('problem' in host) return [make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge verification, host ${t.host} unreadable: ${host.problem.message}` })];
+    const read = targetBackups(host.value, t);
+    const { evidence } = read;
+    if ('problem' in read) return [make({ ...base, outcome: 'error', reason: read.problem.reason, evidence, message: `${t.name}: cannot judge verification: ${read.problem.message}` })];
+    const type = storageOf(read.state, t.storage)?.type ?? read.state.config.find((c) => c.id === t.storage)?.type;
+    if (type !== 'pbs') return [make({ ...base, outcome: 'skip', reason: 'not_pbs', evidence, message: `${t.name}: storage ${t.storage} is ${type ?? 'unknown to ' + t.host}, not a Proxmox Backup Server: nothing verifies its backups` })];
+    if (read.backups.length === 0) return [make({ ...base, outcome: 'skip', reason: 'no_backups', evidence, message: `${t.name}: no backup of VMID ${t.vmid} on ${t.storage} to verify (see D19.freshness)` })];
+    return [judgeVerification(input, t, read.backups, evidence, base)];
+  });
+}
+
+function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[], base: { check: string; subject: string; host: string; severity: Severity }): Finding {
+  const newest = newestOf(backups);
+  const verifiedAt = (v: BackupVolume) => (v.verification?.state === 'ok' && v.verification.upid ? upidStartTime(v.verification.upid) : null);
+  const lastOk = backups.map((v) => ({ v, at: verifiedAt(v) })).filter((x) => x.at !== null).sort((a, b) => b.at! - a.at!)[0];
+  const okText = lastOk ? `last verified ok ${isoOf(lastOk.at!)} (${lastOk.v.volid})` : 'never verified ok';
+  evidence.push({ host: t.host, detail: `newest ${newest.volid}: verification ${newest.verification ? `${newest.verification.state} ${newest.verification.upid ?? ''}`.trim() : 'none'}` });
+  if (newest.verification?.state === 'failed') {
+    return make({
+      ...base, outcome: 'fail', reason: 'verify_failed', evidence,
+      message: `${t.name}: the newest backup of VMID ${t.vmid} on ${t.storage} (${newest.volid}) failed verification; ${okText}`,
+      expected: 'verification ok', actual: 'failed',
+      remediation: `Its chunks are damaged or missing: read the verify task log on the PBS (${newest.verification.upid ?? 'its verify task'}), check the datastore's disks, then take a new backup (\`vzdump ${t.vmid} --storage ${t.storage}\` on ${t.host}) and verify it.`,
+    });
+  }
+  const maxDays = t.classification ? input.bindings.policy.d19.verifyMaxAgeDays[t.classification] : undefined;
+  const sinceOk = lastOk ? hoursBetween(lastOk.at!, input.state!.capturedAt) : null;
+  if (lastOk && (sinceOk === null || -sinceOk * 3600 > FUTURE_MTIME_TOLERANCE_S)) {
+    const reason = sinceOk === null ? 'bad_capture_time' : 'future_mtime';
+    return make({ ...base, outcome: 'error', reason, evidence, message: `${t.name}: the last verify (${isoOf(lastOk.at!)}) cannot be aged against the capture time ${input.state!.capturedAt}: a clock is wrong` });
+  }
+  const ageDays = sinceOk === null ? null : Math.max(0, sinceOk / 24);
+  if (maxDays === undefined) {
+    if (lastOk) return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: ${okText}; ${t.classification ?? 'unclassified'} targets are not held to a verify age` });
+    return make({ ...base, outcome: 'skip', reason: 'not_required', evidence, message: `${t.name}: ${okText}; drift.gates.yaml d19.verify_max_age_days sets no age for ${t.classification ?? 'unclassified'} targets` });
+  }
+  const facts = { expected: `verified ok within ${maxDays}d`, actual: ageDays === null ? 'never' : `${Math.floor(ageDays)}d ago` };
+  if (ageDays === null || ageDays > maxDays) {
+    return make({
+      ...base, ...facts, outcome: 'fail', reason: 'unverified', evidence,
+      message: `${t.name}: no backup of VMID ${t.vmid} on ${t.storage} was verified ok within ${maxDays} days; ${okText}`,
+      remediation: `Schedule a verify job on the PBS datastore behind ${t.storage} (Datastore → Verify Jobs, at most every ${maxDays} days, re-verifying after ${maxDays} days) or run one now; a restore never verified is a hope, not a backup.`,
+    });
+  }
+  return make({ ...base, ...facts, outcome: 'pass', evidence, message: `${t.name}: ${okText}, within ${maxDays}d` });
+}
+
+/** Every storage an enabled pve_storage target on this host, or an enabled job running on its node (any node: null), writes to. */
+function storagesInUse(input: VerifyInput, hostId: string, node: string | null, pve: PveState): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  const use = (storage: string, by: string) => users.set(storage, [...(users.get(storage) ?? []), by]);
+  for (const t of enabledTargets(input)) if (t.kind === 'pve_storage' && t.host === hostId) use(t.storage, `target ${t.name}`);
+  for (const j of pve.jobs) if (j.enabled && j.storage !== null && (j.node === null || node === null || j.node === node)) use(j.storage, `job ${j.id}`);
+  return users;
+}
+
+const bytesText = (n: number) => (n >= 2 ** 40 ? `${(n / 2 ** 40).toFixed(2)} TiB` : `${(n / 2 ** 30).toFixed(1)} GiB`);
+
+function checkStorages(input: VerifyInput): Finding[] {
+  const fullAt = input.bindings.policy.d19.storageFullPercent;
+  return perPveHost(input, 'D19.storage', (hostId, pve, state) => {
+    const host = state.hosts[hostId]!;
+    const facts = storageStateOf(host);
+    if ('problem' in facts && storagesInUse(input, hostId, null, pve).size === 0) return [];
+    if ('problem' in facts) return [make({ check: 'D19.storage', subject: hostId, host: hostId, severity: 'high', outcome: 'error', reason: facts.problem.reason, message: `${hostId}: cannot judge its storages: ${facts.problem.message}` })];
+    const { value: st } = facts;
+    return [...storagesInUse(input, hostId, st.node, pve)].sort(([a], [b]) => a.localeCompare(b)).map(([id, users]) => {
+      const cfg = st.config.find((c) => c.id === id);
+      const s = storageOf(st, id);
+      const evidence: Evidence[] = [
+        { ...storageProbe(hostId, 'storage-status'), detail: s ? `${id}: type ${s.type}, enabled ${Number(s.enabled)}, active ${Number(s.active)}, content ${s.content.join(',')}` : `${id}: not listed` },
+        ...(cfg ? [{ host: hostId, commandId: 'storage-cfg', detail: `${cfg.type}: ${id} (line ${cfg.line})` }] : []),
+      ];
+      const base = { check: 'D19.storage', subject: id, host: hostId, severity: 'critical' as const, evidence };
+      const usedBy = `used by ${users.join(', ')}`;
+      const fail = (reason: string, what: string, remediation: string, expected: string, actual: string) =>
+        make({ ...base, outcome: 'fail', reason, message: `${hostId}: storage ${id} (${usedBy}) ${what}`, remediation, expected, actual });
+      if (!s) {
+        return fail('storage_missing', `does not exist on node ${st.node}`, `Create storage ${id} on ${hostId} (\`pvesm add …\`), or point the ${users.join(', ')} at a storage that exists.`, 'a configured storage', 'none');
+      }
+      if (!s.enabled) {
+        const why = cfg?.disabled ? 'is disabled in storage.cfg' : cfg?.nodes ? `is not available on node ${st.node} (storage.cfg nodes ${cfg.nodes.join(',')})` : 'is disabled';
+        const fix = cfg?.disabled ? `\`pvesm set ${id} --disable 0\`` : `\`pvesm set ${id} --nodes ${[...(cfg?.nodes ?? []), st.node].join(',')}\``;
+        return fail('storage_disabled', `${why}: every backup to it fails`, `On ${hostId}: ${fix}, or move the ${users.join(', ')} to another storage.`, 'enabled', 'disabled');
+      }
+      if (!s.active) {
+        const pbs = s.type === 'pbs' ? ` (PBS ${cfg?.server ?? 'server'}, datastore ${cfg?.datastore ?? '?'})` : '';
+        return fail('storage_inactive', `is not active${pbs}: not mounted or unreachable, so backups to it fail`, `On ${hostId}: \`pvesm status --storage ${id}\` and the syslog say why; check the mount, network and credentials${s.type === 'pbs' ? ' (and the PBS fingerprint)' : ''}.`, 'active', 'inactive');
+      }
+      if (!s.content.includes('backup')) {
+        return fail('no_backup_content', `does not allow backup content (content ${s.content.join(',') || 'none'})`, `On ${hostId}: \`pvesm set ${id} --content ${[...s.content, 'backup'].join(',')}\`, or move the ${users.join(', ')} to a backup storage.`, 'content includes backup', s.content.join(',') || 'none');
+      }
+      if (s.total === null || s.total === 0 || s.used === null) {
+        return make({ ...base, outcome: 'pass', message: `${hostId}: storage ${id} (${s.type}, ${usedBy}) is enabled, active and takes backups; it reports no size` });
+      }
+      const percent = (s.used / s.total) * 100;
+      const figures = `${bytesText(s.used)} of ${bytesText(s.total)} used (${percent.toFixed(1)} %), ${bytesText(s.avail ?? s.total - s.used)} free`;
+      if (percent >= fullAt) {
+        return fail('storage_full', `is ${figures}: at or above ${fullAt} %, scheduled backups start failing`, `On ${hostId}: free space on ${id} (prune old backups: check the jobs' and storage's prune-backups, remove unprotected old ones) or grow it.`, `< ${fullAt} % used`, `${percent.toFixed(1)} %`);
+      }
+      return make({ ...base, outcome: 'pass', expected: `< ${fullAt} % used`, actual: `${percent.toFixed(1)} %`, message: `${hostId}: storage ${id} (${s.type}, ${usedBy}) is active and ${figures}` });
+    });
+  });
 }

@@ -11,7 +11,7 @@ import { D69_CHECKS, evaluateD69, LIFECYCLE_STATUSES } from './D69.js';
 import type { VerifyInput } from './input.js';
 import {
   CAPTURED_AT, makeBindings, makeErrorHost, makeGuest, makeHost, makeInput, makeJob, makeLifecycleGuest, makePveState,
-  makeState, makeTarget, type BindingsOverrides,
+  makeState, makeStorageTarget, makeTarget, type BindingsOverrides,
 } from './test-input.js';
 
 // One healthy, fully onboarded estate: PVE host pve1 runs qemu/100 (app1), active in the lifecycle
@@ -161,6 +161,14 @@ describe('D69.target-shape', () => {
     const f = one(run({ site: { targets: [target({ glob })] } }), 'D69.target-shape');
     expect(f).toMatchObject({ outcome: 'fail', reason: 'glob_mismatch' });
     expect(f.remediation).toContain('`glob: "vzdump-qemu-100-*.vma.zst"`');
+  });
+
+  it('treats a pve_storage target with the guest\'s vmid on its PVE host as its own target; another vmid or host fails', () => {
+    const own = makeStorageTarget({ name: 'vm-100-primary', restoreSop: SOP, offsite: { required: false, reason: 'rebuilt' } });
+    expect(one(run({ site: { targets: [own] } }), 'D69.target-shape')).toMatchObject({ outcome: 'pass', actual: 'host pve1, vmid 100 (storage pbs-main)' });
+    const other = one(run({ site: { targets: [{ ...own, vmid: 103 }] } }), 'D69.target-shape');
+    expect(other).toMatchObject({ outcome: 'fail', reason: 'vmid_mismatch', remediation: expect.stringContaining('`vmid: 100`') });
+    expect(one(run({ site: { targets: [{ ...own, host: 'pve2' }] } }), 'D69.target-shape')).toMatchObject({ outcome: 'fail', reason: 'wrong_host' });
   });
 
   it('names every problem and the live type when the host says the guest is a container', () => {
@@ -389,6 +397,17 @@ describe('D69.offsite', () => {
     const f = one(run({ site: { targets: [required, ...copies], d69 } }), 'D69.offsite');
     expect(f).toMatchObject({ outcome: 'fail', reason: 'no_offsite_target' });
     expect(f.message).toContain(text);
+  });
+
+  it('counts a pve_storage copy on another host, or on a storage the policy says lives elsewhere, as offsite', () => {
+    const remote = makeStorageTarget({ name: 'vm-100-remote-pbs', storage: 'pbs-remote' });
+    const onOwnHost = one(run({ site: { targets: [required, remote] } }), 'D69.offsite');
+    expect(onOwnHost).toMatchObject({ outcome: 'fail', reason: 'no_offsite_target' });
+    const declared = one(run({ site: { targets: [required, remote], d69: { offsiteStorages: { pve1: ['pbs-remote'] } } } }), 'D69.offsite');
+    expect(declared).toMatchObject({ outcome: 'pass', message: 'qemu/100 (app1): offsite copy required and held by vm-100-remote-pbs on pve1' });
+    const elsewhere = one(run({ site: { targets: [required, { ...remote, host: 'pve-dr' }] } }), 'D69.offsite');
+    expect(elsewhere).toMatchObject({ outcome: 'pass' });
+    expect(one(run({ site: { targets: [required, { ...remote, host: 'pve-dr', vmid: 101 }] } }), 'D69.offsite')).toMatchObject({ outcome: 'fail' });
   });
 
   it('skips guests the policy does not require a decision of', () => {

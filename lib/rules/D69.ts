@@ -4,7 +4,7 @@
 // have none of it left, and is every guest a host runs in the lifecycle at all?
 // Pure function of (bindings, host state, policy, now, checked SOP files) → findings. Check ids are a contract.
 
-import type { BackupCalendar, CalendarEvent, ClassScope, InventoryTarget, LifecycleGuest, RuntimeUnit } from '../bindings/types.js';
+import type { BackupCalendar, CalendarEvent, ClassScope, InventoryTarget, LifecycleGuest, PveStorageTarget, RuntimeUnit } from '../bindings/types.js';
 import type { Evidence, Finding, PveState, Severity, VzdumpJob } from '../model.js';
 import { eventsAtTime, hhmm, pveJobRuns, type Run } from '../calendar/schedule.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
@@ -13,7 +13,7 @@ import {
 } from './input.js';
 import { globMatcher, literalPrefix } from './glob-index.js';
 import {
-  enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, perPveHost, whyNotEnrolled,
+  enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, perPveHost, targetVmid, whyNotEnrolled,
 } from './pve-helpers.js';
 
 export const D69_CHECKS = [
@@ -118,8 +118,10 @@ function globCovers(glob: string, type: 'qemu' | 'lxc', vmid: number): boolean {
 }
 
 const targetsByGlobPrefix = new WeakMap<readonly InventoryTarget[], Map<string, number[]>>();
+const groupTargetsByVmid = (ts: readonly InventoryTarget[]) => groupBy(ts, targetVmid);
+
 /**
- * `targets.filter((t) => globCovers(t.glob, type, vmid))`, without testing every target: a glob
+ * `targets.filter((t) => globCovers(t.glob, type, vmid))` plus the pve_storage targets of that VMID, without testing every target: a glob
  * covers a name only if its literal prefix starts the name, so only targets filed under one of
  * the names' prefixes are tested.
  */
@@ -127,7 +129,7 @@ function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu' | 'lx
   const byPrefix = once(targetsByGlobPrefix, targets, (ts) => {
     const index = new Map<string, number[]>();
     ts.forEach((t, i) => {
-      const g = vzdumpGlob(t.glob);
+      const g = t.kind === 'file_glob' ? vzdumpGlob(t.glob) : null;
       if (g) index.set(g.prefix, [...(index.get(g.prefix) ?? []), i]);
     });
     return index;
@@ -136,7 +138,10 @@ function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu' | 'lx
   for (const name of archiveNames(type, vmid)) {
     for (let n = 1; n <= name.length; n++) for (const i of byPrefix.get(name.slice(0, n)) ?? []) found.add(i);
   }
-  return [...found].sort((a, b) => a - b).map((i) => targets[i]!).filter((t) => globCovers(t.glob, type, vmid));
+  const byGlob = [...found].map((i) => targets[i]!).filter((t) => t.kind === 'file_glob' && globCovers(t.glob, type, vmid));
+  // A pve_storage target names its guest by VMID: its backups on that storage are the guest's whatever their type.
+  const byVmid = (once(targetsBySubject, targets, groupTargetsByVmid).get(vmid) ?? []).filter((t) => t.kind === 'pve_storage');
+  return [...byGlob, ...byVmid].sort((a, b) => targets.indexOf(a) - targets.indexOf(b));
 }
 
 /** The guest's PVE host state, or the finding to give instead: skip without host state, error when unreadable. */
@@ -184,7 +189,7 @@ function checkBackupTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const t = targetOf(input, g);
   if (t) return make({ ...base, evidence: [...base.evidence, bindingEvidence(t)], outcome: 'pass', message: `${label(g)}: backup_target ${t.name} is an inventory target` });
   // The target whose glob names this guest's archives on its own site is what backup_target should say.
-  const sameGuest = once(targetsBySubject, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => globSubject(t.glob)?.vmid)).get(g.id) ?? [];
+  const sameGuest = once(targetsBySubject, input.bindings.inventory.targets, groupTargetsByVmid).get(g.id) ?? [];
   const named = sameGuest.find((x) => siteHosts(input, g).includes(x.host));
   const type = guestType(input, g);
   const remediation = named
@@ -225,6 +230,7 @@ function checkTargetShape(input: VerifyInput, g: LifecycleGuest): Finding {
   const found = withTarget(input, g, base);
   if ('finding' in found) return found.finding;
   const { t } = found;
+  if (t.kind === 'pve_storage') return checkStorageTargetShape(g, t, base);
   const hosts = siteHosts(input, g);
   const type = guestType(input, g);
   const wanted = `vzdump-${type}-${g.id}-*.${ARCHIVE_EXT[type]}`;
@@ -242,6 +248,21 @@ function checkTargetShape(input: VerifyInput, g: LifecycleGuest): Finding {
   if (!problems.length) return make({ ...base, evidence, expected, actual: `host ${t.host}, glob ${t.glob}`, outcome: 'pass', message: `${label(g)}: ${t.name} is on ${t.host} and names its archives` });
   return make({
     ...base, evidence, expected, actual: `host ${t.host}, glob ${t.glob}`, outcome: 'fail', reason: problems[0]!.reason,
+    message: `${label(g)}: target ${t.name} would not hold its backups: ${problems.map((p) => p.text).join('; ')}`,
+    remediation: `If ${t.name} is ${g.id}'s own target, set ${problems.map((p) => `\`${p.fix}\``).join(' and ')} on it in ${at(t)}; if it belongs to another guest, point backup_target in ${at(g)} at ${g.id}'s target.`,
+  });
+}
+
+/** A pve_storage target is the guest's own when it is on the guest's PVE host and names its VMID. */
+function checkStorageTargetShape(g: LifecycleGuest, t: PveStorageTarget, base: ReturnType<typeof guestBase>): Finding {
+  const problems: Array<{ reason: string; text: string; fix: string }> = [];
+  if (t.host !== g.proxmoxHost) problems.push({ reason: 'wrong_host', text: `its host is ${t.host}, not ${g.proxmoxHost}`, fix: `host: ${g.proxmoxHost}` });
+  if (t.vmid !== g.id) problems.push({ reason: 'vmid_mismatch', text: `it expects VMID ${t.vmid}'s backups, not ${g.id}'s`, fix: `vmid: ${g.id}` });
+  const evidence = [...base.evidence, bindingEvidence(t)];
+  const facts = { evidence, expected: `host ${g.proxmoxHost}, vmid ${g.id}`, actual: `host ${t.host}, vmid ${t.vmid} (storage ${t.storage})` };
+  if (!problems.length) return make({ ...base, ...facts, outcome: 'pass', message: `${label(g)}: ${t.name} expects its backups on storage ${t.storage} of ${t.host}` });
+  return make({
+    ...base, ...facts, outcome: 'fail', reason: problems[0]!.reason,
     message: `${label(g)}: target ${t.name} would not hold its backups: ${problems.map((p) => p.text).join('; ')}`,
     remediation: `If ${t.name} is ${g.id}'s own target, set ${problems.map((p) => `\`${p.fix}\``).join(' and ')} on it in ${at(t)}; if it belongs to another guest, point backup_target in ${at(g)} at ${g.id}'s target.`,
   });
@@ -489,7 +510,7 @@ function checkOffsite(input: VerifyInput, g: LifecycleGuest): Finding {
   }
   const type = guestType(input, g);
   const home = siteHosts(input, g);
-  const copies = targetsCovering(input.bindings.inventory.targets, type, g.id).filter((x) => !home.includes(x.host));
+  const copies = targetsCovering(input.bindings.inventory.targets, type, g.id).filter((x) => isOffsiteCopy(input, x, home));
   const enabled = copies.filter((x) => x.enabled);
   if (enabled.length) {
     return make({ ...base, evidence: [...evidence, ...enabled.map((x) => bindingEvidence(x))], outcome: 'pass', message: `${label(g)}: offsite copy required and held by ${enabled.map((x) => `${x.name} on ${x.host}`).join(', ')}` });
@@ -503,6 +524,15 @@ function checkOffsite(input: VerifyInput, g: LifecycleGuest): Finding {
   });
 }
 
+/**
+ * Whether a target holding the guest's backups is off its site: on another host, or (pve_storage)
+ * on a storage of its host that `d69.offsite_storages` says lives elsewhere (a remote PBS).
+ */
+function isOffsiteCopy(input: VerifyInput, t: InventoryTarget, home: string[]): boolean {
+  if (!home.includes(t.host)) return true;
+  return t.kind === 'pve_storage' && (input.bindings.policy.d69.offsiteStorages[t.host] ?? []).includes(t.storage);
+}
+
 // --- decommissioned guests ------------------------------------------------------------------
 
 function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest): Finding {
@@ -512,7 +542,7 @@ function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest): Findin
     const gone = targetOf(input, g) ? '' : ' (a target the inventory no longer has)';
     problems.push({ reason: 'backup_target_set', text: `backup_target is still ${g.backupTarget}${gone}`, fix: `Set \`backup_target: null\` on VMID ${g.id} in ${at(g)}.` });
   }
-  for (const t of input.bindings.inventory.targets.filter((x) => x.enabled && (x.name === g.backupTarget || globSubject(x.glob)?.vmid === g.id))) {
+  for (const t of input.bindings.inventory.targets.filter((x) => x.enabled && (x.name === g.backupTarget || targetVmid(x) === g.id))) {
     problems.push({
       reason: 'enabled_target', text: `enabled target ${t.name} still expects its backups`, evidence: bindingEvidence(t),
       fix: `Set \`enabled: false\` on ${t.name} in ${at(t)} with a description (retired with VMID ${g.id}), or remove it.`,

@@ -2,7 +2,7 @@
 // remediations come from: every finding about a job shows the same `pvesh` line, which fixes all
 // of them at once (two lines that each merge one guest into the old list would undo each other).
 
-import type { LifecycleGuest } from '../bindings/types.js';
+import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
 import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '../model.js';
 import { vzdumpGlobSubject } from '../pve/archives.js';
 import { selectedBy, selectGuests } from '../pve/jobs-cfg.js';
@@ -106,6 +106,11 @@ export function globSubject(glob: string): ReturnType<typeof vzdumpGlobSubject> 
   return subject;
 }
 
+/** The guest whose backups a target expects: a pve_storage target's vmid, or the guest a vzdump glob names. */
+export function targetVmid(t: InventoryTarget): number | undefined {
+  return t.kind === 'pve_storage' ? t.vmid : globSubject(t.glob)?.vmid;
+}
+
 /** Why an explicitly listed VMID should leave its job, or null when it belongs there. */
 export function deadListing(hostId: string, vmid: number, pve: PveState, lifecycle: Map<number, LifecycleGuest>): string | null {
   if (!guestOf(pve, vmid)) return `does not exist on ${hostId}`;
@@ -178,7 +183,7 @@ export function hostFixPlan(input: VerifyInput, hostId: string, pve: PveState): 
   if (known?.input === input && known.hostId === hostId) return known.plan;
   const lifecycle = lifecycleById(input);
   const uncovered = pve.guests.filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? '')).map((g) => g.vmid);
-  const targeted = input.bindings.inventory.targets.filter((t) => t.enabled && t.host === hostId).flatMap((t) => globSubject(t.glob)?.vmid ?? [])
+  const targeted = input.bindings.inventory.targets.filter((t) => t.enabled && t.host === hostId).flatMap((t) => targetVmid(t) ?? [])
     .filter((vmid) => guestOf(pve, vmid) !== undefined);
   const plan = planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
   plans.set(pve, { input, hostId, plan });

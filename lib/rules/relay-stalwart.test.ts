@@ -373,6 +373,7 @@ describe('relay-stalwart on the demo site', () => {
       'relay.job-mail pve-shop/backup-8e41d6b2-0a93 pass',
       'relay.job-mail pve-shop/backup-c7a05e19-77f4 pass',
       'relay.job-mail pve-shop/backup-2b7d14e8-c3a0 pass',
+      'relay.job-mail pve-shop/backup-6d1f0b3e-9a42 pass',
       'relay.queue pve-home/queue fail message_too_old',
       'relay.queue pve-shop/queue pass',
       'relay.disabled pve-home/pve-home skip mail_relayed',

@@ -4,8 +4,10 @@
 // target `vm-100-primary` whose newest archive is 6 h old at CAPTURED_AT.
 // Used by rule tests only; nothing here reads files.
 
-import type { Bindings, CalendarEvent, GatePolicy, InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, StateProblem, VzdumpJob } from '../model.js';
+import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
+import type {
+  BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage, PveStorageState, StateProblem, VzdumpJob,
+} from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
 
@@ -33,7 +35,7 @@ export function okListing(files: FileEntry[]): Listing {
 
 // --- bindings -------------------------------------------------------------------------------
 
-export function makeTarget(overrides: Partial<InventoryTarget> = {}): InventoryTarget {
+export function makeTarget(overrides: Partial<FileGlobTarget> = {}): FileGlobTarget {
   return {
     name: 'vm-100-primary',
     enabled: true,
@@ -49,6 +51,12 @@ export function makeTarget(overrides: Partial<InventoryTarget> = {}): InventoryT
     source: { file: 'backup.inventory.yaml', line: 10 },
     ...overrides,
   };
+}
+
+/** A critical pve_storage target for VMID 100 on storage `pbs-main` of pve1. */
+export function makeStorageTarget(overrides: Partial<PveStorageTarget> = {}): PveStorageTarget {
+  const { kind: _kind, basePath: _basePath, glob: _glob, ...common } = makeTarget();
+  return { ...common, name: 'vm-100-pbs', kind: 'pve_storage', storage: 'pbs-main', vmid: 100, ...overrides };
 }
 
 export function makeLifecycleGuest(overrides: Partial<LifecycleGuest> = {}): LifecycleGuest {
@@ -98,7 +106,8 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       thresholds: { critical: 26, important: 48, rebuildable: 168 },
       pveHosts: null,
       repositoryRoot: null,
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {} },
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} },
       relay: null,
       calendar: null,
       notify: { from: null, cooldownHours: 24 },
@@ -146,6 +155,8 @@ export interface HostOverrides {
   listings?: Record<string, Listing>;
   /** Job run states (D19.job-run); default: backup-daily ran OK at 02:00 Berlin on the capture day; null: not collected; a problem: unreadable. */
   jobRuns?: JobRunStates | StateProblem | null;
+  /** Storage facts; default (on a PVE host) storage `local` healthy and empty, `null`: not collected (a snapshot older than the storage commands); a problem for unreadable ones. */
+  storage?: PveStorageState | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -178,9 +189,33 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     commands: Object.entries(listings).map(([basePath, listing]) => listingRecord(id, basePath, listing, o.listingDepth)),
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
     mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
+    storage: storageFacts(o.storage === undefined && pve ? makeStorageState([], { storages: [makeStorage('local', { type: 'dir' })], contents: {} }) : o.storage),
     listings,
     ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
   };
+}
+
+/** A storage as the status list reports it: enabled, active, 1 TiB with 40 % used, backups allowed. */
+export function makeStorage(id: string, overrides: Partial<PveStorage> = {}): PveStorage {
+  const total = 2 ** 40;
+  return { id, type: 'pbs', enabled: true, active: true, content: ['backup'], total, used: 0.4 * total, avail: 0.6 * total, ...overrides };
+}
+
+/** A backup of `vmid` taken `hours` before CAPTURED_AT, as PBS lists it (volid with the UTC time, format pbs-vm). */
+export function pbsBackup(vmid: number, hours: number, overrides: Partial<BackupVolume> = {}, storage = 'pbs-main'): BackupVolume {
+  const ctime = hoursAgo(hours);
+  const time = new Date(ctime * 1000).toISOString().replace('.000Z', 'Z');
+  return { volid: `${storage}:backup/vm/${vmid}/${time}`, vmid, ctime, format: 'pbs-vm', size: 2 ** 30, protected: false, notes: null, verification: null, ...overrides };
+}
+
+/** Storage facts of node pve1: storage `pbs-main` (PBS) holding `backups`. */
+export function makeStorageState(backups: BackupVolume[] = [pbsBackup(100, 6)], overrides: Partial<PveStorageState> = {}): PveStorageState {
+  return { node: 'pve1', storages: [makeStorage('pbs-main')], config: [], contents: { 'pbs-main': { status: 'ok', volumes: backups } }, ...overrides };
+}
+
+function storageFacts(s: PveStorageState | StateProblem | null | undefined): HostRecord['storage'] {
+  if (!s) return null;
+  return 'reason' in s ? { ok: false, problem: s } : { ok: true, value: s };
 }
 
 /** A host the probe could not read at all (status error). */

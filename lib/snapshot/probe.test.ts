@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listingSeparator, parseListing } from '../pve/listing.js';
-import { globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote } from './probe.js';
+import {
+  contentCommandStorage, globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote, storageCommands,
+} from './probe.js';
 
 const ROOT = mkdtempSync(path.join(tmpdir(), 'quote-'));
 const PWNED = path.join(ROOT, 'pwned');
@@ -134,5 +136,31 @@ describe('MAIL_COMMANDS', () => {
     expect(isDataExit({ id: 'notifications-cfg' }, NO_POSTFIX_EXIT)).toBe(false);
     expect(isDataExit({ id: 'postconf' }, 1)).toBe(false);
     expect(isDataExit({ id: 'listing-0123456789ab', basePath: '/x' }, NO_POSTFIX_EXIT)).toBe(false);
+  });
+});
+
+describe('storage commands', () => {
+  it('ask pvesh for the node\'s storages and each storage\'s backups, node and storage ids single-quoted', () => {
+    expect(storageCommands('pve-shop', ['pbs-main', 'nas_dump.2']).map((c) => [c.id, c.command, c.isolated])).toEqual([
+      ['storage-status', "pvesh get /nodes/'pve-shop'/storage --output-format json", true],
+      ['storage-content-7062732d6d61696e', "pvesh get /nodes/'pve-shop'/storage/'pbs-main'/content --content backup --output-format json", true],
+      ['storage-content-6e61735f64756d702e32', "pvesh get /nodes/'pve-shop'/storage/'nas_dump.2'/content --content backup --output-format json", true],
+    ]);
+    expect(contentCommandStorage('storage-content-6e61735f64756d702e32')).toBe('nas_dump.2');
+    expect(contentCommandStorage('storage-status')).toBeNull();
+  });
+
+  it('reach the shell as the path pvesh expects (a stand-in pvesh echoes its arguments)', () => {
+    const dir = mkdtempSync(path.join(ROOT, 'bin-'));
+    writeFileSync(path.join(dir, 'pvesh'), '#!/bin/sh\nprintf "%s|" "$@"\n', { mode: 0o755 });
+    const [cmd] = storageCommands('pve-shop', ['pbs-main']).slice(1);
+    const out = spawnSync('/bin/sh', ['-c', cmd!.command], { env: { PATH: `${dir}:/usr/bin:/bin` } });
+    expect(out.stdout.toString()).toBe('get|/nodes/pve-shop/storage/pbs-main/content|--content|backup|--output-format|json|');
+  });
+
+  it('refuse a node name or storage id PVE would not accept, before any shell sees it', () => {
+    expect(() => storageCommands("pve'; touch /tmp/x; '", [])).toThrow(/not a PVE node name/);
+    expect(() => storageCommands('pve1', ['pbs main'])).toThrow(/not a PVE storage id/);
+    expect(() => storageCommands('pve1', ["$(touch /tmp/x)"])).toThrow(/not a PVE storage id/);
   });
 });

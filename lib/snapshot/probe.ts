@@ -3,6 +3,7 @@
 // reach the shell only through shellQuote(); globs never leave the process.
 
 import { createHash } from 'node:crypto';
+import { isStorageId, nodeName } from '../pve/storage.js';
 
 export interface ProbeCommand {
   id: string;
@@ -27,6 +28,8 @@ export function isDataExit(c: { id: string; basePath?: string }, exit: number | 
   if (c.basePath !== undefined) return exit === LISTING_MISSING_EXIT;
   return POSTFIX_COMMAND_IDS.includes(c.id) && exit === NO_POSTFIX_EXIT;
 }
+
+const isNodeName = (node: string) => nodeName(node) === node;
 
 /** POSIX single-quote a value: the only way a binding value reaches a remote shell. */
 export function shellQuote(value: string): string {
@@ -79,6 +82,47 @@ export const MAIL_COMMANDS: readonly ProbeCommand[] = [
 ];
 
 const POSTFIX_COMMAND_IDS = ['postconf', 'postqueue'];
+
+/**
+ * Storage facts of PVE hosts (D19.storage, D19.verified, pve_storage targets), isolated like the mail
+ * commands: a PBS that cannot be reached costs the findings about that storage, not the host.
+ * These two run first; the node name and the jobs they and the PVE commands return decide the
+ * follow-up commands (storageCommands), which need the node in their API paths.
+ */
+export const PVE_STORAGE_COMMANDS: readonly ProbeCommand[] = [
+  { id: 'hostname', command: 'hostname', isolated: true },
+  { id: 'storage-cfg', command: catOptional('/etc/pve/storage.cfg'), isolated: true },
+];
+
+/** Command id prefix of a storage's backup content; the storage id follows, hex-encoded (ids allow `_`, `.` and capitals). */
+export const STORAGE_CONTENT_PREFIX = 'storage-content-';
+
+/**
+ * The storage status list and, per storage, its backups. Node and storage ids must have PVE's
+ * formats (checked here, so nothing else reaches a shell) and are single-quoted anyway.
+ */
+export function storageCommands(node: string, storages: readonly string[]): ProbeCommand[] {
+  if (!isNodeName(node)) throw new Error(`not a PVE node name: ${JSON.stringify(node)}`);
+  const n = shellQuote(node);
+  return [
+    { id: 'storage-status', command: `pvesh get /nodes/${n}/storage --output-format json`, isolated: true },
+    ...storages.map((storage) => {
+      if (!isStorageId(storage)) throw new Error(`not a PVE storage id: ${JSON.stringify(storage)}`);
+      return {
+        id: `${STORAGE_CONTENT_PREFIX}${Buffer.from(storage).toString('hex')}`,
+        command: `pvesh get /nodes/${n}/storage/${shellQuote(storage)}/content --content backup --output-format json`,
+        isolated: true as const,
+      };
+    }),
+  ];
+}
+
+/** The storage a content command reads, from its id; null for any other command. */
+export function contentCommandStorage(id: string): string | null {
+  if (!id.startsWith(STORAGE_CONTENT_PREFIX)) return null;
+  const storage = Buffer.from(id.slice(STORAGE_CONTENT_PREFIX.length), 'hex').toString('utf8');
+  return isStorageId(storage) ? storage : null;
+}
 
 export const TIMEZONE_COMMAND: ProbeCommand = {
   id: 'timezone',

@@ -9,7 +9,7 @@ import { compileSchema } from '../bindings/schema.js';
 import { readSource } from '../bindings/source.js';
 import { parseItems, readCollectionJson } from '../calendar/vevent.js';
 import { readInputFile } from '../input-file.js';
-import type { CalendarState, CommandRecord, HostRecord, HostState, Listing, MailState, PveState, StateProblem } from '../model.js';
+import type { CalendarState, CommandRecord, HostRecord, HostState, Listing, MailState, PveState, PveStorageState, StateProblem, StorageContent } from '../model.js';
 import { parsePostconf } from '../postfix/postconf.js';
 import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
@@ -18,9 +18,10 @@ import { parseJobStates } from '../pve/job-state.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
 import { listingSeparator, parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
+import { nodeName, parseBackupContent, parseStorageCfg, parseStorageStatus } from '../pve/storage.js';
 import { parsePools, parseUserEmails } from '../pve/user-cfg.js';
 import { pveHostIds } from '../rules/input.js';
-import { isDataExit, LISTING_MISSING_EXIT } from './probe.js';
+import { contentCommandStorage, isDataExit, LISTING_MISSING_EXIT } from './probe.js';
 import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 
 export const MANIFEST = 'snapshot.yaml';
@@ -136,7 +137,10 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
   };
   if (isPve) record.pve = readPve(output);
   if (isPve) record.mail = readMail(output, commands);
-  if (isPve) record.jobRuns = readJobRuns(output);
+  if (isPve) {
+    record.jobRuns = readJobRuns(output);
+    record.storage = readStorage(output, commands, outputs);
+  }
   for (const c of commands.filter((x) => x.basePath)) record.listings[c.basePath!] = readListing(c, outputs.get(c.id));
   return record;
 }
@@ -168,6 +172,44 @@ function readPve(output: (id: string) => { text: string } | { problem: StateProb
 function readJobRuns(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['jobRuns'] {
   const o = output('job-state');
   return 'problem' in o ? { ok: false, problem: o.problem } : { ok: true, value: parseJobStates(o.text) };
+}
+
+/**
+ * Storage facts, apart from `pve` like the mail facts: a snapshot older than the storage commands
+ * makes only the storage checks errors (not_collected). A content command that failed (a PBS that
+ * cannot be reached) is that storage's error, not the host's.
+ */
+function readStorage(
+  output: (id: string) => { text: string } | { problem: StateProblem }, commands: CommandRecord[], outputs: Map<string, string | null>,
+): HostRecord['storage'] {
+  const texts: Record<string, string> = {};
+  for (const id of ['hostname', 'storage-cfg', 'storage-status']) {
+    const o = output(id);
+    if ('problem' in o) return { ok: false, problem: o.problem };
+    texts[id] = o.text;
+  }
+  const node = nodeName(texts['hostname']!);
+  if (node === null) return { ok: false, problem: { reason: 'parse_error', message: `\`hostname\` printed ${JSON.stringify(texts['hostname']!.trim())}, not a PVE node name` } };
+  try {
+    const contents: PveStorageState['contents'] = {};
+    for (const c of commands) {
+      const storage = contentCommandStorage(c.id);
+      if (storage !== null) contents[storage] = readContent(c, outputs.get(c.id));
+    }
+    return { ok: true, value: { node, storages: parseStorageStatus(texts['storage-status']!), config: parseStorageCfg(texts['storage-cfg']!), contents } };
+  } catch (e) {
+    return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
+  }
+}
+
+function readContent(c: CommandRecord, text: string | null | undefined): StorageContent {
+  if (c.exit !== 0) return { status: 'error', reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` };
+  if (text === null || text === undefined) return { status: 'error', reason: 'output_missing', message: `output ${c.output ?? '(none)'} of ${c.id} is missing` };
+  try {
+    return { status: 'ok', volumes: parseBackupContent(text) };
+  } catch (e) {
+    return { status: 'error', reason: 'parse_error', message: `${c.output}: ${(e as Error).message}` };
+  }
 }
 
 /**

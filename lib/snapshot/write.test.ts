@@ -9,6 +9,7 @@ import type { Collection, CollectedHost } from '../collect/types.js';
 import type { HostRecord } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
 import { probePlan } from './plan.js';
+import type { ProbeCommand } from './probe.js';
 import { readSnapshot } from './read.js';
 import { writeSnapshot } from './write.js';
 
@@ -29,11 +30,14 @@ function demoCollection(): Collection {
   const hosts: CollectedHost[] = probePlan(bindings).map((plan) => {
     const demo = manifest.hosts.find((h) => h.id === plan.hostId)!;
     if (demo.status === 'error') return { id: demo.id, status: 'error', reason: 'connect_timeout', message: demo.message!, commands: [] };
-    const commands = plan.commands.map((c) => ({
+    const run = (cs: readonly ProbeCommand[]) => cs.map((c) => ({
       id: c.id, command: c.command, exit: demo.commands!.find((x) => x.id === c.id)!.exit,
       stdout: readFileSync(path.join(DEMO_SNAPSHOT, 'hosts', plan.hostId, `${c.id}.out`)),
       ...(c.basePath ? { basePath: c.basePath } : {}),
     }));
+    const first = run(plan.commands);
+    // The storage commands follow from what the first ones printed (node name, jobs), as in a live run.
+    const commands = [...first, ...run(plan.followUp?.(new Map(first.map((c) => [c.id, c.stdout.toString('utf8')]))) ?? [])];
     return { id: plan.hostId, status: 'ok', timezone: demo.timezone ?? null, commands };
   });
   return { capturedAt: '2026-03-04T07:30:00Z', hosts, insecureAcceptAnyHostKey: false };

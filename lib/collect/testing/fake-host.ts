@@ -495,6 +495,16 @@ export interface EstateTarget {
   description?: string;
 }
 
+/** A `kind: pve_storage` target: a guest's backups on a storage of a PVE host. */
+export interface EstateStorageTarget {
+  name: string;
+  host: string;
+  storage: string;
+  vmid: number;
+  staleAfterHours?: number;
+  classification?: 'critical' | 'important' | 'rebuildable';
+}
+
 export interface EstateGuest {
   id: number;
   hostname: string;
@@ -507,6 +517,7 @@ export interface EstateGuest {
 export interface Estate {
   hosts: EstateHost[];
   targets: EstateTarget[];
+  storageTargets?: EstateStorageTarget[];
   guests: EstateGuest[];
   /** drift.gates.yaml pve_hosts; default: every guest's proxmox_host. */
   pveHosts?: string[];
@@ -537,11 +548,14 @@ export async function writeBindings(dir: string, estate: Estate): Promise<string
     'backup.inventory.yaml': {
       version: 1,
       defaults: { timezone: tz, stale_after_hours: 26 },
-      targets: estate.targets.map((t) => ({
+      targets: [...estate.targets.map((t) => ({
         name: t.name, enabled: t.enabled ?? true, kind: 'file_glob', host: t.host, base_path: t.basePath, glob: t.glob,
         stale_after_hours: t.staleAfterHours ?? 26, classification: t.classification ?? 'critical',
         description: t.description ?? `test target ${t.name}`,
-      })),
+      })), ...(estate.storageTargets ?? []).map((t) => ({
+        name: t.name, enabled: true, kind: 'pve_storage', host: t.host, storage: t.storage, vmid: t.vmid,
+        stale_after_hours: t.staleAfterHours ?? 26, classification: t.classification ?? 'critical', description: `test target ${t.name}`,
+      }))],
     },
     'vm.lifecycle.yaml': {
       version: 1,
