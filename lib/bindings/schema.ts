@@ -11,12 +11,12 @@ export type Validator = (src: Source) => boolean;
 type CompiledSchema = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /**
- * The validator of a schema, compiled at build time (lib/bindings/schema-codegen.ts): no schema
- * is compiled, and ajv's compiler never loaded, while `ops` runs.
+ * The validator of a schema, compiled at build time (lib/bindings/schema-codegen.mjs, run by
+ * `npm run build`): no schema is compiled, and ajv's compiler never loaded, while `ops` runs.
  */
 export function compileSchema(schema: AnySchemaObject): Validator {
   const validate = (VALIDATORS as Record<string, CompiledSchema>)[String(schema.$id)];
-  if (!validate) throw new Error(`schema ${String(schema.$id)} has no compiled validator: run \`npm run schemas\``);
+  if (!validate) throw new Error(`schema ${String(schema.$id)} has no compiled validator: run \`npm run build\``);
   return (src) => {
     if (validate(src.data)) return true;
     reportSchemaErrors(src, validate.errors ?? []);
