@@ -54,7 +54,7 @@ const RUNS = Math.max(1, Number(args.runs));
 const ONLY = new Set(args.only.split(','));
 const HOST_COUNTS = args.hosts.split(',').map(Number).filter((n) => n > 0);
 const OLD_SAMPLE = 20;
-const GOALS = { demoMs: 1500, demoMB: 250, largeMs: 2000, largeMB: 400, liveVsFloor: 1.5, oldVsOurs16: 10 };
+const GOALS = { demoMs: 1000, demoMB: 250, largeMs: 2000, largeMB: 400, liveVsFloor: 1.5, oldVsOurs16: 10 };
 
 if (!existsSync(OPS)) { console.error(`bench: ${OPS} is missing: run \`npm run build\` first`); process.exit(2); }
 

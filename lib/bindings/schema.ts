@@ -1,23 +1,23 @@
 // JSON Schema validation of binding files, with ajv's errors turned into one BindingError per
 // problem: the words come from the failing (sub)schema, the position from the YAML document.
 
-import { Ajv2020, type AnySchemaObject, type ErrorObject } from 'ajv/dist/2020.js';
+import type { AnySchemaObject, ErrorObject } from 'ajv';
+import { VALIDATORS } from './schemas/validators.generated.js';
 import { describeValue, type FieldPath, type Source } from './source.js';
-
-// `errorMessage` is the editors' convention (VS Code, yaml-language-server) for the words of a
-// constraint a schema cannot phrase itself (patterns); ajv only has to accept it as an annotation.
-// `optimize: false`: the generated code checks the same, and compiling it takes a third less of
-// every run's start (validation of even a 5,000-guest file stays in the tens of ms).
-const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, keywords: ['errorMessage'], code: { optimize: false } });
 
 /** Validates a source's data; reports every problem and returns whether there were none. */
 export type Validator = (src: Source) => boolean;
 
+type CompiledSchema = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/**
+ * The validator of a schema, compiled at build time (lib/bindings/schema-codegen.mjs, run by
+ * `npm run build`): no schema is compiled, and ajv's compiler never loaded, while `ops` runs.
+ */
 export function compileSchema(schema: AnySchemaObject): Validator {
-  // Compiled on first use: every `ops` start would otherwise pay for every schema, read or not.
-  let validate: ReturnType<typeof ajv.compile> | null = null;
+  const validate = (VALIDATORS as Record<string, CompiledSchema>)[String(schema.$id)];
+  if (!validate) throw new Error(`schema ${String(schema.$id)} has no compiled validator: run \`npm run build\``);
   return (src) => {
-    validate ??= ajv.compile(schema);
     if (validate(src.data)) return true;
     reportSchemaErrors(src, validate.errors ?? []);
     return false;

@@ -1,10 +1,11 @@
-// One binding file as read: its bytes' digest, the YAML document (kept for positions) and its
-// plain data. Every later problem (schema, cross-reference) is reported through `Source.report`,
-// so it carries the line and column of the node it is about.
+// One binding file as read: its bytes' digest, its plain data and where its nodes are (in full
+// only for a file with a problem: fast-yaml.ts). Every later problem (schema, cross-reference) is
+// reported through `Source.report`, so it carries the line and column of the node it is about.
 
 import { createHash } from 'node:crypto';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { notText, readInputFile } from '../input-file.js';
+import { lineAt, lineStartsOf, parseFast } from './fast-yaml.js';
 import type { BindingError, SourceRef } from './types.js';
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -17,27 +18,59 @@ export type FieldPath = readonly (string | number)[];
 /** Where a problem is shown: at the value, at its key (unknown fields), or at the enclosing node (missing fields). */
 type Anchor = 'value' | 'key' | 'parent';
 
+/** A file's YAML Document and line index: every node's position, parsed only when needed. */
+interface Located {
+  doc: Document;
+  lines: LineCounter;
+}
+
 export class Source {
+  private located: Located | null;
+  private lineStarts: number[] | null = null;
+
+  /**
+   * `starts`: where each mapping and list of `data` starts (the fast parse); `located`: the
+   * Document when the file was parsed with positions. A fast-parsed file is parsed again, with
+   * positions, only when a problem in it is reported.
+   */
   constructor(
     readonly file: string,
     readonly data: unknown,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly text: string,
     private readonly sink: BindingError[],
-  ) {}
+    private readonly starts: ReadonlyMap<object, number> | null,
+    located: Located | null = null,
+  ) {
+    this.located = located;
+  }
 
   report(path: FieldPath, expected: string, found: string, anchor: Anchor = 'value'): void {
-    const { line, col } = this.lines.linePos(this.offset(path, anchor));
+    const { lines } = this.locate();
+    const { line, col } = lines.linePos(this.offset(path, anchor));
     this.sink.push({ file: this.file, line, column: col, path: formatPath(path), expected, found });
   }
 
   ref(path: FieldPath): SourceRef {
-    return { file: this.file, line: this.lines.linePos(this.offset(path, 'value')).line };
+    const node = valueAt(this.data, path);
+    const start = node !== null && typeof node === 'object' ? this.starts?.get(node) : undefined;
+    if (start !== undefined) {
+      this.lineStarts ??= lineStartsOf(this.text);
+      return { file: this.file, line: lineAt(this.text, this.lineStarts, start) };
+    }
+    return { file: this.file, line: this.locate().lines.linePos(this.offset(path, 'value')).line };
+  }
+
+  private locate(): Located {
+    if (!this.located) {
+      const lines = new LineCounter();
+      this.located = { doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false }), lines };
+    }
+    return this.located;
   }
 
   /** Start offset of the node at `path`, or of its deepest existing ancestor. */
   private offset(path: FieldPath, anchor: Anchor): number {
-    let node: unknown = this.doc.contents;
+    let node: unknown = this.locate().doc.contents;
     let key: unknown = null;
     for (const seg of anchor === 'parent' ? path.slice(0, -1) : path) {
       if (isMap(node)) {
@@ -53,6 +86,16 @@ export class Source {
     const target = anchor === 'key' && key ? key : node;
     return (isNode(target) && target.range?.[0]) || 0;
   }
+}
+
+/** The value at `path` in plain data, or undefined. */
+function valueAt(data: unknown, path: FieldPath): unknown {
+  let node = data;
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  return node;
 }
 
 function formatPath(path: FieldPath): string {
@@ -103,7 +146,23 @@ export async function readSource(
     fileError('YAML text (UTF-8)', binary);
     return null;
   }
-  const text = bytes.toString('utf8');
+  return parseSource(file, bytes.toString('utf8'), sink, fileError);
+}
+
+/**
+ * Parses a file's text: fast and without positions when js-yaml reads it as yaml would, else
+ * (or with `fast` false, for tests) with yaml's Document, whose errors are the ones reported.
+ */
+export function parseSource(
+  file: string,
+  text: string,
+  sink: BindingError[],
+  fileError: (expected: string, found: string, line: number | null, column: number | null) => void,
+  fast = true,
+): Source | null {
+  const parsed = fast ? parseFast(text) : null;
+  if (parsed) return new Source(file, parsed.data, text, sink, parsed.starts);
+
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   for (const e of doc.errors) {
@@ -114,7 +173,7 @@ export async function readSource(
   if (doc.errors.length) return null;
 
   try {
-    return new Source(file, doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), doc, lines, sink);
+    return new Source(file, doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), text, sink, null, { doc, lines });
   } catch (e) {
     // Alias problems only surface while converting: an alias bomb, or an alias with no anchor before it.
     if (!(e instanceof ReferenceError)) throw e;

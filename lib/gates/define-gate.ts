@@ -1,21 +1,23 @@
-// Turns a gate's findings into vitest tests, one per finding, with stable names.
-// Runs inside vitest: the CLI provides the collected input; the reporter reads each test's meta.
+// Turns a gate's findings into vitest tests, one per check group (check id × host), with stable
+// names. Runs inside vitest: the CLI provides the collected input; the reporter reads each test's
+// group (test meta) and writes one testcase per finding, as before.
+//
+// One test per group, not per finding: vitest's own cost per test (~100–150 µs, and the task
+// held in the worker and again in the main process) at 71,000 findings was most of a large
+// estate's run. A few hundred groups cost nothing.
 
 import { describe, expect, inject, test, type TestContext } from 'vitest';
-import { findingId, type Finding } from '../model.js';
 import type { Rule, VerifyInput } from '../rules/input.js';
+import { groupFindings, groupOutcome, type FindingGroup } from './finding-group.js';
 import { applyWaivers } from './waivers.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
     verifyInput: VerifyInput;
   }
-  interface TaskMeta {
-    finding?: Finding;
-  }
 }
 
-/** Thrown for findings that could not be checked: the reporter maps it to `error`, not `fail`. */
+/** Thrown for groups with findings that could not be checked: the reporter maps it to `error`, not `fail`. */
 export class CouldNotCheck extends Error {
   override name = 'CouldNotCheck';
 }
@@ -24,49 +26,42 @@ export function defineGate(gateId: string, rule: Rule): void {
   const input = inject('verifyInput');
   if (!input) throw new Error(`gate ${gateId} runs inside \`ops verify\`, which provides its input`);
   // Waivers apply here, to every gate alike, and nowhere else: rules never see them.
-  const findings = applyWaivers(gateId, rule(input), input);
-  const seen = new Set<string>();
+  const groups = groupFindings(gateId, applyWaivers(gateId, rule(input), input));
   describe(gateId, () => {
-    for (const finding of findings) {
-      const name = findingId(finding);
-      if (seen.has(name)) throw new Error(`gate ${gateId} produced two findings named "${name}"`);
-      seen.add(name);
-      // A skip is declared skipped (the finding carries its reason): vitest then skips the test's
-      // context, hooks and run, a third of its cost per test, which counts at tens of thousands.
-      if (finding.outcome === 'skip') test.skip(name, { meta: { finding } }, () => undefined);
-      else test(name, { meta: { finding } }, (ctx) => enact(finding, ctx));
+    for (const [name, group] of groups) {
+      test(name, { meta: { groupSize: group.findings.length } }, (ctx) => {
+        ctx.task.meta.group = group;
+        enact(group, ctx);
+      });
     }
-    if (findings.length === 0) test(`${gateId} nothing to check`, (ctx) => ctx.skip('the gate produced no findings'));
+    if (groups.size === 0) test(`${gateId} nothing to check`, (ctx) => ctx.skip('the gate produced no findings'));
   });
 }
 
-/**
- * A failed, skipped or erroring finding is an expected outcome, not a crash: its error carries no
- * stack. With one, vitest reads and source-maps every frame of every such error in the main
- * process (tens of thousands on a large estate, most of the run). Message and error name, all
- * the reporter reads, are unchanged.
- */
-function enact(f: Finding, ctx: TestContext): void {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    enactOutcome(f, ctx);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-function enactOutcome(f: Finding, ctx: TestContext): void {
-  switch (f.outcome) {
+function enact(group: FindingGroup, ctx: TestContext): void {
+  switch (groupOutcome(group)) {
     case 'pass':
     case 'waived':
       return;
     case 'skip':
-      return ctx.skip(f.reason ?? 'not applicable');
+      return ctx.skip([...new Set(group.findings.map((f) => f.reason ?? 'not applicable'))].join('; '));
     case 'fail':
-      expect.fail(f.message);
+      expect.fail(problemList(group));
       return;
     case 'error':
-      throw new CouldNotCheck(f.message);
+      throw new CouldNotCheck(problemList(group));
   }
+}
+
+const LISTED = 20;
+
+/** "2 error: pve/a, pve/b; 1 fail: pve/c (of 40)": the subjects that did not pass, at most 20 per outcome. */
+function problemList({ findings }: FindingGroup): string {
+  const parts = (['error', 'fail'] as const).flatMap((outcome) => {
+    const subjects = findings.filter((f) => f.outcome === outcome).map((f) => f.subject);
+    if (!subjects.length) return [];
+    const more = subjects.length > LISTED ? `, and ${subjects.length - LISTED} more` : '';
+    return [`${subjects.length} ${outcome}: ${subjects.slice(0, LISTED).join(', ')}${more}`];
+  });
+  return `${parts.join('; ')} (of ${findings.length})`;
 }

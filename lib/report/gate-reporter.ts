@@ -1,10 +1,12 @@
-// The vitest reporter of `ops verify`: reads each gate test's result and finding (test meta) and
-// hands back one GateResult per gate. It trusts vitest's verdict over the finding's own outcome,
-// so a gate file that crashes reads as an error, never as a pass.
+// The vitest reporter of `ops verify`: reads each gate test's result and check group (test meta)
+// and hands back one GateResult per gate, its findings one by one in the rule's order. It trusts
+// vitest's verdict over the findings' own outcomes, so a gate file that crashes, or a group that
+// never reported, reads as an error, never as a pass.
 
 import path from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { Finding, Outcome } from '../model.js';
+import { groupOutcome, type FindingGroup } from '../gates/finding-group.js';
 import { GATES, type GateInfo } from '../gates/registry.js';
 import { aggregateOutcome, summarize, type GateResult } from './run-result.js';
 
@@ -30,28 +32,39 @@ export class GateReporter implements Reporter {
 }
 
 function findingsOf(gateId: string, module: TestModule): Finding[] {
-  const findings = [...module.children.allTests()].flatMap((tc) => {
-    const finding = tc.meta().finding;
-    return finding ? [withVitestVerdict(finding, tc)] : [];
-  });
-  const moduleErrors = module.errors();
-  if (moduleErrors.length || module.state() === 'failed' && findings.length === 0) {
-    findings.push(crashFinding(gateId, moduleErrors.map((e) => e.message).join('; ') || 'the gate file failed'));
+  // Each group's findings go back to where the rule put them, so every output lists them in its order.
+  const placed: Finding[] = [];
+  const problems = module.errors().map((e) => e.message);
+  for (const tc of module.children.allTests()) {
+    const { group, groupSize } = tc.meta();
+    if (groupSize === undefined) continue; // the "nothing to check" placeholder
+    if (group?.findings.length !== groupSize) {
+      problems.push(`test "${tc.name}" did not report its ${groupSize} findings (it ended ${tc.result().state})`);
+      continue;
+    }
+    const findings = withVitestVerdict(group, tc);
+    group.positions.forEach((position, i) => { placed[position] = findings[i]!; });
+  }
+  const findings = placed.filter((f) => f !== undefined);
+  if (problems.length || module.state() === 'failed' && findings.length === 0) {
+    findings.push(crashFinding(gateId, problems.join('; ') || 'the gate file failed'));
   }
   return findings;
 }
 
-function withVitestVerdict(finding: Finding, tc: TestCase): Finding {
+/** The group's findings, or all of them as errors when its test did not end the way they say. */
+function withVitestVerdict(group: FindingGroup, tc: TestCase): Finding[] {
   const result = tc.result();
   const observed: Outcome | null =
-    result.state === 'passed' ? (finding.outcome === 'waived' ? 'waived' : 'pass')
+    result.state === 'passed' ? 'pass'
       : result.state === 'skipped' ? 'skip'
         : result.state === 'failed' ? (result.errors?.every((e) => e.name === 'AssertionError') ? 'fail' : 'error')
           : null;
-  if (observed === finding.outcome) return finding;
-  // The test did not end the way its finding says: the gate itself misbehaved.
+  const expected = groupOutcome(group);
+  if (observed === (expected === 'waived' ? 'pass' : expected)) return group.findings;
+  // The gate itself misbehaved: no finding of the group can be trusted to have been judged.
   const why = result.state === 'failed' ? result.errors?.[0]?.message : `test ended ${result.state}`;
-  return { ...finding, outcome: 'error', reason: 'gate_crashed', message: `${finding.message} [gate error: ${why}]` };
+  return group.findings.map((f) => ({ ...f, outcome: 'error', reason: 'gate_crashed', message: `${f.message} [gate error: ${why}]` }));
 }
 
 function crashFinding(gateId: string, message: string): Finding {
