@@ -848,7 +848,7 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
     for (const l of listings) {
       const i = Number(l.basePath!.slice(-2));
       expect(l.exit, l.basePath).toBe(0);
-      expect(l.stdout.toString()).toBe(`${ago(1 + i / 10)}.0000000000 ${String(i).length} app-${i}.tar.zst\n`);
+      expect(l.stdout.toString()).toBe(`${ago(1 + i / 10)}.0000000000 ${String(i).length} app-${i}.tar.zst\0`);
     }
     const log = many.log().slice(before);
     expect(countMatches(log, /Accepted publickey for root/)).toBe(1);

@@ -133,12 +133,12 @@ printf '%s\\n' '[{"id":"qemu/201","name":"family-cloud","node":"pve-home","statu
     try {
       const dump = await exec(c, listingCommand('/mnt/pve/nas-backup/dump', 1).command);
       expect(dump.code).toBe(0);
-      expect(dump.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      expect(dump.stdout.split('\0').filter(Boolean).sort()).toEqual([
         '1772244709.0000000000 37 vzdump-qemu-201-2026_02_28-03_00_02.vma.zst',
         '1772244711.0000000000 4 vzdump-qemu-201-2026_02_28-03_00_02.log',
       ]);
       const erp = await exec(c, listingCommand('/volume1/backups/apps/erp', 2).command);
-      expect(erp).toMatchObject({ code: 0, stdout: '1772584302.0000000000 2 2026-03-04/erp-db.sql.gz\n' });
+      expect(erp).toMatchObject({ code: 0, stdout: '1772584302.0000000000 2 2026-03-04/erp-db.sql.gz\0' });
       expect(await exec(c, listingCommand('/volume1/offsite/pve-shop', 1).command)).toMatchObject({ code: 10, stdout: '' });
     } finally {
       c.end();
