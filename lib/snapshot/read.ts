@@ -15,7 +15,7 @@ import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobStates } from '../pve/job-state.js';
-import { parseJobsCfg } from '../pve/jobs-cfg.js';
+import { configWarning, parseJobsCfg } from '../pve/jobs-cfg.js';
 import { parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
 import { parsePools, parseUserEmails } from '../pve/user-cfg.js';
@@ -195,6 +195,7 @@ export function parseMailState(o: MailOutputs): MailState {
     matchers: notifications.matchers,
     emailFrom: parseDatacenterCfg(o['datacenter-cfg'])['email_from'] ?? null,
     userEmails: parseUserEmails(o['user-cfg']),
+    configWarnings: notifications.warnings.map((w) => configWarning('notifications.cfg', w)),
   };
 }
 
