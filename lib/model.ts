@@ -321,6 +321,8 @@ export interface MailState {
   emailFrom: string | null;
   /** PVE user id → email address, from /etc/pve/user.cfg (what `mailto-user` resolves to). */
   userEmails: Record<string, string>;
+  /** Lines of notifications.cfg PVE's parser warns about and ignores. */
+  configWarnings?: ConfigWarning[];
 }
 
 /** Why a piece of host state is unavailable. */

@@ -75,6 +75,17 @@ describe('relay-stalwart without something to judge', () => {
     expect(d19.filter((f) => f.outcome === 'error')).toEqual([]);
   });
 
+  it('turns each notifications.cfg line PVE ignores into a config_warning finding', () => {
+    const cfg = `${fixture('smtps-relay', 'notifications.cfg')}\npushover: pager-x\n\ttoken x\n\nstray line\n`;
+    const findings = run({ mail: mailOf('smtps-relay', { 'notifications-cfg': cfg }) });
+    const warned = findings.filter((f) => f.reason === 'config_warning');
+    expect(warned.map((f) => [f.check, f.outcome])).toEqual([['relay.notifications', 'fail'], ['relay.notifications', 'fail']]);
+    expect(warned.map((f) => [f.subject, f.message.replace(/ \(PVE logs.*$/, '')])).toEqual([
+      ['notifications.cfg:32', '/etc/pve/notifications.cfg line 32: ignored, not a section header: stray line'],
+      ['notifications.cfg:29', "/etc/pve/notifications.cfg line 29: unknown section type 'pushover' ('pager-x') ignored"],
+    ]);
+  });
+
   it('errors with the mail facts\' own problem (a failed postfix command), not the host\'s', () => {
     const findings = run({ mail: { reason: 'command_failed', message: '`postconf -n` exited 1' } });
     expect(one(findings, 'relay.queue')).toMatchObject({ outcome: 'error', reason: 'command_failed', message: 'pve1: cannot judge mail, `postconf -n` exited 1' });

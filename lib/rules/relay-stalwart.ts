@@ -223,6 +223,16 @@ const endpointRecipients = (e: NotificationEndpoint, mail: MailState): string[] 
   [...e.mailto, ...e.mailtoUser.flatMap((u) => mail.userEmails[u] ?? [])];
 
 function checkNotifications(h: HostMail, base: Base): Finding[] {
+  const warnings = (h.mail.configWarnings ?? []).map((w) => make({
+    ...base, subject: `notifications.cfg:${w.line}`, outcome: 'fail', reason: 'config_warning',
+    message: `/etc/pve/notifications.cfg line ${w.line}: ${w.message} (PVE logs this and reads the file without it)`,
+    evidence: [probeEvidence(h.hostId, 'notifications-cfg', `line ${w.line}`)],
+    remediation: `On ${h.hostId}: fix or delete line ${w.line} of /etc/pve/notifications.cfg, so the file says what PVE does.`,
+  }));
+  return [...endpointFindings(h, base), ...warnings];
+}
+
+function endpointFindings(h: HostMail, base: Base): Finding[] {
   const routed = routedTargets(h.mail.matchers);
   const endpoints = h.mail.endpoints.filter(isMailEndpoint);
   if (!endpoints.length) {

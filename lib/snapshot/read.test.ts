@@ -122,3 +122,22 @@ describe('readSnapshot listings (NUL-separated; older snapshots newline-separate
     expect(read.errors).toMatchObject([{ file: manifest, line, path: 'captured_at' }]);
   });
 });
+
+describe('readSnapshot job run state', () => {
+  it('reads the job-state command: node, state files', async () => {
+    const host = await demoWith((c) => c);
+    expect(host.jobRuns).toMatchObject({ ok: true, value: { node: 'pve-home', jobs: { 'backup-5a2e90c4-1b7d': { state: 'stopped', msg: 'OK' } } } });
+  });
+
+  it('an old snapshot without job-state: job runs not_collected, PVE facts intact', async () => {
+    const host = await demoWith((c) => c.filter((x) => x.id !== 'job-state'));
+    expect(host.jobRuns).toEqual({ ok: false, problem: { reason: 'not_collected', message: 'command job-state is not in the snapshot of pve-home' } });
+    expect(host.pve?.ok).toBe(true);
+  });
+
+  it('a failed job-state command makes only the job runs an error', async () => {
+    const host = await demoWith((c) => c.map((x) => (x.id === 'job-state' ? { ...x, exit: 1 } : x)));
+    expect(host.jobRuns).toMatchObject({ ok: false, problem: { reason: 'command_failed' } });
+    expect(host.pve?.ok).toBe(true);
+  });
+});

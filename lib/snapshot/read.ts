@@ -15,7 +15,7 @@ import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobStates } from '../pve/job-state.js';
-import { parseJobsCfg } from '../pve/jobs-cfg.js';
+import { configWarning, parseJobsCfg } from '../pve/jobs-cfg.js';
 import { listingSeparator, parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
 import { nodeName, parseBackupContent, parseStorageCfg, parseStorageStatus } from '../pve/storage.js';
@@ -253,6 +253,7 @@ export function parseMailState(o: MailOutputs): MailState {
     matchers: notifications.matchers,
     emailFrom: parseDatacenterCfg(o['datacenter-cfg'])['email_from'] ?? null,
     userEmails: parseUserEmails(o['user-cfg']),
+    configWarnings: notifications.warnings.map((w) => configWarning('notifications.cfg', w)),
   };
 }
 
