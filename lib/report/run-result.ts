@@ -1,6 +1,7 @@
 // The result of one `ops verify` run: what every output (console, JSON, JUnit, receipt) is made from.
 
-import type { Finding, Outcome } from '../model.js';
+import { createHash } from 'node:crypto';
+import type { Evidence, Finding, Outcome } from '../model.js';
 import type { FailOn } from './drift.js';
 
 export type Summary = Record<Outcome, number>;
@@ -10,6 +11,8 @@ export interface GateResult {
   title: string;
   outcome: Outcome;
   findings: Finding[];
+  /** How long the gate's tests ran, when the runner measured it. */
+  durationMs?: number;
 }
 
 export interface HostStatus {
@@ -90,4 +93,20 @@ export function aggregateOutcome(summary: Summary): Outcome {
 /** 0 clean, 1 drift, 2 could not check or bad input (2 wins). */
 export function exitCodeFor(outcome: Outcome): 0 | 1 | 2 {
   return outcome === 'error' ? 2 : outcome === 'fail' ? 1 : 0;
+}
+
+/**
+ * Bad input as findings every report shows alike: one error per problem, named by where it is and a
+ * digest of what it says (stable across runs, unlike a position), located at its file and line.
+ */
+export function inputErrorFindings(inputErrors: readonly string[]): Finding[] {
+  return inputErrors.map((message): Finding => {
+    const at = /^([^\s:]+\.ya?ml):(\d+)(?::\d+)?:/.exec(message);
+    const evidence: Evidence[] = at ? [{ file: at[1]!, line: Number(at[2]) }] : [];
+    const digest = createHash('sha256').update(message).digest('hex').slice(0, 8);
+    return {
+      gate: 'input', check: 'input.valid', subject: `${at ? `${at[1]}:${at[2]}` : 'run'}#${digest}`, host: null, outcome: 'error',
+      reason: 'bad_input', severity: 'critical', message, evidence, remediation: 'Fix the file at the line named, then run again.',
+    };
+  });
 }
