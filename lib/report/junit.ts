@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { findingId, type Finding } from '../model.js';
 import { xmlText } from './escape.js';
+import { detailText, waivedMessage } from './finding-text.js';
 import { inputErrorFindings, summarize, type RunResult } from './run-result.js';
 
 interface Suite {
@@ -75,24 +76,6 @@ function testcase(f: Finding): string {
   if (f.outcome === 'skip') return `${head}>\n      <skipped${attrs({ message: `${f.reason}: ${f.message}` })}/>\n    </testcase>`;
   if (f.outcome === 'waived') return `${head}>\n      <skipped${attrs({ message: waivedMessage(f) })}/>\n    </testcase>`;
   return `${head}/>`;
-}
-
-/** The body of a failure or error: severity, expected/actual, evidence (file:line, host command), remediation. */
-export function detailText(f: Finding): string {
-  return [
-    `severity: ${f.severity}`,
-    f.expected ? `expected: ${f.expected}` : '',
-    f.actual ? `actual: ${f.actual}` : '',
-    ...f.evidence.map((e) => `evidence: ${[e.file && (e.line ? `${e.file}:${e.line}` : e.file), e.host && `host ${e.host}`, e.command && `$ ${e.command}`, e.detail].filter(Boolean).join('; ')}`),
-    f.remediation ? `remediation:\n${f.remediation}` : '',
-  ].filter(Boolean).join('\n');
-}
-
-/** Who waived it, until when, why, and what was waived. */
-function waivedMessage(f: Finding): string {
-  const w = f.waiver;
-  const by = w ? `waived by ${w.owner} until ${w.expires} (${w.file}:${w.line}): ${w.justification}` : 'waived';
-  return `${by} | ${f.reason ?? f.outcome}: ${f.message}`;
 }
 
 function attrs(values: Record<string, string | number | null>): string {
