@@ -136,7 +136,7 @@ describe('ci/pre-merge.sh', () => {
     edit(inventory, 'stale_after_hours: 26\n    classification: critical\n    description: "File server', 'stale_after_hours: 200\n    classification: critical\n    description: "File server');
     git(work, 'commit', '--quiet', '-am', 'loosen');
     const breaking = await script('pre-merge.sh', [], work, env('breaking'));
-    expect(breaking.out).toContain('  fail  [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
+    expect(breaking.out).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
     expect(breaking.out).toMatch(/: 1 new, 38 known fail\/error;/);
     expect(breaking.code).toBe(1);
     expect(readdirSync(path.join(work, 'reports', 'receipts'))).toHaveLength(3);

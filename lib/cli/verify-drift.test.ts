@@ -110,8 +110,8 @@ describe('ops verify --baseline', () => {
     // A binding change that breaks a gate: that failure is new, exit 1.
     edit(path.join(dir, 'bindings', 'backup.inventory.yaml'), 'stale_after_hours: 26\n    classification: critical\n    description: "File server', 'stale_after_hours: 200\n    classification: critical\n    description: "File server');
     const broken = await ops([...ARGS, '--baseline', baseline, '--fail-on', 'new'], dir);
-    expect(broken.stdout).toContain('  fail  [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
-    expect(broken.stdout).toContain('  fail  [known] D19.threshold app-erp-db:');
+    expect(broken.stdout).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
+    expect(broken.stdout).toContain('  fail  medium   [known] D19.threshold app-erp-db:');
     expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 37 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
