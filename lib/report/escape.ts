@@ -1,8 +1,12 @@
 // Values from bindings and hosts (target names, globs, host file names, calendar summaries, input
 // errors) are hostile text: every output escapes them for its own syntax here, in one place.
 
+const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 /** C0 controls, DEL, C1 controls, and UTF-16 surrogates that are not part of a pair. */
-const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const CONTROL_OR_LONE_SURROGATE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f]|${LONE_SURROGATE}`, 'g');
+
+/** Text any UTF-8 encoder (and encodeURIComponent) accepts: a lone surrogate becomes U+FFFD. */
+export const wellFormed = (text: string) => text.replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd');
 
 const visible = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -17,7 +21,7 @@ export function multiLine(text: string): string {
 }
 
 /** Characters XML 1.0 cannot carry at all (§2.2 Char), even as references: shown as `\uXXXX` instead. */
-const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NOT_XML_CHAR = new RegExp(`[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]|${LONE_SURROGATE}`, 'g');
 
 /**
  * XML text or attribute value: markup characters as references, impossible characters made visible.

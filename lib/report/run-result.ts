@@ -50,6 +50,10 @@ export interface RunResult {
   /** sha256 over the sorted binding digests: one value that names the binding set. */
   bindingsDigest: string | null;
   bindingsGitCommit: string | null;
+  /** The bindings folder as a `/`-separated path from the repository root (its git toplevel, else the working directory): where SARIF locations point. */
+  bindingsPathInRepo: string;
+  /** Where each host is declared in the bindings (ssh.targets.yaml): the location of a finding about a host as a whole. */
+  hostSources: Record<string, BindingLocation>;
   hosts: HostStatus[];
   /** Problems with the input itself (bad bindings or snapshot): the run judged nothing. */
   inputErrors: string[];
@@ -60,6 +64,22 @@ export interface RunResult {
   /** `--baseline`: the receipt compared with, and how many fails and errors were new and known; null without. */
   baseline: BaselineSummary | null;
   timingsMs: Record<string, number>;
+}
+
+export interface BindingLocation {
+  /** Relative to the bindings folder. */
+  file: string;
+  line: number;
+}
+
+/**
+ * The binding entry a finding is about: its first evidence in a binding file with a line, else the
+ * declaration of its host. Host command output and snapshot.yaml are not binding files.
+ */
+export function bindingLocationOf(f: Finding, run: Pick<RunResult, 'hostSources'>): BindingLocation | null {
+  const e = f.evidence.find((x) => x.file && x.line && !x.host && !x.commandId && x.file !== 'snapshot.yaml');
+  if (e) return { file: e.file!, line: e.line! };
+  return f.host ? run.hostSources[f.host] ?? null : null;
 }
 
 export interface BaselineSummary {

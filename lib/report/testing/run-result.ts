@@ -29,7 +29,8 @@ export function makeRun(gates: GateResult[], over: Partial<RunResult> = {}): Run
     runKey: '20260301T120000.000Z-0a1b2c3d', tool: { name: 'spine-gates', version: '0.1.0' },
     startedAt: '2026-03-01T12:00:00.000Z', finishedAt: '2026-03-01T12:00:04.250Z', now: '2026-03-01T12:00:00.000Z',
     source: { kind: 'snapshot', bindings: '/repo/ops/bindings', bindingsChosenBy: '--bindings', snapshot: '/repo/snap', capturedAt: '2026-03-01T11:00:00Z' },
-    inputs: [], bindingsDigest: 'f'.repeat(64), bindingsGitCommit: null, hosts: [], inputErrors: [], gates, summary, outcome,
+    inputs: [], bindingsDigest: 'f'.repeat(64), bindingsGitCommit: null, bindingsPathInRepo: 'ops/bindings',
+    hostSources: { pve1: { file: 'ssh.targets.yaml', line: 4 }, pve2: { file: 'ssh.targets.yaml', line: 9 } }, hosts: [], inputErrors: [], gates, summary, outcome,
     exitCode: exitCodeFor(outcome), baseline: null, timingsMs: {}, ...over,
   };
 }
