@@ -118,7 +118,7 @@ describe('ops verify on the bundled demo site', () => {
       expect(receipt.hosts).toContainEqual({ id: 'git-vm', status: 'error', reason: 'connect_timeout', message: expect.any(String) });
       expect(existsSync(path.join(cwd, 'reports', 'receipts', key, 'receipt.md'))).toBe(true);
     }
-    expect(readdirSync(path.join(cwd, 'reports', 'receipts', keys[0]!))).toEqual(['receipt.json', 'receipt.md']);
+    expect(readdirSync(path.join(cwd, 'reports', 'receipts', keys[0]!))).toEqual(['receipt.json', 'receipt.md', 'report.html']);
   });
 });
 

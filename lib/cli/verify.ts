@@ -15,6 +15,7 @@ import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
 import { sarifLog } from '../report/sarif.js';
+import { reportHtml } from '../report/html.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
 import { reserveReceiptDir, writeAtomically, writeReceipt } from '../report/receipt.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from '../report/run-result.js';
 import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { weekWindows } from '../calendar/windows.js';
 import { checkRestoreSops } from './restore-sops.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { parsedFlags, UsageError, VERIFY_HELP } from './usage.js';
@@ -36,6 +38,8 @@ interface VerifyOptions {
   json: boolean;
   /** --sarif FILE: SARIF 2.1.0 for code scanning; null: none. */
   sarif: string | null;
+  /** --html FILE: the HTML report also here (it is always in the receipt folder); null: only there. */
+  html: string | null;
   maxSnapshotAgeHours: number | null;
   /** --baseline: a receipt whose drift is known; --fail-on new: only new drift sets the exit code. */
   baseline: string | null;
@@ -124,6 +128,7 @@ export async function verify(argv: string[]): Promise<number> {
     bindingsGitCommit: git?.commit ?? null,
     bindingsPathInRepo: path.relative(git?.root ?? process.cwd(), bindingsDir).split(path.sep).join('/') || '.',
     hostSources: Object.fromEntries((bindings?.ssh.targets ?? []).map((t) => [t.id, t.source])),
+    windows: bindings ? weekWindows(bindings, state, now) : null,
     hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null, message: h.problem?.message ?? null })) : [],
     inputErrors, gates, summary, outcome, exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
     baseline: baseline?.ok ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn, ...driftCounts(gates) } : null,
@@ -134,9 +139,10 @@ export async function verify(argv: string[]): Promise<number> {
   const junitPath = path.join(options.reports, 'junit.xml');
   await writeAtomically(junitPath, junitXml(result));
   if (options.sarif) await writeAtomically(options.sarif, sarifLog(result));
+  if (options.html) await writeAtomically(options.html, reportHtml(result));
   const receiptPath = await writeReceipt(receiptDir, result);
   if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
-  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}) }, useColour(process.stdout)));
+  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout)));
   return result.exitCode;
 }
 
@@ -145,11 +151,11 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
     args: argv, allowPositionals: false, strict: true,
     options: {
       bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
-      reports: { type: 'string' }, json: { type: 'boolean' }, sarif: { type: 'string' }, 'max-snapshot-age': { type: 'string' },
+      reports: { type: 'string' }, json: { type: 'boolean' }, sarif: { type: 'string' }, html: { type: 'string' }, 'max-snapshot-age': { type: 'string' },
       live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
       ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
     },
-  }), `--bindings --snapshot --live --gate --reports --json --sarif --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
+  }), `--bindings --snapshot --live --gate --reports --json --sarif --html --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
   const v = parsed.values;
   if (v.help) return null;
   if (v.live && v.snapshot !== undefined) throw new UsageError('--live and --snapshot exclude each other: --live collects a new snapshot into the run\'s receipt folder');
@@ -165,7 +171,7 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
   if (failOn === 'new' && v.baseline === undefined) throw new UsageError('--fail-on new needs --baseline RECEIPT: new drift is drift that receipt does not have');
   return {
     baseline: v.baseline ?? null, failOn,
-    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports', sarif: v.sarif ?? null,
+    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports', sarif: v.sarif ?? null, html: v.html ?? null,
     live: v.live ? collectOptionsFrom(v) : null,
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),

@@ -34,6 +34,13 @@ export function xmlText(text: string, inAttribute = true): string {
 
 const XML_REFS: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
+/** HTML text or a quoted attribute value. */
+export function htmlText(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => HTML_REFS[ch]!);
+}
+
+const HTML_REFS: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 /** Inline Markdown (CommonMark/GFM): one line, every character with a markup meaning backslash-escaped. */
 export function mdInline(text: string): string {
   return oneLine(text).replace(/[\\`*_[\]<>|~&$#!]/g, '\\$&');

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { reportHtml } from './html.js';
 import { receiptMarkdown } from './markdown.js';
 import type { RunResult } from './run-result.js';
 
@@ -42,8 +43,10 @@ export async function writeNewFile(dir: string, name: string, content: string): 
   return final;
 }
 
+/** receipt.md (also the job summary), report.html beside it, then receipt.json. */
 export async function writeReceipt(dir: string, run: RunResult): Promise<string> {
-  await writeNewFile(dir, 'receipt.md', receiptMarkdown(run, null));
+  await writeNewFile(dir, 'report.html', reportHtml(run));
+  await writeNewFile(dir, 'receipt.md', receiptMarkdown(run, `report.html in the receipt folder (${path.basename(dir)})`));
   return writeNewFile(dir, 'receipt.json', `${JSON.stringify(run, null, 2)}\n`);
 }
 

@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Evidence, Finding, Outcome } from '../model.js';
+import type { WeekWindows } from '../calendar/windows.js';
 import type { FailOn } from './drift.js';
 
 export type Summary = Record<Outcome, number>;
@@ -55,6 +56,8 @@ export interface RunResult {
   /** Where each host is declared in the bindings (ssh.targets.yaml): the location of a finding about a host as a whole. */
   hostSources: Record<string, BindingLocation>;
   hosts: HostStatus[];
+  /** The week's backup windows from the jobs and the calendar (the HTML week view); null when the bindings did not load. */
+  windows: WeekWindows | null;
   /** Problems with the input itself (bad bindings or snapshot): the run judged nothing. */
   inputErrors: string[];
   gates: GateResult[];

@@ -74,7 +74,7 @@ function checkFreshness(input: VerifyInput): Finding[] {
       return make({
         ...base, outcome: 'fail', reason: 'no_matches', evidence,
         message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
-        expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none',
+        expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
         remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
       });
     }
@@ -86,11 +86,11 @@ function checkFreshness(input: VerifyInput): Finding[] {
       return make({
         ...base, outcome: 'fail', reason: 'stale', evidence,
         message: `${t.name}: newest archive ${newest.path} is ${ageHours}h old, limit ${limit}h`,
-        expected: `≤ ${limit}h`, actual: `${ageHours}h`,
+        expected: `≤ ${limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: limit },
         remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
       });
     }
-    return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: newest archive ${ageHours}h old (limit ${limit}h)`, expected: `≤ ${limit}h`, actual: `${ageHours}h` });
+    return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: newest archive ${ageHours}h old (limit ${limit}h)`, expected: `≤ ${limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: limit } });
   });
 }
 

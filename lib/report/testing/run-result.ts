@@ -30,7 +30,7 @@ export function makeRun(gates: GateResult[], over: Partial<RunResult> = {}): Run
     startedAt: '2026-03-01T12:00:00.000Z', finishedAt: '2026-03-01T12:00:04.250Z', now: '2026-03-01T12:00:00.000Z',
     source: { kind: 'snapshot', bindings: '/repo/ops/bindings', bindingsChosenBy: '--bindings', snapshot: '/repo/snap', capturedAt: '2026-03-01T11:00:00Z' },
     inputs: [], bindingsDigest: 'f'.repeat(64), bindingsGitCommit: null, bindingsPathInRepo: 'ops/bindings',
-    hostSources: { pve1: { file: 'ssh.targets.yaml', line: 4 }, pve2: { file: 'ssh.targets.yaml', line: 9 } }, hosts: [], inputErrors: [], gates, summary, outcome,
+    hostSources: { pve1: { file: 'ssh.targets.yaml', line: 4 }, pve2: { file: 'ssh.targets.yaml', line: 9 } }, hosts: [], windows: null, inputErrors: [], gates, summary, outcome,
     exitCode: exitCodeFor(outcome), baseline: null, timingsMs: {}, ...over,
   };
 }
