@@ -111,7 +111,10 @@ ${w.notShown.length ? `<p class="muted">Not drawn: ${w.notShown.map((n) => h(`${
 
 function findingsTable(findings: Finding[]): string {
   const options = (name: string, values: string[]) => `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)].sort().map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('')}</select></label>`;
-  const rows = findings.map((f) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
+  // What needs doing first: fails and errors, then waived, skipped and passed.
+  const order: Finding['outcome'][] = ['fail', 'error', 'waived', 'skip', 'pass'];
+  const sorted = [...findings].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome));
+  const rows = sorted.map((f) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
 <td class="o-${f.outcome}">${f.outcome}${f.drift ? ` (${f.drift})` : ''}</td><td>${f.severity}</td><td>${h(findingId(f))}</td>
 <td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && (f.outcome === 'fail' || f.outcome === 'error') ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`);
   return `<section id="findings"><h2>Findings (<span id="shown">${findings.length}</span> of ${findings.length})</h2>
