@@ -43,10 +43,13 @@ describe('ops verify on the bundled demo site', () => {
     expect(run.code).toBe(2);
     const [first] = run.stdout.split('\n');
     expect(first).toMatch(/bindings .*fixtures\/demo-site\/bindings \(bundled demo site\), snapshot .*demo-site\/snapshot$/);
-    expect(run.stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
+    // Each failure shows its severity; the lines below compare what follows it.
+    expect(run.stdout).toMatch(/\n {2}fail {2}critical D19\.scheduler pve-home\/pvescheduler: /);
+    const stdout = run.stdout.replace(/^( {2}(?:fail |error)) (?:critical|high|medium|low) +/gm, '$1 ');
+    expect(stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
     expect(run.stdout).toContain('→ On pve-shop: `pvesh set /cluster/backup/');
-    expect(run.stdout).toContain('fail  D69.unregistered-guest pve-home/lxc/204: lxc/204 (vpn-test) runs on pve-home but is not in vm.lifecycle.yaml');
-    expect(run.stdout).toContain("fail  relay.postfix pve-home/postfix: pve-home: postfix does not relay through [mail.shop.example.com]:465");
+    expect(stdout).toContain('fail  D69.unregistered-guest pve-home/lxc/204: lxc/204 (vpn-test) runs on pve-home but is not in vm.lifecycle.yaml');
+    expect(stdout).toContain("fail  relay.postfix pve-home/postfix: pve-home: postfix does not relay through [mail.shop.example.com]:465");
     expect(run.stdout).toContain("\n          postconf -e 'relayhost = [mail.shop.example.com]:465'\n"); // a multi-line remediation stays indented
     // Each gate's failures (fixtures/demo-site/README.md lists them all): D19 11 (and 2 errors), D69 14,
     // relay-stalwart 4, radicale-calendar 6; the summary line adds up every gate's.
