@@ -46,7 +46,7 @@ else
 fi
 
 status=0
-"${ops[@]}" verify --bindings "$bindings" "${snapshot[@]}" --reports "$reports" "${baseline[@]}" || status=$?
+"${ops[@]}" verify --bindings "$bindings" "${snapshot[@]}" --reports "$reports" --sarif "$reports/spine-gates.sarif" "${baseline[@]}" || status=$?
 latest="$(ls -d "$reports"/receipts/*/ 2>/dev/null | tail -n 1)"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -n "$latest" ]; then cat "${latest}receipt.md" >>"$GITHUB_STEP_SUMMARY"; fi
 exit "$status"

@@ -38,6 +38,8 @@ export interface Finding {
   evidence: Evidence[];
   /** What a person can do about it; null when there is nothing to do (pass/skip). */
   remediation: string | null;
+  /** D19.freshness: the newest archive's age (null: no archive) against the target's limit, for the freshness bars. */
+  freshness?: { ageHours: number | null; limitHours: number };
   /** The drift.waivers.yaml entry that waived this finding, or whose expiry let it count again. */
   waiver?: WaiverNote;
   /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/report/drift.ts). */

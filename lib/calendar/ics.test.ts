@@ -54,6 +54,14 @@ describe('calendarIcs', () => {
     expect(text).toContain('DESCRIPTION:line one\\nline two\\, with ü');
   });
 
+  it('carries no bare CR, NUL or ESC from a summary or description into the ICS text', () => {
+    const hostile = calendarIcs(planCalendar(bindings([calendarEvent('odd', 'DAILY', 1, 0, { summary: 'a\rSUMMARY:forged\u0000\u001b[2J b', description: 'one\r\ntwo\rthree' })])), null);
+    expect(hostile.replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f]/);
+    expect(hostile).toContain('SUMMARY:a\\nSUMMARY:forged[2J b\r\n');
+    expect(hostile).toContain('DESCRIPTION:one\\ntwo\\nthree\r\n');
+    expect(parseItems([{ href: 'x', etag: null, data: hostile }]).events[0]).toMatchObject({ summary: 'a\nSUMMARY:forged[2J b', description: 'one\ntwo\nthree' });
+  });
+
   it('puts weekly events on their byday, monthly ones on their bymonthday, and rolls DTEND over midnight', () => {
     expect(text).toContain('DTSTART;TZID=America/New_York:20260215T040000\r\n'); // the first Sunday on or after 2026-02-10
     expect(text).toContain('RRULE:FREQ=WEEKLY;BYDAY=SU;BYHOUR=4;BYMINUTE=0\r\n');

@@ -55,11 +55,18 @@ function vevent(e: ExpectedEvent, tzid: string, dtstamp: string): ICAL.Component
     ...(e.freq === 'HOURLY' ? {} : { byhour: [e.hour] }),
     byminute: [e.minute],
   }));
-  v.addPropertyWithValue('summary', e.event.summary);
-  if (e.event.description) v.addPropertyWithValue('description', e.event.description);
+  v.addPropertyWithValue('summary', icsText(e.event.summary));
+  if (e.event.description) v.addPropertyWithValue('description', icsText(e.event.description));
   v.addPropertyWithValue(MARKER, e.event.id);
   return v;
 }
+
+/**
+ * RFC 5545 §3.3.11 TEXT has no controls but HTAB; ical.js escapes only LF. A bare CR would end the
+ * content line early, NUL and ESC reach every calendar client: line ends become LF (escaped `\n`), other
+ * controls are dropped.
+ */
+const icsText = (text: string) => text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 
 /** `20260303T000000Z` → `2026-03-03T00:00:00Z` (what ICAL.Time parses). */
 const isoOf = (stamp: string) => stamp.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');

@@ -148,9 +148,15 @@ describe('ci/pre-merge.sh', () => {
     edit(inventory, 'stale_after_hours: 26\n    classification: critical\n    description: "File server', 'stale_after_hours: 200\n    classification: critical\n    description: "File server');
     git(work, 'commit', '--quiet', '-am', 'loosen');
     const breaking = await script('pre-merge.sh', [], work, env('breaking'));
-    expect(breaking.out).toContain('  fail  [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
+    expect(breaking.out).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
     expect(breaking.out).toMatch(/: 1 new, 41 known fail\/error;/);
     expect(breaking.code).toBe(1);
+    // The SARIF the workflow uploads: the new drift on the line the pull request changed, relative to the repository root.
+    const sarif = JSON.parse(readFileSync(path.join(work, 'reports', 'spine-gates.sarif'), 'utf8'));
+    const added = sarif.runs[0].results.filter((r: { baselineState?: string }) => r.baselineState === 'new');
+    expect(added).toHaveLength(1);
+    const line = readFileSync(inventory, 'utf8').split('\n').findIndex((l) => l.includes('- name: vm-101-files-primary')) + 1;
+    expect(added[0]).toMatchObject({ ruleId: 'D19.threshold', locations: [{ physicalLocation: { artifactLocation: { uri: 'site/bindings/backup.inventory.yaml' }, region: { startLine: line } } }] });
     expect(readdirSync(path.join(work, 'reports', 'receipts'))).toHaveLength(4);
     expect(git(work, 'worktree', 'list').split('\n')).toHaveLength(1); // the base worktree is gone
   }, 240_000);

@@ -80,12 +80,14 @@ describe('GitHub workflows', () => {
       expect(w.permissions, `${file} sets its token's permissions`).toEqual({ contents: 'read' });
       for (const [id, job] of Object.entries(w.jobs)) {
         for (const step of job.steps ?? []) {
-          if (step.uses) expect(step.uses, `${file} ${id}`).toMatch(/^(\.\/|[\w-]+\/[\w-]+@v\d+\.\d+\.\d+$)/);
+          if (step.uses) expect(step.uses, `${file} ${id}`).toMatch(/^(\.\/|[\w-]+\/[\w-]+(\/[\w-]+)*@v\d+\.\d+\.\d+$)/);
         }
       }
     }
     // Only the report job writes: the state branch and the JUnit check run.
     expect(workflow('spine-gates-report.yml').jobs['report']!.permissions).toEqual({ contents: 'write', checks: 'write' });
+    // Pre-merge uploads its SARIF to code scanning, which needs security-events: write and nothing more.
+    expect(workflow('spine-gates-pre-merge.yml').jobs['gates']!.permissions).toEqual({ contents: 'read', 'security-events': 'write' });
   });
 
   it('pre-merge runs on pull requests touching the bindings, with no secrets (forks get the same check), never pull_request_target', () => {

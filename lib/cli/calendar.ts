@@ -17,6 +17,7 @@ import { defaultResolve } from '../collect/connect.js';
 import { CollectSetupError, HostError, redact } from '../collect/errors.js';
 import type { CalendarEventFact } from '../model.js';
 import { TOOL } from '../package-root.js';
+import { inputErrorLine, useColour } from '../report/console.js';
 import { abandonReceipt, completeReceipt, startReceipt, writeAtomically } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
@@ -41,7 +42,7 @@ const COMMON = { bindings: { type: 'string' }, help: { type: 'boolean', short: '
 async function load(dir: string): Promise<{ bindings: Bindings; plan: CalendarPlan } | null> {
   const loaded = await loadBindings(dir);
   if (!loaded.ok) {
-    process.stderr.write(loaded.errors.map((e) => `input error ${formatBindingError(e)}\n`).join(''));
+    process.stderr.write(loaded.errors.map((e) => `${inputErrorLine(formatBindingError(e), useColour(process.stderr))}\n`).join(''));
     return null;
   }
   return { bindings: loaded.bindings, plan: planCalendar(loaded.bindings) };

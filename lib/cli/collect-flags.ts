@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
 import { CollectSetupError } from '../collect/errors.js';
-import type { Collection, CollectOptions } from '../collect/types.js';
+import type { Collection, CollectOptions, CollectProgress } from '../collect/types.js';
+import { oneLine } from '../report/escape.js';
 import { SnapshotWriteError, writeSnapshot } from '../snapshot/write.js';
 import { UsageError } from './usage.js';
 
@@ -99,16 +100,25 @@ export async function collectSnapshot(bindings: Bindings, options: CollectOption
   }
 }
 
-/** `collecting 3/16 hosts`, rewritten in place. */
-function progressLine(stream: NodeJS.WriteStream) {
-  let shown = false;
+/** `reading hosts 3/16; slowest pve-home 12s`, rewritten in place (and each second while a host is slow). */
+export function progressLine(stream: Pick<NodeJS.WriteStream, 'write'>, clock: () => number = Date.now) {
+  let last: CollectProgress | null = null;
+  const draw = () => {
+    if (!last) return;
+    const slowest = [...last.running].sort(([, a], [, b]) => a - b)[0];
+    const wait = slowest ? `; slowest ${oneLine(slowest[0])} ${Math.round((clock() - slowest[1]) / 1000)}s` : '';
+    stream.write(`\r\u001b[Kreading hosts ${last.done}/${last.total}${wait}`);
+  };
+  const timer = setInterval(draw, 1000);
+  timer.unref();
   return {
-    update: (done: number, total: number) => {
-      shown = true;
-      stream.write(`\r\u001b[Kcollecting ${done}/${total} hosts`);
+    update: (progress: CollectProgress) => {
+      last = progress;
+      draw();
     },
     clear: () => {
-      if (shown) stream.write('\r\u001b[K');
+      clearInterval(timer);
+      if (last) stream.write('\r\u001b[K');
     },
   };
 }

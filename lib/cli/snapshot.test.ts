@@ -153,7 +153,7 @@ describe('ops snapshot / verify --live against in-process SSH servers', () => {
     const [key] = readdirSync(receipts);
     const folder = path.join(receipts, key!);
     expect(result.source.snapshot).toBe(path.join(folder, 'snapshot'));
-    expect(readdirSync(folder).sort()).toEqual(['receipt.json', 'receipt.md', 'snapshot']);
+    expect(readdirSync(folder).sort()).toEqual(['receipt.json', 'receipt.md', 'report.html', 'snapshot']);
     const receipt = JSON.parse(readFileSync(path.join(folder, 'receipt.json'), 'utf8'));
     expect(receipt.source.insecureAcceptAnyHostKey).toBe(true);
     expect(receipt.hosts.map((h: { id: string; status: string }) => `${h.id}:${h.status}`)).toEqual(['git-vm:ok', 'nas:ok', 'pve-home:ok', 'pve-shop:ok']);

@@ -50,7 +50,7 @@ const COLLECT_HELP = `  --known-hosts FILE      OpenSSH known_hosts the host key
 export const VERIFY_HELP = `ops verify: judge the bindings against host state
 
 Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]] [--gate ID]...
-                  [--reports DIR] [--json] [--max-snapshot-age HOURS]
+                  [--reports DIR] [--json] [--sarif FILE] [--html FILE] [--max-snapshot-age HOURS]
                   [--baseline RECEIPT [--fail-on new]]
 
   --bindings DIR          binding folder (backup.inventory.yaml, vm.lifecycle.yaml, ssh.targets.yaml,
@@ -64,6 +64,8 @@ Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]
   --gate ID               run only this gate (repeatable). Gates: ${gateIds().join(', ')}
   --reports DIR           where junit.xml and receipts/<run-key>/ go (default: ./reports)
   --json                  print the result as JSON on stdout and nothing else
+  --sarif FILE            also write SARIF 2.1.0 (code scanning: annotations on the binding lines)
+  --html FILE             also write the HTML report here (it is always in the receipt folder)
   --max-snapshot-age H    fail D19.snapshot-age when the snapshot is older than H hours (default 26;
                           0 turns it off; not applied to the bundled demo site)
   --baseline RECEIPT      an earlier run's receipt.json: each failure and error is marked new or

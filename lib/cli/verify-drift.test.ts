@@ -74,7 +74,7 @@ describe('ops verify with drift.waivers.yaml', () => {
     const junit = readFileSync(path.join(dir, 'reports', 'junit.xml'), 'utf8');
     expect(junit).toContain('<testcase classname="D19.pve-home" name="D19.freshness pve-home/home-vm-201-family-cloud-primary"');
     expect(junit).toMatch(/<skipped message="waived by alice@shop\.example\.com until 2099-12-31 \(drift\.waivers\.yaml:3\): home NAS replaced; first full backup on Saturday \| stale: home-vm-201-family-cloud-primary: newest archive [^"]+"\/>/);
-    expect(junit).toMatch(/<failure message="the waiver at drift\.waivers\.yaml:6 matches no finding of gate D69[^"]*" type="matches_nothing"\/>/);
+    expect(junit).toMatch(/<failure message="the waiver at drift\.waivers\.yaml:6 matches no finding of gate D69[^"]*" type="matches_nothing">severity: /);
 
     const text = await ops(ARGS, dir);
     expect(text.stdout).toContain('  waived D19.freshness pve-home/home-vm-202-home-auto-primary: ');
@@ -140,15 +140,15 @@ describe('ops verify --baseline', () => {
     // A binding change that breaks a gate: that failure is new, exit 1.
     edit(path.join(dir, 'bindings', 'backup.inventory.yaml'), 'stale_after_hours: 26\n    classification: critical\n    description: "File server', 'stale_after_hours: 200\n    classification: critical\n    description: "File server');
     const broken = await ops([...ARGS, '--baseline', baseline, '--fail-on', 'new'], dir);
-    expect(broken.stdout).toContain('  fail  [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
-    expect(broken.stdout).toContain('  fail  [known] D19.threshold app-erp-db:');
+    expect(broken.stdout).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
+    expect(broken.stdout).toContain('  fail  medium   [known] D19.threshold app-erp-db:');
     expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 38 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
     expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 38, failOn: 'new' } });
-    expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toContain('- **fail** (new) `D19.threshold vm-101-files-primary`');
+    expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toMatch(/\n\| \*\*fail\*\* \(new\) \| \w+ \| D19\.threshold vm-101-files-primary \| /);
     const junit = readFileSync(path.join(dir, 'reports', 'junit.xml'), 'utf8');
-    expect(junit).toContain('<failure message="[new] vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)" type="threshold_too_loose"/>');
+    expect(junit).toContain('<failure message="[new] vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)" type="threshold_too_loose">severity: ');
 
     // Without --fail-on new every failure counts, as ever; new and known are still marked.
     const any = await ops([...ARGS, '--json', '--baseline', baseline], dir);

@@ -10,7 +10,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
-const XSD = path.join(PACKAGE_ROOT, '..', 'shared', 'schemas', 'junit-10.xsd');
+const XSD = path.join(PACKAGE_ROOT, 'fixtures', 'schemas', 'junit-10.xsd');
 
 interface Run { code: number; stdout: string; stderr: string; cwd: string }
 
@@ -43,10 +43,13 @@ describe('ops verify on the bundled demo site', () => {
     expect(run.code).toBe(2);
     const [first] = run.stdout.split('\n');
     expect(first).toMatch(/bindings .*fixtures\/demo-site\/bindings \(bundled demo site\), snapshot .*demo-site\/snapshot$/);
-    expect(run.stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
+    // Each failure shows its severity; the lines below compare what follows it.
+    expect(run.stdout).toMatch(/\n {2}fail {2}critical D19\.scheduler pve-home\/pvescheduler: /);
+    const stdout = run.stdout.replace(/^( {2}(?:fail |error)) (?:critical|high|medium|low) +/gm, '$1 ');
+    expect(stdout).toContain('fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
     expect(run.stdout).toContain('→ On pve-shop: `pvesh set /cluster/backup/');
-    expect(run.stdout).toContain('fail  D69.unregistered-guest pve-home/lxc/204: lxc/204 (vpn-test) runs on pve-home but is not in vm.lifecycle.yaml');
-    expect(run.stdout).toContain("fail  relay.postfix pve-home/postfix: pve-home: postfix does not relay through [mail.shop.example.com]:465");
+    expect(stdout).toContain('fail  D69.unregistered-guest pve-home/lxc/204: lxc/204 (vpn-test) runs on pve-home but is not in vm.lifecycle.yaml');
+    expect(stdout).toContain("fail  relay.postfix pve-home/postfix: pve-home: postfix does not relay through [mail.shop.example.com]:465");
     expect(run.stdout).toContain("\n          postconf -e 'relayhost = [mail.shop.example.com]:465'\n"); // a multi-line remediation stays indented
     // Each gate's failures (fixtures/demo-site/README.md lists them all): D19 13 (and 2 errors), D69 14,
     // relay-stalwart 4, radicale-calendar 6; the summary line adds up every gate's.
@@ -89,14 +92,14 @@ describe('ops verify on the bundled demo site', () => {
     expect(run.stderr).toContain('(bundled demo site)');
   });
 
-  it.skipIf(!existsSync(XSD))('writes JUnit that validates against the xUnit JUnit XSD', async () => {
+  it('writes JUnit that validates against the xUnit JUnit XSD', async () => {
     const run = await ops(['verify']);
     const junit = path.join(run.cwd, 'reports', 'junit.xml');
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toContain('<testsuite name="D19"');
-    expect(xml).toContain('<testsuite name="D69"');
+    expect(xml).toMatch(/<testsuite name="D19.pve-home" [^>]*hostname="pve-home"/);
+    expect(xml).toContain('<testsuite name="D69.pve-shop"');
     expect(xml).toMatch(/<skipped message="template: [^"]+"\/>/);
-    expect(xml).toMatch(/<error message="[^"]*git-vm unreadable[^"]*" type="connect_timeout">/);
+    expect(xml).toMatch(/<error message="[^"]*git-vm unreadable[^"]*" type="connect_timeout">severity: /);
     expect(xml).toMatch(/<testcase classname="D19.pve-home" name="D19.scheduler pve-home\/pvescheduler"/);
     // xmllint is a CI install step (.ci/run); a missing one must fail here, not pass silently.
     const out = execFileSync('xmllint', ['--noout', '--schema', XSD, junit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -118,7 +121,7 @@ describe('ops verify on the bundled demo site', () => {
       expect(receipt.hosts).toContainEqual({ id: 'git-vm', status: 'error', reason: 'connect_timeout', message: expect.any(String) });
       expect(existsSync(path.join(cwd, 'reports', 'receipts', key, 'receipt.md'))).toBe(true);
     }
-    expect(readdirSync(path.join(cwd, 'reports', 'receipts', keys[0]!))).toEqual(['receipt.json', 'receipt.md']);
+    expect(readdirSync(path.join(cwd, 'reports', 'receipts', keys[0]!))).toEqual(['receipt.json', 'receipt.md', 'report.html']);
   });
 });
 

@@ -14,6 +14,8 @@ import { DEMO_SITE, TOOL } from '../package-root.js';
 import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
+import { sarifLog } from '../report/sarif.js';
+import { reportHtml } from '../report/html.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
@@ -21,6 +23,7 @@ import {
 } from '../report/run-result.js';
 import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { weekWindows } from '../calendar/windows.js';
 import { removeIfInterrupted } from './interrupt.js';
 import { checkRestoreSops } from './restore-sops.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
@@ -34,6 +37,10 @@ interface VerifyOptions {
   gates: GateInfo[];
   reports: string;
   json: boolean;
+  /** --sarif FILE: SARIF 2.1.0 for code scanning; null: none. */
+  sarif: string | null;
+  /** --html FILE: the HTML report also here (it is always in the receipt folder); null: only there. */
+  html: string | null;
   maxSnapshotAgeHours: number | null;
   /** --baseline: a receipt whose drift is known; --fail-on new: only new drift sets the exit code. */
   baseline: string | null;
@@ -128,11 +135,15 @@ async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunS
     snapshot: snapshotDir, capturedAt: state?.capturedAt ?? null,
     ...(options.live ? { insecureAcceptAnyHostKey: options.live.insecureAcceptAnyHostKey } : {}),
   };
+  const git = bindings ? await gitCheckout(bindingsDir) : null;
   const result: RunResult = {
     runKey, tool: TOOL, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
     now, source, inputs,
     bindingsDigest: bindings ? digestOf(bindings.digests) : null,
-    bindingsGitCommit: bindings ? await gitCommit(bindingsDir) : null,
+    bindingsGitCommit: git?.commit ?? null,
+    bindingsPathInRepo: path.relative(git?.root ?? process.cwd(), bindingsDir).split(path.sep).join('/') || '.',
+    hostSources: Object.fromEntries((bindings?.ssh.targets ?? []).map((t) => [t.id, t.source])),
+    windows: bindings ? weekWindows(bindings, state, now) : null,
     hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null, message: h.problem?.message ?? null })) : [],
     inputErrors, gates, summary, outcome, exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
     baseline: baseline?.ok ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn, ...driftCounts(gates) } : null,
@@ -144,8 +155,10 @@ async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunS
   const receiptPath = await writeReceipt(receipt, result);
   const junitPath = path.join(options.reports, 'junit.xml');
   await writeAtomically(junitPath, junitXml(result));
+  if (options.sarif) await writeAtomically(options.sarif, sarifLog(result));
+  if (options.html) await writeAtomically(options.html, reportHtml(result));
   if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
-  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath }, useColour(process.stdout)));
+  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout)));
   return result.exitCode;
 }
 
@@ -154,11 +167,11 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
     args: argv, allowPositionals: false, strict: true,
     options: {
       bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
-      reports: { type: 'string' }, json: { type: 'boolean' }, 'max-snapshot-age': { type: 'string' },
+      reports: { type: 'string' }, json: { type: 'boolean' }, sarif: { type: 'string' }, html: { type: 'string' }, 'max-snapshot-age': { type: 'string' },
       live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
       ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
     },
-  }), `--bindings --snapshot --live --gate --reports --json --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
+  }), `--bindings --snapshot --live --gate --reports --json --sarif --html --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
   const v = parsed.values;
   if (v.help) return null;
   if (v.live && v.snapshot !== undefined) throw new UsageError('--live and --snapshot exclude each other: --live collects a new snapshot into the run\'s receipt folder');
@@ -174,7 +187,7 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
   if (failOn === 'new' && v.baseline === undefined) throw new UsageError('--fail-on new needs --baseline RECEIPT: new drift is drift that receipt does not have');
   return {
     baseline: v.baseline ?? null, failOn,
-    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports',
+    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports', sarif: v.sarif ?? null, html: v.html ?? null,
     live: v.live ? collectOptionsFrom(v) : null,
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),
@@ -194,11 +207,13 @@ function digestOf(digests: Record<string, string>): string {
   return createHash('sha256').update(lines).digest('hex');
 }
 
-async function gitCommit(dir: string): Promise<string | null> {
+/** The bindings' git toplevel and commit; null when not a git checkout (or git is not installed): the receipt says none. */
+async function gitCheckout(dir: string): Promise<{ root: string; commit: string | null } | null> {
   try {
-    const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', 'HEAD'], { timeout: 5000 });
-    return stdout.trim() || null;
+    const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', '--show-toplevel', 'HEAD'], { timeout: 5000 });
+    const [root, commit] = stdout.trim().split('\n');
+    return root ? { root, commit: commit || null } : null;
   } catch {
-    return null; // not a git checkout, or git is not installed: the receipt says none
+    return null;
   }
 }

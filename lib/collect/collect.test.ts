@@ -113,9 +113,11 @@ describe('collect against in-process SSH servers', () => {
   it('collects the demo estate exactly as the demo snapshot records it, running only probe commands', async () => {
     const progress: string[] = [];
     const kh = knownHosts(Object.values(fakes).map((f) => [f]));
-    const collection = await collect(bindings, options({ knownHostsFile: kh, onProgress: (d, t) => progress.push(`${d}/${t}`) }));
+    const collection = await collect(bindings, options({ knownHostsFile: kh, onProgress: (p) => progress.push(`${p.done}/${p.total}`) }));
     expect(collection.hosts.map((h) => [h.id, h.status])).toEqual([['git-vm', 'ok'], ['nas', 'ok'], ['pve-home', 'ok'], ['pve-shop', 'ok']]);
-    expect(progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
+    // One call as each host starts and one as it ends.
+    expect(progress).toHaveLength(8);
+    expect([...new Set(progress)]).toEqual(['0/4', '1/4', '2/4', '3/4', '4/4']);
     expect(collection.insecureAcceptAnyHostKey).toBe(false);
 
     // Every command any host ran is one of probePlan's (or of its followUp), for that host, each once.

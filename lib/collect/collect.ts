@@ -26,11 +26,15 @@ export const collect: Collect = async (bindings, options) => {
   const calendarVia = calendarAt?.via && bindings.ssh.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
   const { endpoints, connections, passphrase } = await openConnections(bindings, [...plans.map((p) => p.hostId), ...(calendarVia ? [calendarVia] : [])], options);
   let done = 0;
+  const running = new Map<string, number>();
   try {
     const [hosts, calendar] = await Promise.all([
       mapBounded(plans, options.concurrency, async (plan) => {
+        running.set(plan.hostId, Date.now());
+        options.onProgress?.({ done, total: plans.length, running });
         const host = await collectHost(plan, endpoints.get(plan.hostId)!, connections, options);
-        options.onProgress?.(++done, plans.length);
+        running.delete(plan.hostId);
+        options.onProgress?.({ done: ++done, total: plans.length, running });
         return redactHost(host, passphrase);
       }),
       calendarAt && collectCalendar(bindings, calendarAt, calendarVia ? endpoints.get(calendarVia)! : null, connections, options),

@@ -10,6 +10,13 @@ export const HOST_REASONS = [
 ] as const;
 export type HostReason = (typeof HOST_REASONS)[number];
 
+export interface CollectProgress {
+  done: number;
+  total: number;
+  /** Hosts still being read, with when each started (ms since the epoch). */
+  running: ReadonlyMap<string, number>;
+}
+
 export interface CollectOptions {
   /** OpenSSH known_hosts file (default ~/.ssh/known_hosts). Never written to. */
   knownHostsFile: string;
@@ -29,8 +36,8 @@ export interface CollectOptions {
   onlyHosts: string[] | null;
   /** Test seam: hostname → address; default dns.lookup. */
   resolve?: (host: string) => Promise<string>;
-  /** Called after each host finishes (for a TTY progress line). */
-  onProgress?: (done: number, total: number) => void;
+  /** Called when a host starts and when it finishes (for a TTY progress line). */
+  onProgress?: (progress: CollectProgress) => void;
   /** Test seam: ssh-agent socket; undefined = $SSH_AUTH_SOCK, null = no agent. Used only when identityFiles is null. */
   agentSocket?: string | null;
   /** Test seam: key passphrase; undefined = $SPINE_GATES_KEY_PASSPHRASE, null = none. Never printed or recorded. */

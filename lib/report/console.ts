@@ -1,44 +1,54 @@
-// What a person reads: per gate, failures and errors first with their remediation, then one line.
-// Colour only on a TTY and never with NO_COLOR.
+// What a person reads: per gate, failures and errors first with their severity and remediation,
+// then one line. Values from bindings and hosts are shown with their controls escaped, so none can
+// move the cursor, clear the screen or forge a line.
 
 import { findingId, type Finding, type Outcome } from '../model.js';
+import { multiLine, oneLine } from './escape.js';
 import { summarize, type RunResult, type Summary } from './run-result.js';
 
 const CODES: Record<Outcome | 'dim', string> = { pass: '32', fail: '31', error: '35', skip: '33', waived: '36', dim: '2' };
 
-export function useColour(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env);
+/**
+ * FORCE_COLOR (any value but `0` or `false`) turns colour on, also into a pipe or a CI log; otherwise
+ * NO_COLOR, when set and not empty (no-color.org), turns it off; otherwise colour on a TTY.
+ */
+export function useColour(stream: Pick<NodeJS.WriteStream, 'isTTY'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  if (env.NO_COLOR) return false;
+  return Boolean(stream.isTTY);
 }
 
-export function consoleReport(run: RunResult, paths: { receipt: string; junit: string }, colour: boolean): string {
+/** `paths`: the files this run wrote, by name (receipt, junit, sarif, html), in the order shown. */
+export function consoleReport(run: RunResult, paths: Record<string, string>, colour: boolean): string {
   const paint = (kind: keyof typeof CODES, text: string) => (colour ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text);
   const out: string[] = [];
   for (const e of run.inputErrors) out.push(inputErrorLine(e, colour));
   for (const gate of run.gates) {
     const s = countsOf(summarize(gate.findings));
-    out.push('', `${gate.id} ${gate.title}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
+    out.push('', `${oneLine(gate.id)} ${oneLine(gate.title)}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
     const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error')
       .sort((a, b) => rank(a) - rank(b));
     for (const f of bad) {
-      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${f.drift ? `[${f.drift}] ` : ''}${findingId(f)}: ${f.message}`);
+      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${f.severity.padEnd(8)} ${f.drift ? `[${f.drift}] ` : ''}${oneLine(findingId(f))}: ${oneLine(f.message)}`);
       // A multi-line remediation (commands, a config stanza) stays indented under its arrow.
-      if (f.remediation) out.push(`        ${paint('dim', `→ ${f.remediation.replaceAll('\n', '\n          ')}`)}`);
+      if (f.remediation) out.push(`        ${paint('dim', `→ ${multiLine(f.remediation).replaceAll('\n', '\n          ')}`)}`);
     }
     for (const f of gate.findings.filter((x) => x.outcome === 'waived')) {
       const w = f.waiver;
-      out.push(`  ${paint('waived', 'waived')} ${findingId(f)}: ${f.message}${w ? ` ${paint('dim', `(by ${w.owner} until ${w.expires}: ${w.justification})`)}` : ''}`);
+      out.push(`  ${paint('waived', 'waived')} ${oneLine(findingId(f))}: ${oneLine(f.message)}${w ? ` ${paint('dim', oneLine(`(by ${w.owner} until ${w.expires}: ${w.justification})`))}` : ''}`);
     }
   }
   const b = run.baseline;
-  if (b) out.push('', `baseline ${b.receipt}${b.runKey ? ` (run ${b.runKey})` : ''}: ${b.new} new, ${b.known} known fail/error${b.failOn === 'new' ? '; only new drift sets the exit code (--fail-on new)' : ''}`);
+  if (b) out.push('', `baseline ${oneLine(b.receipt)}${b.runKey ? ` (run ${oneLine(b.runKey)})` : ''}: ${b.new} new, ${b.known} known fail/error${b.failOn === 'new' ? '; only new drift sets the exit code (--fail-on new)' : ''}`);
   const sum = run.summary;
-  out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); receipt ${paths.receipt}; junit ${paths.junit}`);
+  out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); ${Object.entries(paths).map(([name, file]) => `${name} ${oneLine(file)}`).join('; ')}`);
   return `${out.join('\n')}\n`;
 }
 
 /** One problem with the input (a binding, the snapshot, the collection setup), as every command prints it. */
 export function inputErrorLine(error: string, colour: boolean): string {
-  return `${colour ? `\u001b[${CODES.error}minput error\u001b[0m` : 'input error'} ${error}`;
+  return `${colour ? `\u001b[${CODES.error}minput error\u001b[0m` : 'input error'} ${oneLine(error)}`;
 }
 
 const rank = (f: Finding) => (f.outcome === 'fail' ? 0 : 1);

@@ -1,69 +1,86 @@
-// JUnit XML (one testsuite per gate, one testcase per finding), valid against Jenkins' xUnit XSD.
+// JUnit XML, valid against Jenkins' xUnit XSD (lib/report/testing/junit-10.xsd): one <testsuite> per
+// gate and host judged, one <testcase> per finding. Written here rather than through an XML builder
+// so every value goes through one escaper (./escape.ts): xmlbuilder's CDATA escaping replaced only
+// the first `]]>` of a value.
 
-import junitReportBuilder, { type Builder, type TestCase } from 'junit-report-builder';
+import { hostname } from 'node:os';
 import { findingId, type Finding } from '../model.js';
-import type { RunResult } from './run-result.js';
+import { xmlText } from './escape.js';
+import { detailText, waivedMessage } from './finding-text.js';
+import { inputErrorFindings, summarize, type RunResult } from './run-result.js';
 
-// The package is CommonJS whose `module.exports` is the builder; its types describe an ESM default.
-const builderFactory = junitReportBuilder as unknown as Builder;
-
-export function junitXml(run: RunResult): string {
-  const builder = builderFactory.newBuilder();
-  const gates = run.inputErrors.length ? [inputErrorGate(run)] : run.gates;
-  for (const gate of gates) {
-    const suite = builder.testSuite().name(gate.id)
-      .property('run_key', run.runKey)
-      .property('source', run.source.kind)
-      .property('bindings_digest', run.bindingsDigest ?? 'none');
-    if (run.source.snapshot) suite.property('snapshot_captured_at', run.source.capturedAt ?? '');
-    for (const f of gate.findings) addCase(suite.testCase(), gate.id, f);
-  }
-  // The library puts a `skipped` count on <testsuites>, which the xUnit XSD does not allow there
-  // (it does on <testsuite>, where the counts stay).
-  return builder.build().replace(/^(<\?xml[^>]*>\s*<testsuites\b[^>]*?) skipped="\d+"/, '$1');
+interface Suite {
+  name: string;
+  hostname: string;
+  timeMs: number | null;
+  findings: Finding[];
 }
 
-function addCase(tc: TestCase, gateId: string, f: Finding): void {
+export function junitXml(run: RunResult, runner = hostname()): string {
+  const suites = suitesOf(run, runner);
+  const all = suites.flatMap((s) => s.findings);
+  const totals = summarize(all);
+  const properties = runProperties(run).map(([name, value]) => `      <property${attrs({ name, value })}/>`).join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name: run.tool.name, tests: all.length, failures: totals.fail, errors: totals.error, time: seconds(elapsedMs(run)) })}>`,
+    ...suites.map((suite) => {
+      const s = summarize(suite.findings);
+      return [
+        `  <testsuite${attrs({
+          name: suite.name, tests: suite.findings.length, failures: s.fail, errors: s.error, skipped: s.skip + s.waived,
+          timestamp: run.startedAt.replace(/\.\d+Z$/, 'Z'), hostname: suite.hostname, time: suite.timeMs === null ? null : seconds(suite.timeMs),
+        })}>`,
+        `    <properties>\n${properties}\n    </properties>`,
+        ...suite.findings.map(testcase),
+        '  </testsuite>',
+      ].join('\n');
+    }),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** Per gate, the findings about no host (bindings alone: judged on the runner), then one suite per host. */
+function suitesOf(run: RunResult, runner: string): Suite[] {
+  if (run.inputErrors.length) return [{ name: 'input', hostname: runner, timeMs: null, findings: inputErrorFindings(run.inputErrors) }];
+  return run.gates.flatMap((gate) => {
+    const hosts = [...new Set(gate.findings.map((f) => f.host))];
+    // A gate's time is known as a whole; with one suite it is that suite's.
+    const timeMs = hosts.length === 1 ? gate.durationMs ?? null : null;
+    return hosts.map((host) => ({
+      name: host === null ? gate.id : `${gate.id}.${host}`, hostname: host ?? runner, timeMs,
+      findings: gate.findings.filter((f) => f.host === host),
+    }));
+  });
+}
+
+function runProperties(run: RunResult): Array<[string, string]> {
+  return [
+    ['tool', run.tool.name], ['tool_version', run.tool.version], ['run_key', run.runKey], ['source', run.source.kind],
+    ['judged_at', run.now], ['bindings_digest', run.bindingsDigest ?? 'none'],
+    ...(run.bindingsGitCommit ? [['bindings_git_commit', run.bindingsGitCommit] as [string, string]] : []),
+    ...(run.source.snapshot ? [['snapshot_captured_at', run.source.capturedAt ?? 'unknown'] as [string, string]] : []),
+  ];
+}
+
+function testcase(f: Finding): string {
   // The name is stable (check + host/subject); the message, which changes run to run, stays out of it.
-  tc.className(`${gateId}.${f.host ?? 'bindings'}`).name(findingId(f));
+  const head = `    <testcase${attrs({ classname: `${f.gate}.${f.host ?? 'bindings'}`, name: findingId(f) })}`;
   // With --baseline, CI shows at a glance which drift this change brought.
   const message = f.drift ? `[${f.drift}] ${f.message}` : f.message;
-  const body = [message, f.expected ? `expected: ${f.expected}` : '', f.actual ? `actual: ${f.actual}` : '',
-    f.remediation ? `remediation: ${f.remediation}` : ''].filter(Boolean).join('\n');
-  if (f.outcome === 'fail') tc.failure(message, f.reason ?? 'drift').standardOutput(body);
-  else if (f.outcome === 'error') tc.error(message, f.reason ?? 'error', body);
-  else if (f.outcome === 'skip') skippedWithMessage(tc, `${f.reason}: ${f.message}`);
-  else if (f.outcome === 'waived') skippedWithMessage(tc, waivedMessage(f));
+  if (f.outcome === 'fail' || f.outcome === 'error') {
+    const tag = f.outcome === 'fail' ? 'failure' : 'error';
+    return `${head}>\n      <${tag}${attrs({ message, type: f.reason ?? f.outcome })}>${xmlText(detailText(f), false)}</${tag}>\n    </testcase>`;
+  }
+  if (f.outcome === 'skip') return `${head}>\n      <skipped${attrs({ message: `${f.reason}: ${f.message}` })}/>\n    </testcase>`;
+  if (f.outcome === 'waived') return `${head}>\n      <skipped${attrs({ message: waivedMessage(f) })}/>\n    </testcase>`;
+  return `${head}/>`;
 }
 
-/** Who waived it, until when, why, and what was waived. */
-function waivedMessage(f: Finding): string {
-  const w = f.waiver;
-  const by = w ? `waived by ${w.owner} until ${w.expires} (${w.file}:${w.line}): ${w.justification}` : 'waived';
-  return `${by} | ${f.reason ?? f.outcome}: ${f.message}`;
+function attrs(values: Record<string, string | number | null>): string {
+  return Object.entries(values).filter(([, v]) => v !== null).map(([k, v]) => ` ${k}="${xmlText(String(v))}"`).join('');
 }
 
-// junit-report-builder 5 writes a bare <skipped/>; the XSD allows a message attribute, and CI
-// UIs show it, so add it to the element the library builds.
-function skippedWithMessage(tc: TestCase, message: string): void {
-  tc.skipped();
-  const build = tc.build.bind(tc);
-  tc.build = (parent: Parameters<TestCase['build']>[0]) => {
-    const element = build(parent);
-    for (const child of element.children as Array<{ name?: string; att?: (k: string, v: string) => void }>) {
-      if (child.name === 'skipped') child.att!('message', message);
-    }
-    return element;
-  };
-}
-
-/** Bad input still produces a report CI can show: one error case per problem. */
-function inputErrorGate(run: RunResult) {
-  return {
-    id: 'input',
-    findings: run.inputErrors.map((message, i): Finding => ({
-      gate: 'input', check: 'input.valid', subject: `problem-${i + 1}`, host: null, outcome: 'error', reason: 'bad_input',
-      severity: 'critical', message, evidence: [], remediation: 'Fix the file at the line named, then run again.',
-    })),
-  };
-}
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+const elapsedMs = (run: RunResult) => Date.parse(run.finishedAt) - Date.parse(run.startedAt);

@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { findingId } from '../model.js';
 import { makeFolder, OutputError, writing } from '../output-error.js';
+import { reportHtml } from './html.js';
+import { receiptMarkdown } from './markdown.js';
 import type { RunResult } from './run-result.js';
 
 /** Sortable (UTC time first, to the millisecond) and unique (random suffix, exclusive mkdir). */
@@ -97,35 +98,13 @@ export async function completeReceipt(folder: ReceiptFolder, files: Record<strin
   return path.join(folder.dir, Object.keys(files).at(-1)!);
 }
 
+/** report.html, receipt.md (also the job summary) beside it, then receipt.json, and the folder into place. */
 export async function writeReceipt(folder: ReceiptFolder, run: RunResult): Promise<string> {
-  return completeReceipt(folder, { 'receipt.md': receiptMarkdown(run), 'receipt.json': `${JSON.stringify(run, null, 2)}\n` });
-}
-
-function receiptMarkdown(run: RunResult): string {
-  const s = run.summary;
-  const lines = [
-    `# spine-gates receipt ${run.runKey}`,
-    '',
-    `- outcome: **${run.outcome}** (exit ${run.exitCode}): ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived`,
-    `- source: ${run.source.kind}; bindings ${run.source.bindings} (${run.source.bindingsChosenBy})${run.source.snapshot ? `; snapshot ${run.source.snapshot} captured ${run.source.capturedAt}` : ''}`,
-    ...(run.source.insecureAcceptAnyHostKey ? ['- **host keys were not checked** (--insecure-accept-any-host-key)'] : []),
-    ...(run.baseline ? [`- baseline: ${run.baseline.receipt}${run.baseline.runKey ? ` (run ${run.baseline.runKey})` : ''}: ${run.baseline.new} new, ${run.baseline.known} known; fail on ${run.baseline.failOn}`] : []),
-    `- bindings digest: ${run.bindingsDigest ?? 'none'}${run.bindingsGitCommit ? `; git commit ${run.bindingsGitCommit}` : ''}`,
-    `- tool: ${run.tool.name} ${run.tool.version}; started ${run.startedAt}, finished ${run.finishedAt}`,
-  ];
-  if (run.inputErrors.length) lines.push('', '## Input errors', '', ...run.inputErrors.map((e) => `- ${e}`));
-  const hostsDown = run.hosts.filter((h) => h.status === 'error');
-  if (hostsDown.length) lines.push('', '## Unreadable hosts', '', ...hostsDown.map((h) => `- ${h.id}: ${h.reason}: ${h.message}`));
-  for (const gate of run.gates) {
-    const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error');
-    lines.push('', `## ${gate.id} ${gate.title}: ${gate.outcome}`, '');
-    if (!bad.length) lines.push('No failures or errors.');
-    for (const f of bad) lines.push(`- **${f.outcome}**${f.drift ? ` (${f.drift})` : ''} \`${findingId(f)}\`: ${f.message}${f.remediation ? `  \n  → ${f.remediation}` : ''}`);
-    for (const f of gate.findings.filter((x) => x.waiver && x.outcome === 'waived')) {
-      lines.push(`- waived \`${findingId(f)}\` by ${f.waiver!.owner} until ${f.waiver!.expires}: ${f.waiver!.justification}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
+  return completeReceipt(folder, {
+    'report.html': reportHtml(run),
+    'receipt.md': receiptMarkdown(run, `report.html in the receipt folder (${folder.runKey})`),
+    'receipt.json': `${JSON.stringify(run, null, 2)}\n`,
+  });
 }
 
 /** Replaces `file` atomically (temp + rename): for outputs that are meant to be replaced, like junit.xml. */

@@ -1,6 +1,8 @@
 // The result of one `ops verify` run: what every output (console, JSON, JUnit, receipt) is made from.
 
-import type { Finding, Outcome } from '../model.js';
+import { createHash } from 'node:crypto';
+import type { Evidence, Finding, Outcome } from '../model.js';
+import type { WeekWindows } from '../calendar/windows.js';
 import type { FailOn } from './drift.js';
 
 export type Summary = Record<Outcome, number>;
@@ -10,6 +12,8 @@ export interface GateResult {
   title: string;
   outcome: Outcome;
   findings: Finding[];
+  /** How long the gate's tests ran, when the runner measured it. */
+  durationMs?: number;
 }
 
 export interface HostStatus {
@@ -47,7 +51,13 @@ export interface RunResult {
   /** sha256 over the sorted binding digests: one value that names the binding set. */
   bindingsDigest: string | null;
   bindingsGitCommit: string | null;
+  /** The bindings folder as a `/`-separated path from the repository root (its git toplevel, else the working directory): where SARIF locations point. */
+  bindingsPathInRepo: string;
+  /** Where each host is declared in the bindings (ssh.targets.yaml): the location of a finding about a host as a whole. */
+  hostSources: Record<string, BindingLocation>;
   hosts: HostStatus[];
+  /** The week's backup windows from the jobs and the calendar (the HTML week view); null when the bindings did not load. */
+  windows: WeekWindows | null;
   /** Problems with the input itself (bad bindings or snapshot): the run judged nothing. */
   inputErrors: string[];
   gates: GateResult[];
@@ -57,6 +67,22 @@ export interface RunResult {
   /** `--baseline`: the receipt compared with, and how many fails and errors were new and known; null without. */
   baseline: BaselineSummary | null;
   timingsMs: Record<string, number>;
+}
+
+export interface BindingLocation {
+  /** Relative to the bindings folder. */
+  file: string;
+  line: number;
+}
+
+/**
+ * The binding entry a finding is about: its first evidence in a binding file with a line, else the
+ * declaration of its host. Host command output and snapshot.yaml are not binding files.
+ */
+export function bindingLocationOf(f: Finding, run: Pick<RunResult, 'hostSources'>): BindingLocation | null {
+  const e = f.evidence.find((x) => x.file && x.line && !x.host && !x.commandId && x.file !== 'snapshot.yaml');
+  if (e) return { file: e.file!, line: e.line! };
+  return f.host ? run.hostSources[f.host] ?? null : null;
 }
 
 export interface BaselineSummary {
@@ -90,4 +116,20 @@ export function aggregateOutcome(summary: Summary): Outcome {
 /** 0 clean, 1 drift, 2 could not check or bad input (2 wins). */
 export function exitCodeFor(outcome: Outcome): 0 | 1 | 2 {
   return outcome === 'error' ? 2 : outcome === 'fail' ? 1 : 0;
+}
+
+/**
+ * Bad input as findings every report shows alike: one error per problem, named by where it is and a
+ * digest of what it says (stable across runs, unlike a position), located at its file and line.
+ */
+export function inputErrorFindings(inputErrors: readonly string[]): Finding[] {
+  return inputErrors.map((message): Finding => {
+    const at = /^([^\s:]+\.ya?ml):(\d+)(?::\d+)?:/.exec(message);
+    const evidence: Evidence[] = at ? [{ file: at[1]!, line: Number(at[2]) }] : [];
+    const digest = createHash('sha256').update(message).digest('hex').slice(0, 8);
+    return {
+      gate: 'input', check: 'input.valid', subject: `${at ? `${at[1]}:${at[2]}` : 'run'}#${digest}`, host: null, outcome: 'error',
+      reason: 'bad_input', severity: 'critical', message, evidence, remediation: 'Fix the file at the line named, then run again.',
+    };
+  });
 }

@@ -118,7 +118,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     return make({
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
-      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none',
+      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
       remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
     });
   }
@@ -153,7 +153,7 @@ function judgeAge(
   }
   // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
   const ageHours = Math.max(0, Math.floor(hours));
-  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h` };
+  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: newest.limit } };
   if (ageHours > newest.limit) {
     return make({ ...base, ...facts, outcome: 'fail', reason: 'stale', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old, limit ${newest.limit}h`, remediation: newest.remediation });
   }
@@ -586,7 +586,7 @@ function checkStorageFreshness(input: VerifyInput, t: PveStorageTarget, host: Ho
     return make({
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: storage ${t.storage} on ${t.host} holds no backup of VMID ${t.vmid}`,
-      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none',
+      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
       remediation: remediationForStorageBackup(input, t),
     });
   }

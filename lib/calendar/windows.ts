@@ -1,0 +1,81 @@
+// Backup windows in one week, in the calendar's zone: every enabled vzdump job's runs (from the
+// host state) and every calendar event (from the bindings), with which of them overlap. What the
+// HTML report's week view draws; computed once here, from the same schedule readers the gates use.
+
+import type { Bindings } from '../bindings/types.js';
+import type { HostState } from '../model.js';
+import { DEFAULT_DURATION_MINUTES, planCalendar } from './binding.js';
+import { pveJobRuns, type Run } from './schedule.js';
+
+export interface BackupWindow {
+  source: 'job' | 'calendar';
+  /** Job id or calendar event id. */
+  id: string;
+  host: string | null;
+  /** 0 = Sunday. */
+  weekday: number;
+  /** Minutes after midnight. */
+  start: number;
+  minutes: number;
+  /** False for jobs: PVE does not say how long a job runs, so it is drawn for the default duration. */
+  durationKnown: boolean;
+  /**
+   * Keys (`job:host/id`, `calendar:id`) of the other jobs or other events it overlaps; a job and the
+   * event that documents it are meant to overlap, so jobs are compared with jobs and events with events.
+   */
+  overlaps: string[];
+}
+
+export interface WeekWindows {
+  zone: string | null;
+  windows: BackupWindow[];
+  /** Jobs and events a week cannot show (monthly, hourly, unparsable), with why. */
+  notShown: Array<{ source: 'job' | 'calendar'; id: string; host: string | null; why: string }>;
+}
+
+const WEEK = 7 * 24 * 60;
+
+export function weekWindows(bindings: Bindings, state: HostState | null, now: string): WeekWindows {
+  const plan = planCalendar(bindings);
+  const windows: Array<Omit<BackupWindow, 'overlaps'>> = [];
+  const notShown: WeekWindows['notShown'] = [];
+  for (const { event, timing } of plan.events) {
+    if (!timing || timing.freq === 'MONTHLY' || timing.freq === 'HOURLY') {
+      notShown.push({ source: 'calendar', id: event.id, host: null, why: timing ? `${timing.freq.toLowerCase()} event` : 'its timing is not known' });
+      continue;
+    }
+    for (const day of timing.weekdays ?? ALL_DAYS) {
+      windows.push({ source: 'calendar', id: event.id, host: null, weekday: day, start: timing.hour * 60 + timing.minute, minutes: timing.durationMinutes, durationKnown: true });
+    }
+  }
+  for (const host of Object.values(state?.hosts ?? {})) {
+    if (!host.pve?.ok) continue;
+    for (const job of host.pve.value.jobs.filter((j) => j.enabled)) {
+      const runs = pveJobRuns(job.schedule, { from: host.timezone, to: plan.zone, now });
+      if (!runs.ok || runs.freq === 'HOURLY' || runs.freq === 'MONTHLY') {
+        notShown.push({ source: 'job', id: job.id, host: host.id, why: runs.ok ? `${runs.freq.toLowerCase()} schedule` : runs.why });
+        continue;
+      }
+      for (const run of runs.runs) {
+        for (const day of daysOf(run)) {
+          windows.push({ source: 'job', id: job.id, host: host.id, weekday: day, start: run.hour * 60 + run.minute, minutes: DEFAULT_DURATION_MINUTES, durationKnown: false });
+        }
+      }
+    }
+  }
+  return { zone: plan.zone, windows: windows.map((w) => ({ ...w, overlaps: overlapsOf(w, windows) })), notShown };
+}
+
+const ALL_DAYS = [0, 1, 2, 3, 4, 5, 6];
+const daysOf = (run: Run) => run.weekdays ?? ALL_DAYS;
+export const windowKey = (w: Pick<BackupWindow, 'source' | 'id' | 'host'>) => `${w.source}:${w.host ? `${w.host}/` : ''}${w.id}`;
+
+/** Windows of other jobs (or other events) sharing a minute of the week with `w` (the week wraps around). */
+function overlapsOf(w: Omit<BackupWindow, 'overlaps'>, all: ReadonlyArray<Omit<BackupWindow, 'overlaps'>>): string[] {
+  const a = w.weekday * 1440 + w.start;
+  const hits = all.filter((o) => o.source === w.source && windowKey(o) !== windowKey(w) && [-WEEK, 0, WEEK].some((shift) => {
+    const b = o.weekday * 1440 + o.start + shift;
+    return a < b + o.minutes && b < a + w.minutes;
+  }));
+  return [...new Set(hits.map(windowKey))].sort();
+}

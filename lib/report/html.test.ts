@@ -1,0 +1,118 @@
+// report.html in a real browser: Debian's chromium, headless, driven by playwright-core (which never
+// downloads a browser of its own), with every request that is not the file itself refused and counted.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackupWindow } from '../calendar/windows.js';
+import { reportHtml } from './html.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+
+// .ci/run installs Debian's chromium; without it this test fails rather than skips.
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const guests = ['qemu/101', 'qemu/102', 'lxc/103', 'qemu/104'];
+const window = (over: Partial<BackupWindow>): BackupWindow => ({ source: 'job', id: 'backup-1', host: 'pve1', weekday: 1, start: 120, minutes: 60, durationKnown: false, overlaps: [], ...over });
+const run = makeRun([
+  makeGate('D19', [
+    ...guests.map((subject, i) => makeFinding({ check: 'D19.guest-covered', subject, outcome: i === 1 ? 'fail' : 'pass' })),
+    makeFinding({ subject: 'fresh-target', outcome: 'pass', freshness: { ageHours: 5, limitHours: 26 } }),
+    makeFinding({ subject: 'stale-target', outcome: 'fail', freshness: { ageHours: 50, limitHours: 26 } }),
+    makeFinding({ subject: 'empty-target', outcome: 'fail', reason: 'no_matches', freshness: { ageHours: null, limitHours: 26 } }),
+    makeFinding({ subject: HOSTILE, message: `<script>document.title='pwned'</script>${HOSTILE}`, host: 'pve2', outcome: 'error', reason: 'connect_timeout' }),
+  ]),
+  makeGate('D69', guests.slice(0, 3).map((subject) => makeFinding({ gate: 'D69', check: 'D69.offsite', subject, outcome: subject === 'lxc/103' ? 'waived' : 'pass' }))),
+], {
+  windows: {
+    zone: 'Europe/Berlin', notShown: [],
+    windows: [
+      window({ overlaps: ['job:pve1/backup-2'] }), window({ id: 'backup-2', start: 150, overlaps: ['job:pve1/backup-1'] }),
+      window({ source: 'calendar', id: 'nightly', host: null, weekday: 0, start: 23 * 60, minutes: 120, durationKnown: true }),
+    ],
+  },
+});
+
+let context: BrowserContext;
+let page: Page;
+const requests: string[] = [];
+const pageErrors: string[] = [];
+let profile: string;
+
+beforeAll(async () => {
+  profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
+  const file = path.join(profile, 'report.html');
+  writeFileSync(file, reportHtml(run));
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url === `file://${file}`) return route.continue();
+    requests.push(url);
+    return route.abort();
+  });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`file://${file}`);
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+describe('report.html in Chromium', () => {
+  it('renders the verdict and every gate from the one file, asking the network for nothing, running no value as code', async () => {
+    expect(await page.locator('h1').innerText()).toContain('ERROR');
+    expect(await page.locator('.card h3').allInnerTexts()).toEqual(['D19 error', 'D69 pass']);
+    expect(requests).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(await page.title()).toMatch(/^spine-gates error/);
+    expect(await page.locator('injected').count()).toBe(0);
+    expect(await page.locator('tr.finding', { hasText: 'forged' }).count()).toBe(1);
+  });
+
+  it('has a coverage matrix row per guest, with a cell per check', async () => {
+    const rows = page.locator('table.matrix tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-guest'), tr.querySelectorAll('td').length]))).toEqual([
+      ['pve1/lxc/103', 2], ['pve1/qemu/101', 2], ['pve1/qemu/102', 2], ['pve1/qemu/104', 2],
+    ]);
+    expect(await page.locator('tr[data-guest="pve1/qemu/102"] td').allInnerTexts()).toEqual(['✗', '✓']);
+    expect(await page.locator('tr[data-guest="pve1/lxc/103"] td').allInnerTexts()).toEqual(['✓', 'w']);
+    expect(await page.locator('tr[data-guest="pve1/qemu/104"] td').nth(1).getAttribute('title')).toBe('not judged');
+  });
+
+  it('sorts freshness bars worst first and draws overlapping windows outlined', async () => {
+    expect(await page.locator('.bar-row .bar-label').allInnerTexts()).toEqual(['no archive', '50h of 26h', '5h of 26h']);
+    expect(await page.locator('svg.week rect.overlap').count()).toBe(2);
+    // The 23:00 event runs two hours: one part on Sunday, the rest at the top of Monday.
+    expect(await page.locator('svg.week rect.calendar').count()).toBe(2);
+  });
+
+  it('filters findings by gate, outcome and host', async () => {
+    const visible = () => page.locator('tr.finding:visible').count();
+    expect(await visible()).toBe(11);
+    await page.selectOption('select[data-filter="outcome"]', 'fail');
+    expect(await visible()).toBe(3);
+    expect(await page.locator('#shown').innerText()).toBe('3');
+    await page.selectOption('select[data-filter="gate"]', 'D69');
+    expect(await visible()).toBe(0);
+    await page.selectOption('select[data-filter="outcome"]', '');
+    expect(await visible()).toBe(3);
+    await page.selectOption('select[data-filter="gate"]', '');
+    await page.selectOption('select[data-filter="host"]', 'pve2');
+    expect(await page.locator('tr.finding:visible td:nth-child(3)').allInnerTexts()).toEqual([expect.stringContaining('D19.freshness pve2/a]]>b]]>')]);
+    await page.selectOption('select[data-filter="host"]', '');
+  });
+
+  it('is readable in dark mode and printed: dark colours, and on paper every finding without the filters', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    await page.selectOption('select[data-filter="outcome"]', 'pass');
+    await page.emulateMedia({ media: 'print', colorScheme: 'light' });
+    expect(await page.locator('form.filters').isVisible()).toBe(false);
+    expect(await page.locator('tr.finding:visible').count()).toBe(11);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+  });
+});

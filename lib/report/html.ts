@@ -1,0 +1,161 @@
+// report.html: one self-contained page (inline CSS, JS and SVG; nothing fetched) an operator opens
+// from a CI artifact. Everything on it comes from the RunResult: the verdict per gate, the coverage
+// matrix (guests × the checks that judge them), the freshness bars, the week of backup windows, and
+// every finding, filterable. Every value is escaped (./escape.ts).
+
+import { windowKey, type BackupWindow } from '../calendar/windows.js';
+import { findingId, OUTCOMES, type Finding } from '../model.js';
+import { htmlText, multiLine, oneLine } from './escape.js';
+import { evidenceText, waivedMessage } from './finding-text.js';
+import { inputErrorFindings, summarize, type GateResult, type RunResult } from './run-result.js';
+
+const h = (text: string | number) => htmlText(oneLine(String(text)));
+const GUEST = /^(qemu|lxc)\/\d+$/;
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+export function reportHtml(run: RunResult): string {
+  const gates: GateResult[] = run.inputErrors.length
+    ? [{ id: 'input', title: 'input errors', outcome: 'error', findings: inputErrorFindings(run.inputErrors) }] : run.gates;
+  const findings = gates.flatMap((g) => g.findings);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>spine-gates ${h(run.outcome)}: ${h(run.runKey)}</title>
+<style>${CSS}</style></head>
+<body>
+<header><h1>spine-gates: <span class="o-${run.outcome}">${h(run.outcome.toUpperCase())}</span> <small>exit ${run.exitCode}</small></h1>
+<p>run ${h(run.runKey)} · ${h(run.tool.name)} ${h(run.tool.version)} · judged as of ${h(run.now)} · ${h(run.source.kind)}${run.source.capturedAt ? ` · snapshot captured ${h(run.source.capturedAt)}` : ''}</p>
+<p class="muted">bindings ${h(run.source.bindings)} · digest ${h(run.bindingsDigest ?? 'none')}${run.bindingsGitCommit ? ` · commit ${h(run.bindingsGitCommit)}` : ''}</p></header>
+<main>
+${gateCards(gates)}
+${coverageMatrix(findings)}
+${freshnessBars(findings)}
+${weekView(run)}
+${findingsTable(findings)}
+</main>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}
+
+function gateCards(gates: GateResult[]): string {
+  const cards = gates.map((g) => {
+    const s = summarize(g.findings);
+    return `<div class="card"><h3>${h(g.id)} <span class="o-${g.outcome}">${g.outcome}</span></h3><p>${h(g.title)}</p>
+<p class="counts">${OUTCOMES.map((o) => `<span class="o-${o}">${s[o]} ${o}</span>`).join(' ')}</p></div>`;
+  });
+  return `<section id="gates"><h2>Gates</h2><div class="cards">${cards.join('\n')}</div></section>`;
+}
+
+/** Guests (host/qemu|lxc/VMID) × every check that judged a guest: covered, failing, waived, skipped. */
+function coverageMatrix(findings: Finding[]): string {
+  const about = findings.filter((f) => f.host && GUEST.test(f.subject));
+  if (!about.length) return '<section id="coverage"><h2>Coverage</h2><p>No guest was judged in this run.</p></section>';
+  const checks = [...new Set(about.map((f) => f.check))];
+  const guests = [...new Set(about.map((f) => `${f.host}/${f.subject}`))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const cell = new Map(about.map((f) => [`${f.host}/${f.subject} ${f.check}`, f]));
+  const rows = guests.map((g) => `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks.map((c) => {
+    const f = cell.get(`${g} ${c}`);
+    return f ? `<td class="cell o-${f.outcome}" title="${h(`${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`)}">${SYMBOL[f.outcome]}</td>` : '<td class="cell none" title="not judged">·</td>';
+  }).join('')}</tr>`);
+  return `<section id="coverage"><h2>Coverage: ${guests.length} guests × ${checks.length} checks</h2>
+<p class="legend">${Object.entries(SYMBOL).map(([o, s]) => `<span class="cell o-${o}">${s}</span> ${o}`).join(' · ')} · <span class="cell none">·</span> not judged</p>
+<div class="scroll"><table class="matrix"><thead><tr><th>guest</th>${checks.map((c) => `<th class="rot"><span>${h(c)}</span></th>`).join('')}</tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></div></section>`;
+}
+
+const SYMBOL: Record<Finding['outcome'], string> = { pass: '✓', fail: '✗', error: '!', waived: 'w', skip: '–' };
+
+/** Each target's newest archive against its limit; no archive at all first, then the oldest relative to its limit. */
+function freshnessBars(findings: Finding[]): string {
+  const judged = findings.filter((f) => f.freshness);
+  if (!judged.length) return '<section id="freshness"><h2>Freshness</h2><p>No target\'s archives were listed in this run.</p></section>';
+  const ratio = (f: Finding) => (f.freshness!.ageHours === null ? Infinity : f.freshness!.ageHours / f.freshness!.limitHours);
+  const rows = judged.sort((a, b) => ratio(b) - ratio(a)).map((f) => {
+    const { ageHours, limitHours } = f.freshness!;
+    // The scale reaches twice the limit: the limit mark sits in the middle.
+    const width = ageHours === null ? 100 : Math.min(100, (ageHours / (2 * limitHours)) * 100);
+    const label = ageHours === null ? 'no archive' : `${ageHours}h of ${limitHours}h`;
+    return `<div class="bar-row" data-outcome="${f.outcome}"><span class="bar-name">${h(`${f.host}/${f.subject}`)}</span>
+<span class="bar" role="img" aria-label="${h(label)}"><span class="fill o-bg-${f.outcome}" style="width:${width.toFixed(1)}%"></span><span class="limit"></span></span><span class="bar-label">${h(label)}</span></div>`;
+  });
+  return `<section id="freshness"><h2>Freshness (age against limit; the line marks the limit)</h2>${rows.join('\n')}</section>`;
+}
+
+/** Seven day columns, 24 hours down; calendar events and jobs side by side in each day, overlaps outlined. */
+function weekView(run: RunResult): string {
+  const w = run.windows;
+  if (!w || (!w.windows.length && !w.notShown.length)) return '<section id="week"><h2>Backup windows</h2><p>No job schedule or calendar event to show.</p></section>';
+  const dayWidth = 120;
+  const hour = 18;
+  const lane = (x: BackupWindow) => (x.source === 'calendar' ? 0 : 1);
+  const rects = w.windows.flatMap((x) => {
+    // A window past midnight continues at the top of the next day.
+    const parts: Array<[number, number, number]> = [[x.weekday, x.start, Math.min(x.minutes, 1440 - x.start)]];
+    if (x.start + x.minutes > 1440) parts.push([(x.weekday + 1) % 7, 0, x.start + x.minutes - 1440]);
+    const cls = `win ${x.source}${x.overlaps.length ? ' overlap' : ''}`;
+    const title = `${windowKey(x)}: ${DAYS[x.weekday]} ${hhmm(x.start)} for ${x.minutes} min${x.durationKnown ? '' : ' (PVE does not say how long a job runs: drawn for the default)'}${x.overlaps.length ? `; overlaps ${x.overlaps.join(', ')}` : ''}`;
+    return parts.map(([day, start, minutes]) => `<rect class="${cls}" x="${40 + day * dayWidth + 4 + lane(x) * 56}" y="${20 + (start / 60) * hour}" width="52" height="${Math.max(2, (minutes / 60) * hour)}"><title>${h(title)}</title></rect>`);
+  });
+  const grid = [
+    ...DAYS.map((d, i) => `<text x="${40 + i * dayWidth + dayWidth / 2}" y="14" text-anchor="middle">${d}</text>`),
+    ...Array.from({ length: 25 }, (_, i) => `<line class="grid" x1="40" x2="${40 + 7 * dayWidth}" y1="${20 + i * hour}" y2="${20 + i * hour}"/>${i % 3 === 0 && i < 24 ? `<text x="34" y="${24 + i * hour}" text-anchor="end">${hhmm(i * 60)}</text>` : ''}`),
+    ...DAYS.map((_, i) => `<line class="grid" x1="${40 + i * dayWidth}" x2="${40 + i * dayWidth}" y1="20" y2="${20 + 24 * hour}"/>`),
+  ];
+  const overlapping = [...new Set(w.windows.filter((x) => x.overlaps.length).map(windowKey))];
+  return `<section id="week"><h2>Backup windows in a week${w.zone ? ` (${h(w.zone)})` : ''}</h2>
+<p class="legend"><span class="swatch calendar"></span> calendar event (left) · <span class="swatch job"></span> vzdump job (right) · <span class="swatch overlap"></span> overlaps another${overlapping.length ? `: ${overlapping.map(h).join(', ')}` : ': none'}</p>
+<svg class="week" viewBox="0 0 ${50 + 7 * dayWidth} ${30 + 24 * hour}" role="img" aria-label="backup windows in a week">${grid.join('')}${rects.join('')}</svg>
+${w.notShown.length ? `<p class="muted">Not drawn: ${w.notShown.map((n) => h(`${n.source} ${n.host ? `${n.host}/` : ''}${n.id} (${n.why})`)).join('; ')}</p>` : ''}</section>`;
+}
+
+function findingsTable(findings: Finding[]): string {
+  const options = (name: string, values: string[]) => `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)].sort().map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('')}</select></label>`;
+  // What needs doing first: fails and errors, then waived, skipped and passed.
+  const order: Finding['outcome'][] = ['fail', 'error', 'waived', 'skip', 'pass'];
+  const sorted = [...findings].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome));
+  const rows = sorted.map((f) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
+<td class="o-${f.outcome}">${f.outcome}${f.drift ? ` (${f.drift})` : ''}</td><td>${f.severity}</td><td>${h(findingId(f))}</td>
+<td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && (f.outcome === 'fail' || f.outcome === 'error') ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`);
+  return `<section id="findings"><h2>Findings (<span id="shown">${findings.length}</span> of ${findings.length})</h2>
+<form class="filters">${options('gate', findings.map((f) => f.gate))} ${options('outcome', findings.map((f) => f.outcome))} ${options('host', findings.map((f) => f.host ?? 'bindings'))}</form>
+<table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
+const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+const CSS = `
+:root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--skip:#9a6700;--waived:#0969da;--cal:#54aeff;--job:#4ac26b}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--fail:#f85149;--error:#a371f7;--skip:#d29922;--waived:#58a6ff;--cal:#1f6feb;--job:#2ea043}}
+body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg);margin:0 auto;max-width:1200px;padding:1rem 1.5rem}
+h1{margin:.2rem 0}h1 small{font-size:.5em;color:var(--muted)}.muted{color:var(--muted)}section{margin:1.5rem 0}
+.o-pass{color:var(--pass)}.o-fail{color:var(--fail)}.o-error{color:var(--error)}.o-skip{color:var(--skip)}.o-waived{color:var(--waived)}
+.o-bg-pass{background:var(--pass)}.o-bg-fail{background:var(--fail)}.o-bg-error{background:var(--error)}.o-bg-skip{background:var(--skip)}.o-bg-waived{background:var(--waived)}
+.cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .9rem;min-width:14rem}.card h3{margin:.2rem 0}.card p{margin:.2rem 0}.counts span{margin-right:.4rem}
+.scroll{overflow-x:auto}table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:.2rem .4rem;vertical-align:top;text-align:left}
+.matrix td.cell{text-align:center;font-weight:bold;min-width:1.6rem}.cell.none{color:var(--muted)}th.rot{height:9rem;white-space:nowrap;vertical-align:bottom}th.rot span{writing-mode:vertical-rl;transform:rotate(180deg)}
+.legend .cell{font-weight:bold}.swatch{display:inline-block;width:1em;height:.8em;vertical-align:middle}.swatch.calendar{background:var(--cal)}.swatch.job{background:var(--job)}.swatch.overlap{border:2px solid var(--fail)}
+.bar-row{display:grid;grid-template-columns:22rem 1fr 8rem;gap:.6rem;align-items:center;margin:.15rem 0}.bar-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.bar{position:relative;height:.9rem;background:var(--card);border:1px solid var(--line)}.fill{position:absolute;left:0;top:0;bottom:0}.limit{position:absolute;left:50%;top:-3px;bottom:-3px;border-left:2px solid var(--fg)}
+svg.week{width:100%;max-width:900px;font-size:11px}svg.week text{fill:var(--muted)}.grid{stroke:var(--line)}.win{fill-opacity:.8}.win.calendar{fill:var(--cal)}.win.job{fill:var(--job)}.win.overlap{stroke:var(--fail);stroke-width:2}
+.filters{margin:.5rem 0}.filters label{margin-right:1rem}table.findings{width:100%}pre{background:var(--card);border:1px solid var(--line);padding:.4rem;white-space:pre-wrap;margin:.3rem 0}.evidence{margin:.2rem 0;padding-left:1.2rem;color:var(--muted)}
+@media print{body{max-width:none;font-size:11px;color:#000;background:#fff}.filters{display:none}tr.finding{display:table-row!important}section{break-inside:avoid-page}table.findings tr{break-inside:avoid}.scroll{overflow:visible}}
+`;
+
+// Filters hide rows; nothing is fetched, nothing is written.
+const SCRIPT = `
+(function(){
+  var selects=[].slice.call(document.querySelectorAll('select[data-filter]'));
+  var rows=[].slice.call(document.querySelectorAll('tr.finding'));
+  function apply(){
+    var shown=0;
+    rows.forEach(function(r){
+      var ok=selects.every(function(s){return !s.value||r.getAttribute('data-'+s.getAttribute('data-filter'))===s.value;});
+      r.hidden=!ok; if(ok)shown++;
+    });
+    document.getElementById('shown').textContent=String(shown);
+  }
+  selects.forEach(function(s){s.addEventListener('change',apply);});
+})();
+`;
