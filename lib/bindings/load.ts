@@ -1,5 +1,7 @@
 // Loads a bindings folder into typed, normalised Bindings, or every problem found in it:
 // all files are read, validated and cross-checked before answering.
+// Only backup.inventory.yaml is required: an estate adopts the others one at a time, and a file
+// that is not there yet makes the checks that need it skip (`no vm.lifecycle.yaml`), never the run.
 
 import { resolve } from 'node:path';
 import {
@@ -28,10 +30,10 @@ import type { BindingError, Bindings } from './types.js';
 export type LoadResult = { ok: true; bindings: Bindings } | { ok: false; errors: BindingError[] };
 
 const FILES = {
-  ssh: { name: 'ssh.targets.yaml', required: true, validate: compileSchema(sshSchema) },
+  ssh: { name: 'ssh.targets.yaml', required: false, validate: compileSchema(sshSchema) },
   inventory: { name: 'backup.inventory.yaml', required: true, validate: compileSchema(inventorySchema) },
-  lifecycle: { name: 'vm.lifecycle.yaml', required: true, validate: compileSchema(lifecycleSchema) },
-  calendar: { name: 'backup.calendar.yaml', required: true, validate: compileSchema(calendarSchema) },
+  lifecycle: { name: 'vm.lifecycle.yaml', required: false, validate: compileSchema(lifecycleSchema) },
+  calendar: { name: 'backup.calendar.yaml', required: false, validate: compileSchema(calendarSchema) },
   schedule: { name: 'backup.schedule.yaml', required: false, validate: compileSchema(scheduleSchema) },
   calendarHome: { name: 'calendar.home.contract.yaml', required: false, validate: compileSchema(calendarHomeSchema) },
   policy: { name: 'drift.gates.yaml', required: false, validate: compileSchema(policySchema) },
@@ -64,7 +66,7 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
   const policy = normalisePolicy(policySrc, sshIds);
   const waivers = normaliseWaivers(await load(FILES.waivers), gateIds());
 
-  if (errors.length || !ssh || !inventory || !lifecycle || !calendar) {
+  if (errors.length || !inventory) {
     return { ok: false, errors: errors.sort(byFileThenPosition) };
   }
   return {

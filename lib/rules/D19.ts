@@ -75,7 +75,7 @@ function checkFreshness(input: VerifyInput): Finding[] {
         ...base, outcome: 'fail', reason: 'no_matches', evidence,
         message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
         expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none',
-        remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+        remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
       });
     }
     const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
@@ -87,7 +87,7 @@ function checkFreshness(input: VerifyInput): Finding[] {
         ...base, outcome: 'fail', reason: 'stale', evidence,
         message: `${t.name}: newest archive ${newest.path} is ${ageHours}h old, limit ${limit}h`,
         expected: `≤ ${limit}h`, actual: `${ageHours}h`,
-        remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+        remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
       });
     }
     return make({ ...base, outcome: 'pass', evidence, message: `${t.name}: newest archive ${ageHours}h old (limit ${limit}h)`, expected: `≤ ${limit}h`, actual: `${ageHours}h` });

@@ -4,12 +4,14 @@
 // have none of it left, and is every guest a host runs in the lifecycle at all?
 // Pure function of (bindings, host state, policy, now, checked SOP files) → findings. Check ids are a contract.
 
-import type { BackupCalendar, CalendarEvent, ClassScope, InventoryTarget, LifecycleGuest, RuntimeUnit } from '../bindings/types.js';
+import {
+  noFile, type BackupCalendar, type CalendarEvent, type ClassScope, type InventoryTarget, type LifecycleGuest, type RuntimeUnit,
+} from '../bindings/types.js';
 import type { Evidence, Finding, PveState, Severity, VzdumpJob } from '../model.js';
 import { eventsAtTime, hhmm, pveJobRuns, type Run } from '../calendar/schedule.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
-  bindingEvidence, findingsFor, isRepositoryRelative, NO_HOST_STATE, pveStateOf, type Rule, type VerifyInput,
+  bindingEvidence, findingsFor, isRepositoryRelative, NO_HOST_STATE, pveStateOf, skipForMissingFile, type Rule, type VerifyInput,
 } from './input.js';
 import { globMatcher, literalPrefix } from './glob-index.js';
 import {
@@ -28,6 +30,8 @@ const { make } = findingsFor('D69');
 type GuestCheck = (input: VerifyInput, g: LifecycleGuest) => Finding;
 
 export const evaluateD69: Rule = (input) => {
+  // Every D69 check starts from the lifecycle's guests (or, unregistered-guest, compares with them).
+  if (!input.bindings.lifecycle) return skipForMissingFile('D69', D69_CHECKS, 'lifecycle');
   const guests = input.bindings.lifecycle.guests;
   const active = guests.filter((g) => g.status === 'active');
   const activeChecks: GuestCheck[] = [
@@ -38,7 +42,7 @@ export const evaluateD69: Rule = (input) => {
     ...guests.map(checkStatus),
     ...activeChecks.flatMap((check) => active.map((g) => check(input, g))),
     ...guests.filter((g) => INACTIVE_LIFECYCLE.has(g.status)).map((g) => checkDecommissionedClean(input, g)),
-    ...checkUnregistered(input),
+    ...checkUnregistered(input, guests),
   ];
 };
 
@@ -287,11 +291,12 @@ interface JobMatch {
 
 function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.scheduled', g, 'medium');
+  const calendar = input.bindings.calendar;
+  if (!calendar) return make({ ...base, outcome: 'skip', reason: noFile('calendar'), message: `${label(g)}: the bindings have no backup.calendar.yaml` });
   const host = hostPve(input, base, g);
   if ('finding' in host) return host.finding;
   const jobs = enrolledVmids(host.pve).get(g.id);
   if (!jobs) return make({ ...base, outcome: 'skip', reason: 'not_enrolled', message: `${label(g)}: no enabled job backs it up, so there is no time to find in the calendar (see D69.enrolled)` });
-  const calendar = input.bindings.calendar;
   const zones = {
     calendar: calendar.timezone ?? input.bindings.inventory.defaults.timezone,
     host: input.state!.hosts[g.proxmoxHost]?.timezone ?? null,
@@ -353,6 +358,7 @@ function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: s
 
 function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.ssh-target', g, 'medium');
+  if (!input.bindings.ssh) return make({ ...base, outcome: 'skip', reason: noFile('ssh'), message: `${label(g)}: the bindings have no ssh.targets.yaml` });
   const ids = once(sshIds, input.bindings.ssh.targets, (ts) => new Set(ts.map((t) => t.id)));
   // ssh_target when set, else the hostname: a set but dangling ssh_target is drift even if the hostname resolves.
   const id = g.sshTarget ?? g.hostname;
@@ -551,8 +557,8 @@ function dropFromJob(input: VerifyInput, g: LifecycleGuest, pve: PveState, job: 
 
 // --- guests the hosts run -------------------------------------------------------------------
 
-function checkUnregistered(input: VerifyInput): Finding[] {
-  const listed = new Map(input.bindings.lifecycle.guests.map((g) => [g.id, g]));
+function checkUnregistered(input: VerifyInput, guests: LifecycleGuest[]): Finding[] {
+  const listed = new Map(guests.map((g) => [g.id, g]));
   return perPveHost(input, 'D69.unregistered-guest', (hostId, pve) => {
     if (pve.guests.length === 0) {
       return [make({ check: 'D69.unregistered-guest', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_guests', message: `${hostId}: the host reports no guests` })];

@@ -10,7 +10,7 @@ import { planCalendar, type CalendarPlan, type ExpectedEvent, type Problem } fro
 import { calendarLocation, PASSWORD_ENV, USER_ENV } from '../calendar/location.js';
 import { cronRuns, daysText, hhmm, pveJobRuns, runText, WEEKDAY_CODES, type Run, type Runs } from '../calendar/schedule.js';
 import { endedAt, recurrenceOf } from '../calendar/vevent.js';
-import { bindingEvidence, findingsFor, NO_HOST_STATE, type Rule, type VerifyInput } from './input.js';
+import { bindingEvidence, findingsFor, NO_HOST_STATE, skipForMissingFile, type Rule, type VerifyInput } from './input.js';
 import { jobsCfgEvidence, perPveHost } from './pve-helpers.js';
 
 export const GATE = 'radicale-calendar';
@@ -22,7 +22,8 @@ const { make } = findingsFor(GATE);
 const PUBLISH = '`ops calendar publish --execute`';
 
 export const evaluateRadicaleCalendar: Rule = (input) => {
-  const plan = planCalendar(input.bindings);
+  if (!input.bindings.calendar) return skipForMissingFile(GATE, CALENDAR_CHECKS, 'calendar');
+  const plan = planCalendar(input.bindings, input.bindings.calendar);
   return distinct([
     ...checkBinding(plan),
     ...checkJobsHaveEvents(input, plan),
