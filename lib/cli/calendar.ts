@@ -22,7 +22,7 @@ import { reserveReceiptDir, writeNewFile } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
 import { CALENDAR_HELP, parsedFlags, UsageError } from './usage.js';
-import { chooseBindings, LIVE_NEEDS_BINDINGS } from './verify.js';
+import { chooseBindings, LIVE_NEEDS_BINDINGS } from './find-bindings.js';
 
 export async function calendar(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

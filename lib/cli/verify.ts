@@ -2,7 +2,6 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
@@ -11,6 +10,7 @@ import { GATES, gateIds, type GateInfo } from '../gates/registry.js';
 import { prepareGates } from '../gates/run-gates.js';
 import type { HostState } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
+import { chooseBindings, demoWarning, LIVE_NEEDS_BINDINGS } from './find-bindings.js';
 import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
@@ -52,15 +52,20 @@ export async function verify(argv: string[]): Promise<number> {
     try { return await work(); } finally { timingsMs[name] = Math.round(performance.now() - t0); }
   };
 
-  const { dir: bindingsDir, chosenBy } = chooseBindings(options.bindings);
+  const chosen = chooseBindings(options.bindings);
+  const { dir: bindingsDir, chosenBy } = chosen;
   const bundledDemo = chosenBy === 'bundled demo site';
   if (options.live && bundledDemo) throw new UsageError(LIVE_NEEDS_BINDINGS);
   const { runKey, dir: receiptDir } = await reserveReceiptDir(options.reports);
   // A live run's evidence is the snapshot it writes next to its receipt.
   const snapshotDir = options.live ? path.resolve(receiptDir, 'snapshot')
     : options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
-  // The first line says which bindings are judged; with --json, stdout carries the JSON only.
-  (options.json ? process.stderr : process.stdout).write(`spine-gates ${TOOL.version}: bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`);
+  // The first line says which bindings are judged, loudly when it is the demo. With --json, stdout
+  // carries the JSON only and stderr only the demo warning (the JSON's source says the rest).
+  const demo = bundledDemo ? `WARNING: ${demoWarning(chosen)}; ` : '';
+  const firstLine = `spine-gates ${TOOL.version}: ${demo}bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`;
+  if (!options.json) process.stdout.write(firstLine);
+  else if (bundledDemo) process.stderr.write(`ops: ${firstLine}`);
 
   const inputErrors: string[] = [];
   const inputs: InputDigest[] = [];
@@ -129,7 +134,7 @@ export async function verify(argv: string[]): Promise<number> {
   await writeAtomically(junitPath, junitXml(result));
   const receiptPath = await writeReceipt(receiptDir, result);
   if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
-  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath }, useColour(process.stdout)));
+  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
   return result.exitCode;
 }
 
@@ -163,14 +168,6 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),
   };
-}
-
-export const LIVE_NEEDS_BINDINGS = 'live collection needs your bindings: pass --bindings DIR or run where ./ops/bindings exists (the bundled demo site\'s hosts are invented)';
-
-export function chooseBindings(flag: string | undefined): { dir: string; chosenBy: RunSource['bindingsChosenBy'] } {
-  if (flag) return { dir: path.resolve(flag), chosenBy: '--bindings' };
-  if (existsSync('ops/bindings')) return { dir: path.resolve('ops/bindings'), chosenBy: './ops/bindings' };
-  return { dir: path.join(DEMO_SITE, 'bindings'), chosenBy: 'bundled demo site' };
 }
 
 function digestOf(digests: Record<string, string>): string {

@@ -10,7 +10,7 @@ import {
 } from './pve-helpers.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
-  bindingEvidence, findingsFor, hostOf, hoursBetween, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
+  bindingEvidence, findingsFor, hostOf, hoursBetween, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
 } from './input.js';
 
 export const D19_CHECKS = [
@@ -206,10 +206,12 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
 
 function checkTargetsEnrolled(input: VerifyInput): Finding[] {
   const pveHosts = new Set(pveHostIds(input.bindings));
+  const unknown = noPveHostsReason(input.bindings);
   return enabledTargets(input).flatMap((t) => {
     const subject = globSubject(t.glob);
     if (!subject) return []; // the check is about targets naming one guest's vzdump archives
     const base = { check: 'D19.target-enrolled', subject: t.name, host: t.host, severity: 'high' as const };
+    if (unknown) return [make({ ...base, outcome: 'skip', reason: unknown.reason, message: `${t.name}: ${unknown.message}` })];
     if (!pveHosts.has(t.host)) {
       return [make({ ...base, outcome: 'skip', reason: 'not_a_pve_host', message: `${t.name}: ${t.host} is not a PVE host (copies made elsewhere are judged by freshness)` })];
     }

@@ -31,7 +31,7 @@ function site(events: CalendarEvent[] = EVENTS, policy: Partial<NonNullable<Bind
 
 /** The items `ops calendar publish` would write for these bindings, as Radicale would hand them back. */
 function published(b: Bindings): CalendarItem[] {
-  const plan = planCalendar(b);
+  const plan = planCalendar(b, b.calendar!);
   return plan.events.flatMap((e) => (e.expected ? [{ href: `/alice/backups/${e.event.id}.ics`, etag: `"${e.event.id}"`, data: eventIcs(plan, e.expected) }] : []));
 }
 
