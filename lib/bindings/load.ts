@@ -25,7 +25,7 @@ import sshSchema from './schemas/ssh.targets.schema.json' with { type: 'json' };
 import lifecycleSchema from './schemas/vm.lifecycle.schema.json' with { type: 'json' };
 import waiversSchema from './schemas/drift.waivers.schema.json' with { type: 'json' };
 import { readSource, type Source } from './source.js';
-import type { BindingError, Bindings } from './types.js';
+import type { BindingError, Bindings, SshTargets } from './types.js';
 
 export type LoadResult = { ok: true; bindings: Bindings } | { ok: false; errors: BindingError[] };
 
@@ -89,4 +89,12 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
 function byFileThenPosition(a: BindingError, b: BindingError): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/** ssh.targets.yaml alone, for `ops init` (before any other binding exists); null when it is absent. */
+export async function loadSshTargets(dir: string): Promise<{ ok: true; ssh: SshTargets | null } | { ok: false; errors: BindingError[] }> {
+  const errors: BindingError[] = [];
+  const src = await readSource(resolve(dir), FILES.ssh.name, false, errors, {});
+  const ssh = src && FILES.ssh.validate(src) ? normaliseSsh(src) : null;
+  return errors.length ? { ok: false, errors } : { ok: true, ssh };
 }

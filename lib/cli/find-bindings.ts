@@ -18,12 +18,26 @@ export interface ChosenBindings {
 
 export function chooseBindings(flag: string | undefined, cwd = process.cwd()): ChosenBindings {
   if (flag) return { dir: path.resolve(cwd, flag), chosenBy: '--bindings', searchedUpTo: null };
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+  const folders = foldersUp(cwd);
+  for (const dir of folders) {
     const candidate = path.join(dir, BINDINGS_SUBDIR);
-    if (isDirectory(candidate)) return { dir: candidate, chosenBy: dir === path.resolve(cwd) ? './ops/bindings' : 'parent ops/bindings', searchedUpTo: null };
-    if (existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) {
-      return { dir: path.join(DEMO_SITE, 'bindings'), chosenBy: 'bundled demo site', searchedUpTo: dir };
-    }
+    if (isDirectory(candidate)) return { dir: candidate, chosenBy: dir === folders[0] ? './ops/bindings' : 'parent ops/bindings', searchedUpTo: null };
+  }
+  return { dir: path.join(DEMO_SITE, 'bindings'), chosenBy: 'bundled demo site', searchedUpTo: folders.at(-1)! };
+}
+
+/** The nearest folder with `.git`, like git; `cwd` itself when there is none. */
+export function repositoryRoot(cwd = process.cwd()): string {
+  const top = foldersUp(cwd).at(-1)!;
+  return existsSync(path.join(top, '.git')) ? top : path.resolve(cwd);
+}
+
+/** `cwd` and its parents, nearest first, up to the repository root (the first with `.git`) or the filesystem root. */
+function foldersUp(cwd: string): string[] {
+  const folders: string[] = [];
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    folders.push(dir);
+    if (existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) return folders;
   }
 }
 

@@ -2,7 +2,7 @@
 // `ops`: the command line. Usage errors exit 2 with the valid choices; no stack traces.
 
 import { TOOL } from '../package-root.js';
-import { OPS_HELP, UsageError } from './usage.js';
+import { COMMANDS, nearest, OPS_HELP, UsageError } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -20,14 +20,19 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'calendar') return (await import('./calendar.js')).calendar(rest);
   if (command === 'merge') return (await import('./merge.js')).merge(rest);
   if (command === 'notify') return (await import('./notify.js')).notify(rest);
-  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot, calendar, merge, notify`);
+  if (command === 'init') return (await import('./init.js')).init(rest);
+  const near = nearest(command, COMMANDS);
+  throw new UsageError(`unknown command "${command}"${near ? `; did you mean \`ops ${near}\`?` : ''}; commands: ${COMMANDS.join(', ')}`);
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`ops: ${error.message}\nRun \`ops --help\` for usage.\n`);
+      // Point at the subcommand's own help when the error is about its options.
+      const command = process.argv[2];
+      const help = command && (COMMANDS as readonly string[]).includes(command) ? `ops ${command} --help` : 'ops --help';
+      process.stderr.write(`ops: ${error.message}\nRun \`${help}\` for usage.\n`);
     } else {
       process.stderr.write(`ops: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     }
