@@ -74,7 +74,7 @@ describe('ops verify on the bundled demo site', () => {
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
-    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver']);
+    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver', 'fix']); // fix: added with binding edits (additive)
     expect(stale[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), drift: null, waiver: null });
     // The demo has a D69 drift of every kind: each check fails at least once.
     const d69 = result.gates.find((g: { id: string }) => g.id === 'D69');

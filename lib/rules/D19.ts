@@ -142,6 +142,7 @@ function checkThresholds(input: VerifyInput): Finding[] {
         message: `${t.name}: stale_after_hours ${hours} is looser than ${t.classification} allows (${limit})`,
         expected: `≤ ${limit}`, actual: String(hours),
         remediation: `Set stale_after_hours: ${limit} (or less) on ${t.name} in ${t.source.file}, or reclassify it.`,
+        fix: [{ file: t.source.file, path: ['targets', input.bindings.inventory.targets.indexOf(t), 'stale_after_hours'], op: 'set', value: limit }],
       });
     }
     return make({ ...base, outcome: 'pass', message: `${t.name}: ${hours}h within ${t.classification} (${limit}h)`, expected: `≤ ${limit}`, actual: String(hours) });

@@ -8,7 +8,7 @@ import {
   noFile, type BackupCalendar, type CalendarEvent, type ClassScope, type InventoryTarget, type LifecycleGuest, type RuntimeUnit,
 } from '../bindings/types.js';
 import type { Evidence, Finding, PveState, Severity, VzdumpJob } from '../model.js';
-import { eventsAtTime, hhmm, pveJobRuns, type Run } from '../calendar/schedule.js';
+import { eventForRun, eventsAtTime, flowEvent, hhmm, pveJobRuns, PUBLISH_CALENDAR, type Run } from '../calendar/schedule.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
   bindingEvidence, findingsFor, isRepositoryRelative, NO_HOST_STATE, pveStateOf, skipForMissingFile, type Rule, type VerifyInput,
@@ -285,8 +285,8 @@ interface JobMatch {
   reason: 'unrepresentable_schedule' | 'no_calendar_event' | null;
   text: string;
   events: CalendarEvent[];
-  /** Events to add (as YAML flow mappings) when some are missing. */
-  add: string[];
+  /** Events to add when some are missing (every one, so adding them clears the finding). */
+  add: Record<string, unknown>[];
 }
 
 function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
@@ -308,13 +308,17 @@ function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   if (!failed) return make({ ...base, evidence, outcome: 'pass', message });
   const add = matches.flatMap((m) => m.add);
   const reschedule = matches.filter((m) => m.reason === 'unrepresentable_schedule').map((m) => m.job.id);
+  const file = calendar.events[0]?.source.file ?? 'backup.calendar.yaml';
+  const more = add.length > 3 ? ` and ${add.length - 3} more` : '';
   return make({
     ...base, evidence, outcome: 'fail', reason: failed.reason, message,
     expected: 'a backup.calendar.yaml event at each time the job(s) run', actual: failed.text,
     remediation: [
-      ...(add.length ? [`Add to events in ${calendar.events[0]?.source.file ?? 'backup.calendar.yaml'}: ${add.join(', ')}.`] : []),
+      ...(add.length ? [`Add to events in ${file}: ${add.slice(0, 3).map((e) => `\`${flowEvent(e)}\``).join(', ')}${more}; then publish them (${PUBLISH_CALENDAR}).`] : []),
       ...reschedule.map((id) => `Give job ${id} on ${g.proxmoxHost} daily or weekday times the calendar can publish (e.g. \`pvesh set /cluster/backup/${id} --schedule 02:00\`).`),
     ].join(' '),
+    // Only a remediation that is nothing but events to add is machine-applicable.
+    ...(add.length && !reschedule.length ? { fix: add.map((value) => ({ file, path: ['events'], op: 'append' as const, value })) } : {}),
   });
 }
 
@@ -330,7 +334,7 @@ function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calenda
 
 /** The job's runs as times of day in the calendar's zone, each with the event that publishes it. */
 function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null }, now: string): JobMatch {
-  const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: string[] = []): JobMatch =>
+  const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: Record<string, unknown>[] = []): JobMatch =>
     ({ job, reason, text: `job ${job.id} (${job.schedule ?? 'no schedule'}): ${text}`, events, add });
   const runs = pveJobRuns(job.schedule, { from: zones.host, to: zones.calendar, now });
   if (!runs.ok) return result('unrepresentable_schedule', runs.why);
@@ -348,8 +352,10 @@ function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: s
   if (!missing.length) {
     return result(null, `${runs.runs.map(when).join(', ')}${zoneNote} ↔ ${freq} event(s) ${[...new Set(events.map((e) => e.id))].join(', ')}${dayNote}`, events);
   }
-  const suffix = (t: Run) => (missing.length < 2 ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
-  const add = missing.slice(0, 3).map((t) => `\`{id: "${job.id}${suffix(t)}", summary: "vzdump job ${job.id}", freq: ${freq}, ${everyHour ? '' : `byhour: ${t.hour}, `}byminute: ${t.minute}, duration_minutes: 60}\``);
+  // An id the calendar already has (the job's event at another time) gets the run's time appended.
+  const taken = new Set(calendar.events.map((e) => e.id));
+  const suffix = (t: Run) => (missing.length < 2 && !taken.has(job.id) ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
+  const add = missing.map((t) => eventForRun(`${job.id}${suffix(t)}`, `vzdump job ${job.id}`, freq, t));
   const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
   return result('no_calendar_event', `no ${freq} event at ${missing.slice(0, 5).map(when).join(', ')}${more}${zoneNote}${dayNote}`, events, add);
 }
