@@ -82,9 +82,10 @@ Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]
                   [--reports DIR] [--json] [--max-snapshot-age HOURS]
                   [--baseline RECEIPT [--fail-on new]]
 
-  --bindings DIR          binding folder (backup.inventory.yaml, vm.lifecycle.yaml, ssh.targets.yaml,
-                          backup.calendar.yaml, optional drift.gates.yaml …). Default: ./ops/bindings
-                          when it exists, otherwise the bundled demo site (the first line says which).
+  --bindings DIR          binding folder (backup.inventory.yaml; optional vm.lifecycle.yaml, ssh.targets.yaml,
+                          backup.calendar.yaml, drift.gates.yaml …). Default: ops/bindings here or in a
+                          parent folder up to the repository root, otherwise the bundled demo site
+                          (the first and the summary line warn).
   --snapshot DIR          host-state snapshot folder (snapshot.yaml + hosts/). Without it, checks that
                           need host state are skipped with the reason "no host state". The bundled demo
                           site brings its own snapshot.
@@ -116,7 +117,7 @@ Usage: ops snapshot --out DIR [--bindings DIR] [--host ID... | --shard I/N] [col
 
   --out DIR               the snapshot folder to create (must be new or empty); \`ops verify
                           --snapshot DIR\` judges it
-  --bindings DIR          binding folder (default ./ops/bindings)
+  --bindings DIR          binding folder (default: ops/bindings here or in a parent folder)
   --host ID               read only this ssh target (repeatable); default every host the bindings need
   --shard I/N             read only this runner's part of the hosts: sorted by id and dealt round
                           robin over N shards (a calendar reached directly goes to shard 1); join
@@ -148,7 +149,7 @@ Usage: ops calendar ics [--bindings DIR] [--out FILE]
                           receipt to reports/receipts/<run-key>/. Only events it published itself are
                           ever deleted
   --reports DIR           (publish) where receipts go (default ./reports)
-  --bindings DIR          binding folder (default ./ops/bindings, else the bundled demo site for ics)
+  --bindings DIR          binding folder (default: ops/bindings here or in a parent folder, else the bundled demo site for ics)
   -h, --help              this text
 
 Collection options (publish through an SSH tunnel):
@@ -180,7 +181,7 @@ Usage: ops notify --receipt RECEIPT [--previous RECEIPT] [--state FILE] [--bindi
   --previous RECEIPT      receipt.json of the run before: what was failing then is not new
   --state FILE            what was mailed and when (JSON, created when absent): an unchanged failure
                           is mailed again only after notify.cooldown_hours (default 24)
-  --bindings DIR          binding folder with drift.gates.yaml relay: (default ./ops/bindings)
+  --bindings DIR          binding folder with drift.gates.yaml relay: (default: ops/bindings here or in a parent folder)
   --dry-run               print the mail instead of sending it; the state file is not changed
   -h, --help              this text
 
