@@ -40,12 +40,28 @@ export interface Finding {
   remediation: string | null;
   /** D19.freshness: the newest archive's age (null: no archive) against the target's limit, for the freshness bars. */
   freshness?: { ageHours: number | null; limitHours: number };
+  /**
+   * The binding edits of the remediation, when it is only binding edits and they are fully known
+   * (no value a person must choose): applied together, they clear this finding and fail no other
+   * binding check. Absent otherwise. For a later `ops fix`; in `--json` as `fix` (null when absent).
+   */
+  fix?: BindingEdit[];
   /** The drift.waivers.yaml entry that waived this finding, or whose expiry let it count again. */
   waiver?: WaiverNote;
   /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/report/drift.ts). */
   fingerprint?: string;
   /** With `ops verify --baseline`: whether a fail or error was already in the baseline. */
   drift?: 'new' | 'known';
+}
+
+/** One edit of a binding file: set the field at `path`, or append `value` to the list at `path`. */
+export interface BindingEdit {
+  /** File name relative to the bindings folder. */
+  file: string;
+  /** YAML path: map keys and list indexes, e.g. `['events']`, `['targets', 3, 'stale_after_hours']`. */
+  path: (string | number)[];
+  op: 'set' | 'append';
+  value: unknown;
 }
 
 /** A waiver as a finding carries it: who accepted the drift, why, until when. */

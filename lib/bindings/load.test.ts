@@ -259,16 +259,16 @@ describe('bad bindings', () => {
     inventory = patch(inventory, 'kind: file_glob', `kind: file_glob_${'x'.repeat(60)}`);
     inventory = patch(inventory, '    classification: critical', '    stale_after_hours: "26h"\n    classification: 5');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:6:14: targets[0].enabled: expected a boolean, found "yes" (a string)',
-      `backup.inventory.yaml:7:11: targets[0].kind: expected one of file_glob, pve_storage, found "file_glob_${'x'.repeat(47)}..." (a string)`,
-      'backup.inventory.yaml:11:24: targets[0].stale_after_hours: expected an integer greater than 0, found "26h" (a string)',
-      'backup.inventory.yaml:12:21: targets[0].classification: expected one of critical, important, rebuildable, found 5 (an integer)',
+      'backup.inventory.yaml:6:14: targets[0] (vm-204-primary).enabled: expected a boolean, found "yes" (a string)',
+      `backup.inventory.yaml:7:11: targets[0] (vm-204-primary).kind: expected one of file_glob, pve_storage, found "file_glob_${'x'.repeat(47)}..." (a string)`,
+      'backup.inventory.yaml:11:24: targets[0] (vm-204-primary).stale_after_hours: expected an integer greater than 0, found "26h" (a string)',
+      'backup.inventory.yaml:12:21: targets[0] (vm-204-primary).classification: expected one of critical, important, rebuildable, found 5 (an integer)',
     ]);
   });
 
   it('reports a duplicate target name at the second use, naming the first', async () => {
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY + TARGET })).toEqual([
-      'backup.inventory.yaml:12:11: targets[1].name: expected a unique target name, found "vm-204-primary" (a string), already used at line 5',
+      'backup.inventory.yaml:12:11: targets[1] (vm-204-primary).name: expected a unique target name, found "vm-204-primary" (a string), already used at line 5',
     ]);
   });
 
@@ -276,16 +276,16 @@ describe('bad bindings', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `host-${i + 1}`);
     const ssh = `ssh:\n  defaults: {user: root}\n  targets:\n${ids.map((id) => `    - {id: ${id}, host: 10.0.0.${id.slice(5)}}\n`).join('')}`;
     expect(await errorsOf({ 'ssh.targets.yaml': ssh, 'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: host-1') })).toEqual([
-      'backup.inventory.yaml:8:11: targets[0].host: expected an ssh.targets.yaml target id (one of host-1, host-2, host-3, host-4, host-5, host-6, host-7, host-8, host-9, host-10, and 2 more), found "pve" (a string)',
+      'backup.inventory.yaml:8:11: targets[0] (vm-204-primary).host: expected an ssh.targets.yaml target id (one of host-1, host-2, host-3, host-4, host-5, host-6, host-7, host-8, host-9, host-10, and 2 more), found "pve" (a string)',
     ]);
   });
 
   it('rejects globstar, a relative base_path and a leading / in the glob', async () => {
     const inventory = patch(patch(INVENTORY, 'base_path: /tank', 'base_path: tank'), 'glob: vzdump', 'glob: /**/vzdump');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:9:16: targets[0].base_path: expected an absolute path (starting with /), found "tank/backups/vzdump/dump" (a string)',
-      'backup.inventory.yaml:10:11: targets[0].glob: expected a glob without ** (globstar never matched: * does not cross /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
-      'backup.inventory.yaml:10:11: targets[0].glob: expected a non-empty relative glob (not starting with /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
+      'backup.inventory.yaml:9:16: targets[0] (vm-204-primary).base_path: expected an absolute path (starting with /), found "tank/backups/vzdump/dump" (a string)',
+      'backup.inventory.yaml:10:11: targets[0] (vm-204-primary).glob: expected a glob without ** (globstar never matched: * does not cross /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
+      'backup.inventory.yaml:10:11: targets[0] (vm-204-primary).glob: expected a non-empty relative glob (not starting with /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
     ]);
   });
 
@@ -327,21 +327,32 @@ describe('bad bindings', () => {
   it('rejects an unknown field on a target (a typo would weaken a gate)', async () => {
     const inventory = patch(INVENTORY, '    classification: critical', '    stale_afer_hours: 48\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:11:5: targets[0].stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field',
+      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field',
     ]);
   });
 
-  it('reports a missing required file and still checks the others', async () => {
-    expect(await errorsOf({ 'vm.lifecycle.yaml': null, 'backup.calendar.yaml': patch(CALENDAR, 'byhour: 2', 'byhour: 24') })).toEqual([
-      'backup.calendar.yaml:6:13: events[0].byhour: expected an integer from 0 to 23 or null, found 24 (an integer)',
-      'vm.lifecycle.yaml: expected the file to exist, found no such file',
+  it('reports a missing required file (only the inventory is) and still checks the others', async () => {
+    expect(await errorsOf({ 'backup.inventory.yaml': null, 'backup.calendar.yaml': patch(CALENDAR, 'byhour: 2', 'byhour: 24') })).toEqual([
+      'backup.calendar.yaml:6:13: events[0] (pve-vzdump-daily).byhour: expected an integer from 0 to 23 or null, found 24 (an integer)',
+      'backup.inventory.yaml: expected the file to exist, found no such file',
+    ]);
+  });
+
+  it('names a list item by its name or id as well as its index', async () => {
+    const inventory = `${INVENTORY}${patch(patch(TARGET, 'vm-204-primary', 'app-mail-archiver'), 'glob: vzdump-qemu-204-*.vma.zst', 'glob: /abs/*.zst')}`;
+    expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
+      'backup.inventory.yaml:17:11: targets[1] (app-mail-archiver).glob: expected a non-empty relative glob (not starting with /), found "/abs/*.zst" (a string)',
+    ]);
+    // An item with no name field keeps its index alone.
+    expect(await errorsOf({ 'backup.calendar.yaml': patch(CALENDAR, '  - id: pve-vzdump-daily\n    summary', '  - summary') })).toEqual([
+      'backup.calendar.yaml:3:5: events[0].id: expected a non-empty string (required), found no such field',
     ]);
   });
 
   it('requires exactly one of id and vmid', async () => {
     const lifecycle = `${patch(LIFECYCLE, '  - id: 204\n', '  - vmid: 204\n    id: 205\n')}  - hostname: nameless\n    status: active\n`;
     expect(await errorsOf({ 'vm.lifecycle.yaml': lifecycle })).toEqual([
-      'vm.lifecycle.yaml:5:5: vms[0]: expected exactly one of the fields id, vmid, found id and vmid',
+      'vm.lifecycle.yaml:5:5: vms[0] (205): expected exactly one of the fields id, vmid, found id and vmid',
       'vm.lifecycle.yaml:9:5: vms[1]: expected exactly one of the fields id, vmid, found neither',
     ]);
   });
@@ -434,28 +445,28 @@ describe('bad bindings', () => {
   it('checks lifecycle ids and hypervisors', async () => {
     const lifecycle = `${LIFECYCLE}  - id: 204\n    status: ""\n  - id: 99\n    proxmox_host: pve-home\n    status: active\n`;
     expect(await errorsOf({ 'vm.lifecycle.yaml': lifecycle })).toEqual([
-      'vm.lifecycle.yaml:9:13: vms[1].status: expected a non-empty string, found "" (a string)',
-      'vm.lifecycle.yaml:10:9: vms[2].id: expected an integer from 100 to 999999999, found 99 (an integer)',
+      'vm.lifecycle.yaml:9:13: vms[1] (204).status: expected a non-empty string, found "" (a string)',
+      'vm.lifecycle.yaml:10:9: vms[2] (99).id: expected an integer from 100 to 999999999, found 99 (an integer)',
     ]);
     const valid = `${LIFECYCLE}  - id: 204\n    status: active\n  - id: 205\n    proxmox_host: pve-home\n    status: active\n`;
     expect(await errorsOf({ 'vm.lifecycle.yaml': valid })).toEqual([
-      'vm.lifecycle.yaml:8:9: vms[1].id: expected a unique VMID, found 204 (an integer), already used at line 5',
-      'vm.lifecycle.yaml:11:19: vms[2].proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
+      'vm.lifecycle.yaml:8:9: vms[1] (204).id: expected a unique VMID, found 204 (an integer), already used at line 5',
+      'vm.lifecycle.yaml:11:19: vms[2] (205).proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
     ]);
     expect(await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: pve-home') })).toEqual([
       'vm.lifecycle.yaml:3:17: defaults.proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
     ]);
     expect(await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'defaults:\n  proxmox_host: pve\n', '') })).toEqual([
-      'vm.lifecycle.yaml:3:5: vms[0].proxmox_host: expected a proxmox_host here or in defaults.proxmox_host, found neither',
+      'vm.lifecycle.yaml:3:5: vms[0] (204).proxmox_host: expected a proxmox_host here or in defaults.proxmox_host, found neither',
     ]);
   });
 
   it('checks ssh target ids and probe_via', async () => {
     const ssh = `${SSH}    - id: pve\n      host: 10.0.0.1\n      probe_via: pve-2\n    - id: switch\n      host: 10.0.0.2\n      probe_via: switch\n`;
     expect(await errorsOf({ 'ssh.targets.yaml': ssh })).toEqual([
-      'ssh.targets.yaml:10:11: ssh.targets[2].id: expected a unique target id, found "pve" (a string), already used at line 5',
-      'ssh.targets.yaml:12:18: ssh.targets[2].probe_via: expected the id of another ssh target (one of pve, nas, switch), found "pve-2" (a string)',
-      'ssh.targets.yaml:15:18: ssh.targets[3].probe_via: expected the id of another ssh target (one of pve, nas, switch), found "switch" (a string)',
+      'ssh.targets.yaml:10:11: ssh.targets[2] (pve).id: expected a unique target id, found "pve" (a string), already used at line 5',
+      'ssh.targets.yaml:12:18: ssh.targets[2] (pve).probe_via: expected the id of another ssh target (one of pve, nas, switch), found "pve-2" (a string)',
+      'ssh.targets.yaml:15:18: ssh.targets[3] (switch).probe_via: expected the id of another ssh target (one of pve, nas, switch), found "switch" (a string)',
     ]);
   });
 
@@ -468,9 +479,9 @@ describe('bad bindings', () => {
     });
     // ssh.targets.yaml is invalid, so the unknown inventory host is not judged against it.
     expect(errors).toEqual([
-      'backup.calendar.yaml:5:11: events[0].freq: expected a non-empty string, found a list of 1 item',
-      'ssh.targets.yaml:7:13: ssh.targets[0].port: expected an integer from 1 to 65535, found "22" (a string)',
-      'vm.lifecycle.yaml:7:13: vms[0].status: expected a non-empty string, found 1 (an integer)',
+      'backup.calendar.yaml:5:11: events[0] (pve-vzdump-daily).freq: expected a non-empty string, found a list of 1 item',
+      'ssh.targets.yaml:7:13: ssh.targets[0] (pve).port: expected an integer from 1 to 65535, found "22" (a string)',
+      'vm.lifecycle.yaml:7:13: vms[0] (204).status: expected a non-empty string, found 1 (an integer)',
     ]);
   });
 

@@ -1,5 +1,7 @@
 // Loads a bindings folder into typed, normalised Bindings, or every problem found in it:
 // all files are read, validated and cross-checked before answering.
+// Only backup.inventory.yaml is required: an estate adopts the others one at a time, and a file
+// that is not there yet makes the checks that need it skip (`no vm.lifecycle.yaml`), never the run.
 
 import { resolve } from 'node:path';
 import {
@@ -23,15 +25,15 @@ import sshSchema from './schemas/ssh.targets.schema.json' with { type: 'json' };
 import lifecycleSchema from './schemas/vm.lifecycle.schema.json' with { type: 'json' };
 import waiversSchema from './schemas/drift.waivers.schema.json' with { type: 'json' };
 import { readSource, type Source } from './source.js';
-import type { BindingError, Bindings } from './types.js';
+import type { BindingError, Bindings, SshTargets } from './types.js';
 
 export type LoadResult = { ok: true; bindings: Bindings } | { ok: false; errors: BindingError[] };
 
 const FILES = {
-  ssh: { name: 'ssh.targets.yaml', required: true, validate: compileSchema(sshSchema) },
+  ssh: { name: 'ssh.targets.yaml', required: false, validate: compileSchema(sshSchema) },
   inventory: { name: 'backup.inventory.yaml', required: true, validate: compileSchema(inventorySchema) },
-  lifecycle: { name: 'vm.lifecycle.yaml', required: true, validate: compileSchema(lifecycleSchema) },
-  calendar: { name: 'backup.calendar.yaml', required: true, validate: compileSchema(calendarSchema) },
+  lifecycle: { name: 'vm.lifecycle.yaml', required: false, validate: compileSchema(lifecycleSchema) },
+  calendar: { name: 'backup.calendar.yaml', required: false, validate: compileSchema(calendarSchema) },
   schedule: { name: 'backup.schedule.yaml', required: false, validate: compileSchema(scheduleSchema) },
   calendarHome: { name: 'calendar.home.contract.yaml', required: false, validate: compileSchema(calendarHomeSchema) },
   policy: { name: 'drift.gates.yaml', required: false, validate: compileSchema(policySchema) },
@@ -64,7 +66,7 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
   const policy = normalisePolicy(policySrc, sshIds);
   const waivers = normaliseWaivers(await load(FILES.waivers), gateIds());
 
-  if (errors.length || !ssh || !inventory || !lifecycle || !calendar) {
+  if (errors.length || !inventory) {
     return { ok: false, errors: errors.sort(byFileThenPosition) };
   }
   return {
@@ -87,4 +89,12 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
 function byFileThenPosition(a: BindingError, b: BindingError): number {
   if (a.file !== b.file) return a.file < b.file ? -1 : 1;
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/** ssh.targets.yaml alone, for `ops init` (before any other binding exists); null when it is absent. */
+export async function loadSshTargets(dir: string): Promise<{ ok: true; ssh: SshTargets | null } | { ok: false; errors: BindingError[] }> {
+  const errors: BindingError[] = [];
+  const src = await readSource(resolve(dir), FILES.ssh.name, false, errors, {});
+  const ssh = src && FILES.ssh.validate(src) ? normaliseSsh(src) : null;
+  return errors.length ? { ok: false, errors } : { ok: true, ssh };
 }

@@ -47,7 +47,7 @@ export class Source {
   report(path: FieldPath, expected: string, found: string, anchor: Anchor = 'value'): void {
     const { lines } = this.locate();
     const { line, col } = lines.linePos(this.offset(path, anchor));
-    this.sink.push({ file: this.file, line, column: col, path: formatPath(path), expected, found });
+    this.sink.push({ file: this.file, line, column: col, path: formatPath(path, this.data), expected, found });
   }
 
   ref(path: FieldPath): SourceRef {
@@ -98,8 +98,22 @@ function valueAt(data: unknown, path: FieldPath): unknown {
   return node;
 }
 
-function formatPath(path: FieldPath): string {
-  return path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
+/** Fields that name a list item, in the order they are preferred. */
+const ITEM_NAMES = ['name', 'id', 'vmid', 'unit_id'];
+
+/**
+ * `targets[13] (app-mail-archiver).glob`: a list item is named as well as numbered, so an error in
+ * a long file says which entry it is about without counting.
+ */
+function formatPath(path: FieldPath, data: unknown): string {
+  let node: unknown = data;
+  return path.map((seg, i) => {
+    node = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[seg] : undefined;
+    if (typeof seg !== 'number') return i === 0 ? seg : `.${seg}`;
+    const item = (typeof node === 'object' && node !== null ? node : {}) as Record<string, unknown>;
+    const name = ITEM_NAMES.map((k) => item[k]).find((v) => typeof v === 'string' || typeof v === 'number');
+    return name === undefined ? `[${seg}]` : `[${seg}] (${name})`;
+  }).join('');
 }
 
 /** A value as shown after "found": compact, with its YAML type. */

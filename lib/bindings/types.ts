@@ -92,7 +92,8 @@ export interface VmLifecycle {
 
 export interface SshTarget {
   id: string;
-  host: string;
+  /** null: a placeholder (`host: null`) for a machine not reachable yet; an error only where it is used. */
+  host: string | null;
   user: string;
   port: number;
   probeVia: string | null;
@@ -253,9 +254,12 @@ export interface Bindings {
   /** Absolute path of the bindings folder. */
   dir: string;
   inventory: BackupInventory;
-  lifecycle: VmLifecycle;
-  ssh: SshTargets;
-  calendar: BackupCalendar;
+  /** null: the file does not exist (yet); the checks that need it skip with `no vm.lifecycle.yaml` (BINDING_FILES). */
+  lifecycle: VmLifecycle | null;
+  /** null: no ssh.targets.yaml; --live cannot run, host references are not cross-checked. */
+  ssh: SshTargets | null;
+  /** null: no backup.calendar.yaml. */
+  calendar: BackupCalendar | null;
   schedule: BackupSchedule | null;
   calendarHome: CalendarHomeContract | null;
   policy: GatePolicy;
@@ -264,6 +268,16 @@ export interface Bindings {
   /** sha256 of every file read, by file name. */
   digests: Record<string, string>;
 }
+
+/** File names of the optional bindings rules may lack, by Bindings field. */
+export const BINDING_FILES = {
+  lifecycle: 'vm.lifecycle.yaml',
+  ssh: 'ssh.targets.yaml',
+  calendar: 'backup.calendar.yaml',
+} as const;
+
+/** The skip reason of a check whose binding file does not exist: `no vm.lifecycle.yaml`. */
+export const noFile = (field: keyof typeof BINDING_FILES): string => `no ${BINDING_FILES[field]}`;
 
 /** One problem in one binding file. */
 export interface BindingError {

@@ -5,7 +5,7 @@
 // window came to recur on Tuesdays.
 
 import { tzlib_get_ical_block, tzlib_get_timezones } from 'timezones-ical-library';
-import { DEFAULT_UID_SCHEME, type Bindings, type CalendarEvent } from '../bindings/types.js';
+import { DEFAULT_UID_SCHEME, type BackupCalendar, type Bindings, type CalendarEvent } from '../bindings/types.js';
 import { FREQS, WEEKDAY_CODES, type Freq } from './schedule.js';
 
 export interface ExpectedEvent {
@@ -63,8 +63,8 @@ export function isKnownZone(zone: string): boolean {
 
 const isDate = (s: string | null): s is string => s !== null && /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
-export function planCalendar(bindings: Bindings): CalendarPlan {
-  const cal = bindings.calendar;
+/** What `cal` (the bindings' backup.calendar.yaml, which the caller has made sure exists) publishes. */
+export function planCalendar(bindings: Bindings, cal: BackupCalendar): CalendarPlan {
   const inventoryZone = bindings.inventory.defaults.timezone;
   const zone = cal.timezone ?? inventoryZone;
   const problems: Problem[] = [];

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CalendarEvent } from '../bindings/types.js';
+import type { BackupCalendar, Bindings, CalendarEvent } from '../bindings/types.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { makeBindings, makeCalendarEvent as calendarEvent } from '../rules/test-input.js';
 import { planCalendar } from './binding.js';
@@ -17,8 +17,10 @@ import { parseItems, recurrenceOf } from './vevent.js';
 const PYTHON = '/usr/bin/python3';
 const vobject = spawnSync(PYTHON, ['-c', 'import vobject, dateutil']).status === 0;
 
+/** planCalendar of the bindings' own calendar (these test bindings always have one). */
+const planOf = (b: Bindings) => planCalendar(b, b.calendar!);
 
-const bindings = (events: CalendarEvent[], over: Partial<ReturnType<typeof makeBindings>['calendar']> = {}) => {
+const bindings = (events: CalendarEvent[], over: Partial<BackupCalendar> = {}) => {
   const b = makeBindings();
   b.calendar = { version: 1, updated: '2026-03-01', timezone: 'America/New_York', dtstartDate: '2026-02-10', calendarName: 'Spine Backups', events, ...over };
   b.inventory.defaults.timezone = 'America/New_York';
@@ -34,11 +36,11 @@ const EVENTS = [
 ];
 
 describe('calendarIcs', () => {
-  const plan = planCalendar(bindings(EVENTS));
+  const plan = planOf(bindings(EVENTS));
   const text = calendarIcs(plan, 'Spine Backups');
 
   it('is byte-identical across runs, CRLF throughout, no line over 75 octets, ending in CRLF', () => {
-    expect(calendarIcs(planCalendar(bindings(EVENTS)), 'Spine Backups')).toBe(text);
+    expect(calendarIcs(planOf(bindings(EVENTS)), 'Spine Backups')).toBe(text);
     expect(text.endsWith('END:VCALENDAR\r\n')).toBe(true);
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     for (const line of text.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
@@ -99,7 +101,7 @@ print(json.dumps(out))
   });
 
   it('skips what cannot be published: a WEEKLY event with no byday is not guessed from dtstart_date', () => {
-    const p = planCalendar(bindings([...EVENTS, calendarEvent('pihole', 'WEEKLY', 4, 0)]));
+    const p = planOf(bindings([...EVENTS, calendarEvent('pihole', 'WEEKLY', 4, 0)]));
     expect(p.events.at(-1)).toMatchObject({ expected: null, problems: [{ reason: 'day_unknown' }] });
     expect(calendarIcs(p, null)).not.toContain('pihole');
   });

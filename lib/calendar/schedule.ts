@@ -35,6 +35,28 @@ export interface Zones {
   now: string;
 }
 
+/** How binding events reach the Radicale calendar: the second half of every remediation that adds one. */
+export const PUBLISH_CALENDAR = '`ops calendar publish --execute`';
+
+/**
+ * A backup.calendar.yaml event showing `run` (with `freq`): its days too, so radicale-calendar,
+ * which checks them, accepts what D69 suggests.
+ */
+export function eventForRun(id: string, summary: string, freq: Freq, run: Run): Record<string, unknown> {
+  return {
+    id, summary, freq, ...(run.hour >= 0 ? { byhour: run.hour } : {}), byminute: run.minute,
+    ...(run.weekdays ? { byday: run.weekdays.map((d) => WEEKDAY_CODES[d]) } : {}),
+    ...(run.monthdays ? { bymonthday: run.monthdays } : {}),
+    duration_minutes: 60,
+  };
+}
+
+/** `{id: "x", freq: WEEKLY, byday: [MO, TU]}`: an event as remediations quote it (strings quoted only when they are ids or text). */
+export function flowEvent(e: Record<string, unknown>): string {
+  const show = (k: string, v: unknown): string => (Array.isArray(v) ? `[${v.join(', ')}]` : k === 'id' || k === 'summary' ? JSON.stringify(v) : String(v));
+  return `{${Object.entries(e).map(([k, v]) => `${k}: ${show(k, v)}`).join(', ')}}`;
+}
+
 export const hhmm = (t: { hour: number; minute: number }) => `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
 
 /** "Sun", "Mon, Tue", "day 1", "days 1, 15": a run's days for messages. */

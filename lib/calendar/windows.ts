@@ -36,7 +36,10 @@ export interface WeekWindows {
 const WEEK = 7 * 24 * 60;
 
 export function weekWindows(bindings: Bindings, state: HostState | null, now: string): WeekWindows {
-  const plan = planCalendar(bindings);
+  // Without backup.calendar.yaml there are no events, and jobs are shown in the inventory's zone.
+  const plan = bindings.calendar
+    ? planCalendar(bindings, bindings.calendar)
+    : { events: [], zone: bindings.inventory.defaults.timezone ?? null };
   const windows: Array<Omit<BackupWindow, 'overlaps'>> = [];
   const notShown: WeekWindows['notShown'] = [];
   for (const { event, timing } of plan.events) {

@@ -2,6 +2,7 @@
 // compiled to WebAssembly), pinned actions, no secrets where forks run, and every script they call
 // present in ci/ (ci/scripts.test.ts runs those scripts).
 
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -113,6 +114,12 @@ describe('GitHub workflows', () => {
     expect(run('spine-gates-scheduled.yml')).toContain('ops verify --live');
     expect(run('spine-gates-sites.yml')).toContain('ops snapshot --bindings "$SPINE_GATES_BINDINGS" --shard "$SHARD"');
     expect(run('spine-gates-sites.yml')).toContain('ops merge --out reports/snapshot shards/*');
+  });
+
+  it('ship in the npm package, for `ops init --ci github` to copy', () => {
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PACKAGE_ROOT, encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    const shipped = packed[0].files.map((f) => f.path).filter((p) => p.startsWith('.github/'));
+    expect(shipped.sort()).toEqual(files().filter((f) => f.startsWith('spine-gates-')).map((f) => `.github/workflows/${f}`).sort());
   });
 
   it('call only scripts that exist in ci/, where the package ships them', () => {

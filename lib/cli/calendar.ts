@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
-import { DEFAULT_UID_SCHEME, formatBindingError, type Bindings } from '../bindings/types.js';
+import { DEFAULT_UID_SCHEME, formatBindingError, type BackupCalendar, type Bindings } from '../bindings/types.js';
 import { planCalendar, type CalendarPlan } from '../calendar/binding.js';
 import { CalendarError, listItems, makeCalendar } from '../calendar/caldav.js';
 import { calendarIcs } from '../calendar/ics.js';
@@ -22,7 +22,7 @@ import { abandonReceipt, completeReceipt, startReceipt, writeAtomically } from '
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
 import { CALENDAR_HELP, parsedFlags, UsageError } from './usage.js';
-import { chooseBindings, LIVE_NEEDS_BINDINGS } from './verify.js';
+import { chooseBindings, LIVE_NEEDS_BINDINGS } from './find-bindings.js';
 
 export async function calendar(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -39,13 +39,18 @@ export async function calendar(argv: string[]): Promise<number> {
 const COMMON = { bindings: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 /** The bindings and their calendar plan; null (after printing why) when they do not load. */
-async function load(dir: string): Promise<{ bindings: Bindings; plan: CalendarPlan } | null> {
+async function load(dir: string): Promise<{ bindings: Bindings; calendar: BackupCalendar; plan: CalendarPlan } | null> {
   const loaded = await loadBindings(dir);
   if (!loaded.ok) {
     process.stderr.write(loaded.errors.map((e) => `${inputErrorLine(formatBindingError(e), useColour(process.stderr))}\n`).join(''));
     return null;
   }
-  return { bindings: loaded.bindings, plan: planCalendar(loaded.bindings) };
+  const { calendar } = loaded.bindings;
+  if (!calendar) {
+    process.stderr.write(`input error ${path.join(dir, 'backup.calendar.yaml')}: expected the file to exist (it is the calendar to publish), found no such file\n`);
+    return null;
+  }
+  return { bindings: loaded.bindings, calendar, plan: planCalendar(loaded.bindings, calendar) };
 }
 
 /** Every binding problem, on stderr; true when there was any. */
@@ -65,7 +70,7 @@ async function ics(argv: string[]): Promise<number> {
   if (!loaded) return 2;
   const problems = reportProblems(loaded.plan);
   if (!loaded.plan.tzid) return 2;
-  const text = calendarIcs(loaded.plan, loaded.bindings.calendar.calendarName);
+  const text = calendarIcs(loaded.plan, loaded.calendar.calendarName);
   if (v.out !== undefined) await writeAtomically(path.resolve(v.out), text);
   else process.stdout.write(text);
   return problems ? 2 : 0;
@@ -80,7 +85,7 @@ async function publish(argv: string[]): Promise<number> {
   if (chosenBy === 'bundled demo site') throw new UsageError(LIVE_NEEDS_BINDINGS);
   const loaded = await load(dir);
   if (!loaded) return 2;
-  const { bindings, plan } = loaded;
+  const { bindings, calendar, plan } = loaded;
   const at = calendarLocation(bindings);
   if (!at) throw new UsageError('nothing says where the calendar is: set drift.gates.yaml calendar.url, or base_url and calendar_collection in calendar.home.contract.yaml');
   const execute = Boolean(v.execute);
@@ -117,7 +122,7 @@ async function publish(argv: string[]): Promise<number> {
     } catch (e) {
     if (!(e instanceof CalendarError && e.reason === 'collection_missing')) throw e;
     process.stdout.write(`${execute ? 'create' : 'would create'} the collection ${at.url}\n`);
-    if (execute) { await makeCalendar(dav, bindings.calendar.calendarName ?? 'Backups'); createdCollection = true; }
+    if (execute) { await makeCalendar(dav, calendar.calendarName ?? 'Backups'); createdCollection = true; }
     remote = [];
     }
     actions = planPublish(plan, remote, dav, (uid) => idOfUid(bindings.policy.calendar?.uidScheme ?? DEFAULT_UID_SCHEME, uid));

@@ -82,6 +82,7 @@ export type LiveResult = { ok: true; collection: Collection } | { ok: false; err
  * the progress line only on a TTY and not with --json. Bad collection input is returned, not thrown.
  */
 export async function collectSnapshot(bindings: Bindings, options: CollectOptions, dir: string, quiet: boolean): Promise<LiveResult> {
+  if (!bindings.ssh) return { ok: false, error: 'ssh.targets.yaml: expected the file to exist (collecting from hosts needs their addresses), found no such file' };
   if (options.insecureAcceptAnyHostKey) {
     process.stderr.write('ops: WARNING: --insecure-accept-any-host-key: host keys are not checked, so anyone on the network path can answer for a host; this run\'s receipt records it\n');
   }

@@ -12,7 +12,7 @@ import { readReceiptFindings, type ReceiptFindings } from '../report/drift.js';
 import { writeAtomically } from '../report/receipt.js';
 import { inputErrorLine, useColour } from '../report/console.js';
 import { NOTIFY_HELP, parsedFlags, UsageError } from './usage.js';
-import { chooseBindings } from './verify.js';
+import { chooseBindings } from './find-bindings.js';
 
 class NotifyInputError extends Error {}
 
@@ -42,7 +42,7 @@ interface NotifyArgs {
 async function run(args: NotifyArgs): Promise<number> {
   const { dir, chosenBy } = chooseBindings(args.bindings);
   if (chosenBy === 'bundled demo site' && !args.dryRun) {
-    throw new UsageError('ops notify needs your bindings (their relay: policy says where to send): pass --bindings DIR or run where ./ops/bindings exists');
+    throw new UsageError('ops notify needs your bindings (their relay: policy says where to send): pass --bindings DIR or run inside a folder with ops/bindings');
   }
   const loaded = await loadBindings(dir);
   if (!loaded.ok) throw new NotifyInputError(loaded.errors.map(formatBindingError).join('\n'));

@@ -4,7 +4,7 @@
 import { OutputError } from '../output-error.js';
 import { TOOL } from '../package-root.js';
 import { exitOnInterrupt } from './interrupt.js';
-import { OPS_HELP, UsageError } from './usage.js';
+import { COMMANDS, nearest, OPS_HELP, UsageError } from './usage.js';
 
 exitOnInterrupt();
 // A reader that stops early (`ops verify | head -1`) closes the pipe: the rest of the output has
@@ -31,14 +31,19 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'calendar') return (await import('./calendar.js')).calendar(rest);
   if (command === 'merge') return (await import('./merge.js')).merge(rest);
   if (command === 'notify') return (await import('./notify.js')).notify(rest);
-  throw new UsageError(`unknown command "${command}"; commands: verify, snapshot, calendar, merge, notify`);
+  if (command === 'init') return (await import('./init.js')).init(rest);
+  const near = nearest(command, COMMANDS);
+  throw new UsageError(`unknown command "${command}"${near ? `; did you mean \`ops ${near}\`?` : ''}; commands: ${COMMANDS.join(', ')}`);
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`ops: ${error.message}\nRun \`ops --help\` for usage.\n`);
+      // Point at the subcommand's own help when the error is about its options.
+      const command = process.argv[2];
+      const help = command && (COMMANDS as readonly string[]).includes(command) ? `ops ${command} --help` : 'ops --help';
+      process.stderr.write(`ops: ${error.message}\nRun \`${help}\` for usage.\n`);
     } else if (error instanceof OutputError) {
       process.stderr.write(`ops: ${error.message}\n`);
     } else {

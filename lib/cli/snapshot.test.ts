@@ -55,7 +55,7 @@ describe('ops snapshot / verify --live: usage', () => {
     const run = await ops(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
-    expect(run.stderr).toContain('Run `ops --help` for usage.');
+    expect(run.stderr).toContain(`Run \`ops ${args[0]} --help\` for usage.`); // the subcommand's own help
   });
 
   it('prints bindings errors the way verify does, and refuses a non-empty --out before connecting', async () => {

@@ -11,7 +11,7 @@ import { parseShard, shardHosts, type Shard } from '../snapshot/shard.js';
 import { checkSnapshotTarget } from '../snapshot/write.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { parsedFlags, SNAPSHOT_HELP, UsageError } from './usage.js';
-import { chooseBindings, LIVE_NEEDS_BINDINGS } from './verify.js';
+import { chooseBindings, LIVE_NEEDS_BINDINGS } from './find-bindings.js';
 
 export async function snapshot(argv: string[]): Promise<number> {
   const args = parseSnapshotArgs(argv);

@@ -6,14 +6,42 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Runs a strict `parseArgs`, turning its error into a usage error (exit 2) that lists the options. */
+/**
+ * Runs a strict `parseArgs`, turning its error into a usage error (exit 2) that lists the options
+ * and, for an unknown one, suggests the nearest.
+ */
 export function parsedFlags<T>(parse: () => T, names: string): T {
   try {
     return parse();
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]}\nOptions: ${names} --help`);
+    const message = (e as Error).message.split('\n')[0]!;
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    const near = unknown ? nearest(unknown.split('=')[0]!, names.split(' ').filter((n) => n.startsWith('--'))) : null;
+    throw new UsageError(`${message}${near ? `; did you mean ${near}?` : ''}\nOptions: ${names} --help`);
   }
 }
+
+/** The candidate closest to `word` by edit distance, when it is close enough to be a typo of it. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const name of candidates) {
+    const distance = editDistance(word, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.name : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+export const COMMANDS = ['verify', 'snapshot', 'calendar', 'merge', 'notify', 'init'] as const;
 
 export const OPS_HELP = `ops: policy-as-code drift gates for Proxmox VE backup governance (spine-gates)
 
@@ -23,6 +51,7 @@ Usage:
   ops calendar ics|publish the backup calendar as an .ics file, or published to Radicale
   ops merge [options]      join the snapshots of \`ops snapshot --shard\` into one
   ops notify [options]     mail new, still-failing and cleared drift through the relay
+  ops init [options]       write starter bindings from the hosts, or the GitHub workflows
   ops --help               this text
   ops --version            the tool version
 
@@ -53,9 +82,10 @@ Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]
                   [--reports DIR] [--json] [--sarif FILE] [--html FILE] [--max-snapshot-age HOURS]
                   [--baseline RECEIPT [--fail-on new]]
 
-  --bindings DIR          binding folder (backup.inventory.yaml, vm.lifecycle.yaml, ssh.targets.yaml,
-                          backup.calendar.yaml, optional drift.gates.yaml …). Default: ./ops/bindings
-                          when it exists, otherwise the bundled demo site (the first line says which).
+  --bindings DIR          binding folder (backup.inventory.yaml; optional vm.lifecycle.yaml, ssh.targets.yaml,
+                          backup.calendar.yaml, drift.gates.yaml …). Default: ops/bindings here or in a
+                          parent folder up to the repository root, otherwise the bundled demo site
+                          (the first and the summary line warn).
   --snapshot DIR          host-state snapshot folder (snapshot.yaml + hosts/). Without it, checks that
                           need host state are skipped with the reason "no host state". The bundled demo
                           site brings its own snapshot.
@@ -89,7 +119,7 @@ Usage: ops snapshot --out DIR [--bindings DIR] [--host ID... | --shard I/N] [col
 
   --out DIR               the snapshot folder to create (must be new or empty); \`ops verify
                           --snapshot DIR\` judges it
-  --bindings DIR          binding folder (default ./ops/bindings)
+  --bindings DIR          binding folder (default: ops/bindings here or in a parent folder)
   --host ID               read only this ssh target (repeatable); default every host the bindings need
   --shard I/N             read only this runner's part of the hosts: sorted by id and dealt round
                           robin over N shards (a calendar reached directly goes to shard 1); join
@@ -121,7 +151,7 @@ Usage: ops calendar ics [--bindings DIR] [--out FILE]
                           receipt to reports/receipts/<run-key>/. Only events it published itself are
                           ever deleted
   --reports DIR           (publish) where receipts go (default ./reports)
-  --bindings DIR          binding folder (default ./ops/bindings, else the bundled demo site for ics)
+  --bindings DIR          binding folder (default: ops/bindings here or in a parent folder, else the bundled demo site for ics)
   -h, --help              this text
 
 Collection options (publish through an SSH tunnel):
@@ -153,7 +183,7 @@ Usage: ops notify --receipt RECEIPT [--previous RECEIPT] [--state FILE] [--bindi
   --previous RECEIPT      receipt.json of the run before: what was failing then is not new
   --state FILE            what was mailed and when (JSON, created when absent): an unchanged failure
                           is mailed again only after notify.cooldown_hours (default 24)
-  --bindings DIR          binding folder with drift.gates.yaml relay: (default ./ops/bindings)
+  --bindings DIR          binding folder with drift.gates.yaml relay: (default: ops/bindings here or in a parent folder)
   --dry-run               print the mail instead of sending it; the state file is not changed
   -h, --help              this text
 
@@ -164,4 +194,28 @@ Login: SPINE_GATES_SMTP_USER and SPINE_GATES_SMTP_PASSWORD. The certificate is a
 SPINE_GATES_SMTP_CA names a PEM file to trust instead of the system CAs (a private CA).
 
 Exit codes: 0 mailed, or nothing to mail; 2 bad input, bad usage, or the mail could not be sent.
+`;
+
+export const INIT_HELP = `ops init: start from an estate without bindings
+
+Usage: ops init [--bindings DIR] (--live [collection options] | --snapshot SNAP) [--force]
+       ops init --ci github [--bindings DIR] [--force]
+
+  --bindings DIR          the binding folder (default ops/bindings); --live reads the hosts in its
+                          ssh.targets.yaml
+  --live                  read the hosts over SSH, as \`ops snapshot\` does (its collection options apply)
+  --snapshot SNAP         use a snapshot folder instead
+  --ci github             write the spine-gates-*.yml workflows into the repository's
+                          .github/workflows/, judging DIR (relative to the repository root)
+  --force                 replace existing files; each old one is kept as FILE.bak
+  -h, --help              this text
+
+Writes, for what is missing: vm.lifecycle.yaml (every guest the PVE hosts run, templates left out),
+backup.inventory.yaml (a target per guest per enabled vzdump job, in the job's dump folder),
+backup.calendar.yaml (an event per job schedule) and drift.gates.yaml (pve_hosts), each with a
+header saying from which hosts and when. Nothing is invented: a guest in no enabled job gets no
+target, and classifications, restore SOPs and offsite decisions are left to you (it prints them).
+An existing file is never overwritten without --force.
+
+Exit codes: 0 written (or kept); 2 bad input or usage.
 `;

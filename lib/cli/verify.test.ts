@@ -77,7 +77,7 @@ describe('ops verify on the bundled demo site', () => {
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
-    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver']);
+    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver', 'fix']); // fix: added with binding edits (additive)
     expect(stale[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), drift: null, waiver: null });
     // The demo has a D69 drift of every kind: each check fails at least once.
     const d69 = result.gates.find((g: { id: string }) => g.id === 'D69');
@@ -181,7 +181,7 @@ describe('ops verify exit codes and input handling', () => {
     writeFileSync(inventory, readFileSync(inventory, 'utf8').replace('stale_after_hours: 48', 'stale_after_hours: "48h"'));
     const run = await ops(['verify', '--bindings', dir]);
     expect(run.code).toBe(2);
-    expect(run.stdout).toMatch(/input error backup\.inventory\.yaml:\d+:\d+: targets\[\d+\]\.stale_after_hours: expected an integer greater than 0, found "48h" \(a string\)/);
+    expect(run.stdout).toMatch(/input error backup\.inventory\.yaml:\d+:\d+: targets\[\d+\] \([^)]+\)\.stale_after_hours: expected an integer greater than 0, found "48h" \(a string\)/);
     expect(run.stdout).not.toMatch(/\n\s+at /); // no stack trace
     const [key] = receiptsIn(run.cwd);
     expect(receiptOf(run.cwd, key!).inputErrors[0]).toContain('stale_after_hours');
@@ -189,8 +189,8 @@ describe('ops verify exit codes and input handling', () => {
 
   const badBindings: Array<[string, (inventory: string) => string, RegExp]> = [
     ['broken YAML', (t) => t.replace('targets:', 'targets: [\n'), /backup\.inventory\.yaml:\d+:\d+: expected valid YAML, found a syntax error/],
-    ['a duplicate target name', (t) => t.replace('name: app-erp-db', 'name: app-gitea-dump'), /targets\[\d+\]\.name: expected a unique target name/],
-    ['an unknown host id', (t) => t.replace('host: git-vm', 'host: git-vm-2'), /targets\[\d+\]\.host: expected an ssh\.targets\.yaml target id/],
+    ['a duplicate target name', (t) => t.replace('name: app-erp-db', 'name: app-gitea-dump'), /targets\[\d+\] \(app-gitea-dump\)\.name: expected a unique target name/],
+    ['an unknown host id', (t) => t.replace('host: git-vm', 'host: git-vm-2'), /targets\[\d+\] \([^)]+\)\.host: expected an ssh\.targets\.yaml target id/],
     ['a ** glob', (t) => t.replace('glob: "*/erp-db.sql.gz"', 'glob: "**/erp-db.sql.gz"'), /\.glob: expected a glob without \*\*/],
     ['an alias bomb', (t) => `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n${t}`, /expected at most 100 alias expansions, found more/],
   ];

@@ -2,7 +2,6 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
@@ -11,6 +10,7 @@ import { GATES, gateIds, type GateInfo } from '../gates/registry.js';
 import { prepareGates } from '../gates/run-gates.js';
 import type { HostState } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
+import { chooseBindings, demoWarning, LIVE_NEEDS_BINDINGS, type ChosenBindings } from './find-bindings.js';
 import { consoleReport, useColour } from '../report/console.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitXml } from '../report/junit.js';
@@ -53,20 +53,21 @@ export async function verify(argv: string[]): Promise<number> {
     process.stdout.write(VERIFY_HELP);
     return 0;
   }
-  const { dir: bindingsDir, chosenBy } = chooseBindings(options.bindings);
-  if (options.live && chosenBy === 'bundled demo site') throw new UsageError(LIVE_NEEDS_BINDINGS);
+  const chosen = chooseBindings(options.bindings);
+  if (options.live && chosen.chosenBy === 'bundled demo site') throw new UsageError(LIVE_NEEDS_BINDINGS);
   const receipt = await startReceipt(options.reports);
   // Interrupted (SIGINT/SIGTERM) before its receipt is in place, the run leaves no trace of it.
   const unfinished = removeIfInterrupted(receipt.work);
   try {
-    return await judge(options, bindingsDir, chosenBy, receipt);
+    return await judge(options, chosen, receipt);
   } finally {
     unfinished.done();
     await abandonReceipt(receipt); // nothing left when the receipt was put into place
   }
 }
 
-async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunSource['bindingsChosenBy'], receipt: ReceiptFolder): Promise<number> {
+async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: ReceiptFolder): Promise<number> {
+  const { dir: bindingsDir, chosenBy } = chosen;
   const startedAt = new Date();
   const timingsMs: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -81,8 +82,12 @@ async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunS
   const liveSnapshot = path.join(receipt.work, 'snapshot');
   const snapshotDir = options.live ? path.join(receipt.dir, 'snapshot')
     : options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
-  // The first line says which bindings are judged; with --json, stdout carries the JSON only.
-  (options.json ? process.stderr : process.stdout).write(`spine-gates ${TOOL.version}: bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`);
+  // The first line says which bindings are judged, loudly when it is the demo. With --json, stdout
+  // carries the JSON only and stderr only the demo warning (the JSON's source says the rest).
+  const demo = bundledDemo ? `WARNING: ${demoWarning(chosen)}; ` : '';
+  const firstLine = `spine-gates ${TOOL.version}: ${demo}bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`;
+  if (!options.json) process.stdout.write(firstLine);
+  else if (bundledDemo) process.stderr.write(`ops: ${firstLine}`);
 
   const inputErrors: string[] = [];
   const inputs: InputDigest[] = [];
@@ -142,7 +147,7 @@ async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunS
     bindingsDigest: bindings ? digestOf(bindings.digests) : null,
     bindingsGitCommit: git?.commit ?? null,
     bindingsPathInRepo: path.relative(git?.root ?? process.cwd(), bindingsDir).split(path.sep).join('/') || '.',
-    hostSources: Object.fromEntries((bindings?.ssh.targets ?? []).map((t) => [t.id, t.source])),
+    hostSources: Object.fromEntries((bindings?.ssh?.targets ?? []).map((t) => [t.id, t.source])),
     windows: bindings ? weekWindows(bindings, state, now) : null,
     hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null, message: h.problem?.message ?? null })) : [],
     inputErrors, gates, summary, outcome, exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
@@ -158,7 +163,7 @@ async function judge(options: VerifyOptions, bindingsDir: string, chosenBy: RunS
   if (options.sarif) await writeAtomically(options.sarif, sarifLog(result));
   if (options.html) await writeAtomically(options.html, reportHtml(result));
   if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
-  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout)));
+  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
   return result.exitCode;
 }
 
@@ -192,14 +197,6 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),
   };
-}
-
-export const LIVE_NEEDS_BINDINGS = 'live collection needs your bindings: pass --bindings DIR or run where ./ops/bindings exists (the bundled demo site\'s hosts are invented)';
-
-export function chooseBindings(flag: string | undefined): { dir: string; chosenBy: RunSource['bindingsChosenBy'] } {
-  if (flag) return { dir: path.resolve(flag), chosenBy: '--bindings' };
-  if (existsSync('ops/bindings')) return { dir: path.resolve('ops/bindings'), chosenBy: './ops/bindings' };
-  return { dir: path.join(DEMO_SITE, 'bindings'), chosenBy: 'bundled demo site' };
 }
 
 function digestOf(digests: Record<string, string>): string {

@@ -20,10 +20,18 @@ import type { Collect, CollectedCommand, CollectedHost, CollectOptions } from '.
 
 export const collect: Collect = async (bindings, options) => {
   const capturedAt = new Date().toISOString();
-  const calendarAt = calendarToCollect(bindings, options);
-  const plans = selectPlans(probePlan(bindings), options.onlyHosts, calendarAt?.via ?? null);
+  const placeholder = placeholderErrors(bindings);
+  // A calendar reached through a placeholder is not read: its checks say not_collected.
+  const wanted = calendarToCollect(bindings, options);
+  const calendarAt = wanted?.via && placeholder(wanted.via) ? null : wanted;
+  const unaddressed: CollectedHost[] = [];
+  const plans = selectPlans(probePlan(bindings), options.onlyHosts, calendarAt?.via ?? null).filter((p) => {
+    const error = placeholder(p.hostId);
+    if (error) unaddressed.push(hostEntry(p.hostId, [], error));
+    return !error;
+  });
   // The calendar host's connection is one more use of it (it may also be probed).
-  const calendarVia = calendarAt?.via && bindings.ssh.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
+  const calendarVia = calendarAt?.via && bindings.ssh?.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
   const { endpoints, connections, passphrase } = await openConnections(bindings, [...plans.map((p) => p.hostId), ...(calendarVia ? [calendarVia] : [])], options);
   let done = 0;
   const running = new Map<string, number>();
@@ -39,11 +47,30 @@ export const collect: Collect = async (bindings, options) => {
       }),
       calendarAt && collectCalendar(bindings, calendarAt, calendarVia ? endpoints.get(calendarVia)! : null, connections, options),
     ]);
-    return { capturedAt, hosts, insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey, ...(calendar ? { calendar } : {}) };
+    return { capturedAt, hosts: [...hosts, ...unaddressed], insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey, ...(calendar ? { calendar } : {}) };
   } finally {
     connections.closeAll();
   }
 };
+
+/**
+ * Why a host cannot be reached at all: its ssh.targets.yaml entry, or one on its probe_via chain,
+ * is a `host: null` placeholder. Its checks become errors citing that line; nothing connects.
+ */
+function placeholderErrors(bindings: Bindings): (id: string) => HostError | null {
+  const byId = new Map(bindings.ssh?.targets.map((t) => [t.id, t]));
+  return (id) => {
+    const seen = new Set<string>();
+    for (let t = byId.get(id); t && !seen.has(t.id); t = t.probeVia ? byId.get(t.probeVia) : undefined) {
+      seen.add(t.id);
+      if (t.host === null) {
+        const through = t.id === id ? '' : ` (${id} is probed through it)`;
+        return new HostError('no_address', `${t.source.file}:${t.source.line}: ssh target ${t.id} has host: null, a placeholder${through}; set its address to check ${id}`);
+      }
+    }
+    return null;
+  };
+}
 
 /**
  * SSH connections for these hosts (a host id once per planned use: each use ends with

@@ -5,7 +5,7 @@
 // the target only inherits from `ssh.defaults` yields to a matching ~/.ssh/config entry.
 // `probe_via` wins over a config ProxyJump. A config ProxyJump is followed one hop.
 
-import type { Bindings, SshTarget } from '../bindings/types.js';
+import type { Bindings, SshTarget, SshTargets } from '../bindings/types.js';
 import { CollectSetupError } from './errors.js';
 import { SshConfigError, type JumpSpec, type SshConfigFile } from './ssh-config.js';
 
@@ -35,24 +35,26 @@ export interface EndpointOptions {
 export const describeEndpoint = (ep: Endpoint): string => `${ep.user}@${ep.host}:${ep.port}`;
 
 export function resolveEndpoints(bindings: Bindings, hostIds: readonly string[], options: EndpointOptions): Map<string, Endpoint> {
-  const targets = new Map(bindings.ssh.targets.map((t) => [t.id, t]));
+  const targets = new Map(bindings.ssh?.targets.map((t) => [t.id, t]));
+  const defaults = bindings.ssh?.defaults;
   const resolved = new Map<string, Endpoint>();
   const resolve = (id: string, chain: string[]): Endpoint => {
     const done = resolved.get(id);
     if (done) return done;
     if (chain.includes(id)) throw new CollectSetupError(`ssh.targets.yaml: probe_via loops: ${[...chain, id].join(' → ')}`);
     const target = targets.get(id);
-    if (!target) throw new CollectSetupError(`no ssh target "${id}" in ssh.targets.yaml`);
-    const ep = targetEndpoint(target, bindings, options, (via) => resolve(via, [...chain, id]));
+    if (!target || !defaults) throw new CollectSetupError(`no ssh target "${id}" in ssh.targets.yaml`);
+    const ep = targetEndpoint(target, defaults, options, (via) => resolve(via, [...chain, id]));
     resolved.set(id, ep);
     return ep;
   };
   return new Map(hostIds.map((id) => [id, resolve(id, [])]));
 }
 
-function targetEndpoint(t: SshTarget, bindings: Bindings, options: EndpointOptions, viaTarget: (id: string) => Endpoint): Endpoint {
+function targetEndpoint(t: SshTarget, defaults: SshTargets['defaults'], options: EndpointOptions, viaTarget: (id: string) => Endpoint): Endpoint {
+  // Placeholders (`host: null`) are never planned for a connection (collect.ts placeholderErrors).
+  if (t.host === null) throw new CollectSetupError(`${t.source.file}:${t.source.line}: ssh target ${t.id} has host: null`);
   const config = lookup(options.config, t.host);
-  const defaults = bindings.ssh.defaults;
   const user = t.user !== defaults.user ? t.user : config?.user ?? t.user;
   const connectTimeoutMs = t.connectTimeoutSec ? t.connectTimeoutSec * 1000 : options.connectTimeoutMs;
   const via = t.probeVia ? viaTarget(t.probeVia)

@@ -62,6 +62,7 @@ export function classify(error: unknown, phase: Phase, where: string, extra: { t
     command_timeout: `${where}: ${text}`,
     connection_lost: `connection to ${where} lost: ${text}`,
     command_failed: `${where}: ${text}`,
+    no_address: `${where}: ${text}`,
   };
   return new HostError(reason, message[reason]);
 }

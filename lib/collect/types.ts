@@ -7,6 +7,8 @@ import type { CalendarItem } from '../calendar/vevent.js';
 export const HOST_REASONS = [
   'dns_unresolved', 'connect_refused', 'connect_timeout', 'handshake_timeout', 'auth_denied',
   'host_key_unknown', 'host_key_mismatch', 'command_timeout', 'connection_lost', 'command_failed',
+  // ssh.targets.yaml has `host: null` for it (or for the host it is probed through): a placeholder.
+  'no_address',
 ] as const;
 export type HostReason = (typeof HOST_REASONS)[number];
 

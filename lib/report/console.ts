@@ -19,14 +19,16 @@ export function useColour(stream: Pick<NodeJS.WriteStream, 'isTTY'>, env: NodeJS
   return Boolean(stream.isTTY);
 }
 
-/** `paths`: the files this run wrote, by name (receipt, junit, sarif, html), in the order shown. */
-export function consoleReport(run: RunResult, paths: Record<string, string>, colour: boolean): string {
+/** `paths`: the files this run wrote, by name (receipt, junit, sarif, html), in the order shown; `demo`: the warning a run on the bundled demo site repeats on its summary line. */
+export function consoleReport(run: RunResult, paths: Record<string, string>, colour: boolean, demo: string | null = null): string {
   const paint = (kind: keyof typeof CODES, text: string) => (colour ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text);
   const out: string[] = [];
   for (const e of run.inputErrors) out.push(inputErrorLine(e, colour));
   for (const gate of run.gates) {
     const s = countsOf(summarize(gate.findings));
     out.push('', `${oneLine(gate.id)} ${oneLine(gate.title)}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
+    const skipped = skipReasons(gate.findings);
+    if (skipped) out.push(`  ${paint('skip', 'skipped')} ${skipped}`);
     const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error')
       .sort((a, b) => rank(a) - rank(b));
     for (const f of bad) {
@@ -42,13 +44,20 @@ export function consoleReport(run: RunResult, paths: Record<string, string>, col
   const b = run.baseline;
   if (b) out.push('', `baseline ${oneLine(b.receipt)}${b.runKey ? ` (run ${oneLine(b.runKey)})` : ''}: ${b.new} new, ${b.known} known fail/error${b.failOn === 'new' ? '; only new drift sets the exit code (--fail-on new)' : ''}`);
   const sum = run.summary;
-  out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); ${Object.entries(paths).map(([name, file]) => `${name} ${oneLine(file)}`).join('; ')}`);
+  out.push('', `${paint(run.outcome, run.outcome.toUpperCase())}: ${sum.pass} pass, ${sum.fail} fail, ${sum.error} error, ${sum.skip} skip, ${sum.waived} waived (exit ${run.exitCode}); ${Object.entries(paths).map(([name, file]) => `${name} ${oneLine(file)}`).join('; ')}${demo ? `; WARNING: ${oneLine(demo)}` : ''}`);
   return `${out.join('\n')}\n`;
 }
 
 /** One problem with the input (a binding, the snapshot, the collection setup), as every command prints it. */
 export function inputErrorLine(error: string, colour: boolean): string {
   return `${colour ? `\u001b[${CODES.error}minput error\u001b[0m` : 'input error'} ${oneLine(error)}`;
+}
+
+/** `12 × no host state, 3 × template`: each reason a gate skipped for, once, most frequent first. */
+export function skipReasons(findings: readonly Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) if (f.outcome === 'skip') counts.set(f.reason ?? 'not applicable', (counts.get(f.reason ?? 'not applicable') ?? 0) + 1);
+  return [...counts].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1)).map(([reason, n]) => `${n} × ${reason}`).join(', ');
 }
 
 const rank = (f: Finding) => (f.outcome === 'fail' ? 0 : 1);

@@ -16,6 +16,8 @@ export function jsonOutput(run: RunResult) {
         id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
         // Added with waivers and baselines: always present, null when they do not apply.
         fingerprint: f.fingerprint ?? null, drift: f.drift ?? null, waiver: f.waiver ?? null,
+        // Added with progressive adoption: the remediation's binding edits, null when it has none.
+        fix: f.fix ?? null,
       })),
     })),
     exitCode: run.exitCode,

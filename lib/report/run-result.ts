@@ -26,8 +26,8 @@ export interface HostStatus {
 export interface RunSource {
   kind: 'snapshot' | 'bindings-only' | 'live';
   bindings: string;
-  /** How the bindings folder was chosen: --bindings, ./ops/bindings, or the bundled demo site. */
-  bindingsChosenBy: '--bindings' | './ops/bindings' | 'bundled demo site';
+  /** How the bindings folder was chosen: --bindings, ops/bindings here or in a parent folder, or the bundled demo site. */
+  bindingsChosenBy: '--bindings' | './ops/bindings' | 'parent ops/bindings' | 'bundled demo site';
   snapshot: string | null;
   capturedAt: string | null;
   /** Live runs only: host keys were not checked (--insecure-accept-any-host-key). */

@@ -16,7 +16,7 @@ import {
 import { upidStartTime } from '../pve/storage.js';
 import { contentCommandStorage, PVE_COMMANDS } from '../snapshot/probe.js';
 import {
-  bindingEvidence, findingsFor, hostOf, hoursBetween, judgeSafely, NO_HOST_STATE, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
+  bindingEvidence, findingsFor, hostOf, hoursBetween, judgeSafely, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
 } from './input.js';
 
 export const D19_CHECKS = [
@@ -119,14 +119,14 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
       expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
-      remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+      remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
     });
   }
   const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
   evidence.push({ host: t.host, detail: `newest ${newest.path} (mtime ${isoOf(newest.mtime)})` });
   return judgeAge(input, t, base, evidence, {
     epoch: newest.mtime, what: `newest archive ${newest.path}`, limit,
-    where: `the mtime of ${t.basePath}/${newest.path}`, remediation: remediationForMissingBackup(t, input.bindings.lifecycle.guests),
+    where: `the mtime of ${t.basePath}/${newest.path}`, remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
   });
 }
 
@@ -208,6 +208,7 @@ function checkThresholds(input: VerifyInput): Finding[] {
         message: `${t.name}: stale_after_hours ${hours} is looser than ${t.classification} allows (${limit})`,
         expected: `≤ ${limit}`, actual: String(hours),
         remediation: `Set stale_after_hours: ${limit} (or less) on ${t.name} in ${t.source.file}, or reclassify it.`,
+        fix: [{ file: t.source.file, path: ['targets', input.bindings.inventory.targets.indexOf(t), 'stale_after_hours'], op: 'set', value: limit }],
       });
     }
     return make({ ...base, outcome: 'pass', message: `${t.name}: ${hours}h within ${t.classification} (${limit}h)`, expected: `≤ ${limit}`, actual: String(hours) });
@@ -270,10 +271,12 @@ function checkGuestsCovered(input: VerifyInput): Finding[] {
 
 function checkTargetsEnrolled(input: VerifyInput): Finding[] {
   const pveHosts = new Set(pveHostIds(input.bindings));
+  const unknown = noPveHostsReason(input.bindings);
   return enabledTargets(input).flatMap((t) => {
     const vmid = targetVmid(t);
     if (vmid === undefined) return []; // the check is about targets naming one guest's backups
     const base = { check: 'D19.target-enrolled', subject: t.name, host: t.host, severity: 'high' as const };
+    if (unknown) return [make({ ...base, outcome: 'skip', reason: unknown.reason, message: `${t.name}: ${unknown.message}` })];
     if (!pveHosts.has(t.host)) {
       return [make({ ...base, outcome: 'skip', reason: 'not_a_pve_host', message: `${t.name}: ${t.host} is not a PVE host (copies made elsewhere are judged by freshness)` })];
     }

@@ -230,7 +230,8 @@ describe('D69.scheduled', () => {
     const f = scheduled('02:30', [event('pve1-daily', 'DAILY', 2, 0)]);
     expect(f).toMatchObject({ outcome: 'fail', reason: 'no_calendar_event' });
     expect(f.message).toContain('no DAILY event at 02:30');
-    expect(f.remediation).toBe('Add to events in backup.calendar.yaml: `{id: "backup-daily", summary: "vzdump job backup-daily", freq: DAILY, byhour: 2, byminute: 30, duration_minutes: 60}`.');
+    expect(f.remediation).toBe('Add to events in backup.calendar.yaml: `{id: "backup-daily", summary: "vzdump job backup-daily", freq: DAILY, byhour: 2, byminute: 30, duration_minutes: 60}`; then publish them (`ops calendar publish --execute`).');
+    expect(f.fix).toEqual([{ file: 'backup.calendar.yaml', path: ['events'], op: 'append', value: { id: 'backup-daily', summary: 'vzdump job backup-daily', freq: 'DAILY', byhour: 2, byminute: 30, duration_minutes: 60 } }]);
   });
 
   it('matches a weekday job to a WEEKLY event by time only, and says so', () => {

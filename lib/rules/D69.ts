@@ -4,12 +4,14 @@
 // have none of it left, and is every guest a host runs in the lifecycle at all?
 // Pure function of (bindings, host state, policy, now, checked SOP files) → findings. Check ids are a contract.
 
-import type { BackupCalendar, CalendarEvent, ClassScope, InventoryTarget, LifecycleGuest, PveStorageTarget, RuntimeUnit } from '../bindings/types.js';
+import {
+  noFile, type BackupCalendar, type CalendarEvent, type ClassScope, type InventoryTarget, type LifecycleGuest, type PveStorageTarget, type RuntimeUnit,
+} from '../bindings/types.js';
 import type { Evidence, Finding, PveState, Severity, VzdumpJob } from '../model.js';
-import { eventsAtTime, hhmm, pveJobRuns, type Run } from '../calendar/schedule.js';
+import { eventForRun, eventsAtTime, flowEvent, hhmm, pveJobRuns, PUBLISH_CALENDAR, type Run } from '../calendar/schedule.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import {
-  bindingEvidence, findingsFor, isRepositoryRelative, NO_HOST_STATE, pveStateOf, type Rule, type VerifyInput,
+  bindingEvidence, findingsFor, isRepositoryRelative, NO_HOST_STATE, pveStateOf, skipForMissingFile, type Rule, type VerifyInput,
 } from './input.js';
 import { globMatcher, literalPrefix } from './glob-index.js';
 import {
@@ -28,6 +30,8 @@ const { make } = findingsFor('D69');
 type GuestCheck = (input: VerifyInput, g: LifecycleGuest) => Finding;
 
 export const evaluateD69: Rule = (input) => {
+  // Every D69 check starts from the lifecycle's guests (or, unregistered-guest, compares with them).
+  if (!input.bindings.lifecycle) return skipForMissingFile('D69', D69_CHECKS, 'lifecycle');
   const guests = input.bindings.lifecycle.guests;
   const active = guests.filter((g) => g.status === 'active');
   const activeChecks: GuestCheck[] = [
@@ -38,7 +42,7 @@ export const evaluateD69: Rule = (input) => {
     ...guests.map(checkStatus),
     ...activeChecks.flatMap((check) => active.map((g) => check(input, g))),
     ...guests.filter((g) => INACTIVE_LIFECYCLE.has(g.status)).map((g) => checkDecommissionedClean(input, g)),
-    ...checkUnregistered(input),
+    ...checkUnregistered(input, guests),
   ];
 };
 
@@ -301,17 +305,18 @@ interface JobMatch {
   reason: 'unrepresentable_schedule' | 'no_calendar_event' | null;
   text: string;
   events: CalendarEvent[];
-  /** Events to add (as YAML flow mappings) when some are missing. */
-  add: string[];
+  /** Events to add when some are missing (every one, so adding them clears the finding). */
+  add: Record<string, unknown>[];
 }
 
 function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.scheduled', g, 'medium');
+  const calendar = input.bindings.calendar;
+  if (!calendar) return make({ ...base, outcome: 'skip', reason: noFile('calendar'), message: `${label(g)}: the bindings have no backup.calendar.yaml` });
   const host = hostPve(input, base, g);
   if ('finding' in host) return host.finding;
   const jobs = enrolledVmids(host.pve).get(g.id);
   if (!jobs) return make({ ...base, outcome: 'skip', reason: 'not_enrolled', message: `${label(g)}: no enabled job backs it up, so there is no time to find in the calendar (see D69.enrolled)` });
-  const calendar = input.bindings.calendar;
   const zones = {
     calendar: calendar.timezone ?? input.bindings.inventory.defaults.timezone,
     host: input.state!.hosts[g.proxmoxHost]?.timezone ?? null,
@@ -323,13 +328,17 @@ function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   if (!failed) return make({ ...base, evidence, outcome: 'pass', message });
   const add = matches.flatMap((m) => m.add);
   const reschedule = matches.filter((m) => m.reason === 'unrepresentable_schedule').map((m) => m.job.id);
+  const file = calendar.events[0]?.source.file ?? 'backup.calendar.yaml';
+  const more = add.length > 3 ? ` and ${add.length - 3} more` : '';
   return make({
     ...base, evidence, outcome: 'fail', reason: failed.reason, message,
     expected: 'a backup.calendar.yaml event at each time the job(s) run', actual: failed.text,
     remediation: [
-      ...(add.length ? [`Add to events in ${calendar.events[0]?.source.file ?? 'backup.calendar.yaml'}: ${add.join(', ')}.`] : []),
+      ...(add.length ? [`Add to events in ${file}: ${add.slice(0, 3).map((e) => `\`${flowEvent(e)}\``).join(', ')}${more}; then publish them (${PUBLISH_CALENDAR}).`] : []),
       ...reschedule.map((id) => `Give job ${id} on ${g.proxmoxHost} daily or weekday times the calendar can publish (e.g. \`pvesh set /cluster/backup/${id} --schedule 02:00\`).`),
     ].join(' '),
+    // Only a remediation that is nothing but events to add is machine-applicable.
+    ...(add.length && !reschedule.length ? { fix: add.map((value) => ({ file, path: ['events'], op: 'append' as const, value })) } : {}),
   });
 }
 
@@ -345,7 +354,7 @@ function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calenda
 
 /** The job's runs as times of day in the calendar's zone, each with the event that publishes it. */
 function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null }, now: string): JobMatch {
-  const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: string[] = []): JobMatch =>
+  const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: Record<string, unknown>[] = []): JobMatch =>
     ({ job, reason, text: `job ${job.id} (${job.schedule ?? 'no schedule'}): ${text}`, events, add });
   const runs = pveJobRuns(job.schedule, { from: zones.host, to: zones.calendar, now });
   if (!runs.ok) return result('unrepresentable_schedule', runs.why);
@@ -363,8 +372,10 @@ function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: s
   if (!missing.length) {
     return result(null, `${runs.runs.map(when).join(', ')}${zoneNote} ↔ ${freq} event(s) ${[...new Set(events.map((e) => e.id))].join(', ')}${dayNote}`, events);
   }
-  const suffix = (t: Run) => (missing.length < 2 ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
-  const add = missing.slice(0, 3).map((t) => `\`{id: "${job.id}${suffix(t)}", summary: "vzdump job ${job.id}", freq: ${freq}, ${everyHour ? '' : `byhour: ${t.hour}, `}byminute: ${t.minute}, duration_minutes: 60}\``);
+  // An id the calendar already has (the job's event at another time) gets the run's time appended.
+  const taken = new Set(calendar.events.map((e) => e.id));
+  const suffix = (t: Run) => (missing.length < 2 && !taken.has(job.id) ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
+  const add = missing.map((t) => eventForRun(`${job.id}${suffix(t)}`, `vzdump job ${job.id}`, freq, t));
   const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
   return result('no_calendar_event', `no ${freq} event at ${missing.slice(0, 5).map(when).join(', ')}${more}${zoneNote}${dayNote}`, events, add);
 }
@@ -373,6 +384,7 @@ function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: s
 
 function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.ssh-target', g, 'medium');
+  if (!input.bindings.ssh) return make({ ...base, outcome: 'skip', reason: noFile('ssh'), message: `${label(g)}: the bindings have no ssh.targets.yaml` });
   const ids = once(sshIds, input.bindings.ssh.targets, (ts) => new Set(ts.map((t) => t.id)));
   // ssh_target when set, else the hostname: a set but dangling ssh_target is drift even if the hostname resolves.
   const id = g.sshTarget ?? g.hostname;
@@ -580,8 +592,8 @@ function dropFromJob(input: VerifyInput, g: LifecycleGuest, pve: PveState, job: 
 
 // --- guests the hosts run -------------------------------------------------------------------
 
-function checkUnregistered(input: VerifyInput): Finding[] {
-  const listed = new Map(input.bindings.lifecycle.guests.map((g) => [g.id, g]));
+function checkUnregistered(input: VerifyInput, guests: LifecycleGuest[]): Finding[] {
+  const listed = new Map(guests.map((g) => [g.id, g]));
   return perPveHost(input, 'D69.unregistered-guest', (hostId, pve) => {
     if (pve.guests.length === 0) {
       return [make({ check: 'D69.unregistered-guest', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_guests', message: `${hostId}: the host reports no guests` })];

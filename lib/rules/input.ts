@@ -1,6 +1,6 @@
 // What every gate rule is a pure function of.
 
-import type { Bindings } from '../bindings/types.js';
+import { BINDING_FILES, noFile, type Bindings } from '../bindings/types.js';
 import type { Evidence, Finding, HostRecord, HostState, PveState, Severity, StateProblem } from '../model.js';
 
 export interface VerifyInput {
@@ -34,9 +34,25 @@ export const NO_HOST_STATE = 'no host state';
 export function pveHostIds(bindings: Bindings): string[] {
   if (bindings.policy.pveHosts) return [...bindings.policy.pveHosts];
   const ids = new Set<string>();
-  for (const g of bindings.lifecycle.guests) ids.add(g.proxmoxHost);
+  for (const g of bindings.lifecycle?.guests ?? []) ids.add(g.proxmoxHost);
   return [...ids].sort();
 }
+
+/** Why no PVE host is known, or null when some is: without a lifecycle, only drift.gates.yaml pve_hosts names them. */
+export function noPveHostsReason(bindings: Bindings): { reason: string; message: string } | null {
+  if (bindings.policy.pveHosts || bindings.lifecycle) return null;
+  return { reason: noFile('lifecycle'), message: `no ${BINDING_FILES.lifecycle} and no drift.gates.yaml pve_hosts: no PVE host is known` };
+}
+
+/** One skip per check (subject `run`), so a gate that judged nothing says why. */
+export function skipEach(gate: string, checks: readonly string[], reason: string, message: string): Finding[] {
+  const { make } = findingsFor(gate);
+  return checks.map((check) => make({ check, subject: 'run', host: null, severity: 'low', outcome: 'skip', reason, message: `${check}: ${message}` }));
+}
+
+/** skipEach for checks whose binding file does not exist: reason `no vm.lifecycle.yaml`. */
+export const skipForMissingFile = (gate: string, checks: readonly string[], field: keyof typeof BINDING_FILES): Finding[] =>
+  skipEach(gate, checks, noFile(field), `the bindings have no ${BINDING_FILES[field]}`);
 
 /** A host's PVE facts, or the problem that keeps them from being judged. */
 export function pveStateOf(state: HostState, hostId: string): { value: PveState } | { problem: StateProblem } {

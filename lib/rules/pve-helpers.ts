@@ -7,12 +7,12 @@ import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '.
 import { vzdumpGlobSubject } from '../pve/archives.js';
 import { selectedBy, selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
-import { findingsFor, judgeSafely, NO_HOST_STATE, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
+import { findingsFor, judgeSafely, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
 
 export const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
 
 export function lifecycleById(input: VerifyInput): Map<number, LifecycleGuest> {
-  return new Map(input.bindings.lifecycle.guests.map((g) => [g.id, g]));
+  return new Map((input.bindings.lifecycle?.guests ?? []).map((g) => [g.id, g]));
 }
 
 /**
@@ -24,6 +24,8 @@ export function perPveHost(
   gate = check.slice(0, check.indexOf('.')),
 ): Finding[] {
   const { make } = findingsFor(gate);
+  const unknown = noPveHostsReason(input.bindings);
+  if (unknown) return [make({ check, subject: 'run', host: null, severity: 'low', outcome: 'skip', ...unknown })];
   return pveHostIds(input.bindings).flatMap((hostId) => {
     const base = { check, subject: hostId, host: hostId, severity: 'high' as const };
     if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${hostId}: ${NO_HOST_STATE}` })];

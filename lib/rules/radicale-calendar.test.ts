@@ -31,7 +31,7 @@ function site(events: CalendarEvent[] = EVENTS, policy: Partial<NonNullable<Bind
 
 /** The items `ops calendar publish` would write for these bindings, as Radicale would hand them back. */
 function published(b: Bindings): CalendarItem[] {
-  const plan = planCalendar(b);
+  const plan = planCalendar(b, b.calendar!);
   return plan.events.flatMap((e) => (e.expected ? [{ href: `/alice/backups/${e.event.id}.ics`, etag: `"${e.event.id}"`, data: eventIcs(plan, e.expected) }] : []));
 }
 
@@ -109,7 +109,8 @@ describe('calendar.job-has-event', () => {
     const f = judge('sat 03:30');
     expect(f).toMatchObject({ outcome: 'fail', reason: 'wrong_day' });
     expect(f.message).toContain('sunday on Sun) do not fall on Sat');
-    expect(f.remediation).toContain('set `byday: [SA]` on event sunday (backup.calendar.yaml:10)');
+    expect(f.remediation).toContain('set `byday: [SU, SA]` on event sunday (backup.calendar.yaml:10)'); // the days it had stay
+    expect(f.fix).toEqual([{ file: 'backup.calendar.yaml', path: ['events', 1, 'byday'], op: 'set', value: ['SU', 'SA'] }]);
   });
 
   it('fails a WEEKLY event with no byday for a weekly job: its day is unknown, so it shows no run', () => {
@@ -119,7 +120,7 @@ describe('calendar.job-has-event', () => {
   it('fails a missing time with the event to add, and an unrepresentable schedule as such', () => {
     const f = judge('sat 02:15');
     expect(f).toMatchObject({ outcome: 'fail', reason: 'no_calendar_event' });
-    expect(f.remediation).toContain('{id: "backup-x", summary: "backup-x", freq: WEEKLY, byday: [SA], byhour: 2, byminute: 15, duration_minutes: 60}');
+    expect(f.remediation).toContain('{id: "backup-x", summary: "backup-x", freq: WEEKLY, byhour: 2, byminute: 15, byday: [SA], duration_minutes: 60}');
     expect(judge('*-*-1 02:00')).toMatchObject({ outcome: 'fail', reason: 'unrepresentable_schedule' });
     expect(judge('mon *:15')).toMatchObject({ outcome: 'fail', reason: 'unrepresentable_schedule' });
   });

@@ -5,12 +5,12 @@
 // stale backup event (calendar.orphan). Pure function of (bindings, host state, now) → findings.
 
 import { DEFAULT_UID_SCHEME } from '../bindings/types.js';
-import { findingId, type CalendarEventFact, type CalendarState, type Evidence, type Finding, type Severity } from '../model.js';
+import { findingId, type BindingEdit, type CalendarEventFact, type CalendarState, type Evidence, type Finding, type Severity } from '../model.js';
 import { planCalendar, type CalendarPlan, type ExpectedEvent, type Problem } from '../calendar/binding.js';
 import { calendarLocation, PASSWORD_ENV, USER_ENV } from '../calendar/location.js';
-import { cronRuns, daysText, hhmm, pveJobRuns, runText, WEEKDAY_CODES, type Run, type Runs } from '../calendar/schedule.js';
+import { cronRuns, daysText, eventForRun, flowEvent, hhmm, pveJobRuns, PUBLISH_CALENDAR, runText, WEEKDAY_CODES, type Run, type Runs } from '../calendar/schedule.js';
 import { endedAt, recurrenceOf } from '../calendar/vevent.js';
-import { bindingEvidence, findingsFor, judgeSafely, NO_HOST_STATE, type Rule, type VerifyInput } from './input.js';
+import { bindingEvidence, findingsFor, judgeSafely, NO_HOST_STATE, skipForMissingFile, type Rule, type VerifyInput } from './input.js';
 import { jobsCfgEvidence, perPveHost } from './pve-helpers.js';
 
 export const GATE = 'radicale-calendar';
@@ -19,10 +19,11 @@ export const CALENDAR_CHECKS = [
 ] as const;
 
 const { make } = findingsFor(GATE);
-const PUBLISH = '`ops calendar publish --execute`';
+const PUBLISH = PUBLISH_CALENDAR;
 
 export const evaluateRadicaleCalendar: Rule = (input) => {
-  const plan = planCalendar(input.bindings);
+  if (!input.bindings.calendar) return skipForMissingFile(GATE, CALENDAR_CHECKS, 'calendar');
+  const plan = planCalendar(input.bindings, input.bindings.calendar);
   return distinct([
     ...checkBinding(plan),
     ...checkJobsHaveEvents(input, plan),
@@ -88,11 +89,13 @@ interface Match {
   text: string;
   events: ExpectedEvent[];
   fixes: string[];
+  /** The same fixes as edits of the calendar file (set an event's days, append an event). */
+  edits: Array<Omit<BindingEdit, 'file'>>;
 }
 
 /** Which events show the runs: at the run's time of day, with the same freq, on the run's days. */
 function matchRuns(plan: CalendarPlan, runs: Runs, idForNew: string, now: string): Match {
-  if (!runs.ok) return { reason: 'unrepresentable_schedule', text: runs.why, events: [], fixes: [] };
+  if (!runs.ok) return { reason: 'unrepresentable_schedule', text: runs.why, events: [], fixes: [], edits: [] };
   const zoneNote = runs.shift ? ` (${plan.zone} time on ${now.slice(0, 10)})` : '';
   const events: ExpectedEvent[] = [];
   const missing: Run[] = [];
@@ -105,11 +108,19 @@ function matchRuns(plan: CalendarPlan, runs: Runs, idForNew: string, now: string
     else if (atTime.length) wrongDay.push({ run, atTime });
     else missing.push(run);
   }
-  const dayField = (run: Run) => (run.weekdays ? `byday: [${run.weekdays.map((d) => WEEKDAY_CODES[d]).join(', ')}]` : run.monthdays ? `bymonthday: [${run.monthdays.join(', ')}]` : '');
-  const fixes = [
-    ...wrongDay.map(({ run, atTime }) => `set \`${dayField(run)}\` on event ${atTime[0]!.event.id} (${at(atTime[0]!.event)})`),
-    ...missing.slice(0, 3).map((run) => `add to events \`{id: "${idForNew}${missing.length > 1 ? `-${run.hour < 0 ? 'm' : ''}${hhmm(run).replace(':', '')}` : ''}", summary: "${idForNew}", freq: ${runs.freq}, ${dayField(run) ? `${dayField(run)}, ` : ''}${run.hour < 0 ? '' : `byhour: ${run.hour}, `}byminute: ${run.minute}, duration_minutes: 60}\``),
-  ];
+  // A wrong-day event keeps the days it had and gains the run's, so whatever else it shows stays shown.
+  const dayEdits = wrongDay.map(({ run, atTime }) => {
+    const e = atTime[0]!;
+    const [field, days] = run.weekdays
+      ? ['byday', sortedUnion(e.weekdays ?? [], run.weekdays).map((d) => WEEKDAY_CODES[d])]
+      : ['bymonthday', sortedUnion(e.monthdays ?? [], run.monthdays ?? [])];
+    return { text: `set \`${field}: [${days.join(', ')}]\` on event ${e.event.id} (${at(e.event)})`, edit: { path: ['events', plan.events.findIndex((p) => p.event === e.event), field], op: 'set' as const, value: days } };
+  });
+  const taken = new Set(plan.events.map((e) => e.event.id));
+  const idOf = (run: Run) => (missing.length > 1 || taken.has(idForNew) ? `${idForNew}-${run.hour < 0 ? 'm' : ''}${hhmm(run).replace(':', '')}` : idForNew);
+  const added = missing.map((run) => eventForRun(idOf(run), idForNew, runs.freq, run));
+  const fixes = [...dayEdits.map((d) => d.text), ...added.slice(0, 3).map((e) => `add to events \`${flowEvent(e)}\``)];
+  const edits = [...dayEdits.map((d) => d.edit), ...added.map((value) => ({ path: ['events'], op: 'append' as const, value }))];
   const ids = [...new Set(events.map((e) => e.event.id))];
   const parts = [
     ...(ids.length ? [`${runs.runs.filter((r) => !missing.includes(r) && !wrongDay.some((w) => w.run === r)).map(runText).join(', ')} ↔ ${runs.freq} event(s) ${ids.join(', ')}`] : []),
@@ -117,8 +128,10 @@ function matchRuns(plan: CalendarPlan, runs: Runs, idForNew: string, now: string
     ...(missing.length ? [`no ${runs.freq} event at ${missing.slice(0, 5).map(runText).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`] : []),
   ];
   const reason = wrongDay.length ? 'wrong_day' : missing.length ? 'no_calendar_event' : null;
-  return { reason, text: `${parts.join('; ')}${zoneNote}`, events: [...events, ...wrongDay.flatMap((w) => w.atTime)], fixes };
+  return { reason, text: `${parts.join('; ')}${zoneNote}`, events: [...events, ...wrongDay.flatMap((w) => w.atTime)], fixes, edits };
 }
+
+const sortedUnion = (a: readonly number[], b: readonly number[]) => [...new Set([...a, ...b])].sort((x, y) => x - y);
 
 function matchFinding(base: { check: string; subject: string; host: string | null; severity: Severity; evidence: Evidence[] }, what: string, m: Match, file: string, reschedule: string): Finding {
   const evidence = [...base.evidence, ...[...new Set(m.events)].map((e) => bindingEvidence(e.event))];
@@ -127,7 +140,8 @@ function matchFinding(base: { check: string; subject: string; host: string | nul
   return make({
     ...base, evidence, outcome: 'fail', reason: m.reason, message,
     expected: 'a backup.calendar.yaml event at each time the job runs, on its days', actual: m.text,
-    remediation: m.reason === 'unrepresentable_schedule' ? reschedule : `In ${file}: ${m.fixes.join('; ')}.`,
+    remediation: m.reason === 'unrepresentable_schedule' ? reschedule : `In ${file}: ${m.fixes.join('; ')}; then ${PUBLISH}.`,
+    ...(m.edits.length ? { fix: m.edits.map((e) => ({ file, ...e })) } : {}),
   });
 }
 

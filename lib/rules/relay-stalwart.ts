@@ -12,7 +12,7 @@ import { arrivalEpoch } from '../postfix/postqueue.js';
 import { splitList } from '../pve/lists.js';
 import { routedTargets, smtpEffective } from '../pve/notifications-cfg.js';
 import { MAIL_COMMANDS, PVE_COMMANDS } from '../snapshot/probe.js';
-import { findingsFor, hostOf, instantMs, NO_HOST_STATE, pveHostIds, pveStateOf, type Rule, type VerifyInput } from './input.js';
+import { findingsFor, hostOf, instantMs, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, skipEach, type Rule, type VerifyInput } from './input.js';
 
 export const RELAY_CHECKS = ['relay.postfix', 'relay.notifications', 'relay.job-mail', 'relay.queue', 'relay.disabled'] as const;
 export const NO_RELAY_POLICY = 'no relay policy';
@@ -28,12 +28,7 @@ interface Problem { reason: string; text: string }
 
 export const evaluateRelay: Rule = (input) => {
   const policy = input.bindings.policy.relay;
-  if (!policy) {
-    // One skip per check, so the gate says why it judged nothing.
-    return RELAY_CHECKS.map((check) => make({
-      check, subject: 'run', host: null, severity: 'low', outcome: 'skip', reason: NO_RELAY_POLICY, message: `${check}: drift.gates.yaml has no relay: section`,
-    }));
-  }
+  if (!policy) return skipEach('relay-stalwart', RELAY_CHECKS, NO_RELAY_POLICY, 'drift.gates.yaml has no relay: section');
   return [
     ...perHost(input, policy, 'relay.postfix', { only: 'relay', severity: 'high' }, checkPostfix),
     ...perHost(input, policy, 'relay.notifications', { only: 'relay', severity: 'high' }, checkNotifications),
@@ -57,6 +52,8 @@ function perHost(
   input: VerifyInput, policy: RelayPolicy, check: string, o: { only?: Mode; needsPve?: boolean; severity: Severity },
   each: (h: HostMail, base: Base) => Finding[],
 ): Finding[] {
+  const unknown = noPveHostsReason(input.bindings);
+  if (unknown) return [make({ check, subject: 'run', host: null, severity: o.severity, outcome: 'skip', ...unknown })];
   const pveHosts = new Set(pveHostIds(input.bindings));
   return relayHosts(input, policy).flatMap((hostId) => {
     const base = { check, host: hostId, severity: o.severity };

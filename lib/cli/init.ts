@@ -1,0 +1,126 @@
+// `ops init`: start from an estate with no bindings. `--live`/`--snapshot` write starter bindings
+// from what the PVE hosts report (lib/init/starter.ts); `--ci github` writes the spine-gates
+// workflows into the repository's .github/workflows/ with the bindings folder filled in.
+// Never overwrites a file unless --force, which keeps the old one as a .bak.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSshTargets } from '../bindings/load.js';
+import { normalisePolicy } from '../bindings/normalise.js';
+import { formatBindingError, type Bindings, type SshTargets } from '../bindings/types.js';
+import { starterBindings } from '../init/starter.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { inputErrorLine, useColour } from '../report/console.js';
+import { writeAtomically } from '../report/receipt.js';
+import { readManifest, readSnapshot } from '../snapshot/read.js';
+import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
+import { BINDINGS_SUBDIR, repositoryRoot } from './find-bindings.js';
+import { INIT_HELP, parsedFlags, UsageError } from './usage.js';
+
+/** The workflows `--ci github` writes, as the package ships them. */
+export const WORKFLOW_FILES = ['spine-gates-pre-merge.yml', 'spine-gates-scheduled.yml', 'spine-gates-sites.yml', 'spine-gates-report.yml'];
+
+export async function init(argv: string[]): Promise<number> {
+  const v = parsedFlags(() => parseArgs({
+    args: argv, allowPositionals: false, strict: true,
+    options: {
+      bindings: { type: 'string' }, live: { type: 'boolean' }, snapshot: { type: 'string' }, ci: { type: 'string' }, force: { type: 'boolean' },
+      ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
+    },
+  }).values, `--bindings --live --snapshot --ci --force ${COLLECT_FLAG_LIST}`);
+  if (v.help) { process.stdout.write(INIT_HELP); return 0; }
+  const force = Boolean(v.force);
+  if (v.ci !== undefined) {
+    if (v.ci !== 'github') throw new UsageError(`--ci takes github (the only CI whose workflows ship), got "${v.ci}"`);
+    if (v.live || v.snapshot !== undefined) throw new UsageError('--ci writes workflows only: run `ops init --live` or `--snapshot` separately');
+    return initCi(v.bindings ?? BINDINGS_SUBDIR, force);
+  }
+  if (Boolean(v.live) === (v.snapshot !== undefined)) throw new UsageError('ops init needs exactly one of --live (read the hosts in ssh.targets.yaml) and --snapshot SNAP');
+  const stray = v.live ? [] : collectFlagsGiven(v);
+  if (stray.length) throw new UsageError(`${stray.join(', ')} only ${stray.length > 1 ? 'apply' : 'applies'} with --live`);
+  const dir = path.resolve(v.bindings ?? BINDINGS_SUBDIR);
+  const colour = useColour(process.stdout);
+  const fail = (errors: string[]) => { process.stdout.write(errors.map((e) => `${inputErrorLine(e, colour)}\n`).join('')); return 2; };
+
+  const ssh = await loadSshTargets(dir);
+  if (!ssh.ok) return fail(ssh.errors.map(formatBindingError));
+  let snapshotDir: string;
+  let temp: string | null = null;
+  let candidates: string[];
+  if (v.live) {
+    if (!ssh.ssh) return fail([`${path.join(dir, 'ssh.targets.yaml')}: expected the file to exist (ops init --live reads the hosts it lists), found no such file`]);
+    candidates = ssh.ssh.targets.map((t) => t.id);
+    temp = snapshotDir = path.join(await mkdtemp(path.join(tmpdir(), 'ops-init-')), 'snapshot');
+    const live = await collectSnapshot(candidateBindings(dir, ssh.ssh, candidates), { ...collectOptionsFrom(v), calendar: false }, snapshotDir, false);
+    if (!live.ok) return fail([live.error]);
+  } else {
+    snapshotDir = path.resolve(v.snapshot!);
+    const manifest = await readManifest(snapshotDir);
+    if (!manifest.ok) return fail(manifest.errors.map(formatBindingError));
+    candidates = manifest.manifest.hosts.map((h) => h.id);
+  }
+  try {
+    // Every host is read as a PVE host; the ones that are not (no pvesh, no jobs.cfg) say so in the notes.
+    const read = await readSnapshot(snapshotDir, candidateBindings(dir, ssh.ssh, candidates));
+    if (!read.ok) return fail(read.errors.map(formatBindingError));
+    const starter = starterBindings(read.state, new Date().toISOString());
+    const lines = await writeAll(dir, starter.files, force);
+    const source = v.live ? '--live' : `--snapshot ${snapshotDir}`;
+    process.stdout.write([
+      ...lines, '', 'To decide:', ...starter.notes.map((n) => `  - ${n}`), '',
+      `Next: \`ops verify --bindings ${path.relative(process.cwd(), dir) || '.'} ${v.live ? '--live' : `--snapshot ${v.snapshot}`}\` judges the estate as it is (from ${source}).`, '',
+    ].join('\n'));
+    return 0;
+  } finally {
+    if (temp) await rm(path.dirname(temp), { recursive: true, force: true });
+  }
+}
+
+/** Bindings that only say which hosts to read as PVE hosts: what collection and the snapshot reader need. */
+function candidateBindings(dir: string, ssh: SshTargets | null, pveHosts: string[]): Bindings {
+  return {
+    dir, ssh, lifecycle: null, calendar: null, schedule: null, calendarHome: null, waivers: [], digests: {},
+    inventory: { version: 1, defaults: { timezone: null, staleAfterHours: 26, sshTimeoutSec: null }, targets: [], model: null, runtimeUnits: null },
+    policy: { ...normalisePolicy(null, null), pveHosts },
+  };
+}
+
+/** Writes each file into `dir`: kept when it exists, unless `force` (the old one becomes a .bak). One line per file. */
+async function writeAll(dir: string, files: Record<string, string>, force: boolean): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    if (existsSync(file) && !force) { lines.push(`kept    ${file} (it exists; --force replaces it, keeping a .bak)`); continue; }
+    let backup: string | null = null;
+    if (existsSync(file)) await rename(file, (backup = freeName(`${file}.bak`)));
+    await writeAtomically(file, text);
+    lines.push(`wrote   ${file}${backup ? ` (the old one is ${backup})` : ''}`);
+  }
+  return lines;
+}
+
+/** `name`, or `name.1`, `name.2`… : the first that does not exist, so no backup is ever overwritten. */
+function freeName(name: string): string {
+  let candidate = name;
+  for (let i = 1; existsSync(candidate); i++) candidate = `${name}.${i}`;
+  return candidate;
+}
+
+/** The shipped workflows, with the bindings folder (relative to the repository root) filled in. */
+async function initCi(bindings: string, force: boolean): Promise<number> {
+  const root = repositoryRoot(process.cwd());
+  const folder = path.relative(root, path.resolve(bindings)).split(path.sep).join('/');
+  if (!folder || folder.startsWith('..')) throw new UsageError(`--bindings ${bindings} is not inside the repository ${root}`);
+  const files = Object.fromEntries(WORKFLOW_FILES.map((name) => [name, workflowFor(name, folder)]));
+  const lines = await writeAll(path.join(root, '.github', 'workflows'), files, force);
+  process.stdout.write([...lines, '', `The workflows judge ${folder}. Next: the repository secrets and the state branch (spine-gates README, Adopting the workflows).`, ''].join('\n'));
+  return 0;
+}
+
+export function workflowFor(name: string, bindingsFolder: string): string {
+  const text = readFileSync(path.join(PACKAGE_ROOT, '.github', 'workflows', name), 'utf8');
+  return text.replaceAll('SPINE_GATES_BINDINGS: ops/bindings', `SPINE_GATES_BINDINGS: ${bindingsFolder}`).replaceAll('"ops/bindings/**"', `"${bindingsFolder}/**"`);
+}
