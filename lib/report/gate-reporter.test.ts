@@ -33,6 +33,7 @@ function module(tests: TestCase[], errors: string[] = []): TestModule {
   return {
     moduleId: '/pkg/gates/D19.gate.ts', children: { allTests: () => tests.values() },
     errors: () => errors.map((message) => ({ message })), state: () => (errors.length ? 'failed' : 'passed'),
+    diagnostic: () => ({ duration: 12.4 }),
   } as unknown as TestModule;
 }
 

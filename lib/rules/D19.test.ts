@@ -16,7 +16,7 @@ import {
   makeJob, makeLifecycleGuest, makePveState, makeState, makeStorage, makeStorageState, makeStorageTarget, makeTarget, okListing, pbsBackup,
   type BindingsOverrides,
 } from './test-input.js';
-import type { BackupVolume, PveStorageState, StateProblem } from '../model.js';
+import type { BackupVolume, PveStorageState } from '../model.js';
 import type { PveStorageTarget } from '../bindings/types.js';
 
 const run = (overrides: Partial<VerifyInput> = {}): Finding[] => evaluateD19(makeInput(overrides));
@@ -48,7 +48,7 @@ describe('D19.freshness', () => {
     const f = one(run(), 'D19.freshness', 'vm-100-primary');
     expect(f).toMatchObject({
       gate: 'D19', host: 'pve1', outcome: 'pass', reason: null, severity: 'critical', remediation: null,
-      expected: '≤ 26h', actual: '6h', message: 'vm-100-primary: newest archive 6h old (limit 26h)',
+      expected: '≤ 26h', actual: '6h', message: `vm-100-primary: newest archive ${archiveName(100)} is 6h old (limit 26h)`,
     });
     expect(f.evidence).toContainEqual({ file: 'backup.inventory.yaml', line: 10 });
     expect(f.evidence).toContainEqual({ host: 'pve1', commandId: listingCommand(DUMP_DIR, 1).id, command: listingCommand(DUMP_DIR, 1).command });
@@ -209,7 +209,7 @@ describe('D19.freshness', () => {
   it('falls back to defaults.stale_after_hours when the target has none', () => {
     const bindings = makeBindings({ targets: [makeTarget({ staleAfterHours: null })], defaultStaleAfterHours: 30 });
     expect(one(run({ bindings, state: stateWithFiles([archiveName(100), 29]) }), 'D19.freshness')).toMatchObject({
-      outcome: 'pass', expected: '≤ 30h', actual: '29h', message: 'vm-100-primary: newest archive 29h old (limit 30h)',
+      outcome: 'pass', expected: '≤ 30h', actual: '29h', message: `vm-100-primary: newest archive ${archiveName(100)} is 29h old (limit 30h)`,
     });
     expect(one(run({ bindings, state: stateWithFiles([archiveName(100), 31]) }), 'D19.freshness')).toMatchObject({
       outcome: 'fail', reason: 'stale', expected: '≤ 30h', actual: '31h',
@@ -1053,6 +1053,8 @@ describe('a rule crashing on one host\'s facts', () => {
     expect(one(findings, 'D19.guest-covered', 'pve1', 'pve1')).toMatchObject({ outcome: 'error', reason: 'internal_error', message: 'pve1: internal error judging it: Invalid VMID' });
     expect(one(findings, 'D19.guest-covered', 'qemu/100', 'pve2').outcome).toBe('pass');
     expect(one(findings, 'D19.freshness').outcome).toBe('pass');
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Backups on PVE storages: pve_storage targets (freshness), D19.verified, D19.storage.
