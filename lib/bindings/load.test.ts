@@ -310,8 +310,8 @@ describe('bad bindings', () => {
   it('says which fields a pve_storage target needs and which it must not have, at their lines', async () => {
     const noVmid = patch(STORAGE_TARGET, '    vmid: 204\n', '    base_path: /srv/dump\n');
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + noVmid })).toEqual([
-      'backup.inventory.yaml:5:5: targets[0].vmid: expected the VMID of the guest whose backups it holds (required), found no such field',
-      'backup.inventory.yaml:10:16: targets[0].base_path: expected no base_path on a pve_storage target (it names storage and vmid), found "/srv/dump" (a string)',
+      'backup.inventory.yaml:5:5: targets[0] (vm-204-pbs).vmid: expected the VMID of the guest whose backups it holds (required), found no such field',
+      'backup.inventory.yaml:10:16: targets[0] (vm-204-pbs).base_path: expected no base_path on a pve_storage target (it names storage and vmid), found "/srv/dump" (a string)',
     ]);
     const badStorage = patch(patch(STORAGE_TARGET, 'storage: pbs-main', "storage: \"pbs main; rm -rf /\""), 'vmid: 204', 'vmid: 42');
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + badStorage })).toEqual([

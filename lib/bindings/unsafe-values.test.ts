@@ -44,10 +44,10 @@ function unsafeBindings(): string {
 }
 
 const EXPECTED = [
-  'backup.inventory.yaml:30:16: targets[0].base_path: expected a path without a NUL byte (it reaches a remote shell), found "/srv/backups/dump\\u0000x" (a string)',
-  'ssh.targets.yaml:16:18: ssh.targets[1].probe_via: expected a probe_via chain that ends at a target reached directly, found a loop: files → erp → files',
-  'ssh.targets.yaml:20:18: ssh.targets[2].probe_via: expected a probe_via chain that ends at a target reached directly, found a loop: erp → files → erp',
-  'ssh.targets.yaml:31:18: ssh.targets[5].probe_via: expected the id of another ssh target (one of pve-shop, files, erp, print-rip, git-vm, monitor, scan-archive, proofs, pve-home, nas, and 3 more), found "monitor" (a string)',
+  'backup.inventory.yaml:30:16: targets[0] (vm-101-files-primary).base_path: expected a path without a NUL byte (it reaches a remote shell), found "/srv/backups/dump\\u0000x" (a string)',
+  'ssh.targets.yaml:16:18: ssh.targets[1] (files).probe_via: expected a probe_via chain that ends at a target reached directly, found a loop: files → erp → files',
+  'ssh.targets.yaml:20:18: ssh.targets[2] (erp).probe_via: expected a probe_via chain that ends at a target reached directly, found a loop: erp → files → erp',
+  'ssh.targets.yaml:31:18: ssh.targets[5] (monitor).probe_via: expected the id of another ssh target (one of pve-shop, files, erp, print-rip, git-vm, monitor, scan-archive, proofs, pve-home, nas, and 3 more), found "monitor" (a string)',
 ];
 
 function ops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,7 +68,7 @@ describe('binding values that become folder names or shell arguments', () => {
   it('a target id that would leave the snapshot folder is a binding error with file:line:column', async () => {
     const loaded = await loadBindings(demoCopy('bindings', 'ssh.targets.yaml', (t) => patch(t, '- id: proofs\n', '- id: proofs/../../etc\n')));
     expect(loaded.ok ? [] : loaded.errors.map(formatBindingError)).toEqual([
-      'ssh.targets.yaml:32:11: ssh.targets[7].id: expected an id that can name a folder (no /, \\ or control characters, not starting with .), found "proofs/../../etc" (a string)',
+      'ssh.targets.yaml:32:11: ssh.targets[7] (proofs/../../etc).id: expected an id that can name a folder (no /, \\ or control characters, not starting with .), found "proofs/../../etc" (a string)',
     ]);
   });
 
@@ -91,12 +91,12 @@ describe('snapshot host ids', () => {
     const dir = unsafeSnapshot();
     const read = await readManifest(dir);
     expect(read.ok ? [] : read.errors.map(formatBindingError)).toEqual([
-      `${path.join(dir, 'snapshot.yaml')}:6:9: hosts[0].id: expected an id that can name a folder (no /, \\ or control characters, not starting with .), found "../pve-shop" (a string)`,
+      `${path.join(dir, 'snapshot.yaml')}:6:9: hosts[0] (../pve-shop).id: expected an id that can name a folder (no /, \\ or control characters, not starting with .), found "../pve-shop" (a string)`,
     ]);
   });
 
   it('stop ops merge with the manifest position, not a write error', async () => {
     const dir = unsafeSnapshot();
-    await expect(mergeSnapshots([dir], path.join(dir, '..', 'merged'))).rejects.toThrow(`${path.join(dir, 'snapshot.yaml')}:6:9: hosts[0].id: expected an id that can name a folder`);
+    await expect(mergeSnapshots([dir], path.join(dir, '..', 'merged'))).rejects.toThrow(`${path.join(dir, 'snapshot.yaml')}:6:9: hosts[0] (../pve-shop).id: expected an id that can name a folder`);
   });
 });

@@ -3,6 +3,7 @@
 
 import { findingId, type Finding, type Severity } from '../model.js';
 import { GATES } from '../gates/registry.js';
+import { checkInfo } from '../gates/checks.js';
 import { wellFormed } from './escape.js';
 import { evidenceText } from './finding-text.js';
 import { bindingLocationOf, inputErrorFindings, type RunResult } from './run-result.js';
@@ -38,12 +39,12 @@ export function sarifLog(run: RunResult): string {
 
 function rule(check: string, example: Finding) {
   const gate = GATES.find((g) => g.id === example.gate);
-  const about = `${check}: a check of gate ${example.gate}${gate ? ` (${gate.title})` : ''}`;
+  const info = checkInfo(check, example.gate);
   return {
     id: check,
-    shortDescription: { text: about },
-    fullDescription: { text: `${about}. The check ids, what each judges and its reason codes are listed in the spine-gates README, section "Gates".` },
-    help: { text: `Each result carries its own remediation. ${example.remediation ? `For example:\n${example.remediation}` : ''}`.trim() },
+    shortDescription: { text: info.summary },
+    fullDescription: { text: `${info.summary} A check of gate ${example.gate}${gate ? ` (${gate.title})` : ''}; its reason codes are in ${info.docs}.` },
+    help: { text: [`Each result carries its own remediation; see ${info.docs} for this check's reasons.`, ...(example.remediation ? [`For example:\n${example.remediation}`] : [])].join(' ') },
     defaultConfiguration: { level: LEVEL[example.severity] },
     properties: { gate: example.gate, tags: [example.gate] },
   };
