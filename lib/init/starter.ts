@@ -73,7 +73,7 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
       'backup.inventory.yaml': header('A target per guest per enabled vzdump job, where that job\'s storage puts its archives.') +
         yaml({ version: 1, defaults: { ...(zone ? { timezone: zone } : {}), stale_after_hours: 26 }, targets }),
       'backup.calendar.yaml': header('One event per vzdump job schedule.') + yaml({ version: 1, ...(zone ? { timezone: zone } : {}), events }),
-      'drift.gates.yaml': header('The gates\' policy; every field but pve_hosts keeps its default (see the spine-gates README).') + yaml({ version: 1, pve_hosts: hostIds }),
+      'drift.gates.yaml': header('The gates\' policy; every field but pve_hosts keeps its default (see docs/bindings.md of spine-gates).') + yaml({ version: 1, pve_hosts: hostIds }),
     },
   };
 }

@@ -42,7 +42,7 @@ function rule(check: string, example: Finding) {
   return {
     id: check,
     shortDescription: { text: about },
-    fullDescription: { text: `${about}. The check ids, what each judges and its reason codes are listed in the spine-gates README, section "Gates".` },
+    fullDescription: { text: `${about}. The check ids, what each judges and its reason codes are listed in spine-gates' docs/gates/, one page per gate.` },
     help: { text: `Each result carries its own remediation. ${example.remediation ? `For example:\n${example.remediation}` : ''}`.trim() },
     defaultConfiguration: { level: LEVEL[example.severity] },
     properties: { gate: example.gate, tags: [example.gate] },
