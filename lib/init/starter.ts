@@ -41,7 +41,7 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
       const dir = dumpDir(job);
       const guests = selectGuests(job, host.value.guests, host.value.pools);
       if (!dir) {
-        notes.push(`${host.id} job ${job.id} writes to storage ${job.storage ?? '(none)'}: its path is not in the host state, so its ${guests.length} guest(s) get no target. Add targets by hand (base_path: the storage's dump folder; a PBS storage needs the pve_storage target kind, not available yet).`);
+        notes.push(`${host.id} job ${job.id} writes to storage ${job.storage ?? '(none)'}: its path is not in the host state, so its ${guests.length} guest(s) get no target. Add targets by hand (kind: pve_storage with storage and vmid, or a file_glob with the storage's dump folder as base_path).`);
         continue;
       }
       for (const vmid of guests) {
