@@ -116,7 +116,7 @@ async function initCi(bindings: string, force: boolean): Promise<number> {
   if (!folder || folder.startsWith('..')) throw new UsageError(`--bindings ${bindings} is not inside the repository ${root}`);
   const files = Object.fromEntries(WORKFLOW_FILES.map((name) => [name, workflowFor(name, folder)]));
   const lines = await writeAll(path.join(root, '.github', 'workflows'), files, force);
-  process.stdout.write([...lines, '', `The workflows judge ${folder}. Next: the repository secrets and the state branch (spine-gates README, Adopting the workflows).`, ''].join('\n'));
+  process.stdout.write([...lines, '', `The workflows judge ${folder}. Next: the repository secrets and the state branch (spine-gates' docs/ci-adoption.md, Adopting the workflows).`, ''].join('\n'));
   return 0;
 }
 

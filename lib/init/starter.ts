@@ -41,7 +41,7 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
       const dir = dumpDir(job);
       const guests = selectGuests(job, host.value.guests, host.value.pools);
       if (!dir) {
-        notes.push(`${host.id} job ${job.id} writes to storage ${job.storage ?? '(none)'}: its path is not in the host state, so its ${guests.length} guest(s) get no target. Add targets by hand (base_path: the storage's dump folder; a PBS storage needs the pve_storage target kind, not available yet).`);
+        notes.push(`${host.id} job ${job.id} writes to storage ${job.storage ?? '(none)'}: its path is not in the host state, so its ${guests.length} guest(s) get no target. Add targets by hand (kind: pve_storage with storage and vmid, or a file_glob with the storage's dump folder as base_path).`);
         continue;
       }
       for (const vmid of guests) {
@@ -73,7 +73,7 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
       'backup.inventory.yaml': header('A target per guest per enabled vzdump job, where that job\'s storage puts its archives.') +
         yaml({ version: 1, defaults: { ...(zone ? { timezone: zone } : {}), stale_after_hours: 26 }, targets }),
       'backup.calendar.yaml': header('One event per vzdump job schedule.') + yaml({ version: 1, ...(zone ? { timezone: zone } : {}), events }),
-      'drift.gates.yaml': header('The gates\' policy; every field but pve_hosts keeps its default (see the spine-gates README).') + yaml({ version: 1, pve_hosts: hostIds }),
+      'drift.gates.yaml': header('The gates\' policy; every field but pve_hosts keeps its default (see docs/bindings.md of spine-gates).') + yaml({ version: 1, pve_hosts: hostIds }),
     },
   };
 }
