@@ -315,8 +315,8 @@ describe('bad bindings', () => {
     ]);
     const badStorage = patch(patch(STORAGE_TARGET, 'storage: pbs-main', "storage: \"pbs main; rm -rf /\""), 'vmid: 204', 'vmid: 42');
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + badStorage })).toEqual([
-      'backup.inventory.yaml:9:14: targets[0].storage: expected a PVE storage id (a letter, then letters, digits, ., _ or -, ending in a letter or digit), e.g. pbs-main, found "pbs main; rm -rf /" (a string)',
-      'backup.inventory.yaml:10:11: targets[0].vmid: expected an integer from 100 to 999999999, found 42 (an integer)',
+      'backup.inventory.yaml:9:14: targets[0] (vm-204-pbs).storage: expected a PVE storage id (a letter, then letters, digits, ., _ or -, ending in a letter or digit), e.g. pbs-main, found "pbs main; rm -rf /" (a string)',
+      'backup.inventory.yaml:10:11: targets[0] (vm-204-pbs).vmid: expected an integer from 100 to 999999999, found 42 (an integer)',
     ]);
     const fileWithVmid = patch(TARGET, '    classification: critical', '    vmid: 204\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + fileWithVmid })).toEqual([
