@@ -320,7 +320,7 @@ describe('bad bindings', () => {
     ]);
     const fileWithVmid = patch(TARGET, '    classification: critical', '    vmid: 204\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + fileWithVmid })).toEqual([
-      'backup.inventory.yaml:11:11: targets[0].vmid: expected no vmid on a file_glob target (kind: pve_storage names a PVE storage), found 204 (an integer)',
+      'backup.inventory.yaml:11:11: targets[0] (vm-204-primary).vmid: expected no vmid on a file_glob target (kind: pve_storage names a PVE storage), found 204 (an integer)',
     ]);
   });
 
