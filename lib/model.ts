@@ -112,8 +112,13 @@ export type Listing =
 /** One `vzdump:` section of /etc/pve/jobs.cfg, normalised. */
 export interface VzdumpJob {
   id: string;
-  /** Line of the section header in jobs.cfg (1-based), for evidence. */
+  /** Line of the section header in jobs.cfg, or of the cron line in vzdump.cron (1-based), for evidence. */
   line: number;
+  /**
+   * `vzdump.cron` for a legacy job: a line of /etc/pve/vzdump.cron, which cron runs (pve-cluster
+   * links it as /etc/cron.d/vzdump), with no pvescheduler state file. Absent: a jobs.cfg section.
+   */
+  source?: 'vzdump.cron';
   enabled: boolean;
   schedule: string | null;
   /** Explicit `vmid` list (normalised numbers), null when the key is absent. */
@@ -154,7 +159,7 @@ export interface JobProblem {
 
 /** A parser warning PVE logs about a config file (a line it ignores, a VMID it skips…). */
 export interface ConfigWarning {
-  /** `jobs.cfg`, `user.cfg`. */
+  /** `jobs.cfg`, `vzdump.cron`, `user.cfg`. */
   file: string;
   line: number;
   message: string;
@@ -178,8 +183,13 @@ export interface PveState {
   guests: Guest[];
   /** `systemctl is-active pvescheduler` output: active, inactive, failed… */
   scheduler: string;
-  /** Parser warnings about jobs.cfg and user.cfg that no job's `problems` carries. */
+  /** Parser warnings about jobs.cfg, vzdump.cron and user.cfg that no job's `problems` carries. */
   configWarnings: ConfigWarning[];
+  /**
+   * Why /etc/pve/vzdump.cron was not read (a snapshot older than the `vzdump-cron` command, or the
+   * command failed): its legacy jobs are then missing from `jobs`. Absent when it was read.
+   */
+  cronNotRead?: StateProblem;
 }
 
 /**

@@ -4,7 +4,7 @@
 // ever looked up (dns_unresolved goes through the collector's `resolve` seam).
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -115,11 +115,18 @@ function pveA(authorizedKeys: string[]): FakeHostSpec {
   };
 }
 
+// pve-b was upgraded from PVE 6: one backup job is still a line of /etc/pve/vzdump.cron, as
+// write_vzdump_cron_config wrote it, and one hand-edited line PVE's parser cannot read.
+const PVE_B_CRON = '# cluster wide vzdump cron schedule\n# Automatically generated file - do not edit\n\nPATH="/usr/sbin:/usr/bin:/sbin:/bin"\n\n'
+  + '0 3 * * *           root vzdump 201 --mode snapshot --quiet 1 --storage local\n0 4 * * 1-5 root vzdump 201\n';
+const PVE_B_CRON_JOB = `${createHash('sha1').update(PVE_B_CRON).digest('hex')}:1`;
+
 function pveB(authorizedKeys: string[]): FakeHostSpec {
   return {
     id: 'pve-b', authorizedKeys, commands: pveStandIns({ scheduler: 'failed' }),
     files: {
       '/etc/pve/jobs.cfg': jobsCfg('backup-bbbb2222-0002', 'all 1') + jobsCfg('backup-bbbb2222-0003', 'vmid 201') + jobsCfg('backup-bbbb2222-0004', 'vmid 201'),
+      '/etc/pve/vzdump.cron': PVE_B_CRON,
       [RESOURCES]: JSON.stringify([guest('pve-b', 201, 'family-cloud')]),
       // Last run with job errors (rescheduled a minute ago, so not missed); a job created a minute ago; a running one.
       ...jobState('backup-bbbb2222-0002', { state: 'stopped', msg: 'job errors', upid: upidAt('pve-b', ago(20)), updated: ago(0.02) },
@@ -509,7 +516,12 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
         ['pve-b', 'backup-bbbb2222-0002', 'fail', 'run_failed'],
         ['pve-b', 'backup-bbbb2222-0003', 'skip', 'first_run_pending'],
         ['pve-b', 'backup-bbbb2222-0004', 'skip', 'running'],
-      ]);
+        ['pve-b', PVE_B_CRON_JOB, 'skip', 'legacy_cron_job'],
+      ].sort());
+      // The legacy cron job, read from the host's /etc/pve/vzdump.cron: coverage, a conversion hint, its unread line.
+      expect(checkFor(liveResult, 'D19.guest-covered', 'qemu/201').message).toContain(PVE_B_CRON_JOB);
+      expect(checkFor(liveResult, 'D19.job-valid', PVE_B_CRON_JOB)).toMatchObject({ outcome: 'fail', reason: 'legacy_cron_job' });
+      expect(checkFor(liveResult, 'D19.job-valid', 'vzdump.cron:7')).toMatchObject({ outcome: 'fail', reason: 'config_warning' });
       expect(checkFor(liveResult, 'D19.job-run', 'backup-aaaa1111-0001').message).toContain('pvescheduler is active yet not starting jobs');
       expect(checkFor(liveResult, 'D19.job-run', 'backup-bbbb2222-0002').message).toContain('failed guests: 201');
 

@@ -18,13 +18,13 @@ import { parseSectionConfig, type Section, type SectionEntry } from './section-c
 const JOB_TYPES = ['vzdump', 'realm-sync'];
 
 /** A value check: PVE's error text, or null when the value passes. */
-type ValueCheck = (value: string) => string | null;
+export type ValueCheck = (value: string) => string | null;
 
 const VMID = /^[1-9][0-9]{2,8}$/; // JSONSchema.pm pve_verify_vmid
 const NODE = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/; // pve_verify_node_name
 const STORAGE_ID = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i; // pve_verify_storage_id
 
-const boolean: ValueCheck = (v) => (v === '0' || v === '1' ? null : `type check ('boolean') failed - got '${v}'`);
+export const boolean: ValueCheck = (v) => (v === '0' || v === '1' ? null : `type check ('boolean') failed - got '${v}'`);
 const integer = (min: number | null = null, max: number | null = null): ValueCheck => (v) => {
   if (!/^-?\d+$/.test(v)) return `type check ('integer') failed - got '${v}'`;
   if (min !== null && Number(v) < min) return `value must have a minimum value of ${min}`;
@@ -63,7 +63,7 @@ const schedule: ValueCheck = maxLength(128, (v) => {
 });
 
 /** The keys a vzdump section may hold (JobBase options: Registry's plus VZDump::Common confdesc). */
-const VZDUMP_KEYS: Record<string, ValueCheck> = {
+export const VZDUMP_KEYS: Record<string, ValueCheck> = {
   enabled: boolean, schedule, comment: maxLength(512), 'repeat-missed': boolean,
   vmid: vmidList, exclude: vmidList, node: (v) => (NODE.test(v) ? null : 'invalid format - value does not look like a valid node name'),
   all: boolean, stdexcludes: boolean, quiet: boolean, stop: boolean, remove: boolean, protected: boolean,
@@ -76,7 +76,7 @@ const VZDUMP_KEYS: Record<string, ValueCheck> = {
   'exclude-path': anyString, mailto: anyString, tmpdir: anyString, dumpdir: anyString, script: anyString,
   pool: anyString, performance: anyString, 'prune-backups': anyString,
 };
-const BOOLEAN_KEYS = new Set(Object.entries(VZDUMP_KEYS).filter(([, check]) => check === boolean).map(([k]) => k));
+export const BOOLEAN_KEYS = new Set(Object.entries(VZDUMP_KEYS).filter(([, check]) => check === boolean).map(([k]) => k));
 const ARRAY_KEYS = new Set(['exclude-path']);
 
 export function parseJobsCfg(text: string): { jobs: VzdumpJob[]; warnings: ConfigWarning[] } {
@@ -139,7 +139,6 @@ function toJob(section: Section): VzdumpJob {
     values.set(entry.key, values.has(entry.key) ? `${values.get(entry.key)}\n${value}` : value!);
   }
   const get = (key: string) => values.get(key);
-  const truthy = (key: string) => { const v = get(key); return v !== undefined && v !== '' && v !== '0'; };
   const header = { line: section.line, text: `vzdump: ${section.id}` };
   if (get('schedule') === undefined) {
     const dropped = problems.find((p) => p.key === 'schedule');
@@ -149,9 +148,8 @@ function toJob(section: Section): VzdumpJob {
       fix: dropped?.fix ?? `In /etc/pve/jobs.cfg, give job ${section.id} a \`schedule\` line (a calendar event such as \`02:30\` or \`mon..fri 02:30\`).`,
     });
   }
-  // verify_vzdump_parameters, then `exclude` means all unless a pool is named.
   const vmidLine = kept.get('vmid');
-  const conflicts = ['all', 'exclude', 'pool'].filter(truthy);
+  const { conflicts, selectsNothing, all, pool } = vzdumpSelection(get);
   if (vmidLine && conflicts.length) {
     problems.push({
       kind: 'job_invalid', key: 'vmid', line: vmidLine.line, text: vmidLine.text.trim(),
@@ -159,9 +157,7 @@ function toJob(section: Section): VzdumpJob {
       fix: `In /etc/pve/jobs.cfg, job ${section.id}: delete \`${vmidLine.text.trim()}\` (line ${vmidLine.line}) to back up what ${conflicts.join('/')} selects, or delete the ${conflicts.map((k) => `\`${k}\``).join(', ')} line(s) to back up exactly the listed VMIDs.`,
     });
   }
-  const pool = get('pool') || null;
-  const all = truthy('all') || (get('exclude') !== undefined && pool === null);
-  if (!vmidLine && !all && !truthy('stop') && pool === null) {
+  if (selectsNothing) {
     problems.push({
       kind: 'job_invalid', key: 'vmid', ...header,
       reason: 'the run aborts, nothing is backed up: vmid: property is missing (no vmid, all, exclude or pool)',
@@ -186,6 +182,18 @@ function toJob(section: Section): VzdumpJob {
     runs: !problems.some((p) => p.kind === 'job_invalid'),
     problems,
   };
+}
+
+/**
+ * verify_vzdump_parameters' selection rules: the keys that conflict with `vmid` (the run aborts),
+ * whether nothing is selected (it aborts too); then `exclude` means all unless a pool is named.
+ */
+export function vzdumpSelection(get: (key: string) => string | undefined): { conflicts: string[]; selectsNothing: boolean; all: boolean; pool: string | null } {
+  const truthy = (key: string) => { const v = get(key); return v !== undefined && v !== '' && v !== '0'; };
+  const pool = get('pool') || null;
+  const all = truthy('all') || (get('exclude') !== undefined && pool === null);
+  const conflicts = get('vmid') === undefined ? [] : ['all', 'exclude', 'pool'].filter(truthy);
+  return { conflicts, selectsNothing: get('vmid') === undefined && !all && !truthy('stop') && pool === null, all, pool };
 }
 
 /** The exact edit that makes PVE keep a dropped key (or says to delete it). */

@@ -5,6 +5,7 @@ import type { Bindings } from '../bindings/types.js';
 import type { Finding, HostState, JobRunState, StateProblem } from '../model.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
 import { parsePools } from '../pve/user-cfg.js';
+import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { evaluateD69 } from './D69.js';
 import { DEMO_SITE } from '../package-root.js';
 import { readSnapshot } from '../snapshot/read.js';
@@ -703,6 +704,54 @@ describe('D19.job-valid', () => {
   it('is skipped without host state and an error for an unreadable host', () => {
     expect(one(run({ state: null }), 'D19.job-valid')).toMatchObject({ outcome: 'skip', reason: 'no host state' });
     expect(one(run({ state: makeState([makeErrorHost('pve1')]) }), 'D19.job-valid')).toMatchObject({ outcome: 'error', reason: 'connect_timeout' });
+  });
+});
+
+describe('legacy /etc/pve/vzdump.cron jobs', () => {
+  // Lines as write_vzdump_cron_config writes them (pve-guest-common VZDump/Common.pm).
+  const CRON = '0 3 * * *           root vzdump 100 --mode snapshot --quiet 1 --storage local\n30 2 * * 6           root vzdump --all 1 --exclude 100 --quiet 1\n';
+  const withCron = (text: string, extra: Parameters<typeof makePveState>[0] = {}) => {
+    const cron = parseVzdumpCron(text);
+    return makeState([makeHost('pve1', { pve: makePveState({ jobs: cron.jobs, configWarnings: cron.warnings, guests: [makeGuest(100), makeGuest(101), makeGuest(102)], ...extra }) })]);
+  };
+
+  it('a host with only cron jobs: every guest they select is covered, as cron runs them', () => {
+    const state = withCron(CRON);
+    const [daily, weekly] = state.hosts['pve1']!.pve!.ok ? state.hosts['pve1']!.pve!.value.jobs : [];
+    const f = run({ state });
+    expect(one(f, 'D19.guest-covered', 'qemu/100')).toMatchObject({ outcome: 'pass', message: `qemu/100 (app1) is backed up by ${daily!.id}` });
+    expect(one(f, 'D19.guest-covered', 'qemu/101')).toMatchObject({ outcome: 'pass', message: `qemu/101 (app2) is backed up by ${weekly!.id}` });
+    expect(one(f, 'D19.target-enrolled', 'vm-100-primary')).toMatchObject({ outcome: 'pass' });
+    expect(one(evaluateD69(makeInput({ state })), 'D69.enrolled', 'qemu/100')).toMatchObject({ outcome: 'pass' });
+    const v = one(f, 'D19.job-valid', daily!.id);
+    expect(v).toMatchObject({ outcome: 'fail', reason: 'legacy_cron_job', severity: 'low' });
+    expect(v.evidence).toContainEqual(expect.objectContaining({ commandId: 'vzdump-cron', detail: 'line 1' }));
+    expect(v.remediation).toContain(`\`pvesh set /cluster/backup/${daily!.id} --enabled 1\``);
+    // No pvescheduler state exists for a cron job: neither no_state_file nor a pass.
+    expect(one(f, 'D19.job-run', weekly!.id)).toMatchObject({ outcome: 'skip', reason: 'legacy_cron_job' });
+  });
+
+  it('a mixed host: jobs.cfg and cron jobs both count; a disabled (#vzdump) cron job does not; unread lines are config warnings', () => {
+    const state = withCron('0 1 * * * root #vzdump 101 --quiet 1\n0 1 * * * root vzdump 102\n0 1 * * 1-5 root vzdump 101\n', {});
+    const pve = state.hosts['pve1']!.pve!.ok ? state.hosts['pve1']!.pve!.value : null;
+    pve!.jobs.push(makeJob('backup-daily', { vmids: [100] }));
+    const f = run({ state });
+    expect(one(f, 'D19.guest-covered', 'qemu/100')).toMatchObject({ outcome: 'pass', message: 'qemu/100 (app1) is backed up by backup-daily' });
+    expect(one(f, 'D19.guest-covered', 'qemu/101')).toMatchObject({ outcome: 'fail', reason: 'only_disabled_jobs' });
+    expect(one(f, 'D19.guest-covered', 'qemu/102')).toMatchObject({ outcome: 'pass' });
+    const w = one(f, 'D19.job-valid', 'vzdump.cron:3');
+    expect(w).toMatchObject({ outcome: 'fail', reason: 'config_warning' });
+    expect(w.message).toContain("/etc/pve/vzdump.cron line 3: parse error in `0 1 * * 1-5 root vzdump 101`: unable to parse day of week '1-5'");
+    expect(w.evidence).toEqual([expect.objectContaining({ commandId: 'vzdump-cron', detail: 'line 3' })]);
+  });
+
+  it('a snapshot without the vzdump-cron command: jobs.cfg coverage stands, an uncovered guest says cron jobs were not read', () => {
+    const state = makeState([makeHost('pve1', { pve: makePveState({ guests: [makeGuest(100), makeGuest(101)], cronNotRead: { reason: 'not_collected', message: 'command vzdump-cron is not in the snapshot of pve1' } }) })]);
+    const f = run({ state });
+    expect(one(f, 'D19.guest-covered', 'qemu/100')).toMatchObject({ outcome: 'pass' });
+    const g = one(f, 'D19.guest-covered', 'qemu/101');
+    expect(g).toMatchObject({ outcome: 'fail', reason: 'not_in_any_job' });
+    expect(g.message).toContain('legacy /etc/pve/vzdump.cron jobs were not read: command vzdump-cron is not in the snapshot of pve1');
   });
 });
 

@@ -8,6 +8,7 @@ import type {
 import { classifyDumpFile } from '../pve/archives.js';
 import { parseCalendarEvent } from '../pve/calendar-event.js';
 import { failedGuests, lastRuntime, nextEvent, occurrencesBetween } from '../pve/job-state.js';
+import { convertCommand } from '../pve/vzdump-cron.js';
 import { filesMatching, filesStartingWith, globMatcher } from './glob-index.js';
 import {
   commandEvidence, deadListing, enrolledVmids, globSubject, guestOf, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, jobSelection, lifecycleById, perPveHost,
@@ -385,7 +386,7 @@ function checkJobsValid(input: VerifyInput): Finding[] {
     const warnings = pve.configWarnings.map((w) => make({
       check: 'D19.job-valid', subject: `${w.file}:${w.line}`, host: hostId, severity: 'medium', outcome: 'fail', reason: 'config_warning',
       message: `/etc/pve/${w.file} line ${w.line}: ${w.message} (PVE logs this and reads the file without it)`,
-      evidence: [commandEvidence(hostId, w.file === 'user.cfg' ? 'user-cfg' : 'jobs-cfg', `line ${w.line}`)],
+      evidence: [commandEvidence(hostId, w.file.replace('.', '-'), `line ${w.line}`)],
       remediation: `On ${hostId}: fix or delete line ${w.line} of /etc/pve/${w.file}, so the file says what PVE does.`,
     }));
     if (pve.jobs.length === 0 && warnings.length === 0) {
@@ -397,7 +398,10 @@ function checkJobsValid(input: VerifyInput): Finding[] {
 
 function jobValidity(hostId: string, job: VzdumpJob): Finding {
   const base = { check: 'D19.job-valid', subject: job.id, host: hostId, evidence: [jobsCfgEvidence(hostId, job)] };
-  if (job.problems.length === 0) return make({ ...base, severity: 'high', outcome: 'pass', message: `job ${job.id}: PVE reads and runs it as written` });
+  if (job.problems.length === 0) {
+    if (job.source === 'vzdump.cron') return legacyCronJob(hostId, job, base);
+    return make({ ...base, severity: 'high', outcome: 'pass', message: `job ${job.id}: PVE reads and runs it as written` });
+  }
   const invalid = job.problems.some((p) => p.kind === 'job_invalid');
   const said = job.problems.map((p) => p.kind === 'key_dropped'
     ? `file /etc/pve/jobs.cfg line ${p.line} (section '${job.id}') - unable to parse value of '${p.key}': ${p.reason} [\`${p.text}\`: the key is dropped]`
@@ -407,8 +411,22 @@ function jobValidity(hostId: string, job: VzdumpJob): Finding {
     ...base, severity: job.enabled ? 'high' : 'low', outcome: 'fail', reason: invalid ? 'job_invalid' : 'key_dropped',
     message: `job ${job.id}${job.enabled ? '' : ' (disabled)'}: ${consequence}. ${said.join('; ')}`,
     expected: 'every key valid, the job runnable', actual: job.problems.map((p) => `${p.kind} ${p.key ?? 'section'}`).join(', '),
-    evidence: [...base.evidence, ...job.problems.map((p) => ({ host: hostId, file: '/etc/pve/jobs.cfg', line: p.line, detail: p.text }))],
+    evidence: [...base.evidence, ...job.problems.map((p) => ({ host: hostId, file: `/etc/pve/${job.source ?? 'jobs.cfg'}`, line: p.line, detail: p.text }))],
     remediation: [...new Set(job.problems.map((p) => p.fix))].join('\n'),
+  });
+}
+
+/**
+ * A valid legacy job: cron runs it and it counts as coverage, but it fails (low): it has no
+ * pvescheduler state, so D19.job-run cannot tell whether it ran, and PVE 7+ manages jobs in jobs.cfg.
+ * PVE's own conversion (API2/Backup.pm update_job) keeps its id and schedule and removes the line.
+ */
+function legacyCronJob(hostId: string, job: VzdumpJob, base: { check: string; subject: string; host: string; evidence: Evidence[] }): Finding {
+  return make({
+    ...base, severity: 'low', outcome: 'fail', reason: 'legacy_cron_job',
+    message: `job ${job.id}${job.enabled ? '' : ' (disabled)'} is a legacy /etc/pve/vzdump.cron line (line ${job.line}, schedule ${job.schedule}): cron runs it and it counts as coverage, but it keeps no run state, so whether it ran cannot be checked (D19.job-run)`,
+    expected: 'backup jobs in /etc/pve/jobs.cfg', actual: `/etc/pve/vzdump.cron line ${job.line}`,
+    remediation: `Convert it to a jobs.cfg job (same id, schedule and options): edit it once in Datacenter → Backup and press OK, or on any node run \`${convertCommand(job)}\`. Each conversion rewrites vzdump.cron, so the ids of its remaining jobs change: convert them one by one from a fresh listing (\`pvesh get /cluster/backup\`).`,
   });
 }
 
@@ -466,6 +484,9 @@ function checkJobRuns(input: VerifyInput): Finding[] {
         check: 'D19.job-run', subject: job.id, host: hostId, severity: 'critical' as const,
         evidence: [jobsCfgEvidence(hostId, job), commandEvidence(hostId, 'job-state', `/var/lib/pve-manager/jobs/vzdump-${job.id}.json`)],
       };
+      if (job.source === 'vzdump.cron') {
+        return make({ ...base, evidence: [jobsCfgEvidence(hostId, job)], outcome: 'skip', reason: 'legacy_cron_job', message: `job ${job.id}: a legacy /etc/pve/vzdump.cron job, run by cron: PVE keeps no run state for it (convert it, see D19.job-valid)` });
+      }
       if (!job.runs) return make({ ...base, outcome: 'skip', reason: 'job_invalid', message: `job ${job.id}: PVE never runs it as written (see D19.job-valid)` });
       const v = runVerdict(state, hostId, job);
       const repeat = job.options['repeat-missed'] === '1'

@@ -6,6 +6,7 @@ import type { Bindings, CalendarEvent, InventoryTarget, LifecycleGuest, RuntimeU
 import { checkRestoreSops } from '../cli/restore-sops.js';
 import { findingId, type Finding, type VzdumpJob } from '../model.js';
 import { DEMO_SITE, PACKAGE_ROOT } from '../package-root.js';
+import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { D69_CHECKS, evaluateD69, LIFECYCLE_STATUSES } from './D69.js';
 import type { VerifyInput } from './input.js';
@@ -232,6 +233,16 @@ describe('D69.scheduled', () => {
     expect(f.message).toContain('no DAILY event at 02:30');
     expect(f.remediation).toBe('Add to events in backup.calendar.yaml: `{id: "backup-daily", summary: "vzdump job backup-daily", freq: DAILY, byhour: 2, byminute: 30, duration_minutes: 60}`; then publish them (`ops calendar publish --execute`).');
     expect(f.fix).toEqual([{ file: 'backup.calendar.yaml', path: ['events'], op: 'append', value: { id: 'backup-daily', summary: 'vzdump job backup-daily', freq: 'DAILY', byhour: 2, byminute: 30, duration_minutes: 60 } }]);
+  });
+
+  it('judges a legacy vzdump.cron job by the calendar event PVE converts its cron fields to, citing the cron line', () => {
+    const [job] = parseVzdumpCron('15 3 * * 1,2,3,4,5 root vzdump 100 --quiet 1\n').jobs;
+    const judged = (events: CalendarEvent[]) => one(run({ state: hostWith([job!]), site: { events } }), 'D69.scheduled');
+    expect(job!.schedule).toBe('mon,tue,wed,thu,fri 03:15');
+    const f = judged([event('cron', 'WEEKLY', 3, 15)]);
+    expect(f).toMatchObject({ outcome: 'pass' });
+    expect(f.evidence).toContainEqual(expect.objectContaining({ commandId: 'vzdump-cron', detail: 'line 1' }));
+    expect(judged([event('cron', 'WEEKLY', 3, 0)])).toMatchObject({ outcome: 'fail', reason: 'no_calendar_event' });
   });
 
   it('matches a weekday job to a WEEKLY event by time only, and says so', () => {

@@ -43,8 +43,10 @@ export const commandEvidence = (hostId: string, commandId: string, detail?: stri
   host: hostId, commandId, command: PVE_COMMANDS.find((c) => c.id === commandId)!.command, ...(detail ? { detail } : {}),
 });
 
-export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence =>
-  commandEvidence(hostId, 'jobs-cfg', job ? `vzdump: ${job.id} (line ${job.line})` : undefined);
+/** Evidence citing the file a job is written in (jobs.cfg section or vzdump.cron line), or jobs.cfg. */
+export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => (job?.source === 'vzdump.cron'
+  ? commandEvidence(hostId, 'vzdump-cron', `line ${job.line}`)
+  : commandEvidence(hostId, 'jobs-cfg', job ? `vzdump: ${job.id} (line ${job.line})` : undefined));
 
 // Facts derived from one host's PVE state are computed once per state object and shared by every
 // check (and finding) that asks: on an estate with thousands of guests, recomputing them per
@@ -75,7 +77,9 @@ export function whyNotEnrolled(pve: PveState, vmid: number): { reason: string; w
   if (broken.length) return { reason: 'only_invalid_jobs', why: `only job(s) ${broken.join(', ')} select it, and PVE never runs them as written (see D19.job-valid)` };
   const paused = pve.jobs.filter((j) => !j.enabled && jobSelection(pve, j).includes(vmid)).map((j) => j.id);
   if (paused.length) return { reason: 'only_disabled_jobs', why: `only disabled job(s) ${paused.join(', ')} select it` };
-  return { reason: 'not_in_any_job', why: 'no job selects it' };
+  // A snapshot without /etc/pve/vzdump.cron cannot rule out a legacy cron job: say so, never hide it.
+  const unread = pve.cronNotRead ? ` in jobs.cfg (legacy /etc/pve/vzdump.cron jobs were not read: ${pve.cronNotRead.message})` : '';
+  return { reason: 'not_in_any_job', why: `no job selects it${unread}` };
 }
 
 /** The guest the host reports under this VMID (the first, as `pve.guests.find` would). */

@@ -4,7 +4,9 @@
 // said its node name and its jobs (followUp).
 
 import type { Bindings } from '../bindings/types.js';
+import type { VzdumpJob } from '../model.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
+import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { isStorageId, nodeName } from '../pve/storage.js';
 import { pveHostIds } from '../rules/input.js';
 import {
@@ -42,7 +44,7 @@ export function probePlan(bindings: Bindings): HostPlan[] {
 
 /**
  * The storage status list and the backup content of each storage an enabled pve_storage target on
- * this host or an enabled vzdump job that runs on this node writes to. Nothing when the node name
+ * this host or an enabled vzdump job (jobs.cfg or vzdump.cron) that runs on this node writes to. Nothing when the node name
  * is not one PVE accepts (the snapshot reader says so). A job without `storage` writes to the
  * /etc/vzdump.conf default, which is not read: it names no storage here.
  */
@@ -50,17 +52,17 @@ export function storageFollowUp(bindings: Bindings, hostId: string, outputs: Rea
   const node = nodeName(outputs.get('hostname') ?? '');
   if (node === null) return [];
   const storages = new Set(bindings.inventory.targets.flatMap((t) => (t.enabled && t.kind === 'pve_storage' && t.host === hostId ? [t.storage] : [])));
-  for (const job of jobsOf(outputs.get('jobs-cfg'))) {
+  for (const job of [...jobsOf(outputs.get('jobs-cfg'), parseJobsCfg), ...jobsOf(outputs.get('vzdump-cron'), parseVzdumpCron)]) {
     if (job.enabled && job.storage !== null && (job.node === null || job.node === node)) storages.add(job.storage);
   }
   return storageCommands(node, [...storages].filter(isStorageId).sort());
 }
 
-function jobsOf(jobsCfg: string | undefined) {
-  if (jobsCfg === undefined) return [];
+function jobsOf(text: string | undefined, parse: (text: string) => { jobs: VzdumpJob[] }): VzdumpJob[] {
+  if (text === undefined) return [];
   try {
-    return parseJobsCfg(jobsCfg).jobs;
+    return parse(text).jobs;
   } catch {
-    return []; // the snapshot reader reports an unreadable jobs.cfg; the targets' storages are still read
+    return []; // the snapshot reader reports an unreadable file; the targets' storages are still read
   }
 }

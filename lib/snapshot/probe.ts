@@ -42,6 +42,9 @@ const catOptional = (path: string) => `[ ! -e ${path} ] || cat ${path}`;
 
 export const PVE_COMMANDS: readonly ProbeCommand[] = [
   { id: 'jobs-cfg', command: catOptional('/etc/pve/jobs.cfg') },
+  // Legacy backup jobs (lib/pve/vzdump-cron.ts), which cron still runs; isolated: a failure only
+  // leaves them unread (cronNotRead), the jobs.cfg facts stand.
+  { id: 'vzdump-cron', command: catOptional('/etc/pve/vzdump.cron'), isolated: true },
   { id: 'user-cfg', command: catOptional('/etc/pve/user.cfg') },
   { id: 'guests', command: 'pvesh get /cluster/resources --type vm --output-format json' },
   // is-active exits non-zero for every state but "active"; the state word on stdout is the fact.

@@ -135,6 +135,26 @@ describe('readSnapshot job run state', () => {
     expect(host.pve?.ok).toBe(true);
   });
 
+  it('reads the demo\'s vzdump-cron (the dummy pve-cluster writes): no cron jobs, no warnings', async () => {
+    const host = await demoWith((c) => c);
+    if (!host.pve?.ok) throw new Error(JSON.stringify(host.pve));
+    expect(host.pve.value.cronNotRead).toBeUndefined();
+    expect(host.pve.value.jobs.some((j) => j.source === 'vzdump.cron')).toBe(false);
+  });
+
+  it('an old snapshot without vzdump-cron: jobs.cfg jobs intact, cron jobs not read and said so', async () => {
+    const host = await demoWith((c) => c.filter((x) => x.id !== 'vzdump-cron'));
+    if (!host.pve?.ok) throw new Error(JSON.stringify(host.pve));
+    expect(host.pve.value.cronNotRead).toEqual({ reason: 'not_collected', message: 'command vzdump-cron is not in the snapshot of pve-home' });
+    expect(host.pve.value.jobs.length).toBeGreaterThan(0);
+    expect(host.pve.value.jobs.some((j) => j.source === 'vzdump.cron')).toBe(false);
+  });
+
+  it('a failed vzdump-cron command (isolated) leaves the jobs.cfg facts readable', async () => {
+    const host = await demoWith((c) => c.map((x) => (x.id === 'vzdump-cron' ? { ...x, exit: 1 } : x)));
+    expect(host.pve).toMatchObject({ ok: true, value: { cronNotRead: { reason: 'command_failed' } } });
+  });
+
   it('a failed job-state command makes only the job runs an error', async () => {
     const host = await demoWith((c) => c.map((x) => (x.id === 'job-state' ? { ...x, exit: 1 } : x)));
     expect(host.jobRuns).toMatchObject({ ok: false, problem: { reason: 'command_failed' } });

@@ -16,6 +16,7 @@ import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobStates } from '../pve/job-state.js';
 import { configWarning, parseJobsCfg } from '../pve/jobs-cfg.js';
+import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { listingSeparator, parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
 import { nodeName, parseBackupContent, parseStorageCfg, parseStorageStatus } from '../pve/storage.js';
@@ -135,7 +136,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
     if (c.exit !== 0) return { problem: { reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` } };
     return { text };
   };
-  if (isPve) record.pve = readPve(output);
+  if (isPve) record.pve = withLegacyCron(readPve(output), output('vzdump-cron'));
   if (isPve) record.mail = readMail(output, commands);
   if (isPve) {
     record.jobRuns = readJobRuns(output);
@@ -165,6 +166,22 @@ function readPve(output: (id: string) => { text: string } | { problem: StateProb
     return { ok: true, value };
   } catch (e) {
     return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
+  }
+}
+
+/**
+ * The legacy /etc/pve/vzdump.cron jobs join the jobs.cfg ones. Its command is isolated: when it is
+ * not in the snapshot (older than the command) or failed, the jobs.cfg facts still stand and
+ * `cronNotRead` says why cron jobs are missing (a guest only they back up then reads uncovered).
+ */
+function withLegacyCron(pve: HostRecord['pve'], cron: { text: string } | { problem: StateProblem }): HostRecord['pve'] {
+  if (!pve?.ok) return pve;
+  if ('problem' in cron) return { ok: true, value: { ...pve.value, cronNotRead: cron.problem } };
+  try {
+    const parsed = parseVzdumpCron(cron.text);
+    return { ok: true, value: { ...pve.value, jobs: [...pve.value.jobs, ...parsed.jobs], configWarnings: [...pve.value.configWarnings, ...parsed.warnings] } };
+  } catch (e) {
+    return { ok: true, value: { ...pve.value, cronNotRead: { reason: 'parse_error', message: `vzdump.cron: ${(e as Error).message}` } } };
   }
 }
 
