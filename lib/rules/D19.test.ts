@@ -802,6 +802,10 @@ describe('D19.job-run', () => {
     const f = run({ state });
     expect(one(f, 'D19.job-run', 'backup-daily')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending', message: expect.stringContaining('first run is 2026-03-05T01:00:00Z') });
     expect(one(f, 'D19.freshness', 'vm-100-primary')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending' });
+    // Waiting is not unjudged: the run does not turn into an error, nor read as a pass of that target.
+    expect(one(f, 'D19.judged')).toMatchObject({ outcome: 'skip', reason: 'first_run_pending', actual: '0 judged, 1 waiting' });
+    const withJudged = run({ state, bindings: makeBindings({ targets: [makeTarget(), makeTarget({ name: 'other', glob: 'other-*.tar' })] }) });
+    expect(one(withJudged, 'D19.judged')).toMatchObject({ outcome: 'pass', message: '1 of 2 enabled targets were judged; the other 1 wait for their job\'s first run: vm-100-primary' });
   });
 
   it('fails missed_runs for a job created days ago that never started', () => {
