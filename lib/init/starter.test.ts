@@ -82,11 +82,14 @@ describe('archiveHome: where a job\'s storage puts its archives (pve-storage Plu
     expect(home('nas', facts(cfg('nas', 'nfs')))).toEqual({ kind: 'unknown', why: 'storage.cfg gives it no path' });
     expect(home('gone', facts())).toEqual({ kind: 'unknown', why: 'it is not in storage.cfg' });
     expect(home('nas', null)).toEqual({ kind: 'unknown', why: 'the host state has no storage facts (storage.cfg)' });
+    expect(home('odd', facts(cfg('odd', 'dir', { path: 'srv/backups' })))).toEqual({ kind: 'unknown', why: 'its storage.cfg path "srv/backups/dump" is not an absolute path' });
+    expect(home('local', null, { dumpdir: 'dumps' })).toEqual({ kind: 'unknown', why: 'its dumpdir "dumps" is not an absolute path' });
   });
 
   it('local (also when the job names no storage) is always /var/lib/vz (Plugin.pm parse_config); dumpdir wins over any storage', () => {
     expect(home(null, null)).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
-    expect(home('local', facts(cfg('local', 'dir', { path: '/elsewhere' })))).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
+    expect(home('local', facts(cfg('local', 'dir', { path: '/elsewhere', contentDirs: { backup: 'bk' } })))).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
+    expect(home('local', facts(cfg('local', 'dir')))).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
     expect(home('local', facts(cfg('local', 'dir', { path: '/var/lib/vz', contentDirs: { backup: 'bk' } })))).toEqual({ kind: 'folder', path: '/var/lib/vz/bk' });
     expect(home('pbs', facts(cfg('pbs', 'pbs')), { dumpdir: '/mnt/usb' })).toEqual({ kind: 'folder', path: '/mnt/usb' });
   });

@@ -43,17 +43,25 @@ const LOCAL_PATH = '/var/lib/vz';
  * `storage` is the host's storage facts; null when the snapshot has none.
  */
 export function archiveHome(job: VzdumpJob, storage: PveStorageState | null): ArchiveHome {
-  if (job.options['dumpdir']) return { kind: 'folder', path: job.options['dumpdir'] };
+  if (job.options['dumpdir']) return folder(job.options['dumpdir'], 'its dumpdir');
   const id = job.storage ?? 'local';
   let cfg: Pick<StorageConfig, 'type' | 'path' | 'contentDirs'> | undefined = storage?.config.find((c) => c.id === id);
-  if (id === 'local' && (cfg?.type !== 'dir' || (cfg.path !== null && cfg.path !== LOCAL_PATH))) cfg = { type: 'dir', path: LOCAL_PATH, contentDirs: {} };
+  if (id === 'local') {
+    // Plugin.pm keeps a `local` section only when it is a dir at /var/lib/vz (or names no path, which it sets).
+    const kept = cfg?.type === 'dir' && (cfg.path === null || cfg.path === LOCAL_PATH);
+    cfg = { type: 'dir', path: LOCAL_PATH, contentDirs: kept ? cfg!.contentDirs : {} };
+  }
   if (!storage && id !== 'local') return { kind: 'unknown', why: 'the host state has no storage facts (storage.cfg)' };
   if (!cfg) return { kind: 'unknown', why: 'it is not in storage.cfg' };
   if (cfg.type === 'pbs') return { kind: 'storage', storage: id };
   if (!FILE_STORAGE_TYPES.has(cfg.type)) return { kind: 'unknown', why: `spine-gates does not know where a ${cfg.type} storage keeps backups` };
   if (!cfg.path) return { kind: 'unknown', why: 'storage.cfg gives it no path' };
-  return { kind: 'folder', path: path.posix.join(cfg.path, cfg.contentDirs['backup'] ?? 'dump') };
+  return folder(path.posix.join(cfg.path, cfg.contentDirs['backup'] ?? 'dump'), 'its storage.cfg path');
 }
+
+/** A folder a file_glob target can name (absolute, no NUL: what the inventory schema accepts), else why not. */
+const folder = (dir: string, what: string): ArchiveHome =>
+  dir.startsWith('/') && !dir.includes('\0') ? { kind: 'folder', path: dir } : { kind: 'unknown', why: `${what} ${JSON.stringify(dir)} is not an absolute path` };
 
 export function starterBindings(state: HostState, generatedAt: string): StarterFiles {
   const notes: string[] = [];
