@@ -247,6 +247,10 @@ export interface StorageConfig {
   disabled: boolean;
   /** The nodes it is restricted to; null: every node. */
   nodes: string[] | null;
+  /** File storages (dir, nfs, cifs…): the folder the storage lives in; null when storage.cfg gives none. */
+  path: string | null;
+  /** `content-dirs`: content type → folder relative to `path` that replaces the default (Plugin.pm get_subdir). */
+  contentDirs: Record<string, string>;
   /** PBS: datastore, namespace, server. */
   datastore: string | null;
   namespace: string | null;

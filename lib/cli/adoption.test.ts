@@ -180,6 +180,29 @@ describe('ops init', () => {
     expect(failed.filter((f: string) => f.startsWith('calendar.'))).toEqual([]);
   });
 
+  it('places every enabled job\'s archives from the storage facts: ops verify judges each target (a PBS job\'s guest by pve_storage)', async () => {
+    const bindings = temp('init-storage-');
+    cpSync(path.join(DEMO, 'bindings', 'ssh.targets.yaml'), path.join(bindings, 'ssh.targets.yaml'));
+    expect((await ops(['init', '--bindings', bindings, '--snapshot', SNAPSHOT], bindings)).code).toBe(0);
+    const verify = await ops(['verify', '--bindings', bindings, '--snapshot', SNAPSHOT, '--json'], bindings);
+    const result = JSON.parse(verify.stdout);
+    expect(result.inputErrors).toEqual([]);
+    const checks: { id: string; subject: string; outcome: string; reason: string | null }[] = result.gates.flatMap((g: { checks: unknown[] }) => g.checks);
+    const freshness = checks.filter((c) => c.id === 'D19.freshness');
+    // Every target is judged from what the snapshot holds; the one exception is a job before its first run (demo job mon..fri 12:30).
+    expect(freshness.filter((c) => c.outcome !== 'pass' && c.outcome !== 'fail').map((c) => `${c.subject} ${c.reason}`))
+      .toEqual(['pve-shop-qemu-110-backup-2b7d14e8-c3a0 first_run_pending']);
+    expect(freshness.map((c) => c.subject)).toEqual(expect.arrayContaining([
+      'pve-shop-qemu-102-backup-6d1f0b3e-9a42', // storage pbs-shop (pbs)
+      'pve-shop-qemu-101-backup-3f9c2a71-5d0e', // storage shop-backup (dir, /srv/backups)
+      'pve-home-qemu-201-backup-5a2e90c4-1b7d', // storage nas-backup (nfs, /mnt/pve/nas-backup)
+    ]));
+    const inventory = readFileSync(path.join(bindings, 'backup.inventory.yaml'), 'utf8');
+    expect(inventory).toContain('kind: pve_storage\n    host: pve-shop\n    storage: pbs-shop\n    vmid: 102\n');
+    expect(inventory).toContain('base_path: /mnt/pve/nas-backup/dump\n    glob: vzdump-qemu-201-*\n');
+    expect(checks.find((c) => c.id === 'D19.verified' && c.subject === 'pve-shop-qemu-102-backup-6d1f0b3e-9a42')?.outcome).toBe('fail');
+  });
+
   it('never overwrites a file without --force, and keeps a .bak with it', async () => {
     const cwd = temp('init-');
     const bindings = path.join(cwd, 'b');

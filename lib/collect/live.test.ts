@@ -897,6 +897,21 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       const d19 = (r: JsonResult) => r.gates.find((g) => g.id === 'D19')!.checks.filter((c) => c.id !== 'D19.snapshot-age');
       expect(d19(again)).toEqual(d19(live));
     });
+
+    it('ops init --live writes a pve_storage target for the PBS job\'s guest, which ops verify --live then judges', async () => {
+      const dir = mkdtempSync(path.join(work, 'init-pbs-'));
+      writeFileSync(path.join(dir, 'ssh.targets.yaml'), `ssh:\n  defaults: {user: root}\n  targets:\n    - {id: pve-pbs, host: 127.0.0.1, port: ${hosts['pve-pbs']!.port}}\n`);
+      const flags = sshFlags(knownHosts('init-pbs', knownLines('pve-pbs')), key.privateKeyPath);
+      const cwd = runDir('init-pbs');
+      const init = await ops(['init', '--live', '--bindings', dir, ...flags], { cwd });
+      expect(init.code, init.stdout + init.stderr).toBe(0);
+      expect(readFileSync(path.join(dir, 'backup.inventory.yaml'), 'utf8'))
+        .toContain('name: pve-pbs-qemu-101-backup-pbs-0001\n    enabled: true\n    kind: pve_storage\n    host: pve-pbs\n    storage: pbs-dr\n    vmid: 101\n');
+      const live = parseJson(await ops(['verify', '--live', '--json', '--bindings', dir, '--reports', 'reports', ...flags], { cwd }));
+      expect(live.inputErrors).toEqual([]);
+      expect(checkFor(live, 'D19.freshness', 'pve-pbs-qemu-101-backup-pbs-0001').outcome).toBe('pass');
+      expect(checkFor(live, 'D19.judged', 'run').outcome).toBe('pass');
+    });
   });
 
   // ------------------------------------------------------------------------------------------

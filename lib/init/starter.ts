@@ -1,12 +1,13 @@
 // Starter bindings from the estate as it is (`ops init`): what the PVE hosts report, written as
-// bindings that claim nothing the hosts do not show. A guest in no enabled job gets no target (it
-// stays a D19 failure); a job whose storage path the host state does not record gets no target;
+// bindings that claim nothing the hosts do not show. A guest in no enabled job PVE runs gets no
+// target (it stays a D19 failure); a job whose storage the host state cannot place gets no target;
 // classifications, restore SOPs and offsite decisions are left to the operator.
 // Pure: host state in, file texts and notes out.
 
+import path from 'node:path';
 import { stringify } from 'yaml';
 import { pveJobRuns, WEEKDAY_CODES } from '../calendar/schedule.js';
-import type { HostState, VzdumpJob } from '../model.js';
+import type { HostState, PveStorageState, StorageConfig, VzdumpJob } from '../model.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
 
 export interface StarterFiles {
@@ -16,8 +17,51 @@ export interface StarterFiles {
   notes: string[];
 }
 
-/** PVE's own dump folder of the `local` directory storage (/usr/share/perl5/PVE/Storage/DirPlugin.pm: path /var/lib/vz, dumps in dump/). */
-const LOCAL_DUMP_DIR = '/var/lib/vz/dump';
+/**
+ * Where a job's archives land: a folder to glob (file_glob target), a storage PVE lists (pve_storage
+ * target), or why the host state cannot say (no target).
+ */
+export type ArchiveHome = { kind: 'folder'; path: string } | { kind: 'storage'; storage: string } | { kind: 'unknown'; why: string };
+
+/**
+ * Storage types whose backups are vzdump files in a folder (pve-storage: DirPlugin and the plugins
+ * built on it, NFSPlugin, CIFSPlugin, CephFSPlugin, GlusterfsPlugin, BTRFSPlugin; their `path` is
+ * the mount point).
+ */
+const FILE_STORAGE_TYPES = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'glusterfs', 'btrfs']);
+
+/**
+ * pve-storage Plugin.pm parse_config: `local` is always the directory /var/lib/vz (replaced when
+ * storage.cfg lacks it, has another type, or another path).
+ */
+const LOCAL_PATH = '/var/lib/vz';
+
+/**
+ * Where `job`'s archives land on its host. Its `dumpdir` wins; else its storage (vzdump's default,
+ * `local`, when it names none; vzdump.conf is not collected). A file storage's backups are in
+ * Plugin.pm get_subdir(…, 'backup'): `path` + `/` + (`content-dirs` backup entry, else `dump`).
+ * `storage` is the host's storage facts; null when the snapshot has none.
+ */
+export function archiveHome(job: VzdumpJob, storage: PveStorageState | null): ArchiveHome {
+  if (job.options['dumpdir']) return folder(job.options['dumpdir'], 'its dumpdir');
+  const id = job.storage ?? 'local';
+  let cfg: Pick<StorageConfig, 'type' | 'path' | 'contentDirs'> | undefined = storage?.config.find((c) => c.id === id);
+  if (id === 'local') {
+    // Plugin.pm keeps a `local` section only when it is a dir at /var/lib/vz (or names no path, which it sets).
+    const kept = cfg?.type === 'dir' && (cfg.path === null || cfg.path === LOCAL_PATH);
+    cfg = { type: 'dir', path: LOCAL_PATH, contentDirs: kept ? cfg!.contentDirs : {} };
+  }
+  if (!storage && id !== 'local') return { kind: 'unknown', why: 'the host state has no storage facts (storage.cfg)' };
+  if (!cfg) return { kind: 'unknown', why: 'it is not in storage.cfg' };
+  if (cfg.type === 'pbs') return { kind: 'storage', storage: id };
+  if (!FILE_STORAGE_TYPES.has(cfg.type)) return { kind: 'unknown', why: `spine-gates does not know where a ${cfg.type} storage keeps backups` };
+  if (!cfg.path) return { kind: 'unknown', why: 'storage.cfg gives it no path' };
+  return folder(path.posix.join(cfg.path, cfg.contentDirs['backup'] ?? 'dump'), 'its storage.cfg path');
+}
+
+/** A folder a file_glob target can name (absolute, no NUL: what the inventory schema accepts), else why not. */
+const folder = (dir: string, what: string): ArchiveHome =>
+  dir.startsWith('/') && !dir.includes('\0') ? { kind: 'folder', path: dir } : { kind: 'unknown', why: `${what} ${JSON.stringify(dir)} is not an absolute path` };
 
 export function starterBindings(state: HostState, generatedAt: string): StarterFiles {
   const notes: string[] = [];
@@ -34,22 +78,30 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
   const events: Record<string, unknown>[] = [];
   const zone = pve.find((h) => h.timezone)?.timezone ?? null;
   for (const host of pve) {
+    const record = state.hosts[host.id]!;
+    const storage = record.storage?.ok ? record.storage.value : null;
     const jobs = host.value.jobs.filter((j) => j.enabled);
     const targetOf = new Map<number, string>();
     for (const job of jobs) {
       events.push(...eventsFor(host.id, job, host.timezone, zone, state.capturedAt, notes));
-      const dir = dumpDir(job);
+      const home = archiveHome(job, storage);
+      // selectGuests: what PVE backs up, nothing for a job it never runs as written.
       const guests = selectGuests(job, host.value.guests, host.value.pools);
-      if (!dir) {
-        notes.push(`${host.id} job ${job.id} writes to storage ${job.storage ?? '(none)'}: its path is not in the host state, so its ${guests.length} guest(s) get no target. Add targets by hand (kind: pve_storage with storage and vmid, or a file_glob with the storage's dump folder as base_path).`);
+      if (home.kind === 'unknown') {
+        notes.push(`${host.id} job ${job.id} writes to storage ${job.storage ?? 'local'}: ${home.why}, so its ${guests.length} guest(s) get no target. Add targets by hand (file_glob in the storage's dump folder, or pve_storage).`);
         continue;
       }
       for (const vmid of guests) {
-        const guest = host.value.guests.find((g) => g.vmid === vmid)!;
+        // A listed VMID that does not exist has no archives to expect (D19.job-guest-active says so).
+        const guest = host.value.guests.find((g) => g.vmid === vmid);
+        if (!guest) continue;
         const name = `${host.id}-${guest.type}-${vmid}-${job.id}`;
         targetOf.set(vmid, targetOf.get(vmid) ?? name);
+        const where = home.kind === 'folder'
+          ? { kind: 'file_glob', host: host.id, base_path: home.path, glob: `vzdump-${guest.type}-${vmid}-*` }
+          : { kind: 'pve_storage', host: host.id, storage: home.storage, vmid };
         targets.push({
-          name, enabled: true, kind: 'file_glob', host: host.id, base_path: dir, glob: `vzdump-${guest.type}-${vmid}-*`,
+          name, enabled: true, ...where,
           ...staleAfter(job), description: `${guest.type}/${vmid}${guest.name ? ` (${guest.name})` : ''} by job ${job.id} (${job.schedule ?? 'no schedule'})`,
         });
       }
@@ -60,7 +112,7 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
         id: g.vmid, hostname: g.name, proxmox_host: host.id, status: 'active', ...(g.type === 'lxc' ? { vm_type: 'lxc' } : {}),
         ...(targetOf.has(g.vmid) ? { backup_target: targetOf.get(g.vmid) } : {}),
       });
-      if (!targetOf.has(g.vmid)) notes.push(`${host.id} ${g.type}/${g.vmid}${g.name ? ` (${g.name})` : ''}: in no enabled job with a known dump folder, so no target (D19 and D69 will say so)`);
+      if (!targetOf.has(g.vmid)) notes.push(`${host.id} ${g.type}/${g.vmid}${g.name ? ` (${g.name})` : ''}: in no enabled job PVE runs whose archives the host state can place, so no target (D19 and D69 will say so)`);
     }
   }
   notes.push('Decide per target: classification (critical/important/rebuildable), restore_sop, offsite; per guest: whether it is really active.');
@@ -76,13 +128,6 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
       'drift.gates.yaml': header('The gates\' policy; every field but pve_hosts keeps its default (see docs/bindings.md of spine-gates).') + yaml({ version: 1, pve_hosts: hostIds }),
     },
   };
-}
-
-/** Where a job's archives land, when the host state says: its `dumpdir`, or the `local` storage's dump folder. */
-function dumpDir(job: VzdumpJob): string | null {
-  // No storage option: vzdump's default storage, `local` unless vzdump.conf (not collected) says otherwise.
-  if (job.options['dumpdir']) return job.options['dumpdir'];
-  return job.storage === 'local' || job.storage === null ? LOCAL_DUMP_DIR : null;
 }
 
 /** Hours between runs plus two, by the schedule's frequency; null (the default 26) when it has none an event can show. */

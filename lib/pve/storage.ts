@@ -50,11 +50,26 @@ export function parseStorageCfg(text: string): StorageConfig[] {
     line: s.line,
     // A bare `disable` line is how PVE writes the flag; `disable 0` is not set.
     disabled: s.keys['disable'] !== undefined && s.keys['disable'] !== '0',
-    nodes: s.keys['nodes'] ? s.keys['nodes'].split(/[,;\s]+/).filter(Boolean) : null,
+    nodes: s.keys['nodes'] ? splitList(s.keys['nodes']) : null,
+    path: s.keys['path'] ?? null,
+    contentDirs: contentDirs(s.keys['content-dirs']),
     datastore: s.keys['datastore'] ?? null,
     namespace: s.keys['namespace'] ?? null,
     server: s.keys['server'] ?? null,
   }));
+}
+
+/** pve-common Tools.pm split_list: items separated by commas, semicolons or spaces. */
+const splitList = (value: string): string[] => value.split(/[,;\s]+/).filter(Boolean);
+
+/** `content-dirs backup=dumps,iso=isos` (Plugin.pm decode_value); entries without `=` are dropped. */
+function contentDirs(value: string | undefined): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const item of splitList(value ?? '')) {
+    const [content, dir] = item.split(/=(.*)/s);
+    if (content && dir) dirs[content] = dir;
+  }
+  return dirs;
 }
 
 export function parseBackupContent(json: string): BackupVolume[] {

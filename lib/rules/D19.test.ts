@@ -1230,14 +1230,14 @@ describe('backups on PVE storages', () => {
   });
 
   it('storage: storage_disabled, by storage.cfg `disable` or a `nodes` list without this node', () => {
-    const cfg = { id: 'pbs-main', type: 'pbs', line: 5, disabled: true, nodes: null, datastore: 'main', namespace: null, server: '192.0.2.20' };
+    const cfg = { id: 'pbs-main', type: 'pbs', line: 5, disabled: true, nodes: null, path: null, contentDirs: {}, datastore: 'main', namespace: null, server: '192.0.2.20' };
     expect(storageFinding({ enabled: false, active: false }, { config: [cfg] })).toMatchObject({ outcome: 'fail', reason: 'storage_disabled', remediation: expect.stringContaining('`pvesm set pbs-main --disable 0`') });
     const elsewhere = storageFinding({ enabled: false, active: false }, { config: [{ ...cfg, disabled: false, nodes: ['pve2'] }] });
     expect(elsewhere).toMatchObject({ reason: 'storage_disabled', message: expect.stringContaining('is not available on node pve1 (storage.cfg nodes pve2)') });
   });
 
   it('storage: storage_inactive for a PBS that is down, naming its server and datastore', () => {
-    const cfg = { id: 'pbs-main', type: 'pbs', line: 5, disabled: false, nodes: null, datastore: 'main', namespace: null, server: '192.0.2.20' };
+    const cfg = { id: 'pbs-main', type: 'pbs', line: 5, disabled: false, nodes: null, path: null, contentDirs: {}, datastore: 'main', namespace: null, server: '192.0.2.20' };
     const f = storageFinding({ active: false, total: 0, used: 0, avail: 0 }, { config: [cfg], contents: { 'pbs-main': { status: 'error', reason: 'command_failed', message: 'exited 255' } } });
     expect(f).toMatchObject({ outcome: 'fail', reason: 'storage_inactive', expected: 'active', actual: 'inactive' });
     expect(f.message).toContain('(PBS 192.0.2.20, datastore main)');
