@@ -231,6 +231,9 @@ function largeEstate({ pveHosts = 10, guestsPerHost, jobsPerHost, archivesPerGue
       timezone: 'Europe/Berlin\n', 'jobs-cfg': jobs.join('\n'), 'user-cfg': 'user:root@pam:1:0:::root@example.com:::\n',
       guests: JSON.stringify(guests), scheduler: 'active\n',
       postconf: { stdout: '', exit: 11 }, 'postfix-files': '', postqueue: { stdout: '', exit: 11 }, 'notifications-cfg': '', 'datacenter-cfg': '',
+      // No legacy cron jobs; every job ran OK at 02:00 Berlin (01:00 UTC) on the capture day (D19.job-run passes).
+      'vzdump-cron': '',
+      'job-state': `node ${h.id}\n${jobs.map((_, j) => `state vzdump-backup-${h.id}-${j}.json ${JSON.stringify({ state: 'stopped', msg: 'OK', updated: CAPTURED - 6.5 * 3600 })}\n`).join('')}`,
       hostname: `${h.id}\n`,
       'storage-cfg': `nfs: nfs-backup\n\tpath /mnt/pve/backup\n\tserver 10.0.0.200\n\texport /backup\n\tcontent backup\n${pbs ? '\npbs: pbs-bench\n\tdatastore main\n\tserver 10.0.0.201\n\tcontent backup\n' : ''}`,
       'storage-status': JSON.stringify([storageStatus('nfs-backup', 'nfs', 0.5), ...(pbs ? [storageStatus('pbs-bench', 'pbs', 0.6)] : [])]),

