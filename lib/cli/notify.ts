@@ -2,9 +2,9 @@
 // relay when a run has new failures or errors, when unchanged ones are due a reminder, or when
 // one cleared. Exit 0 when mailed or nothing to mail, 2 when it could not (bad input, the relay).
 
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
+import { readRegularFile } from '../input-file.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { alertBody, alertSubject, hasNews, planAlert, type NotifyState } from '../notify/alert.js';
 import { relayFrom, SendError, sendMail } from '../notify/send.js';
@@ -93,15 +93,11 @@ async function receipt(file: string, flag: string): Promise<ReceiptFindings> {
 
 /** An absent state file is an empty one (the first run); an unreadable or malformed one is bad input. */
 async function readState(file: string): Promise<NotifyState> {
-  let text: string;
+  const read = await readRegularFile(file, 64 * 2 ** 20);
+  if (!read.ok && read.absent) return { version: 1, alerted: {} };
+  if (!read.ok) throw new NotifyInputError(`--state ${file}: expected ${read.expected}, found ${read.found}`);
   try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, alerted: {} };
-    throw new NotifyInputError(`--state ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    const state = JSON.parse(text) as NotifyState;
+    const state = JSON.parse(read.bytes.toString('utf8')) as NotifyState;
     if (state?.version === 1 && typeof state.alerted === 'object' && state.alerted !== null) return state;
   } catch {
     // reported below

@@ -1,7 +1,7 @@
 // `ops verify` with waivers (drift.waivers.yaml) and a baseline (--baseline, --fail-on new), end
 // to end on a copy of the demo site: the built CLI in a child process. Needs `npm run build`.
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -172,8 +172,12 @@ describe('ops verify --baseline', () => {
     const junk = await ops([...ARGS, '--baseline', 'junk.json'], dir);
     expect(junk.code).toBe(2);
     expect(junk.stdout).toContain('input error --baseline junk.json: not an ops verify receipt (expected receipt.json with gates[].findings[])');
-    writeFileSync(path.join(dir, 'text.json'), 'receipt');
-    expect((await ops([...ARGS, '--baseline', 'text.json'], dir)).stdout).toMatch(/input error --baseline text\.json: not JSON \(/);
+    writeFileSync(path.join(dir, 'text.json'), 'secret-token-123');
+    const text = await ops([...ARGS, '--baseline', 'text.json'], dir);
+    expect(text.stdout).toContain('input error --baseline text.json: not JSON\n');
+    expect(text.stdout).not.toContain('secret-token'); // JSON.parse's message would quote it
+    execFileSync('mkfifo', [path.join(dir, 'pipe.json')]); // a pipe must not hang the run
+    expect((await ops([...ARGS, '--baseline', 'pipe.json'], dir)).stdout).toContain('input error --baseline pipe.json: expected a regular file, found a named pipe');
     edit(path.join(dir, 'bindings', 'backup.inventory.yaml'), 'stale_after_hours: 72', 'stale_after_hours: "72h"');
     await ops(ARGS, dir);
     const judgedNothing = await ops(['verify', '--bindings', path.join(DEMO, 'bindings'), '--baseline', latestReceipt(dir)], dir);

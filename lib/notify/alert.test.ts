@@ -35,6 +35,14 @@ describe('planAlert', () => {
     expect(plan.next.alerted[fingerprint(f('a'))]!.lastAlertedAt).toBe('2026-03-04T07:00:00Z');
   });
 
+  it('reminds of a failure whose last mail time does not read or lies in the future, never silences it', () => {
+    const state = mailed(f('a'), f('b'), f('c'));
+    state.alerted[fingerprint(f('a'))]!.lastAlertedAt = '2026-13-45T99:99:99Z';
+    state.alerted[fingerprint(f('b'))]!.lastAlertedAt = '2100-01-01T00:00:00Z';
+    const plan = planAlert(receipt([f('a'), f('b'), f('c')]), null, state, NOW, 24);
+    expect([plan.reminders.map((x) => x.subject), plan.quiet]).toEqual([['a', 'b'], 1]);
+  });
+
   it('says a failure that is now waived was waived, not fixed', () => {
     const waived = f('a', { outcome: 'waived', waiver: { owner: 'alice', justification: 'NAS swap', expires: '2026-03-31', expired: false, file: 'drift.waivers.yaml', line: 3 } });
     const plan = planAlert(receipt([waived]), receipt([f('a')]), null, NOW, 24);

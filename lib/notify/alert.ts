@@ -50,6 +50,15 @@ function badFindings(r: ReceiptFindings): Finding[] {
   return [...inputErrors, ...r.findings.filter(isBad)];
 }
 
+/**
+ * Whether a failure mailed at `lastAlertedAt` is due again. A time that does not read, or one in the
+ * future (a wrong clock, an edited state file), counts as due: a lost reminder is worse than one more mail.
+ */
+function cooldownOver(lastAlertedAt: string, now: Date, cooldownMs: number): boolean {
+  const last = Date.parse(lastAlertedAt);
+  return !Number.isFinite(last) || last > now.getTime() || now.getTime() - last >= cooldownMs;
+}
+
 export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | null, state: NotifyState | null, now: Date, cooldownHours: number): AlertPlan {
   const bad = new Map(badFindings(current).map((f) => [fingerprint(f), f]));
   const waived = new Map(current.findings.filter((f) => f.outcome === 'waived' && f.waiver).map((f) => [fingerprint(f), f.waiver!]));
@@ -61,7 +70,7 @@ export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | 
 
   for (const [fp, f] of bad) {
     const entry = alerted[fp];
-    const due = state ? !entry || now.getTime() - Date.parse(entry.lastAlertedAt) >= cooldownMs : !before?.has(fp);
+    const due = state ? !entry || cooldownOver(entry.lastAlertedAt, now, cooldownMs) : !before?.has(fp);
     if (!due) {
       plan.quiet += 1;
       if (entry) plan.next.alerted[fp] = entry;

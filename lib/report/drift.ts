@@ -4,11 +4,14 @@
 // by it, `--fail-on new` exits on new drift only, and `ops notify` compares runs with it.
 
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../input-file.js';
 import type { Finding, Outcome } from '../model.js';
 import { exitCodeFor, type GateResult } from './run-result.js';
 
 export type FailOn = 'any' | 'new';
+
+/** A receipt of the large benchmark estate (71,000 findings) is about 42 MB. */
+const MAX_RECEIPT_BYTES = 512 * 2 ** 20;
 
 type Identity = Pick<Finding, 'gate' | 'check' | 'subject' | 'host' | 'reason'>;
 
@@ -47,12 +50,15 @@ export interface ReceiptFindings {
  * which, prefixed with `what` (e.g. `--baseline reports/…/receipt.json`).
  */
 export async function readReceiptFindings(file: string, what: string): Promise<{ ok: true; receipt: ReceiptFindings } | { ok: false; error: string }> {
+  // A regular file only (a pipe would hang the run), bounded, and never quoted back: JSON.parse's
+  // message carries some of the file's bytes.
+  const read = await readRegularFile(file, MAX_RECEIPT_BYTES);
+  if (!read.ok) return { ok: false, error: `${what}: ${read.absent ? 'no such file' : `expected ${read.expected}, found ${read.found}`}` };
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, error: `${what}: ${code === 'ENOENT' ? 'no such file' : code ? `cannot read it (${code})` : `not JSON (${(e as Error).message})`}` };
+    data = JSON.parse(read.bytes.toString('utf8'));
+  } catch {
+    return { ok: false, error: `${what}: not JSON` };
   }
   const r = data as { runKey?: unknown; gates?: unknown; inputErrors?: unknown; outcome?: unknown; source?: Record<string, unknown> };
   const gates = Array.isArray(r?.gates) ? r.gates as Array<{ id?: unknown; findings?: unknown }> : null;
