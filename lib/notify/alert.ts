@@ -4,6 +4,7 @@
 
 import { findingId, type Finding, type Outcome } from '../model.js';
 import { fingerprint, isBad, type ReceiptFindings } from '../report/drift.js';
+import { instantMs } from '../rules/input.js';
 
 /** The state file: what was mailed, by fingerprint, so an unchanged failure is not mailed every run. */
 export interface NotifyState {
@@ -55,8 +56,8 @@ function badFindings(r: ReceiptFindings): Finding[] {
  * future (a wrong clock, an edited state file), counts as due: a lost reminder is worse than one more mail.
  */
 function cooldownOver(lastAlertedAt: string, now: Date, cooldownMs: number): boolean {
-  const last = Date.parse(lastAlertedAt);
-  return !Number.isFinite(last) || last > now.getTime() || now.getTime() - last >= cooldownMs;
+  const last = instantMs(lastAlertedAt);
+  return last === null || last > now.getTime() || now.getTime() - last >= cooldownMs;
 }
 
 export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | null, state: NotifyState | null, now: Date, cooldownHours: number): AlertPlan {

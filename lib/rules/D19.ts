@@ -476,10 +476,14 @@ function runVerdict(state: HostState, hostId: string, job: VzdumpJob): RunVerdic
   return { kind: 'ok', state: s, last, next };
 }
 
-/** The enabled jobs PVE runs on this host's node: no `node`, or this node (the job-state probe names it). */
-function jobsRunHere(host: HostState['hosts'][string], pve: PveState): VzdumpJob[] {
-  const node = host.jobRuns?.ok ? host.jobRuns.value.node : null;
+/** The enabled jobs PVE runs on `node`: those without `node`, or with this one (any job when the node is unknown). */
+function enabledJobsOn(pve: PveState, node: string | null): VzdumpJob[] {
   return pve.jobs.filter((j) => j.enabled && (j.node === null || node === null || j.node === node));
+}
+
+/** The enabled jobs PVE runs on this host's node (the job-state probe names it). */
+function jobsRunHere(host: HostState['hosts'][string], pve: PveState): VzdumpJob[] {
+  return enabledJobsOn(pve, host.jobRuns?.ok ? host.jobRuns.value.node : null);
 }
 
 
@@ -704,7 +708,7 @@ function storagesInUse(input: VerifyInput, hostId: string, node: string | null, 
   const users = new Map<string, string[]>();
   const use = (storage: string, by: string) => users.set(storage, [...(users.get(storage) ?? []), by]);
   for (const t of enabledTargets(input)) if (t.kind === 'pve_storage' && t.host === hostId) use(t.storage, `target ${t.name}`);
-  for (const j of pve.jobs) if (j.enabled && j.storage !== null && (j.node === null || node === null || j.node === node)) use(j.storage, `job ${j.id}`);
+  for (const j of enabledJobsOn(pve, node)) if (j.storage !== null) use(j.storage, `job ${j.id}`);
   return users;
 }
 
