@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { pveJobRuns, WEEKDAY_CODES } from '../calendar/schedule.js';
+import { eventForRun, pveJobRuns } from '../calendar/schedule.js';
 import type { HostState, PveStorageState, StorageConfig, VzdumpJob } from '../model.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
 
@@ -144,14 +144,5 @@ function eventsFor(hostId: string, job: VzdumpJob, from: string | null, to: stri
     notes.push(`${hostId} job ${job.id}: no calendar event (${runs.why}); give it a schedule an event can show`);
     return [];
   }
-  return runs.runs.map((run, i) => ({
-    id: runs.runs.length > 1 ? `${job.id}-${i + 1}` : job.id,
-    summary: `vzdump ${job.id} on ${hostId}`,
-    freq: runs.freq,
-    ...(run.hour >= 0 ? { byhour: run.hour } : {}),
-    byminute: run.minute,
-    ...(run.weekdays ? { byday: run.weekdays.map((d) => WEEKDAY_CODES[d]) } : {}),
-    ...(run.monthdays ? { bymonthday: run.monthdays } : {}),
-    duration_minutes: 60,
-  }));
+  return runs.runs.map((run, i) => eventForRun(runs.runs.length > 1 ? `${job.id}-${i + 1}` : job.id, `vzdump ${job.id} on ${hostId}`, runs.freq, run));
 }
