@@ -14,6 +14,7 @@ import type { Bindings } from '../bindings/types.js';
 import { DEMO_SITE } from '../package-root.js';
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
 import type { ProbeCommand } from '../snapshot/probe.js';
+import { PROBE_EXEC } from '../snapshot/probe-script.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect, mapBounded } from './collect.js';
@@ -272,24 +273,23 @@ describe('what reaches a remote shell', () => {
   const sources = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => ({ f, text: readFileSync(path.join(here, f), 'utf8') }));
 
-  it('has exactly one exec call, and it sends a probe command', () => {
+  it('has exactly one exec call, and it runs the probe script', () => {
     const remote = sources.flatMap(({ f, text }) => [...text.matchAll(/\.(exec|shell|subsys|sftp)\(([^)]*)/g)]
       .filter((m) => !/\/\.exec\($/.test(text.slice(0, (m.index ?? 0) + 6))) // a RegExp literal's exec
       .map((m) => `${f}: ${m[0]}`));
-    expect(remote).toEqual(['sessions.ts: .exec(this.command.command, started']);
+    expect(remote).toEqual(['probe-run.ts: .exec(PROBE_EXEC, (err, channel']);
+    expect(PROBE_EXEC).toBe('sh -s');
   });
 
-  it('gets its commands only from probePlan', () => {
+  it('sends the script only the plan\'s commands, then its followUp\'s, as request lines', () => {
     const collectTs = sources.find((s) => s.f === 'collect.ts')!.text;
-    expect(collectTs.match(/runCommands\(/g)).toHaveLength(1);
-    // The plan's commands, then its followUp's (a PVE host's storage commands), and nothing else.
-    expect(collectTs).toContain('let commands: readonly ProbeCommand[] = plan.commands;');
-    expect(collectTs).toContain('const run = await runCommands(conn, commands, options);');
-    expect(collectTs).toContain('commands = stage === 0 && plan.followUp ? plan.followUp(outputs) : [];');
+    expect(collectTs.match(/runProbe\(/g)).toHaveLength(1);
     expect(collectTs).toContain('selectPlans(probePlan(bindings), options.onlyHosts'); // (and the calendar's host, which runs no command)
-    const sessionsTs = sources.find((s) => s.f === 'sessions.ts')!.text;
-    expect(sessionsTs).toContain('constructor(readonly command: ProbeCommand)');
-    expect(sessionsTs.match(/new Exec\(/g)).toEqual(['new Exec(']);
-    expect(sessionsTs).toContain('new Exec(item.command)');
+    const runTs = sources.find((s) => s.f === 'probe-run.ts')!.text;
+    // Stdin is written in two places: the script with the plan's commands, and the follow-up's lines.
+    expect(runTs.match(/channel!?\.(?:write|end)\((?!\))/g)).toHaveLength(2);
+    expect(runTs).toContain('channel.write(probeStdin(this.token, this.plan.commands, this.plan.followUp !== undefined));');
+    expect(runTs).toContain('this.channel!.end(followUpStdin(commands));');
+    expect(runTs).toContain('commands = this.plan.followUp!(outputs);');
   });
 });

@@ -1,20 +1,21 @@
 // Live collection: every host the bindings need (probePlan), read over SSH with the fixed probe.
-// Hosts run in parallel (bounded); each host gets one connection and a time budget; a host that
-// cannot be read is an error entry with its reason, and the other hosts are still collected.
+// Hosts run in parallel (bounded); each host gets one connection, one probe exec (probe-run.ts)
+// and a time budget; a host that cannot be read is an error entry with its reason, and the other
+// hosts are still collected.
 
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Bindings } from '../bindings/types.js';
 import { calendarLocation, type CalendarLocation } from '../calendar/location.js';
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
-import { isDataExit, type ProbeCommand } from '../snapshot/probe.js';
+import { isDataExit } from '../snapshot/probe.js';
 import { collectCalendar } from './calendar.js';
 import { Connections, defaultResolve, type Connection, type HostKeyPolicy } from './connect.js';
 import { Credentials, PASSPHRASE_ENV } from './credentials.js';
 import { resolveEndpoints, type Endpoint } from './endpoints.js';
 import { CollectSetupError, HostError, redact } from './errors.js';
 import { KnownHosts } from './known-hosts.js';
-import { MAX_SESSIONS_PER_CONNECTION, runCommands, type CommandResult, type RunOptions, type RunOutcome } from './sessions.js';
+import { runProbe, type CommandResult } from './probe-run.js';
 import { SshConfigFile } from './ssh-config.js';
 import type { Collect, CollectedCommand, CollectedHost, CollectOptions } from './types.js';
 
@@ -157,7 +158,7 @@ async function collectHost(plan: HostPlan, ep: Endpoint, connections: Connection
   try {
     const conn = await untilAborted(connections.get(ep), budget.signal);
     connected = true;
-    const run = await runPlan(conn, plan, { limit: MAX_SESSIONS_PER_CONNECTION, timeoutMs: options.commandTimeoutMs, signal: budget.signal });
+    const run = await runProbe(conn, plan, { timeoutMs: options.commandTimeoutMs, signal: budget.signal });
     return hostEntry(plan.hostId, run.results, run.failure ?? commandFailures(run.results));
   } catch (e) {
     const error = e instanceof HostError ? e : new HostError('connection_lost', `${ep.label}: ${(e as Error).message}`);
@@ -166,20 +167,6 @@ async function collectHost(plan: HostPlan, ep: Endpoint, connections: Connection
     clearTimeout(timer);
     connections.done(ep);
   }
-}
-
-/** The plan's commands, then the commands its followUp makes of their output, over one connection. */
-async function runPlan(conn: Connection, plan: HostPlan, options: RunOptions): Promise<RunOutcome> {
-  const results: CommandResult[] = [];
-  let commands: readonly ProbeCommand[] = plan.commands;
-  for (let stage = 0; commands.length; stage++) {
-    const run = await runCommands(conn, commands, options);
-    results.push(...run.results);
-    if (run.failure) return { results, failure: run.failure };
-    const outputs = new Map(results.filter((r) => r.exit === 0).map((r) => [r.command.id, r.stdout.toString('utf8')]));
-    commands = stage === 0 && plan.followUp ? plan.followUp(outputs) : [];
-  }
-  return { results, failure: null };
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -200,7 +187,7 @@ export function commandFailures(results: readonly CommandResult[]): HostError | 
   const failed = results.filter((r) => r.exit !== 0 && !isDataExit(r.command, r.exit) && !r.command.isolated && !r.tooLarge);
   if (!failed.length) return null;
   return new HostError('command_failed', failed.map((r) => {
-    const how = r.exit === null ? `was killed${r.signal ? ` by SIG${r.signal}` : ''}` : `exited ${r.exit}`;
+    const how = r.exit === null ? 'was stopped' : `exited ${r.exit}`;
     return `${r.command.id} ${how}: ${r.stderr.split('\n').map((l) => l.trim()).find(Boolean) ?? '(nothing on stderr)'}`;
   }).join('; '));
 }

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { checkHostKey, forwardError, hostKeyAlgorithms } from './connect.js';
-import { classify, HostError, isChannelOpenFailure, reasonFor, redact } from './errors.js';
+import { classify, HostError, reasonFor, redact } from './errors.js';
 import { fingerprint, KnownHosts } from './known-hosts.js';
 
 const err = (message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), extra);
@@ -37,13 +37,6 @@ describe('classify', () => {
     expect(classify(err('All configured authentication methods failed', { level: 'client-authentication' }), 'handshake', 'root@pve:22', { authDetail: 'tried ssh-agent' }).message)
       .toBe('authentication to root@pve:22 failed (tried ssh-agent)');
     expect(classify('weird', 'ready', 'root@pve:22')).toEqual(new HostError('connection_lost', 'connection to root@pve:22 lost: weird'));
-  });
-
-  it('recognises ssh2 channel-open failures', () => {
-    expect(isChannelOpenFailure(err('(SSH) Channel open failure: open failed', { reason: 2 }))).toBe(true);
-    expect(isChannelOpenFailure(err('(SSH) Channel open failure: server closed channel unexpectedly', { reason: '' }))).toBe(true);
-    expect(isChannelOpenFailure(err('Not connected'))).toBe(false);
-    expect(isChannelOpenFailure(new HostError('command_timeout', 'x'))).toBe(false);
   });
 
   it('redacts a secret', () => {

@@ -63,14 +63,9 @@ export function classify(error: unknown, phase: Phase, where: string, extra: { t
     connection_lost: `connection to ${where} lost: ${text}`,
     command_failed: `${where}: ${text}`,
     no_address: `${where}: ${text}`,
+    probe_mismatch: `${where}: ${text}`,
   };
   return new HostError(reason, message[reason]);
-}
-
-/** ssh2's "(SSH) Channel open failure" (the server refused a new channel: MaxSessions, …). */
-export function isChannelOpenFailure(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'reason' in error && !(error instanceof HostError)
-    && (typeof (error as { reason: unknown }).reason === 'number' || (error as { reason: unknown }).reason === '');
 }
 
 /** Removes a secret from text that leaves the process (belt and braces: no message should hold it). */

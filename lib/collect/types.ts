@@ -9,6 +9,8 @@ export const HOST_REASONS = [
   'host_key_unknown', 'host_key_mismatch', 'command_timeout', 'connection_lost', 'command_failed',
   // ssh.targets.yaml has `host: null` for it (or for the host it is probed through): a placeholder.
   'no_address',
+  // The probe installed as the key's forced command is another version's (probe-script.ts).
+  'probe_mismatch',
 ] as const;
 export type HostReason = (typeof HOST_REASONS)[number];
 

@@ -1,6 +1,8 @@
 // The fixed, read-only probe: every fact about a host is the verbatim stdout of one of these
-// commands, so live collection and snapshots feed the same parsers. Binding values (base paths)
-// reach the shell only through shellQuote(); globs never leave the process.
+// commands, so live collection and snapshots feed the same parsers. Live, they run as sections of
+// one script (probe-script.ts), which gets base paths, node and storage names as data; the
+// `command` text recorded here is the same command with those values single-quoted (shellQuote),
+// what a person runs by hand to reproduce a fact. Globs never leave the process.
 
 import { createHash } from 'node:crypto';
 import { isStorageId, nodeName } from '../pve/storage.js';
@@ -8,6 +10,8 @@ import { isStorageId, nodeName } from '../pve/storage.js';
 export interface ProbeCommand {
   id: string;
   command: string;
+  /** How the probe script runs it: a fixed command by id, or a parameterised one with its arguments. */
+  section: ProbeSection;
   /** For listing commands: the base path listed. */
   basePath?: string;
   /**
@@ -16,6 +20,12 @@ export interface ProbeCommand {
    */
   isolated?: true;
 }
+
+export type ProbeSection =
+  | { kind: 'fixed' }
+  | { kind: 'listing'; path: string; depth: number }
+  | { kind: 'storage-status'; node: string }
+  | { kind: 'storage-content'; node: string; storage: string };
 
 /** Exit status a listing command uses to say "base path is not a directory". */
 export const LISTING_MISSING_EXIT = 10;
@@ -37,22 +47,24 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
+const FIXED = { kind: 'fixed' } as const;
+
 // `cat` of a file that may legitimately be absent (no jobs yet, no pools): absent reads as empty.
 const catOptional = (path: string) => `[ ! -e ${path} ] || cat ${path}`;
 
 export const PVE_COMMANDS: readonly ProbeCommand[] = [
-  { id: 'jobs-cfg', command: catOptional('/etc/pve/jobs.cfg') },
+  { id: 'jobs-cfg', section: FIXED, command: catOptional('/etc/pve/jobs.cfg') },
   // Legacy backup jobs (lib/pve/vzdump-cron.ts), which cron still runs; isolated: a failure only
   // leaves them unread (cronNotRead), the jobs.cfg facts stand.
-  { id: 'vzdump-cron', command: catOptional('/etc/pve/vzdump.cron'), isolated: true },
-  { id: 'user-cfg', command: catOptional('/etc/pve/user.cfg') },
-  { id: 'guests', command: 'pvesh get /cluster/resources --type vm --output-format json' },
+  { id: 'vzdump-cron', section: FIXED, command: catOptional('/etc/pve/vzdump.cron'), isolated: true },
+  { id: 'user-cfg', section: FIXED, command: catOptional('/etc/pve/user.cfg') },
+  { id: 'guests', section: FIXED, command: 'pvesh get /cluster/resources --type vm --output-format json' },
   // is-active exits non-zero for every state but "active"; the state word on stdout is the fact.
-  { id: 'scheduler', command: 'systemctl is-active pvescheduler || true' },
+  { id: 'scheduler', section: FIXED, command: 'systemctl is-active pvescheduler || true' },
   // Job run state (lib/pve/job-state.ts): the node's name, each vzdump job's state file (bounded),
   // and the ERROR/TASK lines of the task log its UPID names. The UPID is matched by shape and may not
   // hold a `/`, so the log path stays under /var/log/pve/tasks; it is only ever a quoted argument.
-  { id: 'job-state', command: jobStateCommand(), isolated: true },
+  { id: 'job-state', section: FIXED, command: jobStateCommand(), isolated: true },
 ];
 
 function jobStateCommand(): string {
@@ -75,13 +87,13 @@ const ifPostfix = (tool: string, args: string) =>
 
 /** Mail facts of PVE hosts (relay-stalwart). Never /etc/pve/priv, never the SASL password file itself. */
 export const MAIL_COMMANDS: readonly ProbeCommand[] = [
-  { id: 'postconf', command: ifPostfix('postconf', '-n'), isolated: true },
+  { id: 'postconf', section: FIXED, command: ifPostfix('postconf', '-n'), isolated: true },
   // Names only, never contents: whether the SASL password map was built (`sasl_passwd.db`). A fixed
   // command, so no value read from the host ever reaches a shell; the map is located locally from postconf.
-  { id: 'postfix-files', command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'", isolated: true },
-  { id: 'postqueue', command: ifPostfix('postqueue', '-p'), isolated: true },
-  { id: 'notifications-cfg', command: catOptional('/etc/pve/notifications.cfg'), isolated: true },
-  { id: 'datacenter-cfg', command: catOptional('/etc/pve/datacenter.cfg'), isolated: true },
+  { id: 'postfix-files', section: FIXED, command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'", isolated: true },
+  { id: 'postqueue', section: FIXED, command: ifPostfix('postqueue', '-p'), isolated: true },
+  { id: 'notifications-cfg', section: FIXED, command: catOptional('/etc/pve/notifications.cfg'), isolated: true },
+  { id: 'datacenter-cfg', section: FIXED, command: catOptional('/etc/pve/datacenter.cfg'), isolated: true },
 ];
 
 const POSTFIX_COMMAND_IDS = ['postconf', 'postqueue'];
@@ -93,8 +105,8 @@ const POSTFIX_COMMAND_IDS = ['postconf', 'postqueue'];
  * follow-up commands (storageCommands), which need the node in their API paths.
  */
 export const PVE_STORAGE_COMMANDS: readonly ProbeCommand[] = [
-  { id: 'hostname', command: 'hostname', isolated: true },
-  { id: 'storage-cfg', command: catOptional('/etc/pve/storage.cfg'), isolated: true },
+  { id: 'hostname', section: FIXED, command: 'hostname', isolated: true },
+  { id: 'storage-cfg', section: FIXED, command: catOptional('/etc/pve/storage.cfg'), isolated: true },
 ];
 
 /** Command id prefix of a storage's backup content; the storage id follows, hex-encoded (ids allow `_`, `.` and capitals). */
@@ -108,17 +120,25 @@ export function storageCommands(node: string, storages: readonly string[]): Prob
   if (!isNodeName(node)) throw new Error(`not a PVE node name: ${JSON.stringify(node)}`);
   const n = shellQuote(node);
   return [
-    { id: 'storage-status', command: `pvesh get /nodes/${n}/storage --output-format json`, isolated: true },
+    { id: 'storage-status', command: storageStatusShell(n), section: { kind: 'storage-status', node }, isolated: true },
     ...storages.map((storage) => {
       if (!isStorageId(storage)) throw new Error(`not a PVE storage id: ${JSON.stringify(storage)}`);
       return {
         id: `${STORAGE_CONTENT_PREFIX}${Buffer.from(storage).toString('hex')}`,
-        command: `pvesh get /nodes/${n}/storage/${shellQuote(storage)}/content --content backup --output-format json`,
+        command: storageContentShell(n, shellQuote(storage)),
+        section: { kind: 'storage-content', node, storage } as const,
         isolated: true as const,
       };
     }),
   ];
 }
+
+// The parameterised commands as shell text around shell words: quoted values in the recorded
+// command, "$1"/"$2" in the probe script, so both are the same command.
+export const storageStatusShell = (node: string) => `pvesh get /nodes/${node}/storage --output-format json`;
+export const storageContentShell = (node: string, storage: string) => `pvesh get /nodes/${node}/storage/${storage}/content --content backup --output-format json`;
+export const listingShell = (path: string, depth: string) =>
+  `[ -d ${path} ] || exit ${LISTING_MISSING_EXIT}; find -H ${path} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\0'`;
 
 /** The storage a content command reads, from its id; null for any other command. */
 export function contentCommandStorage(id: string): string | null {
@@ -129,6 +149,7 @@ export function contentCommandStorage(id: string): string | null {
 
 export const TIMEZONE_COMMAND: ProbeCommand = {
   id: 'timezone',
+  section: FIXED,
   command: 'timedatectl show -p Timezone --value 2>/dev/null || cat /etc/timezone',
 };
 
@@ -138,13 +159,8 @@ export const TIMEZONE_COMMAND: ProbeCommand = {
  * NUL-terminated: a file name may hold a newline (and a forged record after it), never a NUL.
  */
 export function listingCommand(basePath: string, depth: number): ProbeCommand {
-  const q = shellQuote(basePath);
   const id = `listing-${createHash('sha256').update(basePath).digest('hex').slice(0, 12)}`;
-  return {
-    id,
-    basePath,
-    command: `[ -d ${q} ] || exit ${LISTING_MISSING_EXIT}; find -H ${q} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\0'`,
-  };
+  return { id, basePath, command: listingShell(shellQuote(basePath), String(depth)), section: { kind: 'listing', path: basePath, depth } };
 }
 
 /**

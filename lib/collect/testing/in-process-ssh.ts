@@ -1,16 +1,21 @@
 // Test-only: SSH servers inside the test process (ssh2's Server), for collector and CLI tests that
-// need no sshd. They answer exec requests from a script, can refuse sessions beyond a limit
-// (MaxSessions), forward direct-tcpip to 127.0.0.1 (a jump host), hang, or drop the connection.
+// need no sshd. They answer the probe's sections from a script (probe-responder.ts), can refuse
+// sessions beyond a limit (MaxSessions), forward direct-tcpip to 127.0.0.1 (a jump host), hang, or
+// drop the connection.
 // Imported by *.test.ts files only. The real-OpenSSH harness is fake-host.ts next to it.
 
 import net from 'node:net';
 import ssh2 from 'ssh2';
+import { PROBE_EXEC } from '../../snapshot/probe-script.js';
+import { answerProbe, type Reply } from './probe-responder.js';
 
-export type Reply = { stdout?: string | Buffer; stderr?: string; exit?: number } | 'hang' | 'drop';
+export type { Reply };
 
 export interface ServerSpec {
-  /** The answer to one exec'd command. */
+  /** The answer to one probe section, by the command it stands for. */
   reply: (command: string) => Reply;
+  /** The probe id the server's probe announces (default this version's). */
+  probeId?: string;
   /** Public key blobs (wire format) accepted for any user. */
   accept: Buffer[];
   /** Session channels allowed at once (sshd's MaxSessions); default unlimited. */
@@ -23,8 +28,10 @@ export interface InProcessServer {
   port: number;
   /** The host key, SSH wire format. */
   hostKey: Buffer;
-  /** Every command exec'd, in arrival order. */
+  /** Every probe section's command, in arrival order. */
   commands: string[];
+  /** Every exec request. */
+  execs: string[];
   connections: number;
   maxOpenSessions: number;
   /** `[127.0.0.1]:port ssh-ed25519 AAAA…` */
@@ -72,18 +79,13 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
       state.maxOpenSessions = Math.max(state.maxOpenSessions, open);
       const session = acceptSession();
       session.on('close', () => { open -= 1; });
-      session.on('exec', (acceptExec, _reject, info) => {
-        state.commands.push(info.command);
-        const stream = acceptExec();
-        const reply = spec.reply(info.command);
-        if (reply === 'hang') return;
-        if (reply === 'drop') return void [...sockets].forEach((s) => s.destroy());
-        setTimeout(() => {
-          if (reply.stdout) stream.write(reply.stdout);
-          if (reply.stderr) stream.stderr.write(reply.stderr);
-          stream.exit(reply.exit ?? 0);
-          stream.end();
-        }, 5);
+      session.on('exec', (acceptExec, rejectExec, info) => {
+        state.execs.push(info.command);
+        if (info.command !== PROBE_EXEC) return rejectExec();
+        answerProbe(acceptExec(), {
+          reply: spec.reply, seen: (command) => state.commands.push(command), probeId: spec.probeId,
+          drop: () => [...sockets].forEach((s) => s.destroy()),
+        });
       });
     });
     client.on('tcpip', (acceptTcp, rejectTcp, info) => {
@@ -98,9 +100,10 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
       });
     });
   });
-  server.on('connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  // The TCP sockets under the SSH connections (ssh2's own 'connection' event gives its client objects): 'drop' destroys them.
+  (server as unknown as { _srv: net.Server })._srv.on('connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   const state: InProcessServer = {
-    port: 0, hostKey: host.wire, commands: [], connections: 0, maxOpenSessions: 0,
+    port: 0, hostKey: host.wire, commands: [], execs: [], connections: 0, maxOpenSessions: 0,
     knownHostsLine: (key = host.wire) => `[127.0.0.1]:${state.port} ssh-ed25519 ${key.toString('base64')}`,
     close: () => new Promise((resolve) => {
       sockets.forEach((s) => s.destroy());
