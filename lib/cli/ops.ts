@@ -32,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'merge') return (await import('./merge.js')).merge(rest);
   if (command === 'notify') return (await import('./notify.js')).notify(rest);
   if (command === 'init') return (await import('./init.js')).init(rest);
+  if (command === 'probe-script') return (await import('./probe-script.js')).probeScript(rest);
   const near = nearest(command, COMMANDS);
   throw new UsageError(`unknown command "${command}"${near ? `; did you mean \`ops ${near}\`?` : ''}; commands: ${COMMANDS.join(', ')}`);
 }

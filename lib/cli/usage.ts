@@ -41,7 +41,7 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-export const COMMANDS = ['verify', 'snapshot', 'calendar', 'merge', 'notify', 'init'] as const;
+export const COMMANDS = ['verify', 'snapshot', 'calendar', 'merge', 'notify', 'init', 'probe-script'] as const;
 
 export const OPS_HELP = `ops: policy-as-code drift gates for Proxmox VE backup governance (spine-gates)
 
@@ -52,6 +52,7 @@ Usage:
   ops merge [options]      join the snapshots of \`ops snapshot --shard\` into one
   ops notify [options]     mail new, still-failing and cleared drift through the relay
   ops init [options]       write starter bindings from the hosts, or the GitHub workflows
+  ops probe-script         the probe script, to install as an SSH forced command
   ops --help               this text
   ops --version            the tool version
 

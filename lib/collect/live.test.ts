@@ -8,11 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { isDataExit } from '../snapshot/probe.js';
+import { PROBE_ID, PROBE_INSTALL_PATH, PROBE_SCRIPT_FILE } from '../snapshot/probe-script.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect } from './collect.js';
@@ -98,6 +100,15 @@ function jobState(jobId: string, state: Record<string, unknown>, taskLog?: strin
   return files;
 }
 const upidAt = (node: string, epoch: number) => `UPID:${node}:00001A2B:00C0FFEE:${epoch.toString(16).toUpperCase().padStart(8, '0')}:vzdump::root@pam:`;
+
+/** pve-a's files, with the CI key pinned to an installed probe (docs/live-collection.md, Least privilege). */
+function forcedProbeHost(id: string, keyLine: string, script: string): FakeHostSpec {
+  const a = pveA([]);
+  return {
+    ...a, id, authorizedKeys: [`restrict,command="${PROBE_INSTALL_PATH}" ${keyLine}`],
+    files: { ...a.files, [PROBE_INSTALL_PATH]: { content: script, mode: 0o755 } },
+  };
+}
 
 function pveA(authorizedKeys: string[]): FakeHostSpec {
   return {
@@ -469,6 +480,8 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       { ...storageHost('many', [key.publicKeyLine], { logLevel: 'DEBUG1' }), files: manyDirs },
       ...mailHosts([key.publicKeyLine], SASL_CANARY),
       pvePbs([key.publicKeyLine]),
+      forcedProbeHost('forced', key.publicKeyLine, PROBE_SCRIPT_FILE),
+      forcedProbeHost('forced-old', key.publicKeyLine, PROBE_SCRIPT_FILE.replace(`spine_gates_probe_id=${PROBE_ID}`, 'spine_gates_probe_id=0000000000000000')),
     ];
     const results = await Promise.allSettled(specs.map(async (spec) => {
       const h = await startFakeHost(spec);
@@ -867,6 +880,60 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
     // sshd (LogLevel DEBUG1) logs each session channel it opens and each exec request it serves.
     expect(countMatches(log, /server_input_channel_open: ctype session/)).toBe(1);
     expect(countMatches(log, /exec request|request exec/)).toBe(1);
+  });
+
+  // ------------------------------------------------------------------------------------------
+  describe('a CI key pinned to the installed probe (restrict,command=…)', () => {
+    const pveAEstate = (port: number): Estate => ({
+      hosts: [{ id: 'pve-a', port }], targets: MAIN_TARGETS.filter((t) => t.host === 'pve-a'),
+      guests: mainEstate(hosts).guests.filter((g) => g.proxmoxHost === 'pve-a'),
+    });
+    const facts = (h: CollectedHost) => h.commands.map((c) => [c.id, c.exit, c.stdout.toString('latin1')]);
+
+    it('reads exactly what `sh -s` reads from the same host files', async () => {
+      const known = knownHosts('forced', [...knownLines('pve-a'), hosts['forced']!.knownHostsLine()]);
+      const direct = await collect((await bindingsFor('direct', pveAEstate(hosts['pve-a']!.port))).bindings, options(known));
+      const forced = await collect((await bindingsFor('forced', pveAEstate(hosts['forced']!.port))).bindings, options(known));
+      expectOk(forced, 'pve-a');
+      expect(facts(hostIn(forced, 'pve-a'))).toEqual(facts(hostIn(direct, 'pve-a')));
+      expect(hostIn(forced, 'pve-a').commands.length).toBeGreaterThan(15);
+    });
+
+    it('lets the key run nothing else: no command, no shell, no forwarding', async () => {
+      const forced = hosts['forced']!;
+      const known = knownHosts('forced-ssh', [forced.knownHostsLine()]);
+      const ssh = (...args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile('ssh', ['-n', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${known}`, '-o', 'IdentitiesOnly=yes',
+          '-i', key.privateKeyPath, '-p', String(forced.port), ...args], { timeout: 15_000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+        });
+      });
+      for (const command of [['touch /tmp/forced-pwned; echo RAN'], ['sh', '-c', "'touch /tmp/forced-pwned'"], []]) {
+        const r = await ssh('root@127.0.0.1', ...command);
+        expect(r.code, command.join(' ')).toBe(2);
+        expect(r.stdout).not.toContain('RAN');
+        expect(r.stderr).toContain('spine-gates-probe: stdin is not a spine-gates probe request');
+      }
+      // restrict: no TCP forwarding (what probe_via would ask of a jump host) is refused.
+      const client = new Client();
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve()).once('error', reject)
+          .connect({ host: '127.0.0.1', port: forced.port, username: 'root', privateKey: readFileSync(key.privateKeyPath), hostVerifier: () => true });
+      });
+      const forwarded = await new Promise<Error | undefined>((resolve) => client.forwardOut('127.0.0.1', 0, '127.0.0.1', forced.port, (e) => resolve(e)));
+      client.end();
+      expect(forwarded).toMatchObject({ message: expect.stringContaining('Channel open failure'), reason: 1 }); // SSH_OPEN_ADMINISTRATIVELY_PROHIBITED
+      expect(existsSync(forced.hostPath('/tmp/forced-pwned'))).toBe(false);
+    });
+
+    it('refuses an installed probe of another version: probe_mismatch, the host\'s checks are errors', async () => {
+      const known = knownHosts('forced-old', [hosts['forced-old']!.knownHostsLine()]);
+      const c = await collect((await bindingsFor('forced-old', pveAEstate(hosts['forced-old']!.port))).bindings, options(known));
+      expect(hostIn(c, 'pve-a')).toMatchObject({
+        status: 'error', reason: 'probe_mismatch',
+        message: expect.stringContaining(`version 0000000000000000, this spine-gates runs ${PROBE_ID}`),
+      });
+    });
   });
 
   // ------------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ class ProbeRun {
     channel.stderr.on('data', (d: Buffer) => guard(() => err.push(d)));
     channel.on('exit', (code: number | null) => { this.exit = code ?? null; });
     channel.on('close', () => {
-      guard(() => out.end());
+      guard(() => { out.end(); err.end(); });
       const where = this.current ? ` in ${this.current.command.id}` : '';
       this.stopUnlessLost(this.started ? `the probe stopped${where} before its end (${this.exitWords()})` : `the probe did not start (${this.exitWords()})`);
     });

@@ -37,7 +37,7 @@ export const SSHD = '/usr/sbin/sshd';
 /** Where the host's own sshd files sit inside the host (in its private layer only). */
 const HOST_CONF_DIR = '/run/spine-fake';
 
-export type FakeFile = string | { content: string; mtime: number /* epoch seconds */ };
+export type FakeFile = string | { content: string; mtime?: number /* epoch seconds */; mode?: number };
 
 export interface FakeHostSpec {
   id: string;
@@ -241,7 +241,8 @@ export async function startFakeHost(spec: FakeHostSpec): Promise<FakeHost> {
       const staged = path.join(tree, hostFile);
       const content = typeof file === 'string' ? file : file.content;
       await writeFile(staged, content, { mode: 0o644 });
-      if (typeof file !== 'string') await utimes(staged, file.mtime, file.mtime);
+      if (typeof file !== 'string' && file.mode !== undefined) await chmod(staged, file.mode);
+      if (typeof file !== 'string' && file.mtime !== undefined) await utimes(staged, file.mtime, file.mtime);
     }
     for (const [name, body] of Object.entries(spec.commands ?? {})) {
       if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`bad stand-in name ${name}`);
