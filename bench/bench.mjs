@@ -27,7 +27,7 @@
 //                             function in this process, no vitest, no reports: prints JSON timings)
 // Every process it starts is stopped, also on Ctrl-C and when the time budget (default 600 s) runs out.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -388,6 +388,21 @@ function liveHostSpec(k, key, now) {
   };
 }
 
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU the fake hosts have spent, in ms: each listener sshd's own and its reaped descendants' user +
+ * system time (/proc/<pid>/stat fields 14–17), so every probe command a host ran counts once its
+ * session has ended. On this machine the hosts' work shares the cores with the collector: this
+ * splits a live run's time into what the hosts did and what we did.
+ */
+async function hostsCpuMs(hosts) {
+  await new Promise((r) => setTimeout(r, 200)); // the per-connection sshd is reaped just after the client leaves
+  let ticks = 0;
+  for (const h of hosts) ticks += readFileSync(`/proc/${h.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').slice(11, 15).reduce((a, b) => a + Number(b), 0);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
 async function benchLive() {
   const { fakeHostsUnavailable, generateClientKey, startFakeHost, writeBindings } = await dist('lib/collect/testing/fake-host.js');
   const why = fakeHostsUnavailable();
@@ -427,16 +442,18 @@ async function benchLive() {
     const reports = path.join(dir, 'reports');
 
     const ours = async () => {
+      const cpu0 = await hostsCpuMs(estateHosts);
       const r = await run(process.execPath, [OPS, 'verify', '--live', '--bindings', bindings, '--known-hosts', knownHosts, '--identity', key.privateKeyPath, '--reports', reports],
         { rss: true, env: { ...process.env, HOME: dir, NO_COLOR: '1' } });
       const receipt = lastReceipt(reports);
       const unread = receipt.hosts.filter((h) => h.status !== 'ok');
       if (r.code === 2 || unread.length) throw new Error(`live ${n}: ops verify --live exited ${r.code}; unread hosts: ${unread.map((h) => `${h.id} ${h.reason}`).join(', ')}\n${r.stderr.slice(0, 4000)}`);
       rmSync(path.join(reports, 'receipts'), { recursive: true, force: true });
-      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, summary: receipt.summary };
+      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, summary: receipt.summary, hostsCpuMs: await hostsCpuMs(estateHosts) - cpu0 };
     };
 
     const floor = async () => {
+      const cpu0 = await hostsCpuMs(estateHosts);
       const t = performance.now();
       await Promise.all(estateHosts.map((h) => new Promise((resolve, reject) => {
         const c = new Client();
@@ -452,7 +469,8 @@ async function benchLive() {
           hostVerifier: (k) => k.toString('base64') === expected,
         });
       })));
-      return { wallMs: performance.now() - t };
+      const wallMs = performance.now() - t;
+      return { wallMs, hostsCpuMs: await hostsCpuMs(estateHosts) - cpu0 };
     };
 
     // The old loop, over an even sample of the targets (every target with --old-full).
@@ -487,6 +505,7 @@ async function benchLive() {
       checks: Object.values(s.ours[0].summary).reduce((a, b) => a + b, 0),
       oursMs: oursStat, oursRssMB: stat(pick(s.ours, 'rssMB')), oursTimingsMs: medianTimings(s.ours),
       floorMs: floorStat, oldMs: oldStat, oldSampled: sample.length,
+      oursHostsCpuMs: stat(pick(s.ours, 'hostsCpuMs')), floorHostsCpuMs: stat(pick(s.floor, 'hostsCpuMs')),
       oursOverFloor: +(oursStat.median / floorStat.median).toFixed(2), oldOverOurs: +(oldStat.median / oursStat.median).toFixed(1),
     });
     rmSync(dir, { recursive: true, force: true });
@@ -587,9 +606,9 @@ function report() {
   if (result.live?.skipped) lines.push('', `3. live: skipped: ${result.live.skipped}`);
   else if (result.live) {
     lines.push('', `3. live, \`ops verify --live\` (whole process) vs floor (in-process ssh2 connect + exec per host, parallel) vs old (one ssh per target, sequential; ${args['old-full'] ? 'every target' : `sample of ${OLD_SAMPLE} scaled`})`);
-    lines.push('   hosts  targets  checks  ours                     floor                  old                         ours/floor  old/ours  ours RSS  collect  gates');
+    lines.push('   hosts  targets  checks  ours                     floor                  old                         ours/floor  old/ours  ours RSS  collect  gates  hosts CPU ours/floor');
     for (const r of result.live.rows) {
-      lines.push(`   ${String(r.hosts).padStart(5)}  ${String(r.targets).padStart(7)}  ${String(r.checks).padStart(6)}  ${ms(r.oursMs).padEnd(24)} ${ms(r.floorMs).padEnd(22)} ${ms(r.oldMs).padEnd(27)} ${String(r.oursOverFloor).padStart(10)}  ${String(r.oldOverOurs).padStart(8)}  ${mb(r.oursRssMB).padStart(8)}  ${String(r.oursTimingsMs.collect).padStart(7)}  ${String(r.oursTimingsMs.gates).padStart(5)}`);
+      lines.push(`   ${String(r.hosts).padStart(5)}  ${String(r.targets).padStart(7)}  ${String(r.checks).padStart(6)}  ${ms(r.oursMs).padEnd(24)} ${ms(r.floorMs).padEnd(22)} ${ms(r.oldMs).padEnd(27)} ${String(r.oursOverFloor).padStart(10)}  ${String(r.oldOverOurs).padStart(8)}  ${mb(r.oursRssMB).padStart(8)}  ${String(r.oursTimingsMs.collect).padStart(7)}  ${String(r.oursTimingsMs.gates).padStart(5)}  ${Math.round(r.oursHostsCpuMs.median)}/${Math.round(r.floorHostsCpuMs.median)} ms`);
     }
     const r16 = result.live.rows.find((r) => r.hosts === 16);
     lines.push(`   goal ours/floor ≤ ${GOALS.liveVsFloor} for every count: ${ok(result.live.rows.every((r) => r.oursOverFloor <= GOALS.liveVsFloor))}; old/ours ≥ ${GOALS.oldVsOurs16} at 16 hosts: ${r16 ? ok(r16.oldOverOurs >= GOALS.oldVsOurs16) : 'not run'}`);

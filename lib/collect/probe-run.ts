@@ -140,7 +140,7 @@ class ProbeRun {
   private frame(line: string): void {
     const [word, arg = ''] = splitFrame(line);
     if (!this.started) {
-      if (word !== 'probe') throw new ProbeProtocolError(`expected the probe's first frame, got "${word}"`);
+      if (word !== 'probe') throw new ProbeProtocolError(`expected the probe's first frame, got "${printable(word)}"`);
       if (arg !== PROBE_ID) {
         return this.stop(new HostError('probe_mismatch', `the host's probe is version ${printable(arg)}, this spine-gates runs ${PROBE_ID}: install its copy again (npx ops probe-script)`));
       }
