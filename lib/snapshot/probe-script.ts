@@ -19,7 +19,8 @@
 // token cannot be in a file name made before it was drawn): `probe <PROBE_ID>`, then per section
 // `begin <id>`, its first cap+1 bytes of stdout, `end <exit status>`; `followup`, and `done`. Each
 // section's stderr follows a `begin <id>` frame on stderr. Sections run in a subshell with stdin
-// from /dev/null, so a command can neither exit the probe nor read the request.
+// from /dev/null, so a command can neither exit the probe nor read the request. Three processes a
+// section besides the command's own (dash has no pipefail): the probe's cost on a host is mostly these.
 
 import { createHash } from 'node:crypto';
 import {
@@ -62,13 +63,14 @@ spine_gates_decode() {
 \tspine_gates_value=\${spine_gates_value%x}
 }
 
-# One section: frames, the command in a subshell, its stdout cut after cap+1 bytes, its exit status.
+# One section: frames, the command in the pipeline's subshell (its exit status, also of an exit,
+# comes out through the EXIT trap on fd 6), its stdout cut after cap+1 bytes.
 spine_gates_section() {
 \tspine_gates_id=$1 spine_gates_cap=$2
 \tshift 2
 \tprintf '\\0%s begin %s\\n' "$spine_gates_token" "$spine_gates_id"
 \tprintf '\\0%s begin %s\\n' "$spine_gates_token" "$spine_gates_id" >&2
-\tspine_gates_rc=$( { { ( "$@" ) </dev/null 3<&- 5>&- 6>&-; echo "$?" >&6; } | head -c "$((spine_gates_cap + 1))" >&5; } 6>&1 )
+\tspine_gates_rc=$( { { trap 'echo "$?" >&6' EXIT; "$@" </dev/null 3<&- 5>&-; } | head -c "$((spine_gates_cap + 1))" >&5; } 6>&1 )
 \tprintf '\\0%s end %s\\n' "$spine_gates_token" "$spine_gates_rc"
 }
 
