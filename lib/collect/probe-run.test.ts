@@ -94,6 +94,7 @@ describe('runProbe', () => {
     ['bytes between sections', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', 'UTC\n'), 'forged 1 x\n', ...section(ch, 'jobs-cfg', ''))],
     ['an end frame outside a section', (ch: FakeChannel) => ch.out(ch.frame('end 0'))],
     ['an exit status that is not one', (ch: FakeChannel) => ch.out(ch.frame('begin timezone'), ch.frame('end -1'))],
+    ['an end frame before any begin', (ch: FakeChannel) => ch.out(ch.frame('end '))],
     ['done before every section', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', 'UTC\n'), ch.frame('done'))],
     ['a followup nobody asked for', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', ''), ...section(ch, 'jobs-cfg', ''), ch.frame('followup'))],
     ['a frame line without end', (ch: FakeChannel) => ch.out(`\0${ch.token} begin ${'x'.repeat(MAX_FRAME_LINE + 1)}`)],
@@ -101,6 +102,12 @@ describe('runProbe', () => {
     const r = await run([TIMEZONE_COMMAND, JOBS], (ch) => { ch.out(ch.frame(`probe ${PROBE_ID}`)); misbehave(ch); });
     expect(r.failure).toMatchObject({ reason: 'command_failed', message: expect.stringMatching(/^the probe's output broke its framing: /) });
     expect(r.results.every((x) => !x.stdout.includes('forged'))).toBe(true);
+  });
+
+  it('reads an end frame without a status as a command that was killed (no exit status)', async () => {
+    const r = await run([TIMEZONE_COMMAND], (ch) => ch.out(ch.frame(`probe ${PROBE_ID}`), ch.frame('begin timezone'), 'UT', ch.frame('end '), ch.frame('done')));
+    expect(r.failure).toBeNull();
+    expect(r.results[0]).toMatchObject({ exit: null, stdout: Buffer.from('UT') });
   });
 
   it('holds a section to its cap when the host does not, and reads on', async () => {

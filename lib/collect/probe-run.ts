@@ -156,8 +156,9 @@ class ProbeRun {
       return this.arm(next.id);
     }
     if (word === 'end') {
-      if (!this.current || !/^\d{1,3}$/.test(arg)) throw new ProbeProtocolError(`an end frame "${printable(arg)}" outside a section`);
-      this.current.exit = Number(arg);
+      // No status: the command's shell was killed (SIGKILL runs no EXIT trap); it "was stopped".
+      if (!this.current || !/^(\d{1,3})?$/.test(arg)) throw new ProbeProtocolError(`an end frame "${printable(arg)}" outside a section`);
+      this.current.exit = arg === '' ? null : Number(arg);
       this.current = null;
       return;
     }
