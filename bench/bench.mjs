@@ -452,16 +452,27 @@ async function benchLive() {
       return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, summary: receipt.summary, hostsCpuMs: await hostsCpuMs(estateHosts) - cpu0 };
     };
 
-    const floor = async () => {
+    // The floor: one ssh2 connection per host, all at once, each running `true`. The probe floor:
+    // the same, each running the probe script with this estate's request (its first sections plus
+    // the storage ones, answered at once), output read and dropped: the hosts' share of a live run.
+    const { probePlan } = await dist('lib/snapshot/plan.js');
+    const { probeStdin } = await dist('lib/snapshot/probe-script.js');
+    const { storageCommands } = await dist('lib/snapshot/probe.js');
+    const { loadBindings } = await dist('lib/bindings/load.js');
+    const loaded = await loadBindings(bindings);
+    const requests = new Map(probePlan(loaded.bindings).map((plan) => [plan.hostId,
+      probeStdin('0'.repeat(32), [...plan.commands, ...storageCommands(os.hostname().split('.')[0], ['local'])], false)]));
+    const sshFloor = (request) => async () => {
       const cpu0 = await hostsCpuMs(estateHosts);
       const t = performance.now();
       await Promise.all(estateHosts.map((h) => new Promise((resolve, reject) => {
         const c = new Client();
         const expected = h.hostKeyLine.split(' ')[1];
-        c.on('ready', () => c.exec('true', (err, stream) => {
+        c.on('ready', () => c.exec(request ? 'sh -s' : 'true', (err, stream) => {
           if (err) { c.end(); return reject(err); }
           stream.on('close', () => { c.end(); resolve(); }).resume();
           stream.stderr.resume();
+          if (request) stream.end(requests.get(h.id));
         }));
         c.on('error', reject);
         c.connect({
@@ -472,6 +483,8 @@ async function benchLive() {
       const wallMs = performance.now() - t;
       return { wallMs, hostsCpuMs: await hostsCpuMs(estateHosts) - cpu0 };
     };
+    const floor = sshFloor(false);
+    const probeFloor = sshFloor(true);
 
     // The old loop, over an even sample of the targets (every target with --old-full).
     const every = args['old-full'] ? 1 : Math.max(1, Math.floor(targets.length / OLD_SAMPLE));
@@ -496,9 +509,10 @@ async function benchLive() {
     };
     writeFileSync(`${sampleFile}.1`, `${portOf.get(sample[0].host)} ${sample[0].basePath} ${sample[0].glob}\n`);
 
-    const s = await rounds({ floor, ours, old });
+    const s = await rounds({ floor, probeFloor, ours, old });
     const oursStat = stat(pick(s.ours, 'wallMs'));
     const floorStat = stat(pick(s.floor, 'wallMs'));
+    const probeFloorStat = stat(pick(s.probeFloor, 'wallMs'));
     const oldStat = stat(pick(s.old, 'wallMs'));
     rows.push({
       hosts: n, targets: targets.length, archives: n * LIVE_GUESTS * LIVE_ARCHIVES_PER_GUEST, summary: s.ours[0].summary,
@@ -506,6 +520,7 @@ async function benchLive() {
       oursMs: oursStat, oursRssMB: stat(pick(s.ours, 'rssMB')), oursTimingsMs: medianTimings(s.ours),
       floorMs: floorStat, oldMs: oldStat, oldSampled: sample.length,
       oursHostsCpuMs: stat(pick(s.ours, 'hostsCpuMs')), floorHostsCpuMs: stat(pick(s.floor, 'hostsCpuMs')),
+      probeFloorMs: probeFloorStat, oursOverProbeFloor: +(oursStat.median / probeFloorStat.median).toFixed(2),
       oursOverFloor: +(oursStat.median / floorStat.median).toFixed(2), oldOverOurs: +(oldStat.median / oursStat.median).toFixed(1),
     });
     rmSync(dir, { recursive: true, force: true });
@@ -606,9 +621,9 @@ function report() {
   if (result.live?.skipped) lines.push('', `3. live: skipped: ${result.live.skipped}`);
   else if (result.live) {
     lines.push('', `3. live, \`ops verify --live\` (whole process) vs floor (in-process ssh2 connect + exec per host, parallel) vs old (one ssh per target, sequential; ${args['old-full'] ? 'every target' : `sample of ${OLD_SAMPLE} scaled`})`);
-    lines.push('   hosts  targets  checks  ours                     floor                  old                         ours/floor  old/ours  ours RSS  collect  gates  hosts CPU ours/floor');
+    lines.push('   hosts  targets  checks  ours                     floor                  old                         ours/floor  old/ours  ours RSS  collect  gates  hosts CPU ours/floor  probe floor  ours/probe floor');
     for (const r of result.live.rows) {
-      lines.push(`   ${String(r.hosts).padStart(5)}  ${String(r.targets).padStart(7)}  ${String(r.checks).padStart(6)}  ${ms(r.oursMs).padEnd(24)} ${ms(r.floorMs).padEnd(22)} ${ms(r.oldMs).padEnd(27)} ${String(r.oursOverFloor).padStart(10)}  ${String(r.oldOverOurs).padStart(8)}  ${mb(r.oursRssMB).padStart(8)}  ${String(r.oursTimingsMs.collect).padStart(7)}  ${String(r.oursTimingsMs.gates).padStart(5)}  ${Math.round(r.oursHostsCpuMs.median)}/${Math.round(r.floorHostsCpuMs.median)} ms`);
+      lines.push(`   ${String(r.hosts).padStart(5)}  ${String(r.targets).padStart(7)}  ${String(r.checks).padStart(6)}  ${ms(r.oursMs).padEnd(24)} ${ms(r.floorMs).padEnd(22)} ${ms(r.oldMs).padEnd(27)} ${String(r.oursOverFloor).padStart(10)}  ${String(r.oldOverOurs).padStart(8)}  ${mb(r.oursRssMB).padStart(8)}  ${String(r.oursTimingsMs.collect).padStart(7)}  ${String(r.oursTimingsMs.gates).padStart(5)}  ${Math.round(r.oursHostsCpuMs.median)}/${Math.round(r.floorHostsCpuMs.median)} ms  ${ms(r.probeFloorMs)}  ${r.oursOverProbeFloor}`);
     }
     const r16 = result.live.rows.find((r) => r.hosts === 16);
     lines.push(`   goal ours/floor ≤ ${GOALS.liveVsFloor} for every count: ${ok(result.live.rows.every((r) => r.oursOverFloor <= GOALS.liveVsFloor))}; old/ours ≥ ${GOALS.oldVsOurs16} at 16 hosts: ${r16 ? ok(r16.oldOverOurs >= GOALS.oldVsOurs16) : 'not run'}`);
