@@ -140,6 +140,11 @@ describe('runProbe', () => {
     expect(r.failure).toMatchObject({ reason: 'command_failed', message: 'the probe did not start (exit 2: sh: 1: cannot open /dev/null)' });
   });
 
+  it('says when something else than the probe answered (a forced command that is not the probe)', async () => {
+    const r = await run([TIMEZONE_COMMAND], (ch) => { ch.out('hello from a backup script\n'); ch.emit('exit', 0); ch.close(); });
+    expect(r.failure).toMatchObject({ reason: 'command_failed', message: "the probe did not start (exit 0; 27 bytes on stdout that are not the probe's)" });
+  });
+
   it('stops a section that runs past the command timeout, naming it', async () => {
     const r = await run([TIMEZONE_COMMAND, JOBS], (ch) => ch.out(ch.frame(`probe ${PROBE_ID}`), ...section(ch, 'timezone', ''), ch.frame('begin jobs-cfg')), {}, 200);
     expect(r.failure).toMatchObject({ reason: 'command_timeout', message: 'jobs-cfg did not finish within 200 ms' });

@@ -131,7 +131,9 @@ class ProbeRun {
     channel.on('close', () => {
       guard(() => { out.end(); err.end(); });
       const where = this.current ? ` in ${this.current.command.id}` : '';
-      this.stopUnlessLost(this.started ? `the probe stopped${where} before its end (${this.exitWords()})` : `the probe did not start (${this.exitWords()})`);
+      // Output but no probe: something else answers for this key (a forced command that is not the probe?).
+      const other = this.preamble ? `; ${this.preamble} bytes on stdout that are not the probe's` : '';
+      this.stopUnlessLost(this.started ? `the probe stopped${where} before its end (${this.exitWords()})` : `the probe did not start (${this.exitWords()}${other})`);
     });
     channel.write(probeStdin(this.token, this.plan.commands, this.plan.followUp !== undefined));
     if (!this.plan.followUp) channel.end();
