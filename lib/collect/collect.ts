@@ -3,9 +3,9 @@
 // and a time budget; a host that cannot be read is an error entry with its reason, and the other
 // hosts are still collected.
 
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Bindings } from '../bindings/types.js';
+import { readRegularFile } from '../input-file.js';
 import { calendarLocation, type CalendarLocation } from '../calendar/location.js';
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
 import { isDataExit } from '../snapshot/probe.js';
@@ -130,15 +130,15 @@ async function sshConfig(file: string | null, home: string): Promise<SshConfigFi
   return SshConfigFile.parse(text, file, home);
 }
 
-/** A collection input file's text; null when it does not exist; unreadable is bad input. */
+/** Most a known_hosts or ssh config file may hold (a large organisation's known_hosts is a few MiB). */
+const MAX_SETUP_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A collection input file's text; null when it does not exist; unreadable (a pipe, a device, too large) is bad input. */
 async function readSetupFile(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new CollectSetupError(`cannot read ${file}: ${code ?? (e as Error).message}`);
-  }
+  const read = await readRegularFile(file, MAX_SETUP_FILE_BYTES);
+  if (read.ok) return read.bytes.toString('utf8');
+  if (read.absent) return null;
+  throw new CollectSetupError(`cannot read ${file}: expected ${read.expected}, found ${read.found}`);
 }
 
 function localUser(): string {

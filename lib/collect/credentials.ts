@@ -2,8 +2,8 @@
 // decrypted once per collection; the passphrase (SPINE_GATES_KEY_PASSPHRASE) never appears in any
 // message, and a key that cannot be used is named with why, so "auth_denied" can say what was tried.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile } from '../input-file.js';
 import ssh2, { type AgentAuthMethod, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import { redact } from './errors.js';
 
@@ -67,15 +67,14 @@ export class Credentials {
   }
 }
 
+/** An OpenSSH private key is a few KiB (RSA 16384 bits is under 13 KiB). */
+const MAX_KEY_BYTES = 64 * 1024;
+
 async function loadKey(file: string, passphrase: string | null): Promise<LoadedKey> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { file, problem: code === 'ENOENT' ? 'not found' : `unreadable: ${code ?? (e as Error).message}` };
-  }
-  const parsed = ssh2.utils.parseKey(data, passphrase ?? undefined) as ParsedKey | ParsedKey[] | Error;
+  // A regular file only, bounded: a FIFO named as a key must not hang the run.
+  const read = await readRegularFile(file, MAX_KEY_BYTES);
+  if (!read.ok) return { file, problem: read.absent ? 'not found' : `unreadable: expected ${read.expected}, found ${read.found}` };
+  const parsed = ssh2.utils.parseKey(read.bytes, passphrase ?? undefined) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted|decrypt/i.test(parsed.message);
     const problem = encrypted && !passphrase ? `encrypted; set ${PASSPHRASE_ENV}`

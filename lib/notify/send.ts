@@ -3,7 +3,7 @@
 // verification off), authenticated with credentials from the environment. No error message
 // ever carries a credential.
 
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../input-file.js';
 import nodemailer from 'nodemailer';
 import type { RelayPolicy } from '../bindings/types.js';
 
@@ -24,6 +24,9 @@ export interface Relay {
   ca: Buffer | null;
 }
 
+/** A CA bundle: Debian's whole ca-certificates.crt is about 200 KiB. */
+const MAX_CA_BYTES = 4 * 1024 * 1024;
+
 /** The relay from the policy and the environment; what is missing is named, never shown. */
 export async function relayFrom(policy: RelayPolicy, env: NodeJS.ProcessEnv = process.env): Promise<Relay> {
   const user = env[SMTP_USER_ENV];
@@ -33,11 +36,9 @@ export async function relayFrom(policy: RelayPolicy, env: NodeJS.ProcessEnv = pr
   const caFile = env[SMTP_CA_ENV];
   let ca: Buffer | null = null;
   if (caFile) {
-    try {
-      ca = await readFile(caFile);
-    } catch (e) {
-      throw new SendError(`${SMTP_CA_ENV}=${caFile}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    const read = await readRegularFile(caFile, MAX_CA_BYTES);
+    if (!read.ok) throw new SendError(`${SMTP_CA_ENV}=${caFile}: cannot read it (expected ${read.expected}, found ${read.found})`);
+    ca = read.bytes;
   }
   return { host: policy.host, port: policy.port, user: user!, password: password!, ca };
 }
