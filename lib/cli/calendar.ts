@@ -18,6 +18,7 @@ import { CollectSetupError, HostError, redact } from '../collect/errors.js';
 import type { CalendarEventFact } from '../model.js';
 import { TOOL } from '../package-root.js';
 import { inputErrorLine, useColour } from '../report/console.js';
+import { oneLine } from '../report/escape.js';
 import { abandonReceipt, completeReceipt, startReceipt, writeAtomically } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
@@ -106,7 +107,7 @@ async function publish(argv: string[]): Promise<number> {
     conns = at.via ? await openConnections(bindings, [at.via], options) : null;
   } catch (e) {
     if (!(e instanceof CollectSetupError)) throw e;
-    process.stdout.write(`ERROR: ${e.message}\n`);
+    process.stdout.write(`ERROR: ${oneLine(e.message)}\n`);
     return 2;
   }
   try {
@@ -136,7 +137,7 @@ async function publish(argv: string[]): Promise<number> {
 
   const failed = results.filter((r) => !r.ok);
   process.stdout.write(actionLines(actions, execute, results, password).join(''));
-  if (failure) process.stdout.write(`ERROR: ${failure.reason}: ${failure.message}\n`);
+  if (failure) process.stdout.write(`ERROR: ${failure.reason}: ${oneLine(failure.message)}\n`);
   const counts = countActions(actions);
   const summary = `${execute ? '' : 'dry run, nothing changed: '}${counts}${failed.length ? `, ${failed.length} failed` : ''}`;
   let receipt: string | null = null;
@@ -155,13 +156,14 @@ async function publish(argv: string[]): Promise<number> {
   return bad ? 2 : 0;
 }
 
-function actionLines(actions: PublishAction[], execute: boolean, results: ActionResult[], password: string | undefined): string[] {
+/** One line per action; hrefs, UIDs and error texts come from the server, so their controls are escaped. */
+export function actionLines(actions: PublishAction[], execute: boolean, results: ActionResult[], password: string | undefined): string[] {
   const verb = { create: 'would create', update: 'would update', delete: 'would delete', leave: 'leave', skip: 'skip' } as const;
   return actions.map((a) => {
     const r = results.find((x) => x.action === a);
     const done = !r ? (execute && a.kind !== 'leave' && a.kind !== 'skip' ? `not ${a.kind}d` : verb[a.kind]) : r.ok ? `${a.kind}d` : `FAILED to ${a.kind}`;
     const error = r && !r.ok ? ` (${r.reason}: ${redact(r.message ?? '', password)})` : '';
-    return `${done.padEnd(12)} ${a.id}${a.href ? ` ${a.href}` : ''}: ${a.why}${error}\n`;
+    return `${oneLine(`${done.padEnd(12)} ${a.id}${a.href ? ` ${a.href}` : ''}: ${a.why}${error}`)}\n`;
   });
 }
 
