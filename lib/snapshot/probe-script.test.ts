@@ -117,6 +117,7 @@ describe('the probe script under /bin/sh', () => {
     ['a depth that is not a number', 'listing listing-x 100 /tmp 1;id'],
     ['a section id with a path', 'fixed ../jobs-cfg 100'],
     ['a cap that is not a number', 'fixed jobs-cfg 1e9'],
+    ['a cap of a gigabyte or more', 'fixed jobs-cfg 1000000000'],
     ['a node name with a slash', 'storage-status storage-status 100 a/b'],
     ['a storage id with a space', 'storage-content storage-content-61 100 pve a\\0040b'],
     ['an unknown kind', 'exec id 100 touch'],

@@ -76,7 +76,7 @@ spine_gates_section() {
 
 spine_gates_request() {
 \tcase $2 in ''|*[!a-z0-9-]*) spine_gates_refuse "bad section id" ;; esac
-\tcase $3 in ''|*[!0-9]*) spine_gates_refuse "bad cap for $2" ;; esac
+\tcase $3 in ''|*[!0-9]*|??????????*) spine_gates_refuse "bad cap for $2" ;; esac
 \tcase $1 in
 \tfixed) spine_gates_section "$2" "$3" spine_gates_fixed "$2" ;;
 \tlisting)
