@@ -42,7 +42,7 @@ async function run(commands: ProbeCommand[], host: (ch: FakeChannel) => void, ex
   return { ...outcome, channel };
 }
 
-const section = (ch: FakeChannel, id: string, stdout: string | Buffer, exit = 0) => [ch.frame(`begin ${id}`), stdout, ch.frame(`end ${exit}`)];
+const section = (ch: FakeChannel, id: string, stdout: string | Buffer, exit = 0) => [ch.frame(`begin ${id}`), stdout, ch.frame(`status ${exit}`), ch.frame('end')];
 
 describe('runProbe', () => {
   it('splits framed sections back into commands, byte for byte, however the bytes arrive', async () => {
@@ -92,9 +92,11 @@ describe('runProbe', () => {
   it.each([
     ['a section out of order', (ch: FakeChannel) => ch.out(...section(ch, 'jobs-cfg', ''))],
     ['bytes between sections', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', 'UTC\n'), 'forged 1 x\n', ...section(ch, 'jobs-cfg', ''))],
-    ['an end frame outside a section', (ch: FakeChannel) => ch.out(ch.frame('end 0'))],
-    ['an exit status that is not one', (ch: FakeChannel) => ch.out(ch.frame('begin timezone'), ch.frame('end -1'))],
-    ['an end frame before any begin', (ch: FakeChannel) => ch.out(ch.frame('end '))],
+    ['an end frame outside a section', (ch: FakeChannel) => ch.out(ch.frame('end'))],
+    ['a status frame outside a section', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', ''), ch.frame('status 0'))],
+    ['an exit status that is not one', (ch: FakeChannel) => ch.out(ch.frame('begin timezone'), ch.frame('status -1'))],
+    ['two exit statuses', (ch: FakeChannel) => ch.out(ch.frame('begin timezone'), ch.frame('status 1'), ch.frame('status 0'))],
+    ['an end frame with words', (ch: FakeChannel) => ch.out(ch.frame('begin timezone'), ch.frame('end 0'))],
     ['done before every section', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', 'UTC\n'), ch.frame('done'))],
     ['a followup nobody asked for', (ch: FakeChannel) => ch.out(...section(ch, 'timezone', ''), ...section(ch, 'jobs-cfg', ''), ch.frame('followup'))],
     ['a frame line without end', (ch: FakeChannel) => ch.out(`\0${ch.token} begin ${'x'.repeat(MAX_FRAME_LINE + 1)}`)],
@@ -104,8 +106,8 @@ describe('runProbe', () => {
     expect(r.results.every((x) => !x.stdout.includes('forged'))).toBe(true);
   });
 
-  it('reads an end frame without a status as a command that was killed (no exit status)', async () => {
-    const r = await run([TIMEZONE_COMMAND], (ch) => ch.out(ch.frame(`probe ${PROBE_ID}`), ch.frame('begin timezone'), 'UT', ch.frame('end '), ch.frame('done')));
+  it('reads a section without a status as a command that was killed (no exit status)', async () => {
+    const r = await run([TIMEZONE_COMMAND], (ch) => ch.out(ch.frame(`probe ${PROBE_ID}`), ch.frame('begin timezone'), 'UT', ch.frame('end'), ch.frame('done')));
     expect(r.failure).toBeNull();
     expect(r.results[0]).toMatchObject({ exit: null, stdout: Buffer.from('UT') });
   });

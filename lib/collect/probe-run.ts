@@ -157,10 +157,14 @@ class ProbeRun {
       this.sections.push(this.current);
       return this.arm(next.id);
     }
+    if (word === 'status') {
+      if (!this.current || this.current.exit !== null || !/^\d{1,3}$/.test(arg)) throw new ProbeProtocolError(`a status frame "${printable(arg)}" outside a section`);
+      this.current.exit = Number(arg);
+      return;
+    }
     if (word === 'end') {
-      // No status: the command's shell was killed (SIGKILL runs no EXIT trap); it "was stopped".
-      if (!this.current || !/^(\d{1,3})?$/.test(arg)) throw new ProbeProtocolError(`an end frame "${printable(arg)}" outside a section`);
-      this.current.exit = arg === '' ? null : Number(arg);
+      // No status before it: the command's shell was killed (SIGKILL runs no EXIT trap); it "was stopped".
+      if (!this.current || arg !== '') throw new ProbeProtocolError(`an end frame "${printable(arg)}" outside a section`);
       this.current = null;
       return;
     }

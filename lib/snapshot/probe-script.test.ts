@@ -30,7 +30,7 @@ function runProbeScript(how: 'sh -s' | 'forced', stdin: string, followUp?: strin
     frame: (line) => {
       ran.frames.push(line);
       if (line.startsWith('begin ')) ran.sections.set(line.slice(6), Buffer.alloc(0)), current = [];
-      if (line.startsWith('end ')) ran.sections.set([...ran.sections.keys()].at(-1)!, Buffer.concat(current!)), current = null;
+      if (line === 'end') ran.sections.set([...ran.sections.keys()].at(-1)!, Buffer.concat(current!)), current = null;
       if (line === 'followup') child.stdin.end(followUp);
     },
     bytes: (chunk) => { if (current) current.push(chunk); },
@@ -78,7 +78,7 @@ describe('the probe script under /bin/sh', () => {
       expect(got.toString('latin1'), c.basePath).toBe((await runRecorded(c)).toString('latin1'));
       expect(got.toString('utf8').split('\0').filter(Boolean)).toHaveLength(2);
     }
-    expect(ran.frames.filter((f) => f.startsWith('end ')).slice(1)).toEqual(listings.map(() => 'end 0'));
+    expect(ran.frames.filter((f) => f.startsWith('status ')).slice(1)).toEqual(listings.map(() => 'status 0'));
     expect(existsSync(path.join(TMP, 'INJECTED'))).toBe(false);
   });
 
@@ -93,17 +93,24 @@ describe('the probe script under /bin/sh', () => {
     const later = listingCommand(dirs[0]!, 1);
     const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND], true), followUpStdin([later]));
     expect(ran.code).toBe(0);
-    expect(ran.frames.map((f) => f.split(' ')[0])).toEqual(['probe', 'begin', 'end', 'followup', 'begin', 'end', 'done']);
+    expect(ran.frames.map((f) => f.split(' ')[0])).toEqual(['probe', 'begin', 'status', 'end', 'followup', 'begin', 'status', 'end', 'done']);
     expect(ran.sections.get(later.id)!.toString()).toMatch(/^1700000000\.0+ 0 vzdump-qemu-0\.vma\.zst\0$/);
   });
 
   it('a missing base path is the listing\'s exit 10, and the next sections still run', async () => {
     const missing = listingCommand(path.join(TMP, 'nope'), 1);
     const ran = await runProbeScript('sh -s', probeStdin(TOKEN, [missing, listings[0]!], false));
-    expect(ran.frames.filter((f) => f.startsWith('end '))).toEqual(['end 10', 'end 0']);
+    expect(ran.frames.filter((f) => f.startsWith('status '))).toEqual(['status 10', 'status 0']);
   });
 
-  it('cuts a section after cap + 1 bytes (the collector then drops it as output_too_large)', async () => {
+  it('gives a fixed section its exit status, also of an exit inside it, and leaves its length to the collector', async () => {
+    const postfix = (await runRecorded({ command: 'command -v postconf || PATH="$PATH:/usr/sbin:/sbin" command -v postconf' } as ProbeCommand)).length > 0;
+    const ran = await runProbeScript('sh -s', probeStdin(TOKEN, [], false).replace('\nend\n', '\nfixed timezone 1\nfixed postconf 100\nfixed jobs-cfg 100\nend\n'));
+    expect(ran.frames.filter((f) => f.startsWith('status '))).toEqual(['status 0', postfix ? 'status 0' : 'status 11', 'status 0']);
+    expect(ran.sections.get('timezone')!.length).toBeGreaterThan(2); // a cap of 1 byte, not cut by the probe
+  });
+
+  it('cuts a listing after cap + 1 bytes (the collector then drops it as output_too_large)', async () => {
     const line = requestLine(listings[0]!).replace(/^(listing \S+) \d+/, '$1 10');
     const ran = await runProbeScript('sh -s', probeStdin(TOKEN, [], false).replace('\nend\n', `\n${line}\nend\n`));
     expect(ran.sections.get(listings[0]!.id)!.length).toBe(11);

@@ -17,10 +17,11 @@
 //
 // Output: frames `\0<token> <word> …\n` around each section's raw stdout (NUL-safe: the random
 // token cannot be in a file name made before it was drawn): `probe <PROBE_ID>`, then per section
-// `begin <id>`, its first cap+1 bytes of stdout, `end <exit status>`; `followup`, and `done`. Each
-// section's stderr follows a `begin <id>` frame on stderr. Sections run in a subshell with stdin
-// from /dev/null, so a command can neither exit the probe nor read the request. Three processes a
-// section besides the command's own (dash has no pipefail): the probe's cost on a host is mostly these.
+// `begin <id>`, its stdout (a listing's or a storage's cut after cap+1 bytes), `status <exit status>`
+// (absent when the command was killed), `end`; `followup`, and `done`. Each section's stderr
+// follows a `begin <id>` frame on stderr. Sections run in a subshell with stdin from /dev/null, so
+// a command can neither exit the probe nor read the request. Forks are most of the probe's cost on
+// a host: a fixed section is one process besides its command, a cut one three.
 
 import { createHash } from 'node:crypto';
 import {
@@ -63,15 +64,23 @@ spine_gates_decode() {
 \tspine_gates_value=\${spine_gates_value%x}
 }
 
-# One section: frames, the command in the pipeline's subshell (its exit status, also of an exit,
-# comes out through the EXIT trap on fd 6), its stdout cut after cap+1 bytes.
+# One section: begin frames; the command in a subshell whose EXIT trap prints its exit status (also
+# of an exit; none when it was killed); the end frame. A fixed section runs as it is, one process
+# (its output is the host's own configuration; the collector holds it to its cap). A listing of a
+# requested folder or a storage's content is cut by head after cap + 1 bytes, its status then
+# captured on fd 6 (dash has no pipefail).
 spine_gates_section() {
 \tspine_gates_id=$1 spine_gates_cap=$2
 \tshift 2
 \tprintf '\\0%s begin %s\\n' "$spine_gates_token" "$spine_gates_id"
 \tprintf '\\0%s begin %s\\n' "$spine_gates_token" "$spine_gates_id" >&2
-\tspine_gates_rc=$( { { trap 'echo "$?" >&6' EXIT; "$@" </dev/null 3<&- 5>&-; } | head -c "$((spine_gates_cap + 1))" >&5; } 6>&1 )
-\tprintf '\\0%s end %s\\n' "$spine_gates_token" "$spine_gates_rc"
+\tif [ "$1" = spine_gates_fixed ]; then
+\t\t( trap 'printf "\\0%s status %s\\n" "$spine_gates_token" "$?"' EXIT; "$@" </dev/null 3<&- 5>&- )
+\telse
+\t\tspine_gates_rc=$( { { trap 'echo "$?" >&6' EXIT; "$@" </dev/null 3<&- 5>&-; } | head -c "$((spine_gates_cap + 1))" >&5; } 6>&1 )
+\t\t[ -z "$spine_gates_rc" ] || printf '\\0%s status %s\\n' "$spine_gates_token" "$spine_gates_rc"
+\tfi
+\tprintf '\\0%s end\\n' "$spine_gates_token"
 }
 
 spine_gates_request() {

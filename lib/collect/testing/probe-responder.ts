@@ -50,9 +50,10 @@ export function answerProbe(stream: ServerChannel, { reply, seen, drop, probeId 
       const r = reply(command.command);
       if (r === 'hang') return false;
       if (r === 'drop') return void drop(), false;
-      if (r.stdout) stream.write(Buffer.from(r.stdout).subarray(0, outputCap(command) + 1));
+      if (r.stdout) stream.write(command.section.kind === 'fixed' ? r.stdout : Buffer.from(r.stdout).subarray(0, outputCap(command) + 1));
       if (r.stderr) stream.stderr.write(r.stderr);
-      frame(`end ${r.exit ?? 0}`);
+      frame(`status ${r.exit ?? 0}`);
+      frame('end');
     }
     return true;
   };
