@@ -12,10 +12,11 @@ import type { HostState } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
 import { chooseBindings, demoWarning, LIVE_NEEDS_BINDINGS, type ChosenBindings } from './find-bindings.js';
 import { consoleReport, useColour } from '../report/console.js';
+import { batched, jsonFile } from '../report/json-chunks.js';
 import { jsonOutput } from '../report/json-output.js';
-import { junitXml } from '../report/junit.js';
+import { junitPieces } from '../report/junit.js';
 import { sarifLog } from '../report/sarif.js';
-import { reportHtml } from '../report/html.js';
+import { reportHtmlPieces } from '../report/html.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
@@ -159,11 +160,13 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   // The receipt first: a junit.xml never describes a run without one.
   const receiptPath = await writeReceipt(receipt, result);
   const junitPath = path.join(options.reports, 'junit.xml');
-  await writeAtomically(junitPath, junitXml(result));
+  await writeAtomically(junitPath, junitPieces(result));
   if (options.sarif) await writeAtomically(options.sarif, sarifLog(result));
-  if (options.html) await writeAtomically(options.html, reportHtml(result));
-  if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
-  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
+  if (options.html) await writeAtomically(options.html, reportHtmlPieces(result));
+  if (options.json) {
+    // The same text as JSON.stringify(…, null, 2), written a piece at a time (stdout is synchronous for files and pipes).
+    for (const piece of batched(jsonFile(jsonOutput(result), 4))) process.stdout.write(piece);
+  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
   return result.exitCode;
 }
 
