@@ -7,13 +7,14 @@
 // estate's run. A few hundred groups cost nothing.
 
 import { describe, expect, inject, test, type TestContext } from 'vitest';
-import type { Rule, VerifyInput } from '../rules/input.js';
+import type { Rule } from '../rules/input.js';
 import { groupFindings, groupOutcome, type FindingGroup } from './finding-group.js';
+import { inputOf, type SharedInput } from './shared-input.js';
 import { applyWaivers } from './waivers.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
-    verifyInput: VerifyInput;
+    verifyInput: SharedInput;
   }
 }
 
@@ -23,8 +24,9 @@ export class CouldNotCheck extends Error {
 }
 
 export function defineGate(gateId: string, rule: Rule): void {
-  const input = inject('verifyInput');
-  if (!input) throw new Error(`gate ${gateId} runs inside \`ops verify\`, which provides its input`);
+  const shared = inject('verifyInput');
+  if (!shared) throw new Error(`gate ${gateId} runs inside \`ops verify\`, which provides its input`);
+  const input = inputOf(shared);
   // Waivers apply here, to every gate alike, and nowhere else: rules never see them.
   const groups = groupFindings(gateId, applyWaivers(gateId, rule(input), input));
   describe(gateId, () => {

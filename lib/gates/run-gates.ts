@@ -8,6 +8,7 @@ import { GateReporter } from '../report/gate-reporter.js';
 import type { GateResult } from '../report/run-result.js';
 import type { VerifyInput } from '../rules/input.js';
 import type { GateInfo } from './registry.js';
+import { shareInput } from './shared-input.js';
 
 export interface GateRun {
   gates: GateResult[];
@@ -70,8 +71,9 @@ export function prepareGates(gates: readonly GateInfo[]): GateRunner {
       const vitest = await ready;
       try {
         // Provided on the instance, not in the options: vitest deep-clones its options, which for a
-        // large estate's input cost most of a second and as much memory again.
-        vitest.provide('verifyInput', input);
+        // large estate's input cost most of a second and as much memory again; and shared, not
+        // cloned on its way to the worker thread (./shared-input.ts).
+        vitest.provide('verifyInput', shareInput(input));
         await vitest.start();
       } catch (e) {
         // startVitest's handling: the error is printed (here, captured) and the gates did not run.
