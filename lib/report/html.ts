@@ -68,10 +68,18 @@ function* coverageMatrix(findings: Finding[]): Generator<string> {
     return;
   }
   const checks = [...new Set(about.map((f) => f.check))];
-  const guests = [...new Set(about.map((f) => `${f.host}/${f.subject}`))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const cell = new Map(about.map((f) => [`${f.host}/${f.subject} ${f.check}`, f]));
+  // Each guest's findings by check (the last one a check made about it wins, as before).
+  const cells = new Map<string, Map<string, Finding>>();
+  for (const f of about) {
+    const guest = `${f.host}/${f.subject}`;
+    const row = cells.get(guest);
+    if (row) row.set(f.check, f);
+    else cells.set(guest, new Map([[f.check, f]]));
+  }
+  // localeCompare(…, 'en', { numeric: true })'s order, with one collator for every comparison.
+  const guests = [...cells.keys()].sort(new Intl.Collator('en', { numeric: true }).compare);
   const row = (g: string) => `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks.map((c) => {
-    const f = cell.get(`${g} ${c}`);
+    const f = cells.get(g)!.get(c);
     return f ? `<td class="cell o-${f.outcome}" title="${h(`${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`)}">${SYMBOL[f.outcome]}</td>` : '<td class="cell none" title="not judged">·</td>';
   }).join('')}</tr>`;
   yield `<section id="coverage"><h2>Coverage: ${guests.length} guests × ${checks.length} checks</h2>
