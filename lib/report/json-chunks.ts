@@ -52,7 +52,7 @@ export function* jsonFile(value: unknown, depth: number): Generator<string> {
 }
 
 /** Joins small pieces into pieces of about `size` characters, so each write is worth its call. */
-export function* batched(pieces: Iterable<string>, size = 1 << 16): Generator<string> {
+export function* batched(pieces: Iterable<string>, size = 1 << 20): Generator<string> {
   let batch = '';
   for (const piece of pieces) {
     batch += piece;
