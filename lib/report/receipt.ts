@@ -78,7 +78,13 @@ async function viaTempFile(final: string, content: Content, place: (temp: string
     const handle = await open(temp, 'wx', 0o644);
     try {
       // writeFile on a handle appends where the last write ended, and writes each piece whole.
-      for (const piece of typeof content === 'string' ? [content] : batched(content)) await handle.writeFile(piece);
+      // The next piece is made while the last one is being written.
+      let writing: Promise<void> = Promise.resolve();
+      for (const piece of typeof content === 'string' ? [content] : batched(content)) {
+        await writing;
+        writing = handle.writeFile(piece);
+      }
+      await writing;
       await handle.sync();
     } finally {
       await handle.close();
