@@ -3,10 +3,17 @@
 // reported through `Source.report`, so it carries the line and column of the node it is about.
 
 import { createHash } from 'node:crypto';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, YAMLError } from 'yaml';
 import { notText, readInputFile } from '../input-file.js';
 import { lineAt, lineStartsOf, parseFast } from './fast-yaml.js';
 import type { BindingError, SourceRef } from './types.js';
+
+/**
+ * yaml (positions, the errors it reports) is loaded only when a file needs it: one with an error,
+ * or that js-yaml reads differently. Every run would otherwise pay for its import.
+ */
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** yaml's own default, spelled out because the error message quotes it. */
@@ -62,6 +69,7 @@ export class Source {
 
   private locate(): Located {
     if (!this.located) {
+      const { LineCounter, parseDocument } = yaml();
       const lines = new LineCounter();
       this.located = { doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false }), lines };
     }
@@ -70,6 +78,7 @@ export class Source {
 
   /** Start offset of the node at `path`, or of its deepest existing ancestor. */
   private offset(path: FieldPath, anchor: Anchor): number {
+    const { isMap, isNode, isScalar, isSeq } = yaml();
     let node: unknown = this.locate().doc.contents;
     let key: unknown = null;
     for (const seg of anchor === 'parent' ? path.slice(0, -1) : path) {
@@ -177,6 +186,7 @@ export function parseSource(
   const parsed = fast ? parseFast(text) : null;
   if (parsed) return new Source(file, parsed.data, text, sink, parsed.starts);
 
+  const { LineCounter, parseDocument, visit } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   for (const e of doc.errors) {
@@ -209,6 +219,7 @@ export function parseSource(
 }
 
 function describeYamlError(doc: Document, e: YAMLError): { expected: string; found: string } {
+  const { isScalar, visit } = yaml();
   if (e.code !== 'DUPLICATE_KEY') return { expected: 'valid YAML', found: `a syntax error: ${e.message}` };
   let key = 'a key';
   visit(doc, {

@@ -8,15 +8,10 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { DOMParser, type Element } from '@xmldom/xmldom';
+import { CalendarError } from './calendar-error.js';
 import type { CalendarItem } from './vevent.js';
 
-/** Why the calendar could not be read or written. Part of the output contract. */
-export class CalendarError extends Error {
-  override name = 'CalendarError';
-  constructor(readonly reason: string, message: string) {
-    super(message);
-  }
-}
+export { CalendarError };
 
 export interface Caldav {
   /** The collection, ending in `/`. */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
 import { readRegularFile } from '../input-file.js';
-import { CalendarError } from './caldav.js';
+import { CalendarError } from './calendar-error.js';
 
 const CREDENTIALS_MAX_BYTES = 64 * 1024;
 

@@ -66,19 +66,45 @@ export function weekWindows(bindings: Bindings, state: HostState | null, now: st
       }
     }
   }
-  return { zone: plan.zone, windows: windows.map((w) => ({ ...w, overlaps: overlapsOf(w, windows) })), notShown };
+  return { zone: plan.zone, windows: withOverlaps(windows), notShown };
 }
 
 const ALL_DAYS = [0, 1, 2, 3, 4, 5, 6];
 const daysOf = (run: Run) => run.weekdays ?? ALL_DAYS;
 export const windowKey = (w: Pick<BackupWindow, 'source' | 'id' | 'host'>) => `${w.source}:${w.host ? `${w.host}/` : ''}${w.id}`;
 
-/** Windows of other jobs (or other events) sharing a minute of the week with `w` (the week wraps around). */
-function overlapsOf(w: Omit<BackupWindow, 'overlaps'>, all: ReadonlyArray<Omit<BackupWindow, 'overlaps'>>): string[] {
-  const a = w.weekday * 1440 + w.start;
-  const hits = all.filter((o) => o.source === w.source && windowKey(o) !== windowKey(w) && [-WEEK, 0, WEEK].some((shift) => {
-    const b = o.weekday * 1440 + o.start + shift;
-    return a < b + o.minutes && b < a + w.minutes;
-  }));
-  return [...new Set(hits.map(windowKey))].sort();
+/**
+ * Each window with the windows of other jobs (or other events) sharing a minute of the week with it
+ * (the week wraps around). Found through the windows sorted by start, not by comparing every pair:
+ * a large estate has thousands of job windows.
+ */
+export function withOverlaps(windows: ReadonlyArray<Omit<BackupWindow, 'overlaps'>>): BackupWindow[] {
+  const keys = windows.map(windowKey);
+  const longest = windows.reduce((m, w) => Math.max(m, w.minutes), 0);
+  // Every window at its minute of the week, and a week before and after, by start.
+  const starts = windows.flatMap((w, i) => [-WEEK, 0, WEEK].map((shift) => ({ at: weekMinute(w) + shift, i }))).sort((x, y) => x.at - y.at);
+  return windows.map((w, i) => {
+    const a = weekMinute(w);
+    const hits = new Set<string>();
+    // Another window at b overlaps when a < b + its minutes and b < a + w.minutes: so b > a - longest.
+    for (let k = firstAfter(starts, a - longest); k < starts.length && starts[k]!.at < a + w.minutes; k++) {
+      const { at: b, i: j } = starts[k]!;
+      if (windows[j]!.source === w.source && keys[j] !== keys[i] && a < b + windows[j]!.minutes) hits.add(keys[j]!);
+    }
+    return { ...w, overlaps: [...hits].sort() };
+  });
+}
+
+const weekMinute = (w: Pick<BackupWindow, 'weekday' | 'start'>) => w.weekday * 1440 + w.start;
+
+/** The index of the first entry whose `at` is greater than `value` (binary search). */
+function firstAfter(sorted: ReadonlyArray<{ at: number }>, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.at > value) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

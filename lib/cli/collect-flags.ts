@@ -8,7 +8,6 @@ import type { Bindings } from '../bindings/types.js';
 import { CollectSetupError } from '../collect/errors.js';
 import type { Collection, CollectOptions, CollectProgress } from '../collect/types.js';
 import { oneLine } from '../report/escape.js';
-import { SnapshotWriteError, writeSnapshot } from '../snapshot/write.js';
 import { UsageError } from './usage.js';
 
 export const COLLECT_FLAGS = {
@@ -87,8 +86,9 @@ export async function collectSnapshot(bindings: Bindings, options: CollectOption
     process.stderr.write('ops: WARNING: --insecure-accept-any-host-key: host keys are not checked, so anyone on the network path can answer for a host; this run\'s receipt records it\n');
   }
   const progress = !quiet && process.stderr.isTTY ? progressLine(process.stderr) : null;
+  // Imported here: ssh2, the collector and the snapshot writer (yaml) are loaded only by runs that collect.
+  const { SnapshotWriteError, writeSnapshot } = await import('../snapshot/write.js');
   try {
-    // Imported here: ssh2 and the collector are loaded only by runs that collect.
     const { collect } = await import('../collect/collect.js');
     const collection = await collect(bindings, { ...options, ...(progress ? { onProgress: progress.update } : {}) });
     progress?.clear();

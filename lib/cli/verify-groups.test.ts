@@ -17,6 +17,8 @@ import { evaluateD69 } from '../rules/D69.js';
 import type { Rule, VerifyInput } from '../rules/input.js';
 import { evaluateRadicaleCalendar } from '../rules/radicale-calendar.js';
 import { evaluateRelay } from '../rules/relay-stalwart.js';
+import { reportHtml } from '../report/html.js';
+import { junitXml } from '../report/junit.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { checkRestoreSops } from './restore-sops.js';
 
@@ -66,6 +68,11 @@ async function expectSameAsRules(args: string[], bindingsDir: string, snapshotDi
   }
   // JUnit: one testcase per finding, named by it (suites are per gate and host, so compared as a multiset).
   const junit = readFileSync(path.join(cwd, 'reports', 'junit.xml'), 'utf8');
+  // The files are written in pieces: whole, they read as the one-string renderings of the same run.
+  expect(run.stdout).toBe(`${JSON.stringify(json, null, 2)}\n`);
+  expect(readFileSync(path.join(receiptDir, 'receipt.json'), 'utf8')).toBe(`${JSON.stringify(receipt, null, 2)}\n`);
+  expect(junit).toBe(junitXml(receipt));
+  expect(readFileSync(path.join(receiptDir, 'report.html'), 'utf8')).toBe(reportHtml(receipt));
   const names = [...junit.matchAll(/<testcase [^>]*name="([^"]*)"/g)].map((m) => m[1]!.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&apos;', "'"));
   expect(names.sort()).toEqual(Object.values(expected).flat().map(findingId).sort());
   return { json, expected };

@@ -7,15 +7,16 @@ import { parseArgs, promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { GATES, gateIds, type GateInfo } from '../gates/registry.js';
-import { prepareGates } from '../gates/run-gates.js';
+import { prepareGates, type GateRunner } from '../gates/run-gates.js';
 import type { HostState } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
 import { chooseBindings, demoWarning, LIVE_NEEDS_BINDINGS, type ChosenBindings } from './find-bindings.js';
 import { consoleReport, useColour } from '../report/console.js';
+import { batched, jsonFile } from '../report/json-chunks.js';
 import { jsonOutput } from '../report/json-output.js';
-import { junitXml } from '../report/junit.js';
+import { junitPieces } from '../report/junit.js';
 import { sarifLog } from '../report/sarif.js';
-import { reportHtml } from '../report/html.js';
+import { reportHtmlPieces } from '../report/html.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
@@ -58,15 +59,19 @@ export async function verify(argv: string[]): Promise<number> {
   const receipt = await startReceipt(options.reports);
   // Interrupted (SIGINT/SIGTERM) before its receipt is in place, the run leaves no trace of it.
   const unfinished = removeIfInterrupted(receipt.work);
+  // vitest starts now and gets ready while the bindings load and the hosts are read; its gates
+  // wait for their input, so the run is always ended here, whatever happens in between.
+  const gateRunner = prepareGates(options.gates);
   try {
-    return await judge(options, chosen, receipt);
+    return await judge(options, chosen, receipt, gateRunner);
   } finally {
+    await gateRunner.close();
     unfinished.done();
     await abandonReceipt(receipt); // nothing left when the receipt was put into place
   }
 }
 
-async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: ReceiptFolder): Promise<number> {
+async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: ReceiptFolder, gateRunner: GateRunner): Promise<number> {
   const { dir: bindingsDir, chosenBy } = chosen;
   const startedAt = new Date();
   const timingsMs: Record<string, number> = {};
@@ -93,9 +98,6 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   const inputs: InputDigest[] = [];
   let bindings: Bindings | null = null;
   let state: HostState | null = null;
-  // vitest gets ready while the bindings load and the hosts are read (closed unused on bad input;
-  // left unclosed, it would not keep the process alive).
-  const gateRunner = prepareGates(options.gates);
   const baseline = options.baseline === null ? null : await readBaseline(options.baseline);
   if (baseline && !baseline.ok) inputErrors.push(baseline.error);
 
@@ -131,7 +133,7 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
     }));
     gates = markDrift(run.gates, baseline?.ok ? baseline.baseline : null);
     inputErrors.push(...run.problems);
-  } else await gateRunner.close();
+  }
 
   const summary = summarize(gates.flatMap((g) => g.findings));
   const outcome = inputErrors.length ? 'error' : aggregateOutcome(summary);
@@ -159,11 +161,13 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   // The receipt first: a junit.xml never describes a run without one.
   const receiptPath = await writeReceipt(receipt, result);
   const junitPath = path.join(options.reports, 'junit.xml');
-  await writeAtomically(junitPath, junitXml(result));
+  await writeAtomically(junitPath, junitPieces(result));
   if (options.sarif) await writeAtomically(options.sarif, sarifLog(result));
-  if (options.html) await writeAtomically(options.html, reportHtml(result));
-  if (options.json) process.stdout.write(`${JSON.stringify(jsonOutput(result), null, 2)}\n`);
-  else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
+  if (options.html) await writeAtomically(options.html, reportHtmlPieces(result));
+  if (options.json) {
+    // The same text as JSON.stringify(…, null, 2), written a piece at a time (stdout is synchronous for files and pipes).
+    for (const piece of batched(jsonFile(jsonOutput(result), 4))) process.stdout.write(piece);
+  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
   return result.exitCode;
 }
 

@@ -8,6 +8,7 @@ import { GateReporter } from '../report/gate-reporter.js';
 import type { GateResult } from '../report/run-result.js';
 import type { VerifyInput } from '../rules/input.js';
 import type { GateInfo } from './registry.js';
+import { inputMailbox } from './shared-input.js';
 
 export interface GateRun {
   gates: GateResult[];
@@ -30,21 +31,24 @@ export async function runGates(gates: readonly GateInfo[], input: VerifyInput): 
 }
 
 export interface GateRunner {
-  /** Runs the gates on `input`, once. */
+  /** Hands the running gates their input and waits for their results; once. */
   run(input: VerifyInput): Promise<GateRun>;
-  /** Closes vitest without running (bad input: nothing to judge). */
+  /** Ends the run without input (bad input: nothing to judge); after `run`, it does nothing more. */
   close(): Promise<void>;
 }
 
 /**
- * Starts vitest now (importing it and creating its instance take a few hundred ms) so that it
- * gets ready while the caller loads bindings and collects host state; `run` hands it the input.
+ * Starts the vitest run now, before its input exists: importing vitest, creating its instance and
+ * starting its worker thread (which imports the gate files) take most of a second, spent while
+ * the caller loads bindings and collects host state. The gates wait for the input that `run`
+ * puts (./shared-input.ts). Every caller must end with `run` or `close`: until then the worker waits.
  */
 export function prepareGates(gates: readonly GateInfo[]): GateRunner {
   const reporter = new GateReporter(gateFile);
   const captured: string[] = [];
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => captured.push(chunk.toString()));
+  const mailbox = inputMailbox();
   // As startVitest does before it creates the instance.
   process.env['TEST'] = 'true';
   process.env['VITEST'] = 'true';
@@ -63,29 +67,32 @@ export function prepareGates(gates: readonly GateInfo[]): GateRunner {
     isolate: false,
     maxWorkers: 1,
   }, undefined, { stdout: sink, stderr: sink }));
+  const finished = ready.then(async (vitest) => {
+    try {
+      // Provided on the instance, not in the options: vitest deep-clones its options.
+      vitest.provide('verifyInput', mailbox.shared);
+      await vitest.start();
+    } catch (e) {
+      // startVitest's handling: the error is printed (here, captured) and the gates did not run.
+      captured.push(e instanceof Error ? e.stack ?? e.message : String(e));
+    } finally {
+      await vitest.close();
+    }
+  });
   // A failure to create shows when the run awaits it; until then it must not count as unhandled.
-  ready.catch(() => undefined);
+  finished.catch(() => undefined);
   return {
     async run(input) {
-      const vitest = await ready;
-      try {
-        // Provided on the instance, not in the options: vitest deep-clones its options, which for a
-        // large estate's input cost most of a second and as much memory again.
-        vitest.provide('verifyInput', input);
-        await vitest.start();
-      } catch (e) {
-        // startVitest's handling: the error is printed (here, captured) and the gates did not run.
-        captured.push(e instanceof Error ? e.stack ?? e.message : String(e));
-      } finally {
-        await vitest.close();
-      }
+      mailbox.put(input);
+      await finished;
       const missing = gates.filter((g) => !reporter.gates.some((r) => r.id === g.id)).map((g) => `gate ${g.id} did not run`);
       const problems = [...reporter.unhandled, ...missing];
       if (problems.length && captured.length) problems.push(captured.join('').trim());
       return { gates: reporter.gates, problems };
     },
     async close() {
-      await (await ready.catch(() => null))?.close();
+      mailbox.abandon();
+      await finished.catch(() => undefined);
     },
   };
 }

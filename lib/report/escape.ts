@@ -10,9 +10,15 @@ export const wellFormed = (text: string) => text.replace(new RegExp(LONE_SURROGA
 
 const visible = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
+// Most values need no escaping at all: one scan for a character that might, before any replace
+// (a large estate's reports escape a few hundred thousand values).
+const MAYBE_CONTROL = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
+const MAYBE_XML = /[\u0000-\u001f&<>"'\ud800-\udfff\ufffe\uffff]/;
+const MAYBE_HTML = /[&<>"']/;
+
 /** One line of text for a terminal or a document: every control (newline, ESC, NUL…) shown as `\uXXXX`. */
 export function oneLine(text: string): string {
-  return text.replace(CONTROL_OR_LONE_SURROGATE, visible);
+  return MAYBE_CONTROL.test(text) ? text.replace(CONTROL_OR_LONE_SURROGATE, visible) : text;
 }
 
 /** Text meant to span lines (a remediation): newlines and tabs kept, every other control shown as `\uXXXX`. */
@@ -28,6 +34,7 @@ const NOT_XML_CHAR = new RegExp(`[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\
  * A parser turns a raw CR into LF, and in an attribute also LF and TAB into spaces: those stay references.
  */
 export function xmlText(text: string, inAttribute = true): string {
+  if (!MAYBE_XML.test(text)) return text;
   return text.replace(NOT_XML_CHAR, visible).replace(/[&<>"']/g, (ch) => XML_REFS[ch]!)
     .replace(inAttribute ? /[\r\n\t]/g : /\r/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
@@ -36,7 +43,7 @@ const XML_REFS: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** HTML text or a quoted attribute value. */
 export function htmlText(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => HTML_REFS[ch]!);
+  return MAYBE_HTML.test(text) ? text.replace(/[&<>"']/g, (ch) => HTML_REFS[ch]!) : text;
 }
 
 const HTML_REFS: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -14,10 +14,15 @@ const GUEST = /^(qemu|lxc)\/\d+$/;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 export function reportHtml(run: RunResult): string {
+  return [...reportHtmlPieces(run)].join('');
+}
+
+/** The page in pieces (a row each): a large estate's report is tens of MB, never built as one string. */
+export function* reportHtmlPieces(run: RunResult): Generator<string> {
   const gates: GateResult[] = run.inputErrors.length
     ? [{ id: 'input', title: 'input errors', outcome: 'error', findings: inputErrorFindings(run.inputErrors) }] : run.gates;
   const findings = gates.flatMap((g) => g.findings);
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>spine-gates ${h(run.outcome)}: ${h(run.runKey)}</title>
@@ -28,14 +33,22 @@ export function reportHtml(run: RunResult): string {
 <p class="muted">bindings ${h(run.source.bindings)} · digest ${h(run.bindingsDigest ?? 'none')}${run.bindingsGitCommit ? ` · commit ${h(run.bindingsGitCommit)}` : ''}</p></header>
 <main>
 ${gateCards(gates)}
-${coverageMatrix(findings)}
-${freshnessBars(findings)}
-${weekView(run)}
-${findingsTable(findings)}
+`;
+  yield* coverageMatrix(findings);
+  yield '\n';
+  yield* freshnessBars(findings);
+  yield `\n${weekView(run)}\n`;
+  yield* findingsTable(findings);
+  yield `
 </main>
 <script>${SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** Each item rendered, one per line: rows are made as they are written, not all at once. */
+function* lines<T>(items: readonly T[], render: (item: T) => string): Generator<string> {
+  for (let i = 0; i < items.length; i++) yield i ? `\n${render(items[i]!)}` : render(items[i]!);
 }
 
 function gateCards(gates: GateResult[]): string {
@@ -48,38 +61,56 @@ function gateCards(gates: GateResult[]): string {
 }
 
 /** Guests (host/qemu|lxc/VMID) × every check that judged a guest: covered, failing, waived, skipped. */
-function coverageMatrix(findings: Finding[]): string {
+function* coverageMatrix(findings: Finding[]): Generator<string> {
   const about = findings.filter((f) => f.host && GUEST.test(f.subject));
-  if (!about.length) return '<section id="coverage"><h2>Coverage</h2><p>No guest was judged in this run.</p></section>';
+  if (!about.length) {
+    yield '<section id="coverage"><h2>Coverage</h2><p>No guest was judged in this run.</p></section>';
+    return;
+  }
   const checks = [...new Set(about.map((f) => f.check))];
-  const guests = [...new Set(about.map((f) => `${f.host}/${f.subject}`))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const cell = new Map(about.map((f) => [`${f.host}/${f.subject} ${f.check}`, f]));
-  const rows = guests.map((g) => `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks.map((c) => {
-    const f = cell.get(`${g} ${c}`);
+  // Each guest's findings by check (the last one a check made about it wins, as before).
+  const cells = new Map<string, Map<string, Finding>>();
+  for (const f of about) {
+    const guest = `${f.host}/${f.subject}`;
+    const row = cells.get(guest);
+    if (row) row.set(f.check, f);
+    else cells.set(guest, new Map([[f.check, f]]));
+  }
+  // localeCompare(…, 'en', { numeric: true })'s order, with one collator for every comparison.
+  const guests = [...cells.keys()].sort(new Intl.Collator('en', { numeric: true }).compare);
+  const row = (g: string) => `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks.map((c) => {
+    const f = cells.get(g)!.get(c);
     return f ? `<td class="cell o-${f.outcome}" title="${h(`${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`)}">${SYMBOL[f.outcome]}</td>` : '<td class="cell none" title="not judged">·</td>';
-  }).join('')}</tr>`);
-  return `<section id="coverage"><h2>Coverage: ${guests.length} guests × ${checks.length} checks</h2>
+  }).join('')}</tr>`;
+  yield `<section id="coverage"><h2>Coverage: ${guests.length} guests × ${checks.length} checks</h2>
 <p class="legend">${Object.entries(SYMBOL).map(([o, s]) => `<span class="cell o-${o}">${s}</span> ${o}`).join(' · ')} · <span class="cell none">·</span> not judged</p>
 <div class="scroll"><table class="matrix"><thead><tr><th>guest</th>${checks.map((c) => `<th class="rot"><span>${h(c)}</span></th>`).join('')}</tr></thead>
-<tbody>${rows.join('\n')}</tbody></table></div></section>`;
+<tbody>`;
+  yield* lines(guests, row);
+  yield '</tbody></table></div></section>';
 }
 
 const SYMBOL: Record<Finding['outcome'], string> = { pass: '✓', fail: '✗', error: '!', waived: 'w', skip: '–' };
 
 /** Each target's newest archive against its limit; no archive at all first, then the oldest relative to its limit. */
-function freshnessBars(findings: Finding[]): string {
+function* freshnessBars(findings: Finding[]): Generator<string> {
   const judged = findings.filter((f) => f.freshness);
-  if (!judged.length) return '<section id="freshness"><h2>Freshness</h2><p>No target\'s archives were listed in this run.</p></section>';
+  if (!judged.length) {
+    yield '<section id="freshness"><h2>Freshness</h2><p>No target\'s archives were listed in this run.</p></section>';
+    return;
+  }
   const ratio = (f: Finding) => (f.freshness!.ageHours === null ? Infinity : f.freshness!.ageHours / f.freshness!.limitHours);
-  const rows = judged.sort((a, b) => ratio(b) - ratio(a)).map((f) => {
+  const bar = (f: Finding) => {
     const { ageHours, limitHours } = f.freshness!;
     // The scale reaches twice the limit: the limit mark sits in the middle.
     const width = ageHours === null ? 100 : Math.min(100, (ageHours / (2 * limitHours)) * 100);
     const label = ageHours === null ? 'no archive' : `${ageHours}h of ${limitHours}h`;
     return `<div class="bar-row" data-outcome="${f.outcome}"><span class="bar-name">${h(`${f.host}/${f.subject}`)}</span>
 <span class="bar" role="img" aria-label="${h(label)}"><span class="fill o-bg-${f.outcome}" style="width:${width.toFixed(1)}%"></span><span class="limit"></span></span><span class="bar-label">${h(label)}</span></div>`;
-  });
-  return `<section id="freshness"><h2>Freshness (age against limit; the line marks the limit)</h2>${rows.join('\n')}</section>`;
+  };
+  yield '<section id="freshness"><h2>Freshness (age against limit; the line marks the limit)</h2>';
+  yield* lines(judged.sort((a, b) => ratio(b) - ratio(a)), bar);
+  yield '</section>';
 }
 
 /** Seven day columns, 24 hours down; calendar events and jobs side by side in each day, overlaps outlined. */
@@ -109,18 +140,20 @@ function weekView(run: RunResult): string {
 ${w.notShown.length ? `<p class="muted">Not drawn: ${w.notShown.map((n) => h(`${n.source} ${n.host ? `${n.host}/` : ''}${n.id} (${n.why})`)).join('; ')}</p>` : ''}</section>`;
 }
 
-function findingsTable(findings: Finding[]): string {
+function* findingsTable(findings: Finding[]): Generator<string> {
   const options = (name: string, values: string[]) => `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)].sort().map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('')}</select></label>`;
   // What needs doing first: fails and errors, then waived, skipped and passed.
-  const order: Finding['outcome'][] = ['fail', 'error', 'waived', 'skip', 'pass'];
-  const sorted = [...findings].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome));
-  const rows = sorted.map((f) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
+  const order: Record<Finding['outcome'], number> = { fail: 0, error: 1, waived: 2, skip: 3, pass: 4 };
+  const sorted = [...findings].sort((a, b) => order[a.outcome] - order[b.outcome]);
+  const row = (f: Finding) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
 <td class="o-${f.outcome}">${f.outcome}${f.drift ? ` (${f.drift})` : ''}</td><td>${f.severity}</td><td>${h(findingId(f))}</td>
-<td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && (f.outcome === 'fail' || f.outcome === 'error') ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`);
-  return `<section id="findings"><h2>Findings (<span id="shown">${findings.length}</span> of ${findings.length})</h2>
+<td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && (f.outcome === 'fail' || f.outcome === 'error') ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`;
+  yield `<section id="findings"><h2>Findings (<span id="shown">${findings.length}</span> of ${findings.length})</h2>
 <form class="filters">${options('gate', findings.map((f) => f.gate))} ${options('outcome', findings.map((f) => f.outcome))} ${options('host', findings.map((f) => f.host ?? 'bindings'))}</form>
 <table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>
-<tbody>${rows.join('\n')}</tbody></table></section>`;
+<tbody>`;
+  yield* lines(sorted, row);
+  yield '</tbody></table></section>';
 }
 
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;

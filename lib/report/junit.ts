@@ -7,51 +7,56 @@ import { hostname } from 'node:os';
 import { findingId, type Finding } from '../model.js';
 import { xmlText } from './escape.js';
 import { detailText, waivedMessage } from './finding-text.js';
-import { inputErrorFindings, summarize, type RunResult } from './run-result.js';
+import { inputErrorFindings, summarize, type RunResult, type Summary } from './run-result.js';
 
 interface Suite {
   name: string;
   hostname: string;
   timeMs: number | null;
   findings: Finding[];
+  summary: Summary;
 }
 
 export function junitXml(run: RunResult, runner = hostname()): string {
+  return [...junitPieces(run, runner)].join('');
+}
+
+/** The JUnit file's text in pieces, a testcase each: a large estate's JUnit is never one string. */
+export function* junitPieces(run: RunResult, runner = hostname()): Generator<string> {
   const suites = suitesOf(run, runner);
   const all = suites.flatMap((s) => s.findings);
   const totals = summarize(all);
   const properties = runProperties(run).map(([name, value]) => `      <property${attrs({ name, value })}/>`).join('\n');
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: run.tool.name, tests: all.length, failures: totals.fail, errors: totals.error, time: seconds(elapsedMs(run)) })}>`,
-    ...suites.map((suite) => {
-      const s = summarize(suite.findings);
-      return [
-        `  <testsuite${attrs({
-          name: suite.name, tests: suite.findings.length, failures: s.fail, errors: s.error, skipped: s.skip + s.waived,
-          timestamp: run.startedAt.replace(/\.\d+Z$/, 'Z'), hostname: suite.hostname, time: suite.timeMs === null ? null : seconds(suite.timeMs),
-        })}>`,
-        `    <properties>\n${properties}\n    </properties>`,
-        ...suite.findings.map(testcase),
-        '  </testsuite>',
-      ].join('\n');
-    }),
-    '</testsuites>',
-    '',
-  ].join('\n');
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+  yield `<testsuites${attrs({ name: run.tool.name, tests: all.length, failures: totals.fail, errors: totals.error, time: seconds(elapsedMs(run)) })}>`;
+  for (const suite of suites) {
+    const s = suite.summary;
+    yield `\n  <testsuite${attrs({
+      name: suite.name, tests: suite.findings.length, failures: s.fail, errors: s.error, skipped: s.skip + s.waived,
+      timestamp: run.startedAt.replace(/\.\d+Z$/, 'Z'), hostname: suite.hostname, time: suite.timeMs === null ? null : seconds(suite.timeMs),
+    })}>`;
+    yield `\n    <properties>\n${properties}\n    </properties>`;
+    for (const f of suite.findings) yield `\n${testcase(f)}`;
+    yield '\n  </testsuite>';
+  }
+  yield '\n</testsuites>\n';
 }
 
 /** Per gate, the findings about no host (bindings alone: judged on the runner), then one suite per host. */
 function suitesOf(run: RunResult, runner: string): Suite[] {
-  if (run.inputErrors.length) return [{ name: 'input', hostname: runner, timeMs: null, findings: inputErrorFindings(run.inputErrors) }];
+  const suite = (name: string, hostname: string, timeMs: number | null, findings: Finding[]): Suite => ({ name, hostname, timeMs, findings, summary: summarize(findings) });
+  if (run.inputErrors.length) return [suite('input', runner, null, inputErrorFindings(run.inputErrors))];
   return run.gates.flatMap((gate) => {
-    const hosts = [...new Set(gate.findings.map((f) => f.host))];
+    // One pass over the findings: per host, in order of first appearance.
+    const byHost = new Map<string | null, Finding[]>();
+    for (const f of gate.findings) {
+      const list = byHost.get(f.host);
+      if (list) list.push(f);
+      else byHost.set(f.host, [f]);
+    }
     // A gate's time is known as a whole; with one suite it is that suite's.
-    const timeMs = hosts.length === 1 ? gate.durationMs ?? null : null;
-    return hosts.map((host) => ({
-      name: host === null ? gate.id : `${gate.id}.${host}`, hostname: host ?? runner, timeMs,
-      findings: gate.findings.filter((f) => f.host === host),
-    }));
+    const timeMs = byHost.size === 1 ? gate.durationMs ?? null : null;
+    return [...byHost].map(([host, findings]) => suite(host === null ? gate.id : `${gate.id}.${host}`, host ?? runner, timeMs, findings));
   });
 }
 

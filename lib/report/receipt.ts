@@ -6,9 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolder, OutputError, writing } from '../output-error.js';
-import { reportHtml } from './html.js';
+import { reportHtmlPieces } from './html.js';
+import { batched, jsonFile } from './json-chunks.js';
 import { receiptMarkdown } from './markdown.js';
 import type { RunResult } from './run-result.js';
+
+/** A file's text: whole, or in pieces (large outputs are never built as one string). */
+export type Content = string | Iterable<string>;
 
 /** Sortable (UTC time first, to the millisecond) and unique (random suffix, exclusive mkdir). */
 export function newRunKey(now = new Date()): string {
@@ -68,12 +72,19 @@ async function exists(file: string): Promise<boolean> {
  * file or symlink planted at a guessable name is never written through. Synced before `place`,
  * so what lands under the final name is complete even after a crash.
  */
-async function viaTempFile(final: string, content: string, place: (temp: string) => Promise<void>): Promise<void> {
+async function viaTempFile(final: string, content: Content, place: (temp: string) => Promise<void>): Promise<void> {
   const temp = path.join(path.dirname(final), `.${path.basename(final)}.${randomBytes(8).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(content);
+      // writeFile on a handle appends where the last write ended, and writes each piece whole.
+      // The next piece is made while the last one is being written.
+      let writing: Promise<void> = Promise.resolve();
+      for (const piece of typeof content === 'string' ? [content] : batched(content)) {
+        await writing;
+        writing = handle.writeFile(piece);
+      }
+      await writing;
       await handle.sync();
     } finally {
       await handle.close();
@@ -89,7 +100,7 @@ async function viaTempFile(final: string, content: string, place: (temp: string)
  * file), then puts the folder into place. Returns the last file's path there. A failure names the
  * file as it would have been.
  */
-export async function completeReceipt(folder: ReceiptFolder, files: Record<string, string>): Promise<string> {
+export async function completeReceipt(folder: ReceiptFolder, files: Record<string, Content>): Promise<string> {
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(folder.work, name);
     await writing(path.join(folder.dir, name), () => viaTempFile(file, content, (temp) => link(temp, file)));
@@ -101,14 +112,15 @@ export async function completeReceipt(folder: ReceiptFolder, files: Record<strin
 /** report.html, receipt.md (also the job summary) beside it, then receipt.json, and the folder into place. */
 export async function writeReceipt(folder: ReceiptFolder, run: RunResult): Promise<string> {
   return completeReceipt(folder, {
-    'report.html': reportHtml(run),
+    'report.html': reportHtmlPieces(run),
     'receipt.md': receiptMarkdown(run, `report.html in the receipt folder (${folder.runKey})`),
-    'receipt.json': `${JSON.stringify(run, null, 2)}\n`,
+    // The same text as JSON.stringify(run, null, 2), written finding by finding.
+    'receipt.json': jsonFile(run, 4),
   });
 }
 
 /** Replaces `file` atomically (temp + rename): for outputs that are meant to be replaced, like junit.xml. */
-export async function writeAtomically(file: string, content: string): Promise<void> {
+export async function writeAtomically(file: string, content: Content): Promise<void> {
   await writing(file, async () => {
     await makeFolder(path.dirname(file));
     await viaTempFile(file, content, (temp) => rename(temp, file));

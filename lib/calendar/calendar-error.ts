@@ -1,0 +1,10 @@
+// Why the calendar could not be read or written: its own module, so the gate rules (through
+// ./location.ts) can name it without loading the CalDAV client and its XML parser.
+
+/** Why the calendar could not be read or written. Part of the output contract. */
+export class CalendarError extends Error {
+  override name = 'CalendarError';
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
