@@ -21,9 +21,9 @@ const TOKEN = '0123456789abcdef0123456789abcdef';
 
 interface Ran { frames: string[]; sections: Map<string, Buffer>; code: number | null; stderr: string }
 
-/** Runs the probe (`sh -s`, or the installed copy), answering its followup frame with `followUp`. */
-function runProbeScript(how: 'sh -s' | 'forced', stdin: string, followUp?: string): Promise<Ran> {
-  const child = how === 'sh -s' ? spawn('/bin/sh', ['-s'], { cwd: TMP }) : spawn(INSTALLED, [], { cwd: TMP });
+/** Runs the probe (`sh -s`, the same under bash, whose sh it is on some hosts, or the installed copy), answering its followup frame with `followUp`. */
+function runProbeScript(how: 'sh -s' | 'bash -s' | 'forced', stdin: string, followUp?: string): Promise<Ran> {
+  const child = how === 'forced' ? spawn(INSTALLED, [], { cwd: TMP }) : spawn(how === 'sh -s' ? '/bin/sh' : 'bash', ['-s'], { cwd: TMP });
   const ran: Ran = { frames: [], sections: new Map(), code: null, stderr: '' };
   let current: Buffer[] | null = null;
   const reader = new FrameReader(TOKEN, {
@@ -68,7 +68,7 @@ describe('the probe script under /bin/sh', () => {
   const dirs = hostileTree();
   const listings = dirs.map((dir) => listingCommand(dir, 2));
 
-  it.each(['sh -s', 'forced'] as const)('lists hostile base paths as data, exactly as the recorded commands do (%s)', async (how) => {
+  it.each(['sh -s', 'bash -s', 'forced'] as const)('lists hostile base paths as data, exactly as the recorded commands do (%s)', async (how) => {
     const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND, ...listings], false));
     expect(ran.code).toBe(0);
     expect(ran.frames[0]).toBe(`probe ${PROBE_ID}`);
@@ -89,7 +89,7 @@ describe('the probe script under /bin/sh', () => {
     for (const c of listings) expect(requestLine(c)).toMatch(/^listing listing-[0-9a-f]{12} \d+ \/[A-Za-z0-9/._\\-]* 2$/);
   });
 
-  it.each(['sh -s', 'forced'] as const)('reads the follow-up from the same stdin after its followup frame (%s)', async (how) => {
+  it.each(['sh -s', 'bash -s', 'forced'] as const)('reads the follow-up from the same stdin after its followup frame (%s)', async (how) => {
     const later = listingCommand(dirs[0]!, 1);
     const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND], true), followUpStdin([later]));
     expect(ran.code).toBe(0);
