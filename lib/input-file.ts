@@ -23,6 +23,9 @@ const READABLE = 'a readable file';
 const ABSENT: InputRead = { ok: false, absent: true, expected: 'the file to exist', found: 'no such file' };
 const refused = (expected: string, found: string): InputRead => ({ ok: false, absent: false, expected, found });
 
+/** Why a file was refused, for a message: `expected …, found …`. */
+export const refusalText = (read: { expected: string; found: string }): string => `expected ${read.expected}, found ${read.found}`;
+
 /** Reads `rel` inside `dir` under the rule above; `maxBytes` bounds what is read (a larger file is refused). */
 export async function readInputFile(dir: string, rel: string, maxBytes: number | null = null): Promise<InputRead> {
   let real: string;

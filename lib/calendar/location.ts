@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
-import { readRegularFile } from '../input-file.js';
+import { readRegularFile, refusalText } from '../input-file.js';
 import { CalendarError } from './calendar-error.js';
 
 const CREDENTIALS_MAX_BYTES = 64 * 1024;
@@ -48,7 +48,7 @@ export async function calendarCredentials(bindings: Bindings, env: NodeJS.Proces
   const full = file.startsWith('~/') ? path.join(os.homedir(), file.slice(2)) : path.resolve(bindings.dir, file);
   // A binding names it: a pipe or a device must not hang the run, and only a small file is a login.
   const read = await readRegularFile(full, CREDENTIALS_MAX_BYTES);
-  if (!read.ok) throw new CalendarError('credentials_unreadable', `cannot read the calendar credentials file ${full}: expected ${read.expected}, found ${read.found}`);
+  if (!read.ok) throw new CalendarError('credentials_unreadable', `cannot read the calendar credentials file ${full}: ${refusalText(read)}`);
   const text = read.bytes.toString('utf8');
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const colon = line.indexOf(':');

@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
-import { readRegularFile } from '../input-file.js';
+import { readRegularFile, refusalText } from '../input-file.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { alertBody, alertSubject, hasNews, planAlert, type NotifyState } from '../notify/alert.js';
 import { relayFrom, SendError, sendMail } from '../notify/send.js';
@@ -95,7 +95,7 @@ async function receipt(file: string, flag: string): Promise<ReceiptFindings> {
 async function readState(file: string): Promise<NotifyState> {
   const read = await readRegularFile(file, 64 * 2 ** 20);
   if (!read.ok && read.absent) return { version: 1, alerted: {} };
-  if (!read.ok) throw new NotifyInputError(`--state ${file}: expected ${read.expected}, found ${read.found}`);
+  if (!read.ok) throw new NotifyInputError(`--state ${file}: ${refusalText(read)}`);
   try {
     const state = JSON.parse(read.bytes.toString('utf8')) as NotifyState;
     if (state?.version === 1 && typeof state.alerted === 'object' && state.alerted !== null) return state;

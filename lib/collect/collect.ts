@@ -5,7 +5,7 @@
 
 import os from 'node:os';
 import type { Bindings } from '../bindings/types.js';
-import { readRegularFile } from '../input-file.js';
+import { readRegularFile, refusalText } from '../input-file.js';
 import { calendarLocation, type CalendarLocation } from '../calendar/location.js';
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
 import { isDataExit } from '../snapshot/probe.js';
@@ -138,7 +138,7 @@ async function readSetupFile(file: string): Promise<string | null> {
   const read = await readRegularFile(file, MAX_SETUP_FILE_BYTES);
   if (read.ok) return read.bytes.toString('utf8');
   if (read.absent) return null;
-  throw new CollectSetupError(`cannot read ${file}: expected ${read.expected}, found ${read.found}`);
+  throw new CollectSetupError(`cannot read ${file}: ${refusalText(read)}`);
 }
 
 function localUser(): string {

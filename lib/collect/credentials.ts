@@ -3,7 +3,7 @@
 // message, and a key that cannot be used is named with why, so "auth_denied" can say what was tried.
 
 import path from 'node:path';
-import { readRegularFile } from '../input-file.js';
+import { readRegularFile, refusalText } from '../input-file.js';
 import ssh2, { type AgentAuthMethod, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import { redact } from './errors.js';
 
@@ -73,7 +73,7 @@ const MAX_KEY_BYTES = 64 * 1024;
 async function loadKey(file: string, passphrase: string | null): Promise<LoadedKey> {
   // A regular file only, bounded: a FIFO named as a key must not hang the run.
   const read = await readRegularFile(file, MAX_KEY_BYTES);
-  if (!read.ok) return { file, problem: read.absent ? 'not found' : `unreadable: expected ${read.expected}, found ${read.found}` };
+  if (!read.ok) return { file, problem: read.absent ? 'not found' : `unreadable: ${refusalText(read)}` };
   const parsed = ssh2.utils.parseKey(read.bytes, passphrase ?? undefined) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted|decrypt/i.test(parsed.message);

@@ -54,7 +54,14 @@ class Section {
   tooLarge = false;
   stderr = '';
   exit: number | null = null;
+  private joined: Buffer | null = null;
   constructor(readonly command: ProbeCommand) {}
+
+  /** Its stdout, joined once (the follow-up reads the first sections' before their results are made). */
+  get stdout(): Buffer {
+    this.joined ??= Buffer.concat(this.chunks);
+    return this.joined;
+  }
 
   take(chunk: Buffer): void {
     if (this.tooLarge) return;
@@ -66,7 +73,7 @@ class Section {
 
   result(): CommandResult {
     return {
-      command: this.command, exit: this.tooLarge ? null : this.exit, stdout: Buffer.concat(this.chunks), stderr: this.stderr,
+      command: this.command, exit: this.tooLarge ? null : this.exit, stdout: this.stdout, stderr: this.stderr,
       ...(this.tooLarge ? { tooLarge: { cap: outputCap(this.command) } } : {}),
     };
   }
@@ -175,7 +182,7 @@ class ProbeRun {
   }
 
   private followUp(): void {
-    const outputs = new Map(this.sections.filter((s) => s.exit === 0 && !s.tooLarge).map((s) => [s.command.id, Buffer.concat(s.chunks).toString('utf8')]));
+    const outputs = new Map(this.sections.filter((s) => s.exit === 0 && !s.tooLarge).map((s) => [s.command.id, s.stdout.toString('utf8')]));
     let commands: ProbeCommand[];
     try {
       commands = this.plan.followUp!(outputs);

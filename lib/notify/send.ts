@@ -3,7 +3,7 @@
 // verification off), authenticated with credentials from the environment. No error message
 // ever carries a credential.
 
-import { readRegularFile } from '../input-file.js';
+import { readRegularFile, refusalText } from '../input-file.js';
 import nodemailer from 'nodemailer';
 import type { RelayPolicy } from '../bindings/types.js';
 
@@ -37,7 +37,7 @@ export async function relayFrom(policy: RelayPolicy, env: NodeJS.ProcessEnv = pr
   let ca: Buffer | null = null;
   if (caFile) {
     const read = await readRegularFile(caFile, MAX_CA_BYTES);
-    if (!read.ok) throw new SendError(`${SMTP_CA_ENV}=${caFile}: cannot read it (expected ${read.expected}, found ${read.found})`);
+    if (!read.ok) throw new SendError(`${SMTP_CA_ENV}=${caFile}: cannot read it (${refusalText(read)})`);
     ca = read.bytes;
   }
   return { host: policy.host, port: policy.port, user: user!, password: password!, ca };

@@ -4,7 +4,7 @@
 // by it, `--fail-on new` exits on new drift only, and `ops notify` compares runs with it.
 
 import { createHash } from 'node:crypto';
-import { readRegularFile } from '../input-file.js';
+import { readRegularFile, refusalText } from '../input-file.js';
 import type { Finding, Outcome } from '../model.js';
 import { exitCodeFor, type GateResult } from './run-result.js';
 
@@ -53,7 +53,7 @@ export async function readReceiptFindings(file: string, what: string): Promise<{
   // A regular file only (a pipe would hang the run), bounded, and never quoted back: JSON.parse's
   // message carries some of the file's bytes.
   const read = await readRegularFile(file, MAX_RECEIPT_BYTES);
-  if (!read.ok) return { ok: false, error: `${what}: ${read.absent ? 'no such file' : `expected ${read.expected}, found ${read.found}`}` };
+  if (!read.ok) return { ok: false, error: `${what}: ${read.absent ? 'no such file' : `${refusalText(read)}`}` };
   let data: unknown;
   try {
     data = JSON.parse(read.bytes.toString('utf8'));

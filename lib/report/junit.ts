@@ -4,6 +4,7 @@
 // the first `]]>` of a value.
 
 import { hostname } from 'node:os';
+import { groupBy } from '../group-by.js';
 import { findingId, type Finding } from '../model.js';
 import { xmlText } from './escape.js';
 import { detailText, waivedMessage } from './finding-text.js';
@@ -47,13 +48,8 @@ function suitesOf(run: RunResult, runner: string): Suite[] {
   const suite = (name: string, hostname: string, timeMs: number | null, findings: Finding[]): Suite => ({ name, hostname, timeMs, findings, summary: summarize(findings) });
   if (run.inputErrors.length) return [suite('input', runner, null, inputErrorFindings(run.inputErrors))];
   return run.gates.flatMap((gate) => {
-    // One pass over the findings: per host, in order of first appearance.
-    const byHost = new Map<string | null, Finding[]>();
-    for (const f of gate.findings) {
-      const list = byHost.get(f.host);
-      if (list) list.push(f);
-      else byHost.set(f.host, [f]);
-    }
+    // Per host, in order of first appearance.
+    const byHost = groupBy(gate.findings, (f) => f.host);
     // A gate's time is known as a whole; with one suite it is that suite's.
     const timeMs = byHost.size === 1 ? gate.durationMs ?? null : null;
     return [...byHost].map(([host, findings]) => suite(host === null ? gate.id : `${gate.id}.${host}`, host ?? runner, timeMs, findings));

@@ -1,6 +1,7 @@
 // D19 backup drift: are the backups the inventory promises really there, fresh, and scheduled?
 // Pure function of (bindings, host state, policy, now) → findings. Check ids are a contract.
 
+import { groupBy } from '../group-by.js';
 import type { FileGlobTarget, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
 import type {
   BackupVolume, Evidence, FileEntry, Finding, HostRecord, HostState, JobRunState, PveState, PveStorage, PveStorageState, Severity, StateProblem, VzdumpJob,
@@ -601,12 +602,7 @@ const volumesByVmid = new WeakMap<BackupVolume[], Map<number, BackupVolume[]>>()
 function byVmid(volumes: BackupVolume[]): Map<number, BackupVolume[]> {
   let index = volumesByVmid.get(volumes);
   if (!index) {
-    index = new Map();
-    for (const v of volumes) {
-      if (v.vmid === null || v.ctime === null) continue;
-      const list = index.get(v.vmid);
-      if (list) list.push(v); else index.set(v.vmid, [v]);
-    }
+    index = groupBy(volumes, (v) => v.vmid!, (v) => v.vmid !== null && v.ctime !== null);
     volumesByVmid.set(volumes, index);
   }
   return index;

@@ -4,6 +4,7 @@
 // have none of it left, and is every guest a host runs in the lifecycle at all?
 // Pure function of (bindings, host state, policy, now, checked SOP files) → findings. Check ids are a contract.
 
+import { groupBy } from '../group-by.js';
 import {
   noFile, type BackupCalendar, type CalendarEvent, type ClassScope, type InventoryTarget, type LifecycleGuest, type PveStorageTarget, type RuntimeUnit,
 } from '../bindings/types.js';
@@ -62,17 +63,6 @@ function once<K extends object, V>(cache: WeakMap<K, V>, key: K, build: (key: K)
   let value = cache.get(key);
   if (value === undefined) cache.set(key, (value = build(key)));
   return value;
-}
-/** `list.filter(keep)` grouped by `keyOf`, each group in list order. */
-function groupBy<T, K>(list: readonly T[], keyOf: (item: T) => K, keep: (item: T) => boolean = () => true): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of list) {
-    if (!keep(item)) continue;
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item); else groups.set(key, [item]);
-  }
-  return groups;
 }
 const targetsByName = new WeakMap<readonly InventoryTarget[], Map<string, InventoryTarget[]>>();
 const targetsBySubject = new WeakMap<readonly InventoryTarget[], Map<number | undefined, InventoryTarget[]>>();

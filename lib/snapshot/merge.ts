@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { formatBindingError } from '../bindings/types.js';
 import { readCollectionJson } from '../calendar/vevent.js';
-import { readInputFile } from '../input-file.js';
+import { readInputFile, refusalText } from '../input-file.js';
 import type { CollectedCalendar, CollectedCommand, CollectedHost, Collection, HostReason } from '../collect/types.js';
 import { readManifest, type Manifest, type ManifestHost } from './read.js';
 import { writeSnapshot } from './write.js';
@@ -62,7 +62,7 @@ async function outputOf(dir: string, file: string | null | undefined, what: stri
   if (!file) throw new MergeError(`${dir}: ${what} has no output file`);
   // Never through a link out of the shard: the merged snapshot is published.
   const read = await readInputFile(path.resolve(dir), file);
-  if (!read.ok) throw new MergeError(`${path.join(dir, file)} (${what}): expected ${read.expected}, found ${read.found}`);
+  if (!read.ok) throw new MergeError(`${path.join(dir, file)} (${what}): ${refusalText(read)}`);
   return read.bytes;
 }
 

@@ -38,7 +38,9 @@ export const PROBE_EXEC = 'sh -s';
 export const PROBE_INSTALL_PATH = '/usr/local/lib/spine-gates/spine-gates-probe';
 
 const REQUEST_END = 'SPINE_GATES_REQUEST';
-const REQUEST_OPEN = `spine_gates_probe 3<&0 <<'${REQUEST_END}'`;
+/** The line that starts the request in the probe's stdin, and the lines that end it (after the script's text). */
+export const REQUEST_OPEN = `spine_gates_probe 3<&0 <<'${REQUEST_END}'`;
+export const REQUEST_CLOSE = `${REQUEST_END}\nexit\n}\n`;
 
 const fixedArms = FIXED_COMMANDS.map((c) => `\t${c.id}) ${c.command} ;;`).join('\n');
 
@@ -199,7 +201,7 @@ export function requestLine(c: ProbeCommand): string {
 /** What `sh -s` reads: the script, then its request, in one brace group (parsed whole before it runs, so fd 3 starts exactly after it). */
 export function probeStdin(token: string, commands: readonly ProbeCommand[], followUp: boolean): string {
   const lines = [`token ${token}`, ...commands.map(requestLine), ...(followUp ? ['followup'] : []), 'end'];
-  return `{\n${BODY}${REQUEST_OPEN}\n${lines.join('\n')}\n${REQUEST_END}\nexit\n}\n`;
+  return `{\n${BODY}${REQUEST_OPEN}\n${lines.join('\n')}\n${REQUEST_CLOSE}`;
 }
 
 /** The follow-up section lines, read by the script after its followup frame. */

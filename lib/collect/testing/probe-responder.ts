@@ -4,7 +4,7 @@
 // collector tests script failures (hang, drop, exit codes) per section without root.
 
 import type { ServerChannel } from 'ssh2';
-import { FIXED_COMMANDS, PROBE_ID } from '../../snapshot/probe-script.js';
+import { FIXED_COMMANDS, PROBE_ID, REQUEST_CLOSE, REQUEST_OPEN } from '../../snapshot/probe-script.js';
 import { listingCommand, outputCap, storageCommands, type ProbeCommand } from '../../snapshot/probe.js';
 
 export type Reply = { stdout?: string | Buffer; stderr?: string; exit?: number } | 'hang' | 'drop';
@@ -66,11 +66,11 @@ export function answerProbe(stream: ServerChannel, { reply, seen, drop, probeId 
   stream.on('data', (d: Buffer) => {
     input += d.toString('latin1');
     if (stage === 'request') {
-      const open = input.indexOf("<<'SPINE_GATES_REQUEST'\n");
-      const close = input.indexOf('\nSPINE_GATES_REQUEST\nexit\n}\n');
+      const open = input.indexOf(`\n${REQUEST_OPEN}\n`);
+      const close = input.indexOf(`\n${REQUEST_CLOSE}`);
       if (open < 0 || close < 0) return;
-      const lines = input.slice(input.indexOf('\n', open) + 1, close).split('\n');
-      input = input.slice(close + '\nSPINE_GATES_REQUEST\nexit\n}\n'.length);
+      const lines = input.slice(open + REQUEST_OPEN.length + 2, close).split('\n');
+      input = input.slice(close + 1 + REQUEST_CLOSE.length);
       token = lines.shift()!.slice('token '.length);
       const followUp = lines.at(-2) === 'followup';
       stage = followUp ? 'followup' : 'over';
