@@ -48,7 +48,7 @@ export interface Finding {
   fix?: BindingEdit[];
   /** The drift.waivers.yaml entry that waived this finding, or whose expiry let it count again. */
   waiver?: WaiverNote;
-  /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/report/drift.ts). */
+  /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/results/drift.ts). */
   fingerprint?: string;
   /** With `ops verify --baseline`: whether a fail or error was already in the baseline. */
   drift?: 'new' | 'known';

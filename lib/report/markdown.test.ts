@@ -4,7 +4,7 @@
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { receiptMarkdown } from './markdown.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 const md = new MarkdownIt({ html: true });
 const render = (text: string) => md.render(text);

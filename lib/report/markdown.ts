@@ -6,7 +6,7 @@
 import { findingId, type Finding } from '../model.js';
 import { evidenceText } from './finding-text.js';
 import { mdCodeBlock, mdInline } from './escape.js';
-import { inputErrorFindings, summarize, type RunResult } from './run-result.js';
+import { inputErrorFindings, summarize, type RunResult } from '../results/run-result.js';
 
 /** How many failures and errors the summary shows in full; the HTML report has them all. */
 export const SUMMARY_FINDINGS = 20;

@@ -17,9 +17,9 @@ import {
 } from './pve-helpers.js';
 import { upidStartTime } from '../pve/storage.js';
 import { contentCommandStorage, PVE_COMMANDS } from '../snapshot/probe.js';
-import {
-  bindingEvidence, findingsFor, hostOf, hoursBetween, judgeSafely, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
-} from './input.js';
+import { bindingEvidence, findingsFor, hostOf, judgeSafely, NO_HOST_STATE, pveStateOf, severityByClass, type Rule, type VerifyInput } from './input.js';
+import { hoursBetween } from '../time/instants.js';
+import { noPveHostsReason, pveHostIds } from '../bindings/pve-hosts.js';
 
 export const D19_CHECKS = [
   'D19.freshness', 'D19.threshold', 'D19.judged', 'D19.guest-covered', 'D19.target-enrolled',
