@@ -1,5 +1,5 @@
 // Every gate: its id (a contract), what it is about, and the vitest file that runs it.
-// A reader finds a gate's rules in lib/rules/<id>.ts and its test file in gates/<id>.gate.ts.
+// A reader finds a gate's rules in lib/rules/<id>.ts (each check in lib/rules/<id>/<check>.ts) and its test file in gates/<id>.gate.ts.
 
 export interface GateInfo {
   id: string;

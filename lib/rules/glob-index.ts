@@ -5,21 +5,13 @@
 
 import picomatch from 'picomatch';
 import type { FileEntry } from '../model.js';
+import { memoByText } from '../memo.js';
 
 // Shell-glob semantics as the operator's `ls -- $GLOB` had them: no braces, no extglobs, no dotfiles.
 const GLOB_OPTIONS = { dot: false, nobrace: true, noextglob: true } as const;
 
-const matchers = new Map<string, (path: string) => boolean>();
-
 /** The compiled glob (compiled once per glob text). */
-export function globMatcher(glob: string): (path: string) => boolean {
-  let isMatch = matchers.get(glob);
-  if (!isMatch) {
-    isMatch = picomatch(glob, GLOB_OPTIONS);
-    matchers.set(glob, isMatch);
-  }
-  return isMatch;
-}
+export const globMatcher = memoByText((glob) => picomatch(glob, GLOB_OPTIONS));
 
 /**
  * Characters a path must start with for a glob to match it: the glob's leading letters, digits,

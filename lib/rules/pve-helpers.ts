@@ -9,6 +9,7 @@ import { selectedBy, selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import { findingsFor, judgeSafely, NO_HOST_STATE, pveStateOf, type VerifyInput } from './input.js';
 import { noPveHostsReason, pveHostIds } from '../bindings/pve-hosts.js';
+import { memoByText } from '../memo.js';
 
 export const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
 
@@ -105,13 +106,8 @@ export function enrolledVmids(pve: PveState): Map<number, VzdumpJob[]> {
   return enrolled;
 }
 
-const subjects = new Map<string, ReturnType<typeof vzdumpGlobSubject>>();
 /** `vzdumpGlobSubject(glob)`, parsed once per glob text. Callers must not change the result. */
-export function globSubject(glob: string): ReturnType<typeof vzdumpGlobSubject> {
-  let subject = subjects.get(glob);
-  if (subject === undefined) subjects.set(glob, (subject = vzdumpGlobSubject(glob)));
-  return subject;
-}
+export const globSubject = memoByText(vzdumpGlobSubject);
 
 /** The guest whose backups a target expects: a pve_storage target's vmid, or the guest a vzdump glob names. */
 export function targetVmid(t: InventoryTarget): number | undefined {

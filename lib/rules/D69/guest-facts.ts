@@ -1,0 +1,155 @@
+// What several D69 checks share: facts about one lifecycle guest (its targets, the archives PVE
+// names for it, its hosts), and the lookups every active guest makes, built once per binding list.
+
+import { groupBy } from '../../group-by.js';
+import { type ClassScope, type InventoryTarget, type LifecycleGuest, type RuntimeUnit } from '../../bindings/types.js';
+import type { Evidence, Finding, PveState, Severity } from '../../model.js';
+import { bindingEvidence, findingsFor, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
+import { globMatcher, literalPrefix } from '../glob-index.js';
+import { guestOf, targetVmid } from '../pve-helpers.js';
+import { memoByText } from '../../memo.js';
+
+export const { make } = findingsFor('D69');
+
+export type GuestCheck = (input: VerifyInput, g: LifecycleGuest) => Finding;
+
+export const label = (g: LifecycleGuest) => `${g.vmType}/${g.id}${g.hostname ? ` (${g.hostname})` : ''}`;
+
+export const at = (entry: { source: { file: string; line: number } }) => `${entry.source.file}:${entry.source.line}`;
+
+export const ARCHIVE_EXT = { qemu: 'vma.zst', lxc: 'tar.zst' } as const;
+
+export function guestBase(check: string, g: LifecycleGuest, severity: Severity) {
+  return { check, subject: `${g.vmType}/${g.id}`, host: g.proxmoxHost, severity, evidence: [bindingEvidence(g)] };
+}
+
+// Lookups every active guest makes, built once per binding list (bindings never change while
+// gates run): a search of the whole inventory per guest and check made large estates quadratic.
+export function once<K extends object, V>(cache: WeakMap<K, V>, key: K, build: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = build(key)));
+  return value;
+}
+
+const targetsByName = new WeakMap<readonly InventoryTarget[], Map<string, InventoryTarget[]>>();
+
+export const targetsBySubject = new WeakMap<readonly InventoryTarget[], Map<number | undefined, InventoryTarget[]>>();
+
+export const sshIds = new WeakMap<readonly { id: string }[], Set<string>>();
+
+export const vmUnits = new WeakMap<readonly RuntimeUnit[], Map<string | null, RuntimeUnit[]>>();
+
+export function targetOf(input: VerifyInput, g: LifecycleGuest): InventoryTarget | undefined {
+  if (g.backupTarget === null) return undefined;
+  return once(targetsByName, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => t.name)).get(g.backupTarget)?.[0];
+}
+
+/** The hosts a guest's own-site targets live on: its hypervisor and the storage host the policy names for it. */
+export function siteHosts(input: VerifyInput, g: LifecycleGuest): string[] {
+  const storage = input.bindings.policy.d69.storageHosts[g.proxmoxHost];
+  return storage && storage !== g.proxmoxHost ? [g.proxmoxHost, storage] : [g.proxmoxHost];
+}
+
+/** The type the host reports when it can be read (what the archives are named after), else vm_type. */
+export function guestType(input: VerifyInput, g: LifecycleGuest): 'qemu' | 'lxc' {
+  const pve = input.state ? pveStateOf(input.state, g.proxmoxHost) : null;
+  const live = pve && 'value' in pve ? guestOf(pve.value, g.id) : undefined;
+  return live?.type ?? g.vmType;
+}
+
+const ARCHIVE_NAMES = { qemu: ['vma.zst', 'vma.gz', 'vma.lzo', 'vma'], lxc: ['tar.zst', 'tar.gz', 'tar.lzo', 'tar'] } as const;
+
+/** Names this guest's archives could have, as globCovers tests them. */
+const archiveNames = (type: 'qemu' | 'lxc', vmid: number) => ARCHIVE_NAMES[type].map((ext) => `vzdump-${type}-${vmid}-2026_01_01-02_00_00.${ext}`);
+
+/** A glob's last segment when it names vzdump archives: its compiled matcher and literal prefix. */
+const vzdumpGlob = memoByText((glob): { prefix: string; isMatch: (name: string) => boolean } | null => {
+  const base = glob.split('/').pop() ?? '';
+  // app-dump folders (`*.tar.gz`) hold no guest archives
+  return base.startsWith('vzdump-') ? { prefix: literalPrefix(base), isMatch: globMatcher(base) } : null;
+});
+
+/** Whether a target's glob matches this guest's vzdump archives (its last segment, vzdump-named only). */
+function globCovers(glob: string, type: 'qemu' | 'lxc', vmid: number): boolean {
+  const g = vzdumpGlob(glob);
+  return g !== null && archiveNames(type, vmid).some((name) => name.startsWith(g.prefix) && g.isMatch(name));
+}
+
+const targetsByGlobPrefix = new WeakMap<readonly InventoryTarget[], Map<string, number[]>>();
+
+export const groupTargetsByVmid = (ts: readonly InventoryTarget[]) => groupBy(ts, targetVmid);
+
+/**
+ * `targets.filter((t) => globCovers(t.glob, type, vmid))` plus the pve_storage targets of that VMID, without testing every target: a glob
+ * covers a name only if its literal prefix starts the name, so only targets filed under one of
+ * the names' prefixes are tested.
+ */
+export function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu' | 'lxc', vmid: number): InventoryTarget[] {
+  const byPrefix = once(targetsByGlobPrefix, targets, (ts) => {
+    const index = new Map<string, number[]>();
+    ts.forEach((t, i) => {
+      const g = t.kind === 'file_glob' ? vzdumpGlob(t.glob) : null;
+      if (g) index.set(g.prefix, [...(index.get(g.prefix) ?? []), i]);
+    });
+    return index;
+  });
+  const found = new Set<number>();
+  for (const name of archiveNames(type, vmid)) {
+    for (let n = 1; n <= name.length; n++) for (const i of byPrefix.get(name.slice(0, n)) ?? []) found.add(i);
+  }
+  const byGlob = [...found].map((i) => targets[i]!).filter((t) => t.kind === 'file_glob' && globCovers(t.glob, type, vmid));
+  // A pve_storage target names its guest by VMID: its backups on that storage are the guest's whatever their type.
+  const byVmid = (once(targetsBySubject, targets, groupTargetsByVmid).get(vmid) ?? []).filter((t) => t.kind === 'pve_storage');
+  return [...byGlob, ...byVmid].sort((a, b) => targets.indexOf(a) - targets.indexOf(b));
+}
+
+/** The guest's PVE host state, or the finding to give instead: skip without host state, error when unreadable. */
+export function hostPve(input: VerifyInput, base: ReturnType<typeof guestBase>, g: LifecycleGuest): { pve: PveState } | { finding: Finding } {
+  if (!input.state) return { finding: make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${label(g)}: ${NO_HOST_STATE}` }) };
+  const pve = pveStateOf(input.state, g.proxmoxHost);
+  if ('problem' in pve) {
+    return { finding: make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${label(g)}: cannot judge, ${pve.problem.message}` }) };
+  }
+  return { pve: pve.value };
+}
+
+/** Whether the policy requires something (SOP, offsite decision) of this guest; null when it cannot tell. */
+function requiredFor(scope: ClassScope, t: InventoryTarget | undefined): boolean | null {
+  if (scope === 'all') return true;
+  if (!t) return null;
+  return t.classification !== null && scope.includes(t.classification);
+}
+
+const scopeText = (scope: ClassScope) => (scope === 'all' ? 'all' : `[${scope.join(', ')}]`);
+
+/** The guest's resolved target, or the skip finding of a check that is about that target. */
+export function withTarget(input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>): { t: InventoryTarget } | { finding: Finding } {
+  const t = targetOf(input, g);
+  if (t) return { t };
+  return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target (see D69.backup-target)` }) };
+}
+
+/** The D69 fields targets and guests share, with the same types. */
+type RestoreFields = Pick<LifecycleGuest, 'restoreSop' | 'offsite'>;
+
+/**
+ * A restore field the policy may require of an active guest (its target's classification in
+ * `scope`): where it is declared (the guest wins over its target), or the skip finding.
+ */
+export function declaredField<K extends 'restoreSop' | 'offsite'>(
+  input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>, key: K, scope: ClassScope, policyField: string,
+): { t: InventoryTarget | undefined; on: LifecycleGuest | InventoryTarget | null; value: RestoreFields[K] | null; evidence: Evidence[] } | { finding: Finding } {
+  const t = targetOf(input, g);
+  const required = requiredFor(scope, t);
+  if (required === null) {
+    return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target, so its classification is unknown (see D69.backup-target)` }) };
+  }
+  if (!required) {
+    return { finding: make({ ...base, outcome: 'skip', reason: 'not_required', message: `${label(g)}: ${t!.name} is ${t!.classification ?? 'unclassified'}; drift.gates.yaml d69.${policyField} is ${scopeText(scope)}, so none is required` }) };
+  }
+  const on = g[key] ? g : t?.[key] ? t : null;
+  return { t, on, value: on ? (on as RestoreFields)[key] : null, evidence: [...base.evidence, ...(on && on !== g ? [bindingEvidence(on)] : [])] };
+}
+
+/** "(restore_sop on the guest or on <target>)": the places a missing field may go. */
+export const placesFor = (field: string, t: InventoryTarget | undefined) => `(${field} on the guest${t ? ` or on ${t.name}` : ''})`;
