@@ -906,6 +906,20 @@ describe('the bundled demo site', () => {
     expect(one(findings, 'D19.job-valid', 'backup-5a2e90c4-1b7d').message).toContain("unable to parse value of 'mailnotification'");
   });
 
+  it('carries what monitoring reads as numbers: backup and verify times, job starts and missed runs, the guest as pve-exporter names it', () => {
+    const stale = one(findings, 'D19.freshness', 'home-vm-201-family-cloud-primary');
+    expect(stale).toMatchObject({ freshness: { ageHours: 101, limitHours: 26 }, target: { vmid: 201, guest: 'qemu/201', storage: expect.any(String), node: expect.any(String) } });
+    // The newest archive's mtime, the one its evidence names.
+    const mtime = /\(mtime (\S+)\)/.exec(stale.evidence.map((e) => e.detail ?? '').join(' '))![1]!;
+    expect(stale.freshness!.lastAt).toBe(Date.parse(mtime) / 1000);
+    expect(one(findings, 'D19.freshness', 'lxc-105-monitor-primary')).toMatchObject({ freshness: { ageHours: null, lastAt: null }, target: { vmid: 105, guest: 'lxc/105' } });
+    expect(one(findings, 'D19.freshness', 'vm-102-erp-pbs')).toMatchObject({ outcome: 'pass', target: { vmid: 102, guest: 'qemu/102', storage: 'pbs-shop', node: expect.any(String) } });
+    expect(one(findings, 'D19.verified', 'vm-102-erp-pbs')).toMatchObject({ verifiedAt: expect.any(Number), target: { guest: 'qemu/102' } });
+    expect(one(findings, 'D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home').jobRun).toMatchObject({ missedRuns: 4, lastStartAt: expect.any(Number) });
+    expect(one(findings, 'D19.job-run', 'backup-8e41d6b2-0a93', 'pve-shop').jobRun).toMatchObject({ missedRuns: 0 });
+    expect(one(findings, 'D19.job-run', 'backup-2b7d14e8-c3a0', 'pve-shop').jobRun).toBeUndefined();
+  });
+
   it('names the failed attempt, the stale archives and the unreachable host in the messages', () => {
     expect(one(findings, 'D19.freshness', 'lxc-105-monitor-primary').message).toMatch(/vzdump-lxc-105-2026_03_0[234]-[\d_]+\.log/);
     expect(one(findings, 'D19.freshness', 'home-vm-201-family-cloud-primary')).toMatchObject({ actual: '101h', expected: '≤ 26h' });

@@ -4,7 +4,7 @@
 import { groupBy } from '../group-by.js';
 import type { FileGlobTarget, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
 import type {
-  BackupVolume, Evidence, FileEntry, Finding, HostRecord, HostState, JobRunState, PveState, PveStorage, PveStorageState, Severity, StateProblem, VzdumpJob,
+  BackupVolume, Evidence, FileEntry, Finding, Guest, HostRecord, HostState, JobRunState, PveState, PveStorage, PveStorageState, StateProblem, TargetRef, VzdumpJob,
 } from '../model.js';
 import { classifyDumpFile } from '../pve/archives.js';
 import { parseCalendarEvent } from '../pve/calendar-event.js';
@@ -64,14 +64,30 @@ export const FUTURE_MTIME_TOLERANCE_S = 15 * 60;
 
 function checkFreshness(input: VerifyInput): Finding[] {
   return enabledTargets(input).map((t) => {
-    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high' } as const;
+    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t) } as const;
     return judgeSafely(() => judgeFreshness(input, t, base), (message) => make({ ...base, outcome: 'error', reason: 'internal_error', message: `${t.name}: ${message}`, evidence: [bindingEvidence(t)] }));
   });
 }
 
 const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
-type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity'>;
+type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity' | 'target'>;
+
+/** The target's guest (`qemu/102`) and node as the host state lists them, and its storage: what monitoring joins on. */
+function targetRef(input: VerifyInput, t: InventoryTarget): TargetRef {
+  const vmid = targetVmid(t) ?? null;
+  let guest: Guest | undefined;
+  if (vmid !== null && input.state) {
+    // The target's own host first (a pve_storage target's), then any PVE host that lists the guest.
+    for (const hostId of [t.host, ...pveHostIds(input.bindings)]) {
+      const pve = input.state.hosts[hostId] ? pveStateOf(input.state, hostId) : null;
+      guest = pve && 'value' in pve ? guestOf(pve.value, vmid) : undefined;
+      if (guest) break;
+    }
+  }
+  const type = guest?.type ?? (t.kind === 'file_glob' ? globSubject(t.glob)?.type : undefined);
+  return { vmid, guest: vmid !== null && type ? `${type}/${vmid}` : null, storage: t.kind === 'pve_storage' ? t.storage : t.basePath, node: guest?.node ?? null };
+}
 
 function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
   if (!input.state) return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
@@ -120,7 +136,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     return make({
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
-      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
+      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit, lastAt: null },
       remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
     });
   }
@@ -155,7 +171,7 @@ function judgeAge(
   }
   // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
   const ageHours = Math.max(0, Math.floor(hours));
-  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: newest.limit } };
+  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: newest.limit, lastAt: newest.epoch } };
   if (ageHours > newest.limit) {
     return make({ ...base, ...facts, outcome: 'fail', reason: 'stale', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old, limit ${newest.limit}h`, remediation: newest.remediation });
   }
@@ -503,6 +519,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
       }
       if (!job.runs) return make({ ...base, outcome: 'skip', reason: 'job_invalid', message: `job ${job.id}: PVE never runs it as written (see D19.job-valid)` });
       const v = runVerdict(state, hostId, job);
+      const jobRun = 'last' in v ? { lastStartAt: v.last, missedRuns: v.kind === 'missed' ? v.missed : 0, node: host.jobRuns?.ok ? host.jobRuns.value.node : null } : undefined;
       const repeat = job.options['repeat-missed'] === '1'
         ? 'with repeat-missed 1 the missed run starts as soon as pvescheduler works again'
         : 'without repeat-missed, a pvescheduler restart skips the missed runs instead of catching up';
@@ -525,7 +542,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
           return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${isoOf(v.next)}` });
         case 'missed':
           return make({
-            ...base, outcome: 'fail', reason: 'missed_runs',
+            ...base, jobRun, outcome: 'fail', reason: 'missed_runs',
             message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${isoOf(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${isoOf(v.last)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
             expected: `a start at ${isoOf(v.next)}`, actual: `last ${isoOf(v.last)}`,
             remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${isoOf(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
@@ -534,7 +551,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
           const guests = failedGuests(v.state.taskErrors);
           const named = guests.length ? `; failed guests: ${guests.join(', ')}` : v.state.taskErrors.length ? `; task log: ${v.state.taskErrors.join(' | ')}` : '';
           return make({
-            ...base, outcome: 'fail', reason: 'run_failed',
+            ...base, jobRun, outcome: 'fail', reason: 'run_failed',
             message: `job ${job.id} on ${hostId}: the last run (${isoOf(v.last)}) ended with "${v.state.msg ?? 'no status'}"${named}`,
             expected: 'OK', actual: v.state.msg ?? 'no status',
             evidence: [...base.evidence, ...(v.state.upid ? [{ host: hostId, detail: `task ${v.state.upid}` }] : [])],
@@ -542,7 +559,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
           });
         }
         case 'ok':
-          return make({ ...base, outcome: 'pass', message: `job ${job.id} on ${hostId}: last run ${isoOf(v.last)} OK${v.next !== null ? `, next ${isoOf(v.next)}` : ''}` });
+          return make({ ...base, jobRun, outcome: 'pass', message: `job ${job.id} on ${hostId}: last run ${isoOf(v.last)} OK${v.next !== null ? `, next ${isoOf(v.next)}` : ''}` });
       }
     });
   });
@@ -619,7 +636,7 @@ function checkStorageFreshness(input: VerifyInput, t: PveStorageTarget, host: Ho
     return make({
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: storage ${t.storage} on ${t.host} holds no backup of VMID ${t.vmid}`,
-      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
+      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit, lastAt: null },
       remediation: remediationForStorageBackup(input, t),
     });
   }
@@ -649,7 +666,7 @@ const storageOf = (state: PveStorageState, id: string): PveStorage | undefined =
 function checkVerified(input: VerifyInput): Finding[] {
   return enabledTargets(input).flatMap((t) => {
     if (t.kind !== 'pve_storage') return [];
-    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high' } as const;
+    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t) } as const;
     if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` })];
     const host = hostOf(input.state, t.host);
     if ('problem' in host) return [make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge verification, host ${t.host} unreadable: ${host.problem.message}` })];
@@ -663,10 +680,11 @@ function checkVerified(input: VerifyInput): Finding[] {
   });
 }
 
-function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[], base: { check: string; subject: string; host: string; severity: Severity }): Finding {
+function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[], judged: FreshnessBase): Finding {
   const newest = newestOf(backups);
   const verifiedAt = (v: BackupVolume) => (v.verification?.state === 'ok' && v.verification.upid ? upidStartTime(v.verification.upid) : null);
   const lastOk = backups.map((v) => ({ v, at: verifiedAt(v) })).filter((x) => x.at !== null).sort((a, b) => b.at! - a.at!)[0];
+  const base = { ...judged, verifiedAt: lastOk?.at ?? null };
   const okText = lastOk ? `last verified ok ${isoOf(lastOk.at!)} (${lastOk.v.volid})` : 'never verified ok';
   evidence.push({ host: t.host, detail: `newest ${newest.volid}: verification ${newest.verification ? `${newest.verification.state} ${newest.verification.upid ?? ''}`.trim() : 'none'}` });
   if (newest.verification?.state === 'failed') {
