@@ -920,6 +920,10 @@ describe('the bundled demo site', () => {
     expect(one(findings, 'D19.job-run', 'backup-2b7d14e8-c3a0', 'pve-shop').jobRun).toBeUndefined();
   });
 
+  it('locates the run-level D19.judged at the inventory\'s targets: line, the list it counts', () => {
+    expect(one(findings, 'D19.judged').evidence).toEqual([{ file: 'backup.inventory.yaml', line: 22 }]);
+  });
+
   it('names the failed attempt, the stale archives and the unreachable host in the messages', () => {
     expect(one(findings, 'D19.freshness', 'lxc-105-monitor-primary').message).toMatch(/vzdump-lxc-105-2026_03_0[234]-[\d_]+\.log/);
     expect(one(findings, 'D19.freshness', 'home-vm-201-family-cloud-primary')).toMatchObject({ actual: '101h', expected: '≤ 26h' });

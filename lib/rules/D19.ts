@@ -236,7 +236,8 @@ function checkThresholds(input: VerifyInput): Finding[] {
 // --- D19.judged -----------------------------------------------------------------------------
 
 function checkJudged(input: VerifyInput, freshness: Finding[]): Finding {
-  const base = { check: 'D19.judged', subject: 'run', host: null, severity: 'critical' as const };
+  // It counts the inventory's enabled targets: located at the list that defines them.
+  const base = { check: 'D19.judged', subject: 'run', host: null, severity: 'critical' as const, evidence: [bindingEvidence({ source: input.bindings.inventory.targetsSource })] };
   if (!input.state) return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `freshness coverage: ${NO_HOST_STATE}` });
   const enabled = freshness.length;
   // A target whose only jobs have not had their first run is known to be waiting, not unjudged: the
