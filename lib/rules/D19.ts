@@ -63,8 +63,9 @@ const effectiveHours = (input: VerifyInput, t: InventoryTarget) => t.staleAfterH
 export const FUTURE_MTIME_TOLERANCE_S = 15 * 60;
 
 function checkFreshness(input: VerifyInput): Finding[] {
+  const pveHosts = pveHostIds(input.bindings);
   return enabledTargets(input).map((t) => {
-    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t) } as const;
+    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t, pveHosts) } as const;
     return judgeSafely(() => judgeFreshness(input, t, base), (message) => make({ ...base, outcome: 'error', reason: 'internal_error', message: `${t.name}: ${message}`, evidence: [bindingEvidence(t)] }));
   });
 }
@@ -74,12 +75,12 @@ const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString().replace('.
 type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity' | 'target'>;
 
 /** The target's guest (`qemu/102`) and node as the host state lists them, and its storage: what monitoring joins on. */
-function targetRef(input: VerifyInput, t: InventoryTarget): TargetRef {
+function targetRef(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): TargetRef {
   const vmid = targetVmid(t) ?? null;
   let guest: Guest | undefined;
   if (vmid !== null && input.state) {
     // The target's own host first (a pve_storage target's), then any PVE host that lists the guest.
-    for (const hostId of [t.host, ...pveHostIds(input.bindings)]) {
+    for (const hostId of [t.host, ...pveHosts]) {
       const pve = input.state.hosts[hostId] ? pveStateOf(input.state, hostId) : null;
       guest = pve && 'value' in pve ? guestOf(pve.value, vmid) : undefined;
       if (guest) break;
@@ -665,9 +666,10 @@ function remediationForStorageBackup(input: VerifyInput, t: PveStorageTarget): s
 const storageOf = (state: PveStorageState, id: string): PveStorage | undefined => state.storages.find((s) => s.id === id);
 
 function checkVerified(input: VerifyInput): Finding[] {
+  const pveHosts = pveHostIds(input.bindings);
   return enabledTargets(input).flatMap((t) => {
     if (t.kind !== 'pve_storage') return [];
-    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t) } as const;
+    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t, pveHosts) } as const;
     if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` })];
     const host = hostOf(input.state, t.host);
     if ('problem' in host) return [make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge verification, host ${t.host} unreadable: ${host.problem.message}` })];
