@@ -539,7 +539,7 @@ if (args['rules-only']) {
   const t0 = performance.now();
   const { loadBindings } = await dist('lib/bindings/load.js');
   const { readSnapshot } = await dist('lib/snapshot/read.js');
-  const { GATES } = await dist('lib/gates/registry.js');
+  const { GATES } = await dist('lib/catalogue/gates.js');
   const t1 = performance.now();
   const loaded = await loadBindings(bindingsDir);
   const t2 = performance.now();

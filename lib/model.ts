@@ -57,7 +57,7 @@ export interface Finding {
   fix?: BindingEdit[];
   /** The drift.waivers.yaml entry that waived this finding, or whose expiry let it count again. */
   waiver?: WaiverNote;
-  /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/report/drift.ts). */
+  /** Fail, error and waived findings: the stable identity baselines and alert mail compare (lib/results/drift.ts). */
   fingerprint?: string;
   /** With `ops verify --baseline`: whether a fail or error was already in the baseline. */
   drift?: 'new' | 'known';
@@ -229,6 +229,14 @@ export interface JobRunState {
   updated: number | null;
   /** `ERROR:` lines of the job's last task log (a guest whose backup failed, or the job's own error). */
   taskErrors: string[];
+  /** The first `WARN:` lines of that task log (at most three). */
+  taskWarnings: string[];
+  /**
+   * How that task ended, as PVE::UPID read_status reads its last line: `OK`, `WARNINGS: n`, the error
+   * text of `TASK ERROR: …`, or `unexpected status`; null while its log has no `TASK` line (still
+   * running, or no log was read).
+   */
+  taskEnd: string | null;
 }
 
 /** Run state per job id on one host; a job without a state file is absent. */

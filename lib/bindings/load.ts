@@ -14,7 +14,7 @@ import {
   normaliseSsh,
   normaliseWaivers,
 } from './normalise.js';
-import { gateIds } from '../gates/registry.js';
+import { gateIds } from '../catalogue/gates.js';
 import { compileSchema, type Validator } from './schema.js';
 import calendarSchema from './schemas/backup.calendar.schema.json' with { type: 'json' };
 import inventorySchema from './schemas/backup.inventory.schema.json' with { type: 'json' };

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
 import { CollectSetupError } from '../collect/errors.js';
-import type { Collection, CollectOptions, CollectProgress } from '../collect/types.js';
+import type { CollectOptions, CollectProgress } from '../collect/types.js';
+import type { Collection } from '../snapshot/collection.js';
 import { oneLine } from '../report/escape.js';
 import { UsageError } from './usage.js';
 

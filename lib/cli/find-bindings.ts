@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_SITE } from '../package-root.js';
-import type { RunSource } from '../report/run-result.js';
+import type { RunSource } from '../results/run-result.js';
 
 export const BINDINGS_SUBDIR = path.join('ops', 'bindings');
 

@@ -8,7 +8,7 @@ import { readRegularFile, refusalText } from '../input-file.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { alertBody, alertSubject, hasNews, planAlert, type NotifyState } from '../notify/alert.js';
 import { relayFrom, SendError, sendMail } from '../notify/send.js';
-import { readReceiptFindings, type ReceiptFindings } from '../report/drift.js';
+import { readReceiptFindings, type ReceiptFindings } from '../results/drift.js';
 import { writeAtomically } from '../report/receipt.js';
 import { inputErrorLine, useColour } from '../report/console.js';
 import { NOTIFY_HELP, parsedFlags, UsageError } from './usage.js';

@@ -1,6 +1,6 @@
 // Help texts and the usage error (exit 2) for the `ops` command line.
 
-import { gateIds } from '../gates/registry.js';
+import { gateIds } from '../catalogue/gates.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';

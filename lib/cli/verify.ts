@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
-import { GATES, gateIds, type GateInfo } from '../gates/registry.js';
+import { GATES, gateIds, type GateInfo } from '../catalogue/gates.js';
 import { prepareGates, type GateRunner } from '../gates/run-gates.js';
 import type { HostState } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
@@ -18,11 +18,11 @@ import { junitPieces } from '../report/junit.js';
 import { sarifLog } from '../report/sarif.js';
 import { metricsText } from '../report/metrics.js';
 import { reportHtmlPieces } from '../report/html.js';
-import { driftCounts, exitCodeWith, markDrift, readBaseline, type FailOn } from '../report/drift.js';
+import { driftCounts, exitCodeWith, markDrift, readBaseline } from '../results/drift.js';
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
-  aggregateOutcome, summarize, type GateResult, type InputDigest, type RunResult, type RunSource,
-} from '../report/run-result.js';
+  aggregateOutcome, summarize, type FailOn, type GateResult, type InputDigest, type RunResult, type RunSource,
+} from '../results/run-result.js';
 import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { weekWindows } from '../calendar/windows.js';

@@ -8,7 +8,8 @@ import { calendarCredentials, type CalendarLocation } from '../calendar/location
 import { defaultResolve, forward, tcpConnect, type Connection, type Connections, type ConnectContext } from './connect.js';
 import type { Endpoint } from './endpoints.js';
 import { HostError, redact } from './errors.js';
-import type { CollectedCalendar, CollectOptions } from './types.js';
+import type { CollectOptions } from './types.js';
+import type { CollectedCalendar } from '../snapshot/collection.js';
 
 export interface CalendarReach {
   /** The calendar host's connection; null: the URL is reached from here. */

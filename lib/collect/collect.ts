@@ -17,7 +17,8 @@ import { CollectSetupError, HostError, redact } from './errors.js';
 import { KnownHosts } from './known-hosts.js';
 import { runProbe, type CommandResult } from './probe-run.js';
 import { SshConfigFile } from './ssh-config.js';
-import type { Collect, CollectedCommand, CollectedHost, CollectOptions } from './types.js';
+import type { Collect, CollectOptions } from './types.js';
+import type { CollectedCommand, CollectedHost } from '../snapshot/collection.js';
 
 export const collect: Collect = async (bindings, options) => {
   const capturedAt = new Date().toISOString();

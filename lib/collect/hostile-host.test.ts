@@ -14,7 +14,7 @@ import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect } from './collect.js';
 import { fakeHostsUnavailable, generateClientKey, startFakeHost, writeBindings, type FakeHost } from './testing/fake-host.js';
-import type { Collection } from './types.js';
+import type { Collection } from '../snapshot/collection.js';
 
 const NOW = Math.floor(Date.now() / 1000);
 const ago = (hours: number) => NOW - Math.round(hours * 3600);

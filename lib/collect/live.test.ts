@@ -22,7 +22,8 @@ import {
   fakeHostsUnavailable, freePort, generateClientKey, startBlackholePort, startFakeHost, startSilentTcpServer, writeBindings,
   type Estate, type EstateTarget, type FakeFile, type FakeHost, type FakeHostSpec,
 } from './testing/fake-host.js';
-import type { CollectedHost, Collection, CollectOptions, HostReason } from './types.js';
+import type { CollectOptions } from './types.js';
+import type { CollectedHost, Collection, HostReason } from '../snapshot/collection.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const unavailable = fakeHostsUnavailable();

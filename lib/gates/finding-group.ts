@@ -1,9 +1,9 @@
 // A check group: the findings of one check on one host (or on the run). A vitest test is one
-// group (lib/gates/define-gate.ts); the reporter (lib/report/gate-reporter.ts) writes its findings
+// group (lib/gates/define-gate.ts); the reporter (lib/gates/gate-reporter.ts) writes its findings
 // back one by one. Plain data and pure functions: both vitest's worker and the main process load it.
 
 import { findingId, type Finding, type Outcome } from '../model.js';
-import { aggregateOutcome, summarize } from '../report/run-result.js';
+import { aggregateOutcome, summarize } from '../results/run-result.js';
 
 export interface FindingGroup {
   findings: Finding[];

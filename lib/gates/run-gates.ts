@@ -4,10 +4,10 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { GateReporter } from '../report/gate-reporter.js';
-import type { GateResult } from '../report/run-result.js';
+import { GateReporter } from './gate-reporter.js';
+import type { GateResult } from '../results/run-result.js';
 import type { VerifyInput } from '../rules/input.js';
-import type { GateInfo } from './registry.js';
+import type { GateInfo } from '../catalogue/gates.js';
 import { inputMailbox } from './shared-input.js';
 
 export interface GateRun {

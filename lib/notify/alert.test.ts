@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../model.js';
-import { fingerprint, type ReceiptFindings } from '../report/drift.js';
+import { fingerprint, type ReceiptFindings } from '../results/drift.js';
 import { alertBody, alertSubject, planAlert, type NotifyState } from './alert.js';
 
 const NOW = new Date('2026-03-04T08:00:00Z');

@@ -3,8 +3,8 @@
 // ones once their cooldown has passed, and every failure that cleared.
 
 import { findingId, type Finding, type Outcome } from '../model.js';
-import { fingerprint, isBad, type ReceiptFindings } from '../report/drift.js';
-import { instantMs } from '../rules/input.js';
+import { fingerprint, isBad, type ReceiptFindings } from '../results/drift.js';
+import { instantMs } from '../time/instants.js';
 
 /** The state file: what was mailed, by fingerprint, so an unchanged failure is not mailed every run. */
 export interface NotifyState {

@@ -7,8 +7,9 @@ const ALL_MINUTES = Array.from({ length: 60 }, (_, i) => i);
 const WEEKDAYS_MON_FRI = [1, 2, 3, 4, 5];
 
 /** The spec without `source`, for comparing two spellings of one schedule. */
-function meaning(spec: string): Omit<CalendarEventSpec, 'source'> {
-  const { source, ...rest } = parseCalendarEvent(spec);
+function meaning(spec: string): Omit<CalendarEventSpec, 'source' | 'values'> {
+  const { source, values, ...rest } = parseCalendarEvent(spec);
+  expect(values).toBeDefined();
   expect(source).toBe(spec);
   return rest;
 }
@@ -140,11 +141,22 @@ describe('parseCalendarEvent: grammar', () => {
     ['daily 02:00', "expected a weekday, got 'daily'"],
     ['10..5:00', 'range start 10 is bigger than end 5'],
     ['*/0', 'repetition step must be positive'],
-    ['02:00 ', "unexpected ' '"],
-    [' 02:00', "expected a number at ' 02:00'"],
     ['sat 02:00 sun', "unexpected ' sun'"],
   ])('rejects %j', (spec, message) => {
     expect(() => parseCalendarEvent(spec)).toThrow(`invalid schedule '${spec}': ${message}`);
+  });
+});
+
+describe('parseCalendarEvent: trimmed as PVE::CalendarEvent does before proxmox-time parses it', () => {
+  it.each([' daily ', '\tdaily\n', '02:00 ', ' 02:00'])('accepts %j', (spec) => {
+    const { source, values, ...rest } = parseCalendarEvent(spec);
+    expect(source).toBe(spec);
+    expect(rest).toEqual(meaning(spec.trim()));
+  });
+
+  it('still rejects spaces inside the text and an empty one', () => {
+    expect(() => parseCalendarEvent('sat  02:00 x')).toThrow(PveParseError);
+    expect(() => parseCalendarEvent('   ')).toThrow('expected a weekday, date or time');
   });
 });
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
-import { parseCalendarEvent } from './calendar-event.js';
-import { failedGuests, lastRuntime, nextEvent, occurrencesBetween, parseJobStates } from './job-state.js';
+import { nextEvent, occurrencesBetween, parseCalendarEvent } from './calendar-event.js';
+import { failedGuests, lastRuntime, parseJobStates } from './job-state.js';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 const iso = (epoch: number | null) => (epoch === null ? null : new Date(epoch * 1000).toISOString());
@@ -29,7 +29,7 @@ describe('parseJobStates', () => {
     expect(node).toBe('pve1');
     expect(unreadable).toEqual({});
     expect(jobs['backup-new']).toMatchObject({ state: 'created', time: 1772559739, upid: null, started: null });
-    expect(jobs['backup-daily']).toMatchObject({ state: 'stopped', msg: 'job errors', started: 0x69A78413, taskErrors: [expect.stringContaining('VM 105'), 'TASK ERROR: job errors'] });
+    expect(jobs['backup-daily']).toMatchObject({ state: 'stopped', msg: 'job errors', started: 0x69A78413, taskErrors: [expect.stringContaining('VM 105')], taskEnd: 'job errors' });
     expect(jobs['backup-err']).toMatchObject({ state: 'stopped', msg: 'vmid: property is missing\n', time: 1772587000 });
     expect(jobs['backup-run']).toMatchObject({ state: 'started' });
     // read_job_state: an empty file is the default state.
@@ -62,6 +62,21 @@ describe('parseJobStates', () => {
       'vzdump-c.json': expect.stringContaining('unable to parse worker upid'), 'vzdump-d.json': "'time' is not epoch seconds",
       garbage: 'not a job-state line',
     });
+  });
+});
+
+describe('the task log\'s end, as PVE::UPID read_status reads it', () => {
+  const end = (line: string) => parseJobStates(`state vzdump-j.json {"state":"started","upid":"UPID:pve1:00000001:00000002:69A78413:vzdump::root@pam:"}\nlog vzdump-j.json ${line}\n`).jobs['j']!.taskEnd;
+
+  it.each([
+    ['TASK OK', 'OK'],
+    ['TASK ERROR: job errors', 'job errors'],
+    ['TASK WARNINGS: 2', 'WARNINGS: 2'],
+    ['TASK WARNINGS: two', 'unexpected status'],
+    ['TASK OK but more', 'unexpected status'],
+    ['INFO: still going', null],
+  ])('%j → %j', (line, status) => {
+    expect(end(line)).toBe(status);
   });
 });
 
@@ -110,10 +125,22 @@ describe('the job-state probe command, run by a real shell against hostile files
     expect(existsSync(path.join(jobs, 'PWNED'))).toBe(false);
     const parsed = parseJobStates(out);
     expect(parsed.node).toMatch(/^[^.\s]+$/);
-    expect(parsed.jobs['daily']).toMatchObject({ msg: 'job errors', taskErrors: ['ERROR: Backup of VM 105 failed - x', 'TASK ERROR: job errors'] });
+    expect(parsed.jobs['daily']).toMatchObject({ msg: 'job errors', taskErrors: ['ERROR: Backup of VM 105 failed - x'], taskEnd: 'job errors' });
     expect(parsed.jobs['escape']).toBeUndefined(); // its UPID does not parse: unreadable, and its "log" was never opened
     expect(out).not.toContain('not-a-vzdump');
     expect(out.split('\n').filter((l) => l.startsWith('log ')).every((l) => l.startsWith('log vzdump-daily.json '))).toBe(true);
+  });
+
+  it('sends a task\'s end even after many errors, and its first three warnings (PVE::UPID read_status reads the last line)', () => {
+    const other = 'UPID:pve1:0003A2F2:01B7C3D2:69A78414:vzdump::root@pam:';
+    mkdirSync(path.join(tasks, '4'), { recursive: true });
+    writeFileSync(path.join(jobs, 'vzdump-many.json'), `{"state":"started","upid":"${other}"}`);
+    const errors = Array.from({ length: 60 }, (_, i) => `ERROR: Backup of VM ${200 + i} failed - x`);
+    const warnings = ['WARN: a', 'WARN: b', 'WARN: c', 'WARN: d'];
+    writeFileSync(path.join(tasks, '4', other), ['INFO: starting', ...warnings, ...errors, 'TASK WARNINGS: 4', ''].join('\n'));
+    const parsed = parseJobStates(execFileSync('sh', ['-c', local], { encoding: 'utf8' }));
+    expect(parsed.jobs['many']).toMatchObject({ state: 'started', taskEnd: 'WARNINGS: 4', taskWarnings: ['WARN: a', 'WARN: b', 'WARN: c'] });
+    expect(parsed.jobs['many']!.taskErrors).toHaveLength(50);
   });
 
   it('prints only the node when the state folder does not exist', () => {

@@ -1,16 +1,15 @@
 // Job run state as pvescheduler keeps it (pve-manager PVE/Jobs.pm): one JSON file per job and node,
-// /var/lib/pve-manager/jobs/vzdump-<id>.json, plus the `ERROR:`/`TASK` lines of the last run's task
-// log (/var/log/pve/tasks/<last hex digit of the start time>/<UPID>, pve-common PVE/UPID.pm decode).
-// Output of the `job-state` probe, one record a line:
+// /var/lib/pve-manager/jobs/vzdump-<id>.json, plus the `ERROR:` and `WARN:` lines and the last line of
+// the task log its UPID names (/var/log/pve/tasks/<last hex digit of the start time>/<UPID>, pve-common
+// PVE/UPID.pm decode). Output of the `job-state` probe, one record a line:
 //   node <nodename>
 //   state <file name> <the file's JSON>
 //   log <file name> <a line of its task log>
 
 import type { JobRunState, JobRunStates } from '../model.js';
-import type { CalendarEventSpec } from './calendar-event.js';
-import { zonedToUtc } from '../time/zone.js';
 
 const MAX_TASK_LINES = 50;
+const MAX_WARN_LINES = 3;
 
 // PVE::UPID decode: UPID:node:pid:pstart:starttime:type:id:user:
 const UPID = /^UPID:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:([0-9A-Fa-f]{8}):[^:\s/]+:[^:\s/]*:[^:\s/]+:$/;
@@ -27,7 +26,7 @@ export function parseJobStates(text: string): JobRunStates & { node: string | nu
     const log = /^log vzdump-(\S+)\.json (.*)$/s.exec(line);
     if (log) {
       const lines = logs.get(log[1]!) ?? [];
-      if (lines.length < MAX_TASK_LINES) lines.push(log[2]!);
+      if (lines.length < MAX_TASK_LINES + MAX_WARN_LINES + 1) lines.push(log[2]!);
       logs.set(log[1]!, lines);
       continue;
     }
@@ -39,13 +38,13 @@ export function parseJobStates(text: string): JobRunStates & { node: string | nu
     else if (Object.hasOwn(jobs, id)) unreadable[`vzdump-${id}.json`] = 'listed twice';
     else jobs[id] = parsed;
   }
-  for (const [id, lines] of logs) if (Object.hasOwn(jobs, id)) jobs[id]!.taskErrors = lines;
+  for (const [id, lines] of logs) if (Object.hasOwn(jobs, id)) Object.assign(jobs[id]!, taskLog(lines));
   return { node, jobs, unreadable };
 }
 
 /** One state file (PVE::Jobs read_job_state: an empty file is the default `created` state). */
 function parseStateJson(json: string): JobRunState | string {
-  if (json.trim() === '') return { state: 'created', time: 0, upid: null, started: null, msg: null, updated: null, taskErrors: [] };
+  if (json.trim() === '') return { state: 'created', time: 0, upid: null, started: null, msg: null, updated: null, ...taskLog([]) };
   let data: unknown;
   try {
     data = JSON.parse(json);
@@ -72,12 +71,37 @@ function parseStateJson(json: string): JobRunState | string {
     if (!m) return `unable to parse worker upid '${upid.slice(0, 120)}'`;
     started = parseInt(m[1]!, 16);
   }
-  return { state, time, upid, started, msg, updated, taskErrors: [] };
+  return { state, time, upid, started, msg, updated, ...taskLog([]) };
+}
+
+/**
+ * A task log's lines as the probe sends them (its ERROR and WARN lines, then its last line; older
+ * snapshots: its ERROR and TASK lines). The `TASK` line is read as PVE::UPID read_status does.
+ */
+function taskLog(lines: string[]): Pick<JobRunState, 'taskErrors' | 'taskWarnings' | 'taskEnd'> {
+  const end = lines.findLast((l) => l.startsWith('TASK '));
+  return {
+    taskErrors: lines.filter((l) => l.startsWith('ERROR: ')).slice(0, MAX_TASK_LINES),
+    taskWarnings: lines.filter((l) => l.startsWith('WARN: ')).slice(0, MAX_WARN_LINES),
+    taskEnd: end === undefined ? null : /^TASK OK$/.test(end) ? 'OK' : (/^TASK ERROR: (.+)$/s.exec(end) ?? /^TASK (WARNINGS: \d+)$/.exec(end))?.[1] ?? 'unexpected status',
+  };
+}
+
+/** PVE::UPID status_is_error: anything but `OK` and `WARNINGS: n` (an unreadable status too). */
+export function statusIsError(status: string): boolean {
+  return !(status === 'OK' || /^WARNINGS: \d+$/.test(status));
 }
 
 /** PVE::Jobs get_last_runtime: `updated`, else the task's start time, else `time`. */
 export function lastRuntime(s: JobRunState): number {
-  return s.updated ?? s.started ?? s.time ?? 0;
+  return lastRuntimeOf(s).at;
+}
+
+/** Which field {@link lastRuntime} read: a schedule edit or scheduler restart, the task's start, or the state's own time. */
+export function lastRuntimeOf(s: JobRunState): { at: number; from: 'updated' | 'task' | 'time' } {
+  if (s.updated !== null) return { at: s.updated, from: 'updated' };
+  if (s.started !== null) return { at: s.started, from: 'task' };
+  return { at: s.time ?? 0, from: 'time' };
 }
 
 /** Guests whose backup failed, from `ERROR: Backup of VM <id> failed - …` task log lines (PVE/VZDump.pm exec_backup_task). */
@@ -85,33 +109,5 @@ export function failedGuests(taskErrors: string[]): number[] {
   return [...new Set(taskErrors.flatMap((l) => /ERROR: Backup of VM (\d+) failed/.exec(l)?.[1] ?? []).map(Number))];
 }
 
-/**
- * The first occurrence of a calendar event strictly after `after` (epoch seconds), as proxmox-time
- * compute_next_event: in the node's zone (UTC when the spec says so or the zone is unknown). Null
- * when none comes within eight years (a date that never recurs).
- */
-export function nextEvent(spec: CalendarEventSpec, after: number, zone: string | null): number | null {
-  const z = spec.utc || zone === null ? 'UTC' : zone;
-  const local = new Intl.DateTimeFormat('en-US', { timeZone: z, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date(after * 1000));
-  const part = (type: string) => Number(local.find((p) => p.type === type)!.value);
-  for (let i = 0; i < 366 * 8; i++) {
-    const day = new Date(Date.UTC(part('year'), part('month') - 1, part('day') + i));
-    const [year, month, date] = [day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate()];
-    if (spec.years && !spec.years.includes(year)) continue;
-    if (spec.months && !spec.months.includes(month)) continue;
-    if (spec.days && !spec.days.includes(date)) continue;
-    if (spec.weekdays && !spec.weekdays.includes(day.getUTCDay())) continue;
-    for (const hour of spec.hours) for (const minute of spec.minutes) for (const second of spec.seconds) {
-      const at = zonedToUtc(z, year, month - 1, date, hour, minute, second) / 1000;
-      if (at > after) return at;
-    }
-  }
-  return null;
-}
-
-/** Occurrences in (after, until], counted up to `cap`. */
-export function occurrencesBetween(spec: CalendarEventSpec, after: number, until: number, zone: string | null, cap = 1000): number {
-  let count = 0;
-  for (let at = nextEvent(spec, after, zone); at !== null && at <= until && count < cap; at = nextEvent(spec, at, zone)) count++;
-  return count;
-}
+// Kept here too, where earlier releases exported them.
+export { nextEvent, occurrencesBetween } from './calendar-event.js';

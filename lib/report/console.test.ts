@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { progressLine } from '../cli/collect-flags.js';
 import { consoleReport, inputErrorLine, useColour } from './console.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 describe('consoleReport', () => {
   it('shows severity, and prints no control character from a value (ESC, NUL, CR, a newline forging a line)', () => {

@@ -4,7 +4,7 @@
 
 import { findingId, type Finding, type Outcome } from '../model.js';
 import { multiLine, oneLine } from './escape.js';
-import { summarize, type RunResult, type Summary } from './run-result.js';
+import { summarize, type RunResult, type Summary } from '../results/run-result.js';
 
 const CODES: Record<Outcome | 'dim', string> = { pass: '32', fail: '31', error: '35', skip: '33', waived: '36', dim: '2' };
 

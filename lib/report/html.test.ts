@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupWindow } from '../calendar/windows.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { reportHtml } from './html.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 // .ci/run installs Debian's chromium; without it this test fails rather than skips.
 const CHROMIUM = '/usr/bin/chromium';

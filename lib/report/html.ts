@@ -9,7 +9,7 @@ import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
 import { htmlText, multiLine, oneLine } from './escape.js';
 import { evidenceText, waivedMessage } from './finding-text.js';
-import { byUrgency, inputErrorFindings, summarize, type GateResult, type RunResult } from './run-result.js';
+import { byUrgency, inputErrorFindings, summarize, type GateResult, type RunResult } from '../results/run-result.js';
 
 const h = (text: string | number) => htmlText(oneLine(String(text)));
 const GUEST = /^(qemu|lxc)\/\d+$/;

@@ -1,6 +1,6 @@
 // The `--json` shape: a contract with users' CI. Change it only on purpose, and document it.
 
-import type { RunResult } from './run-result.js';
+import type { RunResult } from '../results/run-result.js';
 
 export function jsonOutput(run: RunResult) {
   return {

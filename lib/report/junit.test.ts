@@ -9,7 +9,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { junitXml } from './junit.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 export const JUNIT_XSD = path.join(PACKAGE_ROOT, 'fixtures', 'schemas', 'junit-10.xsd');
 const PYTHON = '/usr/bin/python3';

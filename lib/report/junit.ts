@@ -8,7 +8,7 @@ import { groupBy } from '../group-by.js';
 import { findingId, type Finding } from '../model.js';
 import { xmlText } from './escape.js';
 import { detailText, waivedMessage } from './finding-text.js';
-import { inputErrorFindings, summarize, type RunResult, type Summary } from './run-result.js';
+import { inputErrorFindings, summarize, type RunResult, type Summary } from '../results/run-result.js';
 
 interface Suite {
   name: string;

@@ -6,7 +6,7 @@ import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import type { Severity } from '../model.js';
 import { receiptMarkdown, STEP_SUMMARY_MAX_BYTES } from './markdown.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 const md = new MarkdownIt({ html: true, linkify: true });
 const render = (text: string) => md.render(text);

@@ -7,7 +7,7 @@
 import { findingId, type Finding } from '../model.js';
 import { evidenceText } from './finding-text.js';
 import { mdCode, mdCodeBlock, mdInline } from './escape.js';
-import { byUrgency, inputErrorFindings, summarize, type RunResult } from './run-result.js';
+import { byUrgency, inputErrorFindings, summarize, type RunResult } from '../results/run-result.js';
 
 /** GitHub's limit on one step's job summary ($GITHUB_STEP_SUMMARY), in bytes: a larger one is refused whole. */
 export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { oneLine } from './escape.js';
 import { METRIC_NAMES, metricsText } from './metrics.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 interface Family { name: string; help: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string>; timestamp_ms?: string }> }
 const parse = (text: string) => parsePrometheusTextFormat(text) as Family[];
@@ -133,7 +133,7 @@ describe('docs/monitoring: the example alert rules and the Grafana dashboard', (
     const check = promtool('check', 'rules', path.join(monitoring, 'spine-gates.rules.yml'));
     expect(check.stdout + check.stderr).toContain('SUCCESS: 8 rules found');
     expect(check.status).toBe(0);
-    const test = promtool('test', 'rules', path.join(PACKAGE_ROOT, 'lib', 'report', 'testing', 'spine-gates.rules.test.yml'));
+    const test = promtool('test', 'rules', path.join(PACKAGE_ROOT, 'lib', 'results', 'testing', 'spine-gates.rules.test.yml'));
     expect(test.stdout + test.stderr).toContain('SUCCESS');
     expect(test.status).toBe(0);
   });

@@ -6,7 +6,7 @@
 
 import { OUTCOMES, type Finding } from '../model.js';
 import { oneLine } from './escape.js';
-import type { RunResult } from './run-result.js';
+import type { RunResult } from '../results/run-result.js';
 
 type Labels = Record<string, string | number | null | undefined>;
 type Sample = [Labels, number];

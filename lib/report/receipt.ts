@@ -9,7 +9,7 @@ import { makeFolder, OutputError, writing } from '../output-error.js';
 import { reportHtmlPieces } from './html.js';
 import { batched, jsonFile } from './json-chunks.js';
 import { receiptMarkdown } from './markdown.js';
-import type { RunResult } from './run-result.js';
+import type { RunResult } from '../results/run-result.js';
 
 /** A file's text: whole, or in pieces (large outputs are never built as one string). */
 export type Content = string | Iterable<string>;

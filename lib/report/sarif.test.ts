@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { sarifLog } from './sarif.js';
-import { HOSTILE, makeFinding, makeGate, makeRun } from './testing/run-result.js';
+import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 const schemaFile = createRequire(import.meta.url).resolve('@microsoft/sarif-multitool-linux/sarif-2.1.0.json');
 const multitool = path.join(path.dirname(schemaFile), 'Sarif.Multitool');

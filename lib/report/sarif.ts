@@ -2,11 +2,11 @@
 // binding entry it is about, so code scanning annotates that line of the pull request.
 
 import { findingId, type Finding, type Severity } from '../model.js';
-import { GATES } from '../gates/registry.js';
-import { checkInfo } from '../gates/checks.js';
+import { GATES } from '../catalogue/gates.js';
+import { checkInfo } from '../catalogue/checks.js';
 import { wellFormed } from './escape.js';
 import { evidenceText } from './finding-text.js';
-import { bindingLocationOf, inputErrorFindings, type RunResult } from './run-result.js';
+import { bindingLocationOf, inputErrorFindings, type RunResult } from '../results/run-result.js';
 
 type Level = 'error' | 'warning' | 'note';
 

@@ -759,7 +759,7 @@ describe('D19.job-run', () => {
   // CAPTURED_AT 2026-03-04T07:30:00Z, a Wednesday; the host's zone is Europe/Berlin, so 02:00 is 01:00Z.
   const at = (iso: string) => Date.parse(iso) / 1000;
   const upid = (start: string) => `UPID:pve1:00001234:00ABCDEF:${at(start).toString(16).toUpperCase().padStart(8, '0')}:vzdump::root@pam:`;
-  const runState = (o: Partial<JobRunState>): JobRunState => ({ state: 'stopped', time: null, upid: null, started: null, msg: 'OK', updated: null, taskErrors: [], ...o });
+  const runState = (o: Partial<JobRunState>): JobRunState => ({ state: 'stopped', time: null, upid: null, started: null, msg: 'OK', updated: null, taskErrors: [], taskWarnings: [], taskEnd: null, ...o });
   const stopped = (start: string, msg = 'OK', taskErrors: string[] = []) => runState({ upid: upid(start), started: at(start), msg, taskErrors });
   const withRuns = (jobs: Record<string, JobRunState> | StateProblem | undefined, pve: Parameters<typeof makePveState>[0] = {}) =>
     makeState([makeHost('pve1', { pve: makePveState(pve), jobRuns: !jobs ? null : 'reason' in jobs ? jobs as StateProblem : { node: 'pve1', jobs: jobs as Record<string, JobRunState>, unreadable: {} } })]);
@@ -767,7 +767,7 @@ describe('D19.job-run', () => {
 
   it('passes a job whose last run today ended OK', () => {
     expect(jobRun(withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z') }))).toMatchObject({
-      outcome: 'pass', message: 'job backup-daily on pve1: last run 2026-03-04T01:00:04Z OK, next 2026-03-05T01:00:00Z',
+      outcome: 'pass', message: 'job backup-daily on pve1: last run started 2026-03-04T01:00:04Z, OK, next 2026-03-05T01:00:00Z',
     });
   });
 
@@ -819,6 +819,74 @@ describe('D19.job-run', () => {
   it('says a running job is running: neither a pass nor a failure', () => {
     expect(jobRun(withRuns({ 'backup-daily': runState({ state: 'started', upid: upid('2026-03-04T01:00:02Z'), started: at('2026-03-04T01:00:02Z'), msg: null }) }))).toMatchObject({
       outcome: 'skip', reason: 'running', message: 'job backup-daily on pve1 is running since 2026-03-04T01:00:02Z (state started): neither a failed nor a finished run',
+    });
+  });
+
+  // Job states as pve-manager PVE/Jobs.pm leaves them (run_jobs, update_job_stopped, get_last_runtime, starting_job).
+  describe('as PVE::Jobs reads the state', () => {
+    const started = (start: string, o: Partial<JobRunState> = {}) => runState({ state: 'started', upid: upid(start), started: at(start), msg: null, ...o });
+
+    it.each<[string, Partial<JobRunState>, string]>([
+      ['updated', { updated: at('2030-03-17T17:46:40Z') }, 'updated 2030-03-17T17:46:40Z'],
+      ['the UPID start', { upid: upid('2030-03-17T17:46:40Z'), started: at('2030-03-17T17:46:40Z') }, 'the task start (UPID) 2030-03-17T17:46:40Z'],
+      ['time', { state: 'starting', time: at('2027-01-01T00:00:00Z'), msg: null }, 'time 2027-01-01T00:00:00Z'],
+    ])('a last-run time after the capture (%s) is an error clock_ahead naming the file and the time, never a pass', (_, o, actual) => {
+      const r = jobRun(withRuns({ 'backup-daily': { ...stopped('2026-03-04T01:00:04Z'), ...o } }));
+      expect(r).toMatchObject({ outcome: 'error', reason: 'clock_ahead', actual });
+      expect(r.message).toContain('/var/lib/pve-manager/jobs/vzdump-backup-daily.json');
+    });
+
+    it('allows a clock a few minutes ahead (the freshness tolerance)', () => {
+      expect(jobRun(withRuns({ 'backup-daily': { ...stopped('2026-03-04T01:00:04Z'), updated: at('2026-03-04T07:40:00Z') } }))).toMatchObject({ outcome: 'pass' });
+    });
+
+    it('judges `started` whose task log already ended as the finished run: missed runs since it started', () => {
+      const r = jobRun(withRuns({ 'backup-daily': started('2026-03-01T01:00:02Z', { taskEnd: 'OK' }) }));
+      expect(r).toMatchObject({ outcome: 'fail', reason: 'missed_runs' });
+      expect(r.message).toContain('missed 3 run(s) since 2026-03-02T01:00:00Z: last run started 2026-03-01T01:00:02Z');
+    });
+
+    it('judges `started` whose task ended in an error today as run_failed with the task\'s status', () => {
+      expect(jobRun(withRuns({ 'backup-daily': started('2026-03-04T01:00:02Z', { taskEnd: 'job errors', taskErrors: ['ERROR: Backup of VM 100 failed - x'] }) })))
+        .toMatchObject({ outcome: 'fail', reason: 'run_failed', actual: 'job errors', message: expect.stringContaining('failed guests: 100') });
+    });
+
+    it('still skips `started` whose task log has no end: running', () => {
+      expect(jobRun(withRuns({ 'backup-daily': started('2026-03-04T01:00:02Z') }))).toMatchObject({ outcome: 'skip', reason: 'running' });
+    });
+
+    it('does not let `starting` hide missed runs (only `started` stops pvescheduler)', () => {
+      expect(jobRun(withRuns({ 'backup-daily': runState({ state: 'starting', time: at('2026-03-01T01:00:00Z'), msg: null }) })))
+        .toMatchObject({ outcome: 'fail', reason: 'missed_runs', message: expect.stringContaining('last start attempt 2026-03-01T01:00:00Z') });
+      expect(jobRun(withRuns({ 'backup-daily': runState({ state: 'starting', time: at('2026-03-04T07:29:00Z'), msg: null }) })))
+        .toMatchObject({ outcome: 'skip', reason: 'running' });
+    });
+
+    it('passes WARNINGS: 3 (PVE 9 ends healthy runs so), saying how many and quoting the WARN lines', () => {
+      const warn = ['WARN: EFI disk without \'ms-cert=2023\' option', 'WARN: second', 'WARN: third'];
+      const r = jobRun(withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z', 'WARNINGS: 3', []) }));
+      expect(r).toMatchObject({ outcome: 'pass', message: expect.stringContaining('ended OK with 3 warning(s)') });
+      const quoted = jobRun(withRuns({ 'backup-daily': { ...stopped('2026-03-04T01:00:04Z', 'WARNINGS: 3'), taskWarnings: warn } }));
+      expect(quoted.evidence.map((e) => e.detail)).toEqual(expect.arrayContaining(warn.map((w) => `task log: ${w}`)));
+    });
+
+    it('is run_failed for WARNINGS when the log names a failed guest, and for an unreadable status', () => {
+      expect(jobRun(withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z', 'WARNINGS: 1', ['ERROR: Backup of VM 100 failed - x']) })))
+        .toMatchObject({ outcome: 'fail', reason: 'run_failed' });
+      expect(jobRun(withRuns({ 'backup-daily': stopped('2026-03-04T01:00:04Z', 'unexpected status') }))).toMatchObject({ outcome: 'fail', reason: 'run_failed' });
+    });
+
+    it('names an `updated` time as the edit or restart it is, not as a run', () => {
+      const r = jobRun(withRuns({ 'backup-daily': { ...stopped('2026-02-20T01:00:03Z'), updated: at('2026-03-01T12:00:00Z') } }));
+      expect(r).toMatchObject({ outcome: 'fail', reason: 'missed_runs', actual: 'updated 2026-03-01T12:00:00Z' });
+      expect(r.message).toContain('the schedule or enabled flag last changed, or pvescheduler restarted without repeat-missed, at 2026-03-01T12:00:00Z');
+    });
+
+    it('a job scheduled 2:30 in Europe/Berlin is not missed on the spring-forward day (proxmox-time skips that day)', () => {
+      const job = makeJob('backup-daily', { vmids: [100], schedule: '2:30' });
+      const state = withRuns({ 'backup-daily': stopped('2026-03-28T01:30:02Z') }, { jobs: [job] });
+      state.capturedAt = '2026-03-29T12:00:00Z';
+      expect(jobRun(state)).toMatchObject({ outcome: 'pass', message: expect.stringContaining('next 2026-03-30T00:30:00Z') });
     });
   });
 

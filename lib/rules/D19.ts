@@ -7,8 +7,8 @@ import type {
   BackupVolume, Evidence, FileEntry, Finding, Guest, HostRecord, HostState, JobRunState, PveState, PveStorage, PveStorageState, StateProblem, TargetRef, VzdumpJob,
 } from '../model.js';
 import { classifyDumpFile } from '../pve/archives.js';
-import { parseCalendarEvent } from '../pve/calendar-event.js';
-import { failedGuests, lastRuntime, nextEvent, occurrencesBetween } from '../pve/job-state.js';
+import { nextEvent, occurrencesBetween, parseCalendarEvent } from '../pve/calendar-event.js';
+import { failedGuests, lastRuntimeOf, statusIsError } from '../pve/job-state.js';
 import { convertCommand } from '../pve/vzdump-cron.js';
 import { filesMatching, filesStartingWith, globMatcher } from './glob-index.js';
 import {
@@ -17,9 +17,9 @@ import {
 } from './pve-helpers.js';
 import { upidStartTime } from '../pve/storage.js';
 import { contentCommandStorage, PVE_COMMANDS } from '../snapshot/probe.js';
-import {
-  bindingEvidence, findingsFor, hostOf, hoursBetween, judgeSafely, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, severityByClass, type Rule, type VerifyInput,
-} from './input.js';
+import { bindingEvidence, findingsFor, hostOf, judgeSafely, NO_HOST_STATE, pveStateOf, severityByClass, type Rule, type VerifyInput } from './input.js';
+import { hoursBetween } from '../time/instants.js';
+import { noPveHostsReason, pveHostIds } from '../bindings/pve-hosts.js';
 
 export const D19_CHECKS = [
   'D19.freshness', 'D19.threshold', 'D19.judged', 'D19.guest-covered', 'D19.target-enrolled',
@@ -463,16 +463,26 @@ function legacyCronJob(hostId: string, job: VzdumpJob, base: { check: string; su
 /** Minutes after a scheduled time before a run that has not started counts as missed (pvescheduler looks once a minute). */
 const MISSED_GRACE_S = 10 * 60;
 
+type LastRuntime = ReturnType<typeof lastRuntimeOf>;
+
 type RunVerdict =
   | { kind: 'error'; problem: StateProblem }
   | { kind: 'no_state_file' }
+  | { kind: 'clock_ahead'; field: string; at: number }
   | { kind: 'running'; state: JobRunState }
   | { kind: 'pending'; state: JobRunState; next: number }
-  | { kind: 'missed'; state: JobRunState; last: number; next: number; missed: number }
-  | { kind: 'failed'; state: JobRunState; last: number }
-  | { kind: 'ok'; state: JobRunState; last: number; next: number | null };
+  | { kind: 'missed'; state: JobRunState; last: LastRuntime; next: number; missed: number }
+  | { kind: 'failed'; state: JobRunState; status: string; last: LastRuntime }
+  | { kind: 'ok'; state: JobRunState; status: string; last: LastRuntime; next: number | null };
 
-/** What the job's node-local state says about its runs, judged at the capture time in the node's zone. */
+/**
+ * What the job's node-local state says about its runs, judged at the capture time in the node's zone,
+ * as pve-manager PVE/Jobs.pm run_jobs would: update_job_stopped first (a `started` job whose task has
+ * ended is a finished run with the task's status), then get_last_runtime and compute_next_event. Only
+ * `started` stops pvescheduler from starting the job again (starting_job), so `starting` hides no
+ * missed run. A time after the capture means the node's clock was once ahead: pvescheduler waits for
+ * that time, so the job does not run, and nothing about it can be judged.
+ */
 function runVerdict(state: HostState, hostId: string, job: VzdumpJob): RunVerdict {
   const host = state.hosts[hostId]!;
   const runs = host.jobRuns;
@@ -482,17 +492,29 @@ function runVerdict(state: HostState, hostId: string, job: VzdumpJob): RunVerdic
   if (Object.hasOwn(runs.value.unreadable, file)) return { kind: 'error', problem: { reason: 'parse_error', message: `${file}: ${runs.value.unreadable[file]}` } };
   const s = Object.hasOwn(runs.value.jobs, job.id) ? runs.value.jobs[job.id]! : null;
   if (!s) return { kind: 'no_state_file' };
-  if (s.state === 'started' || s.state === 'starting') return { kind: 'running', state: s };
   const now = Date.parse(state.capturedAt) / 1000;
-  const last = lastRuntime(s);
+  const ahead = ([['updated', s.updated], ['the task start (UPID)', s.started], ['time', s.time]] as const).find(([, at]) => at !== null && at - now > FUTURE_MTIME_TOLERANCE_S);
+  if (ahead) return { kind: 'clock_ahead', field: ahead[0], at: ahead[1]! };
+  const status = s.state === 'started' ? s.taskEnd : s.msg;
+  if (s.state === 'started' && status === null) return { kind: 'running', state: s };
+  const last = lastRuntimeOf(s);
   const spec = parseCalendarEvent(job.schedule!);
-  const next = nextEvent(spec, last, host.timezone);
+  const next = nextEvent(spec, last.at, host.timezone);
   if (next !== null && next + MISSED_GRACE_S < now) {
-    return { kind: 'missed', state: s, last, next, missed: occurrencesBetween(spec, last, now - MISSED_GRACE_S, host.timezone) };
+    return { kind: 'missed', state: s, last, next, missed: occurrencesBetween(spec, last.at, now - MISSED_GRACE_S, host.timezone) };
   }
   if (s.state === 'created') return { kind: 'pending', state: s, next: next! };
-  if (s.msg !== 'OK') return { kind: 'failed', state: s, last };
-  return { kind: 'ok', state: s, last, next };
+  if (s.state === 'starting') return { kind: 'running', state: s };
+  // A run PVE calls successful can still have lost guests: their ERROR lines decide.
+  if (status === null || statusIsError(status) || failedGuests(s.taskErrors).length > 0) return { kind: 'failed', state: s, status: status ?? 'no status', last };
+  return { kind: 'ok', state: s, status, last, next };
+}
+
+/** The last runtime PVE counts from, said as what it is. */
+function lastRuntimeText(last: LastRuntime, s: JobRunState): string {
+  if (last.from === 'updated') return `the schedule or enabled flag last changed, or pvescheduler restarted without repeat-missed, at ${isoOf(last.at)} (no run since)`;
+  if (last.from === 'task') return `last run started ${isoOf(last.at)}`;
+  return s.state === 'created' ? `created ${isoOf(last.at)}` : `last start attempt ${isoOf(last.at)}`;
 }
 
 /** The enabled jobs PVE runs on `node`: those without `node`, or with this one (any job when the node is unknown). */
@@ -521,7 +543,7 @@ function checkJobRuns(input: VerifyInput): Finding[] {
       }
       if (!job.runs) return make({ ...base, outcome: 'skip', reason: 'job_invalid', message: `job ${job.id}: PVE never runs it as written (see D19.job-valid)` });
       const v = runVerdict(state, hostId, job);
-      const jobRun = 'last' in v ? { lastStartAt: v.last, missedRuns: v.kind === 'missed' ? v.missed : 0, node: host.jobRuns?.ok ? host.jobRuns.value.node : null } : undefined;
+      const jobRun = 'last' in v ? { lastStartAt: v.last.at, missedRuns: v.kind === 'missed' ? v.missed : 0, node: host.jobRuns?.ok ? host.jobRuns.value.node : null } : undefined;
       const repeat = job.options['repeat-missed'] === '1'
         ? 'with repeat-missed 1 the missed run starts as soon as pvescheduler works again'
         : 'without repeat-missed, a pvescheduler restart skips the missed runs instead of catching up';
@@ -535,18 +557,25 @@ function checkJobRuns(input: VerifyInput): Finding[] {
             expected: 'a state file', actual: 'none',
             remediation: `On ${hostId}: \`systemctl status pvescheduler\` and \`journalctl -u pvescheduler -n 100\`; \`systemctl restart pvescheduler\`, then check the file appears.`,
           });
+        case 'clock_ahead':
+          return make({
+            ...base, outcome: 'error', reason: 'clock_ahead',
+            message: `job ${job.id} on ${hostId}: /var/lib/pve-manager/jobs/${`vzdump-${job.id}.json`} dates ${v.field} ${isoOf(v.at)}, after the capture (${state.capturedAt}): the node's clock was ahead once, and pvescheduler waits until then before it runs the job again, so its runs cannot be judged`,
+            expected: `a time no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`, actual: `${v.field} ${isoOf(v.at)}`,
+            remediation: `On ${hostId}: check the clock (\`timedatectl\`, chrony), then reset the job's run time by saving the job once (Datacenter → Backup → Edit → OK) and run it by hand (Run now).`,
+          });
         case 'running':
           return make({
             ...base, outcome: 'skip', reason: 'running',
-            message: `job ${job.id} on ${hostId} is running${v.state.started !== null ? ` since ${isoOf(v.state.started)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
+            message: `job ${job.id} on ${hostId} is running${v.state.started !== null ? ` since ${isoOf(v.state.started)}` : v.state.time !== null ? ` since ${isoOf(v.state.time)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
           });
         case 'pending':
           return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${isoOf(v.next)}` });
         case 'missed':
           return make({
             ...base, jobRun, outcome: 'fail', reason: 'missed_runs',
-            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${isoOf(v.next)}: last ${v.state.state === 'created' ? 'created or rescheduled' : 'start'} ${isoOf(v.last)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
-            expected: `a start at ${isoOf(v.next)}`, actual: `last ${isoOf(v.last)}`,
+            message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${isoOf(v.next)}: ${lastRuntimeText(v.last, v.state)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
+            expected: `a start at ${isoOf(v.next)}`, actual: `${v.last.from === 'updated' ? 'updated' : 'last'} ${isoOf(v.last.at)}`,
             remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${isoOf(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
           });
         case 'failed': {
@@ -554,14 +583,20 @@ function checkJobRuns(input: VerifyInput): Finding[] {
           const named = guests.length ? `; failed guests: ${guests.join(', ')}` : v.state.taskErrors.length ? `; task log: ${v.state.taskErrors.join(' | ')}` : '';
           return make({
             ...base, jobRun, outcome: 'fail', reason: 'run_failed',
-            message: `job ${job.id} on ${hostId}: the last run (${isoOf(v.last)}) ended with "${v.state.msg ?? 'no status'}"${named}`,
-            expected: 'OK', actual: v.state.msg ?? 'no status',
+            message: `job ${job.id} on ${hostId}: the last run (${isoOf(v.last.at)}) ended with "${v.status}"${named}`,
+            expected: 'OK', actual: v.status,
             evidence: [...base.evidence, ...(v.state.upid ? [{ host: hostId, detail: `task ${v.state.upid}` }] : [])],
             remediation: `On ${hostId}: read the task log (\`pvenode task log ${v.state.upid ?? '<upid>'}\`)${guests.length ? ` and each failed guest's vzdump log`  : ''}, fix the cause, then \`vzdump ${guests.length ? guests.join(' ') : '<vmid>'}${job.storage ? ` --storage ${job.storage}` : ''}\`.`,
           });
         }
-        case 'ok':
-          return make({ ...base, jobRun, outcome: 'pass', message: `job ${job.id} on ${hostId}: last run ${isoOf(v.last)} OK${v.next !== null ? `, next ${isoOf(v.next)}` : ''}` });
+        case 'ok': {
+          const warnings = /^WARNINGS: (\d+)$/.exec(v.status)?.[1];
+          return make({
+            ...base, jobRun, outcome: 'pass',
+            message: `job ${job.id} on ${hostId}: ${lastRuntimeText(v.last, v.state)}, ${warnings === undefined ? 'OK' : `ended OK with ${warnings} warning(s)`}${v.next !== null ? `, next ${isoOf(v.next)}` : ''}`,
+            evidence: [...base.evidence, ...v.state.taskWarnings.map((line) => ({ host: hostId, detail: `task log: ${line}` }))],
+          });
+        }
       }
     });
   });

@@ -30,20 +30,6 @@ export type Rule = (input: VerifyInput) => Finding[];
 
 export const NO_HOST_STATE = 'no host state';
 
-/** Hosts whose PVE state is judged: the policy's list, else every lifecycle `proxmox_host`. */
-export function pveHostIds(bindings: Bindings): string[] {
-  if (bindings.policy.pveHosts) return [...bindings.policy.pveHosts];
-  const ids = new Set<string>();
-  for (const g of bindings.lifecycle?.guests ?? []) ids.add(g.proxmoxHost);
-  return [...ids].sort();
-}
-
-/** Why no PVE host is known, or null when some is: without a lifecycle, only drift.gates.yaml pve_hosts names them. */
-export function noPveHostsReason(bindings: Bindings): { reason: string; message: string } | null {
-  if (bindings.policy.pveHosts || bindings.lifecycle) return null;
-  return { reason: noFile('lifecycle'), message: `no ${BINDING_FILES.lifecycle} and no drift.gates.yaml pve_hosts: no PVE host is known` };
-}
-
 /** One skip per check (subject `run`), so a gate that judged nothing says why. */
 export function skipEach(gate: string, checks: readonly string[], reason: string, message: string): Finding[] {
   const { make } = findingsFor(gate);
@@ -84,19 +70,6 @@ export function findingsFor(gate: string) {
 /** Evidence citing the binding entry a finding is about (file and line). */
 export const bindingEvidence = (entry: { source: { file: string; line: number } }, detail?: string): Evidence =>
   ({ file: entry.source.file, line: entry.source.line, ...(detail ? { detail } : {}) });
-
-/** Epoch milliseconds of an ISO time or epoch seconds; null when it is no real instant (NaN must never reach a comparison). */
-export function instantMs(t: string | number): number | null {
-  const ms = typeof t === 'number' ? t * 1000 : Date.parse(t);
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : null;
-}
-
-/** Hours from one instant to another; null when either is no real instant, so an age is never NaN. */
-export function hoursBetween(from: string | number, to: string | number): number | null {
-  const a = instantMs(from);
-  const b = instantMs(to);
-  return a === null || b === null ? null : (b - a) / 3_600_000;
-}
 
 /**
  * One subject's (or one host's) findings; a throw (a hostile value no parser foresaw) becomes that

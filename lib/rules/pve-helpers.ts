@@ -7,7 +7,8 @@ import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '.
 import { vzdumpGlobSubject } from '../pve/archives.js';
 import { selectedBy, selectGuests } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
-import { findingsFor, judgeSafely, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, type VerifyInput } from './input.js';
+import { findingsFor, judgeSafely, NO_HOST_STATE, pveStateOf, type VerifyInput } from './input.js';
+import { noPveHostsReason, pveHostIds } from '../bindings/pve-hosts.js';
 
 export const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
 

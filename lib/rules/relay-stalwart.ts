@@ -12,7 +12,9 @@ import { arrivalEpoch } from '../postfix/postqueue.js';
 import { splitList } from '../pve/lists.js';
 import { routedTargets, smtpEffective } from '../pve/notifications-cfg.js';
 import { MAIL_COMMANDS, PVE_COMMANDS } from '../snapshot/probe.js';
-import { findingsFor, hostOf, instantMs, NO_HOST_STATE, noPveHostsReason, pveHostIds, pveStateOf, skipEach, type Rule, type VerifyInput } from './input.js';
+import { findingsFor, hostOf, NO_HOST_STATE, pveStateOf, skipEach, type Rule, type VerifyInput } from './input.js';
+import { instantMs } from '../time/instants.js';
+import { noPveHostsReason, pveHostIds } from '../bindings/pve-hosts.js';
 
 export const RELAY_CHECKS = ['relay.postfix', 'relay.notifications', 'relay.job-mail', 'relay.queue', 'relay.disabled'] as const;
 export const NO_RELAY_POLICY = 'no relay policy';

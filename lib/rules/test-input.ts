@@ -172,7 +172,7 @@ export function listingRecord(hostId: string, basePath: string, listing: Listing
 /** The default job run: backup-daily started 2026-03-04T01:00:04Z (02:00 Berlin) and ended OK. */
 const DEFAULT_JOB_RUNS: JobRunStates = {
   node: 'pve1', unreadable: {},
-  jobs: { 'backup-daily': { state: 'stopped', msg: 'OK', upid: 'UPID:pve1:00001234:00ABCDEF:69A78414:vzdump::root@pam:', started: 0x69A78414, time: null, updated: null, taskErrors: [] } },
+  jobs: { 'backup-daily': { state: 'stopped', msg: 'OK', upid: 'UPID:pve1:00001234:00ABCDEF:69A78414:vzdump::root@pam:', started: 0x69A78414, time: null, updated: null, taskErrors: [], taskWarnings: [], taskEnd: null } },
 };
 
 const jobRunsRecord = (runs: JobRunStates | StateProblem | null): Pick<HostRecord, 'jobRuns'> =>

@@ -8,7 +8,7 @@ import type { VzdumpJob } from '../model.js';
 import { parseJobsCfg } from '../pve/jobs-cfg.js';
 import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { isStorageId, nodeName } from '../pve/storage.js';
-import { pveHostIds } from '../rules/input.js';
+import { pveHostIds } from '../bindings/pve-hosts.js';
 import {
   globDepth, listingCommand, MAIL_COMMANDS, PVE_COMMANDS, PVE_STORAGE_COMMANDS, storageCommands, TIMEZONE_COMMAND, type ProbeCommand,
 } from './probe.js';

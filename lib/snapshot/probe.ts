@@ -62,7 +62,7 @@ export const PVE_COMMANDS: readonly ProbeCommand[] = [
   // is-active exits non-zero for every state but "active"; the state word on stdout is the fact.
   { id: 'scheduler', section: FIXED, command: 'systemctl is-active pvescheduler || true' },
   // Job run state (lib/pve/job-state.ts): the node's name, each vzdump job's state file (bounded),
-  // and the ERROR/TASK lines of the task log its UPID names. The UPID is matched by shape and may not
+  // and the ERROR/WARN lines and last line of the task log its UPID names. The UPID is matched by shape and may not
   // hold a `/`, so the log path stays under /var/log/pve/tasks; it is only ever a quoted argument.
   { id: 'job-state', section: FIXED, command: jobStateCommand(), isolated: true },
 ];
@@ -76,7 +76,8 @@ function jobStateCommand(): string {
     `u=$(head -c 65536 "$f" | grep -o '"upid":"UPID:[^"]*"' | head -n 1 | cut -d'"' -f4)`,
     'case "$u" in */*|*..*) continue;; UPID:*:*:*:*:vzdump:*) ;; *) continue;; esac',
     'l="/var/log/pve/tasks/$(printf %s "$u" | cut -d: -f5 | cut -c8)/$u"; [ -f "$l" ] || continue',
-    `grep -a -m 50 -e '^ERROR: ' -e '^TASK ' "$l" | cut -c1-500 | while IFS= read -r line; do printf 'log %s %s\\n' "$f" "$line"; done`,
+    // Its errors, a few warnings, and its last line: the `TASK …` status once the task has ended (PVE::UPID read_status).
+    `{ grep -a -m 50 '^ERROR: ' "$l"; grep -a -m 3 '^WARN: ' "$l"; tail -n 1 "$l"; } | cut -c1-500 | while IFS= read -r line; do printf 'log %s %s\\n' "$f" "$line"; done`,
     'done',
   ].join('; ');
 }

@@ -21,7 +21,7 @@ import { listingSeparator, parseListing } from '../pve/listing.js';
 import { parseNotificationsCfg } from '../pve/notifications-cfg.js';
 import { nodeName, parseBackupContent, parseStorageCfg, parseStorageStatus } from '../pve/storage.js';
 import { parsePools, parseUserEmails } from '../pve/user-cfg.js';
-import { pveHostIds } from '../rules/input.js';
+import { pveHostIds } from '../bindings/pve-hosts.js';
 import { contentCommandStorage, isDataExit, LISTING_MISSING_EXIT } from './probe.js';
 import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import type { Evidence, Finding, Outcome, Severity } from '../model.js';
 import type { WeekWindows } from '../calendar/windows.js';
-import type { FailOn } from './drift.js';
 
 export type Summary = Record<Outcome, number>;
 
@@ -84,6 +83,9 @@ export function bindingLocationOf(f: Finding, run: Pick<RunResult, 'hostSources'
   if (e) return { file: e.file!, line: e.line! };
   return f.host ? run.hostSources[f.host] ?? null : null;
 }
+
+/** What sets the exit code: any drift, or only drift a baseline does not know (`--fail-on new`). */
+export type FailOn = 'any' | 'new';
 
 export interface BaselineSummary {
   receipt: string;

@@ -1,6 +1,6 @@
 // Every check id, what it judges and where its reason codes are documented: the one catalogue that
 // SARIF rules (and any other reader of check ids) describe a check from. Check ids are part of the
-// output contract; lib/gates/checks.test.ts keeps this list and the rules' findings in step.
+// output contract; lib/catalogue/checks.test.ts keeps this list and the rules' findings in step.
 
 export interface CheckInfo {
   /** One sentence: what passing this check means. */

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { Finding, Outcome } from '../model.js';
-import { groupOutcome, type FindingGroup } from '../gates/finding-group.js';
-import { GATES, type GateInfo } from '../gates/registry.js';
-import { aggregateOutcome, summarize, type GateResult } from './run-result.js';
+import { groupOutcome, type FindingGroup } from './finding-group.js';
+import { GATES, type GateInfo } from '../catalogue/gates.js';
+import { aggregateOutcome, summarize, type GateResult } from '../results/run-result.js';
 
 type RunEndArgs = Parameters<NonNullable<Reporter['onTestRunEnd']>>;
 

@@ -6,9 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readRegularFile, refusalText } from '../input-file.js';
 import type { Finding, Outcome } from '../model.js';
-import { exitCodeFor, type GateResult } from './run-result.js';
-
-export type FailOn = 'any' | 'new';
+import { exitCodeFor, type FailOn, type GateResult } from './run-result.js';
 
 /** A receipt of the large benchmark estate (71,000 findings) is about 42 MB. */
 const MAX_RECEIPT_BYTES = 512 * 2 ** 20;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { TestCase, TestModule } from 'vitest/node';
-import { groupFindings, groupOutcome, type FindingGroup } from '../gates/finding-group.js';
+import { groupFindings, groupOutcome, type FindingGroup } from './finding-group.js';
 import type { Finding, Outcome } from '../model.js';
 import { GateReporter } from './gate-reporter.js';
 

@@ -9,7 +9,7 @@ import { evaluateRadicaleCalendar } from '../rules/radicale-calendar.js';
 import { evaluateRelay } from '../rules/relay-stalwart.js';
 import { CHECKS } from './checks.js';
 
-describe('the check catalogue (lib/gates/checks.ts)', () => {
+describe('the check catalogue (lib/catalogue/checks.ts)', () => {
   it('describes every check the rules produce on the demo site', async () => {
     const { bindings, state } = await loadDemo();
     const input = { bindings, state, now: state.capturedAt, maxSnapshotAgeHours: 26, bundledDemo: true, restoreSops: { root: '/', found: {} } };
