@@ -38,8 +38,20 @@ export interface Finding {
   evidence: Evidence[];
   /** What a person can do about it; null when there is nothing to do (pass/skip). */
   remediation: string | null;
-  /** D19.freshness: the newest archive's age (null: no archive) against the target's limit, for the freshness bars. */
-  freshness?: { ageHours: number | null; limitHours: number };
+  /**
+   * D19.freshness: the newest archive's age (null: no archive) against the target's limit, for the
+   * freshness bars; `lastAt`, the newest archive's time in epoch seconds (null: no archive), for `--metrics`.
+   */
+  freshness?: { ageHours: number | null; limitHours: number; lastAt?: number | null };
+  /** D19.freshness and D19.verified: the target's guest and storage, named as prometheus-pve-exporter names them (`--metrics` labels). */
+  target?: TargetRef;
+  /** D19.verified (PBS), judged: when a backup of the guest was last verified ok, epoch seconds (null: never). */
+  verifiedAt?: number | null;
+  /**
+   * D19.job-run, judged (pass, missed_runs, run_failed): the job's last start (epoch seconds; null when
+   * PVE counts from an `updated` time, an edit or scheduler restart, not a run), the runs missed since, its node.
+   */
+  jobRun?: { lastStartAt: number | null; missedRuns: number; node: string | null };
   /**
    * The binding edits of the remediation, when it is only binding edits and they are fully known
    * (no value a person must choose): applied together, they clear this finding and fail no other
@@ -52,6 +64,17 @@ export interface Finding {
   fingerprint?: string;
   /** With `ops verify --baseline`: whether a fail or error was already in the baseline. */
   drift?: 'new' | 'known';
+}
+
+/** The guest and storage a backup target is about. */
+export interface TargetRef {
+  vmid: number | null;
+  /** `qemu/102` or `lxc/103`, prometheus-pve-exporter's `id`; null when the guest's type is unknown. */
+  guest: string | null;
+  /** A pve_storage target's PVE storage id; a folder target's base path. */
+  storage: string;
+  /** The PVE node the guest is on, when the host state lists it. */
+  node: string | null;
 }
 
 /** One edit of a binding file: set the field at `path`, or append `value` to the list at `path`. */

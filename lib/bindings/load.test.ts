@@ -123,6 +123,9 @@ describe('reference bindings', () => {
     // Each target's source line is the line of its `- name:` in the real file.
     const inventoryLines = (await readFile(join(dir, 'backup.inventory.yaml'), 'utf8')).split('\n');
     for (const t of targets) expect(inventoryLines[t.source.line - 1]).toContain(`name: ${t.name}`);
+    // The lists as a whole: their key lines (where run-level findings about them are located).
+    expect(inventoryLines[b.inventory.targetsSource.line - 1]).toMatch(/^targets:/);
+    expect((await readFile(join(dir, 'backup.calendar.yaml'), 'utf8')).split('\n')[b.calendar.eventsSource.line - 1]).toMatch(/^events:/);
 
     expect(b.inventory.model).toMatchObject({ profile_version: 'systemic-v1', backup_admission_states: ['planned', 'production_ready'] });
     const units = b.inventory.runtimeUnits ?? [];

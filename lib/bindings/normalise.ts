@@ -225,6 +225,7 @@ export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory
         ? { ...common, kind: t.kind, storage: t.storage!, vmid: t.vmid! }
         : { ...common, kind: t.kind, basePath: t.base_path!, glob: t.glob! };
     }),
+    targetsSource: src.keyRef('targets'),
     model: raw.model ?? null,
     runtimeUnits:
       raw.runtime_units?.map((u, i) => ({
@@ -296,6 +297,7 @@ export function normaliseCalendar(src: Source): BackupCalendar {
       bymonthday: e.bymonthday ?? null,
       source: src.ref(['events', i]),
     })),
+    eventsSource: src.keyRef('events'),
   };
 }
 

@@ -67,6 +67,18 @@ export class Source {
     return { file: this.file, line: this.locate().lines.linePos(this.offset(path, 'value')).line };
   }
 
+  /**
+   * The line of a top-level key (`targets:` at the start of a line): where a whole list is declared.
+   * Found by one scan of the text, without parsing it again; where the value starts when the key is
+   * not written that way (a flow mapping).
+   */
+  keyRef(key: string): SourceRef {
+    const at = new RegExp(`^["']?${key}["']?[ \\t]*:`, 'm').exec(this.text);
+    if (!at) return this.ref([key]);
+    this.lineStarts ??= lineStartsOf(this.text);
+    return { file: this.file, line: lineAt(this.text, this.lineStarts, at.index) };
+  }
+
   private locate(): Located {
     if (!this.located) {
       const { LineCounter, parseDocument } = yaml();

@@ -61,6 +61,8 @@ export interface BackupInventory {
   version: number;
   defaults: { timezone: string | null; staleAfterHours: number; sshTimeoutSec: number | null };
   targets: InventoryTarget[];
+  /** Where the `targets` list starts: what run-level findings about all targets (D19.judged) point at. */
+  targetsSource: SourceRef;
   /** The March 2026 `model` block, kept as written (rules read what they need). */
   model: Record<string, unknown> | null;
   runtimeUnits: RuntimeUnit[] | null;
@@ -128,6 +130,8 @@ export interface BackupCalendar {
   dtstartDate: string | null;
   calendarName: string | null;
   events: CalendarEvent[];
+  /** Where the `events` list starts: what a finding about an event no binding has (calendar.orphan) points at. */
+  eventsSource: SourceRef;
 }
 
 export interface ScheduleJob {

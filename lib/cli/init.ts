@@ -83,7 +83,7 @@ export async function init(argv: string[]): Promise<number> {
 function candidateBindings(dir: string, ssh: SshTargets | null, pveHosts: string[]): Bindings {
   return {
     dir, ssh, lifecycle: null, calendar: null, schedule: null, calendarHome: null, waivers: [], digests: {},
-    inventory: { version: 1, defaults: { timezone: null, staleAfterHours: 26, sshTimeoutSec: null }, targets: [], model: null, runtimeUnits: null },
+    inventory: { version: 1, defaults: { timezone: null, staleAfterHours: 26, sshTimeoutSec: null }, targets: [], targetsSource: { file: 'backup.inventory.yaml', line: 1 }, model: null, runtimeUnits: null },
     policy: { ...normalisePolicy(null, null), pveHosts },
   };
 }

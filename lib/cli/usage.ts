@@ -80,7 +80,8 @@ const COLLECT_HELP = `  --known-hosts FILE      OpenSSH known_hosts the host key
 export const VERIFY_HELP = `ops verify: judge the bindings against host state
 
 Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]] [--gate ID]...
-                  [--reports DIR] [--json] [--sarif FILE] [--html FILE] [--max-snapshot-age HOURS]
+                  [--reports DIR] [--json] [--sarif FILE] [--html FILE] [--metrics FILE]
+                  [--max-snapshot-age HOURS]
                   [--baseline RECEIPT [--fail-on new]]
 
   --bindings DIR          binding folder (backup.inventory.yaml; optional vm.lifecycle.yaml, ssh.targets.yaml,
@@ -97,6 +98,8 @@ Usage: ops verify [--bindings DIR] [--snapshot DIR | --live [collection options]
   --json                  print the result as JSON on stdout and nothing else
   --sarif FILE            also write SARIF 2.1.0 (code scanning: annotations on the binding lines)
   --html FILE             also write the HTML report here (it is always in the receipt folder)
+  --metrics FILE          also write Prometheus metrics for node_exporter's textfile collector
+                          (FILE ends in .prom; replaced atomically each run)
   --max-snapshot-age H    fail D19.snapshot-age when the snapshot is older than H hours (default 26;
                           0 turns it off; not applied to the bundled demo site)
   --baseline RECEIPT      an earlier run's receipt.json: each failure and error is marked new or

@@ -146,7 +146,7 @@ describe('ops verify --baseline', () => {
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
     expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 40, failOn: 'new' } });
-    expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toMatch(/\n\| \*\*fail\*\* \(new\) \| \w+ \| D19\.threshold vm-101-files-primary \| /);
+    expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toMatch(/\n\| \*\*fail\*\* \(new\) \| \w+ \| `D19\.threshold vm-101-files-primary` \| /);
     const junit = readFileSync(path.join(dir, 'reports', 'junit.xml'), 'utf8');
     expect(junit).toContain('<failure message="[new] vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)" type="threshold_too_loose">severity: ');
 

@@ -77,8 +77,15 @@ describe('ops verify on the bundled demo site', () => {
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
-    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver', 'fix']); // fix: added with binding edits (additive)
+    // fix: added with binding edits; severity, expected, actual, evidence: added after it (additive only).
+    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver', 'fix', 'severity', 'expected', 'actual', 'evidence']);
     expect(stale[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), drift: null, waiver: null });
+    expect(stale.find((c: { subject: string }) => c.subject === 'home-vm-201-family-cloud-primary')).toMatchObject({
+      severity: 'critical', expected: '≤ 26h', actual: '101h',
+      evidence: expect.arrayContaining([{ file: 'backup.inventory.yaml', line: expect.any(Number) }, expect.objectContaining({ host: 'pve-home', detail: expect.stringContaining('vzdump-qemu-201-') })]),
+    });
+    const pass = d19.checks.find((c: { outcome: string; id: string }) => c.outcome === 'pass' && c.id === 'D19.target-enrolled');
+    expect(pass).toMatchObject({ severity: expect.any(String), expected: null, actual: null, evidence: expect.any(Array) });
     // The demo has a D69 drift of every kind: each check fails at least once.
     const d69 = result.gates.find((g: { id: string }) => g.id === 'D69');
     const failedChecks = d69.checks.filter((c: { outcome: string }) => c.outcome === 'fail').map((c: { id: string }) => c.id);

@@ -16,6 +16,7 @@ import { batched, jsonFile } from '../report/json-chunks.js';
 import { jsonOutput } from '../report/json-output.js';
 import { junitPieces } from '../report/junit.js';
 import { sarifLog } from '../report/sarif.js';
+import { metricsText } from '../report/metrics.js';
 import { reportHtmlPieces } from '../report/html.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline } from '../results/drift.js';
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
@@ -42,6 +43,8 @@ interface VerifyOptions {
   sarif: string | null;
   /** --html FILE: the HTML report also here (it is always in the receipt folder); null: only there. */
   html: string | null;
+  /** --metrics FILE: Prometheus text format for node_exporter's textfile collector; null: none. */
+  metrics: string | null;
   maxSnapshotAgeHours: number | null;
   /** --baseline: a receipt whose drift is known; --fail-on new: only new drift sets the exit code. */
   baseline: string | null;
@@ -164,10 +167,12 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   await writeAtomically(junitPath, junitPieces(result));
   if (options.sarif) await writeAtomically(options.sarif, sarifLog(result));
   if (options.html) await writeAtomically(options.html, reportHtmlPieces(result));
+  // Replaced by rename, never rewritten in place: the textfile collector never reads half a file.
+  if (options.metrics) await writeAtomically(options.metrics, metricsText(result));
   if (options.json) {
     // The same text as JSON.stringify(…, null, 2), written a piece at a time (stdout is synchronous for files and pipes).
     for (const piece of batched(jsonFile(jsonOutput(result), 4))) process.stdout.write(piece);
-  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
+  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}), ...(options.metrics ? { metrics: options.metrics } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
   return result.exitCode;
 }
 
@@ -176,11 +181,11 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
     args: argv, allowPositionals: false, strict: true,
     options: {
       bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
-      reports: { type: 'string' }, json: { type: 'boolean' }, sarif: { type: 'string' }, html: { type: 'string' }, 'max-snapshot-age': { type: 'string' },
+      reports: { type: 'string' }, json: { type: 'boolean' }, sarif: { type: 'string' }, html: { type: 'string' }, metrics: { type: 'string' }, 'max-snapshot-age': { type: 'string' },
       live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
       ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
     },
-  }), `--bindings --snapshot --live --gate --reports --json --sarif --html --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
+  }), `--bindings --snapshot --live --gate --reports --json --sarif --html --metrics --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
   const v = parsed.values;
   if (v.help) return null;
   if (v.live && v.snapshot !== undefined) throw new UsageError('--live and --snapshot exclude each other: --live collects a new snapshot into the run\'s receipt folder');
@@ -196,7 +201,7 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
   if (failOn === 'new' && v.baseline === undefined) throw new UsageError('--fail-on new needs --baseline RECEIPT: new drift is drift that receipt does not have');
   return {
     baseline: v.baseline ?? null, failOn,
-    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports', sarif: v.sarif ?? null, html: v.html ?? null,
+    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports', sarif: v.sarif ?? null, html: v.html ?? null, metrics: v.metrics ?? null,
     live: v.live ? collectOptionsFrom(v) : null,
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),

@@ -53,6 +53,22 @@ export function mdInline(text: string): string {
   return oneLine(text).replace(/[\\`*_[\]<>|~&$#!]/g, '\\$&');
 }
 
+/**
+ * Host text as an inline code span, on one line: nothing in it is markup, HTML or a link (GitHub
+ * and markdown-it's linkify turn bare URLs, `www.` names and e-mail addresses into links anywhere
+ * but in code). The fence is longer than any run of backticks inside. In a table cell (`inTable`) a
+ * `|` is written `\|`, which GFM reads as a pipe of the cell, not the end of it.
+ */
+export function mdCode(text: string, inTable = false): string {
+  const body = inTable ? oneLine(text).replaceAll('|', '\\|') : oneLine(text);
+  if (body === '') return '';
+  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  // CommonMark strips one space from each end when both have one: pad so only the padding goes.
+  const pad = /^[` ]|[` ]$/.test(body) ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
 /** A fenced code block whose fence no run of backticks in the content can close. */
 export function mdCodeBlock(text: string): string {
   const body = multiLine(text);

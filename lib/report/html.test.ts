@@ -1,12 +1,15 @@
 // report.html in a real browser: Debian's chromium, headless, driven by playwright-core (which never
 // downloads a browser of its own), with every request that is not the file itself refused and counted.
+// The bundled demo's report comes from the built CLI (`npm run build` first).
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupWindow } from '../calendar/windows.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { reportHtml } from './html.js';
 import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
@@ -23,6 +26,7 @@ const run = makeRun([
     makeFinding({ subject: 'stale-target', outcome: 'fail', freshness: { ageHours: 50, limitHours: 26 } }),
     makeFinding({ subject: 'empty-target', outcome: 'fail', reason: 'no_matches', freshness: { ageHours: null, limitHours: 26 } }),
     makeFinding({ subject: HOSTILE, message: `<script>document.title='pwned'</script>${HOSTILE}`, host: 'pve2', outcome: 'error', reason: 'connect_timeout' }),
+    makeFinding({ subject: 'critical-target', outcome: 'fail', severity: 'critical' }),
   ]),
   makeGate('D69', guests.slice(0, 3).map((subject) => makeFinding({ gate: 'D69', check: 'D69.offsite', subject, outcome: subject === 'lxc/103' ? 'waived' : 'pass' }))),
 ], {
@@ -40,15 +44,24 @@ let page: Page;
 const requests: string[] = [];
 const pageErrors: string[] = [];
 let profile: string;
+/** The bundled demo's report.html, as `ops verify` wrote it into its receipt folder. */
+let demoReport: string;
 
 beforeAll(async () => {
   profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
   const file = path.join(profile, 'report.html');
   writeFileSync(file, reportHtml(run));
+  const reports = path.join(profile, 'reports');
+  try {
+    execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js'), 'verify', '--reports', reports], { cwd: profile, stdio: 'ignore' });
+  } catch { /* exit 2: the demo has an unreadable host */ }
+  const [key] = readdirSync(path.join(reports, 'receipts'));
+  demoReport = path.join(reports, 'receipts', key!, 'report.html');
+  const allowed = new Set([`file://${file}`, `file://${demoReport}`]);
   context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url === `file://${file}`) return route.continue();
+    if (allowed.has(url)) return route.continue();
     requests.push(url);
     return route.abort();
   });
@@ -71,6 +84,22 @@ describe('report.html in Chromium', () => {
     expect(await page.title()).toMatch(/^spine-gates error/);
     expect(await page.locator('injected').count()).toBe(0);
     expect(await page.locator('tr.finding', { hasText: 'forged' }).count()).toBe(1);
+    // Not the bundled demo: no warning.
+    expect(await page.locator('.warning').count()).toBe(0);
+  });
+
+  it('leads with what is wrong: errors, then failures by severity, with remediation; the rest folded with its counts', async () => {
+    expect(await page.locator('.verdict').innerText()).toBe('1 error · 4 failures (1 critical, 3 high) · 6 pass · 0 skip · 1 waived');
+    expect(await page.locator('main > section').evaluateAll((ss) => ss.map((x) => x.id))).toEqual(['wrong', 'gates', 'coverage', 'freshness', 'week', 'others', 'facts']);
+    expect(await page.locator('#wrong h2').innerText()).toBe('What is wrong: 1 error (could not check), 4 failures');
+    const rows = await page.locator('#wrong tr.finding').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+    expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual(['error high', 'fail critical', 'fail high', 'fail high', 'fail high']);
+    expect(rows[1]![2]).toBe('D19.freshness pve1/critical-target');
+    expect(await page.locator('#wrong tr.finding pre').count()).toBe(5);
+    expect(await page.locator('#others summary').innerText()).toBe('Waived, passed and skipped: 1 waived, 6 passed, 0 skipped');
+    expect(await page.locator('#others details').getAttribute('open')).toBeNull();
+    expect(await page.locator('#others tr.finding').count()).toBe(7);
+    expect(await page.locator('#others tr.finding:visible').count()).toBe(0);
   });
 
   it('has a coverage matrix row per guest, with a cell per check', async () => {
@@ -92,14 +121,15 @@ describe('report.html in Chromium', () => {
 
   it('filters findings by gate, outcome and host', async () => {
     const visible = () => page.locator('tr.finding:visible').count();
-    expect(await visible()).toBe(11);
+    expect(await visible()).toBe(5); // the folded ones are not on screen
+    expect(await page.locator('#shown').innerText()).toBe('12');
     await page.selectOption('select[data-filter="outcome"]', 'fail');
-    expect(await visible()).toBe(3);
-    expect(await page.locator('#shown').innerText()).toBe('3');
+    expect(await visible()).toBe(4);
+    expect(await page.locator('#shown').innerText()).toBe('4');
     await page.selectOption('select[data-filter="gate"]', 'D69');
     expect(await visible()).toBe(0);
     await page.selectOption('select[data-filter="outcome"]', '');
-    expect(await visible()).toBe(3);
+    expect(await visible()).toBe(3); // a filter unfolds the folded findings
     await page.selectOption('select[data-filter="gate"]', '');
     await page.selectOption('select[data-filter="host"]', 'pve2');
     expect(await page.locator('tr.finding:visible td:nth-child(3)').allInnerTexts()).toEqual([expect.stringContaining('D19.freshness pve2/a]]>b]]>')]);
@@ -110,9 +140,34 @@ describe('report.html in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
     await page.selectOption('select[data-filter="outcome"]', 'pass');
+    await page.evaluate(() => { document.querySelector('details')!.open = false; });
     await page.emulateMedia({ media: 'print', colorScheme: 'light' });
     expect(await page.locator('form.filters').isVisible()).toBe(false);
-    expect(await page.locator('tr.finding:visible').count()).toBe(11);
+    expect(await page.locator('tr.finding:visible').count()).toBe(12);
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
   });
+
+  for (const [width, height] of [[1400, 900], [400, 800]] as const) {
+    it(`the bundled demo's report at ${width} px: the demo warning on top, no sideways scrolling, the first error on the first screen`, async () => {
+      const demo = await context.newPage();
+      try {
+        await demo.setViewportSize({ width, height });
+        await demo.goto(`file://${demoReport}`);
+        const shot = await demo.screenshot();
+        expect(shot.readUInt32BE(16)).toBe(width); // the PNG is the viewport: nothing beyond it was laid out
+        expect(await demo.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+        const warning = await demo.locator('.warning').boundingBox();
+        expect(await demo.locator('.warning').innerText()).toContain('BUNDLED DEMO SITE');
+        expect(warning!.y).toBeLessThan(40);
+        const first = demo.locator('#wrong tr.finding').first();
+        expect(await first.locator('td').first().innerText()).toBe('error');
+        const box = await first.boundingBox();
+        expect(box!.y + 20).toBeLessThan(height);
+        expect(await demo.locator('#wrong tr.finding').count()).toBe(42);
+        expect(requests).toEqual([]);
+      } finally {
+        await demo.close();
+      }
+    });
+  }
 });

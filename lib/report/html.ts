@@ -1,13 +1,15 @@
 // report.html: one self-contained page (inline CSS, JS and SVG; nothing fetched) an operator opens
-// from a CI artifact. Everything on it comes from the RunResult: the verdict per gate, the coverage
-// matrix (guests × the checks that judge them), the freshness bars, the week of backup windows, and
-// every finding, filterable. Every value is escaped (./escape.ts).
+// from a CI artifact. It leads with what is wrong: the verdict, then the errors and failures (most
+// urgent first, each with its remediation); then the verdict per gate, the coverage matrix (guests ×
+// the checks that judge them), the freshness bars and the week of backup windows; the waived, passed
+// and skipped findings last, folded. Everything on it comes from the RunResult; every value is
+// escaped (./escape.ts). It reads from 360 px wide: wide tables scroll inside their box.
 
 import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
 import { htmlText, multiLine, oneLine } from './escape.js';
 import { evidenceText, waivedMessage } from './finding-text.js';
-import { inputErrorFindings, summarize, type GateResult, type RunResult } from '../results/run-result.js';
+import { byUrgency, inputErrorFindings, summarize, type GateResult, type RunResult } from '../results/run-result.js';
 
 const h = (text: string | number) => htmlText(oneLine(String(text)));
 const GUEST = /^(qemu|lxc)\/\d+$/;
@@ -22,23 +24,31 @@ export function* reportHtmlPieces(run: RunResult): Generator<string> {
   const gates: GateResult[] = run.inputErrors.length
     ? [{ id: 'input', title: 'input errors', outcome: 'error', findings: inputErrorFindings(run.inputErrors) }] : run.gates;
   const findings = gates.flatMap((g) => g.findings);
+  const sorted = [...findings].sort(byUrgency);
+  const wrong = sorted.filter((f) => f.outcome === 'error' || f.outcome === 'fail');
+  const rest = sorted.filter((f) => f.outcome !== 'error' && f.outcome !== 'fail');
+  const s = summarize(findings);
+  const demo = run.source.bindingsChosenBy === 'bundled demo site'
+    ? `<p class="warning" role="alert">WARNING: this report judges the BUNDLED DEMO SITE, not your estate: no ops/bindings was found (pass --bindings DIR, or run <code>ops init</code>).</p>\n` : '';
   yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>spine-gates ${h(run.outcome)}: ${h(run.runKey)}</title>
 <style>${CSS}</style></head>
 <body>
-<header><h1>spine-gates: <span class="o-${run.outcome}">${h(run.outcome.toUpperCase())}</span> <small>exit ${run.exitCode}</small></h1>
-<p>run ${h(run.runKey)} · ${h(run.tool.name)} ${h(run.tool.version)} · judged as of ${h(run.now)} · ${h(run.source.kind)}${run.source.capturedAt ? ` · snapshot captured ${h(run.source.capturedAt)}` : ''}</p>
-<p class="muted">bindings ${h(run.source.bindings)} · digest ${h(run.bindingsDigest ?? 'none')}${run.bindingsGitCommit ? ` · commit ${h(run.bindingsGitCommit)}` : ''}</p></header>
+<header>${demo}<h1>spine-gates: <span class="o-${run.outcome}">${h(run.outcome.toUpperCase())}</span> <small>exit ${run.exitCode}</small></h1>
+<p class="verdict">${verdictCounts(wrong, s)}</p></header>
 <main>
-${gateCards(gates)}
 `;
+  yield* wrongTable(wrong, findings);
+  yield `\n${gateCards(gates)}\n`;
   yield* coverageMatrix(findings);
   yield '\n';
   yield* freshnessBars(findings);
   yield `\n${weekView(run)}\n`;
-  yield* findingsTable(findings);
+  yield* restTable(rest);
+  yield `\n<section id="facts"><h2>Run</h2>\n<p>run ${h(run.runKey)} · ${h(run.tool.name)} ${h(run.tool.version)} · judged as of ${h(run.now)} · ${h(run.source.kind)}${run.source.capturedAt ? ` · snapshot captured ${h(run.source.capturedAt)}` : ''}</p>
+<p class="muted">bindings ${h(run.source.bindings)} · digest ${h(run.bindingsDigest ?? 'none')}${run.bindingsGitCommit ? ` · commit ${h(run.bindingsGitCommit)}` : ''}</p></section>`;
   yield `
 </main>
 <script>${SCRIPT}</script>
@@ -140,20 +150,54 @@ function weekView(run: RunResult): string {
 ${w.notShown.length ? `<p class="muted">Not drawn: ${w.notShown.map((n) => h(`${n.source} ${n.host ? `${n.host}/` : ''}${n.id} (${n.why})`)).join('; ')}</p>` : ''}</section>`;
 }
 
-function* findingsTable(findings: Finding[]): Generator<string> {
-  const options = (name: string, values: string[]) => `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)].sort().map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('')}</select></label>`;
-  // What needs doing first: fails and errors, then waived, skipped and passed.
-  const order: Record<Finding['outcome'], number> = { fail: 0, error: 1, waived: 2, skip: 3, pass: 4 };
-  const sorted = [...findings].sort((a, b) => order[a.outcome] - order[b.outcome]);
-  const row = (f: Finding) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
+const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+/** `2 errors · 40 failures (9 critical, 18 high, …) · 181 pass · 29 skip · 0 waived`. */
+function verdictCounts(wrong: Finding[], s: ReturnType<typeof summarize>): string {
+  const failures = wrong.filter((f) => f.outcome === 'fail');
+  const bySeverity = SEVERITIES.map((sev) => [sev, failures.filter((f) => f.severity === sev).length] as const).filter(([, n]) => n);
+  return [
+    `<span class="o-error">${s.error} error${s.error === 1 ? '' : 's'}</span>`,
+    `<span class="o-fail">${s.fail} failure${s.fail === 1 ? '' : 's'}</span>${bySeverity.length ? ` (${bySeverity.map(([sev, n]) => `${n} ${sev}`).join(', ')})` : ''}`,
+    `<span class="o-pass">${s.pass} pass</span>`, `<span class="o-skip">${s.skip} skip</span>`, `<span class="o-waived">${s.waived} waived</span>`,
+  ].join(' · ');
+}
+
+/** One finding as a table row: outcome, severity, what, and its message, evidence and remediation. */
+const findingRow = (f: Finding) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
 <td class="o-${f.outcome}">${f.outcome}${f.drift ? ` (${f.drift})` : ''}</td><td>${f.severity}</td><td>${h(findingId(f))}</td>
 <td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && (f.outcome === 'fail' || f.outcome === 'error') ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`;
-  yield `<section id="findings"><h2>Findings (<span id="shown">${findings.length}</span> of ${findings.length})</h2>
-<form class="filters">${options('gate', findings.map((f) => f.gate))} ${options('outcome', findings.map((f) => f.outcome))} ${options('host', findings.map((f) => f.host ?? 'bindings'))}</form>
-<table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>
-<tbody>`;
-  yield* lines(sorted, row);
-  yield '</tbody></table></section>';
+
+const TABLE_HEAD = '<div class="scroll"><table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>\n<tbody>';
+
+/** The errors and failures, most urgent first, with the filters that apply to every finding on the page. */
+function* wrongTable(wrong: Finding[], all: Finding[]): Generator<string> {
+  const options = (name: string, values: string[]) => `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)].sort().map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('')}</select></label>`;
+  const errors = wrong.filter((f) => f.outcome === 'error').length;
+  const title = wrong.length ? `What is wrong: ${errors} error${errors === 1 ? '' : 's'} (could not check), ${wrong.length - errors} failure${wrong.length - errors === 1 ? '' : 's'}` : 'Nothing failed and nothing errored';
+  yield `<section id="wrong"><h2>${title}</h2>
+<form class="filters">${options('gate', all.map((f) => f.gate))} ${options('outcome', all.map((f) => f.outcome))} ${options('host', all.map((f) => f.host ?? 'bindings'))} <span class="muted">showing <span id="shown">${all.length}</span> of ${all.length} findings</span></form>
+`;
+  if (!wrong.length) {
+    yield '</section>';
+    return;
+  }
+  yield TABLE_HEAD;
+  yield* lines(wrong, findingRow);
+  yield '</tbody></table></div></section>';
+}
+
+/** Waived, passed and skipped findings: folded, their counts on the fold. */
+function* restTable(rest: Finding[]): Generator<string> {
+  const n = (o: Finding['outcome']) => rest.filter((f) => f.outcome === o).length;
+  yield `<section id="others"><details><summary><h2>Waived, passed and skipped: ${n('waived')} waived, ${n('pass')} passed, ${n('skip')} skipped</h2></summary>
+`;
+  if (rest.length) {
+    yield TABLE_HEAD;
+    yield* lines(rest, findingRow);
+    yield '</tbody></table></div>';
+  }
+  yield '</details></section>';
 }
 
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
@@ -162,18 +206,22 @@ const CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--skip:#9a6700;--waived:#0969da;--cal:#54aeff;--job:#4ac26b}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--fail:#f85149;--error:#a371f7;--skip:#d29922;--waived:#58a6ff;--cal:#1f6feb;--job:#2ea043}}
 body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg);margin:0 auto;max-width:1200px;padding:1rem 1.5rem}
+@media (max-width:600px){body{padding:.5rem .6rem}table.findings thead{display:none}table.findings,table.findings tbody,table.findings tr{display:block}table.findings tr{border:1px solid var(--line);margin:.4rem 0;padding:.3rem .4rem}table.findings tr[hidden]{display:none}table.findings td{display:inline;border:0;padding:0 .4rem 0 0}table.findings td:last-child{display:block;padding:.2rem 0 0}.bar-row{grid-template-columns:1fr auto}.bar-row .bar{grid-column:1/-1;grid-row:2}.filters label{display:inline-block;margin:.2rem .6rem .2rem 0}}
 h1{margin:.2rem 0}h1 small{font-size:.5em;color:var(--muted)}.muted{color:var(--muted)}section{margin:1.5rem 0}
+header,main{overflow-wrap:break-word}.verdict{font-size:1.1em;font-weight:600}
+.warning{background:var(--fail);color:#fff;font-weight:bold;padding:.5rem .8rem;border-radius:6px;margin:.4rem 0}
+summary h2{display:inline;font-size:1.2em}summary{cursor:pointer}
 .o-pass{color:var(--pass)}.o-fail{color:var(--fail)}.o-error{color:var(--error)}.o-skip{color:var(--skip)}.o-waived{color:var(--waived)}
 .o-bg-pass{background:var(--pass)}.o-bg-fail{background:var(--fail)}.o-bg-error{background:var(--error)}.o-bg-skip{background:var(--skip)}.o-bg-waived{background:var(--waived)}
-.cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .9rem;min-width:14rem}.card h3{margin:.2rem 0}.card p{margin:.2rem 0}.counts span{margin-right:.4rem}
+.cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .9rem;min-width:min(14rem,100%);box-sizing:border-box}.card h3{margin:.2rem 0}.card p{margin:.2rem 0}.counts span{margin-right:.4rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:.2rem .4rem;vertical-align:top;text-align:left}
 .matrix td.cell{text-align:center;font-weight:bold;min-width:1.6rem}.cell.none{color:var(--muted)}th.rot{height:9rem;white-space:nowrap;vertical-align:bottom}th.rot span{writing-mode:vertical-rl;transform:rotate(180deg)}
 .legend .cell{font-weight:bold}.swatch{display:inline-block;width:1em;height:.8em;vertical-align:middle}.swatch.calendar{background:var(--cal)}.swatch.job{background:var(--job)}.swatch.overlap{border:2px solid var(--fail)}
-.bar-row{display:grid;grid-template-columns:22rem 1fr 8rem;gap:.6rem;align-items:center;margin:.15rem 0}.bar-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.bar-row{display:grid;grid-template-columns:minmax(0,22rem) minmax(4rem,1fr) auto;gap:.6rem;align-items:center;margin:.15rem 0}.bar-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .bar{position:relative;height:.9rem;background:var(--card);border:1px solid var(--line)}.fill{position:absolute;left:0;top:0;bottom:0}.limit{position:absolute;left:50%;top:-3px;bottom:-3px;border-left:2px solid var(--fg)}
 svg.week{width:100%;max-width:900px;font-size:11px}svg.week text{fill:var(--muted)}.grid{stroke:var(--line)}.win{fill-opacity:.8}.win.calendar{fill:var(--cal)}.win.job{fill:var(--job)}.win.overlap{stroke:var(--fail);stroke-width:2}
 .filters{margin:.5rem 0}.filters label{margin-right:1rem}table.findings{width:100%}pre{background:var(--card);border:1px solid var(--line);padding:.4rem;white-space:pre-wrap;margin:.3rem 0}.evidence{margin:.2rem 0;padding-left:1.2rem;color:var(--muted)}
-@media print{body{max-width:none;font-size:11px;color:#000;background:#fff}.filters{display:none}tr.finding{display:table-row!important}section{break-inside:avoid-page}table.findings tr{break-inside:avoid}.scroll{overflow:visible}}
+@media print{body{max-width:none;font-size:11px;color:#000;background:#fff}.filters{display:none}details::details-content{content-visibility:visible;display:block}tr.finding{display:table-row!important}section{break-inside:avoid-page}table.findings tr{break-inside:avoid}.scroll{overflow:visible}}
 `;
 
 // Filters hide rows; nothing is fetched, nothing is written.
@@ -188,7 +236,11 @@ const SCRIPT = `
       r.hidden=!ok; if(ok)shown++;
     });
     document.getElementById('shown').textContent=String(shown);
+    // A filter also searches the folded findings: they unfold.
+    if(selects.some(function(s){return s.value;}))[].forEach.call(document.querySelectorAll('details'),function(d){d.open=true;});
   }
   selects.forEach(function(s){s.addEventListener('change',apply);});
+  // On paper every finding shows: the folded ones unfold.
+  window.addEventListener('beforeprint',function(){[].forEach.call(document.querySelectorAll('details'),function(d){d.open=true;});});
 })();
 `;

@@ -18,6 +18,8 @@ export function jsonOutput(run: RunResult) {
         fingerprint: f.fingerprint ?? null, drift: f.drift ?? null, waiver: f.waiver ?? null,
         // Added with progressive adoption: the remediation's binding edits, null when it has none.
         fix: f.fix ?? null,
+        // Added so every output carries what a finding has: always present, null when the rule gave no expected or actual.
+        severity: f.severity, expected: f.expected ?? null, actual: f.actual ?? null, evidence: f.evidence,
       })),
     })),
     exitCode: run.exitCode,

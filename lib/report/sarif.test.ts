@@ -2,14 +2,36 @@
 // (npm @microsoft/sarif-multitool-linux, sarif-2.1.0.json, JSON Schema 2020-12), one result per
 // fail/error/waived at the binding line, waivers as suppressions, drift as baselineState.
 
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { sarifLog } from './sarif.js';
 import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 const schemaFile = createRequire(import.meta.url).resolve('@microsoft/sarif-multitool-linux/sarif-2.1.0.json');
+const multitool = path.join(path.dirname(schemaFile), 'Sarif.Multitool');
+
+/**
+ * The SARIF multitool's verdict with its SARIF rules and GitHub Advanced Security's ingestion rules
+ * (`--rule-kind "Sarif;Ghas"`): the lines that name an error.
+ */
+function multitoolErrors(sarif: string): string[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sarif-'));
+  const file = path.join(dir, 'run.sarif');
+  writeFileSync(file, sarif);
+  const r = spawnSync(multitool, ['validate', '--rule-kind', 'Sarif;Ghas', file, '-o', path.join(dir, 'validation.sarif')], {
+    encoding: 'utf8', env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' }, timeout: 120_000,
+  });
+  if (r.error) throw r.error;
+  const output = `${r.stdout}${r.stderr}`;
+  // A run that did not analyse (a bad option, a crash) must not read as clean.
+  if (!output.includes('Analysis completed successfully')) throw new Error(`sarif-multitool did not complete: ${output}`);
+  return output.split('\n').filter((l) => /: error /.test(l));
+}
 
 function validator() {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -52,7 +74,8 @@ describe('sarifLog', () => {
     expect(results[0]!.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'ops/bindings/backup.inventory.yaml' }, region: { startLine: 12 } });
     // A finding about a host as a whole points at the host's entry in ssh.targets.yaml.
     expect(results[3]!.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'ops/bindings/ssh.targets.yaml' }, region: { startLine: 9 } });
-    expect(results[4]!.locations[0].physicalLocation).toBeUndefined();
+    // A run-level finding with no binding line of its own: the first line of backup.inventory.yaml.
+    expect(results[4]!.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'ops/bindings/backup.inventory.yaml' }, region: { startLine: 1 } });
     expect(results[0]!.partialFingerprints).toEqual({ 'spineGatesFinding/v1': 'fp-1' });
     expect(results[0]!.message.text).toContain('remediation:\nssh pve1 vzdump 101\npostconf');
   });
@@ -62,6 +85,19 @@ describe('sarifLog', () => {
     expect(results[2]!.suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: 'NAS replaced (by alice until 2026-04-01, drift.waivers.yaml:3)' }]);
     expect(results.filter((r) => r.suppressions)).toHaveLength(1);
   });
+
+  it('passes the SARIF multitool with GitHub\'s ingestion rules; every result has a physical location', () => {
+    expect(multitoolErrors(sarifLog(run))).toEqual([]);
+    const bad = sarifLog(makeRun([], { inputErrors: ['--baseline nope.json: no such file', 'backup.inventory.yaml:7:3: bad'] }));
+    expect(multitoolErrors(bad)).toEqual([]);
+    for (const r of [...results, ...JSON.parse(bad).runs[0].results]) {
+      expect(r.locations[0].physicalLocation).toMatchObject({ artifactLocation: { uri: expect.stringMatching(/^ops\/bindings\/.+\.yaml$/) }, region: { startLine: expect.any(Number) } });
+    }
+    // The multitool does see a missing location: the check above is not vacuous.
+    const broken = JSON.parse(sarifLog(run));
+    delete broken.runs[0].results[0].locations;
+    expect(multitoolErrors(JSON.stringify(broken)).join('\n')).toMatch(/error GH\d+: runs\[0\]\.results\[0\]/);
+  }, 120_000);
 
   it('reports bad input as results at the file and line named', () => {
     const bad = JSON.parse(sarifLog(makeRun([], { inputErrors: ['backup.inventory.yaml:7:3: targets[0].glob: expected a string, found 7'] })));

@@ -1,4 +1,4 @@
-// SARIF 2.1.0 (`--sarif FILE`): one result per fail, error and waived finding, located at the
+// SARIF 2.1.0 (`--sarif FILE`): one result per fail, error and waived finding, each located at the
 // binding entry it is about, so code scanning annotates that line of the pull request.
 
 import { findingId, type Finding, type Severity } from '../model.js';
@@ -50,17 +50,24 @@ function rule(check: string, example: Finding) {
   };
 }
 
+/**
+ * Where a finding no binding line defines is located (the snapshot's age, a crashed gate, bad input
+ * that names no line): the first line of the one binding file every run reads. GitHub's code
+ * scanning refuses a result without a physical location.
+ */
+const RUN_LOCATION = { file: 'backup.inventory.yaml', line: 1 };
+
 function result(f: Finding, ruleIndex: number, run: RunResult) {
-  const at = bindingLocationOf(f, run);
+  const at = bindingLocationOf(f, run) ?? RUN_LOCATION;
   const text = [f.drift ? `[${f.drift}] ${f.message}` : f.message,
     ...f.evidence.map((e) => `evidence: ${evidenceText(e)}`), ...(f.remediation ? [`remediation:\n${f.remediation}`] : [])].join('\n');
   return {
     ruleId: f.check, ruleIndex, level: levelOf(f),
     message: { text },
-    locations: at ? [{
+    locations: [{
       physicalLocation: { artifactLocation: { uri: uriOf(run.bindingsPathInRepo, at.file) }, region: { startLine: at.line } },
       logicalLocations: [{ fullyQualifiedName: findingId(f), kind: 'object' }],
-    }] : [{ logicalLocations: [{ fullyQualifiedName: findingId(f), kind: 'object' }] }],
+    }],
     // GitHub tracks an alert across runs by this: the finding's stable identity.
     partialFingerprints: { 'spineGatesFinding/v1': f.fingerprint ?? findingId(f) },
     ...(f.drift ? { baselineState: f.drift === 'new' ? 'new' : 'unchanged' } : {}),

@@ -1,7 +1,7 @@
 // The result of one `ops verify` run: what every output (console, JSON, JUnit, receipt) is made from.
 
 import { createHash } from 'node:crypto';
-import type { Evidence, Finding, Outcome } from '../model.js';
+import type { Evidence, Finding, Outcome, Severity } from '../model.js';
 import type { WeekWindows } from '../calendar/windows.js';
 
 export type Summary = Record<Outcome, number>;
@@ -94,6 +94,19 @@ export interface BaselineSummary {
   failOn: FailOn;
   new: number;
   known: number;
+}
+
+const OUTCOME_RANK: Record<Outcome, number> = { error: 0, fail: 1, waived: 2, pass: 3, skip: 4 };
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/**
+ * The order reports list findings in, most urgent first: errors (could not check), then failures,
+ * each by severity, new drift before known; then waived, passed and skipped. A sort with it is
+ * stable, so ties keep the gates' and rules' order.
+ */
+export function byUrgency(a: Finding, b: Finding): number {
+  return OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
+    || Number(a.drift === 'known') - Number(b.drift === 'known');
 }
 
 export function emptySummary(): Summary {

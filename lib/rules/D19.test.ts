@@ -880,6 +880,7 @@ describe('D19.job-run', () => {
       const r = jobRun(withRuns({ 'backup-daily': { ...stopped('2026-02-20T01:00:03Z'), updated: at('2026-03-01T12:00:00Z') } }));
       expect(r).toMatchObject({ outcome: 'fail', reason: 'missed_runs', actual: 'updated 2026-03-01T12:00:00Z' });
       expect(r.message).toContain('the schedule or enabled flag last changed, or pvescheduler restarted without repeat-missed, at 2026-03-01T12:00:00Z');
+      expect(r.jobRun).toMatchObject({ lastStartAt: null, missedRuns: 3 }); // an edit is no run: no last-run metric from it
     });
 
     it('a job scheduled 2:30 in Europe/Berlin is not missed on the spring-forward day (proxmox-time skips that day)', () => {
@@ -972,6 +973,24 @@ describe('the bundled demo site', () => {
     expect(one(findings, 'D19.job-run', 'backup-8e41d6b2-0a93', 'pve-shop')).toMatchObject({ outcome: 'pass' });
     expect(all(findings, 'D19.job-run', 'backup-c7a05e19-77f4')).toEqual([]);
     expect(one(findings, 'D19.job-valid', 'backup-5a2e90c4-1b7d').message).toContain("unable to parse value of 'mailnotification'");
+  });
+
+  it('carries what monitoring reads as numbers: backup and verify times, job starts and missed runs, the guest as pve-exporter names it', () => {
+    const stale = one(findings, 'D19.freshness', 'home-vm-201-family-cloud-primary');
+    expect(stale).toMatchObject({ freshness: { ageHours: 101, limitHours: 26 }, target: { vmid: 201, guest: 'qemu/201', storage: expect.any(String), node: expect.any(String) } });
+    // The newest archive's mtime, the one its evidence names.
+    const mtime = /\(mtime (\S+)\)/.exec(stale.evidence.map((e) => e.detail ?? '').join(' '))![1]!;
+    expect(stale.freshness!.lastAt).toBe(Date.parse(mtime) / 1000);
+    expect(one(findings, 'D19.freshness', 'lxc-105-monitor-primary')).toMatchObject({ freshness: { ageHours: null, lastAt: null }, target: { vmid: 105, guest: 'lxc/105' } });
+    expect(one(findings, 'D19.freshness', 'vm-102-erp-pbs')).toMatchObject({ outcome: 'pass', target: { vmid: 102, guest: 'qemu/102', storage: 'pbs-shop', node: expect.any(String) } });
+    expect(one(findings, 'D19.verified', 'vm-102-erp-pbs')).toMatchObject({ verifiedAt: expect.any(Number), target: { guest: 'qemu/102' } });
+    expect(one(findings, 'D19.job-run', 'backup-5a2e90c4-1b7d', 'pve-home').jobRun).toMatchObject({ missedRuns: 4, lastStartAt: expect.any(Number) });
+    expect(one(findings, 'D19.job-run', 'backup-8e41d6b2-0a93', 'pve-shop').jobRun).toMatchObject({ missedRuns: 0 });
+    expect(one(findings, 'D19.job-run', 'backup-2b7d14e8-c3a0', 'pve-shop').jobRun).toBeUndefined();
+  });
+
+  it('locates the run-level D19.judged at the inventory\'s targets: line, the list it counts', () => {
+    expect(one(findings, 'D19.judged').evidence).toEqual([{ file: 'backup.inventory.yaml', line: 22 }]);
   });
 
   it('names the failed attempt, the stale archives and the unreachable host in the messages', () => {

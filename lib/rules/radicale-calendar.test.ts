@@ -25,7 +25,7 @@ const EVENTS = [
 
 function site(events: CalendarEvent[] = EVENTS, policy: Partial<NonNullable<Bindings['policy']['calendar']>> = {}): Bindings {
   const b = makeBindings({ policy: { calendar: { url: URL, uidScheme: DEFAULT_UID_SCHEME, credentialsFile: null, ...policy } } });
-  b.calendar = { version: 1, updated: '2026-03-01', timezone: 'Europe/Berlin', dtstartDate: '2026-02-01', calendarName: 'Backups', events };
+  b.calendar = { version: 1, updated: '2026-03-01', timezone: 'Europe/Berlin', dtstartDate: '2026-02-01', calendarName: 'Backups', events, eventsSource: { file: 'backup.calendar.yaml', line: 3 } };
   return b;
 }
 
@@ -221,6 +221,8 @@ describe('calendar.orphan', () => {
     const foreign = { href: '/alice/backups/dentist.ics', etag: '"d"', data: item('x', 'DTSTART:20260305T090000Z').data.replace('UID:spine-backup-x@spine-gates', 'UID:dentist-1@example.net') };
     const findings = run(site(), withCalendar([...published(site()), stale, foreign])).filter((f) => f.check === 'calendar.orphan');
     expect(findings.filter((f) => f.outcome === 'fail')).toMatchObject([{ subject: 'spine-backup-retired@spine-gates', reason: 'orphan_event' }]);
+    // Located at the binding list the event is missing from (SARIF annotates that line).
+    expect(findings.find((f) => f.outcome === 'fail')!.evidence.at(-1)).toEqual({ file: 'backup.calendar.yaml', line: 3 });
     expect(findings.filter((f) => f.outcome === 'pass')).toHaveLength(EVENTS.length);
     expect(findings.some((f) => f.subject.includes('dentist'))).toBe(false);
     expect(findings.find((f) => f.outcome === 'fail')!.remediation).toContain('never deletes what it did not create');

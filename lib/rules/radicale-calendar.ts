@@ -285,7 +285,8 @@ function checkOrphans(input: VerifyInput, plan: CalendarPlan): Finding[] {
     const event = ids.get(id);
     if (event) return make({ ...base, subject: fact.uid, evidence: [...evidence, bindingEvidence(event)], outcome: 'pass', message: `${fact.uid} is backup.calendar.yaml event ${id}` });
     return make({
-      ...base, subject: fact.uid, evidence, outcome: 'fail', reason: 'orphan_event',
+      // Located at the binding list the event is missing from.
+      ...base, subject: fact.uid, evidence: [...evidence, ...(input.bindings.calendar ? [bindingEvidence({ source: input.bindings.calendar.eventsSource })] : [])], outcome: 'fail', reason: 'orphan_event',
       message: `${fact.uid} (${fact.href}, "${fact.summary ?? ''}") is a backup event no backup.calendar.yaml event has: a stale window left behind`,
       expected: `an event with id ${id} in backup.calendar.yaml`, actual: 'none',
       remediation: fact.publishedFor !== null

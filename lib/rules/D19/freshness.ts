@@ -8,13 +8,15 @@ import { filesMatching, filesStartingWith, globMatcher } from '../glob-index.js'
 import { enrolledVmids, globSubject } from '../pve-helpers.js';
 import { bindingEvidence, hostOf, judgeSafely, NO_HOST_STATE, pveStateOf, severityByClass, type VerifyInput } from '../input.js';
 import { hoursBetween } from '../../time/instants.js';
+import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { onlyPendingJobs } from './job-run.js';
-import { make, enabledTargets, effectiveHours, FUTURE_MTIME_TOLERANCE_S, isoOf, FreshnessBase } from './shared.js';
+import { make, enabledTargets, effectiveHours, FUTURE_MTIME_TOLERANCE_S, isoOf, targetRef, type FreshnessBase } from './shared.js';
 import { targetBackups, newestOf } from './storage-backups.js';
 
 export function checkFreshness(input: VerifyInput): Finding[] {
+  const pveHosts = pveHostIds(input.bindings);
   return enabledTargets(input).map((t) => {
-    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high' } as const;
+    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t, pveHosts) } as const;
     return judgeSafely(() => judgeFreshness(input, t, base), (message) => make({ ...base, outcome: 'error', reason: 'internal_error', message: `${t.name}: ${message}`, evidence: [bindingEvidence(t)] }));
   });
 }
@@ -66,7 +68,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     return make({
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
-      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
+      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit, lastAt: null },
       remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
     });
   }
@@ -101,7 +103,7 @@ function judgeAge(
   }
   // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
   const ageHours = Math.max(0, Math.floor(hours));
-  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: newest.limit } };
+  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: newest.limit, lastAt: newest.epoch } };
   if (ageHours > newest.limit) {
     return make({ ...base, ...facts, outcome: 'fail', reason: 'stale', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old, limit ${newest.limit}h`, remediation: newest.remediation });
   }
@@ -148,7 +150,7 @@ function checkStorageFreshness(input: VerifyInput, t: PveStorageTarget, host: Ho
     return make({
       ...base, outcome: 'fail', reason: 'no_matches', evidence,
       message: `${t.name}: storage ${t.storage} on ${t.host} holds no backup of VMID ${t.vmid}`,
-      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit },
+      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit, lastAt: null },
       remediation: remediationForStorageBackup(input, t),
     });
   }

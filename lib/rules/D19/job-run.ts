@@ -86,6 +86,8 @@ export function checkJobRuns(input: VerifyInput): Finding[] {
       }
       if (!job.runs) return make({ ...base, outcome: 'skip', reason: 'job_invalid', message: `job ${job.id}: PVE never runs it as written (see D19.job-valid)` });
       const v = runVerdict(state, hostId, job);
+      // What monitoring graphs: a run's start, never an `updated` time (an edit or restart is no run).
+      const jobRun = 'last' in v ? { lastStartAt: v.last.from === 'updated' ? null : v.last.at, missedRuns: v.kind === 'missed' ? v.missed : 0, node: host.jobRuns?.ok ? host.jobRuns.value.node : null } : undefined;
       const repeat = job.options['repeat-missed'] === '1'
         ? 'with repeat-missed 1 the missed run starts as soon as pvescheduler works again'
         : 'without repeat-missed, a pvescheduler restart skips the missed runs instead of catching up';
@@ -115,7 +117,7 @@ export function checkJobRuns(input: VerifyInput): Finding[] {
           return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${isoOf(v.next)}` });
         case 'missed':
           return make({
-            ...base, outcome: 'fail', reason: 'missed_runs',
+            ...base, jobRun, outcome: 'fail', reason: 'missed_runs',
             message: `job ${job.id} on ${hostId} (schedule ${job.schedule}) missed ${v.missed} run(s) since ${isoOf(v.next)}: ${lastRuntimeText(v.last, v.state)}. ${pve.scheduler === 'active' ? 'pvescheduler is active yet not starting jobs (seen: a memory leak)' : `pvescheduler is ${pve.scheduler || 'in an unknown state'} (D19.scheduler)`}; ${repeat}`,
             expected: `a start at ${isoOf(v.next)}`, actual: `${v.last.from === 'updated' ? 'updated' : 'last'} ${isoOf(v.last.at)}`,
             remediation: `On ${hostId}: \`journalctl -u pvescheduler --since '${isoOf(v.next).slice(0, 10)}'\` to see why, \`systemctl restart pvescheduler\`, then run job ${job.id} once by hand (Datacenter → Backup → Run now) to catch up.`,
@@ -124,7 +126,7 @@ export function checkJobRuns(input: VerifyInput): Finding[] {
           const guests = failedGuests(v.state.taskErrors);
           const named = guests.length ? `; failed guests: ${guests.join(', ')}` : v.state.taskErrors.length ? `; task log: ${v.state.taskErrors.join(' | ')}` : '';
           return make({
-            ...base, outcome: 'fail', reason: 'run_failed',
+            ...base, jobRun, outcome: 'fail', reason: 'run_failed',
             message: `job ${job.id} on ${hostId}: the last run (${isoOf(v.last.at)}) ended with "${v.status}"${named}`,
             expected: 'OK', actual: v.status,
             evidence: [...base.evidence, ...(v.state.upid ? [{ host: hostId, detail: `task ${v.state.upid}` }] : [])],
@@ -134,7 +136,7 @@ export function checkJobRuns(input: VerifyInput): Finding[] {
         case 'ok': {
           const warnings = /^WARNINGS: (\d+)$/.exec(v.status)?.[1];
           return make({
-            ...base, outcome: 'pass',
+            ...base, jobRun, outcome: 'pass',
             message: `job ${job.id} on ${hostId}: ${lastRuntimeText(v.last, v.state)}, ${warnings === undefined ? 'OK' : `ended OK with ${warnings} warning(s)`}${v.next !== null ? `, next ${isoOf(v.next)}` : ''}`,
             evidence: [...base.evidence, ...v.state.taskWarnings.map((line) => ({ host: hostId, detail: `task log: ${line}` }))],
           });

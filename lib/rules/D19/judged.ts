@@ -1,11 +1,12 @@
 // D19.judged: was every enabled target judged pass or fail? A run never reads healthy when something went unjudged.
 
 import type { Finding } from '../../model.js';
-import { NO_HOST_STATE, type VerifyInput } from '../input.js';
+import { bindingEvidence, NO_HOST_STATE, type VerifyInput } from '../input.js';
 import { make } from './shared.js';
 
 export function checkJudged(input: VerifyInput, freshness: Finding[]): Finding {
-  const base = { check: 'D19.judged', subject: 'run', host: null, severity: 'critical' as const };
+  // It counts the inventory's enabled targets: located at the list that defines them.
+  const base = { check: 'D19.judged', subject: 'run', host: null, severity: 'critical' as const, evidence: [bindingEvidence({ source: input.bindings.inventory.targetsSource })] };
   if (!input.state) return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `freshness coverage: ${NO_HOST_STATE}` });
   const enabled = freshness.length;
   // A target whose only jobs have not had their first run is known to be waiting, not unjudged: the

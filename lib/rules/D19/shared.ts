@@ -1,8 +1,9 @@
 // What several D19 checks share: the finding factory, the targets judged, their stale limit, times as text.
 
 import type { InventoryTarget } from '../../bindings/types.js';
-import type { Finding, PveState, VzdumpJob } from '../../model.js';
-import { findingsFor, type VerifyInput } from '../input.js';
+import type { Finding, Guest, PveState, TargetRef, VzdumpJob } from '../../model.js';
+import { globSubject, guestOf, targetVmid } from '../pve-helpers.js';
+import { findingsFor, pveStateOf, type VerifyInput } from '../input.js';
 
 export const { make } = findingsFor('D19');
 
@@ -21,7 +22,23 @@ export const FUTURE_MTIME_TOLERANCE_S = 15 * 60;
 
 export const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
-export type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity'>;
+export type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity' | 'target'>;
+
+/** The target's guest (`qemu/102`) and node as the host state lists them, and its storage: what monitoring joins on. */
+export function targetRef(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): TargetRef {
+  const vmid = targetVmid(t) ?? null;
+  let guest: Guest | undefined;
+  if (vmid !== null && input.state) {
+    // The target's own host first (a pve_storage target's), then any PVE host that lists the guest.
+    for (const hostId of [t.host, ...pveHosts]) {
+      const pve = input.state.hosts[hostId] ? pveStateOf(input.state, hostId) : null;
+      guest = pve && 'value' in pve ? guestOf(pve.value, vmid) : undefined;
+      if (guest) break;
+    }
+  }
+  const type = guest?.type ?? (t.kind === 'file_glob' ? globSubject(t.glob)?.type : undefined);
+  return { vmid, guest: vmid !== null && type ? `${type}/${vmid}` : null, storage: t.kind === 'pve_storage' ? t.storage : t.basePath, node: guest?.node ?? null };
+}
 
 /** The enabled jobs PVE runs on `node`: those without `node`, or with this one (any job when the node is unknown). */
 export function enabledJobsOn(pve: PveState, node: string | null): VzdumpJob[] {

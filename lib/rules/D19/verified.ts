@@ -1,17 +1,19 @@
 // D19.verified: did the newest backup on a Proxmox Backup Server verify ok, and recently enough?
 
 import type { PveStorageTarget } from '../../bindings/types.js';
-import type { BackupVolume, Evidence, Finding, Severity } from '../../model.js';
+import type { BackupVolume, Evidence, Finding } from '../../model.js';
+import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { upidStartTime } from '../../pve/storage.js';
 import { hostOf, NO_HOST_STATE, severityByClass, type VerifyInput } from '../input.js';
 import { hoursBetween } from '../../time/instants.js';
-import { make, enabledTargets, FUTURE_MTIME_TOLERANCE_S, isoOf } from './shared.js';
+import { make, enabledTargets, FUTURE_MTIME_TOLERANCE_S, isoOf, targetRef, type FreshnessBase } from './shared.js';
 import { targetBackups, newestOf, storageOf } from './storage-backups.js';
 
 export function checkVerified(input: VerifyInput): Finding[] {
+  const pveHosts = pveHostIds(input.bindings);
   return enabledTargets(input).flatMap((t) => {
     if (t.kind !== 'pve_storage') return [];
-    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high' } as const;
+    const base = { check: 'D19.verified', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t, pveHosts) } as const;
     if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` })];
     const host = hostOf(input.state, t.host);
     if ('problem' in host) return [make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge verification, host ${t.host} unreadable: ${host.problem.message}` })];
@@ -25,10 +27,11 @@ export function checkVerified(input: VerifyInput): Finding[] {
   });
 }
 
-function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[], base: { check: string; subject: string; host: string; severity: Severity }): Finding {
+function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[], judged: FreshnessBase): Finding {
   const newest = newestOf(backups);
   const verifiedAt = (v: BackupVolume) => (v.verification?.state === 'ok' && v.verification.upid ? upidStartTime(v.verification.upid) : null);
   const lastOk = backups.map((v) => ({ v, at: verifiedAt(v) })).filter((x) => x.at !== null).sort((a, b) => b.at! - a.at!)[0];
+  const base = { ...judged, verifiedAt: lastOk?.at ?? null };
   const okText = lastOk ? `last verified ok ${isoOf(lastOk.at!)} (${lastOk.v.volid})` : 'never verified ok';
   evidence.push({ host: t.host, detail: `newest ${newest.volid}: verification ${newest.verification ? `${newest.verification.state} ${newest.verification.upid ?? ''}`.trim() : 'none'}` });
   if (newest.verification?.state === 'failed') {
