@@ -175,12 +175,23 @@ export function eventsAtTime<E extends { freq: string; byhour: number | null; by
   return events.filter((e) => e.freq.toUpperCase() === freq && e.byminute === run.minute && (run.hour < 0 || e.byhour === run.hour));
 }
 
-/** Minutes to add to a time of day in zone `from` to get the same instant in zone `to`, at `now`; 0 when either is unknown. */
+/**
+ * Minutes to add to a time of day in zone `from` to get the same instant in zone `to`, at `now`; 0
+ * when either is unknown. Zones that switch DST at different instants of the same day (New York an
+ * hour before Chicago) disagree for those hours only: a shift that holds less than half a day on
+ * either side of `now` is that transient, and the shift around it is used, so no event reads as
+ * moved on a switch day.
+ */
 export function zoneShiftMinutes(from: string | null, to: string | null, now: string): number {
   if (!from || !to || from === to) return 0;
+  const at = Date.parse(now);
+  const shiftAt = (t: number) => utcOffsetMinutes(to, t) - utcOffsetMinutes(from, t);
   try {
-    return utcOffsetMinutes(to, now) - utcOffsetMinutes(from, now);
+    const [before, here, after] = [shiftAt(at - HALF_DAY_MS), shiftAt(at), shiftAt(at + HALF_DAY_MS)];
+    return before === after && here !== before ? before : here;
   } catch {
     return 0; // an unknown zone name: compare the times as written
   }
 }
+
+const HALF_DAY_MS = 12 * 3_600_000;
