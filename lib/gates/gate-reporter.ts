@@ -8,7 +8,7 @@ import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { Finding, Outcome } from '../model.js';
 import { groupOutcome, type FindingGroup } from './finding-group.js';
 import { GATES, type GateInfo } from '../catalogue/gates.js';
-import { aggregateOutcome, summarize, type GateResult } from '../results/run-result.js';
+import { gateResult, type GateResult } from '../results/run-result.js';
 
 type RunEndArgs = Parameters<NonNullable<Reporter['onTestRunEnd']>>;
 
@@ -25,7 +25,7 @@ export class GateReporter implements Reporter {
       const module = modules.find((m) => path.normalize(m.moduleId).endsWith(path.normalize(this.fileOf(gate))));
       if (!module) return [];
       const findings = findingsOf(gate.id, module);
-      return [{ id: gate.id, title: gate.title, outcome: aggregateOutcome(summarize(findings)), findings, durationMs: Math.round(module.diagnostic().duration) }];
+      return [gateResult(gate.id, gate.title, findings, Math.round(module.diagnostic().duration))];
     });
     this.unhandled = unhandledErrors.map((e) => e.message ?? String(e));
   }

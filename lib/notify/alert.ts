@@ -3,7 +3,8 @@
 // ones once their cooldown has passed, and every failure that cleared.
 
 import { findingId, type Finding, type Outcome } from '../model.js';
-import { fingerprint, isBad, type ReceiptFindings } from '../results/drift.js';
+import { fingerprint, type ReceiptFindings } from '../results/drift.js';
+import { isBad } from '../results/run-result.js';
 import { instantMs } from '../time/instants.js';
 
 /** The state file: what was mailed, by fingerprint, so an unchanged failure is not mailed every run. */

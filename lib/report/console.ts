@@ -4,7 +4,7 @@
 
 import { findingId, type Finding, type Outcome } from '../model.js';
 import { multiLine, oneLine } from './escape.js';
-import { summarize, type RunResult, type Summary } from '../results/run-result.js';
+import { byUrgency, isBad, type RunResult, type Summary } from '../results/run-result.js';
 
 const CODES: Record<Outcome | 'dim', string> = { pass: '32', fail: '31', error: '35', skip: '33', waived: '36', dim: '2' };
 
@@ -25,12 +25,11 @@ export function consoleReport(run: RunResult, paths: Record<string, string>, col
   const out: string[] = [];
   for (const e of run.inputErrors) out.push(inputErrorLine(e, colour));
   for (const gate of run.gates) {
-    const s = countsOf(summarize(gate.findings));
+    const s = countsOf(gate.summary);
     out.push('', `${oneLine(gate.id)} ${oneLine(gate.title)}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
     const skipped = skipReasons(gate.findings);
     if (skipped) out.push(`  ${paint('skip', 'skipped')} ${skipped}`);
-    const bad = gate.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error')
-      .sort((a, b) => rank(a) - rank(b));
+    const bad = gate.findings.filter(isBad).sort(byUrgency);
     for (const f of bad) {
       out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${f.severity.padEnd(8)} ${f.drift ? `[${f.drift}] ` : ''}${oneLine(findingId(f))}: ${oneLine(f.message)}`);
       // A multi-line remediation (commands, a config stanza) stays indented under its arrow.
@@ -59,7 +58,5 @@ export function skipReasons(findings: readonly Finding[]): string {
   for (const f of findings) if (f.outcome === 'skip') counts.set(f.reason ?? 'not applicable', (counts.get(f.reason ?? 'not applicable') ?? 0) + 1);
   return [...counts].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1)).map(([reason, n]) => `${n} × ${reason}`).join(', ');
 }
-
-const rank = (f: Finding) => (f.outcome === 'fail' ? 0 : 1);
 
 const countsOf = (s: Summary) => Object.entries(s).filter(([, n]) => n > 0).map(([o, n]) => `${n} ${o}`).join(', ');

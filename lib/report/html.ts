@@ -9,7 +9,7 @@ import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
 import { htmlText, multiLine, oneLine } from './escape.js';
 import { evidenceText, waivedMessage } from './finding-text.js';
-import { byUrgency, inputErrorFindings, summarize, type GateResult, type RunResult } from '../results/run-result.js';
+import { byUrgency, isBad, reportedGates, summarize, type GateResult, type RunResult } from '../results/run-result.js';
 
 const h = (text: string | number) => htmlText(oneLine(String(text)));
 const GUEST = /^(qemu|lxc)\/\d+$/;
@@ -21,12 +21,11 @@ export function reportHtml(run: RunResult): string {
 
 /** The page in pieces (a row each): a large estate's report is tens of MB, never built as one string. */
 export function* reportHtmlPieces(run: RunResult): Generator<string> {
-  const gates: GateResult[] = run.inputErrors.length
-    ? [{ id: 'input', title: 'input errors', outcome: 'error', findings: inputErrorFindings(run.inputErrors) }] : run.gates;
+  const gates = reportedGates(run);
   const findings = gates.flatMap((g) => g.findings);
   const sorted = [...findings].sort(byUrgency);
-  const wrong = sorted.filter((f) => f.outcome === 'error' || f.outcome === 'fail');
-  const rest = sorted.filter((f) => f.outcome !== 'error' && f.outcome !== 'fail');
+  const wrong = sorted.filter(isBad);
+  const rest = sorted.filter((f) => !isBad(f));
   const s = summarize(findings);
   const demo = run.source.bindingsChosenBy === 'bundled demo site'
     ? `<p class="warning" role="alert">WARNING: this report judges the BUNDLED DEMO SITE, not your estate: no ops/bindings was found (pass --bindings DIR, or run <code>ops init</code>).</p>\n` : '';
@@ -63,7 +62,7 @@ function* lines<T>(items: readonly T[], render: (item: T) => string): Generator<
 
 function gateCards(gates: GateResult[]): string {
   const cards = gates.map((g) => {
-    const s = summarize(g.findings);
+    const s = g.summary;
     return `<div class="card"><h3>${h(g.id)} <span class="o-${g.outcome}">${g.outcome}</span></h3><p>${h(g.title)}</p>
 <p class="counts">${OUTCOMES.map((o) => `<span class="o-${o}">${s[o]} ${o}</span>`).join(' ')}</p></div>`;
   });
@@ -166,7 +165,7 @@ function verdictCounts(wrong: Finding[], s: ReturnType<typeof summarize>): strin
 /** One finding as a table row: outcome, severity, what, and its message, evidence and remediation. */
 const findingRow = (f: Finding) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
 <td class="o-${f.outcome}">${f.outcome}${f.drift ? ` (${f.drift})` : ''}</td><td>${f.severity}</td><td>${h(findingId(f))}</td>
-<td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && (f.outcome === 'fail' || f.outcome === 'error') ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`;
+<td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && isBad(f) ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`;
 
 const TABLE_HEAD = '<div class="scroll"><table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>\n<tbody>';
 

@@ -8,7 +8,7 @@ import { groupBy } from '../group-by.js';
 import { findingId, type Finding } from '../model.js';
 import { xmlText } from './escape.js';
 import { detailText, waivedMessage } from './finding-text.js';
-import { inputErrorFindings, summarize, type RunResult, type Summary } from '../results/run-result.js';
+import { isBad, reportedGates, summarize, type RunResult, type Summary } from '../results/run-result.js';
 
 interface Suite {
   name: string;
@@ -46,8 +46,7 @@ export function* junitPieces(run: RunResult, runner = hostname()): Generator<str
 /** Per gate, the findings about no host (bindings alone: judged on the runner), then one suite per host. */
 function suitesOf(run: RunResult, runner: string): Suite[] {
   const suite = (name: string, hostname: string, timeMs: number | null, findings: Finding[]): Suite => ({ name, hostname, timeMs, findings, summary: summarize(findings) });
-  if (run.inputErrors.length) return [suite('input', runner, null, inputErrorFindings(run.inputErrors))];
-  return run.gates.flatMap((gate) => {
+  return reportedGates(run).flatMap((gate) => {
     // Per host, in order of first appearance.
     const byHost = groupBy(gate.findings, (f) => f.host);
     // A gate's time is known as a whole; with one suite it is that suite's.
@@ -70,7 +69,7 @@ function testcase(f: Finding): string {
   const head = `    <testcase${attrs({ classname: `${f.gate}.${f.host ?? 'bindings'}`, name: findingId(f) })}`;
   // With --baseline, CI shows at a glance which drift this change brought.
   const message = f.drift ? `[${f.drift}] ${f.message}` : f.message;
-  if (f.outcome === 'fail' || f.outcome === 'error') {
+  if (isBad(f)) {
     const tag = f.outcome === 'fail' ? 'failure' : 'error';
     return `${head}>\n      <${tag}${attrs({ message, type: f.reason ?? f.outcome })}>${xmlText(detailText(f), false)}</${tag}>\n    </testcase>`;
   }

@@ -7,7 +7,7 @@
 import { findingId, type Finding } from '../model.js';
 import { evidenceText } from './finding-text.js';
 import { mdCode, mdCodeBlock, mdInline } from './escape.js';
-import { byUrgency, inputErrorFindings, summarize, type RunResult } from '../results/run-result.js';
+import { byUrgency, isBad, reportedGates, type RunResult } from '../results/run-result.js';
 
 /** GitHub's limit on one step's job summary ($GITHUB_STEP_SUMMARY), in bytes: a larger one is refused whole. */
 export const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
@@ -31,18 +31,18 @@ export function receiptMarkdown(run: RunResult, fullReport: string | null, maxBy
   const hostsDown = run.hosts.filter((h) => h.status === 'error');
   if (hostsDown.length) lines.push('', '## Unreadable hosts', '', ...hostsDown.map((h) => `- ${c(h.id)}: ${c(h.reason ?? 'error')}: ${c(h.message ?? '')}`));
 
-  const gates = run.inputErrors.length ? [{ id: 'input', title: 'Input errors', outcome: 'error' as const, findings: inputErrorFindings(run.inputErrors) }] : run.gates;
+  const gates = reportedGates(run);
   if (gates.length) {
     lines.push('', '## Gates', '', '| gate | verdict | pass | fail | error | skip | waived |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
     for (const g of gates) {
-      const n = summarize(g.findings);
+      const n = g.summary;
       lines.push(`| ${v(g.id)} ${v(g.title)} | **${g.outcome}** | ${n.pass} | ${n.fail} | ${n.error} | ${n.skip} | ${n.waived} |`);
     }
   }
 
   // Past the head, each block goes in only while the whole stays within the limit.
   const out = new Budget(lines, maxBytes - CLOSING_BYTES);
-  const bad = gates.flatMap((g) => g.findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error')).sort(byUrgency);
+  const bad = gates.flatMap((g) => g.findings.filter(isBad)).sort(byUrgency);
   if (bad.length) out.add(['', '## Failures and errors', '', '| outcome | severity | finding | message |', '| --- | --- | --- | --- |']);
   const rows = out.each(bad, (f) => [`| **${f.outcome}**${f.drift ? ` (${f.drift})` : ''} | ${f.severity} | ${mdCode(findingId(f), true)} | ${mdCode(f.message, true)} |`]);
   const waived = gates.flatMap((g) => g.findings.filter((f) => f.waiver && f.outcome === 'waived'));

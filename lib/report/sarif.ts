@@ -6,7 +6,7 @@ import { GATES } from '../catalogue/gates.js';
 import { checkInfo } from '../catalogue/checks.js';
 import { wellFormed } from './escape.js';
 import { evidenceText } from './finding-text.js';
-import { bindingLocationOf, inputErrorFindings, type RunResult } from '../results/run-result.js';
+import { bindingLocationOf, isBad, reportedGates, type RunResult } from '../results/run-result.js';
 
 type Level = 'error' | 'warning' | 'note';
 
@@ -15,8 +15,7 @@ const LEVEL: Record<Severity, Level> = { critical: 'error', high: 'error', mediu
 const levelOf = (f: Finding): Level => (f.outcome === 'error' ? 'error' : LEVEL[f.severity]);
 
 export function sarifLog(run: RunResult): string {
-  const findings = (run.inputErrors.length ? inputErrorFindings(run.inputErrors) : run.gates.flatMap((g) => g.findings))
-    .filter((f) => f.outcome === 'fail' || f.outcome === 'error' || f.outcome === 'waived');
+  const findings = reportedGates(run).flatMap((g) => g.findings).filter((f) => isBad(f) || f.outcome === 'waived');
   const checks = [...new Set(findings.map((f) => f.check))].sort();
   const rules = checks.map((check) => rule(check, findings.find((f) => f.check === check)!));
   const log = {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readRegularFile, refusalText } from '../input-file.js';
 import type { Finding, Outcome } from '../model.js';
-import { exitCodeFor, type FailOn, type GateResult } from './run-result.js';
+import { exitCodeFor, isBad, type FailOn, type GateResult } from './run-result.js';
 
 /** A receipt of the large benchmark estate (71,000 findings) is about 42 MB. */
 const MAX_RECEIPT_BYTES = 512 * 2 ** 20;
@@ -16,9 +16,6 @@ type Identity = Pick<Finding, 'gate' | 'check' | 'subject' | 'host' | 'reason'>;
 export function fingerprint(f: Identity): string {
   return createHash('sha256').update(JSON.stringify([f.gate, f.check, f.host, f.subject, f.reason])).digest('hex').slice(0, 16);
 }
-
-/** Drift a person has to act on: it fails the run. */
-export const isBad = (f: { outcome: Outcome }): boolean => f.outcome === 'fail' || f.outcome === 'error';
 
 /** Drift that exists, acted on or accepted: what a baseline knows about. */
 const isDrift = (f: { outcome: Outcome }): boolean => isBad(f) || f.outcome === 'waived';
@@ -92,6 +89,7 @@ export async function readBaseline(file: string): Promise<{ ok: true; baseline: 
 
 /** The gates with a fingerprint on every fail, error and waived finding, and with a baseline, `drift` on every fail and error. */
 export function markDrift(gates: GateResult[], baseline: Baseline | null): GateResult[] {
+  // Marks only: outcomes, and so each gate's summary, are unchanged.
   return gates.map((g) => ({
     ...g,
     findings: g.findings.map((f) => {

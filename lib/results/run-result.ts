@@ -11,6 +11,8 @@ export interface GateResult {
   title: string;
   outcome: Outcome;
   findings: Finding[];
+  /** Its findings counted by outcome: reporters read it, never count again. */
+  summary: Summary;
   /** How long the gate's tests ran, when the runner measured it. */
   durationMs?: number;
 }
@@ -118,6 +120,20 @@ export function summarize(findings: Iterable<Finding>): Summary {
   for (const f of findings) s[f.outcome] += 1;
   return s;
 }
+
+/** A gate's result from its findings: the only way one is made, so its outcome and counts always agree with them. */
+export function gateResult(id: string, title: string, findings: Finding[], durationMs?: number): GateResult {
+  const summary = summarize(findings);
+  return { id, title, outcome: aggregateOutcome(summary), findings, summary, ...(durationMs === undefined ? {} : { durationMs }) };
+}
+
+/** The gates a report shows: the run's, or, when the input was bad, one gate of its input errors. */
+export function reportedGates(run: Pick<RunResult, 'gates' | 'inputErrors'>): GateResult[] {
+  return run.inputErrors.length ? [gateResult('input', 'Input errors', inputErrorFindings(run.inputErrors))] : run.gates;
+}
+
+/** Drift a person has to act on: it fails the run. */
+export const isBad = (f: { outcome: Outcome }): boolean => f.outcome === 'fail' || f.outcome === 'error';
 
 /** error beats fail beats pass beats waived beats skip: a gate with nothing judged is not a pass. */
 export function aggregateOutcome(summary: Summary): Outcome {

@@ -1,7 +1,7 @@
 // A RunResult for reporter tests, and the hostile text every reporter must carry safely.
 
 import type { Finding } from '../../model.js';
-import { aggregateOutcome, emptySummary, exitCodeFor, summarize, type GateResult, type RunResult } from '../run-result.js';
+import { aggregateOutcome, emptySummary, exitCodeFor, gateResult, type GateResult, type RunResult } from '../run-result.js';
 
 /**
  * What a target name, glob, host file name or calendar summary can hold: two CDATA ends, quotes,
@@ -18,7 +18,7 @@ export function makeFinding(over: Partial<Finding> = {}): Finding {
 }
 
 export function makeGate(id: string, findings: Finding[], title = `${id} gate`): GateResult {
-  return { id, title, outcome: aggregateOutcome(summarize(findings)), findings, durationMs: 1500 };
+  return gateResult(id, title, findings, 1500);
 }
 
 export function makeRun(gates: GateResult[], over: Partial<RunResult> = {}): RunResult {
