@@ -1,7 +1,7 @@
 // Why a host could not be read: ssh2 and socket errors mapped to the HOST_REASONS contract by
 // their `code` / `level` and by how far the connection had got, not by their wording.
 
-import type { HostReason } from '../snapshot/collection.js';
+import type { HostReason } from '../catalogue/reasons.js';
 
 /** A host could not be read (or read to the end): the reason code and a message for people. */
 export class HostError extends Error {

@@ -23,7 +23,8 @@ import {
   type Estate, type EstateTarget, type FakeFile, type FakeHost, type FakeHostSpec,
 } from './testing/fake-host.js';
 import type { CollectOptions } from './types.js';
-import type { CollectedHost, Collection, HostReason } from '../snapshot/collection.js';
+import type { CollectedHost, Collection } from '../snapshot/collection.js';
+import type { HostReason } from '../catalogue/reasons.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const unavailable = fakeHostsUnavailable();

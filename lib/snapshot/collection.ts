@@ -2,17 +2,7 @@
 // result (lib/collect) and the snapshot writer's and merger's input.
 
 import type { CalendarItem } from '../calendar/vevent.js';
-
-/** Why a host could not be read. Part of the output contract (receipts, JSON, JUnit). */
-export const HOST_REASONS = [
-  'dns_unresolved', 'connect_refused', 'connect_timeout', 'handshake_timeout', 'auth_denied',
-  'host_key_unknown', 'host_key_mismatch', 'command_timeout', 'connection_lost', 'command_failed',
-  // ssh.targets.yaml has `host: null` for it (or for the host it is probed through): a placeholder.
-  'no_address',
-  // The probe installed as the key's forced command is another version's (probe-script.ts).
-  'probe_mismatch',
-] as const;
-export type HostReason = (typeof HOST_REASONS)[number];
+import type { HostReason } from '../catalogue/reasons.js';
 
 export interface CollectedCommand {
   id: string;
