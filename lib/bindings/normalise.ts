@@ -2,6 +2,9 @@
 // apply documented defaults, and check what a schema cannot (uniqueness, references between files).
 // Each function runs only on data its schema accepted, so the raw shapes below hold.
 
+import type {
+  RawCalendarFile, RawCalendarHomeFile, RawInventoryFile, RawLifecycleFile, RawPolicyFile, RawScheduleFile, RawSshFile,
+} from './schemas/raw-types.generated.js';
 import { describeValue, type FieldPath, type Source } from './source.js';
 import {
   DEFAULT_UID_SCHEME,
@@ -21,143 +24,25 @@ import {
 /** Ids of ssh.targets.yaml, in file order; null when that file could not be loaded (no cross-checks then). */
 export type SshIds = ReadonlySet<string> | null;
 
-interface RawRestoreFields {
-  restore_sop?: string;
-  offsite?: { required: boolean; reason?: string };
-  description?: string | null;
-  notes?: string | null;
-}
+// The data each schema accepted, typed by the schema itself (schema-codegen.mjs writes the namespaces).
+type RawTarget = RawInventoryFile.Target;
+type RawRuntimeUnit = RawInventoryFile.RuntimeUnit;
+type RawInventory = RawInventoryFile.File;
+type RawGuest = RawLifecycleFile.Guest;
+type RawLifecycle = RawLifecycleFile.File;
+type RawSsh = RawSshFile.File;
+type RawCalendar = RawCalendarFile.File;
+type RawSchedule = RawScheduleFile.File;
+type RawCalendarHome = RawCalendarHomeFile.File;
+type RawPolicy = RawPolicyFile.File;
+type RawRelay = NonNullable<RawPolicy['relay']>;
+/** The restore fields targets and guests share. */
+type RawRestoreFields = Pick<RawTarget, 'restore_sop' | 'offsite' | 'description' | 'notes'>;
+/** A class scope as the schema accepts it: a list of classifications, or a string its pattern allows only as "all". Default [critical]. */
+const classScope = (v: RawPolicyFile.ClassScope | undefined): ClassScope => (v === undefined ? ['critical'] : typeof v === 'string' ? 'all' : v);
 
-// The schema requires base_path and glob of a file_glob target, storage and vmid of a pve_storage one.
-interface RawTarget extends RawRestoreFields {
-  name: string;
-  enabled: boolean;
-  kind: 'file_glob' | 'pve_storage';
-  host: string;
-  base_path?: string;
-  glob?: string;
-  storage?: string;
-  vmid?: number;
-  stale_after_hours?: number;
-  classification?: Classification;
-}
-
-interface RawRuntimeUnit {
-  unit_id: string;
-  kind: string;
-  hostname: string;
-  backup_profile?: string;
-  data_class?: string;
-  destination_lane?: string;
-  schedule_class?: string;
-  restore_class?: string;
-  backup_admission_state?: string;
-  inventory_targets?: string[];
-}
-
-interface RawInventory {
-  version: number;
-  // `stale_after_hours` is required: with no built-in default, a missing window cannot pass silently.
-  defaults: { timezone?: string; stale_after_hours: number; ssh_timeout_sec?: number };
-  model?: Record<string, unknown>;
-  runtime_units?: RawRuntimeUnit[];
-  targets: RawTarget[];
-}
-
-interface RawGuest extends RawRestoreFields {
-  id?: number;
-  vmid?: number;
-  hostname?: string | null;
-  proxmox_host?: string;
-  status: string;
-  vm_type?: 'qemu' | 'lxc';
-  backup_target?: string | null;
-  ssh_target?: string | null;
-  decommissioned_at?: string | null;
-}
-
-interface RawUpdated {
-  updated?: string;
-  updated_at?: string;
-}
-
-interface RawLifecycle extends RawUpdated {
-  version: number;
-  defaults?: { proxmox_host?: string };
-  vms: RawGuest[];
-}
-
-interface RawSshTarget {
-  id: string;
-  host: string;
-  user?: string;
-  port?: number;
-  probe_via?: string;
-  connect_timeout_sec?: number;
-}
-
-interface RawSsh {
-  ssh: { defaults: { user: string; port?: number; connect_timeout_sec?: number }; targets: RawSshTarget[] };
-}
-
-interface RawCalendar extends RawUpdated {
-  version: number;
-  timezone?: string;
-  dtstart_date?: string;
-  calendar_name?: string;
-  events: {
-    id: string;
-    summary: string;
-    freq: string;
-    byhour?: number | null;
-    byminute?: number | null;
-    duration_minutes?: number | null;
-    description?: string | null;
-    byday?: string[];
-    bymonthday?: number[];
-  }[];
-}
-
-interface RawSchedule {
-  version: number;
-  timezone?: string;
-  jobs: {
-    id: string;
-    enabled: boolean;
-    kind: string;
-    host?: string;
-    schedule_cron?: string;
-    inventory_target?: string;
-    inventory_targets?: string[];
-  }[];
-}
-
-interface RawCalendarHome {
-  home?: { host?: string; endpoint?: { base_url?: string; calendar_collection?: string } };
-}
-
-interface RawPolicy {
-  thresholds?: Partial<Record<Classification, number>>;
-  pve_hosts?: string[] | null;
-  repository_root?: string;
-  d19?: { storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>> };
-  d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string>; offsite_storages?: Record<string, string[]> };
-  relay?: RawRelay;
-  calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
-  notify?: { from?: string; cooldown_hours?: number };
-}
-
-interface RawRelay {
-  host: string;
-  port?: number;
-  tls?: 'implicit';
-  hosts?: string[];
-  allowed_recipients: string[];
-  sender_domain?: string;
-  max_queue_age_minutes?: number;
-  fail_on_deferred?: boolean;
-  mail?: Record<string, 'relay' | 'disabled'>;
-}
+/** The change date, under either name real history used. */
+type RawUpdated = Pick<RawLifecycle, 'updated' | 'updated_at'>;
 
 export function normaliseSsh(src: Source): SshTargets {
   const { defaults, targets } = (src.data as RawSsh).ssh;
@@ -354,8 +239,8 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
       verifyMaxAgeDays: raw.d19?.verify_max_age_days ?? { critical: 7 },
     },
     d69: {
-      restoreSopRequiredFor: raw.d69?.restore_sop_required_for ?? ['critical'],
-      offsiteRequiredFor: raw.d69?.offsite_required_for ?? ['critical'],
+      restoreSopRequiredFor: classScope(raw.d69?.restore_sop_required_for),
+      offsiteRequiredFor: classScope(raw.d69?.offsite_required_for),
       storageHosts,
       offsiteStorages,
     },
