@@ -7,6 +7,19 @@ import { consoleReport, inputErrorLine, useColour } from './console.js';
 import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
 describe('consoleReport', () => {
+  it('explains a host that could not be read once, and each finding about it refers to that', () => {
+    const why = 'the host key of pve1 (ssh-ed25519 SHA256:abc) is not in /root/.ssh/known_hosts: add it with ssh-keyscan after checking it';
+    const about = (check: string) => makeFinding({ check, subject: check, host: 'pve1', outcome: 'error', reason: 'host_key_unknown', message: `${check}: cannot judge, host pve1 unreadable: ${why}` });
+    const run = makeRun([makeGate('D19', ['D19.freshness', 'D19.scheduler', 'D19.job-run', 'D19.storage'].map(about))], {
+      hosts: [{ id: 'pve1', status: 'error', reason: 'host_key_unknown', message: why }, { id: 'pve2', status: 'ok', reason: null, message: null }],
+    });
+    const text = consoleReport(run, {}, false);
+    expect(text.split(why).length - 1).toBe(1);
+    expect(text).toContain('Hosts not read:\n  error pve1: host_key_unknown: ');
+    expect(text).toContain('D19.job-run: cannot judge, host pve1 unreadable: host_key_unknown (see "Hosts not read")');
+    expect(text).not.toContain('pve2:');
+  });
+
   it('shows severity, and prints no control character from a value (ESC, NUL, CR, a newline forging a line)', () => {
     const run = makeRun([makeGate('D19', [makeFinding({ subject: HOSTILE, message: HOSTILE, remediation: `fix it\n${HOSTILE}` })])]);
     const text = consoleReport(run, { receipt: 'r/receipt.json', junit: 'reports/junit.xml' }, false);

@@ -24,6 +24,13 @@ export function consoleReport(run: RunResult, paths: Record<string, string>, col
   const paint = (kind: keyof typeof CODES, text: string) => (colour ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text);
   const out: string[] = [];
   for (const e of run.inputErrors) out.push(inputErrorLine(e, colour));
+  // A host that could not be read is explained once; each finding about it refers here.
+  const down = run.hosts.filter((h) => h.status === 'error');
+  if (down.length) out.push('', 'Hosts not read:', ...down.map((h) => `  ${paint('error', 'error')} ${oneLine(h.id)}: ${oneLine(h.reason ?? 'error')}: ${oneLine(h.message ?? '')}`));
+  const shortened = (f: Finding) => {
+    const host = down.find((h) => h.id === f.host && h.reason === f.reason && h.message);
+    return host ? f.message.replace(host.message!, `${host.reason} (see "Hosts not read")`) : f.message;
+  };
   for (const gate of run.gates) {
     const s = countsOf(gate.summary);
     out.push('', `${oneLine(gate.id)} ${oneLine(gate.title)}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
@@ -31,7 +38,7 @@ export function consoleReport(run: RunResult, paths: Record<string, string>, col
     if (skipped) out.push(`  ${paint('skip', 'skipped')} ${skipped}`);
     const bad = gate.findings.filter(isBad).sort(byUrgency);
     for (const f of bad) {
-      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${f.severity.padEnd(8)} ${f.drift ? `[${f.drift}] ` : ''}${oneLine(findingId(f))}: ${oneLine(f.message)}`);
+      out.push(`  ${paint(f.outcome, f.outcome.padEnd(5))} ${f.severity.padEnd(8)} ${f.drift ? `[${f.drift}] ` : ''}${oneLine(findingId(f))}: ${oneLine(shortened(f))}`);
       // A multi-line remediation (commands, a config stanza) stays indented under its arrow.
       if (f.remediation) out.push(`        ${paint('dim', `→ ${multiLine(f.remediation).replaceAll('\n', '\n          ')}`)}`);
     }
