@@ -18,7 +18,7 @@ import { CollectSetupError, HostError, redact } from '../collect/errors.js';
 import type { CalendarEventFact } from '../model.js';
 import { TOOL } from '../package-root.js';
 import { inputErrorLine, useColour } from '../report/console.js';
-import { oneLine } from '../report/escape.js';
+import { oneLine } from '../escape.js';
 import { abandonReceipt, completeReceipt, startReceipt, writeAtomically } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';

@@ -8,7 +8,7 @@ import type { Bindings } from '../bindings/types.js';
 import { CollectSetupError } from '../collect/errors.js';
 import type { CollectOptions, CollectProgress } from '../collect/types.js';
 import type { Collection } from '../snapshot/collection.js';
-import { oneLine } from '../report/escape.js';
+import { oneLine } from '../escape.js';
 import { UsageError } from './usage.js';
 
 export const COLLECT_FLAGS = {

@@ -62,3 +62,16 @@ describe('planAlert', () => {
     expect(Object.keys(partial.next.alerted)).toEqual([fingerprint(f('x', { gate: 'relay-stalwart' }))]);
   });
 });
+
+describe('alertBody with hostile host text', () => {
+  it('keeps each value on its line: a guest name with CR/LF cannot forge a section, ESC never reaches a mail client', () => {
+    const forged = 'vm-1\r\n\r\nCleared since the last run (1):\n- D19.freshness pve1/everything (was fail)\u001b[2J';
+    const plan = planAlert(receipt([f(forged, { message: forged, remediation: `vzdump 101\n${forged}` })]), null, null, NOW, 24);
+    const body = alertBody(plan, { runKey: 'k', outcome: 'fail', source: 's', receipt: 'r.json' }, 24);
+    expect(body.split('\n').filter((l) => l.startsWith('Cleared since the last run'))).toEqual([]);
+    expect(body).not.toMatch(/[\r\u001b]/);
+    expect(body).toContain('\\u000d\\u000a');
+    // The remediation keeps its own lines, indented under `fix:`; a line it carries is never a heading.
+    expect(body).toContain('        fix: vzdump 101\n             vm-1');
+  });
+});

@@ -3,6 +3,7 @@
 // ones once their cooldown has passed, and every failure that cleared.
 
 import { findingId, type Finding, type Outcome } from '../model.js';
+import { multiLine, oneLine } from '../escape.js';
 import { fingerprint, type ReceiptFindings } from '../results/drift.js';
 import { isBad } from '../results/run-result.js';
 import { instantMs } from '../time/instants.js';
@@ -121,21 +122,24 @@ export function alertSubject(p: AlertPlan): string {
   return `[spine-gates] ${parts.join(', ')}`;
 }
 
-/** Plain text: each section lists its findings (the first 100) with the remediation. */
+/**
+ * Plain text: each section lists its findings (the first 100) with the remediation. Host and binding
+ * text is one line each (a remediation keeps its own lines), so no value can forge a section.
+ */
 export function alertBody(p: AlertPlan, run: RunInfo, cooldownHours: number): string {
-  const lines = [`spine-gates run ${run.runKey ?? '(no run key)'}: ${run.outcome}`, run.source, ''];
+  const lines = [`spine-gates run ${oneLine(run.runKey ?? '(no run key)')}: ${run.outcome}`, oneLine(run.source), ''];
   const section = (title: string, items: string[]) => {
     if (!items.length) return;
     lines.push(`${title} (${items.length}):`, ...items.slice(0, SHOWN), ...(items.length > SHOWN ? [`  ... and ${items.length - SHOWN} more (see the receipt)`] : []), '');
   };
   const finding = (f: Finding) => [
-    `- ${f.outcome.padEnd(5)} ${findingId(f)}: ${f.message}`,
-    ...(f.remediation ? [`        fix: ${f.remediation.replaceAll('\n', '\n             ')}`] : []),
+    `- ${f.outcome.padEnd(5)} ${oneLine(findingId(f))}: ${oneLine(f.message)}`,
+    ...(f.remediation ? [`        fix: ${multiLine(f.remediation).replaceAll('\n', '\n             ')}`] : []),
   ].join('\n');
   section('New failures and errors', p.fresh.map(finding));
   section(`Still failing (mailed before; reminded every ${cooldownHours} h)`, p.reminders.map(finding));
-  section('Cleared since the last run', p.cleared.map((c) => `- ${c.id} (was ${c.outcome}${c.reason ? `: ${c.reason}` : ''}${c.waived ? `; now ${c.waived}` : ''})`));
+  section('Cleared since the last run', p.cleared.map((c) => `- ${oneLine(c.id)} (was ${c.outcome}${c.reason ? `: ${oneLine(c.reason)}` : ''}${c.waived ? `; now ${oneLine(c.waived)}` : ''})`));
   if (p.quiet) lines.push(`${plural(p.quiet, 'other failure')} already mailed and unchanged.`, '');
-  lines.push(`Receipt: ${run.receipt}`, 'Every finding of the run is in its receipt and JUnit report.');
+  lines.push(`Receipt: ${oneLine(run.receipt)}`, 'Every finding of the run is in its receipt and JUnit report.');
   return `${lines.join('\n')}\n`;
 }

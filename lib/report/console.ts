@@ -3,7 +3,7 @@
 // move the cursor, clear the screen or forge a line.
 
 import { findingId, type Finding, type Outcome } from '../model.js';
-import { multiLine, oneLine } from './escape.js';
+import { multiLine, oneLine } from '../escape.js';
 import { byUrgency, isBad, type RunResult, type Summary } from '../results/run-result.js';
 
 const CODES: Record<Outcome | 'dim', string> = { pass: '32', fail: '31', error: '35', skip: '33', waived: '36', dim: '2' };

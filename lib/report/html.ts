@@ -7,7 +7,7 @@
 
 import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
-import { htmlText, multiLine, oneLine } from './escape.js';
+import { htmlText, multiLine, oneLine } from '../escape.js';
 import { evidenceText, waivedMessage } from './finding-text.js';
 import { byUrgency, isBad, reportedGates, summarize, type GateResult, type RunResult } from '../results/run-result.js';
 

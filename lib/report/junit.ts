@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { groupBy } from '../group-by.js';
 import { findingId, type Finding } from '../model.js';
-import { xmlText } from './escape.js';
+import { xmlText } from '../escape.js';
 import { detailText, waivedMessage } from './finding-text.js';
 import { isBad, reportedGates, summarize, type RunResult, type Summary } from '../results/run-result.js';
 

@@ -6,7 +6,7 @@
 
 import { findingId, type Finding } from '../model.js';
 import { evidenceText } from './finding-text.js';
-import { mdCode, mdCodeBlock, mdInline } from './escape.js';
+import { mdCode, mdCodeBlock, mdInline } from '../escape.js';
 import { byUrgency, isBad, reportedGates, type RunResult } from '../results/run-result.js';
 
 /** GitHub's limit on one step's job summary ($GITHUB_STEP_SUMMARY), in bytes: a larger one is refused whole. */

@@ -11,7 +11,7 @@ import { parser as promql } from '@prometheus-io/lezer-promql';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { oneLine } from './escape.js';
+import { oneLine } from '../escape.js';
 import { METRIC_NAMES, metricsText } from './metrics.js';
 import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 

@@ -5,7 +5,7 @@
 // (`id="qemu/102"`, `node`), so a query can join the two.
 
 import { OUTCOMES, type Finding } from '../model.js';
-import { oneLine } from './escape.js';
+import { oneLine } from '../escape.js';
 import type { RunResult } from '../results/run-result.js';
 
 type Labels = Record<string, string | number | null | undefined>;

@@ -4,7 +4,7 @@
 import { findingId, type Finding, type Severity } from '../model.js';
 import { GATES } from '../catalogue/gates.js';
 import { checkInfo } from '../catalogue/checks.js';
-import { wellFormed } from './escape.js';
+import { wellFormed } from '../escape.js';
 import { evidenceText } from './finding-text.js';
 import { bindingLocationOf, isBad, reportedGates, type RunResult } from '../results/run-result.js';
 
