@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { StorageConfig } from '../model.js';
+import type { PveStorageState, StorageConfig } from '../model.js';
 import { makeGuest, makeHost, makeJob, makePveState, makeState, makeStorageState } from '../rules/test-input.js';
 import { archiveHome, starterBindings } from './starter.js';
 
@@ -63,7 +63,7 @@ const cfg = (id: string, type: string, more: Partial<StorageConfig> = {}): Stora
 const facts = (...config: StorageConfig[]) => makeStorageState([], { config, contents: {} });
 
 describe('archiveHome: where a job\'s storage puts its archives (pve-storage Plugin.pm get_subdir, backup → dump)', () => {
-  const home = (storage: string | null, state = facts(), options: Record<string, string> = {}) => archiveHome(makeJob('j', { storage, options }), state);
+  const home = (storage: string | null, state: PveStorageState | null = facts(), options: Record<string, string> = {}) => archiveHome(makeJob('j', { storage, options }), state);
 
   it('a dir, nfs or cifs storage: its path + /dump, or the content-dirs backup folder', () => {
     const state = facts(cfg('shop-backup', 'dir', { path: '/srv/backups/' }), cfg('nas', 'nfs', { path: '/mnt/pve/nas' }),

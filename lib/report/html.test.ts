@@ -108,11 +108,11 @@ describe('report.html in Chromium', () => {
 
   it('is readable in dark mode and printed: dark colours, and on paper every finding without the filters', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(13, 17, 23)');
     await page.selectOption('select[data-filter="outcome"]', 'pass');
     await page.emulateMedia({ media: 'print', colorScheme: 'light' });
     expect(await page.locator('form.filters').isVisible()).toBe(false);
     expect(await page.locator('tr.finding:visible').count()).toBe(11);
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+    expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(255, 255, 255)');
   });
 });

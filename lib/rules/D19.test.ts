@@ -18,7 +18,7 @@ import {
   type BindingsOverrides,
 } from './test-input.js';
 import type { BackupVolume, PveStorageState } from '../model.js';
-import type { PveStorageTarget } from '../bindings/types.js';
+import type { InventoryTarget } from '../bindings/types.js';
 
 const run = (overrides: Partial<VerifyInput> = {}): Finding[] => evaluateD19(makeInput(overrides));
 
@@ -1117,7 +1117,7 @@ describe('D19.freshness on hostile listings and clocks', () => {
     targets: [makeTarget(), makeTarget({ name: 'vm-101-primary', glob: 'vzdump-qemu-101-*.vma.zst', source: { file: 'backup.inventory.yaml', line: 20 } })],
   });
   const listingWith = (malformed: NonNullable<Extract<ReturnType<typeof okListing>, { status: 'ok' }>['malformed']>, ...files: Parameters<typeof fileAged>[]) =>
-    makeState([makeHost('pve1', { listings: { [DUMP_DIR]: { ...okListing(files.map((f) => fileAged(...f))), malformed } } })]);
+    makeState([makeHost('pve1', { listings: { [DUMP_DIR]: { status: 'ok', files: files.map((f) => fileAged(...f)), malformed } } })]);
 
   it('a malformed record naming a target\'s file is an error for that target only, naming host, file and record', () => {
     const state = listingWith(
@@ -1187,7 +1187,7 @@ describe('backups on PVE storages', () => {
     return { state, upid: `UPID:pbs:000004B6:0000B1F0:00000006:${start}:verify:main\\x3avm-100-2026\\x2d03\\x2d04T01\\x3a00\\x3a12Z:root@pam:` };
   };
   /** pve1 with the pbs-main storage holding `backups`, the default job writing to pbs-main. */
-  const storageRun = (o: { targets?: PveStorageTarget[]; storage?: PveStorageState | StateProblem | null; policy?: BindingsOverrides['policy']; jobs?: ReturnType<typeof makeJob>[] } = {}) => {
+  const storageRun = (o: { targets?: InventoryTarget[]; storage?: PveStorageState | StateProblem | null; policy?: BindingsOverrides['policy']; jobs?: ReturnType<typeof makeJob>[] } = {}) => {
     const pve = makePveState({ jobs: o.jobs ?? [makeJob('backup-daily', { vmids: [100], storage: 'pbs-main' })] });
     const host = makeHost('pve1', { pve, listings: {}, storage: o.storage === undefined ? makeStorageState() : o.storage });
     return run({ bindings: makeBindings({ targets: o.targets ?? [makeStorageTarget()], policy: o.policy }), state: makeState([host]) });
