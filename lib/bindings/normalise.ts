@@ -141,7 +141,8 @@ interface RawPolicy {
   pve_hosts?: string[] | null;
   repository_root?: string;
   d19?: { storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>> };
-  d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string>; offsite_storages?: Record<string, string[]> };
+  d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string>;
+    offsite_storages?: Record<string, string[]> };
   relay?: RawRelay;
   calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
   notify?: { from?: string; cooldown_hours?: number };

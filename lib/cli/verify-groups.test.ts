@@ -49,7 +49,8 @@ async function expectedFindings(bindingsDir: string, snapshotDir: string | null,
 
 /** The fields --json carries of each finding. */
 const asJson = (f: Finding) => ({
-  id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation, waiver: f.waiver ?? null, fix: f.fix ?? null,
+  id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
+    waiver: f.waiver ?? null, fix: f.fix ?? null,
 });
 
 async function expectSameAsRules(args: string[], bindingsDir: string, snapshotDir: string | null, bundledDemo = false) {

@@ -25,7 +25,8 @@ export class GateReporter implements Reporter {
       const module = modules.find((m) => path.normalize(m.moduleId).endsWith(path.normalize(this.fileOf(gate))));
       if (!module) return [];
       const findings = findingsOf(gate.id, module);
-      return [{ id: gate.id, title: gate.title, outcome: aggregateOutcome(summarize(findings)), findings, durationMs: Math.round(module.diagnostic().duration) }];
+      return [{ id: gate.id, title: gate.title, outcome: aggregateOutcome(summarize(findings)), findings,
+        durationMs: Math.round(module.diagnostic().duration) }];
     });
     this.unhandled = unhandledErrors.map((e) => e.message ?? String(e));
   }

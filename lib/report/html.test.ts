@@ -45,7 +45,8 @@ beforeAll(async () => {
   profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
   const file = path.join(profile, 'report.html');
   writeFileSync(file, reportHtml(run));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS,
+    viewport: { width: 1200, height: 900 } });
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url === `file://${file}`) return route.continue();

@@ -14,6 +14,7 @@ describe('receiptMarkdown', () => {
   it('keeps hostile values inside their cell or line: no forged heading, no HTML, no terminal escapes', () => {
     const run = makeRun([makeGate('D19', [makeFinding({ subject: HOSTILE, message: HOSTILE, actual: HOSTILE })])], { hosts: [{ id: 'pve2', status: 'error', reason: 'connect_timeout', message: HOSTILE }] });
     const text = receiptMarkdown(run, 'report.html');
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(text).not.toMatch(/[\u0000\u001b\r]/);
     const html = render(text);
     expect(html).not.toContain('<injected');

@@ -24,7 +24,8 @@ const run = (overrides: Partial<VerifyInput> = {}): Finding[] => evaluateD19(mak
 
 /** Every finding of a check (optionally for one subject / host). */
 function all(findings: Finding[], check: string, subject?: string, host?: string | null): Finding[] {
-  return findings.filter((f) => f.check === check && (subject === undefined || f.subject === subject) && (host === undefined || f.host === host));
+  return findings.filter((f) => f.check === check && (subject === undefined || f.subject === subject)
+    && (host === undefined || f.host === host));
 }
 
 /** The one finding of a check for a subject; fails the test when there is not exactly one. */
@@ -1140,7 +1141,7 @@ describe('D19.freshness on hostile listings and clocks', () => {
 
   it('an mtime beyond JavaScript\'s date range costs that target, not the gate (no throw)', () => {
     const state = stateWithFiles([archiveName(100), 6]);
-    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([{ path: archiveName(100), mtime: 99999999999999999, size: 1 }]);
+    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([{ path: archiveName(100), mtime: 1e17, size: 1 }]);
     const findings = evaluateD19(makeInput({ state }));
     expect(one(findings, 'D19.freshness').outcome).toBe('error');
     expect(one(findings, 'D19.scheduler').outcome).toBe('pass');

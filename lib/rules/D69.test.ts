@@ -495,7 +495,8 @@ describe('a guest\'s whole life, replayed', () => {
     target({ name: 'vm-120-newapp-primary', glob: 'vzdump-qemu-120-*.vma.zst', restoreSop: null, offsite: null, ...o });
   const withSops = { root: '/repo', found: { [SOP]: true, 'docs/restore/newapp.md': true } };
 
-  interface Step { lifecycle: LifecycleGuest; targets?: InventoryTarget[]; onHost?: boolean; jobVmids?: number[]; ssh?: boolean; event?: boolean; unit?: boolean }
+  interface Step { lifecycle: LifecycleGuest; targets?: InventoryTarget[]; onHost?: boolean; jobVmids?: number[]; ssh?: boolean;
+    event?: boolean; unit?: boolean }
   const at = (s: Step): Finding[] => evaluateD69(makeInput({
     bindings: site({
       guests: [guest(), s.lifecycle],
@@ -600,7 +601,8 @@ describe('the bundled demo site', () => {
     if (!loaded.ok) throw new Error(`demo bindings: ${JSON.stringify(loaded.errors)}`);
     const read = await readSnapshot(path.join(DEMO_SITE, 'snapshot'), loaded.bindings);
     if (!read.ok) throw new Error(`demo snapshot: ${JSON.stringify(read.errors)}`);
-    const input = { bindings: loaded.bindings, now: CAPTURED_AT, maxSnapshotAgeHours: 24, bundledDemo: true, restoreSops: await checkRestoreSops(loaded.bindings) };
+    const input = { bindings: loaded.bindings, now: CAPTURED_AT, maxSnapshotAgeHours: 24, bundledDemo: true,
+      restoreSops: await checkRestoreSops(loaded.bindings) };
     findings = evaluateD69({ ...input, state: read.state });
     bindingOnly = evaluateD69({ ...input, state: null });
   });
