@@ -119,10 +119,15 @@ function run(cmd, argv, { env, cwd, timeoutMs = 180_000, rss = false, capture = 
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 function stat(xs) {
   const m = median(xs);
-  return { median: Math.round(m), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)), spreadPct: Math.round(((Math.max(...xs) - Math.min(...xs)) / m) * 100), runs: xs.map(Math.round) };
+  return { median: Math.round(m), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)),
+    spreadPct: Math.round(((Math.max(...xs) - Math.min(...xs)) / m) * 100), runs: xs.map(Math.round) };
 }
 /** Runs `fns` (name → async () => sample) round-robin: one warm-up round, then RUNS measured rounds. */
 async function rounds(fns, runs = RUNS) {
@@ -284,7 +289,9 @@ async function writeLargeEstate(dir, estate) {
   const { stringify } = await import('yaml');
   const bindingsDir = path.join(dir, 'bindings');
   mkdirSync(bindingsDir, { recursive: true });
-  for (const [file, data] of Object.entries(estate.bindings)) writeFileSync(path.join(bindingsDir, file), stringify(data, { lineWidth: 0 }));
+  for (const [file, data] of Object.entries(estate.bindings)) {
+    writeFileSync(path.join(bindingsDir, file), stringify(data, { lineWidth: 0 }));
+  }
   const { loadBindings } = await dist('lib/bindings/load.js');
   const { probePlan } = await dist('lib/snapshot/plan.js');
   const { writeSnapshot } = await dist('lib/snapshot/write.js');
@@ -325,14 +332,16 @@ async function benchLarge() {
         { rss: true, env: { ...process.env, NO_COLOR: '1' } });
       if (r.code !== 1) throw new Error(`large ${size.name}: ops verify exited ${r.code} (expected 1: drift):\n${r.stderr.slice(0, 4000)}`);
       const receipt = lastReceipt(reports);
-      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, checks: Object.values(receipt.summary).reduce((a, b) => a + b, 0) };
+      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs,
+        checks: Object.values(receipt.summary).reduce((a, b) => a + b, 0) };
     };
     // The same evaluation with no vitest and no reports: bindings, snapshot and the rule functions alone.
     const rulesOnly = async () => {
       const r = await run(process.execPath, [fileURLToPath(import.meta.url), '--rules-only', bindingsDir, '--rules-only', snapshotDir], { rss: true, capture: true });
       if (r.code !== 0) throw new Error(`large ${size.name}: --rules-only exited ${r.code}:\n${r.stderr.slice(0, 4000)}`);
       const j = JSON.parse(r.stdout);
-      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, rulesMs: Object.values(j.rulesMs).reduce((a, b) => a + b, 0), findings: j.findings };
+      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, rulesMs: Object.values(j.rulesMs).reduce((a, b) => a + b, 0),
+        findings: j.findings };
     };
     const { large, rules } = await rounds({ large: once, rules: rulesOnly });
     rows.push({
@@ -449,7 +458,8 @@ async function benchLive() {
       const unread = receipt.hosts.filter((h) => h.status !== 'ok');
       if (r.code === 2 || unread.length) throw new Error(`live ${n}: ops verify --live exited ${r.code}; unread hosts: ${unread.map((h) => `${h.id} ${h.reason}`).join(', ')}\n${r.stderr.slice(0, 4000)}`);
       rmSync(path.join(reports, 'receipts'), { recursive: true, force: true });
-      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, summary: receipt.summary, hostsCpuMs: await hostsCpuMs(estateHosts) - cpu0 };
+      return { wallMs: r.wallMs, rssMB: r.rssKB / 1024, timings: receipt.timingsMs, summary: receipt.summary,
+        hostsCpuMs: await hostsCpuMs(estateHosts) - cpu0 };
     };
 
     // The floor: one ssh2 connection per host, all at once, each running `true`. The probe floor:

@@ -12,7 +12,9 @@ const visible = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, 
 
 // Most values need no escaping at all: one scan for a character that might, before any replace
 // (a large estate's reports escape a few hundred thousand values).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const MAYBE_CONTROL = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const MAYBE_XML = /[\u0000-\u001f&<>"'\ud800-\udfff\ufffe\uffff]/;
 const MAYBE_HTML = /[&<>"']/;
 

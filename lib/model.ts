@@ -416,7 +416,10 @@ export interface HostRecord {
   commands: CommandRecord[];
   /** Parsed PVE facts, or the problem that kept them from being read; absent for non-PVE hosts. */
   pve: { ok: true; value: PveState } | { ok: false; problem: StateProblem } | null;
-  /** Storages and their backups (D19.storage, D19.verified, pve_storage freshness), kept apart from `pve` like `mail`; null when not collected. */
+  /**
+   * Storages and their backups (D19.storage, D19.verified, pve_storage freshness), kept apart from `pve` like `mail`;
+   * null when not collected.
+   */
   storage?: { ok: true; value: PveStorageState } | { ok: false; problem: StateProblem } | null;
   /** Parsed mail facts (relay-stalwart), kept apart from `pve` so a postfix problem never blinds D19; null when not collected. */
   mail: { ok: true; value: MailState } | { ok: false; problem: StateProblem } | null;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { loadBindings } from './load.js';
 import { formatBindingError, type Bindings } from './types.js';
 
@@ -125,6 +125,7 @@ describe('reference bindings', () => {
     for (const t of targets) expect(inventoryLines[t.source.line - 1]).toContain(`name: ${t.name}`);
     // The lists as a whole: their key lines (where run-level findings about them are located).
     expect(inventoryLines[b.inventory.targetsSource.line - 1]).toMatch(/^targets:/);
+    assert.isNotNull(b.calendar);
     expect((await readFile(join(dir, 'backup.calendar.yaml'), 'utf8')).split('\n')[b.calendar.eventsSource.line - 1]).toMatch(/^events:/);
 
     expect(b.inventory.model).toMatchObject({ profile_version: 'systemic-v1', backup_admission_states: ['planned', 'production_ready'] });
@@ -137,6 +138,9 @@ describe('reference bindings', () => {
       backupAdmissionState: 'production_ready', inventoryTargets: ['home-vm-100-ha-primary', 'home-lxc-105-pihole-primary'],
     });
 
+    assert.isNotNull(b.lifecycle);
+    assert.isNotNull(b.ssh);
+    assert.isNotNull(b.calendar);
     const guests = new Map(b.lifecycle.guests.map((g) => [g.id, g]));
     expect(b.lifecycle.updated).toBe('2026-02-28');
     expect(guests.get(105)).toMatchObject({ vmType: 'lxc', proxmoxHost: 'proxmox-home', status: 'active', backupTarget: 'home-lxc-105-pihole-primary' });
@@ -180,6 +184,9 @@ describe('reference bindings', () => {
     expect(b.inventory.model).toBeNull();
     expect(b.inventory.runtimeUnits).toBeNull();
     expect(b.schedule).toBeNull();
+    assert.isNotNull(b.lifecycle);
+    assert.isNotNull(b.ssh);
+    assert.isNotNull(b.calendar);
     expect(b.lifecycle.updated).toBe('2026-02-22');
     expect(b.calendar.updated).toBe('2026-02-11');
     expect(b.ssh.targets.find((t) => t.id === 'udr-home')?.probeVia).toBe('proxmox-home');
@@ -217,6 +224,8 @@ describe('normalisation', () => {
     });
     const b = await loaded(dir);
     expect(b.dir).toBe(dir);
+    assert.isNotNull(b.ssh);
+    assert.isNotNull(b.lifecycle);
     expect(b.ssh.defaults).toEqual({ user: 'root', port: 22, connectTimeoutSec: null });
     expect(b.ssh.targets[1]).toMatchObject({ id: 'nas', user: 'root', port: 2222, probeVia: 'pve', source: { file: 'ssh.targets.yaml', line: 7 } });
     expect(b.inventory.targets[0]).toMatchObject({

@@ -12,7 +12,6 @@ import {
   type BackupInventory,
   type BackupSchedule,
   type CalendarHomeContract,
-  type Classification,
   type ClassScope,
   type GatePolicy,
   type RelayPolicy,
@@ -26,7 +25,6 @@ export type SshIds = ReadonlySet<string> | null;
 
 // The data each schema accepted, typed by the schema itself (schema-codegen.mjs writes the namespaces).
 type RawTarget = RawInventoryFile.Target;
-type RawRuntimeUnit = RawInventoryFile.RuntimeUnit;
 type RawInventory = RawInventoryFile.File;
 type RawGuest = RawLifecycleFile.Guest;
 type RawLifecycle = RawLifecycleFile.File;

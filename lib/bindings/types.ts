@@ -223,7 +223,10 @@ export interface RelayPolicy {
 export interface D19Policy {
   /** D19.storage fails storage_full at or above this used/total percentage. Default 90. */
   storageFullPercent: number;
-  /** D19.verified: longest a PBS-stored guest may go without a verify that passed, per class; absent: not held to it. Default {critical: 7}. */
+  /**
+   * D19.verified: longest a PBS-stored guest may go without a verify that passed, per class; absent: not held to it.
+   * Default {critical: 7}.
+   */
   verifyMaxAgeDays: Partial<Record<Classification, number>>;
 }
 

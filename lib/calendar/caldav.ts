@@ -98,7 +98,8 @@ async function request(dav: Caldav, method: string, path: string, headers: Recor
   }
 }
 
-function exchange(dav: Caldav, socket: Duplex, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Response> {
+function exchange(dav: Caldav, socket: Duplex, method: string, path: string, headers: Record<string, string>,
+  body?: string): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       method, path, host: dav.url.hostname, port: dav.url.port,

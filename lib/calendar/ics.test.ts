@@ -22,7 +22,8 @@ const planOf = (b: Bindings) => planCalendar(b, b.calendar!);
 
 const bindings = (events: CalendarEvent[], over: Partial<BackupCalendar> = {}) => {
   const b = makeBindings();
-  b.calendar = { version: 1, updated: '2026-03-01', timezone: 'America/New_York', dtstartDate: '2026-02-10', calendarName: 'Spine Backups', events, ...over };
+  b.calendar = { version: 1, updated: '2026-03-01', timezone: 'America/New_York', dtstartDate: '2026-02-10', calendarName: 'Spine Backups', events,
+    eventsSource: { file: 'backup.calendar.yaml', line: 1 }, ...over };
   b.inventory.defaults.timezone = 'America/New_York';
   return b;
 };
@@ -58,6 +59,7 @@ describe('calendarIcs', () => {
 
   it('carries no bare CR, NUL or ESC from a summary or description into the ICS text', () => {
     const hostile = calendarIcs(planOf(bindings([calendarEvent('odd', 'DAILY', 1, 0, { summary: 'a\rSUMMARY:forged\u0000\u001b[2J b', description: 'one\r\ntwo\rthree' })])), null);
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(hostile.replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f]/);
     expect(hostile).toContain('SUMMARY:a\\nSUMMARY:forged[2J b\r\n');
     expect(hostile).toContain('DESCRIPTION:one\\ntwo\\nthree\r\n');

@@ -66,6 +66,7 @@ function vevent(e: ExpectedEvent, tzid: string, dtstamp: string): ICAL.Component
  * content line early, NUL and ESC reach every calendar client: line ends become LF (escaped `\n`), other
  * controls are dropped.
  */
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
 const icsText = (text: string) => text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 
 /** `20260303T000000Z` → `2026-03-03T00:00:00Z` (what ICAL.Time parses). */

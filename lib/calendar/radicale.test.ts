@@ -76,7 +76,8 @@ describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale
   }
 
   /** A binding folder whose calendar is at `calendar` (drift.gates.yaml calendar.*) or in a contract. */
-  async function bindings(name: string, o: { calendar?: Record<string, unknown>; contract?: Record<string, unknown>; hosts?: Array<{ id: string; port: number }>; events?: unknown[] }): Promise<string> {
+  async function bindings(name: string, o: { calendar?: Record<string, unknown>; contract?: Record<string, unknown>;
+    hosts?: Array<{ id: string; port: number }>; events?: unknown[] }): Promise<string> {
     const dir = await writeBindings(path.join(work, `bindings-${name}`), {
       hosts: o.hosts ?? [], targets: [], guests: [], pveHosts: [], ...(o.calendar ? { policy: { calendar: o.calendar } } : {}),
     });
@@ -87,7 +88,8 @@ describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale
 
   const collectOptions = (over: Partial<CollectOptions> = {}): CollectOptions => ({
     knownHostsFile: path.join(work, 'known_hosts.empty'), insecureAcceptAnyHostKey: false, identityFiles: [], sshConfigFile: null,
-    concurrency: 4, connectTimeoutMs: 2000, commandTimeoutMs: 3000, hostBudgetMs: 20_000, onlyHosts: null, agentSocket: null, home: work, ...over,
+    concurrency: 4, connectTimeoutMs: 2000, commandTimeoutMs: 3000, hostBudgetMs: 20_000, onlyHosts: null, agentSocket: null, home: work,
+      ...over,
   });
 
   /** collect → snapshot folder → readSnapshot → rules: what `ops verify --live` judges. */
@@ -98,7 +100,8 @@ describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale
     await writeSnapshot(snapshot, await collect(loaded.bindings, collectOptions(over)));
     const read = await readSnapshot(snapshot, loaded.bindings);
     if (!read.ok) throw new Error(JSON.stringify(read.errors));
-    return { findings: evaluateRadicaleCalendar({ bindings: loaded.bindings, state: read.state, now: new Date().toISOString(), maxSnapshotAgeHours: null, bundledDemo: false }), snapshot };
+    return { findings: evaluateRadicaleCalendar({ bindings: loaded.bindings, state: read.state, now: new Date().toISOString(),
+      maxSnapshotAgeHours: null, bundledDemo: false }), snapshot };
   }
   const outcomes = (findings: Finding[], check: string) => Object.fromEntries(findings.filter((f) => f.check === check).map((f) => [f.subject, f.outcome === 'fail' || f.outcome === 'error' ? `${f.outcome} ${f.reason}` : f.outcome]));
 
@@ -228,7 +231,8 @@ describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale
     const asBob = await bindings('auth-bob', { calendar: { url, credentials_file: file } });
     const cli = await ops(['verify', '--live', '--gate', 'radicale-calendar', '--bindings', asBob, '--reports', path.join(work, 'reports'), '--json'], {});
     expect(cli.code).toBe(2);
-    const checks = (JSON.parse(cli.stdout) as { gates: Array<{ checks: Array<{ id: string; outcome: string; reason: string; message: string }> }> }).gates[0]!.checks;
+    const checks = (JSON.parse(cli.stdout) as { gates: Array<{ checks: Array<{ id: string; outcome: string; reason: string;
+      message: string }> }> }).gates[0]!.checks;
     expect(checks.find((c) => c.id === 'calendar.in-radicale')).toMatchObject({ outcome: 'error', reason: 'auth_denied' });
     expect(checks.find((c) => c.id === 'calendar.in-radicale')!.message).toContain('HTTP 403');
     const publish = await ops(['calendar', 'publish', '--bindings', dir, '--execute'], { [USER_ENV]: 'alice', [PASSWORD_ENV]: 'wrong' });
@@ -286,7 +290,7 @@ describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale
       const ok = await ops(['verify', '--live', '--gate', 'radicale-calendar', '--bindings', dir, '--reports', reports, '--json', ...ssh]);
       expect(ok.code, ok.stdout).toBe(0);
       const snapshotDir = path.join(reports, 'receipts', readdirSync(path.join(reports, 'receipts')).sort().at(-1)!, 'snapshot');
-      expect(readFileSync(path.join(snapshotDir, 'snapshot.yaml'), 'utf8')).toMatch(/calendar:\n  status: ok\n  url: http:\/\/127\.0\.0\.1:\d+\/alice\/tunnel\/\n  via: cal-host\n/);
+      expect(readFileSync(path.join(snapshotDir, 'snapshot.yaml'), 'utf8')).toMatch(/calendar:\n {2}status: ok\n {2}url: http:\/\/127\.0\.0\.1:\d+\/alice\/tunnel\/\n {2}via: cal-host\n/);
       // The requests went through the host's sshd: it logged the direct-tcpip channels to Radicale's port.
       expect(host.log()).toMatch(new RegExp(`server_request_direct_tcpip: .*target 127\\.0\\.0\\.1 port ${rad.port}\\b`));
       expect(leaks(work)).toEqual([]);

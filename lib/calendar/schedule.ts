@@ -110,7 +110,8 @@ export function cronRuns(cron: string | null, zones: Zones): Runs {
   if (parsed.monthdays && weekdays) return { ok: false, why: `"${cron}" runs on some days of the month or some weekdays, which no one calendar event expresses` };
   if (!parsed.minutes) return { ok: false, why: `"${cron}" runs every minute` };
   if (!parsed.hours && (parsed.monthdays || weekdays)) return { ok: false, why: `"${cron}" runs hourly on some days only, which no calendar event expresses` };
-  return inZone({ hours: parsed.hours, minutes: parsed.minutes, weekdays: weekdays?.length === 7 ? null : weekdays, monthdays: parsed.monthdays }, zones);
+  return inZone({ hours: parsed.hours, minutes: parsed.minutes, weekdays: weekdays?.length === 7 ? null : weekdays,
+    monthdays: parsed.monthdays }, zones);
 }
 
 const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -171,7 +172,8 @@ function inZone(shape: Shape, zones: Zones): Runs {
 }
 
 /** The events (of the same freq) at a run's time of day; their days are not looked at. */
-export function eventsAtTime<E extends { freq: string; byhour: number | null; byminute: number | null }>(events: readonly E[], freq: Freq, run: Run): E[] {
+export function eventsAtTime<E extends { freq: string; byhour: number | null; byminute: number | null }>(events: readonly E[],
+  freq: Freq, run: Run): E[] {
   return events.filter((e) => e.freq.toUpperCase() === freq && e.byminute === run.minute && (run.hour < 0 || e.byhour === run.hour));
 }
 

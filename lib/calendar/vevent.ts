@@ -15,7 +15,8 @@ export interface CalendarItem {
   data: string;
 }
 
-export function parseItems(items: readonly CalendarItem[]): { events: CalendarEventFact[]; unreadable: Array<{ href: string; message: string }> } {
+export function parseItems(items: readonly CalendarItem[]): { events: CalendarEventFact[]; unreadable: Array<{ href: string;
+  message: string }> } {
   const events: CalendarEventFact[] = [];
   const unreadable: Array<{ href: string; message: string }> = [];
   for (const item of items) {
@@ -121,7 +122,9 @@ export function endedAt(fact: Pick<CalendarEventFact, 'rrule' | 'dtstart' | 'tzi
   const localNow = new Date(Date.parse(now) + offset * 60_000).toISOString().slice(0, 19);
   if (r.until) {
     // A UTC UNTIL is moved into the event's zone; a local or date UNTIL is already in it.
-    const until = r.until.zone === ICAL.Timezone.utcTimezone ? new Date(r.until.toUnixTime() * 1000 + offset * 60_000).toISOString().slice(0, 19) : r.until.toString();
+    const until = r.until.zone === ICAL.Timezone.utcTimezone
+      ? new Date(r.until.toUnixTime() * 1000 + offset * 60_000).toISOString().slice(0, 19)
+      : r.until.toString();
     return until < localNow ? until : null;
   }
   if (r.count! > 100_000) return null; // centuries of occurrences: not worth walking

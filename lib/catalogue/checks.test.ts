@@ -13,7 +13,8 @@ describe('the check catalogue (lib/catalogue/checks.ts)', () => {
   it('describes every check the rules produce on the demo site', async () => {
     const { bindings, state } = await loadDemo();
     const input = { bindings, state, now: state.capturedAt, maxSnapshotAgeHours: 26, bundledDemo: true, restoreSops: { root: '/', found: {} } };
-    const produced = new Set([evaluateD19, evaluateD69, evaluateRelay, evaluateRadicaleCalendar].flatMap((rule) => rule(input).map((f) => f.check)));
+    const rules = [evaluateD19, evaluateD69, evaluateRelay, evaluateRadicaleCalendar];
+    const produced = new Set(rules.flatMap((rule) => rule(input).map((f) => f.check)));
     expect(produced.size).toBeGreaterThan(30);
     expect([...produced].filter((check) => !CHECKS[check])).toEqual([]);
   });

@@ -148,7 +148,8 @@ describe('a host: null placeholder that is used', () => {
     const line = loaded.bindings.ssh!.targets.find((t) => t.id === 'pve-shop')!.source.line;
     const collection = await collect(loaded.bindings, {
       knownHostsFile: path.join(dir, 'no-known-hosts'), insecureAcceptAnyHostKey: false, identityFiles: [], sshConfigFile: null,
-      concurrency: 4, connectTimeoutMs: 1000, commandTimeoutMs: 1000, hostBudgetMs: 2000, onlyHosts: null, agentSocket: null, keyPassphrase: null,
+      concurrency: 4, connectTimeoutMs: 1000, commandTimeoutMs: 1000, hostBudgetMs: 2000, onlyHosts: null, agentSocket: null,
+        keyPassphrase: null,
       calendar: false,
     });
     const shop = collection.hosts.find((h) => h.id === 'pve-shop');
@@ -187,7 +188,8 @@ describe('ops init', () => {
     const verify = await ops(['verify', '--bindings', bindings, '--snapshot', SNAPSHOT, '--json'], bindings);
     const result = JSON.parse(verify.stdout);
     expect(result.inputErrors).toEqual([]);
-    const checks: { id: string; subject: string; outcome: string; reason: string | null }[] = result.gates.flatMap((g: { checks: unknown[] }) => g.checks);
+    const checks: { id: string; subject: string; outcome: string;
+      reason: string | null }[] = result.gates.flatMap((g: { checks: unknown[] }) => g.checks);
     const freshness = checks.filter((c) => c.id === 'D19.freshness');
     // Every target is judged from what the snapshot holds; the one exception is a job before its first run (demo job mon..fri 12:30).
     expect(freshness.filter((c) => c.outcome !== 'pass' && c.outcome !== 'fail').map((c) => `${c.subject} ${c.reason}`))

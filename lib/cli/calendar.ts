@@ -113,7 +113,8 @@ async function publish(argv: string[]): Promise<number> {
   try {
     const connection = conns ? await conns.connections.get(conns.endpoints.get(at.via!)!) : null;
     const dav = await openCaldav(bindings, at, {
-    connection, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs, resolve: options.resolve ?? defaultResolve,
+    connection, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs,
+      resolve: options.resolve ?? defaultResolve,
     });
     password = dav.auth?.password;
     credentialsFrom = dav.authSource;
@@ -144,7 +145,9 @@ async function publish(argv: string[]): Promise<number> {
   if (execute) {
     const recorded = actions.map(({ ics: _ics, ...a }, i) => {
     const r = results.find((x) => x.action === actions[i]);
-    return { ...a, result: r ? { ok: r.ok, etag: r.etag ?? null, reason: r.reason ?? null, message: r.message ? redact(r.message, password) : null } : null };
+    return { ...a, result: r ? {
+      ok: r.ok, etag: r.etag ?? null, reason: r.reason ?? null, message: r.message ? redact(r.message, password) : null,
+    } : null };
     });
     receipt = await writePublishReceipt(v.reports, {
     tool: TOOL, startedAt, finishedAt: new Date().toISOString(), bindings: dir, bindingsDigests: bindings.digests,
@@ -173,7 +176,8 @@ function countActions(actions: PublishAction[]): string {
 }
 
 /** calendar-publish.json and .md in a new receipt folder: what was changed, never a credential. */
-async function writePublishReceipt(reports: string | undefined, record: Record<string, unknown> & { summary: string; calendar: CalendarLocation }): Promise<string> {
+async function writePublishReceipt(reports: string | undefined, record: Record<string, unknown> & { summary: string;
+  calendar: CalendarLocation }): Promise<string> {
   const folder = await startReceipt(reports ?? 'reports');
   const { runKey } = folder;
   const full = { runKey, kind: 'calendar-publish', ...record };

@@ -54,7 +54,8 @@ export async function init(argv: string[]): Promise<number> {
     if (!ssh.ssh) return fail([`${path.join(dir, 'ssh.targets.yaml')}: expected the file to exist (ops init --live reads the hosts it lists), found no such file`]);
     candidates = ssh.ssh.targets.map((t) => t.id);
     temp = snapshotDir = path.join(await mkdtemp(path.join(tmpdir(), 'ops-init-')), 'snapshot');
-    const live = await collectSnapshot(candidateBindings(dir, ssh.ssh, candidates), { ...collectOptionsFrom(v), calendar: false }, snapshotDir, false);
+    const live = await collectSnapshot(candidateBindings(dir, ssh.ssh, candidates), { ...collectOptionsFrom(v), calendar: false },
+      snapshotDir, false);
     if (!live.ok) return fail([live.error]);
   } else {
     snapshotDir = path.resolve(v.snapshot!);

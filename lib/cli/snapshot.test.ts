@@ -115,7 +115,8 @@ describe('ops snapshot / verify --live against in-process SSH servers', () => {
         reply: (command) => {
           const probe = plan.find((p) => p.hostId === id)?.commands.find((c) => c.command === command);
           if (!probe) return { stderr: 'not a probe command\n', exit: 127 };
-          const recorded = manifest.hosts.find((h: { id: string }) => h.id === id)?.commands?.find((c: { id: string }) => c.id === probe.id);
+          const recorded = manifest.hosts.find((h: { id: string }) => h.id === id)
+            ?.commands?.find((c: { id: string }) => c.id === probe.id);
           if (!recorded) return { stdout: '', exit: 0 };
           return { stdout: readFileSync(path.join(DEMO_SITE, 'snapshot', 'hosts', id, `${probe.id}.out`)), exit: recorded.exit };
         },
@@ -162,7 +163,8 @@ describe('ops snapshot / verify --live against in-process SSH servers', () => {
 
     // The live verdict is the verdict on the snapshot it wrote.
     const again = await ops(['verify', '--bindings', bindings, '--snapshot', path.join(folder, 'snapshot'), '--json'], {}, run.cwd);
-    const strip = (r: { gates: unknown; summary: unknown; outcome: unknown }) => ({ gates: r.gates, summary: r.summary, outcome: r.outcome });
+    const strip = (r: { gates: unknown; summary: unknown; outcome: unknown }) => ({ gates: r.gates, summary: r.summary,
+      outcome: r.outcome });
     expect(strip(JSON.parse(again.stdout))).toEqual(strip(result));
 
     const everything = [run.stdout, run.stderr, ...filesUnder(run.cwd).map((f) => readFileSync(f, 'utf8'))].join('\n');

@@ -12,7 +12,8 @@ const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
 
 interface Run { code: number; stdout: string; stderr: string }
-interface Check { id: string; subject: string; host: string | null; outcome: string; reason: string | null; message: string; fingerprint: string | null; drift: string | null; waiver: Record<string, unknown> | null }
+interface Check { id: string; subject: string; host: string | null; outcome: string; reason: string | null; message: string;
+  fingerprint: string | null; drift: string | null; waiver: Record<string, unknown> | null }
 
 function ops(args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {

@@ -49,7 +49,8 @@ async function expectedFindings(bindingsDir: string, snapshotDir: string | null,
 
 /** The fields --json carries of each finding. */
 const asJson = (f: Finding) => ({
-  id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation, waiver: f.waiver ?? null, fix: f.fix ?? null,
+  id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
+    waiver: f.waiver ?? null, fix: f.fix ?? null,
   severity: f.severity, expected: f.expected ?? null, actual: f.actual ?? null, evidence: f.evidence,
 });
 

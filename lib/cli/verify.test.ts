@@ -54,7 +54,7 @@ describe('ops verify on the bundled demo site', () => {
     // Each gate's failures (fixtures/demo-site/README.md lists them all): D19 13 (and 2 errors), D69 14,
     // relay-stalwart 4, radicale-calendar 6; the summary line adds up every gate's.
     const fails = Object.fromEntries([...run.stdout.matchAll(/^(\S+) [^\n]*: [A-Z]+ {2}\(([^)]*)\)$/gm)]
-      .map(([, id, counts]) => [id, Number(/(\d+) fail/.exec(counts!)?.[1] ?? 0)]));
+      .map(([, id, counts]): [string, number] => [id!, Number(/(\d+) fail/.exec(counts!)?.[1] ?? 0)]));
     expect(fails).toMatchObject({ D19: 16, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
     const total = Object.values(fails).reduce((a, b) => a + b, 0);
     expect(run.stdout).toMatch(new RegExp(`^ERROR: \\d+ pass, ${total} fail, 2 error, \\d+ skip, 0 waived \\(exit 2\\); receipt `, 'm'));

@@ -93,7 +93,8 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   // The first line says which bindings are judged, loudly when it is the demo. With --json, stdout
   // carries the JSON only and stderr only the demo warning (the JSON's source says the rest).
   const demo = bundledDemo ? `WARNING: ${demoWarning(chosen)}; ` : '';
-  const firstLine = `spine-gates ${TOOL.version}: ${demo}bindings ${bindingsDir} (${chosenBy})${snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot'}\n`;
+  const snapshotText = snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot';
+  const firstLine = `spine-gates ${TOOL.version}: ${demo}bindings ${bindingsDir} (${chosenBy})${snapshotText}\n`;
   if (!options.json) process.stdout.write(firstLine);
   else if (bundledDemo) process.stderr.write(`ops: ${firstLine}`);
 
@@ -154,9 +155,11 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
     bindingsPathInRepo: path.relative(git?.root ?? process.cwd(), bindingsDir).split(path.sep).join('/') || '.',
     hostSources: Object.fromEntries((bindings?.ssh?.targets ?? []).map((t) => [t.id, t.source])),
     windows: bindings ? weekWindows(bindings, state, now) : null,
-    hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null, message: h.problem?.message ?? null })) : [],
+    hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null,
+      message: h.problem?.message ?? null })) : [],
     inputErrors, gates, summary, outcome, exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
-    baseline: baseline?.ok ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn, ...driftCounts(gates) } : null,
+    baseline: baseline?.ok ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn,
+      ...driftCounts(gates) } : null,
     timingsMs,
   };
   result.timingsMs.total = Math.round(Date.now() - startedAt.getTime());
@@ -172,7 +175,9 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   if (options.json) {
     // The same text as JSON.stringify(…, null, 2), written a piece at a time (stdout is synchronous for files and pipes).
     for (const piece of batched(jsonFile(jsonOutput(result), 4))) process.stdout.write(piece);
-  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath, ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}), ...(options.metrics ? { metrics: options.metrics } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
+  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath,
+    ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
   return result.exitCode;
 }
 

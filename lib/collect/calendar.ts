@@ -43,7 +43,8 @@ export async function collectCalendar(
   bindings: Bindings, at: CalendarLocation, ep: Endpoint | null, connections: Connections, options: CollectOptions,
 ): Promise<CollectedCalendar> {
   const fail = (reason: string, message: string): CollectedCalendar => ({ status: 'error', url: at.url, via: at.via, reason, message });
-  const reach = { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs, resolve: options.resolve ?? defaultResolve };
+  const reach = { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs,
+    resolve: options.resolve ?? defaultResolve };
   if (!at.via) return readCalendar(bindings, at, { ...reach, connection: null });
   if (!ep) return fail('no_ssh_target', `the calendar host ${at.via} (calendar.home.contract.yaml home.host) is not an ssh.targets.yaml id`);
   try {

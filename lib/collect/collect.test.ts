@@ -41,7 +41,8 @@ async function fakeHost(spec: Omit<ServerSpec, 'accept'> & { accept?: Buffer[] }
 }
 
 /** The demo bindings, with ssh.targets.yaml pointing at local ports. */
-async function demoBindings(targets: Record<string, { port: number; host?: string; probe_via?: string; user?: string }>): Promise<Bindings> {
+async function demoBindings(targets: Record<string, { port: number; host?: string; probe_via?: string;
+  user?: string }>): Promise<Bindings> {
   const dir = mkdtempSync(path.join(TMP, 'bindings-'));
   cpSync(path.join(DEMO_SITE, 'bindings'), dir, { recursive: true });
   const file = path.join(dir, 'ssh.targets.yaml');
@@ -135,7 +136,8 @@ describe('collect against in-process SSH servers', () => {
     const demo = await readSnapshot(DEMO_SNAPSHOT, bindings);
     if (!live.ok || !demo.ok) throw new Error('unreadable snapshot');
     for (const id of ['pve-shop', 'pve-home', 'nas']) {
-      const strip = ({ commands, ...rest }: Record<string, unknown>) => ({ ...rest, commands: (commands as { id: string }[]).map((c) => c.id).sort() });
+      const strip = ({ commands, ...rest }: Record<string, unknown>) => ({ ...rest,
+        commands: (commands as { id: string }[]).map((c) => c.id).sort() });
       expect(strip({ ...live.state.hosts[id]! })).toEqual(strip({ ...demo.state.hosts[id]! }));
     }
   });

@@ -10,7 +10,7 @@ import { calendarLocation, type CalendarLocation } from '../calendar/location.js
 import { probePlan, type HostPlan } from '../snapshot/plan.js';
 import { isDataExit } from '../snapshot/probe.js';
 import { collectCalendar } from './calendar.js';
-import { Connections, defaultResolve, type Connection, type HostKeyPolicy } from './connect.js';
+import { Connections, defaultResolve, type HostKeyPolicy } from './connect.js';
 import { Credentials, PASSPHRASE_ENV } from './credentials.js';
 import { resolveEndpoints, type Endpoint } from './endpoints.js';
 import { CollectSetupError, HostError, redact } from './errors.js';
@@ -34,7 +34,8 @@ export const collect: Collect = async (bindings, options) => {
   });
   // The calendar host's connection is one more use of it (it may also be probed).
   const calendarVia = calendarAt?.via && bindings.ssh?.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
-  const { endpoints, connections, passphrase } = await openConnections(bindings, [...plans.map((p) => p.hostId), ...(calendarVia ? [calendarVia] : [])], options);
+  const { endpoints, connections, passphrase } = await openConnections(bindings, [...plans.map((p) => p.hostId),
+    ...(calendarVia ? [calendarVia] : [])], options);
   let done = 0;
   const running = new Map<string, number>();
   try {
@@ -49,7 +50,8 @@ export const collect: Collect = async (bindings, options) => {
       }),
       calendarAt && collectCalendar(bindings, calendarAt, calendarVia ? endpoints.get(calendarVia)! : null, connections, options),
     ]);
-    return { capturedAt, hosts: [...hosts, ...unaddressed], insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey, ...(calendar ? { calendar } : {}) };
+    return { capturedAt, hosts: [...hosts, ...unaddressed], insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey,
+      ...(calendar ? { calendar } : {}) };
   } finally {
     connections.closeAll();
   }

@@ -235,7 +235,8 @@ function handshake(ep: Endpoint, sock: Duplex, auth: AuthPlan, hostKeys: HostKey
       },
       // Ask for a key type known_hosts has for this host first, as ssh does; others stay offered
       // so a changed key reads as a mismatch, not as a failed negotiation.
-      ...(known.length ? { algorithms: { serverHostKey: { remove: hostKeyAlgorithms(known), prepend: hostKeyAlgorithms(known), append: [] } } } : {}),
+      ...(known.length ? { algorithms: { serverHostKey: { remove: hostKeyAlgorithms(known), prepend: hostKeyAlgorithms(known),
+        append: [] } } } : {}),
     });
   });
 }

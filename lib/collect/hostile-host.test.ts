@@ -80,7 +80,8 @@ describe.skipIf(fakeHostsUnavailable() !== null)('hostile hosts, live', () => {
     await writeSnapshot(snapshot, collection);
     const read = await readSnapshot(snapshot, loaded.bindings);
     if (!read.ok) throw new Error(JSON.stringify(read.errors));
-    findings = evaluateD19({ bindings: loaded.bindings, state: read.state, now: read.state.capturedAt, maxSnapshotAgeHours: null, bundledDemo: false });
+    findings = evaluateD19({ bindings: loaded.bindings, state: read.state, now: read.state.capturedAt, maxSnapshotAgeHours: null,
+      bundledDemo: false });
   }, 180_000);
   afterAll(async () => { await Promise.all(hosts.map((h) => h.stop())); });
 

@@ -9,7 +9,7 @@ import { fingerprint, hostFieldMatches, KnownHosts, knownHostsName, parseKnownHo
 
 /** A fresh public key as a known_hosts "type base64" pair and its wire-format bytes. */
 function newKey(type: 'ed25519' | 'ecdsa' = 'ed25519'): { line: string; wire: Buffer } {
-  const { public: pub } = ssh2.utils.generateKeyPairSync(type, type === 'ecdsa' ? { bits: 256 } : undefined);
+  const { public: pub } = type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : ssh2.utils.generateKeyPairSync('ed25519');
   const [keyType, blob] = pub.split(' ') as [string, string];
   return { line: `${keyType} ${blob}`, wire: Buffer.from(blob, 'base64') };
 }

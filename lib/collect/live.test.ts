@@ -363,7 +363,8 @@ const hostIn = (c: Collection, id: string): CollectedHost => {
   if (!h) throw new Error(`host ${id} missing from the collection: ${c.hosts.map((x) => x.id).join(', ')}`);
   return h;
 };
-const describeHost = (h: CollectedHost) => JSON.stringify({ ...h, commands: h.commands.map((c) => ({ id: c.id, exit: c.exit, stdout: c.stdout.toString().slice(0, 200) })) });
+const describeHost = (h: CollectedHost) => JSON.stringify({ ...h, commands: h.commands.map((c) => ({ id: c.id, exit: c.exit,
+  stdout: c.stdout.toString().slice(0, 200) })) });
 
 function expectOk(c: Collection, id: string): void {
   const h = hostIn(c, id);
@@ -380,7 +381,8 @@ function expectError(c: Collection, id: string, reason: HostReason): Extract<Col
 }
 
 interface JsonCheck { id: string; subject: string; host: string | null; outcome: string; reason: string | null; message: string }
-interface JsonResult { runKey: string; outcome: string; summary: Record<string, number>; inputErrors: string[]; gates: { id: string; outcome: string; checks: JsonCheck[] }[] }
+interface JsonResult { runKey: string; outcome: string; summary: Record<string, number>; inputErrors: string[]; gates: { id: string;
+  outcome: string; checks: JsonCheck[] }[] }
 const checksOf = (r: JsonResult) => r.gates.flatMap((g) => g.checks);
 const checkFor = (r: JsonResult, id: string, subject: string) => {
   const c = checksOf(r).find((x) => x.id === id && x.subject === subject);
@@ -747,7 +749,8 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       expect(checksOf(result).filter((c) => c.host === 'failing' && c.outcome === 'error').map((c) => c.reason)).toContain('command_failed');
       // The receipt records each host's collection status.
       const receipt = JSON.parse(readFileSync(path.join(cwd, 'reports', 'receipts', result.runKey, 'receipt.json'), 'utf8'));
-      const statuses = Object.fromEntries((receipt.hosts as { id: string; status: string; reason: string | null }[]).map((h) => [h.id, h.reason ?? h.status]));
+      const receiptHosts = receipt.hosts as { id: string; status: string; reason: string | null }[];
+      const statuses = Object.fromEntries(receiptHosts.map((h) => [h.id, h.reason ?? h.status]));
       expect(statuses).toMatchObject({
         'ok-host': 'ok', refused: 'connect_refused', 'wrong-key': 'auth_denied', 'unknown-key': 'host_key_unknown',
         mismatch: 'host_key_mismatch', failing: 'command_failed',

@@ -30,7 +30,8 @@ class FakeChannel extends EventEmitter {
 }
 
 /** A probe run over a fake connection; `host` plays the host once the request is written. */
-async function run(commands: ProbeCommand[], host: (ch: FakeChannel) => void, extra: Partial<HostPlan> = {}, timeoutMs = 2000): Promise<RunOutcome & { channel: FakeChannel }> {
+async function run(commands: ProbeCommand[], host: (ch: FakeChannel) => void, extra: Partial<HostPlan> = {},
+  timeoutMs = 2000): Promise<RunOutcome & { channel: FakeChannel }> {
   const channel = new FakeChannel();
   const client = Object.assign(new EventEmitter(), {
     exec: (_command: string, cb: (err: Error | undefined, ch: FakeChannel) => void) => {

@@ -28,7 +28,8 @@ export interface InputMailbox {
 interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
   grow(length: number): void;
 }
-const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (length: number,
+  options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
 
 const HEADER = 8;
 /** Address space reserved, not memory used: the buffer grows to the input's size. */

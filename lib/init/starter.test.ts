@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { StorageConfig } from '../model.js';
+import type { PveStorageState, StorageConfig } from '../model.js';
 import { makeGuest, makeHost, makeJob, makePveState, makeState, makeStorageState } from '../rules/test-input.js';
 import { archiveHome, starterBindings } from './starter.js';
 
@@ -16,7 +16,9 @@ const pve = makePveState({
   ],
 });
 const starter = starterBindings(makeState([makeHost('pve1', { pve }), makeHost('nas', { pve: null })]), '2026-03-04T08:00:00Z');
-const file = (name: string) => parse(starter.files[name]!) as Record<string, any>;
+const file = (name: string) => parse(starter.files[name]!) as Record<string, unknown>;
+/** backup.inventory.yaml's targets as written (snake_case keys). */
+const inventoryTargets = (files: Record<string, string>) => (parse(files['backup.inventory.yaml']!) as { targets: Record<string, unknown>[] }).targets;
 
 describe('ops init starter bindings', () => {
   it('lists every guest but templates, each target per guest per enabled job in the dump folder', () => {
@@ -25,7 +27,7 @@ describe('ops init starter bindings', () => {
       { id: 101, hostname: 'dns', proxmox_host: 'pve1', status: 'active', vm_type: 'lxc', backup_target: 'pve1-lxc-101-daily' },
       { id: 102, hostname: 'app3', proxmox_host: 'pve1', status: 'active' },
     ]);
-    expect(file('backup.inventory.yaml').targets.map((t: any) => [t.name, t.base_path, t.glob, t.stale_after_hours])).toEqual([
+    expect(inventoryTargets(starter.files).map((t) => [t['name'], t['base_path'], t['glob'], t['stale_after_hours']])).toEqual([
       ['pve1-qemu-100-daily', '/var/lib/vz/dump', 'vzdump-qemu-100-*', 26],
       ['pve1-lxc-101-daily', '/var/lib/vz/dump', 'vzdump-lxc-101-*', 26],
       ['pve1-qemu-100-weekdays', '/var/lib/vz/dump', 'vzdump-qemu-100-*', 170],
@@ -36,7 +38,7 @@ describe('ops init starter bindings', () => {
     expect(starter.notes.join('\n')).toContain('pve1 job to-nas writes to storage nas-backup: it is not in storage.cfg, so its 1 guest(s) get no target');
     expect(starter.notes.join('\n')).toContain('pve1 qemu/102 (app3): in no enabled job PVE runs whose archives the host state can place, so no target');
     expect(starter.notes.join('\n')).toContain('nas: not judged as a PVE host');
-    expect(file('backup.inventory.yaml').targets.every((t: any) => t.classification === undefined && t.restore_sop === undefined)).toBe(true);
+    expect(inventoryTargets(starter.files).every((t) => t['classification'] === undefined && t['restore_sop'] === undefined)).toBe(true);
   });
 
   it('writes one event per job schedule, with byday for weekday schedules, and pve_hosts', () => {
@@ -59,11 +61,12 @@ describe('ops init starter bindings', () => {
 });
 
 const cfg = (id: string, type: string, more: Partial<StorageConfig> = {}): StorageConfig =>
-  ({ id, type, line: 1, disabled: false, nodes: null, path: null, contentDirs: {}, datastore: null, namespace: null, server: null, ...more });
+  ({ id, type, line: 1, disabled: false, nodes: null, path: null, contentDirs: {}, datastore: null, namespace: null, server: null,
+    ...more });
 const facts = (...config: StorageConfig[]) => makeStorageState([], { config, contents: {} });
 
 describe('archiveHome: where a job\'s storage puts its archives (pve-storage Plugin.pm get_subdir, backup → dump)', () => {
-  const home = (storage: string | null, state = facts(), options: Record<string, string> = {}) => archiveHome(makeJob('j', { storage, options }), state);
+  const home = (storage: string | null, state: PveStorageState | null = facts(), options: Record<string, string> = {}) => archiveHome(makeJob('j', { storage, options }), state);
 
   it('a dir, nfs or cifs storage: its path + /dump, or the content-dirs backup folder', () => {
     const state = facts(cfg('shop-backup', 'dir', { path: '/srv/backups/' }), cfg('nas', 'nfs', { path: '/mnt/pve/nas' }),
@@ -106,7 +109,7 @@ describe('ops init targets from storage facts', () => {
   });
   const storage = facts(cfg('pbs-main', 'pbs'), cfg('nas', 'nfs', { path: '/mnt/pve/nas' }));
   const out = starterBindings(makeState([makeHost('pve1', { pve, storage })]), '2026-03-04T08:00:00Z');
-  const targets = (parse(out.files['backup.inventory.yaml']!) as any).targets;
+  const targets = inventoryTargets(out.files);
 
   it('a pve_storage target for the PBS job\'s guest, a file_glob in the NFS dump folder; none for a missing VMID or a job PVE never runs', () => {
     expect(targets).toEqual([

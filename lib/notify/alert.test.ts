@@ -69,6 +69,7 @@ describe('alertBody with hostile host text', () => {
     const plan = planAlert(receipt([f(forged, { message: forged, remediation: `vzdump 101\n${forged}` })]), null, null, NOW, 24);
     const body = alertBody(plan, { runKey: 'k', outcome: 'fail', source: 's', receipt: 'r.json' }, 24);
     expect(body.split('\n').filter((l) => l.startsWith('Cleared since the last run'))).toEqual([]);
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(body).not.toMatch(/[\r\u001b]/);
     expect(body).toContain('\\u000d\\u000a');
     // The remediation keeps its own lines, indented under `fix:`; a line it carries is never a heading.

@@ -62,7 +62,8 @@ function cooldownOver(lastAlertedAt: string, now: Date, cooldownMs: number): boo
   return last === null || last > now.getTime() || now.getTime() - last >= cooldownMs;
 }
 
-export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | null, state: NotifyState | null, now: Date, cooldownHours: number): AlertPlan {
+export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | null, state: NotifyState | null, now: Date,
+  cooldownHours: number): AlertPlan {
   const bad = new Map(badFindings(current).map((f) => [fingerprint(f), f]));
   const waived = new Map(current.findings.filter((f) => f.outcome === 'waived' && f.waiver).map((f) => [fingerprint(f), f.waiver!]));
   const before = previous ? new Map(badFindings(previous).map((f) => [fingerprint(f), f])) : null;
@@ -80,7 +81,8 @@ export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | 
       continue;
     }
     (entry ? plan.reminders : plan.fresh).push(f);
-    plan.next.alerted[fp] = { id: findingId(f), gate: f.gate, outcome: f.outcome, reason: f.reason, firstAlertedAt: entry?.firstAlertedAt ?? at, lastAlertedAt: at };
+    plan.next.alerted[fp] = { id: findingId(f), gate: f.gate, outcome: f.outcome, reason: f.reason,
+      firstAlertedAt: entry?.firstAlertedAt ?? at, lastAlertedAt: at };
   }
 
   // Cleared: bad before (or mailed) and not now, in a gate this run judged. A run with input

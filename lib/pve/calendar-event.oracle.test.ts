@@ -29,7 +29,8 @@ describe.each(Object.entries(GROUPS))('proxmox-time agrees, group %s (%s)', (gro
 
   it('every case gives proxmox-time\'s answer', () => {
     const wrong = rows.filter(([, zone, spec, after, next]) => ours(spec, after, zone) !== next);
-    expect(wrong.slice(0, 10).map(([, zone, spec, after, next]) => ({ zone, spec, after, next, ours: ours(spec, after, zone) }))).toEqual([]);
+    expect(wrong.slice(0, 10).map(([, zone, spec, after, next]) => ({ zone, spec, after, next, ours: ours(spec, after, zone) })))
+      .toEqual([]);
   });
 });
 

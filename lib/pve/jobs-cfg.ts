@@ -188,7 +188,8 @@ function toJob(section: Section): VzdumpJob {
  * verify_vzdump_parameters' selection rules: the keys that conflict with `vmid` (the run aborts),
  * whether nothing is selected (it aborts too); then `exclude` means all unless a pool is named.
  */
-export function vzdumpSelection(get: (key: string) => string | undefined): { conflicts: string[]; selectsNothing: boolean; all: boolean; pool: string | null } {
+export function vzdumpSelection(get: (key: string) => string | undefined): { conflicts: string[]; selectsNothing: boolean; all: boolean;
+  pool: string | null } {
   const truthy = (key: string) => { const v = get(key); return v !== undefined && v !== '' && v !== '0'; };
   const pool = get('pool') || null;
   const all = truthy('all') || (get('exclude') !== undefined && pool === null);

@@ -23,7 +23,8 @@ describe('parseVzdumpCron (Common.pm parse_vzdump_cron_config)', () => {
     const { jobs, warnings } = parseVzdumpCron(PVE6_FILE);
     expect(warnings).toEqual([]);
     const digest = sha1(PVE6_FILE);
-    expect(jobs.map((j) => [j.id, j.line, j.enabled, j.schedule, j.vmids, j.all, j.exclude, j.pool, j.node, j.storage, j.runs, j.source])).toEqual([
+    expect(jobs.map((j) => [j.id, j.line, j.enabled, j.schedule, j.vmids, j.all, j.exclude, j.pool, j.node, j.storage, j.runs,
+      j.source])).toEqual([
       [`${digest}:1`, 6, true, '03:00', [100, 101], false, [], null, null, 'local', true, 'vzdump.cron'],
       [`${digest}:2`, 7, true, 'sat 02:30', null, true, [105, 106], null, null, null, true, 'vzdump.cron'],
       [`${digest}:3`, 8, false, 'mon,tue,wed,thu,fri 01:15', null, false, [], 'prod', 'pve2', null, true, 'vzdump.cron'],

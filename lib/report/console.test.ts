@@ -23,11 +23,13 @@ describe('consoleReport', () => {
   it('shows severity, and prints no control character from a value (ESC, NUL, CR, a newline forging a line)', () => {
     const run = makeRun([makeGate('D19', [makeFinding({ subject: HOSTILE, message: HOSTILE, remediation: `fix it\n${HOSTILE}` })])]);
     const text = consoleReport(run, { receipt: 'r/receipt.json', junit: 'reports/junit.xml' }, false);
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     const lines = text.split('\n');
     expect(lines.filter((l) => l.includes('forged'))).toHaveLength(2); // inside the finding line and the remediation line, never a line of its own
     expect(lines.find((l) => l.startsWith('  fail'))).toMatch(/^ {2}fail {2}high {5}D19\.freshness pve1\/a\]\]>b.*\\u000a## D19 forged: pass\\u000d\\u001b\[2J\\u0000\\ud800 end: /);
     expect(text).toContain('        → fix it\n          a]]>b');
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(inputErrorLine(`x.yaml:1:1: ${HOSTILE}`, false)).not.toMatch(/[\u0000-\u001f]/);
   });
 

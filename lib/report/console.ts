@@ -19,7 +19,10 @@ export function useColour(stream: Pick<NodeJS.WriteStream, 'isTTY'>, env: NodeJS
   return Boolean(stream.isTTY);
 }
 
-/** `paths`: the files this run wrote, by name (receipt, junit, sarif, html, metrics), in the order shown; `demo`: the warning a run on the bundled demo site repeats on its summary line. */
+/**
+ * `paths`: the files this run wrote, by name (receipt, junit, sarif, html, metrics), in the order shown; `demo`: the warning
+ * a run on the bundled demo site repeats on its summary line.
+ */
 export function consoleReport(run: RunResult, paths: Record<string, string>, colour: boolean, demo: string | null = null): string {
   const paint = (kind: keyof typeof CODES, text: string) => (colour ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text);
   const out: string[] = [];

@@ -58,7 +58,8 @@ beforeAll(async () => {
   const [key] = readdirSync(path.join(reports, 'receipts'));
   demoReport = path.join(reports, 'receipts', key!, 'report.html');
   const allowed = new Set([`file://${file}`, `file://${demoReport}`]);
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 } });
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS,
+    viewport: { width: 1200, height: 900 } });
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (allowed.has(url)) return route.continue();

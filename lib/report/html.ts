@@ -89,7 +89,9 @@ function* coverageMatrix(findings: Finding[]): Generator<string> {
   const guests = [...cells.keys()].sort(new Intl.Collator('en', { numeric: true }).compare);
   const row = (g: string) => `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks.map((c) => {
     const f = cells.get(g)!.get(c);
-    return f ? `<td class="cell o-${f.outcome}" title="${h(`${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`)}">${SYMBOL[f.outcome]}</td>` : '<td class="cell none" title="not judged">·</td>';
+    if (!f) return '<td class="cell none" title="not judged">·</td>';
+    const title = `${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`;
+    return `<td class="cell o-${f.outcome}" title="${h(title)}">${SYMBOL[f.outcome]}</td>`;
   }).join('')}</tr>`;
   yield `<section id="coverage"><h2>Coverage: ${guests.length} guests × ${checks.length} checks</h2>
 <p class="legend">${Object.entries(SYMBOL).map(([o, s]) => `<span class="cell o-${o}">${s}</span> ${o}`).join(' · ')} · <span class="cell none">·</span> not judged</p>
@@ -143,10 +145,11 @@ function weekView(run: RunResult): string {
     ...DAYS.map((_, i) => `<line class="grid" x1="${40 + i * dayWidth}" x2="${40 + i * dayWidth}" y1="20" y2="${20 + 24 * hour}"/>`),
   ];
   const overlapping = [...new Set(w.windows.filter((x) => x.overlaps.length).map(windowKey))];
+  const notShown = w.notShown.map((n) => h(`${n.source} ${n.host ? `${n.host}/` : ''}${n.id} (${n.why})`));
   return `<section id="week"><h2>Backup windows in a week${w.zone ? ` (${h(w.zone)})` : ''}</h2>
 <p class="legend"><span class="swatch calendar"></span> calendar event (left) · <span class="swatch job"></span> vzdump job (right) · <span class="swatch overlap"></span> overlaps another${overlapping.length ? `: ${overlapping.map(h).join(', ')}` : ': none'}</p>
 <svg class="week" viewBox="0 0 ${50 + 7 * dayWidth} ${30 + 24 * hour}" role="img" aria-label="backup windows in a week">${grid.join('')}${rects.join('')}</svg>
-${w.notShown.length ? `<p class="muted">Not drawn: ${w.notShown.map((n) => h(`${n.source} ${n.host ? `${n.host}/` : ''}${n.id} (${n.why})`)).join('; ')}</p>` : ''}</section>`;
+${notShown.length ? `<p class="muted">Not drawn: ${notShown.join('; ')}</p>` : ''}</section>`;
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;

@@ -45,7 +45,8 @@ export function* junitPieces(run: RunResult, runner = hostname()): Generator<str
 
 /** Per gate, the findings about no host (bindings alone: judged on the runner), then one suite per host. */
 function suitesOf(run: RunResult, runner: string): Suite[] {
-  const suite = (name: string, hostname: string, timeMs: number | null, findings: Finding[]): Suite => ({ name, hostname, timeMs, findings, summary: summarize(findings) });
+  const suite = (name: string, hostname: string, timeMs: number | null, findings: Finding[]): Suite => ({ name, hostname, timeMs,
+    findings, summary: summarize(findings) });
   return reportedGates(run).flatMap((gate) => {
     // Per host, in order of first appearance.
     const byHost = groupBy(gate.findings, (f) => f.host);

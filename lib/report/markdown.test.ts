@@ -27,6 +27,7 @@ describe('receiptMarkdown', () => {
       source: { kind: 'snapshot', bindings: '/repo/www.evil.example/ops', bindingsChosenBy: '--bindings', snapshot: 'http://evil.example/snap', capturedAt: null },
     });
     const text = receiptMarkdown(run, 'report.html');
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(text).not.toMatch(/[\u0000\u001b\r]/);
     const html = render(text);
     expect(html).not.toContain('<a ');

@@ -8,16 +8,17 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parser as promql } from '@prometheus-io/lezer-promql';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { oneLine } from '../escape.js';
 import { METRIC_NAMES, metricsText } from './metrics.js';
 import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
 
-interface Family { name: string; help: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string>; timestamp_ms?: string }> }
-const parse = (text: string) => parsePrometheusTextFormat(text) as Family[];
-const samples = (families: Family[], name: string) => families.find((f) => f.name === name)!.metrics.map((m) => [m.labels ?? {}, Number(m.value)]);
+type Family = MetricFamily;
+const parse = (text: string): Family[] => parsePrometheusTextFormat(text);
+const samples = (families: Family[], name: string) => families.find((f) => f.name === name)!.metrics.map((m) => [m.labels ?? {},
+  Number(m.value)]);
 
 /** promtool's verdict on a metrics text: its exit code and what it printed (lint problems, parse errors). */
 function promtoolCheck(text: string): { status: number | null; output: string } {
@@ -91,6 +92,7 @@ describe('metricsText', () => {
     ]);
     expect(samples(families, 'spine_gates_job_last_run_timestamp_seconds')[0]).toEqual([{ host: 'pve1', job: 'backup-daily', node: 'pve1' }, 1771900000]);
     expect(samples(families, 'spine_gates_host_up')).toEqual([[{ host: 'pve1' }, 1], [{ host: oneLine(HOSTILE), reason: 'host_key_unknown' }, 0]]);
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\ud800-\udfff]/);
   });
 

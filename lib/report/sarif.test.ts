@@ -57,7 +57,13 @@ describe('sarifLog', () => {
     ]),
   ]);
   const log = JSON.parse(sarifLog(run));
-  const results = log.runs[0].results as Array<Record<string, any>>;
+  /** The parts of a SARIF result these tests read. */
+  interface SarifResult {
+    ruleId: string; level: string; ruleIndex: number; message: { text: string };
+    locations: [{ physicalLocation?: unknown }, ...unknown[]];
+    partialFingerprints?: Record<string, string>; baselineState?: string; suppressions?: unknown[];
+  }
+  const results = log.runs[0].results as SarifResult[];
 
   it('validates against the SARIF 2.1.0 schema, also with hostile values', () => {
     const validate = validator();

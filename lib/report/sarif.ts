@@ -30,7 +30,8 @@ export function sarifLog(run: RunResult): string {
         startTimeUtc: run.startedAt, endTimeUtc: run.finishedAt, exitCode: run.exitCode,
       }],
       results: findings.map((f) => result(f, checks.indexOf(f.check), run)),
-      properties: { runKey: run.runKey, bindingsDigest: run.bindingsDigest, bindingsGitCommit: run.bindingsGitCommit, judgedAt: run.now, snapshotCapturedAt: run.source.capturedAt },
+      properties: { runKey: run.runKey, bindingsDigest: run.bindingsDigest, bindingsGitCommit: run.bindingsGitCommit, judgedAt: run.now,
+        snapshotCapturedAt: run.source.capturedAt },
     }],
   };
   return `${JSON.stringify(log, null, 2)}\n`;

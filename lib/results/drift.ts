@@ -44,7 +44,8 @@ export interface ReceiptFindings {
  * like a receipt, or from a run that judged nothing (input errors) is bad input: the message says
  * which, prefixed with `what` (e.g. `--baseline reports/…/receipt.json`).
  */
-export async function readReceiptFindings(file: string, what: string): Promise<{ ok: true; receipt: ReceiptFindings } | { ok: false; error: string }> {
+export async function readReceiptFindings(file: string, what: string): Promise<{ ok: true; receipt: ReceiptFindings } | { ok: false;
+  error: string }> {
   // A regular file only (a pipe would hang the run), bounded, and never quoted back: JSON.parse's
   // message carries some of the file's bytes.
   const read = await readRegularFile(file, MAX_RECEIPT_BYTES);
@@ -84,7 +85,8 @@ export async function readBaseline(file: string): Promise<{ ok: true; baseline: 
   if (read.receipt.inputErrors.length) {
     return { ok: false, error: `--baseline ${file}: that run judged nothing (it had input errors), so it cannot say which drift is known` };
   }
-  return { ok: true, baseline: { file, runKey: read.receipt.runKey, fingerprints: new Set(read.receipt.findings.filter(isDrift).map(fingerprint)) } };
+  return { ok: true, baseline: { file, runKey: read.receipt.runKey,
+    fingerprints: new Set(read.receipt.findings.filter(isDrift).map(fingerprint)) } };
 }
 
 /** The gates with a fingerprint on every fail, error and waived finding, and with a baseline, `drift` on every fail and error. */

@@ -52,7 +52,10 @@ export interface RunResult {
   /** sha256 over the sorted binding digests: one value that names the binding set. */
   bindingsDigest: string | null;
   bindingsGitCommit: string | null;
-  /** The bindings folder as a `/`-separated path from the repository root (its git toplevel, else the working directory): where SARIF locations point. */
+  /**
+   * The bindings folder as a `/`-separated path from the repository root (its git toplevel, else the working directory):
+   * where SARIF locations point.
+   */
   bindingsPathInRepo: string;
   /** Where each host is declared in the bindings (ssh.targets.yaml): the location of a finding about a host as a whole. */
   hostSources: Record<string, BindingLocation>;

@@ -18,13 +18,14 @@ import {
   type BindingsOverrides,
 } from './test-input.js';
 import type { BackupVolume, PveStorageState } from '../model.js';
-import type { PveStorageTarget } from '../bindings/types.js';
+import type { InventoryTarget } from '../bindings/types.js';
 
 const run = (overrides: Partial<VerifyInput> = {}): Finding[] => evaluateD19(makeInput(overrides));
 
 /** Every finding of a check (optionally for one subject / host). */
 function all(findings: Finding[], check: string, subject?: string, host?: string | null): Finding[] {
-  return findings.filter((f) => f.check === check && (subject === undefined || f.subject === subject) && (host === undefined || f.host === host));
+  return findings.filter((f) => f.check === check && (subject === undefined || f.subject === subject)
+    && (host === undefined || f.host === host));
 }
 
 /** The one finding of a check for a subject; fails the test when there is not exactly one. */
@@ -1136,7 +1137,7 @@ describe('D19.freshness on hostile listings and clocks', () => {
     targets: [makeTarget(), makeTarget({ name: 'vm-101-primary', glob: 'vzdump-qemu-101-*.vma.zst', source: { file: 'backup.inventory.yaml', line: 20 } })],
   });
   const listingWith = (malformed: NonNullable<Extract<ReturnType<typeof okListing>, { status: 'ok' }>['malformed']>, ...files: Parameters<typeof fileAged>[]) =>
-    makeState([makeHost('pve1', { listings: { [DUMP_DIR]: { ...okListing(files.map((f) => fileAged(...f))), malformed } } })]);
+    makeState([makeHost('pve1', { listings: { [DUMP_DIR]: { status: 'ok', files: files.map((f) => fileAged(...f)), malformed } } })]);
 
   it('a malformed record naming a target\'s file is an error for that target only, naming host, file and record', () => {
     const state = listingWith(
@@ -1159,7 +1160,7 @@ describe('D19.freshness on hostile listings and clocks', () => {
 
   it('an mtime beyond JavaScript\'s date range costs that target, not the gate (no throw)', () => {
     const state = stateWithFiles([archiveName(100), 6]);
-    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([{ path: archiveName(100), mtime: 99999999999999999, size: 1 }]);
+    state.hosts['pve1']!.listings[DUMP_DIR] = okListing([{ path: archiveName(100), mtime: 1e17, size: 1 }]);
     const findings = evaluateD19(makeInput({ state }));
     expect(one(findings, 'D19.freshness').outcome).toBe('error');
     expect(one(findings, 'D19.scheduler').outcome).toBe('pass');
@@ -1206,7 +1207,7 @@ describe('backups on PVE storages', () => {
     return { state, upid: `UPID:pbs:000004B6:0000B1F0:00000006:${start}:verify:main\\x3avm-100-2026\\x2d03\\x2d04T01\\x3a00\\x3a12Z:root@pam:` };
   };
   /** pve1 with the pbs-main storage holding `backups`, the default job writing to pbs-main. */
-  const storageRun = (o: { targets?: PveStorageTarget[]; storage?: PveStorageState | StateProblem | null; policy?: BindingsOverrides['policy']; jobs?: ReturnType<typeof makeJob>[] } = {}) => {
+  const storageRun = (o: { targets?: InventoryTarget[]; storage?: PveStorageState | StateProblem | null; policy?: BindingsOverrides['policy']; jobs?: ReturnType<typeof makeJob>[] } = {}) => {
     const pve = makePveState({ jobs: o.jobs ?? [makeJob('backup-daily', { vmids: [100], storage: 'pbs-main' })] });
     const host = makeHost('pve1', { pve, listings: {}, storage: o.storage === undefined ? makeStorageState() : o.storage });
     return run({ bindings: makeBindings({ targets: o.targets ?? [makeStorageTarget()], policy: o.policy }), state: makeState([host]) });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
-import type { Bindings, CalendarEvent, InventoryTarget, LifecycleGuest, RuntimeUnit } from '../bindings/types.js';
+import type { Bindings, CalendarEvent, FileGlobTarget, InventoryTarget, LifecycleGuest, RuntimeUnit } from '../bindings/types.js';
 import { checkRestoreSops } from '../cli/restore-sops.js';
 import { findingId, type Finding, type VzdumpJob } from '../model.js';
 import { DEMO_SITE, PACKAGE_ROOT } from '../package-root.js';
@@ -11,7 +11,7 @@ import { readSnapshot } from '../snapshot/read.js';
 import { D69_CHECKS, evaluateD69, LIFECYCLE_STATUSES } from './D69.js';
 import type { VerifyInput } from './input.js';
 import {
-  CAPTURED_AT, makeBindings, makeErrorHost, makeGuest, makeHost, makeInput, makeJob, makeLifecycleGuest, makePveState,
+  CAPTURED_AT, makeBindings, makeCalendarEvent, makeErrorHost, makeGuest, makeHost, makeInput, makeJob, makeLifecycleGuest, makePveState,
   makeState, makeStorageTarget, makeTarget, type BindingsOverrides,
 } from './test-input.js';
 
@@ -23,10 +23,10 @@ const SOP = 'docs/restore/app1.md';
 const SOPS = { root: '/repo', found: { [SOP]: true } };
 
 const guest = (o: Partial<LifecycleGuest> = {}) => makeLifecycleGuest({ backupTarget: 'vm-100-primary', sshTarget: 'app1', ...o });
-const target = (o: Partial<InventoryTarget> = {}) =>
+const target = (o: Partial<FileGlobTarget> = {}) =>
   makeTarget({ restoreSop: SOP, offsite: { required: false, reason: 'rebuilt from the install runbook' }, ...o });
 const event = (id: string, freq: string, byhour: number | null, byminute: number): CalendarEvent =>
-  ({ id, summary: id, freq, byhour, byminute, durationMinutes: 60, description: null, source: { file: 'backup.calendar.yaml', line: 8 } });
+  makeCalendarEvent(id, freq, byhour, byminute, { source: { file: 'backup.calendar.yaml', line: 8 } });
 const unit = (hostname: string, o: Partial<RuntimeUnit> = {}): RuntimeUnit => ({
   unitId: `vm-${hostname}`, kind: 'vm', hostname, backupProfile: 'vm-primary', dataClass: 'small_state', destinationLane: 'pve-primary',
   scheduleClass: 'daily-0200', restoreClass: 'vm-dry-run', backupAdmissionState: 'production_ready', inventoryTargets: [],
@@ -42,6 +42,7 @@ interface SiteOverrides extends BindingsOverrides {
 
 function site(o: SiteOverrides = {}): Bindings {
   const b = makeBindings({ targets: [target()], guests: [guest()], ...o });
+  if (!b.ssh || !b.calendar) throw new Error('makeBindings gives every binding file');
   return {
     ...b,
     inventory: { ...b.inventory, runtimeUnits: o.runtimeUnits === undefined ? [unit('app1')] : o.runtimeUnits },
@@ -379,7 +380,7 @@ describe('D69.restore-sop', () => {
 });
 
 describe('D69.offsite', () => {
-  const offsiteCopy = (o: Partial<InventoryTarget> = {}) => makeTarget({ name: 'offsite-vms', host: 'nas', basePath: '/volume1/offsite', glob: 'vzdump-qemu-*.vma.zst', ...o });
+  const offsiteCopy = (o: Partial<FileGlobTarget> = {}) => makeTarget({ name: 'offsite-vms', host: 'nas', basePath: '/volume1/offsite', glob: 'vzdump-qemu-*.vma.zst', ...o });
   const required = target({ offsite: { required: true, reason: 'one of a kind' } });
 
   it('fails a critical guest with no offsite decision', () => {
@@ -490,11 +491,12 @@ describe('a guest\'s whole life, replayed', () => {
   // VM 120 (newapp) on pve1, next to the healthy 100. Each step is the estate as the operator
   // leaves it; the assertion is the exact set of D69 failures at that step.
   const newapp = (o: Partial<LifecycleGuest> = {}) => guest({ id: 120, hostname: 'newapp', backupTarget: null, sshTarget: null, ...o });
-  const newTarget = (o: Partial<InventoryTarget> = {}) =>
+  const newTarget = (o: Partial<FileGlobTarget> = {}) =>
     target({ name: 'vm-120-newapp-primary', glob: 'vzdump-qemu-120-*.vma.zst', restoreSop: null, offsite: null, ...o });
   const withSops = { root: '/repo', found: { [SOP]: true, 'docs/restore/newapp.md': true } };
 
-  interface Step { lifecycle: LifecycleGuest; targets?: InventoryTarget[]; onHost?: boolean; jobVmids?: number[]; ssh?: boolean; event?: boolean; unit?: boolean }
+  interface Step { lifecycle: LifecycleGuest; targets?: InventoryTarget[]; onHost?: boolean; jobVmids?: number[]; ssh?: boolean;
+    event?: boolean; unit?: boolean }
   const at = (s: Step): Finding[] => evaluateD69(makeInput({
     bindings: site({
       guests: [guest(), s.lifecycle],
@@ -599,7 +601,8 @@ describe('the bundled demo site', () => {
     if (!loaded.ok) throw new Error(`demo bindings: ${JSON.stringify(loaded.errors)}`);
     const read = await readSnapshot(path.join(DEMO_SITE, 'snapshot'), loaded.bindings);
     if (!read.ok) throw new Error(`demo snapshot: ${JSON.stringify(read.errors)}`);
-    const input = { bindings: loaded.bindings, now: CAPTURED_AT, maxSnapshotAgeHours: 24, bundledDemo: true, restoreSops: await checkRestoreSops(loaded.bindings) };
+    const input = { bindings: loaded.bindings, now: CAPTURED_AT, maxSnapshotAgeHours: 24, bundledDemo: true,
+      restoreSops: await checkRestoreSops(loaded.bindings) };
     findings = evaluateD69({ ...input, state: read.state });
     bindingOnly = evaluateD69({ ...input, state: null });
   });

@@ -53,7 +53,8 @@ export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => (j
 // Facts derived from one host's PVE state are computed once per state object and shared by every
 // check (and finding) that asks: on an estate with thousands of guests, recomputing them per
 // finding made evaluation quadratic. Host state is never changed while gates run.
-const perState = new WeakMap<PveState, { selections: Map<VzdumpJob, number[]>; enrolled?: Map<number, VzdumpJob[]>; guests?: Map<number, Guest> }>();
+const perState = new WeakMap<PveState, { selections: Map<VzdumpJob, number[]>; enrolled?: Map<number, VzdumpJob[]>;
+  guests?: Map<number, Guest> }>();
 const factsOf = (pve: PveState) => {
   let facts = perState.get(pve);
   if (!facts) perState.set(pve, (facts = { selections: new Map() }));

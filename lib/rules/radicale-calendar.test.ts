@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import { DEFAULT_UID_SCHEME, type Bindings, type CalendarEvent } from '../bindings/types.js';
 import { planCalendar } from '../calendar/binding.js';
@@ -80,6 +80,7 @@ describe('calendar.binding', () => {
   it('fails the calendar\'s zone: not IANA, not the inventory\'s, or none at all', () => {
     const zone = (calendarZone: string | null, inventoryZone: string | null) => {
       const b = site();
+      assert.isNotNull(b.calendar);
       b.calendar.timezone = calendarZone;
       b.inventory.defaults.timezone = inventoryZone;
       return find(run(b, null), 'calendar.binding', 'backup.calendar.yaml');
@@ -240,6 +241,7 @@ describe.skipIf(!existsSync(REFERENCE))('reference bindings 2026-03-05 against a
   it('fails the unknowable days, the missing and quarterly drills, and every event as missing', async () => {
     const loaded = await loadBindings(REFERENCE);
     if (!loaded.ok) throw new Error('reference bindings do not load');
+    assert.isNotNull(loaded.bindings.calendar);
     const state: HostState = { ...makeState([]), calendar: { status: 'ok', url: 'http://127.0.0.1:5232/spine_calendar_admin/spine/', via: 'communications-stack', output: 'calendar/collection.json', events: [], unreadable: [] } };
     const findings = run(loaded.bindings, state, '2026-03-05T12:00:00Z');
     const bad = findings.filter((f) => f.outcome === 'fail').map((f) => `${f.check} ${f.subject} ${f.reason}`);

@@ -102,7 +102,10 @@ function matchRuns(plan: CalendarPlan, runs: Runs, idForNew: string, now: string
   const wrongDay: Array<{ run: Run; atTime: ExpectedEvent[] }> = [];
   for (const run of runs.runs) {
     const atTime = timed(plan).filter((e) => e.freq === runs.freq && e.minute === run.minute && (run.hour < 0 || e.hour === run.hour));
-    const days = (e: ExpectedEvent) => (run.weekdays ? run.weekdays.every((d) => e.weekdays!.includes(d)) : run.monthdays ? run.monthdays.every((d) => e.monthdays!.includes(d)) : true);
+    const days = (e: ExpectedEvent) => {
+      if (run.weekdays) return run.weekdays.every((d) => e.weekdays!.includes(d));
+      return run.monthdays ? run.monthdays.every((d) => e.monthdays!.includes(d)) : true;
+    };
     const showing = atTime.filter(days);
     if (showing.length) events.push(...showing);
     else if (atTime.length) wrongDay.push({ run, atTime });
@@ -133,7 +136,8 @@ function matchRuns(plan: CalendarPlan, runs: Runs, idForNew: string, now: string
 
 const sortedUnion = (a: readonly number[], b: readonly number[]) => [...new Set([...a, ...b])].sort((x, y) => x - y);
 
-function matchFinding(base: { check: string; subject: string; host: string | null; severity: Severity; evidence: Evidence[] }, what: string, m: Match, file: string, reschedule: string): Finding {
+function matchFinding(base: { check: string; subject: string; host: string | null; severity: Severity; evidence: Evidence[] },
+  what: string, m: Match, file: string, reschedule: string): Finding {
   const evidence = [...base.evidence, ...[...new Set(m.events)].map((e) => bindingEvidence(e.event))];
   const message = `${what}: ${m.text}`;
   if (!m.reason) return make({ ...base, evidence, outcome: 'pass', message });
@@ -263,7 +267,8 @@ function eventDrift(e: ExpectedEvent, tzid: string | null, fact: CalendarEventFa
 /** The id a backup event's UID names, by the UID scheme; null for a UID outside the scheme. */
 export function idOfUid(scheme: string, uid: string): string | null {
   const [prefix, suffix] = scheme.split('{id}') as [string, string];
-  return uid.length > prefix.length + suffix.length && uid.startsWith(prefix) && uid.endsWith(suffix) ? uid.slice(prefix.length, uid.length - suffix.length) : null;
+  const fits = uid.length > prefix.length + suffix.length && uid.startsWith(prefix) && uid.endsWith(suffix);
+  return fits ? uid.slice(prefix.length, uid.length - suffix.length) : null;
 }
 
 function checkOrphans(input: VerifyInput, plan: CalendarPlan): Finding[] {

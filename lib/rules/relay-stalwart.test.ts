@@ -30,7 +30,8 @@ const POLICY: RelayPolicy = {
 const mailingJob = (id: string, options: Record<string, string>) => makeJob(id, { vmids: [100], options });
 const GOOD_JOB = mailingJob('backup-daily', { mailnotification: 'failure', mailto: 'alerts@example.com', 'notification-mode': 'legacy-sendmail' });
 
-function run(o: { mail?: MailState | StateProblem | null; pve?: PveState | StateProblem; policy?: Partial<RelayPolicy> | null; input?: Partial<VerifyInput> } = {}): Finding[] {
+function run(o: { mail?: MailState | StateProblem | null; pve?: PveState | StateProblem; policy?: Partial<RelayPolicy> | null;
+  input?: Partial<VerifyInput> } = {}): Finding[] {
   const relay = o.policy === null ? null : { ...POLICY, ...o.policy };
   const host = makeHost('pve1', { mail: o.mail === undefined ? mailOf('smtps-relay') : o.mail, pve: o.pve ?? makePveState({ jobs: [GOOD_JOB] }) });
   return evaluateRelay(makeInput({ bindings: makeBindings({ policy: { relay } }), state: makeState([host]), ...o.input }));

@@ -23,7 +23,8 @@ const { make } = findingsFor('relay-stalwart');
 
 type Mode = 'relay' | 'disabled';
 /** Everything a check knows about one host in scope. */
-interface HostMail { hostId: string; mode: Mode; mail: MailState; pve: PveState | null; timezone: string | null; policy: RelayPolicy; capturedAt: string }
+interface HostMail { hostId: string; mode: Mode; mail: MailState; pve: PveState | null; timezone: string | null; policy: RelayPolicy;
+  capturedAt: string }
 interface Base { check: string; host: string; severity: Severity }
 /** One thing wrong, with its reason code. */
 interface Problem { reason: string; text: string }

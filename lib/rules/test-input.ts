@@ -6,7 +6,8 @@
 
 import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
 import type {
-  BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage, PveStorageState, StateProblem, VzdumpJob,
+  BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage,
+  PveStorageState, StateProblem, VzdumpJob,
 } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
@@ -120,7 +121,8 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
 }
 
 /** A backup.calendar.yaml event (60 minutes, no description, no days) at line 10. */
-export function makeCalendarEvent(id: string, freq: string, byhour: number | null, byminute: number | null, more: Partial<CalendarEvent> = {}): CalendarEvent {
+export function makeCalendarEvent(id: string, freq: string, byhour: number | null, byminute: number | null,
+  more: Partial<CalendarEvent> = {}): CalendarEvent {
   return { id, summary: id, freq, byhour, byminute, durationMinutes: 60, description: null, byday: null, bymonthday: null, source: { file: 'backup.calendar.yaml', line: 10 }, ...more };
 }
 
@@ -154,9 +156,15 @@ export interface HostOverrides {
   /** Mail facts (relay-stalwart); default null (not collected); a problem for unreadable mail state. */
   mail?: MailState | StateProblem | null;
   listings?: Record<string, Listing>;
-  /** Job run states (D19.job-run); default: backup-daily ran OK at 02:00 Berlin on the capture day; null: not collected; a problem: unreadable. */
+  /**
+   * Job run states (D19.job-run); default: backup-daily ran OK at 02:00 Berlin on the capture day; null: not collected;
+   * a problem: unreadable.
+   */
   jobRuns?: JobRunStates | StateProblem | null;
-  /** Storage facts; default (on a PVE host) storage `local` healthy and empty, `null`: not collected (a snapshot older than the storage commands); a problem for unreadable ones. */
+  /**
+   * Storage facts; default (on a PVE host) storage `local` healthy and empty, `null`: not collected (a snapshot older
+   * than the storage commands); a problem for unreadable ones.
+   */
   storage?: PveStorageState | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;

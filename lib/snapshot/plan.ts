@@ -22,7 +22,8 @@ export interface HostPlan {
 
 export function probePlan(bindings: Bindings): HostPlan[] {
   const commands = new Map<string, ProbeCommand[]>();
-  const add = (hostId: string, cmds: readonly ProbeCommand[]) => commands.set(hostId, [...(commands.get(hostId) ?? [TIMEZONE_COMMAND]), ...cmds]);
+  const add = (hostId: string, cmds: readonly ProbeCommand[]) => commands.set(hostId, [...(commands.get(hostId) ?? [TIMEZONE_COMMAND]),
+    ...cmds]);
   const pveHosts = pveHostIds(bindings);
   for (const hostId of pveHosts) add(hostId, [...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS]);
 

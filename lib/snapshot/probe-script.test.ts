@@ -21,7 +21,10 @@ const TOKEN = '0123456789abcdef0123456789abcdef';
 
 interface Ran { frames: string[]; sections: Map<string, Buffer>; code: number | null; stderr: string }
 
-/** Runs the probe (`sh -s`, the same under bash, whose sh it is on some hosts, or the installed copy), answering its followup frame with `followUp`. */
+/**
+ * Runs the probe (`sh -s`, the same under bash, whose sh it is on some hosts, or the installed copy), answering its
+ * followup frame with `followUp`.
+ */
 function runProbeScript(how: 'sh -s' | 'bash -s' | 'forced', stdin: string, followUp?: string): Promise<Ran> {
   const child = how === 'forced' ? spawn(INSTALLED, [], { cwd: TMP }) : spawn(how === 'sh -s' ? '/bin/sh' : 'bash', ['-s'], { cwd: TMP });
   const ran: Ran = { frames: [], sections: new Map(), code: null, stderr: '' };
@@ -29,8 +32,14 @@ function runProbeScript(how: 'sh -s' | 'bash -s' | 'forced', stdin: string, foll
   const reader = new FrameReader(TOKEN, {
     frame: (line) => {
       ran.frames.push(line);
-      if (line.startsWith('begin ')) ran.sections.set(line.slice(6), Buffer.alloc(0)), current = [];
-      if (line === 'end') ran.sections.set([...ran.sections.keys()].at(-1)!, Buffer.concat(current!)), current = null;
+      if (line.startsWith('begin ')) {
+        ran.sections.set(line.slice(6), Buffer.alloc(0));
+        current = [];
+      }
+      if (line === 'end') {
+        ran.sections.set([...ran.sections.keys()].at(-1)!, Buffer.concat(current!));
+        current = null;
+      }
       if (line === 'followup') child.stdin.end(followUp);
     },
     bytes: (chunk) => { if (current) current.push(chunk); },

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listingSeparator, parseListing } from '../pve/listing.js';
 import {
-  contentCommandStorage, globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote, storageCommands,
+  contentCommandStorage, globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote,
+    storageCommands,
 } from './probe.js';
 
 const ROOT = mkdtempSync(path.join(tmpdir(), 'quote-'));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadBindings } from '../bindings/load.js';
-import type { Bindings } from '../bindings/types.js';
+import type { Bindings, FileGlobTarget } from '../bindings/types.js';
 import { DEMO_SITE } from '../package-root.js';
 import { MAIL_COMMANDS, NO_POSTFIX_EXIT } from './probe.js';
 import { readSnapshot } from './read.js';
@@ -94,7 +94,7 @@ describe('readSnapshot listings (NUL-separated; older snapshots newline-separate
     const fresh = Math.floor(Date.parse('2026-03-04T07:00:00Z') / 1000);
     for (const c of listingFiles(dir)) {
       const forged = stale.map(([name]) => bindings.inventory.targets.find((t) => t.name === name)!)
-        .filter((t) => t.basePath === c.base_path)
+        .filter((t): t is FileGlobTarget => t.kind === 'file_glob' && t.basePath === c.base_path)
         .map((t) => `1000000000.0 10 evil\n${fresh}.0 4096 ${t.glob.replaceAll('*', '2026_03_04-02_00_00')}\0`).join('');
       writeFileSync(path.join(dir, c.output), readFileSync(path.join(dir, c.output), 'utf8') + forged);
     }

@@ -28,7 +28,8 @@ import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 export const MANIFEST = 'snapshot.yaml';
 const validateManifest = compileSchema(snapshotSchema);
 
-export interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string; reason?: string; message?: string }
+export interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string;
+  reason?: string; message?: string }
 export interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
 export interface ManifestCalendar { status: 'ok' | 'error'; url: string; via?: string | null; reason?: string; message?: string; output?: string }
 export interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[]; calendar?: ManifestCalendar }
@@ -38,7 +39,8 @@ export type SnapshotRead =
   | { ok: false; errors: BindingError[] };
 
 /** The validated manifest of a snapshot folder (each host once), or its problems with the folder in the file name. */
-export async function readManifest(dir: string, digests: Record<string, string> = {}): Promise<{ ok: true; manifest: Manifest } | { ok: false; errors: BindingError[] }> {
+export async function readManifest(dir: string, digests: Record<string, string> = {}): Promise<{ ok: true;
+  manifest: Manifest } | { ok: false; errors: BindingError[] }> {
   const errors: BindingError[] = [];
   const source = await readSource(dir, MANIFEST, true, errors, digests);
   if (!source || !validateManifest(source)) return { ok: false, errors: errors.map(inFolder(dir)) };
@@ -50,7 +52,10 @@ export async function readManifest(dir: string, digests: Record<string, string> 
   return errors.length ? { ok: false, errors: errors.map(inFolder(dir)) } : { ok: true, manifest };
 }
 
-/** Whether a `YYYY-MM-DDTHH:MM:SS(.fff)Z` time (the schema's shape) names an instant that exists: Date.parse alone takes 2026-02-30 and gives NaN for month 13. */
+/**
+ * Whether a `YYYY-MM-DDTHH:MM:SS(.fff)Z` time (the schema's shape) names an instant that exists: Date.parse alone takes
+ * 2026-02-30 and gives NaN for month 13.
+ */
 export function isRealUtcTime(text: string): boolean {
   const ms = Date.parse(text);
   return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
@@ -179,7 +184,8 @@ function withLegacyCron(pve: HostRecord['pve'], cron: { text: string } | { probl
   if ('problem' in cron) return { ok: true, value: { ...pve.value, cronNotRead: cron.problem } };
   try {
     const parsed = parseVzdumpCron(cron.text);
-    return { ok: true, value: { ...pve.value, jobs: [...pve.value.jobs, ...parsed.jobs], configWarnings: [...pve.value.configWarnings, ...parsed.warnings] } };
+    return { ok: true, value: { ...pve.value, jobs: [...pve.value.jobs, ...parsed.jobs], configWarnings: [...pve.value.configWarnings,
+      ...parsed.warnings] } };
   } catch (e) {
     return { ok: true, value: { ...pve.value, cronNotRead: { reason: 'parse_error', message: `vzdump.cron: ${(e as Error).message}` } } };
   }

@@ -22,7 +22,8 @@ beforeAll(async () => {
   bindings = loaded.bindings;
 });
 
-interface DemoHost { id: string; status: string; reason?: string; message?: string; timezone?: string; commands?: { id: string; exit: number }[] }
+interface DemoHost { id: string; status: string; reason?: string; message?: string; timezone?: string; commands?: { id: string;
+  exit: number }[] }
 
 /** What a live collection of the demo estate would have returned: the probe plan, the demo snapshot's results. */
 function demoCollection(): Collection {

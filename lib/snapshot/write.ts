@@ -85,7 +85,8 @@ async function writeHost(root: string, host: CollectedHost) {
   const commands = [];
   for (const c of host.commands) {
     if (c.problem) {
-      commands.push({ id: c.id, ...(c.basePath !== undefined ? { base_path: c.basePath } : {}), command: c.command, exit: c.exit, output: null, reason: c.problem.reason, message: c.problem.message });
+      commands.push({ id: c.id, ...(c.basePath !== undefined ? { base_path: c.basePath } : {}), command: c.command, exit: c.exit,
+        output: null, reason: c.problem.reason, message: c.problem.message });
       continue;
     }
     const output = `${folder}/${c.id}.out`;

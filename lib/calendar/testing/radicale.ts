@@ -19,7 +19,8 @@ export interface Radicale {
   storage: string;
   log(): string;
   /** A raw request as `user`, for setting up and inspecting collections beside the code under test. */
-  request(user: string, method: string, urlPath: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: string; etag: string | null }>;
+  request(user: string, method: string, urlPath: string, body?: string, headers?: Record<string, string>): Promise<{ status: number;
+    body: string; etag: string | null }>;
   stop(): Promise<void>;
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'ssh2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../../bindings/load.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import { listingCommand, PVE_COMMANDS, TIMEZONE_COMMAND } from '../../snapshot/probe.js';
@@ -291,6 +291,7 @@ describe('writeBindings', () => {
       const loaded = await loadBindings(dir);
       expect(loaded.ok, JSON.stringify(loaded)).toBe(true);
       if (loaded.ok) {
+        assert.isNotNull(loaded.bindings.ssh);
         expect(loaded.bindings.ssh.targets.map((t) => [t.id, t.host, t.port, t.probeVia])).toEqual([
           ['pve-a', '127.0.0.1', 2201, null], ['nas', '127.0.0.1', 2202, 'pve-a'],
         ]);

@@ -108,11 +108,13 @@ export function checkJobRuns(input: VerifyInput): Finding[] {
             expected: `a time no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`, actual: `${v.field} ${isoOf(v.at)}`,
             remediation: `On ${hostId}: check the clock (\`timedatectl\`, chrony), then reset the job's run time by saving the job once (Datacenter → Backup → Edit → OK) and run it by hand (Run now).`,
           });
-        case 'running':
+        case 'running': {
+          const since = v.state.started ?? v.state.time;
           return make({
             ...base, outcome: 'skip', reason: 'running',
-            message: `job ${job.id} on ${hostId} is running${v.state.started !== null ? ` since ${isoOf(v.state.started)}` : v.state.time !== null ? ` since ${isoOf(v.state.time)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
+            message: `job ${job.id} on ${hostId} is running${since !== null ? ` since ${isoOf(since)}` : ''} (state ${v.state.state}): neither a failed nor a finished run`,
           });
+        }
         case 'pending':
           return make({ ...base, outcome: 'skip', reason: 'first_run_pending', message: `job ${job.id} on ${hostId} was created and has not run yet; its first run is ${isoOf(v.next)}` });
         case 'missed':

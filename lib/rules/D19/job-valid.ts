@@ -46,7 +46,8 @@ function jobValidity(hostId: string, job: VzdumpJob): Finding {
  * pvescheduler state, so D19.job-run cannot tell whether it ran, and PVE 7+ manages jobs in jobs.cfg.
  * PVE's own conversion (API2/Backup.pm update_job) keeps its id and schedule and removes the line.
  */
-function legacyCronJob(hostId: string, job: VzdumpJob, base: { check: string; subject: string; host: string; evidence: Evidence[] }): Finding {
+function legacyCronJob(hostId: string, job: VzdumpJob, base: { check: string; subject: string; host: string;
+  evidence: Evidence[] }): Finding {
   return make({
     ...base, severity: 'low', outcome: 'fail', reason: 'legacy_cron_job',
     message: `job ${job.id}${job.enabled ? '' : ' (disabled)'} is a legacy /etc/pve/vzdump.cron line (line ${job.line}, schedule ${job.schedule}): cron runs it and it counts as coverage, but it keeps no run state, so whether it ran cannot be checked (D19.job-run)`,

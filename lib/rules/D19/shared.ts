@@ -10,7 +10,8 @@ export const { make } = findingsFor('D19');
 export const enabledTargets = (input: VerifyInput) => input.bindings.inventory.targets.filter((t) => t.enabled);
 
 // The loader rejects a target that has no stale_after_hours of its own and no default to fall back to.
-export const effectiveHours = (input: VerifyInput, t: InventoryTarget) => t.staleAfterHours ?? input.bindings.inventory.defaults.staleAfterHours!;
+export const effectiveHours = (input: VerifyInput,
+  t: InventoryTarget) => t.staleAfterHours ?? input.bindings.inventory.defaults.staleAfterHours!;
 
 /**
  * How far an archive's mtime may lie ahead of the capture time and still count as "0h old": clocks

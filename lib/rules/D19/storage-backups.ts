@@ -16,7 +16,8 @@ export function storageStateOf(host: HostRecord): { value: PveStorageState } | {
 }
 
 /** The guest's backups on a pve_storage target's storage, or why they cannot be read. */
-export function targetBackups(host: HostRecord, t: PveStorageTarget): { state: PveStorageState; backups: BackupVolume[]; evidence: Evidence[] } | { problem: StateProblem; evidence: Evidence[] } {
+export function targetBackups(host: HostRecord, t: PveStorageTarget): { state: PveStorageState; backups: BackupVolume[];
+  evidence: Evidence[] } | { problem: StateProblem; evidence: Evidence[] } {
   const evidence: Evidence[] = [bindingEvidence(t)];
   const facts = storageStateOf(host);
   if ('problem' in facts) return { problem: facts.problem, evidence };

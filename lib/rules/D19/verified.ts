@@ -27,7 +27,8 @@ export function checkVerified(input: VerifyInput): Finding[] {
   });
 }
 
-function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[], judged: FreshnessBase): Finding {
+function judgeVerification(input: VerifyInput, t: PveStorageTarget, backups: BackupVolume[], evidence: Evidence[],
+  judged: FreshnessBase): Finding {
   const newest = newestOf(backups);
   const verifiedAt = (v: BackupVolume) => (v.verification?.state === 'ok' && v.verification.upid ? upidStartTime(v.verification.upid) : null);
   const lastOk = backups.map((v) => ({ v, at: verifiedAt(v) })).filter((x) => x.at !== null).sort((a, b) => b.at! - a.at!)[0];

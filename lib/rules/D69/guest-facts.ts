@@ -104,7 +104,8 @@ export function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu
 }
 
 /** The guest's PVE host state, or the finding to give instead: skip without host state, error when unreadable. */
-export function hostPve(input: VerifyInput, base: ReturnType<typeof guestBase>, g: LifecycleGuest): { pve: PveState } | { finding: Finding } {
+export function hostPve(input: VerifyInput, base: ReturnType<typeof guestBase>,
+  g: LifecycleGuest): { pve: PveState } | { finding: Finding } {
   if (!input.state) return { finding: make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${label(g)}: ${NO_HOST_STATE}` }) };
   const pve = pveStateOf(input.state, g.proxmoxHost);
   if ('problem' in pve) {
@@ -123,7 +124,8 @@ function requiredFor(scope: ClassScope, t: InventoryTarget | undefined): boolean
 const scopeText = (scope: ClassScope) => (scope === 'all' ? 'all' : `[${scope.join(', ')}]`);
 
 /** The guest's resolved target, or the skip finding of a check that is about that target. */
-export function withTarget(input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>): { t: InventoryTarget } | { finding: Finding } {
+export function withTarget(input: VerifyInput, g: LifecycleGuest,
+  base: ReturnType<typeof guestBase>): { t: InventoryTarget } | { finding: Finding } {
   const t = targetOf(input, g);
   if (t) return { t };
   return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target (see D69.backup-target)` }) };
@@ -138,7 +140,8 @@ type RestoreFields = Pick<LifecycleGuest, 'restoreSop' | 'offsite'>;
  */
 export function declaredField<K extends 'restoreSop' | 'offsite'>(
   input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>, key: K, scope: ClassScope, policyField: string,
-): { t: InventoryTarget | undefined; on: LifecycleGuest | InventoryTarget | null; value: RestoreFields[K] | null; evidence: Evidence[] } | { finding: Finding } {
+): { t: InventoryTarget | undefined; on: LifecycleGuest | InventoryTarget | null; value: RestoreFields[K] | null;
+  evidence: Evidence[] } | { finding: Finding } {
   const t = targetOf(input, g);
   const required = requiredFor(scope, t);
   if (required === null) {
@@ -148,7 +151,8 @@ export function declaredField<K extends 'restoreSop' | 'offsite'>(
     return { finding: make({ ...base, outcome: 'skip', reason: 'not_required', message: `${label(g)}: ${t!.name} is ${t!.classification ?? 'unclassified'}; drift.gates.yaml d69.${policyField} is ${scopeText(scope)}, so none is required` }) };
   }
   const on = g[key] ? g : t?.[key] ? t : null;
-  return { t, on, value: on ? (on as RestoreFields)[key] : null, evidence: [...base.evidence, ...(on && on !== g ? [bindingEvidence(on)] : [])] };
+  return { t, on, value: on ? (on as RestoreFields)[key] : null, evidence: [...base.evidence,
+    ...(on && on !== g ? [bindingEvidence(on)] : [])] };
 }
 
 /** "(restore_sop on the guest or on <target>)": the places a missing field may go. */

@@ -5,7 +5,7 @@ import type { Finding, VzdumpJob } from '../../model.js';
 import { eventForRun, eventsAtTime, flowEvent, hhmm, pveJobRuns, PUBLISH_CALENDAR, type Run } from '../../calendar/schedule.js';
 import { bindingEvidence, type VerifyInput } from '../input.js';
 import { enrolledVmids, jobsCfgEvidence } from '../pve-helpers.js';
-import { make, label, at, guestBase, once, hostPve } from './guest-facts.js';
+import { make, label, guestBase, once, hostPve } from './guest-facts.js';
 
 const jobMatches = new WeakMap<BackupCalendar, WeakMap<VzdumpJob, Map<string, JobMatch>>>();
 
@@ -32,7 +32,8 @@ export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
     host: input.state!.hosts[g.proxmoxHost]?.timezone ?? null,
   };
   const matches = jobs.map((job) => matchJobOnce(job, calendar, zones, input.now));
-  const evidence = [...base.evidence, ...matches.flatMap((m) => [jobsCfgEvidence(g.proxmoxHost, m.job), ...m.events.map((e) => bindingEvidence(e))])];
+  const evidence = [...base.evidence, ...matches.flatMap((m) => [jobsCfgEvidence(g.proxmoxHost, m.job),
+    ...m.events.map((e) => bindingEvidence(e))])];
   const failed = matches.find((m) => m.reason !== null);
   const message = `${label(g)}: ${matches.map((m) => m.text).join('; ')}`;
   if (!failed) return make({ ...base, evidence, outcome: 'pass', message });
@@ -53,7 +54,8 @@ export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
 }
 
 /** matchJob, once per (job, zones, now): every guest a job backs up shares its match. */
-function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null }, now: string): JobMatch {
+function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null },
+  now: string): JobMatch {
   const byJob = once(jobMatches, calendar, () => new WeakMap<VzdumpJob, Map<string, JobMatch>>());
   const byZones = once(byJob, job, () => new Map<string, JobMatch>());
   const key = JSON.stringify([zones.calendar, zones.host, now]);
@@ -63,7 +65,8 @@ function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calenda
 }
 
 /** The job's runs as times of day in the calendar's zone, each with the event that publishes it. */
-function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null }, now: string): JobMatch {
+function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null },
+  now: string): JobMatch {
   const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: Record<string, unknown>[] = []): JobMatch =>
     ({ job, reason, text: `job ${job.id} (${job.schedule ?? 'no schedule'}): ${text}`, events, add });
   const runs = pveJobRuns(job.schedule, { from: zones.host, to: zones.calendar, now });

@@ -3,7 +3,7 @@
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
 import { bindingEvidence, type VerifyInput } from '../input.js';
-import { make, label, at, guestBase, once, withTarget } from './guest-facts.js';
+import { make, label, at, guestBase, withTarget } from './guest-facts.js';
 
 export function checkTargetEnabled(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.target-enabled', g, 'high');
