@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { CHECKS } from './checks.js';
-import { CHECK_REASONS, COMMON_REASONS, HOST_REASONS, isCataloguedReason, RUN_REASONS } from './reasons.js';
+import { CALENDAR_REASONS, CHECK_REASONS, COMMON_REASONS, HOST_REASONS, isCataloguedReason, RUN_REASONS } from './reasons.js';
 
 /** docs/reasons.md as the catalogue makes it: a failure here shows the text to paste. */
 function reasonsMarkdown(): string {
@@ -21,6 +21,7 @@ function reasonsMarkdown(): string {
     '| --- | --- |',
     ...rows(COMMON_REASONS),
     `| ${HOST_REASONS.map((r) => `\`${r}\``).join(', ')} | error: the host could not be read ([Live collection](live-collection.md)) |`,
+    `| ${CALENDAR_REASONS.map((r) => `\`${r}\``).join(', ')} | error, calendar checks: the calendar could not be read ([radicale-calendar](gates/radicale-calendar.md)) |`,
     '',
     '## Runs and waivers',
     '',

@@ -14,6 +14,13 @@ export const HOST_REASONS = [
 ] as const;
 export type HostReason = (typeof HOST_REASONS)[number];
 
+/** Why the Radicale calendar could not be read or written (lib/calendar): any calendar check may give it. */
+export const CALENDAR_REASONS = [
+  'auth_denied', 'bad_response', 'collection_missing', 'connection_lost', 'credentials_unreadable', 'http_timeout',
+  'no_ssh_target', 'precondition_failed', 'server_error', 'tls_failed',
+] as const;
+export type CalendarReason = (typeof CALENDAR_REASONS)[number];
+
 /** Why a check could not judge, whichever check it is: its facts or its binding file are missing or unreadable. */
 export const COMMON_REASONS: Readonly<Record<string, string>> = {
   'no host state': 'skip: the run has no snapshot and reads no host (binding-only)',
@@ -86,6 +93,7 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
 /** Whether `reason` is one `check` may give: its own, a host's, a common or a run reason. */
 export function isCataloguedReason(check: string, reason: string | null): boolean {
   if (reason === null) return true;
+  if (check.startsWith('calendar.') && (CALENDAR_REASONS as readonly string[]).includes(reason)) return true;
   return (CHECK_REASONS[check]?.includes(reason) ?? false) || (HOST_REASONS as readonly string[]).includes(reason)
     || Object.hasOwn(COMMON_REASONS, reason) || Object.hasOwn(RUN_REASONS, reason);
 }
