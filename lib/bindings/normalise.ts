@@ -4,6 +4,7 @@
 
 import { describeValue, type FieldPath, type Source } from './source.js';
 import {
+  DEFAULT_MIN_RESTORE_POINTS,
   DEFAULT_UID_SCHEME,
   type BackupCalendar,
   type BackupInventory,
@@ -140,7 +141,10 @@ interface RawPolicy {
   thresholds?: Partial<Record<Classification, number>>;
   pve_hosts?: string[] | null;
   repository_root?: string;
-  d19?: { storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>> };
+  d19?: {
+    storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>>;
+    retention?: Partial<Record<Classification, { min_restore_points?: number }>> & { allow_unbounded?: string[] };
+  };
   d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string>; offsite_storages?: Record<string, string[]> };
   relay?: RawRelay;
   calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
@@ -352,6 +356,14 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     d19: {
       storageFullPercent: raw.d19?.storage_full_percent ?? 90,
       verifyMaxAgeDays: raw.d19?.verify_max_age_days ?? { critical: 7 },
+      retention: {
+        minRestorePoints: {
+          critical: raw.d19?.retention?.critical?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.critical,
+          important: raw.d19?.retention?.important?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.important,
+          rebuildable: raw.d19?.retention?.rebuildable?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.rebuildable,
+        },
+        allowUnbounded: raw.d19?.retention?.allow_unbounded ?? [],
+      },
     },
     d69: {
       restoreSopRequiredFor: raw.d69?.restore_sop_required_for ?? ['critical'],

@@ -73,6 +73,7 @@ function pveStandIns(o: { scheduler?: string; timezone?: string; pvesh?: string 
   const scheduler = o.scheduler ?? 'active';
   return {
     hostname: '[ $# = 0 ] || exit 2\necho pve-node.example.com',
+    pveversion: "[ $# = 0 ] || exit 2\necho 'pve-manager/9.1.1/42db4a6cf33dac83 (running kernel: 6.17.2-1-pve)'",
     pvesh: o.pvesh ?? [
       'node=$(hostname | cut -d. -f1)',
       'case "$*" in',

@@ -12,13 +12,14 @@
 //   converted it (0 → keep-all=1, N → keep-last=N, ignored beside prune-backups); PVE 9 dropped it.
 // Pure: no I/O; times are bucketed in the zone given (the node's for file storages).
 
+import type { PrunePolicy, VzdumpConf } from '../model.js';
 import { wallTimeAt, zonedToUtc } from '../time/zone.js';
 
 export const KEEP_KEYS = ['keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly'] as const;
 export type KeepKey = (typeof KEEP_KEYS)[number];
 
 /** A policy as PVE holds it after validate_prune_backups: `{keep-all: 1}` alone, or keep-* counts (zeros kept as written). */
-export type PrunePolicy = { 'keep-all': 1 } | Partial<Record<KeepKey, number>>;
+export type { PrunePolicy, VzdumpConf };
 
 export const KEEP_ALL: PrunePolicy = { 'keep-all': 1 };
 
@@ -247,15 +248,6 @@ export function parsePveVersion(text: string): { major: number; minor: number; v
 
 /** The PVE major version that dropped `maxfiles` (pve-manager 9b193c4a, pve-storage e502404). */
 export const MAXFILES_DROPPED_IN = 9;
-
-export interface VzdumpConf {
-  'prune-backups': PrunePolicy | null;
-  maxfiles: number | null;
-  remove: 0 | 1 | null;
-  storage: string | null;
-  /** Lines and values PVE warns about and ignores (`parse error in '/etc/vzdump.conf' - 'KEY': …`). */
-  warnings: string[];
-}
 
 /**
  * /etc/vzdump.conf as read_vzdump_defaults reads the keys retention needs (`key: value`, `#`

@@ -1045,6 +1045,8 @@ describe('the bundled demo site', () => {
       'D19.guest-covered pve-shop/qemu/9000 skip template',
       'D19.job-guest-active pve-home/pve-home skip no_vmid_lists',
       'D19.job-run pve-shop/backup-2b7d14e8-c3a0 skip first_run_pending',
+      'D19.retention pve-shop/lxc-105-monitor-primary skip no_backups',
+      'D19.retention pve-shop/vm-107-proofs-primary skip no_job',
       'D19.snapshot-age -/run skip bundled_demo',
     ]);
   });
