@@ -184,6 +184,8 @@ export interface JobProblem {
   text: string;
   /** The exact fix. */
   fix: string;
+  /** A key PVE dropped in this major version and older nodes read (`maxfiles`: 9): a problem only from that version. */
+  readBefore?: number;
 }
 
 /** A parser warning PVE logs about a config file (a line it ignores, a VMID it skips…). */

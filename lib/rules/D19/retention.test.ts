@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, PveStorageState, RetentionFacts, StorageConfig } from '../../model.js';
 import { checkRetention } from './retention.js';
+import { checkJobsValid } from './job-valid.js';
 import {
   DEFAULT_RETENTION, DUMP_DIR, fileAged, makeBindings, makeHost, makeInput, makeJob, makePveState, makeState, makeStorage, makeStorageState,
   makeStorageTarget, makeTarget, okListing, pbsBackup,
@@ -138,5 +139,19 @@ describe('D19.retention on a PVE storage', () => {
   it('a content list that failed is an error, never a pass', () => {
     const storage = makeStorageState([], { contents: { 'pbs-main': { status: 'error', reason: 'command_failed', message: 'pbs unreachable' } } });
     expect(run(storage, { 'prune-backups': 'keep-last=3' })).toMatchObject({ outcome: 'error', reason: 'command_failed' });
+  });
+});
+
+describe('D19.job-valid reads maxfiles by the node\'s version', () => {
+  const valid = (major: number | null) => {
+    const job = makeJob('backup-daily', { vmids: [100], storage: 'local', options: { maxfiles: '3' }, problems: [{ kind: 'key_dropped', key: 'maxfiles', line: 3, text: 'maxfiles 3', reason: "unexpected property 'maxfiles'", fix: 'x', readBefore: 9 }] });
+    const retention = major === null ? null : { ...DEFAULT_RETENTION, pveVersion: { version: `${major}.0.0`, major, minor: 0 } };
+    const host = makeHost('pve1', { pve: makePveState({ jobs: [job] }), retention });
+    return checkJobsValid(makeInput({ state: makeState([host]) })).find((f) => f.subject === 'backup-daily')!;
+  };
+  it('PVE 8 reads it: no finding; PVE 9, or an unknown version, drops it', () => {
+    expect(valid(8)).toMatchObject({ outcome: 'pass' });
+    expect(valid(9)).toMatchObject({ outcome: 'fail', reason: 'key_dropped' });
+    expect(valid(null)).toMatchObject({ outcome: 'fail', reason: 'key_dropped' });
   });
 });
