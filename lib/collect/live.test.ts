@@ -516,6 +516,8 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
 
       // The drift the estate was built with.
       expect(checkFor(liveResult, 'D19.freshness', 'vm-101-files-primary').outcome).toBe('pass');
+      // Retention from the live vzdump-conf and pveversion commands: judged, with the job's policy.
+      expect(checkFor(liveResult, 'D19.retention', 'vm-101-files-primary')).toMatchObject({ outcome: expect.stringMatching(/^(pass|fail)$/), message: expect.stringContaining('keep-last=3 from the job') });
       expect(checkFor(liveResult, 'D19.freshness', 'vm-102-erp-primary')).toMatchObject({ outcome: 'fail', reason: 'stale' });
       expect(checkFor(liveResult, 'D19.freshness', 'vm-201-family-cloud-primary').outcome).toBe('pass');
       expect(checkFor(liveResult, 'D19.freshness', 'app-erp-db').outcome).toBe('pass'); // depth-2 listing

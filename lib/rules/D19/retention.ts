@@ -157,7 +157,7 @@ function verdictOf(
 const targetVmidOf = (t: InventoryTarget) => (t.kind === 'pve_storage' ? t.vmid : globSubject(t.glob)?.vmid);
 
 function describePolicy(eff: EffectivePolicy): string {
-  const from = eff.source === 'default' ? "PVE's default" : eff.source === 'vzdump.conf' ? '/etc/vzdump.conf' : eff.source === 'storage' ? 'the storage (storage.cfg)' : 'the job';
+  const from = eff.source === 'default' ? "PVE's default" : eff.source === 'vzdump.conf' ? '/etc/vzdump.conf' : eff.source === 'storage' ? 'storage.cfg' : 'the job';
   return `${policyText(eff.policy)} from ${from}${eff.setting && eff.setting !== `prune-backups ${policyText(eff.policy)}` ? ` (\`${eff.setting}\`)` : ''}${eff.remove ? '' : ', pruning off (remove 0)'}`;
 }
 
