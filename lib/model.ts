@@ -53,6 +53,12 @@ export interface Finding {
    */
   jobRun?: { lastStartAt: number | null; missedRuns: number; node: string | null };
   /**
+   * D19.retention, judged: where the policy PVE applies comes from, the policy as PVE prints it, the
+   * guest's backups there (`present`), the restore points PVE's prune leaves (`kept`: keep and
+   * protected marks), how many are protected, and the class's minimum (`min`). `--metrics` restore points.
+   */
+  retention?: { source: 'job' | 'storage' | 'vzdump.conf' | 'default'; policy: string; present: number; kept: number; protected: number; min: number };
+  /**
    * The binding edits of the remediation, when it is only binding edits and they are fully known
    * (no value a person must choose): applied together, they clear this finding and fail no other
    * binding check. Absent otherwise. For a later `ops fix`; in `--json` as `fix` (null when absent).
@@ -178,6 +184,8 @@ export interface JobProblem {
   text: string;
   /** The exact fix. */
   fix: string;
+  /** A key PVE dropped in this major version and older nodes read (`maxfiles`: 9): a problem only from that version. */
+  readBefore?: number;
 }
 
 /** A parser warning PVE logs about a config file (a line it ignores, a VMID it skips…). */
@@ -286,6 +294,9 @@ export interface StorageConfig {
   datastore: string | null;
   namespace: string | null;
   server: string | null;
+  /** `prune-backups` and `maxfiles` as written (null: not set); lib/pve/prune.ts reads them as PVE does. */
+  pruneBackups?: string | null;
+  maxfiles?: string | null;
 }
 
 /** A backup on a storage, as `pvesh get /nodes/<node>/storage/<storage>/content --content backup` lists it. */
@@ -427,6 +438,27 @@ export interface HostRecord {
   listings: Record<string, Listing>;
   /** Job run states (D19.job-run), apart from `pve` so an older snapshot still judges coverage; null when not collected. */
   jobRuns?: { ok: true; value: JobRunStates } | { ok: false; problem: StateProblem } | null;
+  /** The node's retention defaults and PVE version (D19.retention), apart from `pve`: absent in a snapshot older than their commands. */
+  retention?: { ok: true; value: RetentionFacts } | { ok: false; problem: StateProblem } | null;
+}
+
+/** A `prune-backups` policy as PVE holds it after validate_prune_backups: `{keep-all: 1}` alone, or keep-* counts. */
+export type PrunePolicy = { 'keep-all': 1 } | Partial<Record<'keep-last' | 'keep-hourly' | 'keep-daily' | 'keep-weekly' | 'keep-monthly' | 'keep-yearly', number>>;
+
+/** /etc/vzdump.conf's retention keys as read_vzdump_defaults reads them (lib/pve/prune.ts parseVzdumpConf). */
+export interface VzdumpConf {
+  'prune-backups': PrunePolicy | null;
+  maxfiles: number | null;
+  remove: 0 | 1 | null;
+  storage: string | null;
+  /** Lines and values PVE warns about and ignores (`parse error in '/etc/vzdump.conf' - 'KEY': …`). */
+  warnings: string[];
+}
+
+/** What D19.retention needs beyond jobs.cfg and storage.cfg: /etc/vzdump.conf as PVE reads it, and the PVE version. */
+export interface RetentionFacts {
+  pveVersion: { version: string; major: number; minor: number };
+  vzdumpConf: VzdumpConf;
 }
 
 export interface HostState {

@@ -167,7 +167,8 @@ describe('reference bindings', () => {
     });
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
+        rebuildable: 1 }, allowUnbounded: [] } },
       d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
       notify: { from: null, cooldownHours: 24 },
     });
@@ -242,7 +243,8 @@ describe('normalisation', () => {
     expect(b.schedule?.jobs[0]).toMatchObject({ host: null, scheduleCron: null, inventoryTargets: ['t1', 't2', 't3'] });
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
+        rebuildable: 1 }, allowUnbounded: [] } },
       d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' }, offsiteStorages: {} },
       relay: {
         host: 'mail.example.com', port: 465, tls: 'implicit', hosts: null, allowedRecipients: ['alerts@example.com', '@ops.example.com'],

@@ -7,6 +7,7 @@ import type {
 } from './schemas/raw-types.generated.js';
 import { describeValue, type FieldPath, type Source } from './source.js';
 import {
+  DEFAULT_MIN_RESTORE_POINTS,
   DEFAULT_UID_SCHEME,
   type BackupCalendar,
   type BackupInventory,
@@ -235,6 +236,14 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     d19: {
       storageFullPercent: raw.d19?.storage_full_percent ?? 90,
       verifyMaxAgeDays: raw.d19?.verify_max_age_days ?? { critical: 7 },
+      retention: {
+        minRestorePoints: {
+          critical: raw.d19?.retention?.critical?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.critical,
+          important: raw.d19?.retention?.important?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.important,
+          rebuildable: raw.d19?.retention?.rebuildable?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.rebuildable,
+        },
+        allowUnbounded: raw.d19?.retention?.allow_unbounded ?? [],
+      },
     },
     d69: {
       restoreSopRequiredFor: classScope(raw.d69?.restore_sop_required_for),

@@ -228,7 +228,15 @@ export interface D19Policy {
    * Default {critical: 7}.
    */
   verifyMaxAgeDays: Partial<Record<Classification, number>>;
+  /** D19.retention: fewest restore points per class (0: not required), and storages whose keep-all is on purpose. */
+  retention: { minRestorePoints: Record<Classification, number>; allowUnbounded: string[] };
 }
+
+/**
+ * D19.retention's defaults: three restore points for a critical guest (a bad night and the one before it
+ * still leave a good copy), two for important, one for rebuildable.
+ */
+export const DEFAULT_MIN_RESTORE_POINTS: Record<Classification, number> = { critical: 3, important: 2, rebuildable: 1 };
 
 /** Classifications a D69 requirement applies to, or every active guest whatever its target. */
 export type ClassScope = Classification[] | 'all';

@@ -63,6 +63,10 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'D19.job-run': ['clock_ahead', 'first_run_pending', 'job_invalid', 'legacy_cron_job', 'missed_runs', 'no_jobs', 'no_state_file', 'run_failed', 'running'],
   'D19.verified': ['no_backups', 'not_pbs', 'not_required', 'unverified', 'verify_failed'],
   'D19.storage': ['no_backup_content', 'storage_disabled', 'storage_full', 'storage_inactive', 'storage_missing'],
+  'D19.retention': [
+    'guest_not_found', 'no_backups', 'no_job', 'not_required', 'path_missing', 'pbs_side_retention', 'policy_below_class', 'prune_will_block',
+    'retention_unbounded', 'too_few_restore_points',
+  ],
   'D69.status': ['status_not_in_enum'],
   'D69.backup-target': ['no_backup_target', 'unknown_target'],
   'D69.target-enabled': ['no_target', 'target_disabled'],

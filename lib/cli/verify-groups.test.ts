@@ -51,7 +51,7 @@ async function expectedFindings(bindingsDir: string, snapshotDir: string | null,
 const asJson = (f: Finding) => ({
   id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
     waiver: f.waiver ?? null, fix: f.fix ?? null,
-  severity: f.severity, expected: f.expected ?? null, actual: f.actual ?? null, evidence: f.evidence,
+  severity: f.severity, expected: f.expected ?? null, actual: f.actual ?? null, evidence: f.evidence, retention: f.retention ?? null,
 });
 
 async function expectSameAsRules(args: string[], bindingsDir: string, snapshotDir: string | null, bundledDemo = false) {

@@ -77,8 +77,11 @@ describe('ops verify on the bundled demo site', () => {
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');
     const stale = d19.checks.filter((c: { id: string; reason: string }) => c.id === 'D19.freshness' && c.reason === 'stale');
     expect(stale.map((c: { subject: string }) => c.subject).sort()).toEqual(['home-vm-201-family-cloud-primary', 'home-vm-202-home-auto-primary']);
-    // fix: added with binding edits; severity, expected, actual, evidence: added after it (additive only).
-    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver', 'fix', 'severity', 'expected', 'actual', 'evidence']);
+    // fix: added with binding edits; severity, expected, actual, evidence: added after it; retention after those (additive only).
+    expect(Object.keys(stale[0])).toEqual(['id', 'subject', 'host', 'outcome', 'reason', 'message', 'remediation', 'fingerprint', 'drift', 'waiver', 'fix', 'severity', 'expected', 'actual', 'evidence', 'retention']);
+    expect(stale[0].retention).toBeNull();
+    expect(d19.checks.find((c: { id: string; subject: string }) => c.id === 'D19.retention' && c.subject === 'vm-102-erp-pbs').retention)
+      .toEqual({ source: 'storage', policy: 'keep-daily=7,keep-weekly=4', present: 8, kept: 8, protected: 1, min: 3 });
     expect(stale[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), drift: null, waiver: null });
     expect(stale.find((c: { subject: string }) => c.subject === 'home-vm-201-family-cloud-primary')).toMatchObject({
       severity: 'critical', expected: '≤ 26h', actual: '101h',

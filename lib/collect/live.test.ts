@@ -74,6 +74,7 @@ function pveStandIns(o: { scheduler?: string; timezone?: string; pvesh?: string 
   const scheduler = o.scheduler ?? 'active';
   return {
     hostname: '[ $# = 0 ] || exit 2\necho pve-node.example.com',
+    pveversion: "[ $# = 0 ] || exit 2\necho 'pve-manager/9.1.1/42db4a6cf33dac83 (running kernel: 6.17.2-1-pve)'",
     pvesh: o.pvesh ?? [
       'node=$(hostname | cut -d. -f1)',
       'case "$*" in',
@@ -518,6 +519,8 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
 
       // The drift the estate was built with.
       expect(checkFor(liveResult, 'D19.freshness', 'vm-101-files-primary').outcome).toBe('pass');
+      // Retention from the live vzdump-conf and pveversion commands: judged, with the job's policy.
+      expect(checkFor(liveResult, 'D19.retention', 'vm-101-files-primary')).toMatchObject({ outcome: expect.stringMatching(/^(pass|fail)$/), message: expect.stringContaining('keep-last=3 from the job') });
       expect(checkFor(liveResult, 'D19.freshness', 'vm-102-erp-primary')).toMatchObject({ outcome: 'fail', reason: 'stale' });
       expect(checkFor(liveResult, 'D19.freshness', 'vm-201-family-cloud-primary').outcome).toBe('pass');
       expect(checkFor(liveResult, 'D19.freshness', 'app-erp-db').outcome).toBe('pass'); // depth-2 listing

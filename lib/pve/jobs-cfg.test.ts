@@ -446,3 +446,20 @@ describe('pve-manager vzdump_guest_included_test.pl', () => {
     expect(perNode(selectGuests(job(...lines), vmlist, pools))).toEqual(expected);
   });
 });
+
+describe('retention keys (D19.retention, D19.job-valid)', () => {
+  it('drops a prune-backups value that fails its format, with PVE\'s reason, and keeps a valid one', () => {
+    const bad = job('vmid 100', 'prune-backups keep-all=1,keep-last=3');
+    expect(bad.problems).toEqual([expect.objectContaining({ kind: 'key_dropped', key: 'prune-backups', reason: 'invalid format - keep-all cannot be set together with other options.' })]);
+    expect(job('vmid 100', 'prune-backups keep-last=3,keep-daily=7').problems).toEqual([]);
+    expect(job('vmid 100', 'prune-backups keep-last=-1').problems[0]!.reason).toBe('invalid format - format error: keep-last: value must have a minimum value of 0');
+  });
+
+  it('maxfiles: dropped by PVE 9, read before (readBefore 9), with the prune-backups it means as the fix', () => {
+    const j = job('vmid 100', 'maxfiles 3');
+    expect(j.problems).toEqual([expect.objectContaining({ kind: 'key_dropped', key: 'maxfiles', readBefore: 9 })]);
+    expect(j.problems[0]!.fix).toContain('`prune-backups keep-last=3`');
+    expect(job('vmid 100', 'maxfiles 0').problems[0]!.fix).toContain('`prune-backups keep-all=1`');
+    expect(job('vmid 100', 'maxfiles lots').problems[0]!.readBefore).toBeUndefined();
+  });
+});

@@ -12,6 +12,7 @@
 
 import type { ConfigWarning, Guest, JobProblem, VzdumpJob } from '../model.js';
 import { parseCalendarEvent } from './calendar-event.js';
+import { parsePruneBackups } from './prune.js';
 import { sortedUnique, splitList } from './lists.js';
 import { parseSectionConfig, type Section, type SectionEntry } from './section-config.js';
 
@@ -74,8 +75,13 @@ export const VZDUMP_KEYS: Record<string, ValueCheck> = {
   storage: (v) => (STORAGE_ID.test(v) ? null : `invalid format - storage ID '${v}' contains illegal characters`),
   fleecing, 'notes-template': maxLength(1024),
   'exclude-path': anyString, mailto: anyString, tmpdir: anyString, dumpdir: anyString, script: anyString,
-  pool: anyString, performance: anyString, 'prune-backups': anyString,
+  pool: anyString, performance: anyString,
+  // pve-storage's prune-backups format with validate_prune_backups: PVE drops a value that fails it.
+  'prune-backups': (v) => { const p = parsePruneBackups(v); return 'error' in p ? `invalid format - ${p.error}` : null; },
 };
+
+/** Keys PVE 9 dropped that older nodes still read (pve-manager 9b193c4a): key → its format there. */
+export const LEGACY_KEYS: Record<string, { until: number; check: ValueCheck }> = { maxfiles: { until: 9, check: integer(0) } };
 export const BOOLEAN_KEYS = new Set(Object.entries(VZDUMP_KEYS).filter(([, check]) => check === boolean).map(([k]) => k));
 const ARRAY_KEYS = new Set(['exclude-path']);
 
@@ -129,7 +135,14 @@ function toJob(section: Section): VzdumpJob {
   });
   for (const entry of section.entries) {
     const check = Object.hasOwn(VZDUMP_KEYS, entry.key) ? VZDUMP_KEYS[entry.key]! : null;
-    if (check === null) { drop(entry, `unexpected property '${entry.key}'`); continue; }
+    if (check === null) {
+      drop(entry, `unexpected property '${entry.key}'`);
+      // Read by nodes older than the version that dropped it (judged with the node's version, D19.job-valid).
+      const legacy = Object.hasOwn(LEGACY_KEYS, entry.key) ? LEGACY_KEYS[entry.key]! : null;
+      const readByOlder = legacy && entry.value !== null && legacy.check(entry.value) === null && !kept.has(entry.key);
+      if (readByOlder) problems.at(-1)!.readBefore = legacy.until;
+      continue;
+    }
     if (kept.has(entry.key) && !ARRAY_KEYS.has(entry.key)) { drop(entry, 'duplicate attribute'); continue; }
     // A bare key is 1 for a boolean; any other bare key has no value (check_value).
     const value = entry.value ?? (BOOLEAN_KEYS.has(entry.key) ? '1' : null);
@@ -225,6 +238,13 @@ function fixFor(jobId: string, entry: SectionEntry, reason: string): string {
       return converted
         ? replace(`schedule ${converted}`, ` (\`${value}\` is cron syntax; PVE's schedules are calendar events)`)
         : `${where}: replace \`${text}\` with a calendar event, e.g. \`schedule mon..fri 02:30\` (see \`man 7 systemd.time\`, PVE's subset).`;
+    }
+    case 'maxfiles': {
+      const n = /^\+?\d+$/.test(value) ? Number(value) : null;
+      if (n !== null && reason.startsWith('unexpected property')) {
+        return `${where}: replace \`${text}\` with \`prune-backups ${n ? `keep-last=${n}` : 'keep-all=1'}\` (PVE 9 dropped maxfiles; older nodes read it so) or delete it if the job has prune-backups.`;
+      }
+      return remove();
     }
     default:
       if (reason.startsWith('unexpected property')) return remove(` (PVE does not know \`${entry.key}\`${DEAD_KEYS[entry.key] ?? ''})`);

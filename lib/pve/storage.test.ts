@@ -46,12 +46,12 @@ describe('parseStorageStatus', () => {
 });
 
 describe('parseStorageCfg', () => {
-  it('reads type, the bare `disable` flag, nodes, path, content-dirs and the PBS datastore, namespace and server', () => {
-    const cfg = 'dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup\n\npbs: pbs-main\n\tdatastore main\n\tserver 192.0.2.20\n\tnamespace site-a\n\tcontent backup\n\tdisable\n\nnfs: nas\n\tpath /mnt/pve/nas\n\tnodes pve1,pve2\n\tdisable 0\n\tcontent-dirs backup=dumps/pve,iso=isos\n';
+  it('reads type, the bare `disable` flag, nodes, path, content-dirs, retention and the PBS datastore, namespace and server', () => {
+    const cfg = 'dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup\n\tprune-backups keep-last=3\n\tmaxfiles 2\n\npbs: pbs-main\n\tdatastore main\n\tserver 192.0.2.20\n\tnamespace site-a\n\tcontent backup\n\tdisable\n\nnfs: nas\n\tpath /mnt/pve/nas\n\tnodes pve1,pve2\n\tdisable 0\n\tcontent-dirs backup=dumps/pve,iso=isos\n';
     expect(parseStorageCfg(cfg)).toEqual([
-      { id: 'local', type: 'dir', line: 1, disabled: false, nodes: null, path: '/var/lib/vz', contentDirs: {}, datastore: null, namespace: null, server: null },
-      { id: 'pbs-main', type: 'pbs', line: 5, disabled: true, nodes: null, path: null, contentDirs: {}, datastore: 'main', namespace: 'site-a', server: '192.0.2.20' },
-      { id: 'nas', type: 'nfs', line: 12, disabled: false, nodes: ['pve1', 'pve2'], path: '/mnt/pve/nas', contentDirs: { backup: 'dumps/pve', iso: 'isos' }, datastore: null, namespace: null, server: null },
+      { id: 'local', type: 'dir', line: 1, disabled: false, nodes: null, path: '/var/lib/vz', contentDirs: {}, datastore: null, namespace: null, server: null, pruneBackups: 'keep-last=3', maxfiles: '2' },
+      { id: 'pbs-main', type: 'pbs', line: 7, disabled: true, nodes: null, path: null, contentDirs: {}, datastore: 'main', namespace: 'site-a', server: '192.0.2.20', pruneBackups: null, maxfiles: null },
+      { id: 'nas', type: 'nfs', line: 14, disabled: false, nodes: ['pve1', 'pve2'], path: '/mnt/pve/nas', contentDirs: { backup: 'dumps/pve', iso: 'isos' }, datastore: null, namespace: null, server: null, pruneBackups: null, maxfiles: null },
     ]);
   });
 });

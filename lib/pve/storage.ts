@@ -56,6 +56,8 @@ export function parseStorageCfg(text: string): StorageConfig[] {
     datastore: s.keys['datastore'] ?? null,
     namespace: s.keys['namespace'] ?? null,
     server: s.keys['server'] ?? null,
+    pruneBackups: s.keys['prune-backups'] ?? null,
+    maxfiles: s.keys['maxfiles'] ?? null,
   }));
 }
 

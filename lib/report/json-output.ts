@@ -20,6 +20,8 @@ export function jsonOutput(run: RunResult) {
         fix: f.fix ?? null,
         // Added so every output carries what a finding has: always present, null when the rule gave no expected or actual.
         severity: f.severity, expected: f.expected ?? null, actual: f.actual ?? null, evidence: f.evidence,
+        // Added with D19.retention: {source, policy, present, kept, protected, min} on its judged findings, null otherwise.
+        retention: f.retention ?? null,
       })),
     })),
     exitCode: run.exitCode,

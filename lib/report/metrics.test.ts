@@ -36,6 +36,9 @@ const run = makeRun([
     // An error's facts are not known: no backup series for it.
     makeFinding({ subject: 'vm-104', outcome: 'error', reason: 'connect_timeout', target: { ...target, vmid: 104, guest: 'qemu/104' } }),
     makeFinding({ check: 'D19.verified', outcome: 'pass', reason: null, target, verifiedAt: 1772100000 }),
+    makeFinding({ check: 'D19.retention', outcome: 'pass', reason: null, target, retention: { source: 'job', policy: 'keep-last=3', present: 5, kept: 3, protected: 0, min: 3 } }),
+    // Not counted: no restore points series without the facts.
+    makeFinding({ check: 'D19.retention', subject: 'vm-104', outcome: 'error', reason: 'not_collected', target: { ...target, vmid: 104, guest: 'qemu/104' } }),
     makeFinding({ check: 'D19.job-run', subject: 'backup-daily', reason: 'missed_runs', severity: 'critical', jobRun: { lastStartAt: 1771900000, missedRuns: 3, node: 'pve1' } }),
     makeFinding({ check: 'D19.job-run', subject: HOSTILE, outcome: 'pass', reason: null, severity: 'critical', jobRun: { lastStartAt: 1772300000, missedRuns: 0, node: null } }),
   ]),
@@ -69,6 +72,7 @@ describe('metricsText', () => {
     expect(samples(families, 'spine_gates_check_failures')).toEqual([
       [{ gate: 'D19', check: 'D19.freshness', severity: 'high' }, 2],
       [{ gate: 'D19', check: 'D19.verified', severity: 'high' }, 0],
+      [{ gate: 'D19', check: 'D19.retention', severity: 'high' }, 0],
       [{ gate: 'D19', check: 'D19.job-run', severity: 'critical' }, 1],
       [{ gate: 'relay-stalwart', check: 'relay.queue', severity: 'medium' }, 0],
     ]);
@@ -84,6 +88,9 @@ describe('metricsText', () => {
       [{ target: 'vm-103', host: 'pve1', vmid: '103', storage: '/srv/dump' }, 172800],
     ]);
     expect(samples(families, 'spine_gates_backup_verified_timestamp_seconds')).toEqual([[labels, 1772100000]]);
+    // D19.retention: the restore points PVE's prune leaves, and the class's minimum, for `restore_points < restore_points_min`.
+    expect(samples(families, 'spine_gates_backup_restore_points')).toEqual([[labels, 3]]);
+    expect(samples(families, 'spine_gates_backup_restore_points_min')).toEqual([[labels, 3]]);
   });
 
   it('has per job its last start and missed runs, per host whether it was read; hostile text stays one escaped label value', () => {

@@ -22,6 +22,7 @@ export const METRIC_NAMES = [
   'spine_gates_run_timestamp_seconds', 'spine_gates_run_duration_seconds', 'spine_gates_run_exit_code', 'spine_gates_input_errors',
   'spine_gates_findings', 'spine_gates_check_failures',
   'spine_gates_backup_last_timestamp_seconds', 'spine_gates_backup_stale_limit_seconds', 'spine_gates_backup_verified_timestamp_seconds',
+  'spine_gates_backup_restore_points', 'spine_gates_backup_restore_points_min',
   'spine_gates_job_last_run_timestamp_seconds', 'spine_gates_job_missed_runs', 'spine_gates_host_up',
 ] as const;
 
@@ -37,6 +38,8 @@ const HELP: Record<MetricName, string> = {
   spine_gates_backup_last_timestamp_seconds: 'Time of the newest backup of a target (Unix time): the archive mtime or the PVE storage ctime.',
   spine_gates_backup_stale_limit_seconds: 'How old the newest backup of a target may be (stale_after_hours).',
   spine_gates_backup_verified_timestamp_seconds: 'When a backup of a PBS target was last verified ok (Unix time); absent when never.',
+  spine_gates_backup_restore_points: "Restore points of a target's guest that PVE's next prune leaves (kept and protected backups), as D19.retention judged them.",
+  spine_gates_backup_restore_points_min: 'The fewest restore points the target\'s class must keep (drift.gates.yaml d19.retention).',
   spine_gates_job_last_run_timestamp_seconds: 'Last start of a vzdump job on its node (Unix time), from its PVE job state.',
   spine_gates_job_missed_runs: 'Scheduled runs of a vzdump job that did not start since its last start.',
   spine_gates_host_up: 'Whether a host could be read in the last run (1) or not (0, reason says why).',
@@ -64,6 +67,8 @@ export function metricsText(run: RunResult): string {
     spine_gates_backup_last_timestamp_seconds: of('D19.freshness').filter((f) => typeof f.freshness?.lastAt === 'number').map((f) => [targetLabels(f), f.freshness!.lastAt!]),
     spine_gates_backup_stale_limit_seconds: of('D19.freshness').filter((f) => f.freshness).map((f) => [targetLabels(f), f.freshness!.limitHours * 3600]),
     spine_gates_backup_verified_timestamp_seconds: of('D19.verified').filter((f) => typeof f.verifiedAt === 'number').map((f) => [targetLabels(f), f.verifiedAt!]),
+    spine_gates_backup_restore_points: of('D19.retention').filter((f) => f.retention).map((f) => [targetLabels(f), f.retention!.kept]),
+    spine_gates_backup_restore_points_min: of('D19.retention').filter((f) => f.retention).map((f) => [targetLabels(f), f.retention!.min]),
     spine_gates_job_last_run_timestamp_seconds: of('D19.job-run').filter((f) => typeof f.jobRun?.lastStartAt === 'number').map((f) => [{ host: f.host, job: f.subject, node: f.jobRun!.node }, f.jobRun!.lastStartAt!]),
     spine_gates_job_missed_runs: of('D19.job-run').filter((f) => f.jobRun).map((f) => [{ host: f.host, job: f.subject, node: f.jobRun!.node }, f.jobRun!.missedRuns]),
     spine_gates_host_up: run.hosts.map((h) => [{ host: h.id, reason: h.reason }, h.status === 'ok' ? 1 : 0]),

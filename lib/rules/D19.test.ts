@@ -1046,6 +1046,8 @@ describe('the bundled demo site', () => {
       'D19.guest-covered pve-shop/qemu/9000 skip template',
       'D19.job-guest-active pve-home/pve-home skip no_vmid_lists',
       'D19.job-run pve-shop/backup-2b7d14e8-c3a0 skip first_run_pending',
+      'D19.retention pve-shop/lxc-105-monitor-primary skip no_backups',
+      'D19.retention pve-shop/vm-107-proofs-primary skip no_job',
       'D19.snapshot-age -/run skip bundled_demo',
     ]);
   });
@@ -1299,7 +1301,7 @@ describe('backups on PVE storages', () => {
     const important = [makeStorageTarget({ classification: 'important' })];
     const backups = withBackups([pbsBackup(100, 6)]);
     expect(one(storageRun({ targets: important, storage: backups }), 'D19.verified')).toMatchObject({ outcome: 'skip', reason: 'not_required' });
-    const policy = { d19: { storageFullPercent: 90, verifyMaxAgeDays: { important: 3 } } };
+    const policy = { d19: { ...makeBindings().policy.d19, verifyMaxAgeDays: { important: 3 } } };
     expect(one(storageRun({ targets: important, storage: backups, policy }), 'D19.verified')).toMatchObject({ outcome: 'fail', reason: 'unverified', expected: 'verified ok within 3d' });
   });
 
@@ -1341,7 +1343,7 @@ describe('backups on PVE storages', () => {
     expect(at90).toMatchObject({ outcome: 'fail', reason: 'storage_full', expected: '< 90 % used', actual: '90.0 %' });
     expect(at90.message).toContain('921.6 GiB of 1.00 TiB used (90.0 %), 102.4 GiB free');
     expect(storageFinding({ used: 0.899 * total })).toMatchObject({ outcome: 'pass' });
-    expect(storageFinding({ used: 0.8 * total }, {}, { d19: { storageFullPercent: 75, verifyMaxAgeDays: {} } })).toMatchObject({ reason: 'storage_full' });
+    expect(storageFinding({ used: 0.8 * total }, {}, { d19: { ...makeBindings().policy.d19, storageFullPercent: 75, verifyMaxAgeDays: {} } })).toMatchObject({ reason: 'storage_full' });
   });
 
   it('storage: storage_missing when a job writes to a storage the node does not have; unused storages are not judged', () => {

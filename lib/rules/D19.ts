@@ -9,6 +9,7 @@ import { checkJobGuestsActive } from './D19/job-guest-active.js';
 import { checkJobRuns } from './D19/job-run.js';
 import { checkJobsValid } from './D19/job-valid.js';
 import { checkJudged } from './D19/judged.js';
+import { checkRetention } from './D19/retention.js';
 import { checkSchedulers } from './D19/scheduler.js';
 import { checkSnapshotAge } from './D19/snapshot-age.js';
 import { checkStorages } from './D19/storage.js';
@@ -20,7 +21,7 @@ import { checkVerified } from './D19/verified.js';
 export const D19_CHECKS = [
   'D19.freshness', 'D19.threshold', 'D19.judged', 'D19.guest-covered', 'D19.target-enrolled',
   'D19.job-guest-active', 'D19.target-retired', 'D19.scheduler', 'D19.snapshot-age', 'D19.job-valid', 'D19.job-run',
-  'D19.verified', 'D19.storage',
+  'D19.verified', 'D19.storage', 'D19.retention',
 ] as const;
 
 export const evaluateD19: Rule = (input) => {
@@ -39,5 +40,6 @@ export const evaluateD19: Rule = (input) => {
     ...checkJobRuns(input),
     ...checkVerified(input),
     ...checkStorages(input),
+    ...checkRetention(input),
   ];
 };

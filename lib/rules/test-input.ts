@@ -7,7 +7,7 @@
 import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
 import type {
   BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage,
-  PveStorageState, StateProblem, VzdumpJob,
+  PveStorageState, RetentionFacts, StateProblem, VzdumpJob,
 } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
@@ -108,7 +108,8 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       thresholds: { critical: 26, important: 48, rebuildable: 168 },
       pveHosts: null,
       repositoryRoot: null,
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
+        rebuildable: 1 }, allowUnbounded: [] } },
       d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} },
       relay: null,
       calendar: null,
@@ -166,6 +167,8 @@ export interface HostOverrides {
    * than the storage commands); a problem for unreadable ones.
    */
   storage?: PveStorageState | StateProblem | null;
+  /** Retention facts (D19.retention); default PVE 9.1.1 with an empty /etc/vzdump.conf; null: not collected; a problem: unreadable. */
+  retention?: RetentionFacts | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -201,8 +204,18 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     storage: storageFacts(o.storage === undefined && pve ? makeStorageState([], { storages: [makeStorage('local', { type: 'dir' })], contents: {} }) : o.storage),
     listings,
     ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
+    ...retentionRecord(o.retention === undefined ? (pve ? DEFAULT_RETENTION : null) : o.retention),
   };
 }
+
+/** A PVE 9 node whose /etc/vzdump.conf sets nothing about retention. */
+export const DEFAULT_RETENTION: RetentionFacts = {
+  pveVersion: { version: '9.1.1', major: 9, minor: 1 },
+  vzdumpConf: { 'prune-backups': null, maxfiles: null, remove: null, storage: null, warnings: [] },
+};
+
+const retentionRecord = (r: RetentionFacts | StateProblem | null): Pick<HostRecord, 'retention'> =>
+  r === null ? {} : { retention: 'reason' in r ? { ok: false, problem: r } : { ok: true, value: r } };
 
 /** A storage as the status list reports it: enabled, active, 1 TiB with 40 % used, backups allowed. */
 export function makeStorage(id: string, overrides: Partial<PveStorage> = {}): PveStorage {

@@ -65,7 +65,15 @@ export const PVE_COMMANDS: readonly ProbeCommand[] = [
   // and the ERROR/WARN lines and last line of the task log its UPID names. The UPID is matched by shape and may not
   // hold a `/`, so the log path stays under /var/log/pve/tasks; it is only ever a quoted argument.
   { id: 'job-state', section: FIXED, command: jobStateCommand(), isolated: true },
+  // Retention (D19.retention, lib/pve/prune.ts): the node's vzdump defaults (prune-backups, remove,
+  // storage; maxfiles before PVE 9) and the PVE version, which decides whether maxfiles counts.
+  // Isolated: an older snapshot without them, or a failure, makes only D19.retention an error.
+  { id: 'vzdump-conf', section: FIXED, command: catOptional('/etc/vzdump.conf'), isolated: true },
+  { id: 'pveversion', section: FIXED, command: 'pveversion', isolated: true },
 ];
+
+/** The commands D19.retention reads, kept apart from the other PVE facts. */
+export const RETENTION_COMMAND_IDS = ['vzdump-conf', 'pveversion'] as const;
 
 function jobStateCommand(): string {
   return [
@@ -171,10 +179,14 @@ export function listingCommand(basePath: string, depth: number): ProbeCommand {
  * are about 8 MB); a PVE config, the guest list or a mail queue is well under a megabyte on a large
  * site; a zone name is a few bytes.
  */
-export const OUTPUT_CAPS = { listing: 64 * 1024 * 1024, timezone: 4096, other: 8 * 1024 * 1024 } as const;
+export const OUTPUT_CAPS = { listing: 64 * 1024 * 1024, timezone: 4096, retention: 64 * 1024, other: 8 * 1024 * 1024 } as const;
 
 export function outputCap(c: Pick<ProbeCommand, 'id' | 'basePath'>): number {
-  return c.basePath !== undefined ? OUTPUT_CAPS.listing : c.id === TIMEZONE_COMMAND.id ? OUTPUT_CAPS.timezone : OUTPUT_CAPS.other;
+  if (c.basePath !== undefined) return OUTPUT_CAPS.listing;
+  if (c.id === TIMEZONE_COMMAND.id) return OUTPUT_CAPS.timezone;
+  // vzdump.conf is a few hundred bytes, pveversion one line.
+  if ((RETENTION_COMMAND_IDS as readonly string[]).includes(c.id)) return OUTPUT_CAPS.retention;
+  return OUTPUT_CAPS.other;
 }
 
 /** Depth a glob needs: one level per path segment. */

@@ -123,6 +123,23 @@ describe('readSnapshot listings (NUL-separated; older snapshots newline-separate
   });
 });
 
+describe('readSnapshot retention facts', () => {
+  it('reads vzdump-conf and pveversion: the node\'s version, vzdump.conf as that version reads it', async () => {
+    const host = await demoWith((c) => c);
+    expect(host.retention).toEqual({ ok: true, value: { pveVersion: { version: '8.4.1', major: 8, minor: 4 }, vzdumpConf: { 'prune-backups': null, maxfiles: null, remove: null, storage: null, warnings: [] } } });
+  });
+
+  it('an old snapshot without them, or a failed one: retention not_collected or command_failed, PVE facts intact', async () => {
+    const old = await demoWith((c) => c.filter((x) => x.id !== 'pveversion' && x.id !== 'vzdump-conf'));
+    expect(old.retention).toEqual({ ok: false, problem: { reason: 'not_collected', message: 'command pveversion is not in the snapshot of pve-home' } });
+    expect(old.pve?.ok).toBe(true);
+    expect(old.storage?.ok).toBe(true);
+    const failed = await demoWith((c) => c.map((x) => (x.id === 'vzdump-conf' ? { ...x, exit: 1 } : x)));
+    expect(failed.retention).toMatchObject({ ok: false, problem: { reason: 'command_failed' } });
+    expect(failed.jobRuns?.ok).toBe(true);
+  });
+});
+
 describe('readSnapshot job run state', () => {
   it('reads the job-state command: node, state files', async () => {
     const host = await demoWith((c) => c);

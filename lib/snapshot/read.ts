@@ -15,6 +15,7 @@ import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobStates } from '../pve/job-state.js';
+import { parsePveVersion, parseVzdumpConf } from '../pve/prune.js';
 import { configWarning, parseJobsCfg } from '../pve/jobs-cfg.js';
 import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { listingSeparator, parseListing } from '../pve/listing.js';
@@ -145,6 +146,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
   if (isPve) record.mail = readMail(output, commands);
   if (isPve) {
     record.jobRuns = readJobRuns(output);
+    record.retention = readRetention(output);
     record.storage = readStorage(output, commands, outputs);
   }
   for (const c of commands.filter((x) => x.basePath)) record.listings[c.basePath!] = readListing(c, outputs.get(c.id));
@@ -195,6 +197,21 @@ function withLegacyCron(pve: HostRecord['pve'], cron: { text: string } | { probl
 function readJobRuns(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['jobRuns'] {
   const o = output('job-state');
   return 'problem' in o ? { ok: false, problem: o.problem } : { ok: true, value: parseJobStates(o.text) };
+}
+
+/**
+ * Retention facts (D19.retention), apart from `pve`: a snapshot older than the `vzdump-conf` and
+ * `pveversion` commands, or a failed one, makes only D19.retention an error. vzdump.conf is read as the
+ * node's version reads it (maxfiles counts before PVE 9).
+ */
+function readRetention(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['retention'] {
+  const version = output('pveversion');
+  if ('problem' in version) return { ok: false, problem: version.problem };
+  const conf = output('vzdump-conf');
+  if ('problem' in conf) return { ok: false, problem: conf.problem };
+  const pveVersion = parsePveVersion(version.text);
+  if (!pveVersion) return { ok: false, problem: { reason: 'parse_error', message: `\`pveversion\` printed ${JSON.stringify(version.text.slice(0, 120).trim())}, not pve-manager/<version>/…` } };
+  return { ok: true, value: { pveVersion, vzdumpConf: parseVzdumpConf(conf.text, pveVersion.major) } };
 }
 
 /**

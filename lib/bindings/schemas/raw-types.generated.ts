@@ -323,6 +323,15 @@ critical?: number
 important?: number
 rebuildable?: number
 }
+/**
+ * D19.retention: per classification, how many restore points PVE's prune must leave of each guest's backups (min_restore_points, merged over the defaults class by class: critical 3, important 2, rebuildable 1; 0: not required); allow_unbounded: storage ids whose keep-all is on purpose.
+ */
+retention?: {
+critical?: RetentionClass
+important?: RetentionClass
+rebuildable?: RetentionClass
+allow_unbounded?: string[]
+}
 }
 /**
  * VM-creation backup onboarding gate (D69).
@@ -418,6 +427,12 @@ uid_scheme?: string
  */
 credentials_file?: string
 }
+}
+export interface RetentionClass {
+/**
+ * Fewest restore points (backups kept by PVE's prune, protected ones included) a guest of this class must keep; 0: not required.
+ */
+min_restore_points?: number
 }
 }
 /** lib/bindings/schemas/drift.waivers.schema.json */

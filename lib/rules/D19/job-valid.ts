@@ -7,7 +7,7 @@ import { type VerifyInput } from '../input.js';
 import { make } from './shared.js';
 
 export function checkJobsValid(input: VerifyInput): Finding[] {
-  return perPveHost(input, 'D19.job-valid', (hostId, pve) => {
+  return perPveHost(input, 'D19.job-valid', (hostId, pve, state) => {
     const warnings = pve.configWarnings.map((w) => make({
       check: 'D19.job-valid', subject: `${w.file}:${w.line}`, host: hostId, severity: 'medium', outcome: 'fail', reason: 'config_warning',
       message: `/etc/pve/${w.file} line ${w.line}: ${w.message} (PVE logs this and reads the file without it)`,
@@ -17,7 +17,13 @@ export function checkJobsValid(input: VerifyInput): Finding[] {
     if (pve.jobs.length === 0 && warnings.length === 0) {
       return [make({ check: 'D19.job-valid', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_jobs', message: `${hostId}: jobs.cfg has no vzdump job` })];
     }
-    return [...pve.jobs.map((job) => jobValidity(hostId, job)), ...warnings];
+    // `maxfiles` is dropped only from PVE 9 on: an older node (its `pveversion`) reads it. Unknown version: as PVE 9.
+    const retention = state.hosts[hostId]?.retention;
+    const major = retention?.ok ? retention.value.pveVersion.major : null;
+    const readsIt = (p: VzdumpJob['problems'][number]) => p.readBefore === undefined || (major !== null && major >= p.readBefore);
+    const asRead = (job: VzdumpJob): VzdumpJob =>
+      (major === null || job.problems.every(readsIt) ? job : { ...job, problems: job.problems.filter(readsIt) });
+    return [...pve.jobs.map((job) => jobValidity(hostId, asRead(job))), ...warnings];
   });
 }
 
