@@ -266,6 +266,19 @@ describe('bad bindings', () => {
     ]);
   });
 
+  it('says one syntax error once, where it is: an unclosed [ at the bracket, not at the lines after it', async () => {
+    const inventory = patch(INVENTORY, '    classification: critical', '    notes: [first, second\n    classification: critical');
+    const line = inventory.split('\n').findIndex((l) => l.includes('notes: [')) + 1;
+    expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
+      `backup.inventory.yaml:${line}:12: expected a ] closing this [, found none (a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ])`,
+    ]);
+  });
+
+  it('suggests the known field nearest to a misspelled one (hots: → host)', async () => {
+    const inventory = patch(INVENTORY, '    host: ', '    hots: ');
+    expect((await errorsOf({ 'backup.inventory.yaml': inventory })).join('\n')).toContain('.hots: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean host?)');
+  });
+
   it('reports wrong types once per field, with the value found', async () => {
     let inventory = patch(INVENTORY, 'enabled: true', 'enabled: "yes"');
     inventory = patch(inventory, 'kind: file_glob', `kind: file_glob_${'x'.repeat(60)}`);
@@ -339,7 +352,7 @@ describe('bad bindings', () => {
   it('rejects an unknown field on a target (a typo would weaken a gate)', async () => {
     const inventory = patch(INVENTORY, '    classification: critical', '    stale_afer_hours: 48\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field',
+      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean stale_after_hours?)',
     ]);
   });
 
@@ -409,7 +422,7 @@ describe('bad bindings', () => {
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
       'drift.gates.yaml:2:24: thresholds.critical: expected an integer greater than 0, found 0 (an integer)',
       'drift.gates.yaml:2:27: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
-      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d19, d69, relay, notify, calendar), found an unknown field',
+      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d19, d69, relay, notify, calendar), found an unknown field (did you mean relay?)',
     ]);
   });
 

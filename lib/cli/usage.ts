@@ -1,9 +1,15 @@
 // Help texts and the usage error (exit 2) for the `ops` command line.
 
 import { gateIds } from '../catalogue/gates.js';
+import { nearest } from '../nearest.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** Input that cannot be used at all (a --bindings folder that does not exist): one line on stderr, exit 2, nothing written. */
+export class InputError extends Error {
+  override name = 'InputError';
 }
 
 /**
@@ -19,26 +25,6 @@ export function parsedFlags<T>(parse: () => T, names: string): T {
     const near = unknown ? nearest(unknown.split('=')[0]!, names.split(' ').filter((n) => n.startsWith('--'))) : null;
     throw new UsageError(`${message}${near ? `; did you mean ${near}?` : ''}\nOptions: ${names} --help`);
   }
-}
-
-/** The candidate closest to `word` by edit distance, when it is close enough to be a typo of it. */
-export function nearest(word: string, candidates: readonly string[]): string | null {
-  let best: { name: string; distance: number } | null = null;
-  for (const name of candidates) {
-    const distance = editDistance(word, name);
-    if (!best || distance < best.distance) best = { name, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.name : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
 }
 
 export const COMMANDS = ['verify', 'snapshot', 'calendar', 'merge', 'notify', 'init', 'probe-script'] as const;
