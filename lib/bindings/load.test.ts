@@ -168,7 +168,7 @@ describe('reference bindings', () => {
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
       d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
       notify: { from: null, cooldownHours: 24 },
     });
     expect(Object.keys(b.digests).sort()).toEqual([
@@ -243,7 +243,7 @@ describe('normalisation', () => {
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
       d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
-      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' }, offsiteStorages: {} },
+      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], sshTargetRequiredFor: 'all', storageHosts: { pve: 'nas' }, offsiteStorages: {} },
       relay: {
         host: 'mail.example.com', port: 465, tls: 'implicit', hosts: null, allowedRecipients: ['alerts@example.com', '@ops.example.com'],
         senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: { pve: 'disabled' }, source: { file: 'drift.gates.yaml', line: 4 },

@@ -170,7 +170,7 @@ describe('ops init', () => {
       expect(run.stdout).toContain(`wrote   ${path.join(cwd, 'ops', 'bindings', file)}`);
     }
     expect(run.stdout).toContain('To decide:');
-    expect(run.stdout).toContain('classification (critical/important/rebuildable), restore_sop, offsite');
+    expect(run.stdout).toContain('Decide per target: classification (critical/important/rebuildable). A critical target\'s guests need a restore SOP (restore_sop), an offsite decision (offsite) and an ssh target');
     const verify = await ops(['verify', '--json', '--snapshot', SNAPSHOT, '--max-snapshot-age', '0'], cwd);
     const result = JSON.parse(verify.stdout);
     expect(result.source.bindingsChosenBy).toBe('./ops/bindings');

@@ -16,7 +16,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { inputErrorLine, useColour } from '../report/console.js';
 import { writeAtomically } from '../report/receipt.js';
 import { readManifest, readSnapshot } from '../snapshot/read.js';
-import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
+import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectFlagWords, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { BINDINGS_SUBDIR, repositoryRoot } from './find-bindings.js';
 import { INIT_HELP, parsedFlags, UsageError } from './usage.js';
 
@@ -67,17 +67,43 @@ export async function init(argv: string[]): Promise<number> {
     // Every host is read as a PVE host; the ones that are not (no pvesh, no jobs.cfg) say so in the notes.
     const read = await readSnapshot(snapshotDir, candidateBindings(dir, ssh.ssh, candidates));
     if (!read.ok) return fail(read.errors.map(formatBindingError));
-    const starter = starterBindings(read.state, new Date().toISOString());
+    const starter = starterBindings(read.state, new Date().toISOString(), new Set(ssh.ssh?.targets.map((t) => t.id)));
+    // Files from no PVE host would say the estate is empty, and be kept by the next, correct run.
+    if (!starter.pveHosts.length) {
+      return fail([
+        `ops init read no PVE host (of ${candidates.length}: ${candidates.join(', ') || 'none'}), so it wrote nothing`,
+        ...starter.unread.map((h) => `${h.id}: ${h.reason ? `${h.reason}: ` : ''}${h.why.replace(/\.?$/, '.')} To read it: ${hintFor(h.reason, Boolean(v.live))}`),
+      ]);
+    }
     const lines = await writeAll(dir, starter.files, force);
-    const source = v.live ? '--live' : `--snapshot ${snapshotDir}`;
+    const source = v.live ? ['--live', ...collectFlagWords(v)] : ['--snapshot', v.snapshot!];
     process.stdout.write([
       ...lines, '', 'To decide:', ...starter.notes.map((n) => `  - ${n}`), '',
-      `Next: \`ops verify --bindings ${path.relative(process.cwd(), dir) || '.'} ${v.live ? '--live' : `--snapshot ${v.snapshot}`}\` judges the estate as it is (from ${source}).`, '',
+      `Next: \`ops verify --bindings ${path.relative(process.cwd(), dir) || '.'} ${source.join(' ')}\` judges the estate as it is.`, '',
     ].join('\n'));
     return 0;
   } finally {
     if (temp) await rm(path.dirname(temp), { recursive: true, force: true });
   }
+}
+
+const HOST_KEY_HINT = 'add --known-hosts FILE holding its host key';
+const ADDRESS_HINT = 'check its host and port in ssh.targets.yaml (or add --ssh-config FILE for a Host alias)';
+/** What to add or check for a host collection could not read, by reason code. */
+const HINTS: Record<string, string> = {
+  host_key_unknown: HOST_KEY_HINT,
+  host_key_mismatch: HOST_KEY_HINT,
+  auth_denied: 'add --identity KEY (a key its authorized_keys accepts), or load the key into ssh-agent',
+  dns_unresolved: ADDRESS_HINT,
+  connect_refused: ADDRESS_HINT,
+  connect_timeout: `${ADDRESS_HINT}; --connect-timeout S for a slow link`,
+  handshake_timeout: `${ADDRESS_HINT}; --connect-timeout S for a slow link`,
+  command_timeout: 'add --command-timeout S',
+};
+
+/** What to do about a host that was not read as a PVE host. */
+function hintFor(reason: string | null, live: boolean): string {
+  return (reason && live ? HINTS[reason] : undefined) ?? 'check that it is a PVE host: ops init reads its guests (pvesh) and /etc/pve/jobs.cfg';
 }
 
 /** Bindings that only say which hosts to read as PVE hosts: what collection and the snapshot reader need. */

@@ -200,12 +200,16 @@ Usage: ops init [--bindings DIR] (--live [collection options] | --snapshot SNAP)
   --force                 replace existing files; each old one is kept as FILE.bak
   -h, --help              this text
 
+Collection options (with --live):
+${COLLECT_HELP}
 Writes, for what is missing: vm.lifecycle.yaml (every guest the PVE hosts run, templates left out),
 backup.inventory.yaml (a target per guest per enabled vzdump job, in the job's dump folder),
-backup.calendar.yaml (an event per job schedule) and drift.gates.yaml (pve_hosts), each with a
-header saying from which hosts and when. Nothing is invented: a guest in no enabled job gets no
-target, and classifications, restore SOPs and offsite decisions are left to you (it prints them).
-An existing file is never overwritten without --force.
+backup.calendar.yaml (an event per job schedule) and drift.gates.yaml (pve_hosts; and
+d69.ssh_target_required_for: [critical] while ssh.targets.yaml lacks guests), each with a header
+saying from which hosts and when. Nothing is invented: a guest in no enabled job gets no target,
+and classifications, restore SOPs, offsite decisions and guests' ssh targets are left to you (it
+prints them under "To decide"). An existing file is never overwritten without --force. When no
+host could be read as a PVE host, nothing is written: it says which hosts, why, and what to add.
 
-Exit codes: 0 written (or kept); 2 bad input or usage.
+Exit codes: 0 written (or kept); 2 no PVE host read, bad input or usage.
 `;

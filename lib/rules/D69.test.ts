@@ -320,6 +320,17 @@ describe('D69.ssh-target', () => {
     expect(f).toMatchObject({ outcome: 'fail', reason: 'no_ssh_target' });
     expect(f.remediation).toContain('Add `{id: app1, host: <address>, user: <user>}` to ssh.targets.yaml targets');
   });
+
+  it('judges only the classifications d69.ssh_target_required_for names (ops init writes [critical]), saying why it skips the others', () => {
+    const judged = (classification: 'critical' | 'important') => one(run({
+      site: { ssh: ['pve1'], guests: [guest({ sshTarget: null })], targets: [target({ classification })], d69: { sshTargetRequiredFor: ['critical'] } },
+    }), 'D69.ssh-target');
+    expect(judged('critical')).toMatchObject({ outcome: 'fail', reason: 'no_ssh_target' });
+    expect(judged('important')).toMatchObject({
+      outcome: 'skip', reason: 'not_required',
+      message: expect.stringContaining('drift.gates.yaml d69.ssh_target_required_for is [critical], so none is required'),
+    });
+  });
 });
 
 describe('D69.runtime-unit', () => {

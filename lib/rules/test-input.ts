@@ -109,7 +109,7 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       pveHosts: null,
       repositoryRoot: null,
       d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 } },
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} },
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} },
       relay: null,
       calendar: null,
       notify: { from: null, cooldownHours: 24 },
