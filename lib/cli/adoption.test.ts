@@ -4,7 +4,7 @@
 // Needs `npm run build` first (`npm test` does it).
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -238,9 +238,28 @@ describe('ops init', () => {
     expect(workflow).toContain('SPINE_GATES_BINDINGS: infra/estate/bindings');
     expect(workflow).toContain('"infra/estate/bindings/**"');
     expect(workflow).not.toContain('ops/bindings');
-    for (const file of ['spine-gates-scheduled.yml', 'spine-gates-sites.yml', 'spine-gates-report.yml']) {
+    for (const file of ['spine-gates-scheduled.yml', 'spine-gates-report.yml']) {
       expect(readFileSync(path.join(repo, '.github', 'workflows', file), 'utf8')).toContain('SPINE_GATES_BINDINGS: infra/estate/bindings');
     }
+  });
+
+  it('--ci github writes one scheduled workflow, never two on the same cron (--sites chooses the sharded one)', async () => {
+    const repo = temp('repo-');
+    mkdirSync(path.join(repo, '.git'));
+    const workflows = path.join(repo, '.github', 'workflows');
+    expect((await ops(['init', '--ci', 'github'], repo)).code).toBe(0);
+    expect(readdirSync(workflows).sort()).toEqual(['spine-gates-pre-merge.yml', 'spine-gates-report.yml', 'spine-gates-scheduled.yml']);
+    // Switching to sites while scheduled is there: refused, nothing written.
+    const refused = await ops(['init', '--ci', 'github', '--sites'], repo);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain(`input error ${path.join(workflows, 'spine-gates-scheduled.yml')} exists and runs on the same schedule as spine-gates-sites.yml`);
+    expect(existsSync(path.join(workflows, 'spine-gates-sites.yml'))).toBe(false);
+    // --force: the other one is kept as a .bak, which GitHub does not run.
+    const forced = await ops(['init', '--ci', 'github', '--sites', '--force'], repo);
+    expect(forced.code).toBe(0);
+    expect(readdirSync(workflows).filter((f) => f.endsWith('.yml')).sort()).toEqual(['spine-gates-pre-merge.yml', 'spine-gates-report.yml', 'spine-gates-sites.yml']);
+    expect(existsSync(path.join(workflows, 'spine-gates-scheduled.yml.bak'))).toBe(true);
+    expect((await ops(['init', '--sites', '--live'], repo)).stderr).toContain('--sites chooses the scheduled workflow of --ci github');
   });
 });
 

@@ -189,14 +189,17 @@ Exit codes: 0 mailed, or nothing to mail; 2 bad input, bad usage, or the mail co
 export const INIT_HELP = `ops init: start from an estate without bindings
 
 Usage: ops init [--bindings DIR] (--live [collection options] | --snapshot SNAP) [--force]
-       ops init --ci github [--bindings DIR] [--force]
+       ops init --ci github [--sites] [--bindings DIR] [--force]
 
   --bindings DIR          the binding folder (default ops/bindings); --live reads the hosts in its
                           ssh.targets.yaml
   --live                  read the hosts over SSH, as \`ops snapshot\` does (its collection options apply)
   --snapshot SNAP         use a snapshot folder instead
-  --ci github             write the spine-gates-*.yml workflows into the repository's
-                          .github/workflows/, judging DIR (relative to the repository root)
+  --ci github             write the spine-gates workflows into the repository's .github/workflows/,
+                          judging DIR (relative to the repository root): pre-merge, report and
+                          one scheduled run, spine-gates-scheduled.yml (hourly ops verify --live)
+  --sites                 (with --ci github) spine-gates-sites.yml instead: the hosts sharded over
+                          several runners, for large estates. Never both: same cron, double mail
   --force                 replace existing files; each old one is kept as FILE.bak
   -h, --help              this text
 
