@@ -13,6 +13,7 @@ import { formatBindingError } from './bindings/types.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { mergeSnapshots, MergeError } from './snapshot/merge.js';
 import { readSnapshot } from './snapshot/read.js';
+import { skipNamed } from './testing/skip.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
@@ -92,7 +93,8 @@ describe('binding files', () => {
 
   // mknod needs root (CAP_MKNOD): CI runs the suite as root (.ci/test), where this must run.
   const noMknod = process.getuid?.() === 0 ? null : 'mknod needs root';
-  it.skipIf(noMknod !== null && process.env.CI !== 'true')(`refuses a device without reading it${noMknod ? ` (skipped: ${noMknod})` : ''}`, async () => {
+  const skipMknod = process.env.CI === 'true' ? null : noMknod;
+  it.skipIf(skipMknod !== null)(skipNamed('refuses a device without reading it', skipMknod), async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'input-'));
     const dir = bindingsWith(root, 'backup.schedule.yaml', (f) => execFileSync('mknod', [f, 'c', '1', '5'])); // /dev/zero's device numbers
     const started = Date.now();

@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, assert, describe, expect, it } from 'vitest';
 import { loadBindings } from './load.js';
 import { formatBindingError, type Bindings } from './types.js';
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 
 // Third-party reference bindings live next to the project, never inside it.
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceRoot = join(projectRoot, '../shared/reference');
-const noReference = `no reference bindings at ${referenceRoot} (a clone without ../shared)`;
 
 /** Strips the common indentation of a template literal, so test YAML can be indented with the code. */
 function dedent(text: string): string {
@@ -106,10 +102,10 @@ async function errorsOf(files: Record<string, string | null>): Promise<string[]>
   return result.errors.map(formatBindingError);
 }
 
-describe('reference bindings', () => {
+describe(skipNamed('reference bindings', NO_REFERENCE), () => {
   it('2026-03-05 loads with model, runtime units and schedule', async (ctx) => {
-    ctx.skip(!existsSync(referenceRoot), noReference);
-    const dir = join(referenceRoot, '2026-03-05');
+    ctx.skip(NO_REFERENCE !== null, NO_REFERENCE ?? '');
+    const dir = join(REFERENCE, '2026-03-05');
     const b = await loaded(dir);
 
     const { targets } = b.inventory;
@@ -178,8 +174,8 @@ describe('reference bindings', () => {
   });
 
   it('2026-02-24 loads without model, runtime units or schedule', async (ctx) => {
-    ctx.skip(!existsSync(referenceRoot), noReference);
-    const b = await loaded(join(referenceRoot, '2026-02-24'));
+    ctx.skip(NO_REFERENCE !== null, NO_REFERENCE ?? '');
+    const b = await loaded(join(REFERENCE, '2026-02-24'));
     expect(b.inventory.targets).toHaveLength(30);
     expect(b.inventory.model).toBeNull();
     expect(b.inventory.runtimeUnits).toBeNull();

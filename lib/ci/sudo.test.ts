@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { skipNamed } from '../testing/skip.js';
 
 const CREATED_USER = 'spine-gates-ci';
 const SUDOERS = `/etc/sudoers.d/${CREATED_USER}`;
@@ -17,7 +18,6 @@ const why = process.getuid?.() !== 0 ? 'needs root, to act as a user with passwo
   : !existsSync('/usr/bin/sudo') ? 'sudo is not installed'
   : !existsSync('/usr/sbin/runuser') ? 'runuser (util-linux) is missing'
   : !existsSync(path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js')) ? 'run `npm run build` first' : null;
-if (why) console.log(`lib/ci/sudo.test.ts skipped: ${why}`);
 
 /** Each test that cannot run without root, by file and name: what must pass, not skip, as the runner user. */
 const ROOT_TESTS: Record<string, string> = {
@@ -31,7 +31,7 @@ const runuser = (user: string, command: string[], env: Record<string, string>) =
   spawnSync('runuser', ['-u', user, '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command],
     { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 300_000 });
 
-describe.skipIf(why !== null)(`.ci/test as a non-root user with passwordless sudo and CI=true${why ? ` (skipped: ${why})` : ''}`, () => {
+describe.skipIf(why !== null)(skipNamed('.ci/test as a non-root user with passwordless sudo and CI=true', why), () => {
   let user = CREATED_USER;
   let created = false;
 

@@ -11,11 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import { collect } from '../collect/collect.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+// Third-party reference bindings live next to the project, never inside it (../shared/reference/README.md).
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
-// Third-party reference bindings live next to the project, never inside it (../shared/reference/README.md).
-const REFERENCE = path.join(PACKAGE_ROOT, '..', 'shared', 'reference');
 const DATES = ['2026-02-24', '2026-03-05'];
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -41,7 +41,7 @@ function referenceVariant(date: string, files: string[], edit: (file: string, te
 const withPlaceholder = (file: string, text: string) =>
   file === 'ssh.targets.yaml' ? `${text.trimEnd()}\n\n    - id: "future-nas"\n      host: null\n      user: "root"\n` : text;
 
-describe.skipIf(!existsSync(REFERENCE))('the operator\'s binding history, replayed', () => {
+describe.skipIf(NO_REFERENCE !== null)(skipNamed('the operator\'s binding history, replayed', NO_REFERENCE), () => {
   // The history's commits as they grew: the inventory alone (what D19 freshness needs), then the ssh
   // targets, then everything; and a placeholder host nothing used. None has a defect in its files.
   const variants: Array<[string, string[], ((file: string, text: string) => string)?]> = [

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
@@ -6,6 +5,7 @@ import type { Bindings, CalendarEvent, FileGlobTarget, InventoryTarget, Lifecycl
 import { checkRestoreSops } from '../cli/restore-sops.js';
 import { findingId, type Finding, type VzdumpJob } from '../model.js';
 import { DEMO_SITE, PACKAGE_ROOT } from '../package-root.js';
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { D69_CHECKS, evaluateD69, LIFECYCLE_STATUSES } from './D69.js';
@@ -675,19 +675,16 @@ describe('the bundled demo site', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-const REFERENCE = path.join(PACKAGE_ROOT, '..', 'shared', 'reference');
-
-describe.each(['2026-02-24', '2026-03-05'])('reference bindings %s, binding-only', (date) => {
+describe.each(['2026-02-24', '2026-03-05'])(skipNamed('reference bindings %s, binding-only', NO_REFERENCE), (date) => {
   let findings: Finding[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(REFERENCE)) return;
+    if (NO_REFERENCE) return;
     const loaded = await loadBindings(path.join(REFERENCE, date));
     if (!loaded.ok) throw new Error(`reference ${date}: ${JSON.stringify(loaded.errors)}`);
     findings = evaluateD69({ bindings: loaded.bindings, state: null, now: CAPTURED_AT, maxSnapshotAgeHours: null, bundledDemo: false });
   });
-  const skipWithoutReference = (ctx: { skip: (condition: boolean, note: string) => void }) =>
-    ctx.skip(!existsSync(REFERENCE), `no reference bindings at ${REFERENCE} (a clone without ../shared)`);
+  const skipWithoutReference = (ctx: { skip: (condition: boolean, note: string) => void }) => ctx.skip(NO_REFERENCE !== null, NO_REFERENCE ?? '');
 
   it('fails the five backup_target names the inventory does not have, suggesting the real ones', (ctx) => {
     skipWithoutReference(ctx);
