@@ -4,13 +4,13 @@
 // reads no PVE host writes nothing and says which flags to add.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { keyPair, startServer, type InProcessServer, type Reply } from '../collect/testing/in-process-ssh.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { DEMO_SITE, PACKAGE_ROOT } from '../package-root.js';
 import { PVE_COMMANDS, PVE_STORAGE_COMMANDS, TIMEZONE_COMMAND } from '../snapshot/probe.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
@@ -137,6 +137,20 @@ describe('ops init --live on a fake estate', () => {
     const again = await ops(['init', '--bindings', 'ops/bindings', '--live', '--identity', keyFile, '--known-hosts', knownHosts], repo);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`wrote   ${path.join(bindings, 'vm.lifecycle.yaml')}`);
+  });
+
+  it('--snapshot with no PVE host in it: exit 2, nothing written', async () => {
+    const snapshot = path.join(mkdtempSync(path.join(TMP, 'snap-')), 'snapshot');
+    cpSync(path.join(DEMO_SITE, 'snapshot'), snapshot, { recursive: true });
+    const manifest = parse(readFileSync(path.join(snapshot, 'snapshot.yaml'), 'utf8'));
+    manifest.hosts = manifest.hosts.filter((h: { id: string }) => h.id === 'nas');
+    writeFileSync(path.join(snapshot, 'snapshot.yaml'), stringify(manifest));
+    const repo = mkdtempSync(path.join(TMP, 'repo-'));
+    const init = await ops(['init', '--bindings', 'b', '--snapshot', snapshot], repo);
+    expect(init.code).toBe(2);
+    expect(init.stdout).toContain('input error ops init read no PVE host (of 1: nas), so it wrote nothing');
+    expect(init.stdout).toMatch(/^input error nas: .* To read it: check that it is a PVE host/m);
+    expect(readdirSync(repo)).toEqual([]);
   });
 
   it('--help lists the collection flags and --ci github', async () => {

@@ -104,9 +104,11 @@ const HINTS: Record<string, string> = {
   command_timeout: 'add --command-timeout S',
 };
 
-/** What to do about a host that was not read as a PVE host. */
+/** What to do about a host that was not read as a PVE host: a collection flag to add, or a question. */
 function hintFor(reason: string | null, live: boolean): string {
-  return (reason && live ? HINTS[reason] : undefined) ?? 'check that it is a PVE host: ops init reads its guests (pvesh) and /etc/pve/jobs.cfg';
+  const hint = reason ? HINTS[reason] : undefined;
+  if (!hint) return 'check that it is a PVE host: ops init reads its guests (pvesh) and /etc/pve/jobs.cfg';
+  return live ? hint : `the snapshot could not read it; take one that does (ops snapshot: ${hint}), or run ops init --live`;
 }
 
 /** Bindings that only say which hosts to read as PVE hosts: what collection and the snapshot reader need. */
