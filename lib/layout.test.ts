@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from './package-root.js';
 
 /** Bottom first. A unit is a folder of lib/ or a file directly in it. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['model.ts', 'group-by.ts', 'memo.ts', 'escape.ts', 'package-root.ts', 'output-error.ts', 'input-file.ts', 'time'],
+  ['model.ts', 'group-by.ts', 'memo.ts', 'escape.ts', 'nearest.ts', 'package-root.ts', 'output-error.ts', 'input-file.ts', 'time'],
   ['pve', 'postfix', 'catalogue'],
   ['bindings'],
   ['calendar'],

@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, assert, describe, expect, it } from 'vitest';
 import { loadBindings } from './load.js';
 import { formatBindingError, type Bindings } from './types.js';
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 
 // Third-party reference bindings live next to the project, never inside it.
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const referenceRoot = join(projectRoot, '../shared/reference');
-const noReference = `no reference bindings at ${referenceRoot} (a clone without ../shared)`;
 
 /** Strips the common indentation of a template literal, so test YAML can be indented with the code. */
 function dedent(text: string): string {
@@ -106,10 +102,10 @@ async function errorsOf(files: Record<string, string | null>): Promise<string[]>
   return result.errors.map(formatBindingError);
 }
 
-describe('reference bindings', () => {
+describe(skipNamed('reference bindings', NO_REFERENCE), () => {
   it('2026-03-05 loads with model, runtime units and schedule', async (ctx) => {
-    ctx.skip(!existsSync(referenceRoot), noReference);
-    const dir = join(referenceRoot, '2026-03-05');
+    ctx.skip(NO_REFERENCE !== null, NO_REFERENCE ?? '');
+    const dir = join(REFERENCE, '2026-03-05');
     const b = await loaded(dir);
 
     const { targets } = b.inventory;
@@ -169,7 +165,7 @@ describe('reference bindings', () => {
       thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
       d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
         rebuildable: 1 }, allowUnbounded: [] } },
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
       notify: { from: null, cooldownHours: 24 },
     });
     expect(Object.keys(b.digests).sort()).toEqual([
@@ -179,8 +175,8 @@ describe('reference bindings', () => {
   });
 
   it('2026-02-24 loads without model, runtime units or schedule', async (ctx) => {
-    ctx.skip(!existsSync(referenceRoot), noReference);
-    const b = await loaded(join(referenceRoot, '2026-02-24'));
+    ctx.skip(NO_REFERENCE !== null, NO_REFERENCE ?? '');
+    const b = await loaded(join(REFERENCE, '2026-02-24'));
     expect(b.inventory.targets).toHaveLength(30);
     expect(b.inventory.model).toBeNull();
     expect(b.inventory.runtimeUnits).toBeNull();
@@ -245,7 +241,7 @@ describe('normalisation', () => {
       thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
       d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
         rebuildable: 1 }, allowUnbounded: [] } },
-      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], storageHosts: { pve: 'nas' }, offsiteStorages: {} },
+      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], sshTargetRequiredFor: 'all', storageHosts: { pve: 'nas' }, offsiteStorages: {} },
       relay: {
         host: 'mail.example.com', port: 465, tls: 'implicit', hosts: null, allowedRecipients: ['alerts@example.com', '@ops.example.com'],
         senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: { pve: 'disabled' }, source: { file: 'drift.gates.yaml', line: 4 },
@@ -266,6 +262,19 @@ describe('bad bindings', () => {
       'backup.calendar.yaml:9:1: expected valid YAML, found a syntax error: Missing closing "quote',
       'backup.inventory.yaml:7:11: expected valid YAML, found a syntax error: Nested mappings are not allowed in compact mappings',
     ]);
+  });
+
+  it('says one syntax error once, where it is: an unclosed [ at the bracket, not at the lines after it', async () => {
+    const inventory = patch(INVENTORY, '    classification: critical', '    notes: [first, second\n    classification: critical');
+    const line = inventory.split('\n').findIndex((l) => l.includes('notes: [')) + 1;
+    expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
+      `backup.inventory.yaml:${line}:12: expected a ] closing this [, found none (a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ])`,
+    ]);
+  });
+
+  it('suggests the known field nearest to a misspelled one (hots: → host)', async () => {
+    const inventory = patch(INVENTORY, '    host: ', '    hots: ');
+    expect((await errorsOf({ 'backup.inventory.yaml': inventory })).join('\n')).toContain('.hots: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean host?)');
   });
 
   it('reports wrong types once per field, with the value found', async () => {
@@ -341,7 +350,7 @@ describe('bad bindings', () => {
   it('rejects an unknown field on a target (a typo would weaken a gate)', async () => {
     const inventory = patch(INVENTORY, '    classification: critical', '    stale_afer_hours: 48\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field',
+      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean stale_after_hours?)',
     ]);
   });
 
@@ -411,7 +420,7 @@ describe('bad bindings', () => {
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
       'drift.gates.yaml:2:24: thresholds.critical: expected an integer greater than 0, found 0 (an integer)',
       'drift.gates.yaml:2:27: thresholds.urgent: expected a known field (critical, important, rebuildable), found an unknown field',
-      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d19, d69, relay, notify, calendar), found an unknown field',
+      'drift.gates.yaml:4:1: relays: expected a known field (version, thresholds, pve_hosts, repository_root, d19, d69, relay, notify, calendar), found an unknown field (did you mean relay?)',
     ]);
   });
 

@@ -248,6 +248,7 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     d69: {
       restoreSopRequiredFor: classScope(raw.d69?.restore_sop_required_for),
       offsiteRequiredFor: classScope(raw.d69?.offsite_required_for),
+      sshTargetRequiredFor: raw.d69?.ssh_target_required_for === undefined ? 'all' : classScope(raw.d69.ssh_target_required_for),
       storageHosts,
       offsiteStorages,
     },

@@ -2,6 +2,7 @@
 // problem: the words come from the failing (sub)schema, the position from the YAML document.
 
 import type { AnySchemaObject, ErrorObject } from 'ajv';
+import { nearest } from '../nearest.js';
 import { VALIDATORS } from './schemas/validators.generated.js';
 import { describeValue, type FieldPath, type Source } from './source.js';
 
@@ -44,8 +45,10 @@ function reportSchemaErrors(src: Source, errors: ErrorObject[]): void {
         break;
       }
       case 'additionalProperties': {
-        const known = Object.keys(schema.properties ?? {}).join(', ');
-        src.report([...path, String(e.params.additionalProperty)], `a known field (${known})`, 'an unknown field', 'key');
+        const known = Object.keys(schema.properties ?? {});
+        const field = String(e.params.additionalProperty);
+        const near = nearest(field, known);
+        src.report([...path, field], `a known field (${known.join(', ')})`, `an unknown field${near ? ` (did you mean ${near}?)` : ''}`, 'key');
         break;
       }
       case 'oneOf':

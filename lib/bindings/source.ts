@@ -201,9 +201,12 @@ export function parseSource(
   const { LineCounter, parseDocument, visit } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  for (const e of doc.errors) {
-    const { line, col } = lines.linePos(e.pos[0]);
-    const { expected, found } = describeYamlError(doc, e);
+  // One syntax error is one message: what yaml finds after the first is mostly that error seen
+  // again from later lines. Duplicate keys stand alone, so each is said.
+  const first = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+  for (const e of doc.errors.filter((x) => x === first || x.code === 'DUPLICATE_KEY')) {
+    const { offset, expected, found } = describeYamlError(doc, e);
+    const { line, col } = lines.linePos(offset);
     fileError(expected, found, line, col);
   }
   if (doc.errors.length) return null;
@@ -230,9 +233,26 @@ export function parseSource(
   }
 }
 
-function describeYamlError(doc: Document, e: YAMLError): { expected: string; found: string } {
+/** What to say about one of yaml's errors, and where: the offset it is about. */
+function describeYamlError(doc: Document, e: YAMLError): { offset: number; expected: string; found: string } {
   const { isScalar, visit } = yaml();
-  if (e.code !== 'DUPLICATE_KEY') return { expected: 'valid YAML', found: `a syntax error: ${e.message}` };
+  if (e.code !== 'DUPLICATE_KEY') {
+    // An unclosed [ or {: yaml notices it on the next line that is not part of it; the bracket is what to fix.
+    const bracket = /end with an? ([\]}])$/.exec(e.message)?.[1];
+    let opened: number | null = null;
+    if (bracket) {
+      visit(doc, {
+        Collection(_, node) {
+          if (node.flow && node.range?.[1] === e.pos[0]) {
+            opened = node.range[0];
+            return visit.BREAK;
+          }
+        },
+      });
+    }
+    if (opened !== null) return { offset: opened, expected: `a ${bracket} closing this ${bracket === ']' ? '[' : '{'}`, found: `none (a syntax error: ${e.message})` };
+    return { offset: e.pos[0], expected: 'valid YAML', found: `a syntax error: ${e.message}` };
+  }
   let key = 'a key';
   visit(doc, {
     Pair(_, pair) {
@@ -242,5 +262,5 @@ function describeYamlError(doc: Document, e: YAMLError): { expected: string; fou
       }
     },
   });
-  return { expected: 'each key at most once per mapping', found: `${key} a second time` };
+  return { offset: e.pos[0], expected: 'each key at most once per mapping', found: `${key} a second time` };
 }

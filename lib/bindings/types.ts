@@ -246,6 +246,8 @@ export interface D69Policy {
   restoreSopRequiredFor: ClassScope;
   /** Default: [critical]. */
   offsiteRequiredFor: ClassScope;
+  /** Default: all (every active guest). */
+  sshTargetRequiredFor: ClassScope;
   /** PVE host → its storages whose data lives at another site: pve_storage targets there are offsite copies. */
   offsiteStorages: Record<string, string[]>;
   /** proxmox_host → the ssh id of the storage host its dumps land on (an NFS NAS): not offsite for that site. */

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackupCalendar, Bindings, CalendarEvent } from '../bindings/types.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { makeBindings, makeCalendarEvent as calendarEvent } from '../rules/test-input.js';
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 import { planCalendar } from './binding.js';
 import { calendarIcs, eventIcs } from './ics.js';
 import { parseItems, recurrenceOf } from './vevent.js';
@@ -84,7 +85,8 @@ describe('calendarIcs', () => {
     expect(recurrenceOf(events.find((e) => e.uid.includes('sunday'))!)).toMatchObject({ freq: 'WEEKLY', byday: ['SU'], byhour: [4], byminute: [0] });
   });
 
-  it.skipIf(!vobject && process.env.CI !== 'true')('reads back with Python vobject + dateutil (Radicale\'s parser): every occurrence on the right day and time', () => {
+  const noVobject = !vobject && process.env.CI !== 'true' ? 'python3-vobject (and dateutil) are not installed' : null;
+  it.skipIf(noVobject !== null)(skipNamed('reads back with Python vobject + dateutil (Radicale\'s parser): every occurrence on the right day and time', noVobject), () => {
     const script = `
 import sys, json, vobject, datetime
 cal = vobject.readOne(sys.stdin.read())
@@ -117,10 +119,10 @@ print(json.dumps(out))
 });
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
-const REFERENCE = path.resolve(PACKAGE_ROOT, '..', 'shared', 'reference', '2026-03-05');
 const ops = (args: string[]) => spawnSync(process.execPath, [OPS, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
 
-describe.skipIf(!existsSync(OPS))('ops calendar ics', () => {
+const notBuilt = existsSync(OPS) ? null : `${OPS} is missing: run \`npm run build\` first`;
+describe.skipIf(notBuilt !== null)(skipNamed('ops calendar ics', notBuilt), () => {
   it('prints the demo calendar, the same bytes each run, or writes it to --out', () => {
     const first = ops(['calendar', 'ics']);
     expect(first.status, first.stderr).toBe(0);
@@ -135,8 +137,8 @@ describe.skipIf(!existsSync(OPS))('ops calendar ics', () => {
     }
   });
 
-  it.skipIf(!existsSync(REFERENCE))('leaves out what the 2026-03-05 reference calendar cannot say, names it, and exits 2', () => {
-    const run = ops(['calendar', 'ics', '--bindings', REFERENCE]);
+  it.skipIf(NO_REFERENCE !== null)(skipNamed('leaves out what the 2026-03-05 reference calendar cannot say, names it, and exits 2', NO_REFERENCE), () => {
+    const run = ops(['calendar', 'ics', '--bindings', path.join(REFERENCE, '2026-03-05')]);
     expect(run.status).toBe(2);
     expect(run.stderr.match(/not published: day_unknown/g)).toHaveLength(3);
     expect(run.stdout.match(/BEGIN:VEVENT/g)).toHaveLength(10);

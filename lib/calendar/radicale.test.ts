@@ -19,6 +19,7 @@ import type { Finding } from '../model.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { evaluateRadicaleCalendar } from '../rules/radicale-calendar.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { skipNamed } from '../testing/skip.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { PASSWORD_ENV, USER_ENV } from './location.js';
 import { radicaleUnavailable, startRadicale, type Radicale } from './testing/radicale.js';
@@ -43,7 +44,7 @@ const EVENTS = [
 
 interface Run { code: number; stdout: string; stderr: string }
 
-describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale', () => {
+describe.skipIf(unavailable !== null)(skipNamed('radicale-calendar against a real Radicale', unavailable), () => {
   const CANARY = `canary-${randomBytes(12).toString('hex')}`;
   const login = { [USER_ENV]: 'alice', [PASSWORD_ENV]: CANARY };
   let rad: Radicale;
@@ -262,7 +263,8 @@ describe.skipIf(unavailable !== null)('radicale-calendar against a real Radicale
     }
   });
 
-  describe.skipIf(fakeHostsUnavailable() !== null)('through a fake sshd host\'s tunnel (Radicale on the host\'s 127.0.0.1)', () => {
+  const noFakeHosts = fakeHostsUnavailable();
+  describe.skipIf(noFakeHosts !== null)(skipNamed('through a fake sshd host\'s tunnel (Radicale on the host\'s 127.0.0.1)', noFakeHosts), () => {
     let host: FakeHost;
     let key: { privateKeyPath: string; publicKeyLine: string };
     let knownHosts: string;

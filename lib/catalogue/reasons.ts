@@ -73,7 +73,7 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'D69.target-shape': ['glob_mismatch', 'no_target', 'vmid_mismatch', 'wrong_host'],
   'D69.enrolled': ['guest_missing', 'not_in_any_job', 'only_disabled_jobs', 'only_invalid_jobs'],
   'D69.scheduled': ['no_calendar_event', 'not_enrolled', 'unrepresentable_schedule'],
-  'D69.ssh-target': ['no_ssh_target', 'unknown_ssh_target'],
+  'D69.ssh-target': ['no_ssh_target', 'no_target', 'not_required', 'unknown_ssh_target'],
   'D69.runtime-unit': ['no_runtime_unit', 'no_runtime_units', 'not_production_ready', 'unit_incomplete'],
   'D69.restore-sop': ['no_restore_sop', 'no_target', 'not_checked', 'not_required', 'sop_not_found', 'sop_outside_repository'],
   'D69.offsite': ['no_offsite_decision', 'no_offsite_reason', 'no_offsite_target', 'no_target', 'not_required'],

@@ -4,18 +4,18 @@
 // Needs `npm run build` first (`npm test` does it).
 
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import { collect } from '../collect/collect.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+// Third-party reference bindings live next to the project, never inside it (../shared/reference/README.md).
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
-// Third-party reference bindings live next to the project, never inside it (../shared/reference/README.md).
-const REFERENCE = path.join(PACKAGE_ROOT, '..', 'shared', 'reference');
 const DATES = ['2026-02-24', '2026-03-05'];
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -41,7 +41,7 @@ function referenceVariant(date: string, files: string[], edit: (file: string, te
 const withPlaceholder = (file: string, text: string) =>
   file === 'ssh.targets.yaml' ? `${text.trimEnd()}\n\n    - id: "future-nas"\n      host: null\n      user: "root"\n` : text;
 
-describe.skipIf(!existsSync(REFERENCE))('the operator\'s binding history, replayed', () => {
+describe.skipIf(NO_REFERENCE !== null)(skipNamed('the operator\'s binding history, replayed', NO_REFERENCE), () => {
   // The history's commits as they grew: the inventory alone (what D19 freshness needs), then the ssh
   // targets, then everything; and a placeholder host nothing used. None has a defect in its files.
   const variants: Array<[string, string[], ((file: string, text: string) => string)?]> = [
@@ -170,7 +170,7 @@ describe('ops init', () => {
       expect(run.stdout).toContain(`wrote   ${path.join(cwd, 'ops', 'bindings', file)}`);
     }
     expect(run.stdout).toContain('To decide:');
-    expect(run.stdout).toContain('classification (critical/important/rebuildable), restore_sop, offsite');
+    expect(run.stdout).toContain('Decide per target: classification (critical/important/rebuildable). A critical target\'s guests need a restore SOP (restore_sop), an offsite decision (offsite) and an ssh target');
     const verify = await ops(['verify', '--json', '--snapshot', SNAPSHOT, '--max-snapshot-age', '0'], cwd);
     const result = JSON.parse(verify.stdout);
     expect(result.source.bindingsChosenBy).toBe('./ops/bindings');
@@ -238,9 +238,28 @@ describe('ops init', () => {
     expect(workflow).toContain('SPINE_GATES_BINDINGS: infra/estate/bindings');
     expect(workflow).toContain('"infra/estate/bindings/**"');
     expect(workflow).not.toContain('ops/bindings');
-    for (const file of ['spine-gates-scheduled.yml', 'spine-gates-sites.yml', 'spine-gates-report.yml']) {
+    for (const file of ['spine-gates-scheduled.yml', 'spine-gates-report.yml']) {
       expect(readFileSync(path.join(repo, '.github', 'workflows', file), 'utf8')).toContain('SPINE_GATES_BINDINGS: infra/estate/bindings');
     }
+  });
+
+  it('--ci github writes one scheduled workflow, never two on the same cron (--sites chooses the sharded one)', async () => {
+    const repo = temp('repo-');
+    mkdirSync(path.join(repo, '.git'));
+    const workflows = path.join(repo, '.github', 'workflows');
+    expect((await ops(['init', '--ci', 'github'], repo)).code).toBe(0);
+    expect(readdirSync(workflows).sort()).toEqual(['spine-gates-pre-merge.yml', 'spine-gates-report.yml', 'spine-gates-scheduled.yml']);
+    // Switching to sites while scheduled is there: refused, nothing written.
+    const refused = await ops(['init', '--ci', 'github', '--sites'], repo);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain(`input error ${path.join(workflows, 'spine-gates-scheduled.yml')} exists and runs on the same schedule as spine-gates-sites.yml`);
+    expect(existsSync(path.join(workflows, 'spine-gates-sites.yml'))).toBe(false);
+    // --force: the other one is kept as a .bak, which GitHub does not run.
+    const forced = await ops(['init', '--ci', 'github', '--sites', '--force'], repo);
+    expect(forced.code).toBe(0);
+    expect(readdirSync(workflows).filter((f) => f.endsWith('.yml')).sort()).toEqual(['spine-gates-pre-merge.yml', 'spine-gates-report.yml', 'spine-gates-sites.yml']);
+    expect(existsSync(path.join(workflows, 'spine-gates-scheduled.yml.bak'))).toBe(true);
+    expect((await ops(['init', '--sites', '--live'], repo)).stderr).toContain('--sites chooses the scheduled workflow of --ci github');
   });
 });
 

@@ -9,6 +9,7 @@ import { CollectSetupError } from '../collect/errors.js';
 import type { CollectOptions, CollectProgress } from '../collect/types.js';
 import type { Collection } from '../snapshot/collection.js';
 import { oneLine } from '../escape.js';
+import { shellQuote } from '../snapshot/probe.js';
 import { UsageError } from './usage.js';
 
 export const COLLECT_FLAGS = {
@@ -37,6 +38,17 @@ export const HOST_BUDGET_MS = 300_000;
 /** The collection flags given on a command line (to refuse them where they do not apply). */
 export const collectFlagsGiven = (values: CollectFlagValues): string[] =>
   Object.keys(COLLECT_FLAGS).filter((f) => values[f as keyof CollectFlagValues] !== undefined).map((f) => `--${f}`);
+
+/** The collection flags given, as the words that repeat them on a command line (`--known-hosts FILE --identity KEY …`). */
+export function collectFlagWords(values: CollectFlagValues): string[] {
+  const word = (v: string) => (/^[\w./:=@%+-]+$/.test(v) ? v : shellQuote(v));
+  return Object.keys(COLLECT_FLAGS).flatMap((f) => {
+    const value = values[f as keyof CollectFlagValues];
+    if (value === undefined || value === false) return [];
+    if (value === true) return [`--${f}`];
+    return (Array.isArray(value) ? value : [value]).flatMap((v) => [`--${f}`, word(v)]);
+  });
+}
 
 /** CollectOptions from the flags; ~/.ssh defaults come from `home`. Bad values are usage errors. */
 export function collectOptionsFrom(values: CollectFlagValues, home = os.homedir()): CollectOptions {

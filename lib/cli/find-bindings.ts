@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_SITE } from '../package-root.js';
 import type { RunSource } from '../results/run-result.js';
+import { InputError } from './usage.js';
 
 export const BINDINGS_SUBDIR = path.join('ops', 'bindings');
 
@@ -16,8 +17,13 @@ export interface ChosenBindings {
   searchedUpTo: string | null;
 }
 
+/** The folder to judge; a --bindings folder that does not exist is an InputError (nothing is judged or written). */
 export function chooseBindings(flag: string | undefined, cwd = process.cwd()): ChosenBindings {
-  if (flag) return { dir: path.resolve(cwd, flag), chosenBy: '--bindings', searchedUpTo: null };
+  if (flag) {
+    const dir = path.resolve(cwd, flag);
+    if (!isDirectory(dir)) throw new InputError(`--bindings ${flag}: ${existsSync(dir) ? 'not a folder' : 'no such folder'}${dir === flag ? '' : ` (${dir})`}`);
+    return { dir, chosenBy: '--bindings', searchedUpTo: null };
+  }
   const folders = foldersUp(cwd);
   for (const dir of folders) {
     const candidate = path.join(dir, BINDINGS_SUBDIR);

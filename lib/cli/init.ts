@@ -16,28 +16,31 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { inputErrorLine, useColour } from '../report/console.js';
 import { writeAtomically } from '../report/receipt.js';
 import { readManifest, readSnapshot } from '../snapshot/read.js';
-import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
+import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectFlagWords, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
 import { BINDINGS_SUBDIR, repositoryRoot } from './find-bindings.js';
 import { INIT_HELP, parsedFlags, UsageError } from './usage.js';
 
-/** The workflows `--ci github` writes, as the package ships them. */
-export const WORKFLOW_FILES = ['spine-gates-pre-merge.yml', 'spine-gates-scheduled.yml', 'spine-gates-sites.yml', 'spine-gates-report.yml'];
+/** The workflows `--ci github` writes, as the package ships them: one of the two scheduled ones (same cron), by --sites. */
+const SCHEDULED = { single: 'spine-gates-scheduled.yml', sites: 'spine-gates-sites.yml' } as const;
+export const workflowFiles = (sites: boolean): string[] =>
+  ['spine-gates-pre-merge.yml', sites ? SCHEDULED.sites : SCHEDULED.single, 'spine-gates-report.yml'];
 
 export async function init(argv: string[]): Promise<number> {
   const v = parsedFlags(() => parseArgs({
     args: argv, allowPositionals: false, strict: true,
     options: {
-      bindings: { type: 'string' }, live: { type: 'boolean' }, snapshot: { type: 'string' }, ci: { type: 'string' }, force: { type: 'boolean' },
+      bindings: { type: 'string' }, live: { type: 'boolean' }, snapshot: { type: 'string' }, ci: { type: 'string' }, sites: { type: 'boolean' }, force: { type: 'boolean' },
       ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
     },
-  }).values, `--bindings --live --snapshot --ci --force ${COLLECT_FLAG_LIST}`);
+  }).values, `--bindings --live --snapshot --ci --sites --force ${COLLECT_FLAG_LIST}`);
   if (v.help) { process.stdout.write(INIT_HELP); return 0; }
   const force = Boolean(v.force);
   if (v.ci !== undefined) {
     if (v.ci !== 'github') throw new UsageError(`--ci takes github (the only CI whose workflows ship), got "${v.ci}"`);
     if (v.live || v.snapshot !== undefined) throw new UsageError('--ci writes workflows only: run `ops init --live` or `--snapshot` separately');
-    return initCi(v.bindings ?? BINDINGS_SUBDIR, force);
+    return initCi(v.bindings ?? BINDINGS_SUBDIR, Boolean(v.sites), force);
   }
+  if (v.sites) throw new UsageError('--sites chooses the scheduled workflow of --ci github (spine-gates-sites.yml instead of spine-gates-scheduled.yml)');
   if (Boolean(v.live) === (v.snapshot !== undefined)) throw new UsageError('ops init needs exactly one of --live (read the hosts in ssh.targets.yaml) and --snapshot SNAP');
   const stray = v.live ? [] : collectFlagsGiven(v);
   if (stray.length) throw new UsageError(`${stray.join(', ')} only ${stray.length > 1 ? 'apply' : 'applies'} with --live`);
@@ -67,17 +70,45 @@ export async function init(argv: string[]): Promise<number> {
     // Every host is read as a PVE host; the ones that are not (no pvesh, no jobs.cfg) say so in the notes.
     const read = await readSnapshot(snapshotDir, candidateBindings(dir, ssh.ssh, candidates));
     if (!read.ok) return fail(read.errors.map(formatBindingError));
-    const starter = starterBindings(read.state, new Date().toISOString());
+    const starter = starterBindings(read.state, new Date().toISOString(), new Set(ssh.ssh?.targets.map((t) => t.id)));
+    // Files from no PVE host would say the estate is empty, and be kept by the next, correct run.
+    if (!starter.pveHosts.length) {
+      return fail([
+        `ops init read no PVE host (of ${candidates.length}: ${candidates.join(', ') || 'none'}), so it wrote nothing`,
+        ...starter.unread.map((h) => `${h.id}: ${h.reason ? `${h.reason}: ` : ''}${h.why.replace(/\.?$/, '.')} To read it: ${hintFor(h.reason, Boolean(v.live))}`),
+      ]);
+    }
     const lines = await writeAll(dir, starter.files, force);
-    const source = v.live ? '--live' : `--snapshot ${snapshotDir}`;
+    const source = v.live ? ['--live', ...collectFlagWords(v)] : ['--snapshot', v.snapshot!];
     process.stdout.write([
       ...lines, '', 'To decide:', ...starter.notes.map((n) => `  - ${n}`), '',
-      `Next: \`ops verify --bindings ${path.relative(process.cwd(), dir) || '.'} ${v.live ? '--live' : `--snapshot ${v.snapshot}`}\` judges the estate as it is (from ${source}).`, '',
+      `Next: \`ops verify --bindings ${path.relative(process.cwd(), dir) || '.'} ${source.join(' ')}\` judges the estate as it is.`, '',
     ].join('\n'));
     return 0;
   } finally {
     if (temp) await rm(path.dirname(temp), { recursive: true, force: true });
   }
+}
+
+const HOST_KEY_HINT = 'add --known-hosts FILE holding its host key';
+const ADDRESS_HINT = 'check its host and port in ssh.targets.yaml (or add --ssh-config FILE for a Host alias)';
+/** What to add or check for a host collection could not read, by reason code. */
+const HINTS: Record<string, string> = {
+  host_key_unknown: HOST_KEY_HINT,
+  host_key_mismatch: HOST_KEY_HINT,
+  auth_denied: 'add --identity KEY (a key its authorized_keys accepts), or load the key into ssh-agent',
+  dns_unresolved: ADDRESS_HINT,
+  connect_refused: ADDRESS_HINT,
+  connect_timeout: `${ADDRESS_HINT}; --connect-timeout S for a slow link`,
+  handshake_timeout: `${ADDRESS_HINT}; --connect-timeout S for a slow link`,
+  command_timeout: 'add --command-timeout S',
+};
+
+/** What to do about a host that was not read as a PVE host: a collection flag to add, or a question. */
+function hintFor(reason: string | null, live: boolean): string {
+  const hint = reason ? HINTS[reason] : undefined;
+  if (!hint) return 'check that it is a PVE host: ops init reads its guests (pvesh) and /etc/pve/jobs.cfg';
+  return live ? hint : `the snapshot could not read it; take one that does (ops snapshot: ${hint}), or run ops init --live`;
 }
 
 /** Bindings that only say which hosts to read as PVE hosts: what collection and the snapshot reader need. */
@@ -110,13 +141,29 @@ function freeName(name: string): string {
   return candidate;
 }
 
-/** The shipped workflows, with the bindings folder (relative to the repository root) filled in. */
-async function initCi(bindings: string, force: boolean): Promise<number> {
+/**
+ * The shipped workflows, with the bindings folder (relative to the repository root) filled in, and
+ * one scheduled workflow: the other runs on the same cron, so both would read the hosts and mail
+ * twice an hour. The other one, found there, is refused (exit 2), or with --force kept as a .bak.
+ */
+async function initCi(bindings: string, sites: boolean, force: boolean): Promise<number> {
   const root = repositoryRoot(process.cwd());
   const folder = path.relative(root, path.resolve(bindings)).split(path.sep).join('/');
   if (!folder || folder.startsWith('..')) throw new UsageError(`--bindings ${bindings} is not inside the repository ${root}`);
-  const files = Object.fromEntries(WORKFLOW_FILES.map((name) => [name, workflowFor(name, folder)]));
-  const lines = await writeAll(path.join(root, '.github', 'workflows'), files, force);
+  const dir = path.join(root, '.github', 'workflows');
+  const other = path.join(dir, sites ? SCHEDULED.single : SCHEDULED.sites);
+  const lines: string[] = [];
+  if (existsSync(other)) {
+    if (!force) {
+      process.stdout.write(`${inputErrorLine(`${other} exists and runs on the same schedule as ${sites ? SCHEDULED.sites : SCHEDULED.single}: keep one (${sites ? 'drop --sites' : '--sites'} to keep it), or --force to replace it (kept as a .bak, which GitHub does not run); nothing written`, useColour(process.stdout))}\n`);
+      return 2;
+    }
+    const backup = freeName(`${other}.bak`);
+    await rename(other, backup);
+    lines.push(`moved   ${other} to ${backup} (one scheduled workflow)`);
+  }
+  const files = Object.fromEntries(workflowFiles(sites).map((name) => [name, workflowFor(name, folder)]));
+  lines.push(...await writeAll(dir, files, force));
   process.stdout.write([...lines, '', `The workflows judge ${folder}. Next: the repository secrets and the state branch (spine-gates' docs/ci-adoption.md, Adopting the workflows).`, ''].join('\n'));
   return 0;
 }

@@ -4,7 +4,8 @@
 import { OutputError } from '../output-error.js';
 import { TOOL } from '../package-root.js';
 import { exitOnInterrupt } from './interrupt.js';
-import { COMMANDS, nearest, OPS_HELP, UsageError } from './usage.js';
+import { nearest } from '../nearest.js';
+import { COMMANDS, InputError, OPS_HELP, UsageError } from './usage.js';
 
 exitOnInterrupt();
 // A reader that stops early (`ops verify | head -1`) closes the pipe: the rest of the output has
@@ -45,7 +46,7 @@ main(process.argv.slice(2)).then(
       const command = process.argv[2];
       const help = command && (COMMANDS as readonly string[]).includes(command) ? `ops ${command} --help` : 'ops --help';
       process.stderr.write(`ops: ${error.message}\nRun \`${help}\` for usage.\n`);
-    } else if (error instanceof OutputError) {
+    } else if (error instanceof OutputError || error instanceof InputError) {
       process.stderr.write(`ops: ${error.message}\n`);
     } else {
       process.stderr.write(`ops: internal error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,9 +1,15 @@
 // Help texts and the usage error (exit 2) for the `ops` command line.
 
 import { gateIds } from '../catalogue/gates.js';
+import { nearest } from '../nearest.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** Input that cannot be used at all (a --bindings folder that does not exist): one line on stderr, exit 2, nothing written. */
+export class InputError extends Error {
+  override name = 'InputError';
 }
 
 /**
@@ -19,26 +25,6 @@ export function parsedFlags<T>(parse: () => T, names: string): T {
     const near = unknown ? nearest(unknown.split('=')[0]!, names.split(' ').filter((n) => n.startsWith('--'))) : null;
     throw new UsageError(`${message}${near ? `; did you mean ${near}?` : ''}\nOptions: ${names} --help`);
   }
-}
-
-/** The candidate closest to `word` by edit distance, when it is close enough to be a typo of it. */
-export function nearest(word: string, candidates: readonly string[]): string | null {
-  let best: { name: string; distance: number } | null = null;
-  for (const name of candidates) {
-    const distance = editDistance(word, name);
-    if (!best || distance < best.distance) best = { name, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.name : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
 }
 
 export const COMMANDS = ['verify', 'snapshot', 'calendar', 'merge', 'notify', 'init', 'probe-script'] as const;
@@ -203,23 +189,30 @@ Exit codes: 0 mailed, or nothing to mail; 2 bad input, bad usage, or the mail co
 export const INIT_HELP = `ops init: start from an estate without bindings
 
 Usage: ops init [--bindings DIR] (--live [collection options] | --snapshot SNAP) [--force]
-       ops init --ci github [--bindings DIR] [--force]
+       ops init --ci github [--sites] [--bindings DIR] [--force]
 
   --bindings DIR          the binding folder (default ops/bindings); --live reads the hosts in its
                           ssh.targets.yaml
   --live                  read the hosts over SSH, as \`ops snapshot\` does (its collection options apply)
   --snapshot SNAP         use a snapshot folder instead
-  --ci github             write the spine-gates-*.yml workflows into the repository's
-                          .github/workflows/, judging DIR (relative to the repository root)
+  --ci github             write the spine-gates workflows into the repository's .github/workflows/,
+                          judging DIR (relative to the repository root): pre-merge, report and
+                          one scheduled run, spine-gates-scheduled.yml (hourly ops verify --live)
+  --sites                 (with --ci github) spine-gates-sites.yml instead: the hosts sharded over
+                          several runners, for large estates. Never both: same cron, double mail
   --force                 replace existing files; each old one is kept as FILE.bak
   -h, --help              this text
 
+Collection options (with --live):
+${COLLECT_HELP}
 Writes, for what is missing: vm.lifecycle.yaml (every guest the PVE hosts run, templates left out),
 backup.inventory.yaml (a target per guest per enabled vzdump job, in the job's dump folder),
-backup.calendar.yaml (an event per job schedule) and drift.gates.yaml (pve_hosts), each with a
-header saying from which hosts and when. Nothing is invented: a guest in no enabled job gets no
-target, and classifications, restore SOPs and offsite decisions are left to you (it prints them).
-An existing file is never overwritten without --force.
+backup.calendar.yaml (an event per job schedule) and drift.gates.yaml (pve_hosts; and
+d69.ssh_target_required_for: [critical] while ssh.targets.yaml lacks guests), each with a header
+saying from which hosts and when. Nothing is invented: a guest in no enabled job gets no target,
+and classifications, restore SOPs, offsite decisions and guests' ssh targets are left to you (it
+prints them under "To decide"). An existing file is never overwritten without --force. When no
+host could be read as a PVE host, nothing is written: it says which hosts, why, and what to add.
 
-Exit codes: 0 written (or kept); 2 bad input or usage.
+Exit codes: 0 written (or kept); 2 no PVE host read, bad input or usage.
 `;

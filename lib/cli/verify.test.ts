@@ -198,7 +198,8 @@ describe('ops verify exit codes and input handling', () => {
   });
 
   const badBindings: Array<[string, (inventory: string) => string, RegExp]> = [
-    ['broken YAML', (t) => t.replace('targets:', 'targets: [\n'), /backup\.inventory\.yaml:\d+:\d+: expected valid YAML, found a syntax error/],
+    ['broken YAML', (t) => t.replace('targets:', 'targets: [\n'), /backup\.inventory\.yaml:\d+:\d+: expected a \] closing this \[, found none \(a syntax error/],
+    ['a syntax error', (t) => t.replace('targets:', 'targets: "\n'), /backup\.inventory\.yaml:\d+:\d+: expected valid YAML, found a syntax error/],
     ['a duplicate target name', (t) => t.replace('name: app-erp-db', 'name: app-gitea-dump'), /targets\[\d+\] \(app-gitea-dump\)\.name: expected a unique target name/],
     ['an unknown host id', (t) => t.replace('host: git-vm', 'host: git-vm-2'), /targets\[\d+\] \([^)]+\)\.host: expected an ssh\.targets\.yaml target id/],
     ['a ** glob', (t) => t.replace('glob: "*/erp-db.sql.gz"', 'glob: "**/erp-db.sql.gz"'), /\.glob: expected a glob without \*\*/],
@@ -214,6 +215,15 @@ describe('ops verify exit codes and input handling', () => {
     expect(result.outcome).toBe('error');
     expect(result.gates).toEqual([]);
     expect(result.inputErrors.join('\n')).toMatch(message);
+  });
+
+  it('a --bindings folder that does not exist: one line on stderr naming it, exit 2, nothing written', async () => {
+    const missing = path.join(tmpdir(), 'no-such-bindings-folder');
+    const run = await ops(['verify', '--bindings', missing]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`ops: --bindings ${missing}: no such folder\n`);
+    expect(existsSync(path.join(run.cwd, 'reports'))).toBe(false);
   });
 
   it('rejects unknown gates and flags with the valid choices, exit 2', async () => {

@@ -11,6 +11,7 @@ import type { Finding } from '../model.js';
 import { evaluateD19 } from '../rules/D19.js';
 import { OUTPUT_CAPS } from '../snapshot/probe.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { skipNamed } from '../testing/skip.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect } from './collect.js';
 import { fakeHostsUnavailable, generateClientKey, startFakeHost, writeBindings, type FakeHost } from './testing/fake-host.js';
@@ -22,7 +23,8 @@ const archive = (vmid: number, epoch: number) => `vzdump-qemu-${vmid}-${new Date
 const DUMP = '/var/lib/vz/dump';
 const HUGE = 150 * 1024 * 1024;
 
-describe.skipIf(fakeHostsUnavailable() !== null)('hostile hosts, live', () => {
+const unavailable = fakeHostsUnavailable();
+describe.skipIf(unavailable !== null)(skipNamed('hostile hosts, live', unavailable), () => {
   let work: string;
   let hosts: FakeHost[] = [];
   let collection: Collection;

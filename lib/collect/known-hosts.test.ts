@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
+import { skipNamed } from '../testing/skip.js';
 import { fingerprint, hostFieldMatches, KnownHosts, knownHostsName, parseKnownHosts } from './known-hosts.js';
 
 /** A fresh public key as a known_hosts "type base64" pair and its wire-format bytes. */
@@ -36,7 +37,8 @@ describe('known_hosts', () => {
     expect(kh.check('127.0.0.2', 2222, a.wire)).toEqual({ verdict: 'unknown' });
   });
 
-  it.skipIf(!hasSshKeygen())('agrees with ssh-keygen -H on hashed names', () => {
+  const noKeygen = hasSshKeygen() ? null : 'ssh-keygen (openssh-client) is not installed';
+  it.skipIf(noKeygen !== null)(skipNamed('agrees with ssh-keygen -H on hashed names', noKeygen), () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kh-'));
     const file = path.join(dir, 'known_hosts');
     writeFileSync(file, `[pve.example]:2200 ${a.line}\npve.example ${b.line}\n`);

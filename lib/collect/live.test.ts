@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { skipNamed } from '../testing/skip.js';
 import { isDataExit } from '../snapshot/probe.js';
 import { PROBE_ID, PROBE_INSTALL_PATH, PROBE_SCRIPT_FILE } from '../snapshot/probe-script.js';
 import { readSnapshot } from '../snapshot/read.js';
@@ -27,13 +28,12 @@ import type { CollectedHost, Collection } from '../snapshot/collection.js';
 import type { HostReason } from '../catalogue/reasons.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
-const unavailable = fakeHostsUnavailable();
+const unavailable = fakeHostsUnavailable() ?? (existsSync(OPS) ? null : `${OPS} is missing: run \`npm run build\` first`);
 
 describe('live SSH prerequisites', () => {
   it('root, /usr/sbin/sshd, unshare and overlayfs are available, and the CLI is built', (ctx) => {
-    const why = unavailable ?? (existsSync(OPS) ? null : `${OPS} is missing: run \`npm run build\` first`);
-    if (why && process.env.CI === 'true') throw new Error(`CI must run the live SSH tests: ${why}`);
-    if (why) ctx.skip(`live SSH tests skipped: ${why}`);
+    if (unavailable && process.env.CI === 'true') throw new Error(`CI must run the live SSH tests: ${unavailable}`);
+    if (unavailable) ctx.skip(`live SSH tests skipped: ${unavailable}`);
   });
 });
 
@@ -427,7 +427,7 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms = 
 
 // ---------------------------------------------------------------------------------------------
 
-describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over SSH', () => {
+describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unavailable), () => {
   let work: string;
   const stops: (() => Promise<void>)[] = [];
   const hosts: Record<string, FakeHost> = {};

@@ -50,7 +50,19 @@ describe('ops init starter bindings', () => {
         { id: 'to-nas', freq: 'WEEKLY', byhour: 3, byminute: 0, byday: ['SU'] },
       ],
     });
-    expect(file('drift.gates.yaml')).toEqual({ version: 1, pve_hosts: ['pve1'] });
+    expect(file('drift.gates.yaml')).toEqual({ version: 1, pve_hosts: ['pve1'], d69: { ssh_target_required_for: ['critical'] } });
+  });
+
+  it('requires ssh targets of critical guests only while ssh.targets.yaml lacks a guest, and says so under To decide', () => {
+    expect(starter.notes.join('\n')).toContain('ssh.targets.yaml has no entry for 3 guest(s): 100 (app1), 101 (dns), 102 (app3). drift.gates.yaml says d69.ssh_target_required_for: [critical]');
+    const listed = starterBindings(makeState([makeHost('pve1', { pve })]), '2026-03-04T08:00:00Z', new Set(['pve1', 'app1', 'dns', 'app3']));
+    expect(parse(listed.files['drift.gates.yaml']!)).toEqual({ version: 1, pve_hosts: ['pve1'] });
+    expect(listed.notes.join('\n')).not.toContain('ssh_target_required_for');
+  });
+
+  it('says which hosts it could not read as PVE hosts, and why', () => {
+    expect(starter.pveHosts).toEqual(['pve1']);
+    expect(starter.unread).toEqual([{ id: 'nas', reason: null, why: 'no PVE state' }]);
   });
 
   it('heads each file with the hosts and the time it was generated from', () => {

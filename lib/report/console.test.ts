@@ -47,6 +47,12 @@ describe('consoleReport', () => {
     const run = makeRun([makeGate('D19', [makeFinding()])]);
     expect(consoleReport(run, {}, true)).toContain('\u001b[31mfail \u001b[0m high');
   });
+
+  it('says a gate with no findings had nothing to judge, never empty brackets', () => {
+    const text = consoleReport(makeRun([{ ...makeGate('D69', []), outcome: 'skip' }]), {}, false);
+    expect(text).not.toContain('()');
+    expect(text).toMatch(/^D69 .*: SKIP {2}\(nothing to judge: the bindings and host state give it no subject\)$/m);
+  });
 });
 
 describe('progressLine', () => {

@@ -35,7 +35,8 @@ export function consoleReport(run: RunResult, paths: Record<string, string>, col
     return host ? f.message.replace(host.message!, `${host.reason} (see "Hosts not read")`) : f.message;
   };
   for (const gate of run.gates) {
-    const s = countsOf(gate.summary);
+    // A gate with no findings had nothing to judge (no guests, targets or jobs): said, never `()`.
+    const s = countsOf(gate.summary) || 'nothing to judge: the bindings and host state give it no subject';
     out.push('', `${oneLine(gate.id)} ${oneLine(gate.title)}: ${paint(gate.outcome, gate.outcome.toUpperCase())}  (${s})`);
     const skipped = skipReasons(gate.findings);
     if (skipped) out.push(`  ${paint('skip', 'skipped')} ${skipped}`);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { skipNamed } from '../testing/skip.js';
 import { writeAtomically } from './receipt.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
@@ -68,7 +69,7 @@ function onTmpfs(mountOptions: string, args: string[]): Promise<{ code: number; 
   });
 }
 
-describe.skipIf(unshareMissing !== null)(`outputs on a full or read-only disk${unshareMissing ? ` (${unshareMissing})` : ''}`, () => {
+describe.skipIf(unshareMissing !== null)(skipNamed('outputs on a full or read-only disk', unshareMissing), () => {
   it('a disk full while writing the receipt: exit 2, the file and "no space left on device" named, no receipt folder, no temp file', async () => {
     // 64 KiB: the demo's receipt files (report.html, receipt.md, receipt.json: about 300 KiB in all) do not fit.
     const run = await onTmpfs('size=64k', ['verify']);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
@@ -6,6 +5,7 @@ import type { Bindings, CalendarEvent, FileGlobTarget, InventoryTarget, Lifecycl
 import { checkRestoreSops } from '../cli/restore-sops.js';
 import { findingId, type Finding, type VzdumpJob } from '../model.js';
 import { DEMO_SITE, PACKAGE_ROOT } from '../package-root.js';
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { D69_CHECKS, evaluateD69, LIFECYCLE_STATUSES } from './D69.js';
@@ -319,6 +319,17 @@ describe('D69.ssh-target', () => {
     const f = one(run({ site: { ssh: ['pve1'], guests: [guest({ sshTarget: null })] } }), 'D69.ssh-target');
     expect(f).toMatchObject({ outcome: 'fail', reason: 'no_ssh_target' });
     expect(f.remediation).toContain('Add `{id: app1, host: <address>, user: <user>}` to ssh.targets.yaml targets');
+  });
+
+  it('judges only the classifications d69.ssh_target_required_for names (ops init writes [critical]), saying why it skips the others', () => {
+    const judged = (classification: 'critical' | 'important') => one(run({
+      site: { ssh: ['pve1'], guests: [guest({ sshTarget: null })], targets: [target({ classification })], d69: { sshTargetRequiredFor: ['critical'] } },
+    }), 'D69.ssh-target');
+    expect(judged('critical')).toMatchObject({ outcome: 'fail', reason: 'no_ssh_target' });
+    expect(judged('important')).toMatchObject({
+      outcome: 'skip', reason: 'not_required',
+      message: expect.stringContaining('drift.gates.yaml d69.ssh_target_required_for is [critical], so none is required'),
+    });
   });
 });
 
@@ -664,19 +675,16 @@ describe('the bundled demo site', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-const REFERENCE = path.join(PACKAGE_ROOT, '..', 'shared', 'reference');
-
-describe.each(['2026-02-24', '2026-03-05'])('reference bindings %s, binding-only', (date) => {
+describe.each(['2026-02-24', '2026-03-05'])(skipNamed('reference bindings %s, binding-only', NO_REFERENCE), (date) => {
   let findings: Finding[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(REFERENCE)) return;
+    if (NO_REFERENCE) return;
     const loaded = await loadBindings(path.join(REFERENCE, date));
     if (!loaded.ok) throw new Error(`reference ${date}: ${JSON.stringify(loaded.errors)}`);
     findings = evaluateD69({ bindings: loaded.bindings, state: null, now: CAPTURED_AT, maxSnapshotAgeHours: null, bundledDemo: false });
   });
-  const skipWithoutReference = (ctx: { skip: (condition: boolean, note: string) => void }) =>
-    ctx.skip(!existsSync(REFERENCE), `no reference bindings at ${REFERENCE} (a clone without ../shared)`);
+  const skipWithoutReference = (ctx: { skip: (condition: boolean, note: string) => void }) => ctx.skip(NO_REFERENCE !== null, NO_REFERENCE ?? '');
 
   it('fails the five backup_target names the inventory does not have, suggesting the real ones', (ctx) => {
     skipWithoutReference(ctx);

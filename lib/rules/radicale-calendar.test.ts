@@ -1,7 +1,6 @@
 // radicale-calendar rules on in-memory bindings and host state (the Radicale collection as the
 // snapshot records it). The real server is exercised in lib/calendar/radicale.test.ts.
 
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { assert, describe, expect, it } from 'vitest';
 import { loadBindings } from '../bindings/load.js';
@@ -10,7 +9,7 @@ import { planCalendar } from '../calendar/binding.js';
 import { eventIcs } from '../calendar/ics.js';
 import { parseItems, type CalendarItem } from '../calendar/vevent.js';
 import { findingId, type CalendarState, type Finding, type HostState } from '../model.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 import { evaluateRadicaleCalendar, idOfUid } from './radicale-calendar.js';
 import { makeBindings, makeCalendarEvent as calendarEvent, makeErrorHost, makeHost, makeInput, makeJob, makePveState, makeState } from './test-input.js';
 
@@ -236,10 +235,9 @@ describe('calendar.orphan', () => {
   });
 });
 
-const REFERENCE = path.resolve(PACKAGE_ROOT, '..', 'shared', 'reference', '2026-03-05');
-describe.skipIf(!existsSync(REFERENCE))('reference bindings 2026-03-05 against an empty collection', () => {
+describe.skipIf(NO_REFERENCE !== null)(skipNamed('reference bindings 2026-03-05 against an empty collection', NO_REFERENCE), () => {
   it('fails the unknowable days, the missing and quarterly drills, and every event as missing', async () => {
-    const loaded = await loadBindings(REFERENCE);
+    const loaded = await loadBindings(path.join(REFERENCE, '2026-03-05'));
     if (!loaded.ok) throw new Error('reference bindings do not load');
     assert.isNotNull(loaded.bindings.calendar);
     const state: HostState = { ...makeState([]), calendar: { status: 'ok', url: 'http://127.0.0.1:5232/spine_calendar_admin/spine/', via: 'communications-stack', output: 'calendar/collection.json', events: [], unreadable: [] } };

@@ -110,7 +110,7 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       repositoryRoot: null,
       d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
         rebuildable: 1 }, allowUnbounded: [] } },
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], storageHosts: {}, offsiteStorages: {} },
+      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} },
       relay: null,
       calendar: null,
       notify: { from: null, cooldownHours: 24 },

@@ -273,6 +273,10 @@ export type ClassScope = (("critical" | "important" | "rebuildable")[] | string)
  * Classifications of the backup target whose active guests need an offsite decision, or "all". Default [critical].
  */
 export type ClassScope1 = (("critical" | "important" | "rebuildable")[] | string)
+/**
+ * Classifications of the backup target whose active guests need an ssh.targets.yaml entry (D69.ssh-target), or "all". Default all; ops init writes [critical] while ssh.targets.yaml lists only the PVE hosts.
+ */
+export type ClassScope2 = (("critical" | "important" | "rebuildable")[] | string)
 
 /**
  * Policy of the drift gates themselves (optional file; every field has a default). Closed: an unknown key is an error.
@@ -339,6 +343,7 @@ allow_unbounded?: string[]
 d69?: {
 restore_sop_required_for?: ClassScope
 offsite_required_for?: ClassScope1
+ssh_target_required_for?: ClassScope2
 /**
  * proxmox_host → ssh.targets.yaml id of the host its dump storage lives on (an NFS NAS). A target there counts as the guest's own site, not offsite. Default {}.
  */

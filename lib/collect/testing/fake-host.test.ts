@@ -12,6 +12,7 @@ import { Client } from 'ssh2';
 import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { loadBindings } from '../../bindings/load.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
+import { skipNamed } from '../../testing/skip.js';
 import { listingCommand, PVE_COMMANDS, TIMEZONE_COMMAND } from '../../snapshot/probe.js';
 import {
   connects, fakeHostsUnavailable, generateClientKey, startBlackholePort, startFakeHost, startSilentTcpServer, writeBindings,
@@ -72,7 +73,7 @@ async function waitForCommand(host: FakeHost, comm: string): Promise<void> {
 
 const JOBS_CFG = 'vzdump: backup-5a2e90c4-1b7d\n\tschedule 03:00\n\tall 1\n\tenabled 1\n\tstorage nas-backup\n';
 
-describe.skipIf(unavailable !== null)('fake hosts', () => {
+describe.skipIf(unavailable !== null)(skipNamed('fake hosts', unavailable), () => {
   let work: string;
   let key: { privateKeyPath: string; publicKeyLine: string };
   let privateKey: Buffer;
@@ -213,7 +214,7 @@ printf '%s\\n' '[{"id":"qemu/201","name":"family-cloud","node":"pve-home","statu
   });
 });
 
-describe.skipIf(unavailable !== null)('a test process that dies without cleaning up', () => {
+describe.skipIf(unavailable !== null)(skipNamed('a test process that dies without cleaning up', unavailable), () => {
   const built = path.join(PACKAGE_ROOT, 'dist', 'lib', 'collect', 'testing', 'fake-host.js');
 
   it('takes its fake hosts and blackhole listener with it (kill -9 of the test process)', async (ctx) => {
@@ -252,7 +253,7 @@ describe.skipIf(unavailable !== null)('a test process that dies without cleaning
   });
 });
 
-describe.skipIf(unavailable !== null)('misbehaving network peers', () => {
+describe.skipIf(unavailable !== null)(skipNamed('misbehaving network peers', unavailable), () => {
   it('a silent TCP server accepts and never speaks', async () => {
     const silent = await startSilentTcpServer();
     try {

@@ -131,6 +131,24 @@ export function withTarget(input: VerifyInput, g: LifecycleGuest,
   return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target (see D69.backup-target)` }) };
 }
 
+/**
+ * Whether the policy's `scope` (a d69.*_required_for) takes in this guest: its target, or the skip
+ * finding that says why not (its target's classification is outside the scope, or unknown).
+ */
+export function inScope(
+  input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>, scope: ClassScope, policyField: string,
+): { t: InventoryTarget | undefined } | { finding: Finding } {
+  const t = targetOf(input, g);
+  const required = requiredFor(scope, t);
+  if (required === null) {
+    return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target, so its classification is unknown (see D69.backup-target)` }) };
+  }
+  if (!required) {
+    return { finding: make({ ...base, outcome: 'skip', reason: 'not_required', message: `${label(g)}: ${t!.name} is ${t!.classification ?? 'unclassified'}; drift.gates.yaml d69.${policyField} is ${scopeText(scope)}, so none is required` }) };
+  }
+  return { t };
+}
+
 /** The D69 fields targets and guests share, with the same types. */
 type RestoreFields = Pick<LifecycleGuest, 'restoreSop' | 'offsite'>;
 
@@ -142,14 +160,9 @@ export function declaredField<K extends 'restoreSop' | 'offsite'>(
   input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>, key: K, scope: ClassScope, policyField: string,
 ): { t: InventoryTarget | undefined; on: LifecycleGuest | InventoryTarget | null; value: RestoreFields[K] | null;
   evidence: Evidence[] } | { finding: Finding } {
-  const t = targetOf(input, g);
-  const required = requiredFor(scope, t);
-  if (required === null) {
-    return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target, so its classification is unknown (see D69.backup-target)` }) };
-  }
-  if (!required) {
-    return { finding: make({ ...base, outcome: 'skip', reason: 'not_required', message: `${label(g)}: ${t!.name} is ${t!.classification ?? 'unclassified'}; drift.gates.yaml d69.${policyField} is ${scopeText(scope)}, so none is required` }) };
-  }
+  const scoped = inScope(input, g, base, scope, policyField);
+  if ('finding' in scoped) return scoped;
+  const { t } = scoped;
   const on = g[key] ? g : t?.[key] ? t : null;
   return { t, on, value: on ? (on as RestoreFields)[key] : null, evidence: [...base.evidence,
     ...(on && on !== g ? [bindingEvidence(on)] : [])] };

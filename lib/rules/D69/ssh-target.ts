@@ -3,11 +3,13 @@
 import { noFile, type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
 import { type VerifyInput } from '../input.js';
-import { make, label, at, guestBase, once, sshIds } from './guest-facts.js';
+import { make, label, at, guestBase, inScope, once, sshIds } from './guest-facts.js';
 
 export function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.ssh-target', g, 'medium');
   if (!input.bindings.ssh) return make({ ...base, outcome: 'skip', reason: noFile('ssh'), message: `${label(g)}: the bindings have no ssh.targets.yaml` });
+  const scoped = inScope(input, g, base, input.bindings.policy.d69.sshTargetRequiredFor, 'ssh_target_required_for');
+  if ('finding' in scoped) return scoped.finding;
   const ids = once(sshIds, input.bindings.ssh.targets, (ts) => new Set(ts.map((t) => t.id)));
   // ssh_target when set, else the hostname: a set but dangling ssh_target is drift even if the hostname resolves.
   const id = g.sshTarget ?? g.hostname;
