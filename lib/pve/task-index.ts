@@ -23,10 +23,13 @@
 // Output of the `restore-tasks` probe, one record a line:
 //   task <index|index.1|active> <a line of that file naming a qmrestore/vzrestore task>
 //   log <UPID> <a restore line of that task's log>
+//   unreadable <UPID>          (its log exists but the probe's user cannot read it)
 
+import type { RestoreSource, RestoreTask, RestoreTasks, RestoreType } from '../model.js';
 import { parseArchiveName } from './archives.js';
 
-export type RestoreType = 'qmrestore' | 'vzrestore';
+export type { RestoreSource, RestoreTask, RestoreTasks, RestoreType };
+
 export const RESTORE_TYPES: readonly RestoreType[] = ['qmrestore', 'vzrestore'];
 
 export interface Upid {
@@ -56,39 +59,6 @@ export function taskLogPath(upid: string): string | null {
 /** PVE::UPID status_is_error: anything but `OK` and `WARNINGS: n`. */
 export const statusIsError = (status: string) => !(status === 'OK' || /^WARNINGS: \d+$/.test(status));
 
-/** What was restored: the guest whose backup it was, and the archive as the log names it. */
-export interface RestoreSource {
-  vmid: number;
-  /** The archive's path or volid (`vm/101/2026-…Z` for a PBS VM image, as pbs-restore names it). */
-  archive: string;
-  kind: 'vma' | 'pbs-vm' | 'lxc' | 'pbs-ct';
-}
-
-export interface RestoreTask {
-  upid: string;
-  node: string;
-  type: RestoreType;
-  /** The VMID restored into (the UPID's id); null when that is not a VMID. */
-  vmid: number | null;
-  start: number;
-  /** End time, epoch seconds; null while it runs (or an index line without one). */
-  end: number | null;
-  /** PVE's status (`OK`, `WARNINGS: n`, the error); null while it runs, or when PVE recorded an end without one. */
-  status: string | null;
-  /** Which files listed it (index, index.1, active). Only in active without an end: still running. */
-  files: string[];
-  /** From its log; null when no log line names it (the log was not read, is gone, or says something else). */
-  source: RestoreSource | null;
-  /** Why the source is unknown though the log was read (a line that names no backup, or disagreeing lines). */
-  sourceProblem: string | null;
-}
-
-export interface RestoreTasks {
-  tasks: RestoreTask[];
-  /** Records that did not read, escaped and bounded: each could have been any target's drill. */
-  malformed: string[];
-}
-
 const INDEX_FILES = new Set(['index', 'index.1', 'active']);
 const MAX_MALFORMED = 50;
 const MAX_LOG_LINES = 16;
@@ -107,6 +77,7 @@ export function parseRestoreTasks(text: string): RestoreTasks {
   const byUpid = new Map<string, RestoreTask>();
   const malformed: string[] = [];
   const logs = new Map<string, string[]>();
+  const unreadableLogs = new Set<string>();
   const bad = (line: string, why: string) => { if (malformed.length < MAX_MALFORMED) malformed.push(`${why}: "${escapeHostText(line)}"`); };
   for (const line of text.split('\n')) {
     if (line === '') continue;
@@ -117,6 +88,8 @@ export function parseRestoreTasks(text: string): RestoreTasks {
       logs.set(log[1]!, lines);
       continue;
     }
+    const unreadable = /^unreadable (\S+)$/.exec(line);
+    if (unreadable) { unreadableLogs.add(unreadable[1]!); continue; }
     const task = /^task (\S+) (.*)$/s.exec(line);
     if (!task || !INDEX_FILES.has(task[1]!)) { bad(line, 'not a restore-tasks record'); continue; }
     const file = task[1]!;
@@ -141,6 +114,10 @@ export function parseRestoreTasks(text: string): RestoreTasks {
   for (const [upid, lines] of logs) {
     const t = byUpid.get(upid);
     if (t) Object.assign(t, restoreSource(t.type, lines));
+  }
+  for (const upid of unreadableLogs) {
+    const t = byUpid.get(upid);
+    if (t && !t.source) t.sourceProblem = `its log ${taskLogPath(upid)} cannot be read by the probe's user`;
   }
   return { tasks: [...byUpid.values()].sort((a, b) => b.start - a.start || (a.upid < b.upid ? -1 : 1)), malformed };
 }
