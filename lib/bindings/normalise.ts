@@ -13,6 +13,7 @@ import {
   type ClassScope,
   type GatePolicy,
   type RelayPolicy,
+  type RestoreDrill,
   type SshTargets,
   type VmLifecycle,
   type Waiver,
@@ -39,6 +40,7 @@ interface RawTarget extends RawRestoreFields {
   storage?: string;
   vmid?: number;
   stale_after_hours?: number;
+  min_size_bytes?: number;
   classification?: Classification;
 }
 
@@ -140,7 +142,10 @@ interface RawPolicy {
   thresholds?: Partial<Record<Classification, number>>;
   pve_hosts?: string[] | null;
   repository_root?: string;
-  d19?: { storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>> };
+  d19?: {
+    storage_full_percent?: number; verify_max_age_days?: Partial<Record<Classification, number>>;
+    restore_drill_max_age_days?: Partial<Record<Classification, number>>; min_size_ratio?: number;
+  };
   d69?: { restore_sop_required_for?: ClassScope; offsite_required_for?: ClassScope; storage_hosts?: Record<string, string>; offsite_storages?: Record<string, string[]> };
   relay?: RawRelay;
   calendar?: { url?: string; uid_scheme?: string; credentials_file?: string };
@@ -218,6 +223,7 @@ export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory
         host: t.host,
         staleAfterHours: t.stale_after_hours ?? null,
         classification: t.classification ?? null,
+        minSizeBytes: t.min_size_bytes ?? null,
         ...restoreFields(t),
         source: src.ref(path),
       };
@@ -352,6 +358,8 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     d19: {
       storageFullPercent: raw.d19?.storage_full_percent ?? 90,
       verifyMaxAgeDays: raw.d19?.verify_max_age_days ?? { critical: 7 },
+      restoreDrillMaxAgeDays: raw.d19?.restore_drill_max_age_days ?? { critical: 90 },
+      minSizeRatio: raw.d19?.min_size_ratio ?? 0.5,
     },
     d69: {
       restoreSopRequiredFor: raw.d69?.restore_sop_required_for ?? ['critical'],
@@ -406,6 +414,18 @@ export function normaliseWaivers(src: Source | null, gateIds: readonly string[])
     gate: w.gate, check: w.check, subject: w.subject, justification: w.justification, owner: w.owner, expires: w.expires,
     source: src.ref(['waivers', i]),
   }));
+}
+
+/** restore.drills.yaml: each drill names an inventory target, on a real date. */
+export function normaliseDrills(src: Source | null, targetNames: ReadonlySet<string> | null): RestoreDrill[] | null {
+  if (!src) return null;
+  const raw = (src.data as { drills: Omit<RestoreDrill, 'source'>[] }).drills;
+  return raw.map((d, i) => {
+    if (targetNames && !targetNames.has(d.target)) src.report(['drills', i, 'target'], 'a target name of backup.inventory.yaml', describeValue(d.target));
+    const day = Date.parse(`${d.date}T00:00:00Z`);
+    if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== d.date) src.report(['drills', i, 'date'], 'a real UTC date YYYY-MM-DD', describeValue(d.date));
+    return { target: d.target, date: d.date, result: d.result, by: d.by, notes: d.notes ?? null, evidence: d.evidence ?? null, source: src.ref(['drills', i]) };
+  });
 }
 
 /** `description` (or the older `notes`) and the D69 restore fields, shared by targets and guests. */

@@ -19,6 +19,7 @@ const SCHEMA_FILES = [
   'lib/bindings/schemas/calendar.home.contract.schema.json',
   'lib/bindings/schemas/drift.gates.schema.json',
   'lib/bindings/schemas/drift.waivers.schema.json',
+  'lib/bindings/schemas/restore.drills.schema.json',
   'lib/bindings/schemas/ssh.targets.schema.json',
   'lib/bindings/schemas/vm.lifecycle.schema.json',
   'lib/snapshot/snapshot.schema.json',
