@@ -952,6 +952,9 @@ describe('the bundled demo site', () => {
     ['D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop', 'fail', 'run_failed'],
     ['D19.verified', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'verify_failed'],
     ['D19.storage', 'nas-backup', 'pve-home', 'fail', 'storage_full'],
+    ['D19.restore-drill', 'vm-102-erp-primary', 'pve-shop', 'fail', 'no_recent_drill'],
+    ['D19.restore-drill', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'no_recent_drill'],
+    ['D19.restore-drill', 'home-vm-201-family-cloud-primary', 'pve-home', 'fail', 'drill_failed'],
   ] as const;
   // Not a row of the demo README's table, but the rule's contract and the top-level README's error
   // count: an unjudged target trips it.
@@ -962,7 +965,7 @@ describe('the bundled demo site', () => {
   it('has exactly the README\'s drift as fails and errors, nothing more', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(16);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(19);
     expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
   });
 
@@ -1038,8 +1041,20 @@ describe('the bundled demo site', () => {
     }
   });
 
+  it('judges restore drills of the critical targets only', () => {
+    const skips = (check: string) => all(findings, check).filter((f) => f.outcome === 'skip').map((f) => `${f.subject} ${f.reason}`).sort();
+    expect(skips('D19.restore-drill')).toEqual([
+      'app-erp-db not_required', 'home-lxc-203-dns-home-primary not_required', 'home-vm-202-home-auto-primary not_required', 'lxc-105-monitor-primary not_required',
+      'offsite-shop-vms not_required', 'vm-103-print-rip-primary not_required', 'vm-104-git-vm-primary not_required', 'vm-107-proofs-primary not_required',
+    ]);
+    expect(one(findings, 'D19.restore-drill', 'vm-101-files-primary')).toMatchObject({ outcome: 'pass', message: expect.stringContaining('vzdump-qemu-101-2026_02_26-02_00_03.vma.zst') });
+    expect(one(findings, 'D19.restore-drill', 'app-gitea-dump')).toMatchObject({ outcome: 'pass', message: expect.stringContaining('restore.drills.yaml:11') });
+    expect(one(findings, 'D19.restore-drill', 'vm-102-erp-pbs').message).toContain('the last drill was 2025-10-14');
+    expect(one(findings, 'D19.restore-drill', 'home-vm-201-family-cloud-primary').message).toContain('a restore is still running on pve-home');
+  });
+
   it('skips only what the README says is skipped, plus the run-level skips', () => {
-    expect(findings.filter((f) => f.outcome === 'skip').map(key).sort()).toEqual([
+    expect(findings.filter((f) => f.outcome === 'skip' && f.check !== 'D19.restore-drill').map(key).sort()).toEqual([
       'D19.guest-covered pve-home/qemu/9100 skip template',
       'D19.guest-covered pve-shop/qemu/108 skip lifecycle_decommissioned',
       'D19.guest-covered pve-shop/qemu/9000 skip template',

@@ -7,6 +7,7 @@
 import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
 import type {
   BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage, PveStorageState, StateProblem, VzdumpJob,
+  RestoreSource, RestoreTask, RestoreTasks,
 } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
@@ -160,6 +161,8 @@ export interface HostOverrides {
   jobRuns?: JobRunStates | StateProblem | null;
   /** Storage facts; default (on a PVE host) storage `local` healthy and empty, `null`: not collected (a snapshot older than the storage commands); a problem for unreadable ones. */
   storage?: PveStorageState | StateProblem | null;
+  /** Restore tasks (D19.restore-drill); default (on a PVE host): VM 100's archive restored OK into 9100 ten days ago; null: not collected. */
+  restores?: RestoreTasks | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -180,6 +183,22 @@ const DEFAULT_JOB_RUNS: JobRunStates = {
 const jobRunsRecord = (runs: JobRunStates | StateProblem | null): Pick<HostRecord, 'jobRuns'> =>
   runs === null ? {} : { jobRuns: 'reason' in runs ? { ok: false, problem: runs } : { ok: true, value: runs } };
 
+/** A restore task ended `hours` before CAPTURED_AT (null: still running), restoring VM `from`'s archive into `into`. */
+export function restoreTask(from: number, into: number, hours: number | null, status: string | null = 'OK', source: Partial<RestoreSource> = {}): RestoreTask {
+  const start = hoursAgo((hours ?? 0) + 0.5);
+  const upid = `UPID:pve1:00001234:00ABCDEF:${start.toString(16).toUpperCase()}:qmrestore:${into}:root@pam:`;
+  return {
+    upid, node: 'pve1', type: 'qmrestore', vmid: into, start, end: hours === null ? null : hoursAgo(hours), status: hours === null ? null : status,
+    files: hours === null ? ['active'] : ['index'], sourceProblem: null,
+    source: { vmid: from, kind: 'vma', archive: `${DUMP_DIR}/${archiveName(from, '2026_02_20-02_00_03')}`, ...source },
+  };
+}
+
+const DEFAULT_RESTORES: RestoreTasks = { tasks: [restoreTask(100, 9100, 240)], malformed: [] };
+
+const restoresRecord = (r: RestoreTasks | StateProblem | null): Pick<HostRecord, 'restores'> =>
+  r === null ? {} : { restores: 'reason' in r ? { ok: false, problem: r } : { ok: true, value: r } };
+
 /** A readable host. By default a PVE host with the default PveState and a fresh archive of 100. */
 export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
   const pve = o.pve === undefined ? makePveState() : o.pve;
@@ -195,6 +214,7 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     storage: storageFacts(o.storage === undefined && pve ? makeStorageState([], { storages: [makeStorage('local', { type: 'dir' })], contents: {} }) : o.storage),
     listings,
     ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
+    ...restoresRecord(o.restores === undefined ? (pve ? DEFAULT_RESTORES : null) : o.restores),
   };
 }
 
