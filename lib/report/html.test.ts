@@ -163,7 +163,7 @@ describe('report.html in Chromium', () => {
         expect(await first.locator('td').first().innerText()).toBe('error');
         const box = await first.boundingBox();
         expect(box!.y + 20).toBeLessThan(height);
-        expect(await demo.locator('#wrong tr.finding').count()).toBe(45);
+        expect(await demo.locator('#wrong tr.finding').count()).toBe(47);
         expect(requests).toEqual([]);
       } finally {
         await demo.close();
