@@ -328,6 +328,8 @@ export interface RestoreSource {
   /** The archive's path or volid (`vm/101/2026-…Z` for a PBS VM image, as pbs-restore names it). */
   archive: string;
   kind: 'vma' | 'pbs-vm' | 'lxc' | 'pbs-ct';
+  /** pbs-vm: pbs-restore's `--repository` (`user@realm@server[:port]:datastore`, PVE::PBSClient get_repository): which PBS it read. */
+  repository?: string;
 }
 
 export interface RestoreTask {

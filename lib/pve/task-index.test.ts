@@ -73,7 +73,7 @@ describe('parseRestoreTasks', () => {
       'restore proxmox backup image: /usr/bin/pbs-restore --repository backup@pbs@192.0.2.20:shop vm/102/2026-03-01T01:00:04Z drive-scsi0.img.fidx /dev/zvol/rpool/data/vm-9102-disk-0 --verbose --format raw --skip-zero',
       'restore proxmox backup image: /usr/bin/pbs-restore --repository backup@pbs@192.0.2.20:shop --ns site vm/102/2026-03-01T01:00:04Z drive-efidisk0.img.fidx /dev/zvol/rpool/data/vm-9102-disk-1 --verbose --format raw',
     ];
-    expect(restoreSource('qmrestore', lines).source).toEqual({ vmid: 102, kind: 'pbs-vm', archive: 'vm/102/2026-03-01T01:00:04Z' });
+    expect(restoreSource('qmrestore', lines).source).toEqual({ vmid: 102, kind: 'pbs-vm', archive: 'vm/102/2026-03-01T01:00:04Z', repository: 'backup@pbs@192.0.2.20:shop' });
     expect(restoreSource('qmrestore', [lines[0]!, lines[1]!.replace('vm/102/', 'vm/103/')]).source).toBeNull();
   });
 

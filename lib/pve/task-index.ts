@@ -149,10 +149,13 @@ export function restoreSource(type: RestoreType, lines: readonly string[]): { so
   const pbs = lines.filter((l) => l.startsWith('restore proxmox backup image: '));
   if (pbs.length) {
     const found = pbs.map((l) => {
-      const name = (shellWords(l.slice('restore proxmox backup image: '.length)) ?? []).find((w) => /^vm\/[1-9][0-9]{2,8}\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(w));
-      return name ? { vmid: Number(name.split('/')[1]), archive: name, kind: 'pbs-vm' as const } : null;
+      const words = shellWords(l.slice('restore proxmox backup image: '.length)) ?? [];
+      const name = words.find((w) => /^vm\/[1-9][0-9]{2,8}\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(w));
+      const r = words.indexOf('--repository');
+      const repository = r >= 0 ? words[r + 1] : undefined;
+      return name ? { vmid: Number(name.split('/')[1]), archive: name, kind: 'pbs-vm' as const, ...(repository ? { repository } : {}) } : null;
     });
-    const vmids = new Set(found.map((f) => f?.vmid ?? null));
+    const vmids = new Set(found.map((f) => (f ? `${f.vmid} ${f.repository ?? ''}` : null)));
     return vmids.size === 1 && found[0] ? { source: found[0], sourceProblem: null } : none(`its log names no single PBS VM backup: "${escapeHostText(pbs[0]!)}"`);
   }
   return none('its log has no `restore vma archive` or `restore proxmox backup image` line (a tar archive or an unsupported restore)');

@@ -125,6 +125,18 @@ describe('D19.restore-drill', () => {
     expect(drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [restoreTask(100, 9100, 24)], malformed: [] } })] })).toMatchObject({ outcome: 'fail' });
   });
 
+  it('pve_storage on a PBS: the restore must have read this storage\'s server and datastore', () => {
+    const t = makeStorageTarget();
+    const config = [{ id: 'pbs-main', type: 'pbs', line: 1, disabled: false, nodes: null, path: null, contentDirs: {}, datastore: 'main', namespace: null, server: '192.0.2.20' }];
+    const storage = makeStorageState(undefined, { config });
+    const from = (repository: string) => restoreTask(100, 9100, 24, 'OK', { kind: 'pbs-vm', archive: 'vm/100/2026-03-01T01:00:04Z', repository });
+    const verdict = (repository: string) => drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [from(repository)], malformed: [] } })] }).outcome;
+    expect(verdict('backup@pbs@192.0.2.20:main')).toBe('pass');
+    expect(verdict('backup@pbs@192.0.2.20:8007:main')).toBe('pass');
+    expect(verdict('backup@pbs@192.0.2.21:dr')).toBe('fail');
+    expect(verdict('backup@pbs@192.0.2.21:main')).toBe('fail');
+  });
+
   it('skips not_required for a class the policy names no age for, and without host state', () => {
     expect(drill({ bindings: { targets: [makeTarget({ classification: 'important' })] } })).toMatchObject({ outcome: 'skip', reason: 'not_required' });
     const f = evaluateD19(makeInput({ state: null })).filter((x) => x.check === 'D19.restore-drill');

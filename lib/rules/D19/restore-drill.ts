@@ -164,8 +164,8 @@ function restoresOf(host: HostRecord): { value: RestoreTasks } | { problem: Stat
 
 /**
  * Whether a restore read the target's copy: a file_glob target's archive name matches its glob; a
- * pve_storage target's backup is on its storage (its volid, its folder, or a PBS VM image when the
- * storage is a PBS: pbs-restore names the repository, not the storage id).
+ * pve_storage target's backup is on its storage (its volid, its folder, or a PBS VM image read from
+ * the storage's server and datastore: pbs-restore names the repository, not the storage id).
  */
 function copyMatcher(t: InventoryTarget, host: HostRecord): (s: RestoreSource) => boolean {
   if (t.kind === 'file_glob') {
@@ -177,9 +177,22 @@ function copyMatcher(t: InventoryTarget, host: HostRecord): (s: RestoreSource) =
   const type = 'value' in facts ? (facts.value.storages.find((s) => s.id === t.storage)?.type ?? config?.type) : undefined;
   return (s) => {
     if (s.archive.startsWith(`${t.storage}:`)) return true;
-    if (s.kind === 'pbs-vm') return type === 'pbs';
+    if (s.kind === 'pbs-vm') return type === 'pbs' && pbsRepositoryIs(s.repository, config?.server ?? null, config?.datastore ?? null);
     return config?.path != null && s.archive.startsWith(`${config.path}/`);
   };
+}
+
+/**
+ * Whether pbs-restore's repository (`user@realm@server[:port]:datastore`, PVE::PBSClient get_repository,
+ * an IPv6 server in brackets) is this storage's server and datastore. Unknown either way: the
+ * storage type alone decides (a restore that names no repository is still a restore from a PBS).
+ */
+function pbsRepositoryIs(repository: string | undefined, server: string | null, datastore: string | null): boolean {
+  if (repository === undefined || datastore === null) return true;
+  if (!repository.endsWith(`:${datastore}`)) return false;
+  if (server === null) return true;
+  const host = repository.slice(0, -datastore.length - 1).split('@').pop()!;
+  return host === server || host === `[${server}]` || host.replace(/:\d+$/, '') === server || host.replace(/:\d+$/, '') === `[${server}]`;
 }
 
 /** The exact restore to a scratch VMID, and the line that records it. */
