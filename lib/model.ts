@@ -53,6 +53,13 @@ export interface Finding {
    */
   jobRun?: { lastStartAt: number | null; missedRuns: number; node: string | null };
   /**
+   * D19.restore-drill, judged (pass, no_recent_drill, drill_failed): the newest drill, epoch seconds of
+   * its end (a PVE task) or day (restore.drills.yaml), null when there never was one; how it went; where it is recorded.
+   */
+  drill?: { at: number | null; ok: boolean | null; source: 'pve' | 'restore.drills.yaml' | null };
+  /** D19.size, judged (pass, size_drop, empty_archive): bytes of the newest archive's history, oldest first, the newest last (at most 8). */
+  sizeHistory?: number[];
+  /**
    * The binding edits of the remediation, when it is only binding edits and they are fully known
    * (no value a person must choose): applied together, they clear this finding and fail no other
    * binding check. Absent otherwise. For a later `ops fix`; in `--json` as `fix` (null when absent).

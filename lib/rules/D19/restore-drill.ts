@@ -22,6 +22,7 @@ interface Drill {
   /** Epoch seconds: a task's end, a binding drill's day at 00:00 UTC. */
   at: number;
   ok: boolean;
+  source: 'pve' | 'restore.drills.yaml';
   /** `restore task UPID:… on pve-shop (qmrestore into 9101 from …)` or `restore.drills.yaml:12 (by alice)`. */
   text: string;
   evidence: Evidence;
@@ -64,7 +65,10 @@ function judgeDrill(input: VerifyInput, t: InventoryTarget, base: FreshnessBase,
   if (newest) evidence.push(newest.evidence);
   const ageDays = newest ? Math.max(0, (captureS - newest.at) / 86400) : null;
   const last = newest ? `the last drill was ${isoOf(newest.at).slice(0, 10)} (${Math.floor(ageDays!)} days ago): ${newest.text}` : 'no drill was ever recorded';
-  const facts = { expected: `a restore drill that worked within ${maxDays}d`, actual: newest ? `${newest.ok ? 'ok' : 'failed'} ${Math.floor(ageDays!)}d ago` : 'never' };
+  const facts = {
+    expected: `a restore drill that worked within ${maxDays}d`, actual: newest ? `${newest.ok ? 'ok' : 'failed'} ${Math.floor(ageDays!)}d ago` : 'never',
+    drill: newest ? { at: newest.at, ok: newest.ok, source: newest.source } : { at: null, ok: null, source: null },
+  };
 
   // What could not be read may hold a newer drill (a failed one, or the one that proves it): an
   // error, never a pass or a fail. A task log that cannot be read only matters when its task ended after the newest drill.
@@ -96,7 +100,7 @@ function judgeDrill(input: VerifyInput, t: InventoryTarget, base: FreshnessBase,
 function bindingDrill(d: RestoreDrill): Drill {
   const where = `${d.source.file}:${d.source.line}`;
   return {
-    at: Date.parse(`${d.date}T00:00:00Z`) / 1000, ok: d.result === 'ok',
+    at: Date.parse(`${d.date}T00:00:00Z`) / 1000, ok: d.result === 'ok', source: 'restore.drills.yaml',
     text: `${where} (${d.result}, by ${d.by}${d.notes ? `: ${d.notes}` : ''})`,
     evidence: { file: d.source.file, line: d.source.line, detail: `${d.date} ${d.result} by ${d.by}${d.evidence ? `, evidence ${d.evidence}` : ''}` },
   };
@@ -138,7 +142,7 @@ function pveDrills(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): 
         if (outcome === 'running') { out.notes.push(`a restore is still running on ${hostId} since ${isoOf(task.start)} (${describe(task, hostId)}): it counts once it ends OK`); continue; }
         if (outcome === 'unknown') { out.notes.push(`${describe(task, hostId)} ended without a status`); continue; }
         out.drills.push({
-          at: task.end!, ok: outcome === 'ok',
+          at: task.end!, ok: outcome === 'ok', source: 'pve',
           text: `${describe(task, hostId)} ended ${isoOf(task.end!)} ${task.status}${task.vmid === vmid ? ` (a restore over VMID ${vmid} itself)` : ''}`,
           evidence: { host: hostId, commandId: RESTORE_COMMAND.id, detail: `${task.upid} ${task.status ?? ''}`.trim() },
         });

@@ -62,11 +62,12 @@ function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase):
 
   const bad = verdicts.filter((v) => v.kind === 'empty' || v.kind === 'drop');
   const sizes = (v: Verdict) => v.history.slice(1, 1 + HISTORY_WINDOW).map((h) => bytes(h.size)).join(', ');
+  const history = (v: Verdict) => v.history.slice(0, 1 + HISTORY_WINDOW).map((a) => a.size).reverse();
   const empty = bad.find((v) => v.kind === 'empty');
   if (empty) {
     const what = floor > 0 ? `under min_size_bytes ${floor}` : '0 bytes';
     return make({
-      ...base, outcome: 'fail', reason: 'empty_archive', evidence, expected: floor > 0 ? `≥ ${bytes(floor)}` : '> 0 B', actual: bytes(empty.newest.size),
+      ...base, outcome: 'fail', reason: 'empty_archive', evidence, sizeHistory: history(empty), expected: floor > 0 ? `≥ ${bytes(floor)}` : '> 0 B', actual: bytes(empty.newest.size),
       message: `${t.name}: the newest archive ${empty.newest.name} is ${bytes(empty.newest.size)} (${what})${empty.history.length > 1 ? `; the previous were ${sizes(empty)}` : ''}`,
       remediation: `An archive this small holds nothing: read the backup's log (${logHint(t)}), check the guest's data and disks, and take a new backup.`,
     });
@@ -74,7 +75,7 @@ function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase):
   const drop = bad[0];
   if (drop && drop.kind === 'drop') {
     return make({
-      ...base, outcome: 'fail', reason: 'size_drop', evidence, expected: `≥ ${ratio} × median ${bytes(drop.median!)}`, actual: `${bytes(drop.newest.size)} (${drop.ratio!.toFixed(2)}×)`,
+      ...base, outcome: 'fail', reason: 'size_drop', evidence, sizeHistory: history(drop), expected: `≥ ${ratio} × median ${bytes(drop.median!)}`, actual: `${bytes(drop.newest.size)} (${drop.ratio!.toFixed(2)}×)`,
       message: `${t.name}: the newest archive ${drop.newest.name} is ${bytes(drop.newest.size)}, ${drop.ratio!.toFixed(2)} × the median ${bytes(drop.median!)} of the previous ${Math.min(HISTORY_WINDOW, drop.history.length - 1)} (${sizes(drop)}); below d19.min_size_ratio ${ratio}`,
       remediation: drop.newest.guest === null
         ? `Find out what the dump lost before the older ones are deleted: compare the newest with the previous one (\`zcat … | head\`, row counts), check the application that writes it (an empty rebuild, deleted data, a dump that fails after its header) and keep a good older dump meanwhile. A drop you expected clears once the new size is the median; waive it until then.`
@@ -93,7 +94,7 @@ function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase):
   const shown = judged[0]!;
   const median = medianOf(shown.history.slice(1, 1 + HISTORY_WINDOW).map((h) => h.size));
   return make({
-    ...base, outcome: 'pass', evidence, expected: `≥ ${ratio} × median`, actual: `${(shown.newest.size / median).toFixed(2)}×`,
+    ...base, outcome: 'pass', evidence, sizeHistory: history(shown), expected: `≥ ${ratio} × median`, actual: `${(shown.newest.size / median).toFixed(2)}×`,
     message: `${t.name}: the newest archive ${shown.newest.name} is ${bytes(shown.newest.size)}, ${(shown.newest.size / median).toFixed(2)} × the median ${bytes(median)} of the previous ${Math.min(HISTORY_WINDOW, shown.history.length - 1)}${judged.length > 1 ? ` (and ${judged.length - 1} more guest(s) judged alike)` : ''}`,
   });
 }
