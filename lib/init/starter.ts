@@ -116,6 +116,8 @@ export function starterBindings(state: HostState, generatedAt: string): StarterF
     }
   }
   notes.push('Decide per target: classification (critical/important/rebuildable), restore_sop, offsite; per guest: whether it is really active.');
+  const restores = pve.flatMap((h) => { const r = state.hosts[h.id]!.restores; return r?.ok ? r.value.tasks.filter((t) => t.end !== null && t.source) : []; });
+  notes.push(`Restore drills: critical targets need a restore that worked within 90 days (D19.restore-drill; drift.gates.yaml d19.restore_drill_max_age_days, default {critical: 90}). PVE's own restore tasks count by themselves (${restores.length} with a known source on these hosts); record the drills Proxmox cannot see (a database dump restored elsewhere) in restore.drills.yaml.`);
 
   const yaml = (value: unknown) => stringify(value, { lineWidth: 0 });
   return {
