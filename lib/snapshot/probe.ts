@@ -105,14 +105,17 @@ function restoreTasksCommand(): string {
     'cd /var/log/pve/tasks 2>/dev/null || exit 0',
     `t=$(for f in index.1 index active; do [ -e "$f" ] || continue; [ -r "$f" ] || { echo "cannot read /var/log/pve/tasks/$f" >&2; exit 12; }; head -c 1048576 "$f" | grep -a -E '${RESTORE_TASK_UPID_ERE}' | cut -c1-600 | sed "s/^/task $f /"; done) || exit 12`,
     `[ -z "$t" ] && exit 0`,
-    `printf '%s\n' "$t"`,
+    `printf '%s\\n' "$t"`,
     `c=$(( $(date +%s) - ${RESTORE_LOGS_MAX_AGE_DAYS * 86400} ))`,
-    `printf '%s\n' "$t" | cut -d' ' -f3 | sort -u | sort -t: -k5,5r | head -n ${RESTORE_LOGS_MAX} | while IFS= read -r u; do case $u in */*) continue;; UPID:*:*:*:*:qmrestore:*|UPID:*:*:*:*:vzrestore:*) ;; *) continue;; esac`,
+    `printf '%s\\n' "$t" | cut -d' ' -f3 | sort -u | sort -t: -k5,5r | head -n ${RESTORE_LOGS_MAX} | while IFS= read -r u; do case $u in */*) continue;; UPID:*:*:*:*:qmrestore:*|UPID:*:*:*:*:vzrestore:*) ;; *) continue;; esac`,
     `s=$(printf %s "$u" | cut -d: -f5); case $s in [0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]) ;; *) continue;; esac`,
     `[ "$(( 0x$s ))" -ge "$c" ] || continue`,
-    `l="/var/log/pve/tasks/\${s#???????}/$u"; [ -f "$l" ] || continue`,
-    `[ -r "$l" ] || { printf 'unreadable %s\n' "$u"; continue; }`,
-    `grep -a -m 16 -E '^(restore vma archive: |restore proxmox backup image: |recovering backed-up configuration from )' "$l" | cut -c1-1000 | while IFS= read -r line; do printf 'log %s %s\n' "$u" "$line"; done`,
+    `d="/var/log/pve/tasks/\${s#???????}"; l="$d/$u"`,
+    // A folder the probe's user cannot search, or a log it cannot read, hides a drill: said, never skipped.
+    `if [ -d "$d" ] && [ ! -x "$d" ]; then printf 'unreadable %s\\n' "$u"; continue; fi`,
+    `[ -f "$l" ] || continue`,
+    `[ -r "$l" ] || { printf 'unreadable %s\\n' "$u"; continue; }`,
+    `grep -a -m 16 -E '^(restore vma archive: |restore proxmox backup image: |recovering backed-up configuration from )' "$l" | cut -c1-1000 | while IFS= read -r line; do printf 'log %s %s\\n' "$u" "$line"; done`,
     'done',
   ].join('; ');
 }
