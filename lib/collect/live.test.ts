@@ -984,9 +984,12 @@ describe.skipIf(unavailable !== null || !existsSync(OPS))('live collection over 
       expect(verdicts('D19.freshness')).toEqual(['vm-101-pbs-dr pass', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump fail stale']);
       expect(verdicts('D19.verified')).toEqual(['vm-101-pbs-dr fail verify_failed', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump skip not_pbs']);
       expect(verdicts('D19.storage')).toEqual(['nfs-dump fail storage_full', 'pbs-dr pass', 'pbs-main fail storage_inactive']);
-      // The drill 10 days ago read pbs-dr's server and datastore; the later restores are of other guests (first log line decides).
-      expect(verdicts('D19.restore-drill')).toEqual(['vm-101-pbs-dr pass', 'vm-101-pbs-main fail no_recent_drill', 'vm-101-nfs-dump fail no_recent_drill']);
+      // The drill 10 days ago read pbs-dr's server and datastore: the other targets' guest, another copy (said);
+      // the later restores are of other guests (the first log line decides).
+      expect(verdicts('D19.restore-drill')).toEqual(['vm-101-pbs-dr pass', 'vm-101-pbs-main pass', 'vm-101-nfs-dump pass']);
       expect(checkFor(live, 'D19.restore-drill', 'vm-101-pbs-dr').message).toContain('restored 10 days ago (within 90): qmrestore into 9101 from vm/101/2026-02-20T01:00:12Z on pve-pbs');
+      expect(checkFor(live, 'D19.restore-drill', 'vm-101-pbs-dr').message).not.toContain('another copy');
+      expect(checkFor(live, 'D19.restore-drill', 'vm-101-pbs-main').message).toContain("(another copy of 101 than this target's pbs-main)");
       expect(existsSync(hosts['pve-pbs']!.hostPath('/var/log/pve/tasks/pwned'))).toBe(false);
       expect(verdicts('D19.size')).toEqual(['vm-101-pbs-dr skip pbs_vm_size', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump skip short_history']);
       expect(checkFor(live, 'D19.verified', 'vm-101-pbs-dr').message).toContain(`last verified ok ${new Date(ago(28) * 1000).toISOString().replace('.000Z', 'Z')}`);

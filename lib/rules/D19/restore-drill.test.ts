@@ -38,9 +38,10 @@ describe('D19.restore-drill', () => {
     expect(drill({ tasks: [restoreTask(101, 100, 48)] })).toMatchObject({ outcome: 'fail', reason: 'no_recent_drill', actual: 'never' });
   });
 
-  it('a restore from another copy (an archive its glob does not match) is no drill of this target', () => {
+  it('a restore of the guest from another copy (an archive its glob does not match) counts, and says so', () => {
     const other = restoreTask(100, 9100, 48, 'OK', { archive: '/mnt/pve/nas/dump/vzdump-qemu-100-2026_02_20-02_00_03.vma.gz' });
-    expect(drill({ tasks: [other] })).toMatchObject({ outcome: 'fail', reason: 'no_recent_drill' });
+    expect(drill({ tasks: [other] })).toMatchObject({ outcome: 'pass', message: expect.stringContaining("(another copy of 100 than this target's vzdump-qemu-100-*.vma.zst)") });
+    expect(drill({ tasks: [restoreTask(100, 9100, 48)] }).message).not.toContain('another copy');
   });
 
   it('fails no_recent_drill with the last date when the newest is older than the age', () => {
@@ -117,24 +118,25 @@ describe('D19.restore-drill', () => {
     expect(drill({ hosts, bindings: { policy: { pveHosts: ['pve1', 'pve2'] } } })).toMatchObject({ outcome: 'pass', message: expect.stringContaining('on pve2') });
   });
 
-  it('pve_storage on a PBS: a PBS VM restore (pbs-restore names no storage id) counts; a file restore of the guest does not', () => {
+  it('pve_storage on a PBS: a PBS VM restore (pbs-restore names no storage id) is this copy\'s; a file restore of the guest another copy\'s', () => {
     const t = makeStorageTarget();
     const pbs = restoreTask(100, 9100, 24, 'OK', { kind: 'pbs-vm', archive: 'vm/100/2026-03-01T01:00:04Z' });
     const storage = makeStorageState();
-    expect(drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [pbs], malformed: [] } })] })).toMatchObject({ outcome: 'pass' });
-    expect(drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [restoreTask(100, 9100, 24)], malformed: [] } })] })).toMatchObject({ outcome: 'fail' });
+    const msg = (task: RestoreTask) => drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [task], malformed: [] } })] }).message;
+    expect(msg(pbs)).not.toContain('another copy');
+    expect(msg(restoreTask(100, 9100, 24))).toContain("(another copy of 100 than this target's pbs-main)");
   });
 
-  it('pve_storage on a PBS: the restore must have read this storage\'s server and datastore', () => {
+  it('pve_storage on a PBS: its copy is the one read from this storage\'s server and datastore', () => {
     const t = makeStorageTarget();
     const config = [{ id: 'pbs-main', type: 'pbs', line: 1, disabled: false, nodes: null, path: null, contentDirs: {}, datastore: 'main', namespace: null, server: '192.0.2.20' }];
     const storage = makeStorageState(undefined, { config });
     const from = (repository: string) => restoreTask(100, 9100, 24, 'OK', { kind: 'pbs-vm', archive: 'vm/100/2026-03-01T01:00:04Z', repository });
-    const verdict = (repository: string) => drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [from(repository)], malformed: [] } })] }).outcome;
-    expect(verdict('backup@pbs@192.0.2.20:main')).toBe('pass');
-    expect(verdict('backup@pbs@192.0.2.20:8007:main')).toBe('pass');
-    expect(verdict('backup@pbs@192.0.2.21:dr')).toBe('fail');
-    expect(verdict('backup@pbs@192.0.2.21:main')).toBe('fail');
+    const other = (repository: string) => drill({ bindings: { targets: [t] }, hosts: [makeHost('pve1', { storage, restores: { tasks: [from(repository)], malformed: [] } })] }).message.includes('another copy');
+    expect(other('backup@pbs@192.0.2.20:main')).toBe(false);
+    expect(other('backup@pbs@192.0.2.20:8007:main')).toBe(false);
+    expect(other('backup@pbs@192.0.2.21:dr')).toBe(true);
+    expect(other('backup@pbs@192.0.2.21:main')).toBe(true);
   });
 
   it('skips not_required for a class the policy names no age for, and without host state', () => {

@@ -1,6 +1,6 @@
 // D19.restore-drill: was the target's backup restored recently, and did that restore work?
 // Evidence from PVE itself (restore tasks of the task index whose log names a backup of the target's
-// guest, from the target's copy) and from people (restore.drills.yaml). The newest drill decides.
+// guest; one of another copy than the target's says so) and from people (restore.drills.yaml). The newest drill decides.
 
 import type { InventoryTarget, RestoreDrill } from '../../bindings/types.js';
 import type { Evidence, Finding, HostRecord, RestoreSource, RestoreTask, RestoreTasks, StateProblem } from '../../model.js';
@@ -138,12 +138,15 @@ function pveDrills(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): 
     for (const task of tasks) {
       const outcome = restoreOutcome(task);
       if (task.source) {
-        if (task.source.vmid !== vmid || !fromCopy(task.source)) continue;
+        if (task.source.vmid !== vmid) continue;
+        // A drill proves the guest's backups restore; one of another copy (the PBS copy of a target on
+        // a dump folder) counts too, and says so.
+        const copy = fromCopy(task.source) ? '' : ` (another copy of ${vmid} than this target's ${t.kind === 'file_glob' ? t.glob : t.storage})`;
         if (outcome === 'running') { out.notes.push(`a restore is still running on ${hostId} since ${isoOf(task.start)} (${describe(task, hostId)}): it counts once it ends OK`); continue; }
         if (outcome === 'unknown') { out.notes.push(`${describe(task, hostId)} ended without a status`); continue; }
         out.drills.push({
           at: task.end!, ok: outcome === 'ok', source: 'pve',
-          text: `${describe(task, hostId)} ended ${isoOf(task.end!)} ${task.status}${task.vmid === vmid ? ` (a restore over VMID ${vmid} itself)` : ''}`,
+          text: `${describe(task, hostId)} ended ${isoOf(task.end!)} ${task.status}${task.vmid === vmid ? ` (a restore over VMID ${vmid} itself)` : ''}${copy}`,
           evidence: { host: hostId, commandId: RESTORE_COMMAND.id, detail: `${task.upid} ${task.status ?? ''}`.trim() },
         });
       } else if (outcome === 'ok' || outcome === 'failed') {
@@ -167,7 +170,7 @@ function restoresOf(host: HostRecord): { value: RestoreTasks } | { problem: Stat
 }
 
 /**
- * Whether a restore read the target's copy: a file_glob target's archive name matches its glob; a
+ * Whether a restore read the target's copy (said in the drill's text when not): a file_glob target's archive name matches its glob; a
  * pve_storage target's backup is on its storage (its volid, its folder, or a PBS VM image read from
  * the storage's server and datastore: pbs-restore names the repository, not the storage id).
  */
