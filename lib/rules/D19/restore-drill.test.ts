@@ -86,6 +86,13 @@ describe('D19.restore-drill', () => {
     expect(drill({ hosts, bindings: { targets: [dump] } })).toMatchObject({ outcome: 'fail', reason: 'no_recent_drill', actual: 'never' });
   });
 
+  it('a restore whose log names no backup (gone, or a tar archive) counts for no target, and is named', () => {
+    const gone: RestoreTask = { ...restoreTask(100, 9100, 24), source: null, sourceProblem: null };
+    const f = drill({ tasks: [gone] });
+    expect(f).toMatchObject({ outcome: 'fail', reason: 'no_recent_drill' });
+    expect(f.message).toContain('1 restore task(s) within 90 days name no backup the probe could read');
+  });
+
   it('a drill dated after the capture is an error: the newest drill cannot be known', () => {
     expect(drill({ tasks: [], drills: [manual('2026-03-09')] })).toMatchObject({ outcome: 'error', reason: 'future_drill' });
   });

@@ -51,6 +51,11 @@ function judgeDrill(input: VerifyInput, t: InventoryTarget, base: FreshnessBase,
   const pve = pveDrills(input, t, pveHosts);
   drills.push(...pve.drills);
   evidence.push(...pve.evidence);
+  const unattributed = pve.unattributed.filter((u) => u.task.end !== null && captureS - u.task.end <= maxDays * 86400);
+  if (unattributed.length) {
+    const first = unattributed[0]!;
+    pve.notes.push(`${unattributed.length} restore task(s) within ${maxDays} days name no backup the probe could read (${describe(first.task, first.hostId)}: ${first.task.sourceProblem ?? 'its log was not read: gone, or beyond the newest 64'}), so they count for no target`);
+  }
   const notes = pve.notes.length ? `; ${pve.notes.join('; ')}` : '';
 
   const future = drills.filter((d) => d.at > captureS + FUTURE_MTIME_TOLERANCE_S);
@@ -107,7 +112,11 @@ function bindingDrill(d: RestoreDrill): Drill {
 }
 
 /** `at`: when the unread task ended (it matters only if after the newest drill); absent: could be any time. */
-interface PveDrills { drills: Drill[]; problems: (StateProblem & { at?: number })[]; notes: string[]; evidence: Evidence[] }
+interface PveDrills {
+  drills: Drill[]; problems: (StateProblem & { at?: number })[]; notes: string[]; evidence: Evidence[];
+  /** Ended restore tasks whose log named no backup (gone, not read, a tar archive): they count for no target. */
+  unattributed: { task: RestoreTask; hostId: string }[];
+}
 
 /**
  * The restore tasks of the PVE hosts that can restore the target's guest: the target's own host
@@ -115,7 +124,7 @@ interface PveDrills { drills: Drill[]; problems: (StateProblem & { at?: number }
  * (an application dump) has only restore.drills.yaml.
  */
 function pveDrills(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): PveDrills {
-  const out: PveDrills = { drills: [], problems: [], notes: [], evidence: [] };
+  const out: PveDrills = { drills: [], problems: [], notes: [], evidence: [], unattributed: [] };
   const vmid = targetVmid(t);
   if (vmid === undefined) return out;
   const hosts = new Set<string>();
@@ -152,6 +161,7 @@ function pveDrills(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): 
       } else if (outcome === 'ok' || outcome === 'failed') {
         // Its log could not be read: it may be this guest's drill.
         if (task.sourceProblem?.includes('cannot be read')) out.problems.push({ reason: 'log_unreadable', at: task.end!, message: `${describe(task, hostId)}: ${task.sourceProblem}` });
+        else out.unattributed.push({ task, hostId });
       }
     }
   }
