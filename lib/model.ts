@@ -59,6 +59,13 @@ export interface Finding {
    */
   retention?: { source: 'job' | 'storage' | 'vzdump.conf' | 'default'; policy: string; present: number; kept: number; protected: number; min: number };
   /**
+   * D19.restore-drill, judged (pass, no_recent_drill, drill_failed): the newest drill, epoch seconds of
+   * its end (a PVE task) or day (restore.drills.yaml), null when there never was one; how it went; where it is recorded.
+   */
+  drill?: { at: number | null; ok: boolean | null; source: 'pve' | 'restore.drills.yaml' | null };
+  /** D19.size, judged (pass, size_drop, empty_archive): bytes of the newest archive's history, oldest first, newest last (at most 8). */
+  sizeHistory?: number[];
+  /**
    * The binding edits of the remediation, when it is only binding edits and they are fully known
    * (no value a person must choose): applied together, they clear this finding and fail no other
    * binding check. Absent otherwise. For a later `ops fix`; in `--json` as `fix` (null when absent).
@@ -330,6 +337,45 @@ export interface PveStorageState {
   contents: Record<string, StorageContent>;
 }
 
+/** A PVE restore task type: `qmrestore` (VMs), `vzrestore` (containers). */
+export type RestoreType = 'qmrestore' | 'vzrestore';
+
+/** What was restored: the guest whose backup it was, and the archive as the log names it. */
+export interface RestoreSource {
+  vmid: number;
+  /** The archive's path or volid (`vm/101/2026-…Z` for a PBS VM image, as pbs-restore names it). */
+  archive: string;
+  kind: 'vma' | 'pbs-vm' | 'lxc' | 'pbs-ct';
+  /** pbs-vm: pbs-restore's `--repository` (`user@realm@server[:port]:datastore`, PVE::PBSClient get_repository): which PBS it read. */
+  repository?: string;
+}
+
+export interface RestoreTask {
+  upid: string;
+  node: string;
+  type: RestoreType;
+  /** The VMID restored into (the UPID's id); null when that is not a VMID. */
+  vmid: number | null;
+  start: number;
+  /** End time, epoch seconds; null while it runs (or an index line without one). */
+  end: number | null;
+  /** PVE's status (`OK`, `WARNINGS: n`, the error); null while it runs, or when PVE recorded an end without one. */
+  status: string | null;
+  /** Which files listed it (index, index.1, active). Only in active without an end: still running. */
+  files: string[];
+  /** From its log; null when no log line names it (the log was not read, is gone, or says something else). */
+  source: RestoreSource | null;
+  /** Why the source is unknown: the log could not be read, names no backup, or its lines disagree; null when known or no log line came. */
+  sourceProblem: string | null;
+}
+
+/** The restore tasks of one PVE node (lib/pve/task-index.ts), from the `restore-tasks` probe. */
+export interface RestoreTasks {
+  tasks: RestoreTask[];
+  /** Records that did not read, escaped and bounded: each could have been any target's drill. */
+  malformed: string[];
+}
+
 /** A queued message as `postqueue -p` lists it. */
 export interface QueuedMessage {
   id: string;
@@ -438,6 +484,8 @@ export interface HostRecord {
   listings: Record<string, Listing>;
   /** Job run states (D19.job-run), apart from `pve` so an older snapshot still judges coverage; null when not collected. */
   jobRuns?: { ok: true; value: JobRunStates } | { ok: false; problem: StateProblem } | null;
+  /** Restore tasks (D19.restore-drill), apart from `pve` so an older snapshot judges everything else; absent or null when not collected. */
+  restores?: { ok: true; value: RestoreTasks } | { ok: false; problem: StateProblem } | null;
   /** The node's retention defaults and PVE version (D19.retention), apart from `pve`: absent in a snapshot older than their commands. */
   retention?: { ok: true; value: RetentionFacts } | { ok: false; problem: StateProblem } | null;
 }

@@ -163,7 +163,8 @@ describe(skipNamed('reference bindings', NO_REFERENCE), () => {
     });
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, restoreDrillMaxAgeDays: { critical: 90 }, minSizeRatio: 0.5,
+        retention: { minRestorePoints: { critical: 3, important: 2,
         rebuildable: 1 }, allowUnbounded: [] } },
       d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
       notify: { from: null, cooldownHours: 24 },
@@ -239,7 +240,8 @@ describe('normalisation', () => {
     expect(b.schedule?.jobs[0]).toMatchObject({ host: null, scheduleCron: null, inventoryTargets: ['t1', 't2', 't3'] });
     expect(b.policy).toEqual({
       thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, restoreDrillMaxAgeDays: { critical: 90 }, minSizeRatio: 0.5,
+        retention: { minRestorePoints: { critical: 3, important: 2,
         rebuildable: 1 }, allowUnbounded: [] } },
       d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], sshTargetRequiredFor: 'all', storageHosts: { pve: 'nas' }, offsiteStorages: {} },
       relay: {
@@ -274,7 +276,7 @@ describe('bad bindings', () => {
 
   it('suggests the known field nearest to a misspelled one (hots: → host)', async () => {
     const inventory = patch(INVENTORY, '    host: ', '    hots: ');
-    expect((await errorsOf({ 'backup.inventory.yaml': inventory })).join('\n')).toContain('.hots: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean host?)');
+    expect((await errorsOf({ 'backup.inventory.yaml': inventory })).join('\n')).toContain('.hots: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, min_size_bytes, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean host?)');
   });
 
   it('reports wrong types once per field, with the value found', async () => {
@@ -350,7 +352,7 @@ describe('bad bindings', () => {
   it('rejects an unknown field on a target (a typo would weaken a gate)', async () => {
     const inventory = patch(INVENTORY, '    classification: critical', '    stale_afer_hours: 48\n    classification: critical');
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
-      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean stale_after_hours?)',
+      'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, min_size_bytes, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean stale_after_hours?)',
     ]);
   });
 
@@ -598,5 +600,51 @@ describe('drift.waivers.yaml', () => {
     const ok = await loaded(await bindingsDir({ 'drift.gates.yaml': policy.replace('example.org', 'example.com') }));
     expect(ok.policy.notify).toEqual({ from: 'gates@example.com', cooldownHours: 6 });
     expect((await loaded(await bindingsDir())).policy.notify).toEqual({ from: null, cooldownHours: 24 });
+  });
+});
+
+describe('restore.drills.yaml', () => {
+  const DRILLS = dedent(`
+    version: 1
+    drills:
+      - target: vm-204-primary
+        date: 2026-02-10
+        result: ok
+        by: alice@example.com
+        notes: restored into 9204, booted, app login checked
+        evidence: OPS-311
+  `);
+
+  it('is optional (null), and loads each drill with its line', async () => {
+    expect((await loaded(await bindingsDir())).drills).toBeNull();
+    const bindings = await loaded(await bindingsDir({ 'restore.drills.yaml': DRILLS }));
+    expect(bindings.drills).toEqual([{
+      target: 'vm-204-primary', date: '2026-02-10', result: 'ok', by: 'alice@example.com', notes: 'restored into 9204, booted, app login checked',
+      evidence: 'OPS-311', source: { file: 'restore.drills.yaml', line: 3 },
+    }]);
+    expect(Object.keys(bindings.digests)).toContain('restore.drills.yaml');
+  });
+
+  it('names the file, line and field of a bad drill: unknown target, unreal date, result, missing by', async () => {
+    const drills = DRILLS + dedent(`
+      - target: vm-999-primary
+        date: 2026-02-30
+        result: passed
+      - target: vm-204-primary
+        date: 2026-02-30
+        result: failed
+        by: bob
+    `).replace(/^/gm, '  ');
+    expect(await errorsOf({ 'restore.drills.yaml': drills })).toEqual([
+      'restore.drills.yaml:9:5: drills[1].by: expected a non-empty string (required), found no such field',
+      'restore.drills.yaml:11:13: drills[1].result: expected one of ok, failed, found "passed" (a string)',
+    ]);
+    // Past the schema: the target must exist, the date must be real.
+    const semantic = drills.replace('result: passed', 'result: ok\n    by: bob');
+    expect(await errorsOf({ 'restore.drills.yaml': semantic })).toEqual([
+      'restore.drills.yaml:9:13: drills[1].target: expected a target name of backup.inventory.yaml, found "vm-999-primary" (a string)',
+      'restore.drills.yaml:10:11: drills[1].date: expected a real UTC date YYYY-MM-DD, found "2026-02-30" (a string)',
+      'restore.drills.yaml:14:11: drills[2].date: expected a real UTC date YYYY-MM-DD, found "2026-02-30" (a string)',
+    ]);
   });
 });

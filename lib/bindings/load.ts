@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import {
   normaliseCalendar,
   normaliseCalendarHome,
+  normaliseDrills,
   normaliseInventory,
   normaliseLifecycle,
   normalisePolicy,
@@ -24,6 +25,7 @@ import policySchema from './schemas/drift.gates.schema.json' with { type: 'json'
 import sshSchema from './schemas/ssh.targets.schema.json' with { type: 'json' };
 import lifecycleSchema from './schemas/vm.lifecycle.schema.json' with { type: 'json' };
 import waiversSchema from './schemas/drift.waivers.schema.json' with { type: 'json' };
+import drillsSchema from './schemas/restore.drills.schema.json' with { type: 'json' };
 import { readSource, type Source } from './source.js';
 import type { BindingError, Bindings, SshTargets } from './types.js';
 
@@ -38,6 +40,7 @@ const FILES = {
   calendarHome: { name: 'calendar.home.contract.yaml', required: false, validate: compileSchema(calendarHomeSchema) },
   policy: { name: 'drift.gates.yaml', required: false, validate: compileSchema(policySchema) },
   waivers: { name: 'drift.waivers.yaml', required: false, validate: compileSchema(waiversSchema) },
+  drills: { name: 'restore.drills.yaml', required: false, validate: compileSchema(drillsSchema) },
 } satisfies Record<string, { name: string; required: boolean; validate: Validator }>;
 
 export async function loadBindings(dir: string): Promise<LoadResult> {
@@ -65,6 +68,8 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
   const policySrc = await load(FILES.policy);
   const policy = normalisePolicy(policySrc, sshIds);
   const waivers = normaliseWaivers(await load(FILES.waivers), gateIds());
+  // Drill targets are only checked against an inventory that loaded.
+  const drills = normaliseDrills(await load(FILES.drills), inventory && new Set(inventory.targets.map((t) => t.name)));
 
   if (errors.length || !inventory) {
     return { ok: false, errors: errors.sort(byFileThenPosition) };
@@ -81,6 +86,7 @@ export async function loadBindings(dir: string): Promise<LoadResult> {
       calendarHome: calendarHomeSrc && normaliseCalendarHome(calendarHomeSrc),
       policy,
       waivers,
+      drills,
       digests,
     },
   };

@@ -3,7 +3,7 @@
 // Each function runs only on data its schema accepted, so the raw shapes below hold.
 
 import type {
-  RawCalendarFile, RawCalendarHomeFile, RawInventoryFile, RawLifecycleFile, RawPolicyFile, RawScheduleFile, RawSshFile,
+  RawCalendarFile, RawCalendarHomeFile, RawDrillsFile, RawInventoryFile, RawLifecycleFile, RawPolicyFile, RawScheduleFile, RawSshFile,
 } from './schemas/raw-types.generated.js';
 import { describeValue, type FieldPath, type Source } from './source.js';
 import {
@@ -16,6 +16,7 @@ import {
   type ClassScope,
   type GatePolicy,
   type RelayPolicy,
+  type RestoreDrill,
   type SshTargets,
   type VmLifecycle,
   type Waiver,
@@ -101,6 +102,7 @@ export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory
         enabled: t.enabled,
         host: t.host,
         staleAfterHours: t.stale_after_hours ?? null,
+        minSizeBytes: t.min_size_bytes ?? null,
         classification: t.classification ?? null,
         ...restoreFields(t),
         source: src.ref(path),
@@ -236,6 +238,8 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     d19: {
       storageFullPercent: raw.d19?.storage_full_percent ?? 90,
       verifyMaxAgeDays: raw.d19?.verify_max_age_days ?? { critical: 7 },
+      restoreDrillMaxAgeDays: raw.d19?.restore_drill_max_age_days ?? { critical: 90 },
+      minSizeRatio: raw.d19?.min_size_ratio ?? 0.5,
       retention: {
         minRestorePoints: {
           critical: raw.d19?.retention?.critical?.min_restore_points ?? DEFAULT_MIN_RESTORE_POINTS.critical,
@@ -334,4 +338,16 @@ function listSome(ids: ReadonlySet<string>): string {
   const shown = [...ids].slice(0, 10);
   const more = ids.size - shown.length;
   return `one of ${shown.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+}
+
+/** restore.drills.yaml: each drill names an inventory target, on a real date. */
+export function normaliseDrills(src: Source | null, targetNames: ReadonlySet<string> | null): RestoreDrill[] | null {
+  if (!src) return null;
+  const { drills } = src.data as RawDrillsFile.File;
+  return drills.map((d, i) => {
+    if (targetNames && !targetNames.has(d.target)) src.report(['drills', i, 'target'], 'a target name of backup.inventory.yaml', describeValue(d.target));
+    const day = Date.parse(`${d.date}T00:00:00Z`);
+    if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== d.date) src.report(['drills', i, 'date'], 'a real UTC date YYYY-MM-DD', describeValue(d.date));
+    return { target: d.target, date: d.date, result: d.result, by: d.by, notes: d.notes ?? null, evidence: d.evidence ?? null, source: src.ref(['drills', i]) };
+  });
 }

@@ -21,6 +21,7 @@ const SCHEMA_FILES = [
   'lib/bindings/schemas/calendar.home.contract.schema.json',
   'lib/bindings/schemas/drift.gates.schema.json',
   'lib/bindings/schemas/drift.waivers.schema.json',
+  'lib/bindings/schemas/restore.drills.schema.json',
   'lib/bindings/schemas/ssh.targets.schema.json',
   'lib/bindings/schemas/vm.lifecycle.schema.json',
   'lib/snapshot/snapshot.schema.json',
@@ -37,6 +38,7 @@ const RAW_NAMESPACES = {
   'lib/bindings/schemas/calendar.home.contract.schema.json': 'RawCalendarHomeFile',
   'lib/bindings/schemas/drift.gates.schema.json': 'RawPolicyFile',
   'lib/bindings/schemas/drift.waivers.schema.json': 'RawWaiversFile',
+  'lib/bindings/schemas/restore.drills.schema.json': 'RawDrillsFile',
   'lib/bindings/schemas/ssh.targets.schema.json': 'RawSshFile',
   'lib/bindings/schemas/vm.lifecycle.schema.json': 'RawLifecycleFile',
 };

@@ -35,6 +35,8 @@ interface TargetCommon {
   /** As written; null when the target falls back to `defaults.stale_after_hours`. */
   staleAfterHours: number | null;
   classification: Classification | null;
+  /** D19.size: the newest archive under this many bytes is `empty_archive`; null: only 0 bytes is. */
+  minSizeBytes: number | null;
   /** `description` or the older `notes`. */
   description: string | null;
   /** Path of a restore SOP, relative to the bindings' repository root (D69). */
@@ -223,6 +225,10 @@ export interface RelayPolicy {
 export interface D19Policy {
   /** D19.storage fails storage_full at or above this used/total percentage. Default 90. */
   storageFullPercent: number;
+  /** D19.restore-drill: longest a target may go without a restore drill, per class; absent: not held to it. Default {critical: 90}. */
+  restoreDrillMaxAgeDays: Partial<Record<Classification, number>>;
+  /** D19.size: the newest archive below this × the median of the previous ones is a size_drop. Default 0.5. */
+  minSizeRatio: number;
   /**
    * D19.verified: longest a PBS-stored guest may go without a verify that passed, per class; absent: not held to it.
    * Default {critical: 7}.
@@ -254,6 +260,19 @@ export interface D69Policy {
   storageHosts: Record<string, string>;
 }
 
+/** One entry of restore.drills.yaml: a restore drill a person ran (D19.restore-drill). */
+export interface RestoreDrill {
+  /** An inventory target name (checked). */
+  target: string;
+  /** UTC day, `YYYY-MM-DD` (a real date). */
+  date: string;
+  result: 'ok' | 'failed';
+  by: string;
+  notes: string | null;
+  evidence: string | null;
+  source: SourceRef;
+}
+
 /** One entry of drift.waivers.yaml: findings of one check accepted until a date. */
 export interface Waiver {
   gate: string;
@@ -282,6 +301,8 @@ export interface Bindings {
   policy: GatePolicy;
   /** drift.waivers.yaml; empty without the file. */
   waivers: Waiver[];
+  /** restore.drills.yaml; null without the file (D19.restore-drill then reads PVE's restore tasks alone). */
+  drills: RestoreDrill[] | null;
   /** sha256 of every file read, by file name. */
   digests: Record<string, string>;
 }

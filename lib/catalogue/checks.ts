@@ -30,6 +30,8 @@ export const CHECKS: Readonly<Record<string, CheckInfo>> = {
   'D19.verified': { docs: D19, summary: "The newest backup on a Proxmox Backup Server verified ok, and a verify ran within the class's age." },
   'D19.storage': { docs: D19, summary: 'Each storage a job or target uses exists, is enabled, active, takes backups and is not full.' },
   'D19.retention': { docs: D19, summary: "PVE's prune, as it runs, leaves each guest at least its class's minimum of restore points, and keeps no file storage unbounded." },
+  'D19.restore-drill': { docs: D19, summary: "A backup of each target whose class the policy names was restored within its age, and that drill worked (PVE's restore tasks or restore.drills.yaml)." },
+  'D19.size': { docs: D19, summary: "Each target's newest archive is not suspiciously smaller than the previous ones of the same guest and kind, nor empty." },
   'D69.status': { docs: D69, summary: "Each lifecycle guest's status is one the lifecycle knows." },
   'D69.backup-target': { docs: D69, summary: 'Each active guest names an inventory target as its backup_target.' },
   'D69.target-enabled': { docs: D69, summary: "Each active guest's target is enabled." },

@@ -63,6 +63,8 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'D19.job-run': ['clock_ahead', 'first_run_pending', 'job_invalid', 'legacy_cron_job', 'missed_runs', 'no_jobs', 'no_state_file', 'run_failed', 'running'],
   'D19.verified': ['no_backups', 'not_pbs', 'not_required', 'unverified', 'verify_failed'],
   'D19.storage': ['no_backup_content', 'storage_disabled', 'storage_full', 'storage_inactive', 'storage_missing'],
+  'D19.restore-drill': ['bad_task_record', 'drill_failed', 'future_drill', 'log_unreadable', 'no_recent_drill', 'not_required'],
+  'D19.size': ['empty_archive', 'no_backups', 'no_size', 'path_missing', 'pbs_vm_size', 'short_history', 'size_drop'],
   'D19.retention': [
     'guest_not_found', 'no_backups', 'no_job', 'not_required', 'path_missing', 'pbs_side_retention', 'policy_below_class', 'prune_will_block',
     'retention_unbounded', 'too_few_restore_points',

@@ -1,6 +1,7 @@
 // .ci/run, the project's CI entry point: type-check and lint before the tests, and a failure of
-// either fails the run before any test runs. Run from a copy in a temp folder with `npm` and
-// `dpkg-query` replaced by stand-ins that log their calls, so nothing is installed or tested here.
+// either fails the run before any test runs. Run from a copy in a temp folder with `npm`,
+// `dpkg-query` and vitest (which .ci/test runs) replaced by stand-ins that log their calls, so nothing
+// is installed or tested here.
 
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,21 +16,22 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const BIN = path.join(work, 'bin');
 mkdirSync(BIN);
 mkdirSync(path.join(work, 'repo', '.ci'), { recursive: true });
-copyFileSync(path.join(PACKAGE_ROOT, '.ci', 'run'), path.join(work, 'repo', '.ci', 'run'));
-const stub = (name: string, body: string) => {
-  writeFileSync(path.join(BIN, name), `#!/usr/bin/env bash\n${body}\n`);
-  chmodSync(path.join(BIN, name), 0o755);
+for (const script of ['run', 'test']) copyFileSync(path.join(PACKAGE_ROOT, '.ci', script), path.join(work, 'repo', '.ci', script));
+const stubIn = (dir: string) => (name: string, body: string) => {
+  writeFileSync(path.join(dir, name), `#!/usr/bin/env bash\n${body}\n`);
+  chmodSync(path.join(dir, name), 0o755);
 };
-stub('dpkg-query', "printf 'install ok installed'");
-// npm: logs its arguments; fails when they are $FAIL; `npm test` writes the JSON report .ci/run reads.
-stub('npm', [
-  'echo "$*" >> "$LOG"',
-  '[ "$*" = "${FAIL:-}" ] && exit 1',
-  'if [ "$1" = test ]; then',
-  '  echo \'{"numPassedTests":3,"numFailedTests":0,"numPendingTests":0,"numTodoTests":0,"numTotalTests":3}\' > reports/test-results.json',
-  'fi',
-  'exit 0',
+const stub = stubIn(BIN);
+const VITEST_BIN = path.join(work, 'repo', 'node_modules', '.bin');
+mkdirSync(VITEST_BIN, { recursive: true });
+// vitest, as .ci/test runs it: logs `test` and writes the JSON report .ci/run reads.
+stubIn(VITEST_BIN)('vitest', [
+  'echo "test $*" >> "$LOG"',
+  'echo \'{"numPassedTests":3,"numFailedTests":0,"numPendingTests":0,"numTodoTests":0,"numTotalTests":3}\' > reports/test-results.json',
 ].join('\n'));
+stub('dpkg-query', "printf 'install ok installed'");
+// npm: logs its arguments; fails when they are $FAIL.
+stub('npm', ['echo "$*" >> "$LOG"', '[ "$*" = "${FAIL:-}" ] && exit 1', 'exit 0'].join('\n'));
 
 function ciRun(fail: string): Promise<{ code: number; calls: string[]; out: string }> {
   const log = path.join(work, `${fail || 'none'}.log`);
@@ -46,7 +48,7 @@ function ciRun(fail: string): Promise<{ code: number; calls: string[]; out: stri
 describe('.ci/run', () => {
   it('runs npm ci, typecheck and lint, then the tests, and prints the count', async () => {
     const run = await ciRun('');
-    expect(run.calls.map((c) => c.split(' --')[0])).toEqual(['ci', 'run typecheck', 'run lint', 'test']);
+    expect(run.calls.map((c) => c.split(' --')[0])).toEqual(['ci', 'run typecheck', 'run lint', 'test run']);
     expect(run.out).toContain('3 passed, 0 failed, 0 skipped');
     expect(run.code).toBe(0);
   });

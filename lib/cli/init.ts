@@ -114,7 +114,7 @@ function hintFor(reason: string | null, live: boolean): string {
 /** Bindings that only say which hosts to read as PVE hosts: what collection and the snapshot reader need. */
 function candidateBindings(dir: string, ssh: SshTargets | null, pveHosts: string[]): Bindings {
   return {
-    dir, ssh, lifecycle: null, calendar: null, schedule: null, calendarHome: null, waivers: [], digests: {},
+    dir, ssh, lifecycle: null, calendar: null, schedule: null, calendarHome: null, waivers: [], drills: null, digests: {},
     inventory: { version: 1, defaults: { timezone: null, staleAfterHours: 26, sshTimeoutSec: null }, targets: [], targetsSource: { file: 'backup.inventory.yaml', line: 1 }, model: null, runtimeUnits: null },
     policy: { ...normalisePolicy(null, null), pveHosts },
   };

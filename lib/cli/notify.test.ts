@@ -77,7 +77,7 @@ describe('ops notify through an SMTPS relay', () => {
     expect(peer.mails).toHaveLength(1);
     const mail = peer.mails[0]!;
     expect(mail).toMatchObject({ user: USER, from: 'spine-gates@shop.example.com', to: ['it@shop.example.com'] });
-    expect(mail.subject).toMatch(/^\[spine-gates\] \d+ new failures, 2 new errors$/);
+    expect(mail.subject).toMatch(/^\[spine-gates\] \d+ new failures, 3 new errors$/);
     expect(mail.raw).toMatch(/^Content-Type: text\/plain/m);
     expect(mail.body).toContain('New failures and errors (');
     expect(mail.body).toContain('- fail  D19.scheduler pve-home/pvescheduler: pve-home: pvescheduler is failed');
@@ -177,7 +177,7 @@ describe('ops notify through an SMTPS relay', () => {
   it('prints the mail with --dry-run and sends nothing', async () => {
     const run = await notify(['--receipt', first, '--dry-run']);
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/^From: spine-gates@shop\.example\.com\nTo: it@shop\.example\.com\nSubject: \[spine-gates\] \d+ new failures, 2 new errors\n\n/);
+    expect(run.out).toMatch(/^From: spine-gates@shop\.example\.com\nTo: it@shop\.example\.com\nSubject: \[spine-gates\] \d+ new failures, 3 new errors\n\n/);
     expect(peer.mails).toHaveLength(3);
   });
 });

@@ -93,7 +93,7 @@ describe('ops verify with drift.waivers.yaml', () => {
     ].join('\n'));
     const run = await ops([...ARGS, '--json'], dir);
     const all = checks(JSON.parse(run.stdout));
-    expect(all.filter((c) => c.outcome === 'error').map((c) => `${c.id} ${c.subject}`)).toEqual(['D19.freshness app-gitea-dump', 'D19.judged run']);
+    expect(all.filter((c) => c.outcome === 'error').map((c) => `${c.id} ${c.subject}`)).toEqual(['D19.freshness app-gitea-dump', 'D19.judged run', 'D19.size app-gitea-dump']);
     expect(all.find((c) => c.id === 'D19.judged')!.message).toContain('(not waived: the waiver at drift.waivers.yaml:3 accepts drift, and this could not be checked)');
     expect(all.filter((c) => c.outcome === 'waived')).toEqual([]);
     expect(run.code).toBe(2);
@@ -117,7 +117,7 @@ describe('ops verify --baseline', () => {
     // Known errors (the unreadable host's target, D19.judged) are never known enough to exit 0.
     const again = await ops([...ARGS, '--json', '--baseline', latestReceipt(dir), '--fail-on', 'new'], dir);
     const againJson = JSON.parse(again.stdout);
-    expect(checks(againJson).filter((c) => c.outcome === 'error').map((c) => `${c.id} ${c.drift}`)).toEqual(['D19.freshness known', 'D19.judged known']);
+    expect(checks(againJson).filter((c) => c.outcome === 'error').map((c) => `${c.id} ${c.drift}`)).toEqual(['D19.freshness known', 'D19.judged known', 'D19.size known']);
     expect(againJson.baseline).toMatchObject({ new: 0 });
     expect(again.code).toBe(2);
     expect(againJson.exitCode).toBe(2);
@@ -132,7 +132,7 @@ describe('ops verify --baseline', () => {
     const same = await ops([...ARGS, '--json', '--baseline', baseline, '--fail-on', 'new'], dir);
     const sameJson = JSON.parse(same.stdout);
     expect(sameJson.outcome).toBe('fail');
-    expect(sameJson.baseline).toMatchObject({ receipt: baseline, runKey: JSON.parse(base.stdout).runKey, failOn: 'new', new: 0, known: 40 });
+    expect(sameJson.baseline).toMatchObject({ receipt: baseline, runKey: JSON.parse(base.stdout).runKey, failOn: 'new', new: 0, known: 44 });
     expect(checks(sameJson).filter((c) => c.outcome === 'fail' || c.outcome === 'error').every((c) => c.drift === 'known')).toBe(true);
     expect(checks(sameJson).filter((c) => c.outcome === 'pass').every((c) => c.drift === null && c.fingerprint === null)).toBe(true);
     expect(sameJson.exitCode).toBe(0);
@@ -143,10 +143,10 @@ describe('ops verify --baseline', () => {
     const broken = await ops([...ARGS, '--baseline', baseline, '--fail-on', 'new'], dir);
     expect(broken.stdout).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
     expect(broken.stdout).toContain('  fail  medium   [known] D19.threshold app-erp-db:');
-    expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 40 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
+    expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 44 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
-    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 40, failOn: 'new' } });
+    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 44, failOn: 'new' } });
     expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toMatch(/\n\| \*\*fail\*\* \(new\) \| \w+ \| `D19\.threshold vm-101-files-primary` \| /);
     const junit = readFileSync(path.join(dir, 'reports', 'junit.xml'), 'utf8');
     expect(junit).toContain('<failure message="[new] vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)" type="threshold_too_loose">severity: ');

@@ -55,9 +55,9 @@ describe('ops verify on the bundled demo site', () => {
     // relay-stalwart 4, radicale-calendar 6; the summary line adds up every gate's.
     const fails = Object.fromEntries([...run.stdout.matchAll(/^(\S+) [^\n]*: [A-Z]+ {2}\(([^)]*)\)$/gm)]
       .map(([, id, counts]): [string, number] => [id!, Number(/(\d+) fail/.exec(counts!)?.[1] ?? 0)]));
-    expect(fails).toMatchObject({ D19: 16, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
+    expect(fails).toMatchObject({ D19: 20, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
     const total = Object.values(fails).reduce((a, b) => a + b, 0);
-    expect(run.stdout).toMatch(new RegExp(`^ERROR: \\d+ pass, ${total} fail, 2 error, \\d+ skip, 0 waived \\(exit 2\\); receipt `, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^ERROR: \\d+ pass, ${total} fail, 3 error, \\d+ skip, 0 waived \\(exit 2\\); receipt `, 'm'));
     expect(run.stdout).not.toContain('\u001b['); // not a TTY: no colour
   });
 
@@ -69,9 +69,9 @@ describe('ops verify on the bundled demo site', () => {
     expect(Object.keys(result)).toEqual(['runKey', 'source', 'outcome', 'summary', 'inputErrors', 'gates', 'exitCode', 'baseline']);
     expect(result).toMatchObject({ exitCode: 2, baseline: null });
     expect(result.outcome).toBe('error');
-    expect(result.summary).toMatchObject({ error: 2, waived: 0 });
+    expect(result.summary).toMatchObject({ error: 3, waived: 0 });
     const failsOf = Object.fromEntries(result.gates.map((g: { id: string; checks: { outcome: string }[] }) => [g.id, g.checks.filter((c) => c.outcome === 'fail').length]));
-    expect(failsOf).toMatchObject({ D19: 16, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
+    expect(failsOf).toMatchObject({ D19: 20, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
     expect(result.summary.fail).toBe(Object.values(failsOf as Record<string, number>).reduce((a, b) => a + b, 0));
     expect(result.gates.map((g: { id: string; outcome: string }) => `${g.id} ${g.outcome}`)).toEqual(expect.arrayContaining(['D19 error', 'D69 fail', 'relay-stalwart fail']));
     const d19 = result.gates.find((g: { id: string }) => g.id === 'D19');

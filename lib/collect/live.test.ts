@@ -184,6 +184,35 @@ function verifyUpid(ageHours: number, vmid: number): string {
 }
 
 /**
+ * PVE's restore task records (pve-common RESTEnvironment.pm active_workers: index lines `UPID %08X status`;
+ * INotify.pm write_active_workers: active lines `UPID saved [end [status]]`) and their logs
+ * (qemu-server restore_proxmox_backup_archive's `restore proxmox backup image:` line).
+ */
+function restoreTasks(): Record<string, FakeFile> {
+  const hex = (epoch: number) => epoch.toString(16).toUpperCase().padStart(8, '0');
+  const upid = (h: number, into: number, user = 'root@pam') => `UPID:pve-node:00002B3C:00C0FFEE:${hex(ago(h))}:qmrestore:${into}:${user}:`;
+  const log = (u: string) => `/var/log/pve/tasks/${u.split(':')[4]!.slice(-1)}/${u}`;
+  const pbsLine = (vmid: number, repo: string) => `restore proxmox backup image: /usr/bin/pbs-restore --repository ${repo} vm/${vmid}/2026-02-20T01:00:12Z drive-scsi0.img.fidx /dev/zvol/rpool/data/vm-9101-disk-0 --verbose --format raw --skip-zero`;
+  const drill = upid(240.5, 9101);
+  // Another guest's restore whose log later names 101 (an archive name with a newline): not 101's drill.
+  const other = upid(2.5, 9103);
+  // A UPID with shell syntax in its user field: data, only ever a quoted argument.
+  const hostile = upid(3.5, 9104, '$(touch${IFS}pwned)@pam');
+  return {
+    '/var/log/pve/tasks/index': [
+      `UPID:pve-node:00001A2B:00C0FFEE:${hex(ago(30))}:vzdump::root@pam: ${hex(ago(29))} OK`,
+      `${drill} ${hex(ago(240))} OK`,
+      `${other} ${hex(ago(2))} OK`,
+      `${hostile} ${hex(ago(3))} OK`,
+    ].join('\n') + '\n',
+    '/var/log/pve/tasks/active': `${other} 1 ${hex(ago(2))} OK\n`,
+    [log(drill)]: `${pbsLine(101, 'backup@pbs@192.0.2.21:dr')}\nprogress 100% (read 34359738368 bytes, duration 212 sec)\nTASK OK\n`,
+    [log(other)]: `${pbsLine(103, 'backup@pbs@192.0.2.21:dr')}\n${pbsLine(101, 'backup@pbs@192.0.2.21:dr')}\nTASK OK\n`,
+    [log(hostile)]: `${pbsLine(104, 'backup@pbs@192.0.2.21:dr')}\nTASK OK\n`,
+  };
+}
+
+/**
  * A PVE host with three backup storages: pbs-dr (a PBS whose newest backup of 101 failed verification),
  * pbs-main (a PBS that is down: inactive, and its content listing fails as PBSPlugin.pm's does) and
  * nfs-dump (95 % full, holding a stale backup of 101).
@@ -198,6 +227,7 @@ function pvePbs(authorizedKeys: string[]): FakeHostSpec {
       '/etc/pve/jobs.cfg': 'vzdump: backup-pbs-0001\n\tschedule 02:00\n\tenabled 1\n\tmode snapshot\n\tvmid 101\n\tstorage pbs-dr\n',
       '/etc/pve/storage.cfg': 'pbs: pbs-dr\n\tdatastore dr\n\tserver 192.0.2.21\n\tcontent backup\n\tusername backup@pbs\n\npbs: pbs-main\n\tdatastore main\n\tserver 192.0.2.20\n\tcontent backup\n\tusername backup@pbs\n\nnfs: nfs-dump\n\tpath /mnt/pve/nfs-dump\n\tserver 192.0.2.30\n\texport /dump\n\tcontent backup\n',
       [RESOURCES]: JSON.stringify([guest('pve-node', 101, 'files')]),
+      ...restoreTasks(),
       [`${FAKE_PVE}/storage.json`]: JSON.stringify([storage('pbs-dr', 'pbs', 1, 8 * tib, 3 * tib), storage('pbs-main', 'pbs', 0, 0, 0), storage('nfs-dump', 'nfs', 1, 2 * tib, 0.95 * 2 * tib)]),
       [`${FAKE_PVE}/content/pbs-dr`]: JSON.stringify([
         pbsVolume('pbs-dr', 101, 24 * 30, { protected: 1, notes: 'before the upgrade', verification: { state: 'ok', upid: verifyUpid(28, 101) } }),
@@ -961,6 +991,14 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
       expect(verdicts('D19.freshness')).toEqual(['vm-101-pbs-dr pass', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump fail stale']);
       expect(verdicts('D19.verified')).toEqual(['vm-101-pbs-dr fail verify_failed', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump skip not_pbs']);
       expect(verdicts('D19.storage')).toEqual(['nfs-dump fail storage_full', 'pbs-dr pass', 'pbs-main fail storage_inactive']);
+      // The drill 10 days ago read pbs-dr's server and datastore: the other targets' guest, another copy (said);
+      // the later restores are of other guests (the first log line decides).
+      expect(verdicts('D19.restore-drill')).toEqual(['vm-101-pbs-dr pass', 'vm-101-pbs-main pass', 'vm-101-nfs-dump pass']);
+      expect(checkFor(live, 'D19.restore-drill', 'vm-101-pbs-dr').message).toContain('restored 10 days ago (within 90): qmrestore into 9101 from vm/101/2026-02-20T01:00:12Z on pve-pbs');
+      expect(checkFor(live, 'D19.restore-drill', 'vm-101-pbs-dr').message).not.toContain('another copy');
+      expect(checkFor(live, 'D19.restore-drill', 'vm-101-pbs-main').message).toContain("(another copy of 101 than this target's pbs-main)");
+      expect(existsSync(hosts['pve-pbs']!.hostPath('/var/log/pve/tasks/pwned'))).toBe(false);
+      expect(verdicts('D19.size')).toEqual(['vm-101-pbs-dr skip pbs_vm_size', 'vm-101-pbs-main error command_failed', 'vm-101-nfs-dump skip short_history']);
       expect(checkFor(live, 'D19.verified', 'vm-101-pbs-dr').message).toContain(`last verified ok ${new Date(ago(28) * 1000).toISOString().replace('.000Z', 'Z')}`);
       expect(checkFor(live, 'D19.freshness', 'vm-101-pbs-main').message).toContain("pvesh get /nodes/'pve-node'/storage/'pbs-main'/content");
       expect(checkFor(live, 'D69.target-shape', 'qemu/101').outcome).toBe('pass');

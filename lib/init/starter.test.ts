@@ -38,6 +38,7 @@ describe('ops init starter bindings', () => {
     expect(starter.notes.join('\n')).toContain('pve1 job to-nas writes to storage nas-backup: it is not in storage.cfg, so its 1 guest(s) get no target');
     expect(starter.notes.join('\n')).toContain('pve1 qemu/102 (app3): in no enabled job PVE runs whose archives the host state can place, so no target');
     expect(starter.notes.join('\n')).toContain('nas: not judged as a PVE host');
+    expect(starter.notes.join('\n')).toContain('Restore drills: critical targets need a restore that worked within 90 days (D19.restore-drill;');
     expect(inventoryTargets(starter.files).every((t) => t['classification'] === undefined && t['restore_sop'] === undefined)).toBe(true);
   });
 

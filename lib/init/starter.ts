@@ -137,6 +137,11 @@ export function starterBindings(state: HostState, generatedAt: string, sshIds: R
     notes.push(`ssh targets of guests: ssh.targets.yaml has no entry for ${noSsh.length} guest(s): ${some}. drift.gates.yaml says d69.ssh_target_required_for: [critical], so D69.ssh-target judges only guests whose target you classify critical. Add an entry (id: its hostname, or set ssh_target) for each guest reached over SSH, then set it to all.`);
   }
   notes.push('Decide per target: classification (critical/important/rebuildable). A critical target\'s guests need a restore SOP (restore_sop), an offsite decision (offsite) and an ssh target (drift.gates.yaml d69.*_required_for); until a target is classified D69 skips those checks as not_required. Per guest: whether it is really active.');
+  const restores = pve.flatMap((h) => {
+    const r = state.hosts[h.id]!.restores;
+    return r?.ok ? r.value.tasks.filter((t) => t.end !== null && t.source) : [];
+  });
+  notes.push(`Restore drills: critical targets need a restore that worked within 90 days (D19.restore-drill; drift.gates.yaml d19.restore_drill_max_age_days, default {critical: 90}). PVE's own restore tasks count by themselves (${restores.length} with a known source on these hosts); record the drills Proxmox cannot see (a database dump restored elsewhere) in restore.drills.yaml.`);
 
   const yaml = (value: unknown) => stringify(value, { lineWidth: 0 });
   return {

@@ -120,6 +120,24 @@ describe('report.html in Chromium', () => {
     expect(await page.locator('svg.week rect.calendar').count()).toBe(2);
   });
 
+  it('lists each target\'s last restore drill and draws its archive sizes as a sparkline, in the page itself', async () => {
+    const own = await context.newPage();
+    await own.setContent(reportHtml(makeRun([makeGate('D19', [
+    makeFinding({ check: 'D19.restore-drill', subject: 'fresh-target', outcome: 'pass', drill: { at: 1772097245, ok: true, source: 'pve' } }),
+    makeFinding({ check: 'D19.restore-drill', subject: 'stale-target', outcome: 'fail', reason: 'no_recent_drill', drill: { at: null, ok: null, source: null } }),
+    makeFinding({ check: 'D19.size', subject: 'stale-target', outcome: 'fail', reason: 'size_drop', sizeHistory: [433244113, 434130224, 434348484, 11873420] }),
+    ])])));
+    const rows = own.locator('#restore tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => (td as HTMLElement).innerText)))).toEqual([
+      ['pve1/fresh-target', '2026-02-26 ok (PVE task)'], ['pve1/stale-target', 'never'],
+    ]);
+    const spark = own.locator('#restore tr:nth-child(2) svg.spark');
+    expect(await spark.locator('polyline').getAttribute('points')).toMatch(/^(\S+,\S+ ){3}\S+,\S+$/);
+    expect(await spark.locator('circle').getAttribute('class')).toBe('o-fill-fail');
+    expect(await spark.getAttribute('aria-label')).toBe('433244113 B, 434130224 B, 434348484 B, 11873420 B');
+    await own.close();
+  });
+
   it('filters findings by gate, outcome and host', async () => {
     const visible = () => page.locator('tr.finding:visible').count();
     expect(await visible()).toBe(5); // the folded ones are not on screen
@@ -164,7 +182,7 @@ describe('report.html in Chromium', () => {
         expect(await first.locator('td').first().innerText()).toBe('error');
         const box = await first.boundingBox();
         expect(box!.y + 20).toBeLessThan(height);
-        expect(await demo.locator('#wrong tr.finding').count()).toBe(42);
+        expect(await demo.locator('#wrong tr.finding').count()).toBe(47);
         expect(requests).toEqual([]);
       } finally {
         await demo.close();

@@ -44,6 +44,8 @@ export function* reportHtmlPieces(run: RunResult): Generator<string> {
   yield* coverageMatrix(findings);
   yield '\n';
   yield* freshnessBars(findings);
+  yield '\n';
+  yield* restoreConfidence(findings);
   yield `\n${weekView(run)}\n`;
   yield* restTable(rest);
   yield `\n<section id="facts"><h2>Run</h2>\n<p>run ${h(run.runKey)} · ${h(run.tool.name)} ${h(run.tool.version)} · judged as of ${h(run.now)} · ${h(run.source.kind)}${run.source.capturedAt ? ` · snapshot captured ${h(run.source.capturedAt)}` : ''}</p>
@@ -122,6 +124,40 @@ function* freshnessBars(findings: Finding[]): Generator<string> {
   yield '<section id="freshness"><h2>Freshness (age against limit; the line marks the limit)</h2>';
   yield* lines(judged.sort((a, b) => ratio(b) - ratio(a)), bar);
   yield '</section>';
+}
+
+/**
+ * Per target: its last restore drill (D19.restore-drill) and its archive sizes as a sparkline
+ * (D19.size), drawn here as inline SVG: nothing is fetched.
+ */
+function* restoreConfidence(findings: Finding[]): Generator<string> {
+  const key = (f: Finding) => `${f.host ?? ''}/${f.subject}`;
+  const drills = new Map(findings.filter((f) => f.check === 'D19.restore-drill' && f.drill).map((f) => [key(f), f]));
+  const sizes = new Map(findings.filter((f) => f.check === 'D19.size' && f.sizeHistory?.length).map((f) => [key(f), f]));
+  const targets = [...new Set([...drills.keys(), ...sizes.keys()])].sort();
+  if (!targets.length) return;
+  yield '<section id="restore"><h2>Restore drills and archive sizes</h2><div class="scroll"><table><thead><tr><th>target</th><th>last restore drill</th><th>archive sizes (oldest → newest)</th></tr></thead><tbody>';
+  yield* lines(targets, (t) => {
+    const d = drills.get(t);
+    const z = sizes.get(t);
+    const drill = !d ? '<td class="muted">not judged</td>' : d.drill!.at === null
+      ? `<td class="o-${d.outcome}">never</td>`
+      : `<td class="o-${d.outcome}">${h(new Date(d.drill!.at * 1000).toISOString().slice(0, 10))} ${d.drill!.ok ? 'ok' : 'failed'} <span class="muted">(${h(d.drill!.source === 'pve' ? 'PVE task' : 'restore.drills.yaml')})</span></td>`;
+    return `<tr><td>${h(t)}</td>${drill}<td>${z ? sparkline(z.sizeHistory!, z.outcome) : '<span class="muted">–</span>'}</td></tr>`;
+  });
+  yield '</tbody></table></div></section>';
+}
+
+/** Sizes as a polyline scaled to their maximum, the newest a dot in the finding's colour; the figures in its title. */
+function sparkline(sizes: number[], outcome: Finding['outcome']): string {
+  const [w, ht, pad] = [120, 24, 3];
+  const max = Math.max(...sizes, 1);
+  const x = (i: number) => (sizes.length === 1 ? w / 2 : pad + (i * (w - 2 * pad)) / (sizes.length - 1));
+  const y = (v: number) => ht - pad - (v / max) * (ht - 2 * pad);
+  const points = sizes.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  const last = sizes.length - 1;
+  const label = sizes.map((v) => `${v} B`).join(', ');
+  return `<svg class="spark" viewBox="0 0 ${w} ${ht}" width="${w}" height="${ht}" role="img" aria-label="${h(label)}"><title>${h(label)}</title><polyline points="${points}"/><circle class="o-fill-${outcome}" cx="${x(last).toFixed(1)}" cy="${y(sizes[last]!).toFixed(1)}" r="2.5"/></svg>`;
 }
 
 /** Seven day columns, 24 hours down; calendar events and jobs side by side in each day, overlaps outlined. */
@@ -221,6 +257,7 @@ summary h2{display:inline;font-size:1.2em}summary{cursor:pointer}
 .legend .cell{font-weight:bold}.swatch{display:inline-block;width:1em;height:.8em;vertical-align:middle}.swatch.calendar{background:var(--cal)}.swatch.job{background:var(--job)}.swatch.overlap{border:2px solid var(--fail)}
 .bar-row{display:grid;grid-template-columns:minmax(0,22rem) minmax(4rem,1fr) auto;gap:.6rem;align-items:center;margin:.15rem 0}.bar-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .bar{position:relative;height:.9rem;background:var(--card);border:1px solid var(--line)}.fill{position:absolute;left:0;top:0;bottom:0}.limit{position:absolute;left:50%;top:-3px;bottom:-3px;border-left:2px solid var(--fg)}
+svg.spark polyline{fill:none;stroke:var(--muted);stroke-width:1.5}.o-fill-pass{fill:var(--pass)}.o-fill-fail{fill:var(--fail)}.o-fill-error{fill:var(--error)}.o-fill-skip{fill:var(--skip)}.o-fill-waived{fill:var(--waived)}
 svg.week{width:100%;max-width:900px;font-size:11px}svg.week text{fill:var(--muted)}.grid{stroke:var(--line)}.win{fill-opacity:.8}.win.calendar{fill:var(--cal)}.win.job{fill:var(--job)}.win.overlap{stroke:var(--fail);stroke-width:2}
 .filters{margin:.5rem 0}.filters label{margin-right:1rem}table.findings{width:100%}pre{background:var(--card);border:1px solid var(--line);padding:.4rem;white-space:pre-wrap;margin:.3rem 0}.evidence{margin:.2rem 0;padding-left:1.2rem;color:var(--muted)}
 @media print{body{max-width:none;font-size:11px;color:#000;background:#fff}.filters{display:none}details::details-content{content-visibility:visible;display:block}tr.finding{display:table-row!important}section{break-inside:avoid-page}table.findings tr{break-inside:avoid}.scroll{overflow:visible}}

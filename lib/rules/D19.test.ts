@@ -953,6 +953,11 @@ describe('the bundled demo site', () => {
     ['D19.job-run', 'backup-3f9c2a71-5d0e', 'pve-shop', 'fail', 'run_failed'],
     ['D19.verified', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'verify_failed'],
     ['D19.storage', 'nas-backup', 'pve-home', 'fail', 'storage_full'],
+    ['D19.restore-drill', 'vm-102-erp-primary', 'pve-shop', 'fail', 'no_recent_drill'],
+    ['D19.restore-drill', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'no_recent_drill'],
+    ['D19.restore-drill', 'home-vm-201-family-cloud-primary', 'pve-home', 'fail', 'drill_failed'],
+    ['D19.size', 'app-erp-db', 'nas', 'fail', 'size_drop'],
+    ['D19.size', 'app-gitea-dump', 'git-vm', 'error', 'connect_timeout'],
   ] as const;
   // Not a row of the demo README's table, but the rule's contract and the top-level README's error
   // count: an unjudged target trips it.
@@ -963,8 +968,8 @@ describe('the bundled demo site', () => {
   it('has exactly the README\'s drift as fails and errors, nothing more', () => {
     const actual = findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(key).sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(16);
-    expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(2);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(20);
+    expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(3);
   });
 
   it('shows the job-run picture: the home outage as missed runs, the shop\'s failed guests, the label printer\'s pending first run', () => {
@@ -1039,8 +1044,26 @@ describe('the bundled demo site', () => {
     }
   });
 
+  it('judges restore drills of the critical targets only, and sizes where there is a history', () => {
+    const skips = (check: string) => all(findings, check).filter((f) => f.outcome === 'skip').map((f) => `${f.subject} ${f.reason}`).sort();
+    expect(skips('D19.restore-drill')).toEqual([
+      'app-erp-db not_required', 'home-lxc-203-dns-home-primary not_required', 'home-vm-202-home-auto-primary not_required', 'lxc-105-monitor-primary not_required',
+      'offsite-shop-vms not_required', 'vm-103-print-rip-primary not_required', 'vm-104-git-vm-primary not_required', 'vm-107-proofs-primary not_required',
+    ]);
+    expect(one(findings, 'D19.restore-drill', 'vm-101-files-primary')).toMatchObject({ outcome: 'pass', message: expect.stringContaining('vzdump-qemu-101-2026_02_26-02_00_03.vma.zst') });
+    expect(one(findings, 'D19.restore-drill', 'app-gitea-dump')).toMatchObject({ outcome: 'pass', message: expect.stringContaining('restore.drills.yaml:11') });
+    expect(one(findings, 'D19.restore-drill', 'vm-102-erp-pbs').message).toContain('the last drill was 2025-10-14');
+    expect(one(findings, 'D19.restore-drill', 'home-vm-201-family-cloud-primary').message).toContain('a restore is still running on pve-home');
+    expect(skips('D19.size')).toEqual([
+      'home-lxc-203-dns-home-primary short_history', 'home-vm-201-family-cloud-primary short_history', 'home-vm-202-home-auto-primary short_history',
+      'lxc-105-monitor-primary no_backups', 'offsite-shop-vms no_backups', 'vm-101-files-primary short_history', 'vm-102-erp-pbs pbs_vm_size',
+      'vm-102-erp-primary short_history', 'vm-103-print-rip-primary short_history', 'vm-104-git-vm-primary short_history', 'vm-107-proofs-primary short_history',
+    ]);
+    expect(one(findings, 'D19.size', 'app-erp-db').message).toContain('0.03 × the median 414 MiB of the previous 6');
+  });
+
   it('skips only what the README says is skipped, plus the run-level skips', () => {
-    expect(findings.filter((f) => f.outcome === 'skip').map(key).sort()).toEqual([
+    expect(findings.filter((f) => f.outcome === 'skip' && f.check !== 'D19.restore-drill' && f.check !== 'D19.size').map(key).sort()).toEqual([
       'D19.guest-covered pve-home/qemu/9100 skip template',
       'D19.guest-covered pve-shop/qemu/108 skip lifecycle_decommissioned',
       'D19.guest-covered pve-shop/qemu/9000 skip template',

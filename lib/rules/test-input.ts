@@ -7,7 +7,7 @@
 import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
 import type {
   BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage,
-  PveStorageState, RetentionFacts, StateProblem, VzdumpJob,
+  PveStorageState, RestoreSource, RestoreTask, RestoreTasks, RetentionFacts, StateProblem, VzdumpJob,
 } from '../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
 import type { VerifyInput } from './input.js';
@@ -46,6 +46,7 @@ export function makeTarget(overrides: Partial<FileGlobTarget> = {}): FileGlobTar
     glob: 'vzdump-qemu-100-*.vma.zst',
     staleAfterHours: 26,
     classification: 'critical',
+    minSizeBytes: null,
     description: 'App server. Daily 02:00.',
     restoreSop: null,
     offsite: null,
@@ -104,12 +105,13 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
     calendar: { version: 1, updated: null, timezone: null, dtstartDate: null, calendarName: null, events: [], eventsSource: { file: 'backup.calendar.yaml', line: 3 } },
     schedule: null,
     calendarHome: null,
+    drills: null,
     policy: {
       thresholds: { critical: 26, important: 48, rebuildable: 168 },
       pveHosts: null,
       repositoryRoot: null,
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, retention: { minRestorePoints: { critical: 3, important: 2,
-        rebuildable: 1 }, allowUnbounded: [] } },
+      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, restoreDrillMaxAgeDays: { critical: 90 }, minSizeRatio: 0.5,
+        retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: [] } },
       d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} },
       relay: null,
       calendar: null,
@@ -169,6 +171,8 @@ export interface HostOverrides {
   storage?: PveStorageState | StateProblem | null;
   /** Retention facts (D19.retention); default PVE 9.1.1 with an empty /etc/vzdump.conf; null: not collected; a problem: unreadable. */
   retention?: RetentionFacts | StateProblem | null;
+  /** Restore tasks (D19.restore-drill); default (PVE host): VM 100's archive restored OK into 9100 ten days ago; null: not collected. */
+  restores?: RestoreTasks | StateProblem | null;
   /** `-maxdepth` of the recorded listing commands (the deepest glob on each base path needs); default 1. */
   listingDepth?: number;
 }
@@ -189,6 +193,22 @@ const DEFAULT_JOB_RUNS: JobRunStates = {
 const jobRunsRecord = (runs: JobRunStates | StateProblem | null): Pick<HostRecord, 'jobRuns'> =>
   runs === null ? {} : { jobRuns: 'reason' in runs ? { ok: false, problem: runs } : { ok: true, value: runs } };
 
+/** A restore task ended `hours` before CAPTURED_AT (null: still running), restoring VM `from`'s archive into `into`. */
+export function restoreTask(from: number, into: number, hours: number | null, status: string | null = 'OK', source: Partial<RestoreSource> = {}): RestoreTask {
+  const start = hoursAgo((hours ?? 0) + 0.5);
+  const upid = `UPID:pve1:00001234:00ABCDEF:${start.toString(16).toUpperCase()}:qmrestore:${into}:root@pam:`;
+  return {
+    upid, node: 'pve1', type: 'qmrestore', vmid: into, start, end: hours === null ? null : hoursAgo(hours), status: hours === null ? null : status,
+    files: hours === null ? ['active'] : ['index'], sourceProblem: null,
+    source: { vmid: from, kind: 'vma', archive: `${DUMP_DIR}/${archiveName(from, '2026_02_20-02_00_03')}`, ...source },
+  };
+}
+
+const DEFAULT_RESTORES: RestoreTasks = { tasks: [restoreTask(100, 9100, 240)], malformed: [] };
+
+const restoresRecord = (r: RestoreTasks | StateProblem | null): Pick<HostRecord, 'restores'> =>
+  r === null ? {} : { restores: 'reason' in r ? { ok: false, problem: r } : { ok: true, value: r } };
+
 /** A readable host. By default a PVE host with the default PveState and a fresh archive of 100. */
 export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
   const pve = o.pve === undefined ? makePveState() : o.pve;
@@ -205,6 +225,7 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     listings,
     ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
     ...retentionRecord(o.retention === undefined ? (pve ? DEFAULT_RETENTION : null) : o.retention),
+    ...restoresRecord(o.restores === undefined ? (pve ? DEFAULT_RESTORES : null) : o.restores),
   };
 }
 

@@ -11,6 +11,7 @@ import { isStorageId, nodeName } from '../pve/storage.js';
 import { pveHostIds } from '../bindings/pve-hosts.js';
 import {
   globDepth, listingCommand, MAIL_COMMANDS, PVE_COMMANDS, PVE_STORAGE_COMMANDS, storageCommands, TIMEZONE_COMMAND, type ProbeCommand,
+  RESTORE_COMMANDS,
 } from './probe.js';
 
 export interface HostPlan {
@@ -26,6 +27,7 @@ export function probePlan(bindings: Bindings): HostPlan[] {
     ...cmds]);
   const pveHosts = pveHostIds(bindings);
   for (const hostId of pveHosts) add(hostId, [...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS]);
+  for (const hostId of pveHosts) add(hostId, RESTORE_COMMANDS);
 
   // The deepest glob on a (host, base path) sets how deep its one listing goes.
   const depths = new Map<string, Map<string, number>>();

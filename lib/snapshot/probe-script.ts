@@ -27,10 +27,14 @@ import { createHash } from 'node:crypto';
 import {
   listingShell, MAIL_COMMANDS, outputCap, PVE_COMMANDS, PVE_STORAGE_COMMANDS, storageContentShell, storageStatusShell,
   TIMEZONE_COMMAND, type ProbeCommand,
+  RESTORE_COMMANDS,
 } from './probe.js';
 
 /** Every command the script runs by id. */
-export const FIXED_COMMANDS: readonly ProbeCommand[] = [TIMEZONE_COMMAND, ...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS];
+export const FIXED_COMMANDS: readonly ProbeCommand[] = [
+  TIMEZONE_COMMAND, ...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS,
+  ...RESTORE_COMMANDS,
+];
 
 /** The command `sh -s` mode execs; the script comes on stdin. */
 export const PROBE_EXEC = 'sh -s';

@@ -90,6 +90,49 @@ function jobStateCommand(): string {
   ].join('; ');
 }
 
+// ---------------------------------------------------------------------------
+// Restore drills (D19.restore-drill, lib/pve/task-index.ts): kept in their own list and section so
+// the restore facts stand or fall alone.
+
+/** How many restore tasks' logs the probe reads (the newest), and how far back (400 days: restore_drill_max_age_days is at most 366). */
+export const RESTORE_LOGS_MAX = 64;
+export const RESTORE_LOGS_MAX_AGE_DAYS = 400;
+
+/**
+ * PVE's task index (index.1, index: past 50,000 bytes PVE renames it) and active list, only their
+ * qmrestore/vzrestore lines (each read up to 1 MiB, lines cut at 600 bytes), then the restore lines
+ * of the newest RESTORE_LOGS_MAX of those tasks' logs started within RESTORE_LOGS_MAX_AGE_DAYS (16
+ * lines each, 1000 bytes a line). A UPID is matched by PVE's own shape (no `/`, so its log path
+ * stays under /var/log/pve/tasks) before it names a file, and is only ever a quoted argument. An
+ * index file that exists but cannot be read fails the command (exit 12): its drills are unknown.
+ */
+export const RESTORE_TASK_UPID_ERE = '^UPID:[A-Za-z0-9-]+:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8}:(qmrestore|vzrestore):[^: /]*:[^: /]+:( |$)';
+
+function restoreTasksCommand(): string {
+  return [
+    'cd /var/log/pve/tasks 2>/dev/null || exit 0',
+    `t=$(for f in index.1 index active; do [ -e "$f" ] || continue; [ -r "$f" ] || { echo "cannot read /var/log/pve/tasks/$f" >&2; exit 12; }; head -c 1048576 "$f" | grep -a -E '${RESTORE_TASK_UPID_ERE}' | cut -c1-600 | sed "s/^/task $f /"; done) || exit 12`,
+    `[ -z "$t" ] && exit 0`,
+    `printf '%s\\n' "$t"`,
+    `c=$(( $(date +%s) - ${RESTORE_LOGS_MAX_AGE_DAYS * 86400} ))`,
+    `printf '%s\\n' "$t" | cut -d' ' -f3 | sort -u | sort -t: -k5,5r | head -n ${RESTORE_LOGS_MAX} | while IFS= read -r u; do case $u in */*) continue;; UPID:*:*:*:*:qmrestore:*|UPID:*:*:*:*:vzrestore:*) ;; *) continue;; esac`,
+    `s=$(printf %s "$u" | cut -d: -f5); case $s in [0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]) ;; *) continue;; esac`,
+    `[ "$(( 0x$s ))" -ge "$c" ] || continue`,
+    `d="/var/log/pve/tasks/\${s#???????}"; l="$d/$u"`,
+    // A folder the probe's user cannot search, or a log it cannot read, hides a drill: said, never skipped.
+    `if [ -d "$d" ] && [ ! -x "$d" ]; then printf 'unreadable %s\\n' "$u"; continue; fi`,
+    `[ -f "$l" ] || continue`,
+    `[ -r "$l" ] || { printf 'unreadable %s\\n' "$u"; continue; }`,
+    `grep -a -m 16 -E '^(restore vma archive: |restore proxmox backup image: |recovering backed-up configuration from )' "$l" | cut -c1-1000 | while IFS= read -r line; do printf 'log %s %s\\n' "$u" "$line"; done`,
+    'done',
+  ].join('; ');
+}
+
+/** The restore facts of PVE hosts (isolated: a snapshot without them makes only D19.restore-drill an error `not_collected`). */
+export const RESTORE_COMMANDS: readonly ProbeCommand[] = [
+  { id: 'restore-tasks', section: FIXED, command: restoreTasksCommand(), isolated: true },
+];
+
 // postfix lives in /usr/sbin, which a non-root login's PATH may lack; appended, so a stand-in earlier on PATH still wins.
 const ifPostfix = (tool: string, args: string) =>
   `PATH="$PATH:/usr/sbin:/sbin"; command -v ${tool} >/dev/null || exit ${NO_POSTFIX_EXIT}; ${tool} ${args}`;

@@ -172,6 +172,22 @@ describe('readSnapshot job run state', () => {
     expect(host.pve).toMatchObject({ ok: true, value: { cronNotRead: { reason: 'command_failed' } } });
   });
 
+  it('reads the restore-tasks command: restore tasks with their sources', async () => {
+    const host = await demoWith((c) => c);
+    expect(host.restores?.ok).toBe(true);
+    const tasks = host.restores?.ok ? host.restores.value.tasks : [];
+    expect(tasks.map((t) => [t.vmid, t.source?.vmid ?? null])).toEqual([[9201, 201], [9201, 201]]);
+  });
+
+  it('an old snapshot without restore-tasks: only the restores not_collected; a failed one an error', async () => {
+    const old = await demoWith((c) => c.filter((x) => x.id !== 'restore-tasks'));
+    expect(old.restores).toEqual({ ok: false, problem: { reason: 'not_collected', message: 'command restore-tasks is not in the snapshot of pve-home' } });
+    expect(old.pve?.ok && old.jobRuns?.ok && old.storage?.ok).toBe(true);
+    const failed = await demoWith((c) => c.map((x) => (x.id === 'restore-tasks' ? { ...x, exit: 12 } : x)));
+    expect(failed.restores).toMatchObject({ ok: false, problem: { reason: 'command_failed' } });
+    expect(failed.pve?.ok).toBe(true);
+  });
+
   it('a failed job-state command makes only the job runs an error', async () => {
     const host = await demoWith((c) => c.map((x) => (x.id === 'job-state' ? { ...x, exit: 1 } : x)));
     expect(host.jobRuns).toMatchObject({ ok: false, problem: { reason: 'command_failed' } });

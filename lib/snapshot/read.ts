@@ -16,6 +16,7 @@ import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
 import { parseGuests } from '../pve/guests.js';
 import { parseJobStates } from '../pve/job-state.js';
 import { parsePveVersion, parseVzdumpConf } from '../pve/prune.js';
+import { parseRestoreTasks } from '../pve/task-index.js';
 import { configWarning, parseJobsCfg } from '../pve/jobs-cfg.js';
 import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { listingSeparator, parseListing } from '../pve/listing.js';
@@ -149,6 +150,7 @@ function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isP
     record.retention = readRetention(output);
     record.storage = readStorage(output, commands, outputs);
   }
+  if (isPve) record.restores = readRestores(output);
   for (const c of commands.filter((x) => x.basePath)) record.listings[c.basePath!] = readListing(c, outputs.get(c.id));
   return record;
 }
@@ -197,6 +199,12 @@ function withLegacyCron(pve: HostRecord['pve'], cron: { text: string } | { probl
 function readJobRuns(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['jobRuns'] {
   const o = output('job-state');
   return 'problem' in o ? { ok: false, problem: o.problem } : { ok: true, value: parseJobStates(o.text) };
+}
+
+/** Restore tasks, apart from `pve`: a snapshot older than the `restore-tasks` command makes only D19.restore-drill an error. */
+function readRestores(output: (id: string) => { text: string } | { problem: StateProblem }): HostRecord['restores'] {
+  const o = output('restore-tasks');
+  return 'problem' in o ? { ok: false, problem: o.problem } : { ok: true, value: parseRestoreTasks(o.text) };
 }
 
 /**

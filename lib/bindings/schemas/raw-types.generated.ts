@@ -176,6 +176,10 @@ stale_after_hours?: number
  */
 classification?: ("critical" | "important" | "rebuildable")
 /**
+ * D19.size fails empty_archive when the newest archive is smaller than this (0 bytes always fails).
+ */
+min_size_bytes?: number
+/**
  * Free text.
  */
 description?: (string | null)
@@ -319,6 +323,18 @@ d19?: {
  * D19.storage fails storage_full when used/total is at or above this percentage. Default 90.
  */
 storage_full_percent?: number
+/**
+ * D19.restore-drill: per classification, how many days ago a target's newest restore drill (a PVE restore task or a restore.drills.yaml entry) may lie. A class not listed is not held to it. Default {critical: 90}. At most 366: the probe reads restore task logs of the last 400 days.
+ */
+restore_drill_max_age_days?: {
+critical?: number
+important?: number
+rebuildable?: number
+}
+/**
+ * D19.size fails size_drop when the newest archive is smaller than this times the median of the previous ones (up to 7). Default 0.5.
+ */
+min_size_ratio?: number
 /**
  * D19.verified: per classification, how many days ago a pve_storage target's guest on a PBS storage must last have been verified ok. A class not listed is not held to it. Default {critical: 7}.
  */
@@ -478,6 +494,47 @@ owner: string
  * Last UTC day the waiver applies; from the next day the finding counts again. Required: no waiver is forever.
  */
 expires: string
+}[]
+}
+}
+/** lib/bindings/schemas/restore.drills.schema.json */
+export declare namespace RawDrillsFile {
+/**
+ * Restore drills people ran, for what Proxmox cannot see (a pg_dump restored into a scratch database, a file restored from an offsite copy): evidence for D19.restore-drill beside PVE's own restore tasks. Optional file. Closed: an unknown key is an error.
+ */
+export interface File {
+/**
+ * Format version.
+ */
+version: 1
+/**
+ * One entry per drill; the newest drill of a target (from here or from PVE's task index) decides.
+ */
+drills: {
+/**
+ * The backup.inventory.yaml target whose backup was restored.
+ */
+target: string
+/**
+ * UTC day the drill ran.
+ */
+date: string
+/**
+ * ok: the restored data was checked and usable; failed: it was not.
+ */
+result: ("ok" | "failed")
+/**
+ * Who ran it (a name or an address).
+ */
+by: string
+/**
+ * What was restored where and how it was checked.
+ */
+notes?: (string | null)
+/**
+ * Where the proof is: a ticket, a log, a screenshot's path.
+ */
+evidence?: (string | null)
 }[]
 }
 }

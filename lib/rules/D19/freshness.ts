@@ -111,7 +111,7 @@ function judgeAge(
 }
 
 /** Files under the base path that match the glob, split into archives and vzdump companions. */
-function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry[]; others: FileEntry[] } {
+export function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry[]; others: FileEntry[] } {
   // Shell-glob semantics as the operator's `ls -- $GLOB` had them: no braces, no extglobs, no dotfiles.
   const archives: FileEntry[] = [];
   const others: FileEntry[] = [];

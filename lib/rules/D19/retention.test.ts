@@ -61,7 +61,7 @@ describe('D19.retention on a dump folder', () => {
     const f = judge({ storageCfg: { pruneBackups: 'keep-all=1' } });
     expect(f).toMatchObject({ outcome: 'fail', reason: 'retention_unbounded', severity: 'medium', retention: { source: 'storage', policy: 'keep-all=1', kept: 5 } });
     expect(f.remediation).toContain('pvesm set local --prune-backups keep-last=3');
-    const allowed = judge({ storageCfg: { pruneBackups: 'keep-all=1' }, policy: { d19: { storageFullPercent: 90, verifyMaxAgeDays: {}, retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: ['local'] } } } });
+    const allowed = judge({ storageCfg: { pruneBackups: 'keep-all=1' }, policy: { d19: { ...makeBindings().policy.d19, verifyMaxAgeDays: {}, retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: ['local'] } } } });
     expect(allowed).toMatchObject({ outcome: 'pass' });
   });
 
