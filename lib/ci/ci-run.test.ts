@@ -48,7 +48,7 @@ function ciRun(fail: string): Promise<{ code: number; calls: string[]; out: stri
 describe('.ci/run', () => {
   it('runs npm ci, typecheck and lint, then the tests, and prints the count', async () => {
     const run = await ciRun('');
-    expect(run.calls.map((c) => c.split(' --')[0])).toEqual(['ci', 'run typecheck', 'run lint', 'test run']);
+    expect(run.calls.map((c) => c.split(' --')[0])).toEqual(['ci', 'run typecheck', 'run lint', 'run layers', 'test run']);
     expect(run.out).toContain('3 passed, 0 failed, 0 skipped');
     expect(run.code).toBe(0);
   });
@@ -57,6 +57,13 @@ describe('.ci/run', () => {
     const run = await ciRun('run typecheck');
     expect(run.calls).toEqual(['ci --no-audit --no-fund', 'run typecheck']);
     expect(run.out).toContain('.ci/run: npm run typecheck failed');
+    expect(run.code).toBe(1);
+  });
+
+  it('fails without running the tests when the layering is broken', async () => {
+    const run = await ciRun('run layers');
+    expect(run.calls).toEqual(['ci --no-audit --no-fund', 'run typecheck', 'run lint', 'run layers']);
+    expect(run.out).toContain('.ci/run: npm run layers (the layering of docs/layout.md) failed');
     expect(run.code).toBe(1);
   });
 
