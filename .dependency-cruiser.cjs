@@ -11,15 +11,27 @@ const NOT_PRODUCTION = '([.]test[.]ts$|/testing/)';
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'Modules that import each other in a loop.', from: { pathNot: NOT_PRODUCTION }, to: { circular: true } },
-    // The top layer has none above it: no rule (an empty path list would match everything).
-    ...LAYERS.slice(0, -1).flatMap((layer, i) => layer.map((unit) => ({
-      name: `layer-${unit}`,
+    {
+      name: 'no-circular',
       severity: 'error',
-      comment: `${unit} (layer ${i}) may import only from its own layer or a lower one (docs/layout.md).`,
-      from: { path: pathOf(unit), pathNot: NOT_PRODUCTION },
-      to: { path: LAYERS.slice(i + 1).flat().map(pathOf) },
-    }))),
+      comment: 'Modules that import each other in a loop.',
+      from: { pathNot: NOT_PRODUCTION },
+      to: { circular: true },
+    },
+    // The top layer has none above it: no rule (an empty path list would match everything).
+    ...LAYERS.slice(0, -1).flatMap((layer, i) =>
+      layer.map((unit) => ({
+        name: `layer-${unit}`,
+        severity: 'error',
+        comment: `${unit} (layer ${i}) may import only from its own layer or a lower one (docs/layout.md).`,
+        from: { path: pathOf(unit), pathNot: NOT_PRODUCTION },
+        to: {
+          path: LAYERS.slice(i + 1)
+            .flat()
+            .map(pathOf),
+        },
+      })),
+    ),
   ],
   options: {
     includeOnly: '^lib/',

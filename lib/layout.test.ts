@@ -11,15 +11,22 @@ import { PACKAGE_ROOT } from './package-root.js';
 
 const LIB = path.join(PACKAGE_ROOT, 'lib');
 const LAYERS = JSON.parse(readFileSync(path.join(LIB, 'layers.json'), 'utf8')) as string[][];
-const isProductionSource = (name: string) => /\.(ts|mjs)$/.test(name) && !name.endsWith('.test.ts') && !name.endsWith('.d.ts');
+const isProductionSource = (name: string) =>
+  /\.(ts|mjs)$/.test(name) && !name.endsWith('.test.ts') && !name.endsWith('.d.ts');
 
 interface Cruise {
   summary: { violations: Array<{ from: string; to: string; rule: { name: string } }> };
   modules: Array<{ source: string; dependencies: Array<{ resolved: string }> }>;
 }
 
-const cruise = (): Cruise => JSON.parse(execFileSync(path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'depcruise'),
-  ['lib', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { cwd: PACKAGE_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 })) as Cruise;
+const cruise = (): Cruise =>
+  JSON.parse(
+    execFileSync(
+      path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'depcruise'),
+      ['lib', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'],
+      { cwd: PACKAGE_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
+    ),
+  ) as Cruise;
 
 describe('the layering of lib/ (docs/layout.md)', () => {
   const result = cruise();

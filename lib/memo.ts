@@ -4,7 +4,10 @@
 
 const LIMIT = 10_000;
 
-/** `fn`, computed once per distinct text; the memory is emptied when it holds LIMIT entries. Callers must not change a result. */
+/**
+ * `fn`, computed once per distinct text; the memory is emptied when it holds LIMIT entries. Callers must not change a
+ * result.
+ */
 export function memoByText<T>(fn: (text: string) => T): (text: string) => T {
   const known = new Map<string, T>();
   return (text) => {

@@ -43,7 +43,10 @@ export interface Finding {
    * freshness bars; `lastAt`, the newest archive's time in epoch seconds (null: no archive), for `--metrics`.
    */
   freshness?: { ageHours: number | null; limitHours: number; lastAt?: number | null };
-  /** D19.freshness and D19.verified: the target's guest and storage, named as prometheus-pve-exporter names them (`--metrics` labels). */
+  /**
+   * D19.freshness and D19.verified: the target's guest and storage, named as prometheus-pve-exporter names them
+   * (`--metrics` labels).
+   */
   target?: TargetRef;
   /** D19.verified (PBS), judged: when a backup of the guest was last verified ok, epoch seconds (null: never). */
   verifiedAt?: number | null;
@@ -57,13 +60,24 @@ export interface Finding {
    * guest's backups there (`present`), the restore points PVE's prune leaves (`kept`: keep and
    * protected marks), how many are protected, and the class's minimum (`min`). `--metrics` restore points.
    */
-  retention?: { source: 'job' | 'storage' | 'vzdump.conf' | 'default'; policy: string; present: number; kept: number; protected: number; min: number };
+  retention?: {
+    source: 'job' | 'storage' | 'vzdump.conf' | 'default';
+    policy: string;
+    present: number;
+    kept: number;
+    protected: number;
+    min: number;
+  };
   /**
    * D19.restore-drill, judged (pass, no_recent_drill, drill_failed): the newest drill, epoch seconds of
-   * its end (a PVE task) or day (restore.drills.yaml), null when there never was one; how it went; where it is recorded.
+   * its end (a PVE task) or day (restore.drills.yaml), null when there never was one; how it went; where it is
+   * recorded.
    */
   drill?: { at: number | null; ok: boolean | null; source: 'pve' | 'restore.drills.yaml' | null };
-  /** D19.size, judged (pass, size_drop, empty_archive): bytes of the newest archive's history, oldest first, newest last (at most 8). */
+  /**
+   * D19.size, judged (pass, size_drop, empty_archive): bytes of the newest archive's history, oldest first, newest
+   * last (at most 8).
+   */
   sizeHistory?: number[];
   /**
    * The binding edits of the remediation, when it is only binding edits and they are fully known
@@ -271,7 +285,9 @@ export interface PveStorage {
   id: string;
   /** Plugin type: pbs, nfs, cifs, dir, lvmthin, … */
   type: string;
-  /** False when storage.cfg disables it, or its `nodes` list leaves this node out (Storage.pm storage_check_enabled). */
+  /**
+   * False when storage.cfg disables it, or its `nodes` list leaves this node out (Storage.pm storage_check_enabled).
+   */
   enabled: boolean;
   /** Whether PVE could activate it (mounted, PBS reachable); never true for a disabled storage. */
   active: boolean;
@@ -324,8 +340,7 @@ export interface BackupVolume {
 }
 
 export type StorageContent =
-  | { status: 'ok'; volumes: BackupVolume[] }
-  | { status: 'error'; reason: string; message: string };
+  { status: 'ok'; volumes: BackupVolume[] } | { status: 'error'; reason: string; message: string };
 
 /** Storages of a PVE host and the backups on those the bindings and enabled jobs use. */
 export interface PveStorageState {
@@ -346,7 +361,10 @@ export interface RestoreSource {
   /** The archive's path or volid (`vm/101/2026-…Z` for a PBS VM image, as pbs-restore names it). */
   archive: string;
   kind: 'vma' | 'pbs-vm' | 'lxc' | 'pbs-ct';
-  /** pbs-vm: pbs-restore's `--repository` (`user@realm@server[:port]:datastore`, PVE::PBSClient get_repository): which PBS it read. */
+  /**
+   * pbs-vm: pbs-restore's `--repository` (`user@realm@server[:port]:datastore`, PVE::PBSClient get_repository): which
+   * PBS it read.
+   */
   repository?: string;
 }
 
@@ -365,7 +383,10 @@ export interface RestoreTask {
   files: string[];
   /** From its log; null when no log line names it (the log was not read, is gone, or says something else). */
   source: RestoreSource | null;
-  /** Why the source is unknown: the log could not be read, names no backup, or its lines disagree; null when known or no log line came. */
+  /**
+   * Why the source is unknown: the log could not be read, names no backup, or its lines disagree; null when known or
+   * no log line came.
+   */
   sourceProblem: string | null;
 }
 
@@ -478,20 +499,35 @@ export interface HostRecord {
    * null when not collected.
    */
   storage?: { ok: true; value: PveStorageState } | { ok: false; problem: StateProblem } | null;
-  /** Parsed mail facts (relay-stalwart), kept apart from `pve` so a postfix problem never blinds D19; null when not collected. */
+  /**
+   * Parsed mail facts (relay-stalwart), kept apart from `pve` so a postfix problem never blinds D19; null when not
+   * collected.
+   */
   mail: { ok: true; value: MailState } | { ok: false; problem: StateProblem } | null;
   /** Listings keyed by base path. */
   listings: Record<string, Listing>;
-  /** Job run states (D19.job-run), apart from `pve` so an older snapshot still judges coverage; null when not collected. */
+  /**
+   * Job run states (D19.job-run), apart from `pve` so an older snapshot still judges coverage; null when not collected.
+   */
   jobRuns?: { ok: true; value: JobRunStates } | { ok: false; problem: StateProblem } | null;
-  /** Restore tasks (D19.restore-drill), apart from `pve` so an older snapshot judges everything else; absent or null when not collected. */
+  /**
+   * Restore tasks (D19.restore-drill), apart from `pve` so an older snapshot judges everything else; absent or null
+   * when not collected.
+   */
   restores?: { ok: true; value: RestoreTasks } | { ok: false; problem: StateProblem } | null;
-  /** The node's retention defaults and PVE version (D19.retention), apart from `pve`: absent in a snapshot older than their commands. */
+  /**
+   * The node's retention defaults and PVE version (D19.retention), apart from `pve`: absent in a snapshot older than
+   * their commands.
+   */
   retention?: { ok: true; value: RetentionFacts } | { ok: false; problem: StateProblem } | null;
 }
 
 /** A `prune-backups` policy as PVE holds it after validate_prune_backups: `{keep-all: 1}` alone, or keep-* counts. */
-export type PrunePolicy = { 'keep-all': 1 } | Partial<Record<'keep-last' | 'keep-hourly' | 'keep-daily' | 'keep-weekly' | 'keep-monthly' | 'keep-yearly', number>>;
+export type PrunePolicy =
+  | { 'keep-all': 1 }
+  | Partial<
+      Record<'keep-last' | 'keep-hourly' | 'keep-daily' | 'keep-weekly' | 'keep-monthly' | 'keep-yearly', number>
+    >;
 
 /** /etc/vzdump.conf's retention keys as read_vzdump_defaults reads them (lib/pve/prune.ts parseVzdumpConf). */
 export interface VzdumpConf {
@@ -543,15 +579,15 @@ export interface CalendarEventFact {
 
 export type CalendarState =
   | {
-    status: 'ok';
-    /** The collection URL, as seen from `via` (or from here when via is null). Never with credentials. */
-    url: string;
-    /** ssh.targets.yaml id of the host the calendar was reached through. */
-    via: string | null;
-    /** The recorded collection file, relative to the snapshot folder. */
-    output: string | null;
-    events: CalendarEventFact[];
-    /** Items whose calendar data did not parse. */
-    unreadable: Array<{ href: string; message: string }>;
-  }
+      status: 'ok';
+      /** The collection URL, as seen from `via` (or from here when via is null). Never with credentials. */
+      url: string;
+      /** ssh.targets.yaml id of the host the calendar was reached through. */
+      via: string | null;
+      /** The recorded collection file, relative to the snapshot folder. */
+      output: string | null;
+      events: CalendarEventFact[];
+      /** Items whose calendar data did not parse. */
+      unreadable: Array<{ href: string; message: string }>;
+    }
   | { status: 'error'; url: string; via: string | null; problem: StateProblem };

@@ -225,7 +225,10 @@ export interface RelayPolicy {
 export interface D19Policy {
   /** D19.storage fails storage_full at or above this used/total percentage. Default 90. */
   storageFullPercent: number;
-  /** D19.restore-drill: longest a target may go without a restore drill, per class; absent: not held to it. Default {critical: 90}. */
+  /**
+   * D19.restore-drill: longest a target may go without a restore drill, per class; absent: not held to it. Default
+   * {critical: 90}.
+   */
   restoreDrillMaxAgeDays: Partial<Record<Classification, number>>;
   /** D19.size: the newest archive below this × the median of the previous ones is a size_drop. Default 0.5. */
   minSizeRatio: number;

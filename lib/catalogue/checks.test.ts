@@ -12,7 +12,14 @@ import { CHECKS } from './checks.js';
 describe('the check catalogue (lib/catalogue/checks.ts)', () => {
   it('describes every check the rules produce on the demo site', async () => {
     const { bindings, state } = await loadDemo();
-    const input = { bindings, state, now: state.capturedAt, maxSnapshotAgeHours: 26, bundledDemo: true, restoreSops: { root: '/', found: {} } };
+    const input = {
+      bindings,
+      state,
+      now: state.capturedAt,
+      maxSnapshotAgeHours: 26,
+      bundledDemo: true,
+      restoreSops: { root: '/', found: {} },
+    };
     const rules = [evaluateD19, evaluateD69, evaluateRelay, evaluateRadicaleCalendar];
     const produced = new Set(rules.flatMap((rule) => rule(input).map((f) => f.check)));
     expect(produced.size).toBeGreaterThan(30);
@@ -20,10 +27,18 @@ describe('the check catalogue (lib/catalogue/checks.ts)', () => {
   });
 
   it('lists no check that no rule makes, and names documentation pages that exist', () => {
-    const sources = ['rules', 'gates'].flatMap((dir) => readdirSync(path.join(PACKAGE_ROOT, 'lib', dir))
-      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'checks.ts')
-      .map((f) => readFileSync(path.join(PACKAGE_ROOT, 'lib', dir, f), 'utf8'))).join('\n');
+    const sources = ['rules', 'gates']
+      .flatMap((dir) =>
+        readdirSync(path.join(PACKAGE_ROOT, 'lib', dir))
+          .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'checks.ts')
+          .map((f) => readFileSync(path.join(PACKAGE_ROOT, 'lib', dir, f), 'utf8')),
+      )
+      .join('\n');
     expect(Object.keys(CHECKS).filter((check) => !sources.includes(`'${check}'`))).toEqual([]);
-    expect([...new Set(Object.values(CHECKS).map((c) => c.docs))].filter((page) => !existsSync(path.join(PACKAGE_ROOT, page)))).toEqual([]);
+    expect(
+      [...new Set(Object.values(CHECKS).map((c) => c.docs))].filter(
+        (page) => !existsSync(path.join(PACKAGE_ROOT, page)),
+      ),
+    ).toEqual([]);
   });
 });

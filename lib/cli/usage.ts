@@ -7,7 +7,10 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Input that cannot be used at all (a --bindings folder that does not exist): one line on stderr, exit 2, nothing written. */
+/**
+ * Input that cannot be used at all (a --bindings folder that does not exist): one line on stderr, exit 2, nothing
+ * written.
+ */
 export class InputError extends Error {
   override name = 'InputError';
 }
@@ -22,7 +25,12 @@ export function parsedFlags<T>(parse: () => T, names: string): T {
   } catch (e) {
     const message = (e as Error).message.split('\n')[0]!;
     const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-    const near = unknown ? nearest(unknown.split('=')[0]!, names.split(' ').filter((n) => n.startsWith('--'))) : null;
+    const near = unknown
+      ? nearest(
+          unknown.split('=')[0]!,
+          names.split(' ').filter((n) => n.startsWith('--')),
+        )
+      : null;
     throw new UsageError(`${message}${near ? `; did you mean ${near}?` : ''}\nOptions: ${names} --help`);
   }
 }

@@ -12,7 +12,10 @@ export type ListingSeparator = '\0' | '\n';
 
 /** `%T@` (epoch seconds with a fraction), `%s`, `%P` (the rest: may hold spaces and, NUL-separated, newlines). */
 const RECORD = /^(\d+)(?:\.\d+)? (\d+) (.+)$/s;
-/** The path of a record whose time or size is unusable: still worth naming, so only the targets it could match lose their verdict. */
+/**
+ * The path of a record whose time or size is unusable: still worth naming, so only the targets it could match lose
+ * their verdict.
+ */
 const PATH_ONLY = /^\d\S* \S+ (.+)$/s;
 /** Seconds a JavaScript Date can hold (±8.64e15 ms): a later mtime cannot be an age. */
 const MAX_EPOCH_SECONDS = 8.64e12;
@@ -23,7 +26,10 @@ export function listingSeparator(command: string): ListingSeparator {
   return /%P\\0'/.test(command) ? '\0' : '\n';
 }
 
-export function parseListing(text: string, separator: ListingSeparator = '\0'): { files: FileEntry[]; malformed: MalformedRecord[] } {
+export function parseListing(
+  text: string,
+  separator: ListingSeparator = '\0',
+): { files: FileEntry[]; malformed: MalformedRecord[] } {
   const files: FileEntry[] = [];
   const malformed: MalformedRecord[] = [];
   if (text === '') return { files, malformed };
@@ -32,7 +38,8 @@ export function parseListing(text: string, separator: ListingSeparator = '\0'): 
   const tail = records.pop()!;
   if (tail !== '') records.push(tail);
   records.forEach((record, index) => {
-    const problem = tail !== '' && index === records.length - 1 ? 'not terminated (output cut off)' : recordProblem(record);
+    const problem =
+      tail !== '' && index === records.length - 1 ? 'not terminated (output cut off)' : recordProblem(record);
     if (problem === null) {
       const m = RECORD.exec(record)!;
       files.push({ mtime: Number(m[1]), size: Number(m[2]), path: m[3]! });

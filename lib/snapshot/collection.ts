@@ -28,7 +28,10 @@ export interface Collection {
   calendar?: CollectedCalendar | null;
 }
 
-/** The calendar collection as the server returned it, or why it could not be read (reason codes in docs/gates/radicale-calendar.md). */
+/**
+ * The calendar collection as the server returned it, or why it could not be read (reason codes in
+ * docs/gates/radicale-calendar.md).
+ */
 export type CollectedCalendar =
   | { status: 'ok'; url: string; via: string | null; items: CalendarItem[] }
   | { status: 'error'; url: string; via: string | null; reason: string; message: string };

@@ -25,14 +25,24 @@
 
 import { createHash } from 'node:crypto';
 import {
-  listingShell, MAIL_COMMANDS, outputCap, PVE_COMMANDS, PVE_STORAGE_COMMANDS, storageContentShell, storageStatusShell,
-  TIMEZONE_COMMAND, type ProbeCommand,
+  listingShell,
+  MAIL_COMMANDS,
+  outputCap,
+  PVE_COMMANDS,
+  PVE_STORAGE_COMMANDS,
+  storageContentShell,
+  storageStatusShell,
+  TIMEZONE_COMMAND,
+  type ProbeCommand,
   RESTORE_COMMANDS,
 } from './probe.js';
 
 /** Every command the script runs by id. */
 export const FIXED_COMMANDS: readonly ProbeCommand[] = [
-  TIMEZONE_COMMAND, ...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS,
+  TIMEZONE_COMMAND,
+  ...PVE_COMMANDS,
+  ...PVE_STORAGE_COMMANDS,
+  ...MAIL_COMMANDS,
   ...RESTORE_COMMANDS,
 ];
 
@@ -195,14 +205,21 @@ export function escapeValue(value: string): string {
 export function requestLine(c: ProbeCommand): string {
   const head = `${c.section.kind} ${c.id} ${outputCap(c)}`;
   switch (c.section.kind) {
-    case 'fixed': return head;
-    case 'listing': return `${head} ${escapeValue(c.section.path)} ${c.section.depth}`;
-    case 'storage-status': return `${head} ${escapeValue(c.section.node)}`;
-    case 'storage-content': return `${head} ${escapeValue(c.section.node)} ${escapeValue(c.section.storage)}`;
+    case 'fixed':
+      return head;
+    case 'listing':
+      return `${head} ${escapeValue(c.section.path)} ${c.section.depth}`;
+    case 'storage-status':
+      return `${head} ${escapeValue(c.section.node)}`;
+    case 'storage-content':
+      return `${head} ${escapeValue(c.section.node)} ${escapeValue(c.section.storage)}`;
   }
 }
 
-/** What `sh -s` reads: the script, then its request, in one brace group (parsed whole before it runs, so fd 3 starts exactly after it). */
+/**
+ * What `sh -s` reads: the script, then its request, in one brace group (parsed whole before it runs, so fd 3 starts
+ * exactly after it).
+ */
 export function probeStdin(token: string, commands: readonly ProbeCommand[], followUp: boolean): string {
   const lines = [`token ${token}`, ...commands.map(requestLine), ...(followUp ? ['followup'] : []), 'end'];
   return `{\n${BODY}${REQUEST_OPEN}\n${lines.join('\n')}\n${REQUEST_CLOSE}`;

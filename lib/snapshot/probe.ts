@@ -84,7 +84,8 @@ function jobStateCommand(): string {
     `u=$(head -c 65536 "$f" | grep -o '"upid":"UPID:[^"]*"' | head -n 1 | cut -d'"' -f4)`,
     'case "$u" in */*|*..*) continue;; UPID:*:*:*:*:vzdump:*) ;; *) continue;; esac',
     'l="/var/log/pve/tasks/$(printf %s "$u" | cut -d: -f5 | cut -c8)/$u"; [ -f "$l" ] || continue',
-    // Its errors, a few warnings, and its last line: the `TASK …` status once the task has ended (PVE::UPID read_status).
+    // Its errors, a few warnings, and its last line: the `TASK …` status once the task has ended (PVE::UPID
+    // read_status).
     `{ grep -a -m 50 '^ERROR: ' "$l"; grep -a -m 3 '^WARN: ' "$l"; tail -n 1 "$l"; } | cut -c1-500 | while IFS= read -r line; do printf 'log %s %s\\n' "$f" "$line"; done`,
     'done',
   ].join('; ');
@@ -94,7 +95,10 @@ function jobStateCommand(): string {
 // Restore drills (D19.restore-drill, lib/pve/task-index.ts): kept in their own list and section so
 // the restore facts stand or fall alone.
 
-/** How many restore tasks' logs the probe reads (the newest), and how far back (400 days: restore_drill_max_age_days is at most 366). */
+/**
+ * How many restore tasks' logs the probe reads (the newest), and how far back (400 days: restore_drill_max_age_days is
+ * at most 366).
+ */
 export const RESTORE_LOGS_MAX = 64;
 export const RESTORE_LOGS_MAX_AGE_DAYS = 400;
 
@@ -106,7 +110,8 @@ export const RESTORE_LOGS_MAX_AGE_DAYS = 400;
  * stays under /var/log/pve/tasks) before it names a file, and is only ever a quoted argument. An
  * index file that exists but cannot be read fails the command (exit 12): its drills are unknown.
  */
-export const RESTORE_TASK_UPID_ERE = '^UPID:[A-Za-z0-9-]+:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8}:(qmrestore|vzrestore):[^: /]*:[^: /]+:( |$)';
+export const RESTORE_TASK_UPID_ERE =
+  '^UPID:[A-Za-z0-9-]+:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8}:(qmrestore|vzrestore):[^: /]*:[^: /]+:( |$)';
 
 function restoreTasksCommand(): string {
   return [
@@ -128,12 +133,16 @@ function restoreTasksCommand(): string {
   ].join('; ');
 }
 
-/** The restore facts of PVE hosts (isolated: a snapshot without them makes only D19.restore-drill an error `not_collected`). */
+/**
+ * The restore facts of PVE hosts (isolated: a snapshot without them makes only D19.restore-drill an error
+ * `not_collected`).
+ */
 export const RESTORE_COMMANDS: readonly ProbeCommand[] = [
   { id: 'restore-tasks', section: FIXED, command: restoreTasksCommand(), isolated: true },
 ];
 
-// postfix lives in /usr/sbin, which a non-root login's PATH may lack; appended, so a stand-in earlier on PATH still wins.
+// postfix lives in /usr/sbin, which a non-root login's PATH may lack; appended, so a stand-in earlier on PATH still
+// wins.
 const ifPostfix = (tool: string, args: string) =>
   `PATH="$PATH:/usr/sbin:/sbin"; command -v ${tool} >/dev/null || exit ${NO_POSTFIX_EXIT}; ${tool} ${args}`;
 
@@ -142,7 +151,12 @@ export const MAIL_COMMANDS: readonly ProbeCommand[] = [
   { id: 'postconf', section: FIXED, command: ifPostfix('postconf', '-n'), isolated: true },
   // Names only, never contents: whether the SASL password map was built (`sasl_passwd.db`). A fixed
   // command, so no value read from the host ever reaches a shell; the map is located locally from postconf.
-  { id: 'postfix-files', section: FIXED, command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'", isolated: true },
+  {
+    id: 'postfix-files',
+    section: FIXED,
+    command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'",
+    isolated: true,
+  },
   { id: 'postqueue', section: FIXED, command: ifPostfix('postqueue', '-p'), isolated: true },
   { id: 'notifications-cfg', section: FIXED, command: catOptional('/etc/pve/notifications.cfg'), isolated: true },
   { id: 'datacenter-cfg', section: FIXED, command: catOptional('/etc/pve/datacenter.cfg'), isolated: true },
@@ -161,7 +175,10 @@ export const PVE_STORAGE_COMMANDS: readonly ProbeCommand[] = [
   { id: 'storage-cfg', section: FIXED, command: catOptional('/etc/pve/storage.cfg'), isolated: true },
 ];
 
-/** Command id prefix of a storage's backup content; the storage id follows, hex-encoded (ids allow `_`, `.` and capitals). */
+/**
+ * Command id prefix of a storage's backup content; the storage id follows, hex-encoded (ids allow `_`, `.` and
+ * capitals).
+ */
 export const STORAGE_CONTENT_PREFIX = 'storage-content-';
 
 /**
@@ -188,7 +205,8 @@ export function storageCommands(node: string, storages: readonly string[]): Prob
 // The parameterised commands as shell text around shell words: quoted values in the recorded
 // command, "$1"/"$2" in the probe script, so both are the same command.
 export const storageStatusShell = (node: string) => `pvesh get /nodes/${node}/storage --output-format json`;
-export const storageContentShell = (node: string, storage: string) => `pvesh get /nodes/${node}/storage/${storage}/content --content backup --output-format json`;
+export const storageContentShell = (node: string, storage: string) =>
+  `pvesh get /nodes/${node}/storage/${storage}/content --content backup --output-format json`;
 export const listingShell = (path: string, depth: string) =>
   `[ -d ${path} ] || exit ${LISTING_MISSING_EXIT}; find -H ${path} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\0'`;
 
@@ -212,7 +230,12 @@ export const TIMEZONE_COMMAND: ProbeCommand = {
  */
 export function listingCommand(basePath: string, depth: number): ProbeCommand {
   const id = `listing-${createHash('sha256').update(basePath).digest('hex').slice(0, 12)}`;
-  return { id, basePath, command: listingShell(shellQuote(basePath), String(depth)), section: { kind: 'listing', path: basePath, depth } };
+  return {
+    id,
+    basePath,
+    command: listingShell(shellQuote(basePath), String(depth)),
+    section: { kind: 'listing', path: basePath, depth },
+  };
 }
 
 /**
@@ -222,7 +245,12 @@ export function listingCommand(basePath: string, depth: number): ProbeCommand {
  * are about 8 MB); a PVE config, the guest list or a mail queue is well under a megabyte on a large
  * site; a zone name is a few bytes.
  */
-export const OUTPUT_CAPS = { listing: 64 * 1024 * 1024, timezone: 4096, retention: 64 * 1024, other: 8 * 1024 * 1024 } as const;
+export const OUTPUT_CAPS = {
+  listing: 64 * 1024 * 1024,
+  timezone: 4096,
+  retention: 64 * 1024,
+  other: 8 * 1024 * 1024,
+} as const;
 
 export function outputCap(c: Pick<ProbeCommand, 'id' | 'basePath'>): number {
   if (c.basePath !== undefined) return OUTPUT_CAPS.listing;

@@ -1,6 +1,9 @@
 // Instants from host or binding text, never NaN.
 
-/** Epoch milliseconds of an ISO time or epoch seconds; null when it is no real instant (NaN must never reach a comparison). */
+/**
+ * Epoch milliseconds of an ISO time or epoch seconds; null when it is no real instant (NaN must never reach a
+ * comparison).
+ */
 export function instantMs(t: string | number): number | null {
   const ms = typeof t === 'number' ? t * 1000 : Date.parse(t);
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : null;
