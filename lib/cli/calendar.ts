@@ -2,7 +2,6 @@
 // (make the Radicale collection hold every backup.calendar.yaml event; dry run unless --execute).
 
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { DEFAULT_UID_SCHEME, formatBindingError, type BackupCalendar, type Bindings } from '../bindings/types.js';
 import { planCalendar, type CalendarPlan } from '../calendar/binding.js';
@@ -22,7 +21,7 @@ import { oneLine } from '../escape.js';
 import { abandonReceipt, completeReceipt, startReceipt, writeAtomically } from '../report/receipt.js';
 import { idOfUid } from '../rules/radicale-calendar.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom } from './collect-flags.js';
-import { CALENDAR_HELP, parsedFlags, UsageError } from './usage.js';
+import { CALENDAR_HELP, strictFlags, UsageError } from './usage.js';
 import { chooseBindings, LIVE_NEEDS_BINDINGS } from './find-bindings.js';
 
 export async function calendar(argv: string[]): Promise<number> {
@@ -36,7 +35,7 @@ export async function calendar(argv: string[]): Promise<number> {
   throw new UsageError(`unknown calendar command "${sub}"; commands: ics, publish`);
 }
 
-/** parseArgs' result, or its complaint as a usage error naming the options. */
+/** The flags every calendar subcommand takes. */
 const COMMON = { bindings: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 /** The bindings and their calendar plan; null (after printing why) when they do not load. */
@@ -74,10 +73,7 @@ function reportProblems(plan: CalendarPlan): boolean {
 }
 
 async function ics(argv: string[]): Promise<number> {
-  const v = parsedFlags(
-    () => parseArgs({ args: argv, strict: true, options: { ...COMMON, out: { type: 'string' } } }).values,
-    '--bindings --out',
-  );
+  const v = strictFlags(argv, { ...COMMON, out: { type: 'string' } }, '--bindings --out');
   if (v.help) {
     process.stdout.write(CALENDAR_HELP);
     return 0;
@@ -93,13 +89,9 @@ async function ics(argv: string[]): Promise<number> {
 }
 
 async function publish(argv: string[]): Promise<number> {
-  const v = parsedFlags(
-    () =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        options: { ...COMMON, execute: { type: 'boolean' }, reports: { type: 'string' }, ...COLLECT_FLAGS },
-      }).values,
+  const v = strictFlags(
+    argv,
+    { ...COMMON, execute: { type: 'boolean' }, reports: { type: 'string' }, ...COLLECT_FLAGS },
     `--bindings --execute --reports ${COLLECT_FLAG_LIST}`,
   );
   if (v.help) {

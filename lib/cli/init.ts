@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSshTargets } from '../bindings/load.js';
 import { normalisePolicy } from '../bindings/normalise.js';
 import { formatBindingError, type Bindings, type SshTargets } from '../bindings/types.js';
@@ -25,7 +24,7 @@ import {
   collectSnapshot,
 } from './collect-flags.js';
 import { BINDINGS_SUBDIR, repositoryRoot } from './find-bindings.js';
-import { INIT_HELP, parsedFlags, UsageError } from './usage.js';
+import { INIT_HELP, strictFlags, UsageError } from './usage.js';
 
 /**
  * The workflows `--ci github` writes, as the package ships them: one of the two scheduled ones (same cron), by --sites.
@@ -38,23 +37,18 @@ export const workflowFiles = (sites: boolean): string[] => [
 ];
 
 export async function init(argv: string[]): Promise<number> {
-  const v = parsedFlags(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          bindings: { type: 'string' },
-          live: { type: 'boolean' },
-          snapshot: { type: 'string' },
-          ci: { type: 'string' },
-          sites: { type: 'boolean' },
-          force: { type: 'boolean' },
-          ...COLLECT_FLAGS,
-          help: { type: 'boolean', short: 'h' },
-        },
-      }).values,
+  const v = strictFlags(
+    argv,
+    {
+      bindings: { type: 'string' },
+      live: { type: 'boolean' },
+      snapshot: { type: 'string' },
+      ci: { type: 'string' },
+      sites: { type: 'boolean' },
+      force: { type: 'boolean' },
+      ...COLLECT_FLAGS,
+      help: { type: 'boolean', short: 'h' },
+    },
     `--bindings --live --snapshot --ci --sites --force ${COLLECT_FLAG_LIST}`,
   );
   if (v.help) {

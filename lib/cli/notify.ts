@@ -2,7 +2,6 @@
 // relay when a run has new failures or errors, when unchanged ones are due a reminder, or when
 // one cleared. Exit 0 when mailed or nothing to mail, 2 when it could not (bad input, the relay).
 
-import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { readRegularFile, refusalText } from '../input-file.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
@@ -11,7 +10,7 @@ import { relayFrom, SendError, sendMail } from '../notify/send.js';
 import { readReceiptFindings, type ReceiptFindings } from '../results/drift.js';
 import { writeAtomically } from '../report/receipt.js';
 import { inputErrorLine, useColour } from '../report/console.js';
-import { NOTIFY_HELP, parsedFlags, UsageError } from './usage.js';
+import { NOTIFY_HELP, strictFlags, UsageError } from './usage.js';
 import { chooseBindings } from './find-bindings.js';
 
 class NotifyInputError extends Error {}
@@ -129,24 +128,18 @@ async function readState(file: string): Promise<NotifyState> {
 }
 
 function parseNotifyArgs(argv: string[]): NotifyArgs | null {
-  const parsed = parsedFlags(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          receipt: { type: 'string' },
-          previous: { type: 'string' },
-          state: { type: 'string' },
-          bindings: { type: 'string' },
-          'dry-run': { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const v = strictFlags(
+    argv,
+    {
+      receipt: { type: 'string' },
+      previous: { type: 'string' },
+      state: { type: 'string' },
+      bindings: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     '--receipt --previous --state --bindings --dry-run',
   );
-  const v = parsed.values;
   if (v.help) return null;
   if (v.receipt === undefined)
     throw new UsageError('ops notify needs --receipt FILE (the receipt.json of the run to report)');

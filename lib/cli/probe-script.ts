@@ -2,9 +2,8 @@
 // sha256sum's format for the installed path, to compare with the copy on a host.
 
 import { createHash } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { PROBE_INSTALL_PATH, PROBE_SCRIPT_FILE } from '../snapshot/probe-script.js';
-import { parsedFlags } from './usage.js';
+import { strictFlags } from './usage.js';
 
 export const PROBE_SCRIPT_HELP = `ops probe-script: the probe script, to install as an SSH forced command
 
@@ -18,15 +17,7 @@ See docs/live-collection.md (Least privilege).
 `;
 
 export function probeScript(argv: string[]): number {
-  const { values } = parsedFlags(
-    () =>
-      parseArgs({
-        args: argv,
-        options: { sha256: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-        strict: true,
-      }),
-    '--sha256',
-  );
+  const values = strictFlags(argv, { sha256: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, '--sha256');
   if (values.help) process.stdout.write(PROBE_SCRIPT_HELP);
   else if (values.sha256)
     process.stdout.write(`${createHash('sha256').update(PROBE_SCRIPT_FILE).digest('hex')}  ${PROBE_INSTALL_PATH}\n`);

@@ -2,7 +2,6 @@
 // `ops verify --snapshot` reads. Exit 0 when every host was read, 2 otherwise (or on bad input).
 
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { formatBindingError } from '../bindings/types.js';
 import { TOOL } from '../package-root.js';
@@ -10,7 +9,7 @@ import { inputErrorLine, useColour } from '../report/console.js';
 import { parseShard, shardHosts, type Shard } from '../snapshot/shard.js';
 import { checkSnapshotTarget } from '../snapshot/write.js';
 import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
-import { parsedFlags, SNAPSHOT_HELP, UsageError } from './usage.js';
+import { strictFlags, SNAPSHOT_HELP, UsageError } from './usage.js';
 import { chooseBindings, LIVE_NEEDS_BINDINGS } from './find-bindings.js';
 
 export async function snapshot(argv: string[]): Promise<number> {
@@ -51,24 +50,18 @@ export async function snapshot(argv: string[]): Promise<number> {
 }
 
 function parseSnapshotArgs(argv: string[]) {
-  const parsed = parsedFlags(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          out: { type: 'string' },
-          bindings: { type: 'string' },
-          host: { type: 'string', multiple: true },
-          shard: { type: 'string' },
-          ...COLLECT_FLAGS,
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const v = strictFlags(
+    argv,
+    {
+      out: { type: 'string' },
+      bindings: { type: 'string' },
+      host: { type: 'string', multiple: true },
+      shard: { type: 'string' },
+      ...COLLECT_FLAGS,
+      help: { type: 'boolean', short: 'h' },
+    },
     `--out --bindings --host --shard ${COLLECT_FLAG_LIST}`,
   );
-  const v = parsed.values;
   if (v.help) return null;
   if (v.out === undefined) throw new UsageError('ops snapshot needs --out DIR (a new or empty folder)');
   let shard: Shard | null = null;

@@ -1,5 +1,6 @@
 // Help texts and the usage error (exit 2) for the `ops` command line.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { gateIds } from '../catalogue/gates.js';
 import { nearest } from '../nearest.js';
 
@@ -16,24 +17,23 @@ export class InputError extends Error {
 }
 
 /**
- * Runs a strict `parseArgs`, turning its error into a usage error (exit 2) that lists the options
- * and, for an unknown one, suggests the nearest.
+ * A subcommand's flags: `argv` read strictly as `options` (no positionals, no unknown option). Its
+ * complaint becomes a usage error (exit 2) that lists the options (`names`) and, for an unknown one,
+ * suggests the nearest.
  */
-export function parsedFlags<T>(parse: () => T, names: string): T {
+export function strictFlags<const O extends FlagOptions>(argv: string[], options: O, names: string) {
   try {
-    return parse();
+    return parseArgs({ args: argv, allowPositionals: false, strict: true, options }).values;
   } catch (e) {
     const message = (e as Error).message.split('\n')[0]!;
     const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-    const near = unknown
-      ? nearest(
-          unknown.split('=')[0]!,
-          names.split(' ').filter((n) => n.startsWith('--')),
-        )
-      : null;
+    const flags = names.split(' ').filter((n) => n.startsWith('--'));
+    const near = unknown ? nearest(unknown.split('=')[0]!, flags) : null;
     throw new UsageError(`${message}${near ? `; did you mean ${near}?` : ''}\nOptions: ${names} --help`);
   }
 }
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMANDS = ['verify', 'snapshot', 'calendar', 'merge', 'notify', 'init', 'probe-script'] as const;
 

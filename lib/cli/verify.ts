@@ -41,7 +41,7 @@ import {
   collectOptionsFrom,
   collectSnapshot,
 } from './collect-flags.js';
-import { parsedFlags, UsageError, VERIFY_HELP } from './usage.js';
+import { strictFlags, UsageError, VERIFY_HELP } from './usage.js';
 
 interface VerifyOptions {
   bindings: string | undefined;
@@ -260,32 +260,26 @@ async function judge(
 }
 
 function parseVerifyArgs(argv: string[]): VerifyOptions | null {
-  const parsed = parsedFlags(
-    () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          bindings: { type: 'string' },
-          snapshot: { type: 'string' },
-          gate: { type: 'string', multiple: true },
-          reports: { type: 'string' },
-          json: { type: 'boolean' },
-          sarif: { type: 'string' },
-          html: { type: 'string' },
-          metrics: { type: 'string' },
-          'max-snapshot-age': { type: 'string' },
-          live: { type: 'boolean' },
-          baseline: { type: 'string' },
-          'fail-on': { type: 'string' },
-          ...COLLECT_FLAGS,
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
+  const v = strictFlags(
+    argv,
+    {
+      bindings: { type: 'string' },
+      snapshot: { type: 'string' },
+      gate: { type: 'string', multiple: true },
+      reports: { type: 'string' },
+      json: { type: 'boolean' },
+      sarif: { type: 'string' },
+      html: { type: 'string' },
+      metrics: { type: 'string' },
+      'max-snapshot-age': { type: 'string' },
+      live: { type: 'boolean' },
+      baseline: { type: 'string' },
+      'fail-on': { type: 'string' },
+      ...COLLECT_FLAGS,
+      help: { type: 'boolean', short: 'h' },
+    },
     `--bindings --snapshot --live --gate --reports --json --sarif --html --metrics --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`,
   );
-  const v = parsed.values;
   if (v.help) return null;
   if (v.live && v.snapshot !== undefined)
     throw new UsageError(
