@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { loadBindings } from '../bindings/load.js';
 import { formatBindingError, type Bindings } from '../bindings/types.js';
 import { GATES, gateIds, type GateInfo } from '../catalogue/gates.js';
