@@ -132,7 +132,7 @@ describe('ops verify --baseline', () => {
     const same = await ops([...ARGS, '--json', '--baseline', baseline, '--fail-on', 'new'], dir);
     const sameJson = JSON.parse(same.stdout);
     expect(sameJson.outcome).toBe('fail');
-    expect(sameJson.baseline).toMatchObject({ receipt: baseline, runKey: JSON.parse(base.stdout).runKey, failOn: 'new', new: 0, known: 44 });
+    expect(sameJson.baseline).toMatchObject({ receipt: baseline, runKey: JSON.parse(base.stdout).runKey, failOn: 'new', new: 0, known: 46 });
     expect(checks(sameJson).filter((c) => c.outcome === 'fail' || c.outcome === 'error').every((c) => c.drift === 'known')).toBe(true);
     expect(checks(sameJson).filter((c) => c.outcome === 'pass').every((c) => c.drift === null && c.fingerprint === null)).toBe(true);
     expect(sameJson.exitCode).toBe(0);
@@ -143,10 +143,10 @@ describe('ops verify --baseline', () => {
     const broken = await ops([...ARGS, '--baseline', baseline, '--fail-on', 'new'], dir);
     expect(broken.stdout).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
     expect(broken.stdout).toContain('  fail  medium   [known] D19.threshold app-erp-db:');
-    expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 44 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
+    expect(broken.stdout).toMatch(/\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 46 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/);
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
-    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 44, failOn: 'new' } });
+    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 46, failOn: 'new' } });
     expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toMatch(/\n\| \*\*fail\*\* \(new\) \| \w+ \| `D19\.threshold vm-101-files-primary` \| /);
     const junit = readFileSync(path.join(dir, 'reports', 'junit.xml'), 'utf8');
     expect(junit).toContain('<failure message="[new] vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)" type="threshold_too_loose">severity: ');

@@ -182,7 +182,7 @@ describe('report.html in Chromium', () => {
         expect(await first.locator('td').first().innerText()).toBe('error');
         const box = await first.boundingBox();
         expect(box!.y + 20).toBeLessThan(height);
-        expect(await demo.locator('#wrong tr.finding').count()).toBe(47);
+        expect(await demo.locator('#wrong tr.finding').count()).toBe(49);
         expect(requests).toEqual([]);
       } finally {
         await demo.close();
