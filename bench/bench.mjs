@@ -365,6 +365,11 @@ function largeEstate({
       'datacenter-cfg': '',
       // No legacy cron jobs; every job ran OK at 02:00 Berlin (01:00 UTC) on the capture day (D19.job-run passes).
       'vzdump-cron': '',
+      // D19.retention's facts (a PVE 9 node whose vzdump.conf sets nothing: the jobs' keep-last decides, so
+      // every target's archives go through PVE's prune marks) and no restore task (D19.restore-drill).
+      'vzdump-conf': '# vzdump default settings\n\n#tmpdir: DIR\n#prune-backups: keep-INTERVAL=N[,...]\n',
+      pveversion: 'pve-manager/9.1.1/42db4a6cf33dac83 (running kernel: 6.17.2-1-pve)\n',
+      'restore-tasks': '\n',
       'job-state': `node ${h.id}\n${jobs.map((_, j) => `state vzdump-backup-${h.id}-${j}.json ${JSON.stringify({ state: 'stopped', msg: 'OK', updated: CAPTURED - 6.5 * 3600 })}\n`).join('')}`,
       hostname: `${h.id}\n`,
       'storage-cfg': `nfs: nfs-backup\n\tpath /mnt/pve/backup\n\tserver 10.0.0.200\n\texport /backup\n\tcontent backup\n${pbs ? '\npbs: pbs-bench\n\tdatastore main\n\tserver 10.0.0.201\n\tcontent backup\n' : ''}`,

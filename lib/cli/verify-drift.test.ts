@@ -200,7 +200,7 @@ describe('ops verify --baseline', () => {
       runKey: JSON.parse(base.stdout).runKey,
       failOn: 'new',
       new: 0,
-      known: 44,
+      known: 46,
     });
     expect(
       checks(sameJson)
@@ -227,11 +227,11 @@ describe('ops verify --baseline', () => {
     );
     expect(broken.stdout).toContain('  fail  medium   [known] D19.threshold app-erp-db:');
     expect(broken.stdout).toMatch(
-      /\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 44 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/,
+      /\nbaseline reports\/receipts\/[^ ]+\/receipt\.json \(run [^)]+\): 1 new, 46 known fail\/error; only new drift sets the exit code \(--fail-on new\)\n/,
     );
     expect(broken.code).toBe(1);
     const receipt = JSON.parse(readFileSync(path.join(dir, latestReceipt(dir)), 'utf8'));
-    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 44, failOn: 'new' } });
+    expect(receipt).toMatchObject({ exitCode: 1, baseline: { new: 1, known: 46, failOn: 'new' } });
     expect(readFileSync(path.join(dir, path.dirname(latestReceipt(dir)), 'receipt.md'), 'utf8')).toMatch(
       /\n\| \*\*fail\*\* \(new\) \| \w+ \| `D19\.threshold vm-101-files-primary` \| /,
     );

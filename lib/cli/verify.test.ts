@@ -68,7 +68,7 @@ describe('ops verify on the bundled demo site', () => {
       'fail  relay.postfix pve-home/postfix: pve-home: postfix does not relay through [mail.shop.example.com]:465',
     );
     expect(run.stdout).toContain("\n          postconf -e 'relayhost = [mail.shop.example.com]:465'\n"); // a multi-line remediation stays indented
-    // Each gate's failures (fixtures/demo-site/README.md lists them all): D19 13 (and 2 errors), D69 14,
+    // Each gate's failures (fixtures/demo-site/README.md lists them all): D19 22 (and 3 errors), D69 14,
     // relay-stalwart 4, radicale-calendar 6; the summary line adds up every gate's.
     const fails = Object.fromEntries(
       [...run.stdout.matchAll(/^(\S+) [^\n]*: [A-Z]+ {2}\(([^)]*)\)$/gm)].map(([, id, counts]): [string, number] => [
@@ -76,7 +76,7 @@ describe('ops verify on the bundled demo site', () => {
         Number(/(\d+) fail/.exec(counts!)?.[1] ?? 0),
       ]),
     );
-    expect(fails).toMatchObject({ D19: 20, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
+    expect(fails).toMatchObject({ D19: 22, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
     const total = Object.values(fails).reduce((a, b) => a + b, 0);
     expect(run.stdout).toMatch(
       new RegExp(`^ERROR: \\d+ pass, ${total} fail, 3 error, \\d+ skip, 0 waived \\(exit 2\\); receipt `, 'm'),
@@ -108,7 +108,7 @@ describe('ops verify on the bundled demo site', () => {
         g.checks.filter((c) => c.outcome === 'fail').length,
       ]),
     );
-    expect(failsOf).toMatchObject({ D19: 20, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
+    expect(failsOf).toMatchObject({ D19: 22, D69: 14, 'relay-stalwart': 4, 'radicale-calendar': 6 });
     expect(result.summary.fail).toBe(Object.values(failsOf as Record<string, number>).reduce((a, b) => a + b, 0));
     expect(result.gates.map((g: { id: string; outcome: string }) => `${g.id} ${g.outcome}`)).toEqual(
       expect.arrayContaining(['D19 error', 'D69 fail', 'relay-stalwart fail']),
@@ -146,7 +146,7 @@ describe('ops verify on the bundled demo site', () => {
       d19.checks.find(
         (c: { id: string; subject: string }) => c.id === 'D19.retention' && c.subject === 'vm-102-erp-pbs',
       ).retention,
-    ).toEqual({ source: 'storage', policy: 'keep-daily=7,keep-weekly=4', present: 8, kept: 8, protected: 1, min: 3 });
+    ).toEqual({ source: 'job', policy: 'keep-last=1', present: 8, kept: 2, protected: 1, min: 3 });
     expect(stale[0]).toMatchObject({ fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), drift: null, waiver: null });
     expect(stale.find((c: { subject: string }) => c.subject === 'home-vm-201-family-cloud-primary')).toMatchObject({
       severity: 'critical',

@@ -3,7 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { PveStorageState, StorageConfig } from '../model.js';
-import { makeGuest, makeHost, makeJob, makePveState, makeState, makeStorageState } from '../rules/test-input.js';
+import {
+  makeGuest,
+  makeHost,
+  makeJob,
+  makePveState,
+  makeState,
+  makeStorage,
+  makeStorageState,
+} from '../rules/test-input.js';
 import { archiveHome, starterBindings } from './starter.js';
 
 const pve = makePveState({
@@ -66,6 +74,64 @@ describe('ops init starter bindings', () => {
     expect(
       inventoryTargets(starter.files).every((t) => t['classification'] === undefined && t['restore_sop'] === undefined),
     ).toBe(true);
+  });
+
+  it('writes no retention policy, and notes the minimums and what retention the host state already shows', () => {
+    const cfg = (id: string, o: Partial<StorageConfig>): StorageConfig => ({
+      id,
+      type: 'dir',
+      line: 1,
+      disabled: false,
+      nodes: null,
+      path: '/var/lib/vz',
+      contentDirs: {},
+      datastore: null,
+      namespace: null,
+      server: null,
+      pruneBackups: null,
+      maxfiles: null,
+      ...o,
+    });
+    const storage = makeStorageState([], {
+      storages: [makeStorage('local', { type: 'dir' }), makeStorage('pbs-main')],
+      config: [
+        cfg('local', { pruneBackups: 'keep-all=1' }),
+        cfg('pbs-main', { type: 'pbs', path: null, datastore: 'main', server: '192.0.2.9' }),
+      ],
+      contents: {},
+    });
+    const jobs = makePveState({
+      guests: [makeGuest(100), makeGuest(101), makeGuest(102), makeGuest(103)],
+      jobs: [
+        makeJob('keep1', { vmids: [100], storage: 'local', options: { 'prune-backups': 'keep-last=1' } }),
+        makeJob('keep3', { vmids: [101], storage: 'local', options: { 'prune-backups': 'keep-daily=3' } }),
+        makeJob('all', { vmids: [102], storage: 'local' }),
+        makeJob('pbs', { vmids: [103], storage: 'pbs-main' }),
+      ],
+    });
+    const out = starterBindings(makeState([makeHost('pve1', { pve: jobs, storage })]), '2026-03-04T08:00:00Z');
+    expect(parse(out.files['drift.gates.yaml']!)).not.toHaveProperty('d19');
+    const note = out.notes.find((n) => n.startsWith('Restore points:'))!;
+    expect(note).toContain(
+      'd19.retention.<class>.min_restore_points (defaults critical 3, important 2, rebuildable 1). ops init writes no retention policy',
+    );
+    expect(note).toContain('Of the 4 target(s) written, 1 would fail retention_unbounded whatever their class');
+    expect(note).toContain(': pve1-qemu-102-all (keep-all=1 from storage.cfg on local)');
+    expect(note).toContain(
+      '1 keep fewer than 3 restore points, policy_below_class if classified critical (fewer than 2: important too): pve1-qemu-100-keep1 (keep-last=1 from the job on local)',
+    );
+    expect(note).toContain(
+      '1 on a Proxmox Backup Server storage with keep-all on the PVE side skip pbs_side_retention',
+    );
+    expect(note).not.toContain('pve1-qemu-101-keep3');
+    // Without /etc/vzdump.conf and the PVE version the policy cannot be known: said, never counted as fine.
+    const blind = starterBindings(
+      makeState([makeHost('pve1', { pve: jobs, storage, retention: null })]),
+      '2026-03-04T08:00:00Z',
+    );
+    expect(blind.notes.find((n) => n.startsWith('Restore points:'))).toContain(
+      'Of the 4 target(s) written, 0 would fail retention_unbounded whatever their class (keep-all: the storage fills until backups fail; d19.retention.allow_unbounded: [<storage>] if on purpose); 0 keep fewer than 3 restore points, policy_below_class if classified critical (fewer than 2: important too); 4 cannot be judged yet and will be errors once classified: pve1-qemu-100-keep1 (/etc/vzdump.conf and pveversion were not collected)',
+    );
   });
 
   it('writes one event per job schedule, with byday for weekday schedules, and pve_hosts', () => {

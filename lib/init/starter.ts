@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { eventForRun, pveJobRuns } from '../calendar/schedule.js';
 import type { HostState, PveStorageState, StateProblem, StorageConfig, VzdumpJob } from '../model.js';
 import { selectGuests } from '../pve/jobs-cfg.js';
+import { effectivePolicy, isKeepAll, keepSum, policyText } from '../pve/prune.js';
 
 export interface StarterFiles {
   /** File name → YAML text (with its header comment). */
@@ -102,6 +103,7 @@ export function starterBindings(
   const targets: Record<string, unknown>[] = [];
   const events: Record<string, unknown>[] = [];
   const zone = pve.find((h) => h.timezone)?.timezone ?? null;
+  const retention: RetentionSeen[] = [];
   for (const host of pve) {
     const record = state.hosts[host.id]!;
     const storage = record.storage?.ok ? record.storage.value : null;
@@ -118,11 +120,13 @@ export function starterBindings(
         );
         continue;
       }
+      const policy = policyOf(record, job, storage);
       for (const vmid of guests) {
         // A listed VMID that does not exist has no archives to expect (D19.job-guest-active says so).
         const guest = host.value.guests.find((g) => g.vmid === vmid);
         if (!guest) continue;
         const name = `${host.id}-${guest.type}-${vmid}-${job.id}`;
+        retention.push({ target: name, host: host.id, ...policy });
         targetOf.set(vmid, targetOf.get(vmid) ?? name);
         const where =
           home.kind === 'folder'
@@ -172,6 +176,7 @@ export function starterBindings(
     const r = state.hosts[h.id]!.restores;
     return r?.ok ? r.value.tasks.filter((t) => t.end !== null && t.source) : [];
   });
+  notes.push(retentionNote(retention));
   notes.push(
     `Restore drills: critical targets need a restore that worked within 90 days (D19.restore-drill; drift.gates.yaml d19.restore_drill_max_age_days, default {critical: 90}). PVE's own restore tasks count by themselves (${restores.length} with a known source on these hosts); record the drills Proxmox cannot see (a database dump restored elsewhere) in restore.drills.yaml.`,
   );
@@ -198,6 +203,85 @@ export function starterBindings(
         }),
     },
   };
+}
+
+/** A starter target's retention as PVE would apply it: the policy its job runs with, or why it cannot be known. */
+type RetentionSeen = { target: string; host: string } & (
+  | { known: true; policy: string; from: string; keepAll: boolean; pbs: boolean; keeps: number }
+  | { known: false; why: string }
+);
+
+const FROM = {
+  job: 'the job',
+  storage: 'storage.cfg',
+  'vzdump.conf': '/etc/vzdump.conf',
+  default: "PVE's default",
+} as const;
+
+/** The policy `job` prunes with (as D19.retention reads it: job → storage.cfg → /etc/vzdump.conf → keep-all). */
+function policyOf(
+  record: HostState['hosts'][string],
+  job: VzdumpJob,
+  storage: PveStorageState | null,
+):
+  | Omit<Extract<RetentionSeen, { known: true }>, 'target' | 'host'>
+  | Omit<Extract<RetentionSeen, { known: false }>, 'target' | 'host'> {
+  const facts = record.retention;
+  if (!facts?.ok)
+    return { known: false, why: facts ? facts.problem.message : '/etc/vzdump.conf and pveversion were not collected' };
+  if (!storage) return { known: false, why: 'no storage facts (storage.cfg)' };
+  const id = job.storage ?? facts.value.vzdumpConf.storage ?? 'local';
+  const cfg = storage.config.find((c) => c.id === id) ?? null;
+  const eff = effectivePolicy({
+    job: {
+      pruneBackups: job.options['prune-backups'] ?? null,
+      maxfiles: job.options['maxfiles'] ?? null,
+      remove: job.options['remove'] ?? null,
+    },
+    storage: cfg ? { pruneBackups: cfg.pruneBackups ?? null, maxfiles: cfg.maxfiles ?? null } : null,
+    vzdumpConf: facts.value.vzdumpConf,
+    major: facts.value.pveVersion.major,
+  });
+  const pbs = (storage.storages.find((s) => s.id === id)?.type ?? cfg?.type) === 'pbs';
+  return {
+    known: true,
+    policy: policyText(eff.policy),
+    from: `${FROM[eff.source]} on ${id}`,
+    keepAll: isKeepAll(eff.policy),
+    pbs,
+    keeps: keepSum(eff.policy),
+  };
+}
+
+/**
+ * The retention note: the minimums D19.retention applies once a target is classified, that ops init
+ * writes no policy, and what the host state already shows (targets that keep everything, or fewer
+ * than a class needs). Unclassified targets are not_required: nothing fails until a class is set.
+ */
+function retentionNote(seen: RetentionSeen[]): string {
+  const list = <T extends RetentionSeen>(xs: T[], what: (x: T) => string) =>
+    xs
+      .slice(0, 5)
+      .map((x) => `${x.target} (${what(x)})`)
+      .join(', ') + (xs.length > 5 ? `, and ${xs.length - 5} more` : '');
+  const known = seen.filter((x): x is Extract<RetentionSeen, { known: true }> => x.known);
+  const unknown = seen.filter((x): x is Extract<RetentionSeen, { known: false }> => !x.known);
+  const unbounded = known.filter((x) => x.keepAll && !x.pbs);
+  const pbsSide = known.filter((x) => x.keepAll && x.pbs);
+  const few = known.filter((x) => !x.keepAll && x.keeps < 3);
+  const shows = [
+    `${unbounded.length} would fail retention_unbounded whatever their class (keep-all: the storage fills until backups fail; d19.retention.allow_unbounded: [<storage>] if on purpose)${unbounded.length ? `: ${list(unbounded, (x) => `${x.policy} from ${x.from}`)}` : ''}`,
+    `${few.length} keep fewer than 3 restore points, policy_below_class if classified critical (fewer than 2: important too)${few.length ? `: ${list(few, (x) => `${x.policy} from ${x.from}`)}` : ''}`,
+    ...(pbsSide.length
+      ? [
+          `${pbsSide.length} on a Proxmox Backup Server storage with keep-all on the PVE side skip pbs_side_retention (PBS's own prune jobs decide)`,
+        ]
+      : []),
+    ...(unknown.length
+      ? [`${unknown.length} cannot be judged yet and will be errors once classified: ${list(unknown, (x) => x.why)}`]
+      : []),
+  ];
+  return `Restore points: once a target is classified, D19.retention checks that PVE's next prune leaves at least drift.gates.yaml d19.retention.<class>.min_restore_points (defaults critical 3, important 2, rebuildable 1). ops init writes no retention policy: PVE's own (the job's prune-backups, storage.cfg, /etc/vzdump.conf) is what is judged. Of the ${seen.length} target(s) written, ${shows.join('; ')}.`;
 }
 
 /**

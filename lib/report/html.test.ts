@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupWindow } from '../calendar/windows.js';
+import type { Finding } from '../model.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { reportHtml } from './html.js';
 import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-result.js';
@@ -216,6 +217,79 @@ describe('report.html in Chromium', () => {
     expect(await page.locator('svg.week rect.calendar').count()).toBe(2);
   });
 
+  it("shows each target's restore points beside its freshness: kept of the minimum, the policy and where it comes from", async () => {
+    const own = await context.newPage();
+    const retention = (kept: number, o: Partial<NonNullable<Finding['retention']>> = {}) => ({
+      source: 'job' as const,
+      policy: 'keep-last=3',
+      present: kept,
+      kept,
+      protected: 0,
+      min: 3,
+      ...o,
+    });
+    await own.setContent(
+      reportHtml(
+        makeRun([
+          makeGate('D19', [
+            makeFinding({ subject: 'fresh-target', outcome: 'pass', freshness: { ageHours: 5, limitHours: 26 } }),
+            makeFinding({ subject: 'short-target', outcome: 'pass', freshness: { ageHours: 7, limitHours: 26 } }),
+            makeFinding({
+              subject: 'empty-target',
+              outcome: 'fail',
+              reason: 'no_matches',
+              freshness: { ageHours: null, limitHours: 26 },
+            }),
+            makeFinding({ subject: HOSTILE, outcome: 'pass', freshness: { ageHours: 6, limitHours: 26 } }),
+            makeFinding({ subject: 'unjudged-target', outcome: 'pass', freshness: { ageHours: 1, limitHours: 26 } }),
+            makeFinding({ check: 'D19.retention', subject: 'fresh-target', outcome: 'pass', retention: retention(3) }),
+            makeFinding({
+              check: 'D19.retention',
+              subject: 'short-target',
+              outcome: 'fail',
+              reason: 'policy_below_class',
+              retention: retention(2, { policy: 'keep-last=1', present: 8, protected: 1 }),
+            }),
+            makeFinding({ check: 'D19.retention', subject: 'empty-target', outcome: 'skip', reason: 'no_backups' }),
+            makeFinding({
+              check: 'D19.retention',
+              subject: HOSTILE,
+              outcome: 'fail',
+              reason: 'retention_unbounded',
+              severity: 'medium',
+              retention: retention(5, { source: 'storage', policy: `keep-all=1${HOSTILE}` }),
+            }),
+          ]),
+        ]),
+      ),
+    );
+    const points = async (subject: string) => {
+      const row = own.locator('.bar-row').filter({ has: own.locator('.bar-name', { hasText: subject }) });
+      const p = row.locator('.bar-points');
+      return { text: await p.innerText(), class: await p.getAttribute('class'), title: await p.getAttribute('title') };
+    };
+    expect(await points('fresh-target')).toEqual({
+      text: '3/3 restore points keep-last=3 from the job',
+      class: 'bar-points o-pass',
+      title: "3 restore point(s) after PVE's next prune of 3 backup(s); the class needs 3",
+    });
+    expect(await points('short-target')).toEqual({
+      text: '2/3 restore points keep-last=1 from the job',
+      class: 'bar-points o-fail',
+      title: "2 restore point(s) after PVE's next prune of 8 backup(s), 1 protected; the class needs 3",
+    });
+    expect(await points('empty-target')).toMatchObject({
+      text: 'restore points: skip (no_backups)',
+      class: 'bar-points muted',
+    });
+    expect(await points('unjudged-target')).toMatchObject({ text: 'restore points not judged' });
+    // Host text stays text: the policy (from storage.cfg) shown as written, nothing injected.
+    const hostile = await own.locator('.bar-row .bar-points.o-fail', { hasText: 'storage.cfg' }).innerText();
+    expect(hostile).toMatch(/^5\/3 restore points keep-all=1a\]\]>b\]\]><injected a='1'\/>.* from storage\.cfg$/);
+    expect(await own.locator('injected').count()).toBe(0);
+    await own.close();
+  });
+
   it("lists each target's last restore drill and draws its archive sizes as a sparkline, in the page itself", async () => {
     const own = await context.newPage();
     await own.setContent(
@@ -315,7 +389,13 @@ describe('report.html in Chromium', () => {
         expect(await first.locator('td').first().innerText()).toBe('error');
         const box = await first.boundingBox();
         expect(box!.y + 20).toBeLessThan(height);
-        expect(await demo.locator('#wrong tr.finding').count()).toBe(47);
+        expect(await demo.locator('#wrong tr.finding').count()).toBe(49);
+        // The ERP's PBS copy: keep-last=1 from its job leaves 2 (one of them protected) of the 3 it needs.
+        const erp = demo
+          .locator('.bar-row')
+          .filter({ has: demo.locator('.bar-name', { hasText: 'pve-shop/vm-102-erp-pbs' }) });
+        expect(await erp.locator('.bar-points').innerText()).toBe('2/3 restore points keep-last=1 from the job');
+        expect(await erp.locator('.bar-points').isVisible()).toBe(true);
         expect(requests).toEqual([]);
       } finally {
         await demo.close();

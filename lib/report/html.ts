@@ -1,9 +1,9 @@
 // report.html: one self-contained page (inline CSS, JS and SVG; nothing fetched) an operator opens
 // from a CI artifact. It leads with what is wrong: the verdict, then the errors and failures (most
 // urgent first, each with its remediation); then the verdict per gate, the coverage matrix (guests ×
-// the checks that judge them), the freshness bars and the week of backup windows; the waived, passed
-// and skipped findings last, folded. Everything on it comes from the RunResult; every value is
-// escaped (./escape.ts). It reads from 360 px wide: wide tables scroll inside their box.
+// the checks that judge them), the freshness bars with each target's restore points and the week of
+// backup windows; the waived, passed and skipped findings last, folded. Everything on it comes from
+// the RunResult; every value is escaped (./escape.ts). It reads from 360 px wide: wide tables scroll inside their box.
 
 import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
@@ -112,13 +112,19 @@ function* coverageMatrix(findings: Finding[]): Generator<string> {
 
 const SYMBOL: Record<Finding['outcome'], string> = { pass: '✓', fail: '✗', error: '!', waived: 'w', skip: '–' };
 
-/** Each target's newest archive against its limit; no archive at all first, then the oldest relative to its limit. */
+/**
+ * Each target's newest archive against its limit; no archive at all first, then the oldest relative to its
+ * limit. Beside each bar, the target's restore points after PVE's next prune against its class's minimum
+ * (D19.retention), with the policy and where it comes from.
+ */
 function* freshnessBars(findings: Finding[]): Generator<string> {
   const judged = findings.filter((f) => f.freshness);
   if (!judged.length) {
     yield '<section id="freshness"><h2>Freshness</h2><p>No target\'s archives were listed in this run.</p></section>';
     return;
   }
+  const key = (f: Finding) => `${f.host ?? ''}/${f.subject}`;
+  const retention = new Map(findings.filter((f) => f.check === 'D19.retention').map((f) => [key(f), f]));
   const ratio = (f: Finding) =>
     f.freshness!.ageHours === null ? Infinity : f.freshness!.ageHours / f.freshness!.limitHours;
   const bar = (f: Finding) => {
@@ -127,14 +133,31 @@ function* freshnessBars(findings: Finding[]): Generator<string> {
     const width = ageHours === null ? 100 : Math.min(100, (ageHours / (2 * limitHours)) * 100);
     const label = ageHours === null ? 'no archive' : `${ageHours}h of ${limitHours}h`;
     return `<div class="bar-row" data-outcome="${f.outcome}"><span class="bar-name">${h(`${f.host}/${f.subject}`)}</span>
-<span class="bar" role="img" aria-label="${h(label)}"><span class="fill o-bg-${f.outcome}" style="width:${width.toFixed(1)}%"></span><span class="limit"></span></span><span class="bar-label">${h(label)}</span></div>`;
+<span class="bar" role="img" aria-label="${h(label)}"><span class="fill o-bg-${f.outcome}" style="width:${width.toFixed(1)}%"></span><span class="limit"></span></span><span class="bar-label">${h(label)}</span>${restorePoints(retention.get(key(f)))}</div>`;
   };
-  yield '<section id="freshness"><h2>Freshness (age against limit; the line marks the limit)</h2>';
+  yield '<section id="freshness"><h2>Freshness (age against limit; the line marks the limit) and restore points (after PVE\'s next prune, against the minimum)</h2>';
   yield* lines(
     judged.sort((a, b) => ratio(b) - ratio(a)),
     bar,
   );
   yield '</section>';
+}
+
+const POLICY_SOURCE: Record<NonNullable<Finding['retention']>['source'], string> = {
+  job: 'the job',
+  storage: 'storage.cfg',
+  'vzdump.conf': '/etc/vzdump.conf',
+  default: "PVE's default",
+};
+
+/** A target's D19.retention: kept of the minimum, the policy and its source; a finding without counts says why. */
+function restorePoints(f: Finding | undefined): string {
+  if (!f) return '<span class="bar-points muted">restore points not judged</span>';
+  const r = f.retention;
+  if (!r)
+    return `<span class="bar-points muted">restore points: ${h(f.outcome)}${f.reason ? ` (${h(f.reason)})` : ''}</span>`;
+  const detail = `${r.kept} restore point(s) after PVE's next prune of ${r.present} backup(s)${r.protected ? `, ${r.protected} protected` : ''}; the class needs ${r.min}`;
+  return `<span class="bar-points o-${f.outcome}" title="${h(detail)}">${h(`${r.kept}/${r.min} restore points`)} <span class="muted">${h(`${r.policy} from ${POLICY_SOURCE[r.source]}`)}</span></span>`;
 }
 
 /**
@@ -293,7 +316,7 @@ const CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--skip:#9a6700;--waived:#0969da;--cal:#54aeff;--job:#4ac26b}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--pass:#3fb950;--fail:#f85149;--error:#a371f7;--skip:#d29922;--waived:#58a6ff;--cal:#1f6feb;--job:#2ea043}}
 body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);color:var(--fg);margin:0 auto;max-width:1200px;padding:1rem 1.5rem}
-@media (max-width:600px){body{padding:.5rem .6rem}table.findings thead{display:none}table.findings,table.findings tbody,table.findings tr{display:block}table.findings tr{border:1px solid var(--line);margin:.4rem 0;padding:.3rem .4rem}table.findings tr[hidden]{display:none}table.findings td{display:inline;border:0;padding:0 .4rem 0 0}table.findings td:last-child{display:block;padding:.2rem 0 0}.bar-row{grid-template-columns:1fr auto}.bar-row .bar{grid-column:1/-1;grid-row:2}.filters label{display:inline-block;margin:.2rem .6rem .2rem 0}}
+@media (max-width:600px){body{padding:.5rem .6rem}table.findings thead{display:none}table.findings,table.findings tbody,table.findings tr{display:block}table.findings tr{border:1px solid var(--line);margin:.4rem 0;padding:.3rem .4rem}table.findings tr[hidden]{display:none}table.findings td{display:inline;border:0;padding:0 .4rem 0 0}table.findings td:last-child{display:block;padding:.2rem 0 0}.bar-row{grid-template-columns:1fr auto}.bar-row .bar{grid-column:1/-1;grid-row:2}.bar-row .bar-points{grid-column:1/-1;grid-row:3}.filters label{display:inline-block;margin:.2rem .6rem .2rem 0}}
 h1{margin:.2rem 0}h1 small{font-size:.5em;color:var(--muted)}.muted{color:var(--muted)}section{margin:1.5rem 0}
 header,main{overflow-wrap:break-word}.verdict{font-size:1.1em;font-weight:600}
 .warning{background:var(--fail);color:#fff;font-weight:bold;padding:.5rem .8rem;border-radius:6px;margin:.4rem 0}
@@ -304,7 +327,7 @@ summary h2{display:inline;font-size:1.2em}summary{cursor:pointer}
 .scroll{overflow-x:auto}table{border-collapse:collapse}th,td{border:1px solid var(--line);padding:.2rem .4rem;vertical-align:top;text-align:left}
 .matrix td.cell{text-align:center;font-weight:bold;min-width:1.6rem}.cell.none{color:var(--muted)}th.rot{height:9rem;white-space:nowrap;vertical-align:bottom}th.rot span{writing-mode:vertical-rl;transform:rotate(180deg)}
 .legend .cell{font-weight:bold}.swatch{display:inline-block;width:1em;height:.8em;vertical-align:middle}.swatch.calendar{background:var(--cal)}.swatch.job{background:var(--job)}.swatch.overlap{border:2px solid var(--fail)}
-.bar-row{display:grid;grid-template-columns:minmax(0,22rem) minmax(4rem,1fr) auto;gap:.6rem;align-items:center;margin:.15rem 0}.bar-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.bar-row{display:grid;grid-template-columns:minmax(0,22rem) minmax(4rem,1fr) auto minmax(0,18rem);gap:.6rem;align-items:center;margin:.15rem 0}.bar-points{overflow-wrap:anywhere}.bar-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .bar{position:relative;height:.9rem;background:var(--card);border:1px solid var(--line)}.fill{position:absolute;left:0;top:0;bottom:0}.limit{position:absolute;left:50%;top:-3px;bottom:-3px;border-left:2px solid var(--fg)}
 svg.spark polyline{fill:none;stroke:var(--muted);stroke-width:1.5}.o-fill-pass{fill:var(--pass)}.o-fill-fail{fill:var(--fail)}.o-fill-error{fill:var(--error)}.o-fill-skip{fill:var(--skip)}.o-fill-waived{fill:var(--waived)}
 svg.week{width:100%;max-width:900px;font-size:11px}svg.week text{fill:var(--muted)}.grid{stroke:var(--line)}.win{fill-opacity:.8}.win.calendar{fill:var(--cal)}.win.job{fill:var(--job)}.win.overlap{stroke:var(--fail);stroke-width:2}

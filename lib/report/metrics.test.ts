@@ -218,7 +218,7 @@ describe('ops verify --metrics on the bundled demo site', () => {
       samples(parsed, 'spine_gates_findings')
         .filter(([l]) => (l as Record<string, string>).outcome === 'fail')
         .reduce((n, [, v]) => n + (v as number), 0),
-    ).toBe(44);
+    ).toBe(46);
     expect(samples(parsed, 'spine_gates_host_up')).toContainEqual([{ host: 'git-vm', reason: 'connect_timeout' }, 0]);
     expect(samples(parsed, 'spine_gates_job_missed_runs')).toContainEqual([
       { host: 'pve-home', job: 'backup-5a2e90c4-1b7d', node: expect.any(String) },

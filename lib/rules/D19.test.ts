@@ -1571,6 +1571,8 @@ describe('the bundled demo site', () => {
     ['D19.restore-drill', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'no_recent_drill'],
     ['D19.restore-drill', 'home-vm-201-family-cloud-primary', 'pve-home', 'fail', 'drill_failed'],
     ['D19.size', 'app-erp-db', 'nas', 'fail', 'size_drop'],
+    ['D19.retention', 'vm-102-erp-pbs', 'pve-shop', 'fail', 'policy_below_class'],
+    ['D19.retention', 'vm-103-print-rip-primary', 'pve-shop', 'fail', 'retention_unbounded'],
     ['D19.size', 'app-gitea-dump', 'git-vm', 'error', 'connect_timeout'],
   ] as const;
   // Not a row of the demo README's table, but the rule's contract and the top-level README's error
@@ -1585,7 +1587,7 @@ describe('the bundled demo site', () => {
       .map(key)
       .sort();
     expect(actual).toEqual([...README_DRIFT, ...DERIVED].map(toKey).sort());
-    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(20);
+    expect(findings.filter((f) => f.outcome === 'fail')).toHaveLength(22);
     expect(findings.filter((f) => f.outcome === 'error')).toHaveLength(3);
   });
 
@@ -1751,6 +1753,40 @@ describe('the bundled demo site', () => {
       'vm-107-proofs-primary short_history',
     ]);
     expect(one(findings, 'D19.size', 'app-erp-db').message).toContain('0.03 × the median 414 MiB of the previous 6');
+  });
+
+  it("judges retention as PVE prunes: the ERP's keep-last=1 on PBS, shop-backup's keep-all=1, a protected backup that counts", () => {
+    const pbs = one(findings, 'D19.retention', 'vm-102-erp-pbs');
+    // keep-last=1 keeps the newest; the protected backup of 1 Feb is the second restore point.
+    expect(pbs).toMatchObject({
+      severity: 'critical',
+      retention: { source: 'job', policy: 'keep-last=1', present: 8, kept: 2, protected: 1, min: 3 },
+    });
+    expect(pbs.message).toContain('keep-last=1 from the job (job backup-6d1f0b3e-9a42 on storage pbs-shop');
+    expect(pbs.remediation).toContain('`pvesh set /cluster/backup/backup-6d1f0b3e-9a42 --prune-backups keep-last=3`');
+    const weekly = one(findings, 'D19.retention', 'vm-103-print-rip-primary');
+    expect(weekly).toMatchObject({
+      severity: 'medium',
+      retention: { source: 'storage', policy: 'keep-all=1', present: 2, kept: 2, min: 1 },
+    });
+    expect(weekly.remediation).toContain('`pvesm set shop-backup --prune-backups keep-last=1`');
+    // The ERP's dump folder is pruned by the daily job alone: the PBS job's keep-last=1 is not its policy.
+    expect(one(findings, 'D19.retention', 'vm-102-erp-primary')).toMatchObject({
+      outcome: 'pass',
+      retention: { source: 'job', policy: 'keep-last=3', kept: 3 },
+    });
+    for (const t of [
+      'vm-101-files-primary',
+      'vm-104-git-vm-primary',
+      'home-vm-201-family-cloud-primary',
+      'home-vm-202-home-auto-primary',
+      'home-lxc-203-dns-home-primary',
+    ]) {
+      expect(one(findings, 'D19.retention', t)).toMatchObject({
+        outcome: 'pass',
+        retention: { policy: 'keep-last=3', kept: 3 },
+      });
+    }
   });
 
   it('skips only what the README says is skipped, plus the run-level skips', () => {

@@ -195,6 +195,36 @@ describe('D19.retention on a dump folder', () => {
     });
   });
 
+  it("a job to a PBS storage does not prune the dump folder: the folder's own job decides", () => {
+    const files = daily(3);
+    const jobs = [
+      makeJob('backup-daily', { vmids: [100], storage: 'local', options: { 'prune-backups': 'keep-last=3' } }),
+      makeJob('backup-pbs', { vmids: [100], storage: 'pbs-main', options: { 'prune-backups': 'keep-last=1' } }),
+    ];
+    const storage = makeStorageState([], {
+      storages: [makeStorage('local', { type: 'dir' }), makeStorage('pbs-main')],
+      config: [cfg('local'), cfg('pbs-main', { type: 'pbs', path: null, datastore: 'main', server: '192.0.2.9' })],
+      contents: {},
+    });
+    const judgeOn = (host: string) => {
+      const pve = makeHost('pve1', {
+        pve: makePveState({ jobs }),
+        listings: host === 'pve1' ? { [DUMP_DIR]: okListing(files) } : {},
+        storage,
+      });
+      const hosts =
+        host === 'pve1' ? [pve] : [pve, makeHost(host, { pve: null, listings: { [DUMP_DIR]: okListing(files) } })];
+      return checkRetention(
+        makeInput({ bindings: makeBindings({ targets: [makeTarget({ host })] }), state: makeState(hosts) }),
+      )[0]!;
+    };
+    for (const host of ['pve1', 'nas']) {
+      const f = judgeOn(host);
+      expect(f).toMatchObject({ outcome: 'pass', retention: { source: 'job', policy: 'keep-last=3', kept: 3 } });
+      expect(f.message).not.toContain('backup-pbs');
+    }
+  });
+
   it('skips what needs no minimum and what has no backups; errors without the facts', () => {
     expect(judge({ classification: null })).toMatchObject({ outcome: 'skip', reason: 'not_required' });
     expect(judge({ files: [] })).toMatchObject({ outcome: 'skip', reason: 'no_backups' });

@@ -349,10 +349,12 @@ function writesTo(
   config: StorageConfig[],
 ): boolean {
   if (t.kind === 'pve_storage') return storageId === t.storage;
+  // A Proxmox Backup Server storage writes no files into any folder: its job prunes PBS, not this one.
+  const scfg = config.find((c) => c.id === storageId);
+  if (scfg?.type === 'pbs') return false;
   // A dump folder on the PVE host itself: the storage whose backup folder it is. Elsewhere (an NFS
   // export on a NAS), the folder cannot be matched to a path on the node: every job backing the guest up counts.
   if (t.host !== pveHost) return true;
-  const scfg = config.find((c) => c.id === storageId);
   if (!scfg?.path) return true;
   const dir = `${scfg.path.replace(/\/+$/, '')}/${scfg.contentDirs['backup'] ?? 'dump'}`;
   return dir.replace(/\/+/g, '/') === t.basePath.replace(/\/+$/, '').replace(/\/+/g, '/');
