@@ -217,6 +217,9 @@ export interface MarkedBackup extends Omit<BackupItem, 'type'> {
 }
 
 const ARCHIVE = /^vzdump-(lxc|openvz|qemu)-.+\.(tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?)$/;
+/** archive_info's standard name: VMID and time stamp between the type and the extension ARCHIVE read. */
+const STANDARD_ARCHIVE =
+  /^vzdump-(?:lxc|openvz|qemu)-([1-9][0-9]{2,8})-(\d{4})_(\d{2})_(\d{2})-(\d{2})_(\d{2})_(\d{2})\.(?:tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?)$/;
 
 /**
  * archive_info of a file name: its type, and for a standard name its VMID and ctime (Time::Local
@@ -231,9 +234,7 @@ export function archiveInfo(
   const m = ARCHIVE.exec(base);
   if (!m) return null;
   const type = m[1] as 'qemu' | 'lxc' | 'openvz';
-  const s = new RegExp(
-    `^vzdump-${type}-([1-9][0-9]{2,8})-(\\d{4})_(\\d{2})_(\\d{2})-(\\d{2})_(\\d{2})_(\\d{2})\\.${m[2]!.replaceAll('.', '\\.')}$`,
-  ).exec(base);
+  const s = STANDARD_ARCHIVE.exec(base);
   if (!s) return { type, vmid: null, ctime: null };
   const [year, month, day, hour, minute, second] = s.slice(2).map(Number) as [
     number,
