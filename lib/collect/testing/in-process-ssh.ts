@@ -32,6 +32,8 @@ export interface InProcessServer {
   commands: string[];
   /** Every exec request. */
   execs: string[];
+  /** What each probe exec received on stdin, in exec order. */
+  stdin: string[];
   connections: number;
   maxOpenSessions: number;
   /** `[127.0.0.1]:port ssh-ed25519 AAAA…` */
@@ -82,7 +84,9 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
       session.on('exec', (acceptExec, rejectExec, info) => {
         state.execs.push(info.command);
         if (info.command !== PROBE_EXEC) return rejectExec();
+        const exec = state.stdin.push('') - 1;
         answerProbe(acceptExec(), {
+          received: (data) => { state.stdin[exec] += data; },
           reply: spec.reply, seen: (command) => state.commands.push(command), probeId: spec.probeId,
           drop: () => [...sockets].forEach((s) => s.destroy()),
         });
@@ -103,7 +107,7 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
   // The TCP sockets under the SSH connections (ssh2's own 'connection' event gives its client objects): 'drop' destroys them.
   (server as unknown as { _srv: net.Server })._srv.on('connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   const state: InProcessServer = {
-    port: 0, hostKey: host.wire, commands: [], execs: [], connections: 0, maxOpenSessions: 0,
+    port: 0, hostKey: host.wire, commands: [], execs: [], stdin: [], connections: 0, maxOpenSessions: 0,
     knownHostsLine: (key = host.wire) => `[127.0.0.1]:${state.port} ssh-ed25519 ${key.toString('base64')}`,
     close: () => new Promise((resolve) => {
       sockets.forEach((s) => s.destroy());
