@@ -6,7 +6,7 @@ import { applyWaivers } from '../gates/waivers.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { evaluateD19 } from '../rules/D19.js';
 import { evaluateD69 } from '../rules/D69.js';
-import { loadDemo } from '../rules/demo-input.js';
+import { loadDemo } from '../rules/testing/demo-input.js';
 import { evaluateRadicaleCalendar } from '../rules/radicale-calendar.js';
 import { evaluateRelay } from '../rules/relay-stalwart.js';
 import { CHECKS } from './checks.js';

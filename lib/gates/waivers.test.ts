@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Waiver } from '../bindings/types.js';
 import type { Finding } from '../model.js';
-import { makeBindings, makeInput } from '../rules/test-input.js';
+import { makeBindings, makeInput } from '../rules/testing/test-input.js';
 import { applyWaivers, waiverExpired } from './waivers.js';
 
 const NOW = '2026-03-04T07:30:00Z';

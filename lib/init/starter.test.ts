@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { PveStorageState, StorageConfig } from '../model.js';
-import { makeGuest, makeHost, makeJob, makePveState, makeState, makeStorageState } from '../rules/test-input.js';
+import { makeGuest, makeHost, makeJob, makePveState, makeState, makeStorageState } from '../rules/testing/test-input.js';
 import { archiveHome, starterBindings } from './starter.js';
 
 const pve = makePveState({

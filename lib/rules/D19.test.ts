@@ -16,7 +16,7 @@ import {
   archiveName, CAPTURED_AT, DUMP_DIR, fileAged, hoursAgo, makeBindings, makeErrorHost, makeGuest, makeHost, makeInput,
   makeJob, makeLifecycleGuest, makePveState, makeState, makeStorage, makeStorageState, makeStorageTarget, makeTarget, okListing, pbsBackup,
   type BindingsOverrides,
-} from './test-input.js';
+} from './testing/test-input.js';
 import type { BackupVolume, PveStorageState } from '../model.js';
 import type { InventoryTarget } from '../bindings/types.js';
 

@@ -13,7 +13,7 @@ import type { VerifyInput } from './input.js';
 import {
   CAPTURED_AT, makeBindings, makeCalendarEvent, makeErrorHost, makeGuest, makeHost, makeInput, makeJob, makeLifecycleGuest, makePveState,
   makeState, makeStorageTarget, makeTarget, type BindingsOverrides,
-} from './test-input.js';
+} from './testing/test-input.js';
 
 // One healthy, fully onboarded estate: PVE host pve1 runs qemu/100 (app1), active in the lifecycle
 // with backup_target vm-100-primary (critical, enabled, SOP declared, offsite decided), in job

@@ -11,7 +11,7 @@ import { parseItems, type CalendarItem } from '../calendar/vevent.js';
 import { findingId, type CalendarState, type Finding, type HostState } from '../model.js';
 import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 import { evaluateRadicaleCalendar, idOfUid } from './radicale-calendar.js';
-import { makeBindings, makeCalendarEvent as calendarEvent, makeErrorHost, makeHost, makeInput, makeJob, makePveState, makeState } from './test-input.js';
+import { makeBindings, makeCalendarEvent as calendarEvent, makeErrorHost, makeHost, makeInput, makeJob, makePveState, makeState } from './testing/test-input.js';
 
 const URL = 'http://127.0.0.1:5232/alice/backups/';
 const EVENTS = [

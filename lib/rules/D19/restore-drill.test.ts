@@ -7,7 +7,7 @@ import {
   makeBindings, makeErrorHost, makeGuest, makeHost, makeInput, makePveState, makeState, makeStorageState, makeStorageTarget, makeTarget,
     restoreTask,
   type BindingsOverrides,
-} from '../test-input.js';
+} from '../testing/test-input.js';
 
 type HostRestores = RestoreTasks | StateProblem | null;
 

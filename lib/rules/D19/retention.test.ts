@@ -7,8 +7,8 @@ import { checkJobsValid } from './job-valid.js';
 import {
   DEFAULT_RETENTION, DUMP_DIR, fileAged, makeBindings, makeHost, makeInput, makeJob, makePveState, makeState, makeStorage, makeStorageState,
   makeStorageTarget, makeTarget, okListing, pbsBackup,
-} from '../test-input.js';
-import type { BindingsOverrides } from '../test-input.js';
+} from '../testing/test-input.js';
+import type { BindingsOverrides } from '../testing/test-input.js';
 
 const cfg = (id: string, o: Partial<StorageConfig> = {}): StorageConfig => ({
   id, type: 'dir', line: 1, disabled: false, nodes: null, path: '/var/lib/vz', contentDirs: {}, datastore: null, namespace: null, server: null, pruneBackups: null, maxfiles: null, ...o,

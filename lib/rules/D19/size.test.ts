@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FileEntry, Finding } from '../../model.js';
 import { evaluateD19 } from '../D19.js';
-import { archiveName, DUMP_DIR, fileAged, makeHost, makeInput, makeState, makeStorage, makeStorageState, makeStorageTarget, makeTarget, okListing, pbsBackup, type BindingsOverrides } from '../test-input.js';
-import { makeBindings } from '../test-input.js';
+import { archiveName, DUMP_DIR, fileAged, makeHost, makeInput, makeState, makeStorage, makeStorageState, makeStorageTarget, makeTarget, okListing, pbsBackup, type BindingsOverrides } from '../testing/test-input.js';
+import { makeBindings } from '../testing/test-input.js';
 import { bytes, kindOf, medianOf } from './size.js';
 
 const GiB = 2 ** 30;

@@ -4,13 +4,13 @@
 // target `vm-100-primary` whose newest archive is 6 h old at CAPTURED_AT.
 // Used by rule tests only; nothing here reads files.
 
-import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../bindings/types.js';
+import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../../bindings/types.js';
 import type {
   BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage,
   PveStorageState, RestoreSource, RestoreTask, RestoreTasks, RetentionFacts, StateProblem, VzdumpJob,
-} from '../model.js';
-import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
-import type { VerifyInput } from './input.js';
+} from '../../model.js';
+import { LISTING_MISSING_EXIT, listingCommand } from '../../snapshot/probe.js';
+import type { VerifyInput } from '../input.js';
 
 export const CAPTURED_AT = '2026-03-04T07:30:00Z';
 export const DUMP_DIR = '/var/lib/vz/dump';
