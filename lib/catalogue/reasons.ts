@@ -96,6 +96,18 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'calendar.orphan': ['no_backup_events', 'no_calendar_home', 'orphan_event', 'unreadable_item'],
 };
 
+/**
+ * Reasons that were released and are no longer given, each with the reason that replaced it (or
+ * null: no finding says it any more) and a note for the release notes. Fingerprints
+ * (lib/results/drift.ts) hash `[gate, check, host, subject, reason]`, so a finding whose reason
+ * changed gets a new fingerprint: a baseline taken before the change reads it as new drift, and a
+ * `--fail-on new` pre-merge check fails on nothing new. A reason is only ever removed with an
+ * entry here saying what the user must do (re-take the baseline). lib/catalogue/released-reasons.json
+ * lists every reason released so far; lib/catalogue/reasons.test.ts fails when one of them leaves
+ * the catalogue without an entry here.
+ */
+export const REASON_MIGRATIONS: Readonly<Record<string, { now: string | null; note: string }>> = {};
+
 /** Whether `reason` is one `check` may give: its own, a host's, a common or a run reason. */
 export function isCataloguedReason(check: string, reason: string | null): boolean {
   if (reason === null) return true;
