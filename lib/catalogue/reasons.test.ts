@@ -117,4 +117,14 @@ describe('the reason catalogue (lib/catalogue/reasons.ts)', () => {
     ];
     expect(missing, `add to ${path.relative(PACKAGE_ROOT, RELEASED_FILE)}`).toEqual([]);
   });
+
+  it('names each check\'s own reasons in that check\'s row of its gate page (docs/gates/<gate>.md)', () => {
+    const missing = Object.entries(CHECK_REASONS).flatMap(([check, reasons]) => {
+      const page = readFileSync(path.join(PACKAGE_ROOT, CHECKS[check]!.docs), 'utf8');
+      const row = page.split('\n').find((line) => line.startsWith(`| \`${check}\` |`));
+      if (row === undefined) return [`${check}: no row in ${CHECKS[check]!.docs}`];
+      return reasons.filter((r) => !row.includes(`\`${r}\``)).map((r) => `${check}: ${r}`);
+    });
+    expect(missing).toEqual([]);
+  });
 });

@@ -55,7 +55,7 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'D19.judged': ['first_run_pending', 'nothing_to_judge', 'unjudged_targets'],
   'D19.guest-covered': ['lifecycle_abandoned', 'lifecycle_decommissioned', 'no_guests', 'not_in_any_job', 'only_disabled_jobs', 'only_invalid_jobs', 'template'],
   'D19.target-enrolled': ['guest_missing', 'not_a_pve_host', 'not_enrolled'],
-  'D19.job-guest-active': ['guest_missing', 'lifecycle_decommissioned', 'no_vmid_lists'],
+  'D19.job-guest-active': ['guest_missing', 'lifecycle_abandoned', 'lifecycle_decommissioned', 'no_vmid_lists'],
   'D19.target-retired': ['no_reason_recorded'],
   'D19.scheduler': ['scheduler_inactive'],
   'D19.snapshot-age': ['bundled_demo', 'captured_in_future', 'snapshot_stale', 'turned_off'],
