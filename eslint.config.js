@@ -22,7 +22,10 @@ export default defineConfig([
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -34,12 +37,19 @@ export default defineConfig([
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // A ternary nested in a ternary inside a template literal: the message templates the issue names.
       // (no-nested-ternary everywhere would flag 58 more, mostly short value choices; not now.)
-      'no-restricted-syntax': ['error', {
-        selector: 'TemplateLiteral ConditionalExpression ConditionalExpression',
-        message: 'No nested ternary inside a template literal: compute the part first (a variable or a small function).',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TemplateLiteral ConditionalExpression ConditionalExpression',
+          message:
+            'No nested ternary inside a template literal: compute the part first (a variable or a small function).',
+        },
+      ],
       // Code lines; a line whose length is a string, template or regular expression is left as it is.
-      'max-len': ['error', { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
+      'max-len': [
+        'error',
+        { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+      ],
     },
   },
 ]);

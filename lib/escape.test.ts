@@ -25,8 +25,11 @@ describe('escapers', () => {
   it('xmlText: markup as references, CR (and in attributes LF and TAB) as character references, non-XML characters shown', () => {
     const refs: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
     for (const ch of units) {
-      const notXml = (ch <= '\u001f' && !'\t\n\r'.includes(ch)) || ch === '\ufffe' || ch === '\uffff' || isSurrogate(ch);
-      const expected = (inAttribute: boolean) => refs[ch] ?? (notXml ? visible(ch) : (ch === '\r' || (inAttribute && '\t\n'.includes(ch))) ? `&#${ch.charCodeAt(0)};` : ch);
+      const notXml =
+        (ch <= '\u001f' && !'\t\n\r'.includes(ch)) || ch === '\ufffe' || ch === '\uffff' || isSurrogate(ch);
+      const expected = (inAttribute: boolean) =>
+        refs[ch] ??
+        (notXml ? visible(ch) : ch === '\r' || (inAttribute && '\t\n'.includes(ch)) ? `&#${ch.charCodeAt(0)};` : ch);
       expect(xmlText(`a${ch}b`)).toBe(`a${expected(true)}b`);
       expect(xmlText(`a${ch}b`, false)).toBe(`a${expected(false)}b`);
     }

@@ -25,7 +25,9 @@ export function oneLine(text: string): string {
 
 /** Text meant to span lines (a remediation): newlines and tabs kept, every other control shown as `\uXXXX`. */
 export function multiLine(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(CONTROL_OR_LONE_SURROGATE, (ch) => (ch === '\n' || ch === '\t' ? ch : visible(ch)));
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(CONTROL_OR_LONE_SURROGATE, (ch) => (ch === '\n' || ch === '\t' ? ch : visible(ch)));
 }
 
 /** Characters XML 1.0 cannot carry at all (§2.2 Char), even as references: shown as `\uXXXX` instead. */
@@ -37,7 +39,9 @@ const NOT_XML_CHAR = new RegExp(`[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\
  */
 export function xmlText(text: string, inAttribute = true): string {
   if (!MAYBE_XML.test(text)) return text;
-  return text.replace(NOT_XML_CHAR, visible).replace(/[&<>"']/g, (ch) => XML_REFS[ch]!)
+  return text
+    .replace(NOT_XML_CHAR, visible)
+    .replace(/[&<>"']/g, (ch) => XML_REFS[ch]!)
     .replace(inAttribute ? /[\r\n\t]/g : /\r/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 

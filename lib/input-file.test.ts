@@ -3,7 +3,16 @@
 // never followed into a published snapshot, and never hang the run.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,9 +53,14 @@ async function loadErrors(dir: string): Promise<string[]> {
 
 function ops(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [OPS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [OPS, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -54,7 +68,9 @@ function ops(args: string[], cwd: string): Promise<{ code: number; stdout: strin
 function everythingWritten(cwd: string, run: { stdout: string; stderr: string }): string {
   const reports = path.join(cwd, 'reports');
   const files = readdirSync(reports, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  return [run.stdout, run.stderr, ...files.map((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8'))].join('\n');
+  return [run.stdout, run.stderr, ...files.map((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8'))].join(
+    '\n',
+  );
 }
 
 describe('binding files', () => {
@@ -62,11 +78,15 @@ describe('binding files', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'input-'));
     const secret = secretFile(root);
     const dir = bindingsWith(root, 'ssh.targets.yaml', (f) => symlinkSync(secret, f));
-    expect(await loadErrors(dir)).toEqual(['ssh.targets.yaml: expected a regular file inside its folder, found a symbolic link leading outside it']);
+    expect(await loadErrors(dir)).toEqual([
+      'ssh.targets.yaml: expected a regular file inside its folder, found a symbolic link leading outside it',
+    ]);
 
     const run = await ops(['verify', '--bindings', dir], root);
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('input error ssh.targets.yaml: expected a regular file inside its folder, found a symbolic link leading outside it');
+    expect(run.stdout).toContain(
+      'input error ssh.targets.yaml: expected a regular file inside its folder, found a symbolic link leading outside it',
+    );
     const written = everythingWritten(root, run);
     expect(written).toContain('ssh.targets.yaml'); // the receipt and JUnit name the file…
     expect(written).not.toContain('s3cr3t'); // …never what it links to
@@ -77,7 +97,10 @@ describe('binding files', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'input-'));
     const dir = bindingsWith(root, 'backup.calendar.yaml', (f) => {
       mkdirSync(path.join(path.dirname(f), 'shared'));
-      cpSync(path.join(DEMO, 'bindings', 'backup.calendar.yaml'), path.join(path.dirname(f), 'shared', 'calendar.yaml'));
+      cpSync(
+        path.join(DEMO, 'bindings', 'backup.calendar.yaml'),
+        path.join(path.dirname(f), 'shared', 'calendar.yaml'),
+      );
       symlinkSync('shared/calendar.yaml', f);
     });
     expect((await loadBindings(dir)).ok).toBe(true);
@@ -104,9 +127,14 @@ describe('binding files', () => {
 
   it('names binary or non-UTF-8 content without echoing it', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'input-'));
-    const dir = bindingsWith(root, 'ssh.targets.yaml', (f) => writeFileSync(f, `ssh:\n  defaults:\n    user: ${SECRET}\0OTHER=x\n`));
+    const dir = bindingsWith(root, 'ssh.targets.yaml', (f) =>
+      writeFileSync(f, `ssh:\n  defaults:\n    user: ${SECRET}\0OTHER=x\n`),
+    );
     execFileSync('rm', [path.join(dir, 'vm.lifecycle.yaml')]);
-    writeFileSync(path.join(dir, 'vm.lifecycle.yaml'), Buffer.concat([Buffer.from('version: 1\nvms: '), Buffer.from([0xff, 0xfe]), Buffer.from(SECRET)]));
+    writeFileSync(
+      path.join(dir, 'vm.lifecycle.yaml'),
+      Buffer.concat([Buffer.from('version: 1\nvms: '), Buffer.from([0xff, 0xfe]), Buffer.from(SECRET)]),
+    );
     const errors = await loadErrors(dir);
     expect(errors).toEqual([
       'ssh.targets.yaml: expected YAML text (UTF-8), found binary data (a NUL byte at line 3); its content is not shown',
@@ -121,9 +149,13 @@ describe('files a binding names elsewhere', () => {
     if (!loaded.ok) throw new Error('the demo bindings do not load');
     const fifo = path.join(mkdtempSync(path.join(tmpdir(), 'input-')), 'caldav-login');
     execFileSync('mkfifo', [fifo]);
-    const bindings = { ...loaded.bindings, policy: { ...loaded.bindings.policy, calendar: { url: null, uidScheme: 'x-{id}', credentialsFile: fifo } } };
+    const bindings = {
+      ...loaded.bindings,
+      policy: { ...loaded.bindings.policy, calendar: { url: null, uidScheme: 'x-{id}', credentialsFile: fifo } },
+    };
     await expect(calendarCredentials(bindings, {})).rejects.toMatchObject({
-      reason: 'credentials_unreadable', message: `cannot read the calendar credentials file ${fifo}: expected a regular file, found a named pipe`,
+      reason: 'credentials_unreadable',
+      message: `cannot read the calendar credentials file ${fifo}: expected a regular file, found a named pipe`,
     });
   });
 });
@@ -165,7 +197,10 @@ describe('snapshot folders', () => {
 
     execFileSync('rm', [jobs]);
     const absent = await readSnapshot(snap, await demoBindings());
-    expect(absent.ok && absent.state.hosts['pve-home']!.pve).toMatchObject({ ok: false, problem: { reason: 'output_missing' } });
+    expect(absent.ok && absent.state.hosts['pve-home']!.pve).toMatchObject({
+      ok: false,
+      problem: { reason: 'output_missing' },
+    });
   });
 
   it('ops merge refuses a shard output linked out of the shard and writes no merged snapshot', async () => {
@@ -178,7 +213,9 @@ describe('snapshot folders', () => {
     const out = path.join(root, 'merged');
     const merging = mergeSnapshots([shard], out);
     await expect(merging).rejects.toThrow(MergeError);
-    await expect(merging).rejects.toThrow(`${file} (command ${listing.replace(/\.out$/, '')} of nas): expected a regular file inside its folder, found a symbolic link leading outside it`);
+    await expect(merging).rejects.toThrow(
+      `${file} (command ${listing.replace(/\.out$/, '')} of nas): expected a regular file inside its folder, found a symbolic link leading outside it`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -24,7 +24,8 @@ const ABSENT: InputRead = { ok: false, absent: true, expected: 'the file to exis
 const refused = (expected: string, found: string): InputRead => ({ ok: false, absent: false, expected, found });
 
 /** Why a file was refused, for a message: `expected …, found …`. */
-export const refusalText = (read: { expected: string; found: string }): string => `expected ${read.expected}, found ${read.found}`;
+export const refusalText = (read: { expected: string; found: string }): string =>
+  `expected ${read.expected}, found ${read.found}`;
 
 /** Reads `rel` inside `dir` under the rule above; `maxBytes` bounds what is read (a larger file is refused). */
 export async function readInputFile(dir: string, rel: string, maxBytes: number | null = null): Promise<InputRead> {
@@ -61,7 +62,8 @@ export async function readRegularFile(file: string, maxBytes: number | null, noF
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) return refused('a regular file', kindOf(stats));
-    if (maxBytes !== null && stats.size > maxBytes) return refused(`a file of at most ${formatBytes(maxBytes)}`, formatBytes(stats.size));
+    if (maxBytes !== null && stats.size > maxBytes)
+      return refused(`a file of at most ${formatBytes(maxBytes)}`, formatBytes(stats.size));
     // Read from the descriptor, never past the cap: the file may grow after fstat.
     const cap = maxBytes ?? stats.size;
     const chunks: Buffer[] = [];
@@ -72,7 +74,8 @@ export async function readRegularFile(file: string, maxBytes: number | null, noF
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      if (maxBytes !== null && total > maxBytes) return refused(`a file of at most ${formatBytes(maxBytes)}`, 'more (it grew while read)');
+      if (maxBytes !== null && total > maxBytes)
+        return refused(`a file of at most ${formatBytes(maxBytes)}`, 'more (it grew while read)');
     }
     return { ok: true, bytes: Buffer.concat(chunks, total) };
   } catch (e) {
@@ -91,7 +94,8 @@ function kindOf(stats: import('node:fs').Stats): string {
 }
 
 /** `5 MiB` for the cap, `5.0 MiB` for a size just over it. */
-const formatBytes = (n: number): string => (n < 2 ** 20 ? `${n} bytes` : n % 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n / 2 ** 20} MiB`);
+const formatBytes = (n: number): string =>
+  n < 2 ** 20 ? `${n} bytes` : n % 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n / 2 ** 20} MiB`;
 
 /**
  * Why `bytes` is not text that may be quoted back (a NUL byte, or bytes that are not UTF-8), or

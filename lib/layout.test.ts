@@ -8,7 +8,17 @@ import { PACKAGE_ROOT } from './package-root.js';
 
 /** Bottom first. A unit is a folder of lib/ or a file directly in it. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['model.ts', 'group-by.ts', 'memo.ts', 'escape.ts', 'nearest.ts', 'package-root.ts', 'output-error.ts', 'input-file.ts', 'time'],
+  [
+    'model.ts',
+    'group-by.ts',
+    'memo.ts',
+    'escape.ts',
+    'nearest.ts',
+    'package-root.ts',
+    'output-error.ts',
+    'input-file.ts',
+    'time',
+  ],
   ['pve', 'postfix', 'catalogue'],
   ['bindings'],
   ['calendar'],
@@ -19,7 +29,8 @@ const LAYERS: readonly (readonly string[])[] = [
 ];
 
 const LIB = path.join(PACKAGE_ROOT, 'lib');
-const isProductionSource = (file: string) => /\.(ts|mjs)$/.test(file) && !/\.test\.ts$/.test(file) && !file.split(path.sep).includes('testing');
+const isProductionSource = (file: string) =>
+  /\.(ts|mjs)$/.test(file) && !/\.test\.ts$/.test(file) && !file.split(path.sep).includes('testing');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -31,7 +42,11 @@ function sources(dir: string): string[] {
 /** Relative imports of a file, resolved to the .ts files they name. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)]
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g,
+    ),
+  ]
     .map((m) => path.resolve(path.dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts'))
     .filter((target) => !target.endsWith('.json'));
 }
@@ -46,9 +61,11 @@ describe('the layering of lib/ (docs/layout.md)', () => {
   });
 
   it('has no import from a lower layer up to a higher one', () => {
-    const upward = FILES.flatMap((file) => importsOf(file)
-      .filter((target) => layerOf(unitOf(target)) > layerOf(unitOf(file)))
-      .map((target) => `${path.relative(LIB, file)} → ${path.relative(LIB, target)}`));
+    const upward = FILES.flatMap((file) =>
+      importsOf(file)
+        .filter((target) => layerOf(unitOf(target)) > layerOf(unitOf(file)))
+        .map((target) => `${path.relative(LIB, file)} → ${path.relative(LIB, target)}`),
+    );
     expect(upward).toEqual([]);
   });
 
@@ -72,6 +89,8 @@ describe('the layering of lib/ (docs/layout.md)', () => {
 
   it('sees the imports it judges (a check that reads nothing would pass anything)', () => {
     expect(FILES.length).toBeGreaterThan(100);
-    expect(importsOf(path.join(LIB, 'gates', 'run-gates.ts')).map((t) => path.relative(LIB, t))).toContain(path.join('results', 'run-result.ts'));
+    expect(importsOf(path.join(LIB, 'gates', 'run-gates.ts')).map((t) => path.relative(LIB, t))).toContain(
+      path.join('results', 'run-result.ts'),
+    );
   });
 });

@@ -57,7 +57,14 @@ export interface Finding {
    * guest's backups there (`present`), the restore points PVE's prune leaves (`kept`: keep and
    * protected marks), how many are protected, and the class's minimum (`min`). `--metrics` restore points.
    */
-  retention?: { source: 'job' | 'storage' | 'vzdump.conf' | 'default'; policy: string; present: number; kept: number; protected: number; min: number };
+  retention?: {
+    source: 'job' | 'storage' | 'vzdump.conf' | 'default';
+    policy: string;
+    present: number;
+    kept: number;
+    protected: number;
+    min: number;
+  };
   /**
    * D19.restore-drill, judged (pass, no_recent_drill, drill_failed): the newest drill, epoch seconds of
    * its end (a PVE task) or day (restore.drills.yaml), null when there never was one; how it went; where it is recorded.
@@ -324,8 +331,7 @@ export interface BackupVolume {
 }
 
 export type StorageContent =
-  | { status: 'ok'; volumes: BackupVolume[] }
-  | { status: 'error'; reason: string; message: string };
+  { status: 'ok'; volumes: BackupVolume[] } | { status: 'error'; reason: string; message: string };
 
 /** Storages of a PVE host and the backups on those the bindings and enabled jobs use. */
 export interface PveStorageState {
@@ -491,7 +497,11 @@ export interface HostRecord {
 }
 
 /** A `prune-backups` policy as PVE holds it after validate_prune_backups: `{keep-all: 1}` alone, or keep-* counts. */
-export type PrunePolicy = { 'keep-all': 1 } | Partial<Record<'keep-last' | 'keep-hourly' | 'keep-daily' | 'keep-weekly' | 'keep-monthly' | 'keep-yearly', number>>;
+export type PrunePolicy =
+  | { 'keep-all': 1 }
+  | Partial<
+      Record<'keep-last' | 'keep-hourly' | 'keep-daily' | 'keep-weekly' | 'keep-monthly' | 'keep-yearly', number>
+    >;
 
 /** /etc/vzdump.conf's retention keys as read_vzdump_defaults reads them (lib/pve/prune.ts parseVzdumpConf). */
 export interface VzdumpConf {
@@ -543,15 +553,15 @@ export interface CalendarEventFact {
 
 export type CalendarState =
   | {
-    status: 'ok';
-    /** The collection URL, as seen from `via` (or from here when via is null). Never with credentials. */
-    url: string;
-    /** ssh.targets.yaml id of the host the calendar was reached through. */
-    via: string | null;
-    /** The recorded collection file, relative to the snapshot folder. */
-    output: string | null;
-    events: CalendarEventFact[];
-    /** Items whose calendar data did not parse. */
-    unreadable: Array<{ href: string; message: string }>;
-  }
+      status: 'ok';
+      /** The collection URL, as seen from `via` (or from here when via is null). Never with credentials. */
+      url: string;
+      /** ssh.targets.yaml id of the host the calendar was reached through. */
+      via: string | null;
+      /** The recorded collection file, relative to the snapshot folder. */
+      output: string | null;
+      events: CalendarEventFact[];
+      /** Items whose calendar data did not parse. */
+      unreadable: Array<{ href: string; message: string }>;
+    }
   | { status: 'error'; url: string; via: string | null; problem: StateProblem };

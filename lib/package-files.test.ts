@@ -11,15 +11,19 @@ import { PACKAGE_ROOT } from './package-root.js';
 
 /** The files `npm pack` would put in the tarball, relative to the package root. */
 function packedFiles(): string[] {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+  });
   return (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
 }
 
 /** Relative imports of a source file, as source paths (`./x.js` → `<dir>/x.ts`). */
 function relativeImports(file: string): string[] {
   const text = readFileSync(path.join(PACKAGE_ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)]
-    .map((m) => path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]!)).replace(/\.js$/, '.ts'));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) =>
+    path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]!)).replace(/\.js$/, '.ts'),
+  );
 }
 
 describe('the package', () => {

@@ -10,7 +10,10 @@ import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 
 /** Strips the common indentation of a template literal, so test YAML can be indented with the code. */
 function dedent(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n[ ]*$/, '').split('\n');
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n[ ]*$/, '')
+    .split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
   return `${lines.map((l) => l.slice(indent)).join('\n')}\n`;
 }
@@ -35,15 +38,16 @@ const SSH = dedent(`
 
 // The target list starts on line 5, so the first target's fields are on lines 5-11.
 const INVENTORY_HEAD = 'version: 1\ndefaults:\n  stale_after_hours: 26\ntargets:\n';
-const TARGET = [
-  '  - name: vm-204-primary',
-  '    enabled: true',
-  '    kind: file_glob',
-  '    host: pve',
-  '    base_path: /tank/backups/vzdump/dump',
-  '    glob: vzdump-qemu-204-*.vma.zst',
-  '    classification: critical',
-].join('\n') + '\n';
+const TARGET =
+  [
+    '  - name: vm-204-primary',
+    '    enabled: true',
+    '    kind: file_glob',
+    '    host: pve',
+    '    base_path: /tank/backups/vzdump/dump',
+    '    glob: vzdump-qemu-204-*.vma.zst',
+    '    classification: critical',
+  ].join('\n') + '\n';
 const INVENTORY = INVENTORY_HEAD + TARGET;
 
 const LIFECYCLE = dedent(`
@@ -113,8 +117,13 @@ describe(skipNamed('reference bindings', NO_REFERENCE), () => {
     expect(targets.filter((t) => t.enabled)).toHaveLength(28);
     expect(b.inventory.defaults).toEqual({ timezone: 'America/New_York', staleAfterHours: 26, sshTimeoutSec: 6 });
     expect(targets.find((t) => t.name === 'vm-offsite-critical')).toMatchObject({
-      host: 'nas', basePath: '/volume1/backups/proxmox/vzdump/critical', staleAfterHours: 48, classification: 'important',
-      description: 'Covers VMs 204-210. VM 200 excluded (186GB, bandwidth prohibitive).', restoreSop: null, offsite: null,
+      host: 'nas',
+      basePath: '/volume1/backups/proxmox/vzdump/critical',
+      staleAfterHours: 48,
+      classification: 'important',
+      description: 'Covers VMs 204-210. VM 200 excluded (186GB, bandwidth prohibitive).',
+      restoreSop: null,
+      offsite: null,
     });
     // Each target's source line is the line of its `- name:` in the real file.
     const inventoryLines = (await readFile(join(dir, 'backup.inventory.yaml'), 'utf8')).split('\n');
@@ -122,16 +131,27 @@ describe(skipNamed('reference bindings', NO_REFERENCE), () => {
     // The lists as a whole: their key lines (where run-level findings about them are located).
     expect(inventoryLines[b.inventory.targetsSource.line - 1]).toMatch(/^targets:/);
     assert.isNotNull(b.calendar);
-    expect((await readFile(join(dir, 'backup.calendar.yaml'), 'utf8')).split('\n')[b.calendar.eventsSource.line - 1]).toMatch(/^events:/);
+    expect(
+      (await readFile(join(dir, 'backup.calendar.yaml'), 'utf8')).split('\n')[b.calendar.eventsSource.line - 1],
+    ).toMatch(/^events:/);
 
-    expect(b.inventory.model).toMatchObject({ profile_version: 'systemic-v1', backup_admission_states: ['planned', 'production_ready'] });
+    expect(b.inventory.model).toMatchObject({
+      profile_version: 'systemic-v1',
+      backup_admission_states: ['planned', 'production_ready'],
+    });
     const units = b.inventory.runtimeUnits ?? [];
     expect(units).toHaveLength(31);
     expect(units.filter((u) => u.kind === 'container-fleet')).toHaveLength(13);
     expect(units.find((u) => u.unitId === 'machine-proxmox-home')).toMatchObject({
-      kind: 'machine', hostname: 'proxmox-home', backupProfile: 'home-hypervisor', dataClass: 'tier1_critical',
-      destinationLane: 'pve-vzdump-primary', scheduleClass: 'daily-primary-est', restoreClass: 'vm-dry-run-quarterly',
-      backupAdmissionState: 'production_ready', inventoryTargets: ['home-vm-100-ha-primary', 'home-lxc-105-pihole-primary'],
+      kind: 'machine',
+      hostname: 'proxmox-home',
+      backupProfile: 'home-hypervisor',
+      dataClass: 'tier1_critical',
+      destinationLane: 'pve-vzdump-primary',
+      scheduleClass: 'daily-primary-est',
+      restoreClass: 'vm-dry-run-quarterly',
+      backupAdmissionState: 'production_ready',
+      inventoryTargets: ['home-vm-100-ha-primary', 'home-lxc-105-pihole-primary'],
     });
 
     assert.isNotNull(b.lifecycle);
@@ -139,7 +159,12 @@ describe(skipNamed('reference bindings', NO_REFERENCE), () => {
     assert.isNotNull(b.calendar);
     const guests = new Map(b.lifecycle.guests.map((g) => [g.id, g]));
     expect(b.lifecycle.updated).toBe('2026-02-28');
-    expect(guests.get(105)).toMatchObject({ vmType: 'lxc', proxmoxHost: 'proxmox-home', status: 'active', backupTarget: 'home-lxc-105-pihole-primary' });
+    expect(guests.get(105)).toMatchObject({
+      vmType: 'lxc',
+      proxmoxHost: 'proxmox-home',
+      status: 'active',
+      backupTarget: 'home-lxc-105-pihole-primary',
+    });
     expect(guests.get(9000)).toMatchObject({ vmType: 'qemu', status: 'template', backupTarget: null });
     expect(guests.get(201)?.decommissionedAt).toBe('2026-02-12');
 
@@ -147,30 +172,60 @@ describe(skipNamed('reference bindings', NO_REFERENCE), () => {
     expect(ssh.get('nas')).toMatchObject({ host: '100.102.199.111', user: 'ronadmin', port: 22, probeVia: null });
     expect(ssh.get('communications-stack')).toMatchObject({ user: 'ubuntu', probeVia: 'pve', connectTimeoutSec: 5 });
 
-    expect(b.calendar).toMatchObject({ updated: '2026-03-01', timezone: 'America/New_York', calendarName: 'Spine Backups' });
+    expect(b.calendar).toMatchObject({
+      updated: '2026-03-01',
+      timezone: 'America/New_York',
+      calendarName: 'Spine Backups',
+    });
     expect(b.calendar.events).toHaveLength(13);
-    expect(b.calendar.events.find((e) => e.id === 'backup-monitor-hourly')).toMatchObject({ freq: 'HOURLY', byhour: null, byminute: 15 });
+    expect(b.calendar.events.find((e) => e.id === 'backup-monitor-hourly')).toMatchObject({
+      freq: 'HOURLY',
+      byhour: null,
+      byminute: 15,
+    });
 
     const jobs = new Map(b.schedule?.jobs.map((j) => [j.id, j]));
     expect(jobs.size).toBe(8);
     expect(jobs.get('vm-214-vzdump-daily')?.inventoryTargets).toEqual(['vm-214-communications-stack-primary']);
     expect(jobs.get('media-config-backup-daily')).toMatchObject({
-      host: 'spine-control', scheduleCron: '45 3 * * *',
+      host: 'spine-control',
+      scheduleCron: '45 3 * * *',
       inventoryTargets: ['app-media-config-download-stack', 'app-media-config-streaming-stack'],
     });
     expect(b.calendarHome).toEqual({
-      host: 'communications-stack', baseUrl: 'http://127.0.0.1:5232', calendarCollection: '/spine_calendar_admin/spine/',
+      host: 'communications-stack',
+      baseUrl: 'http://127.0.0.1:5232',
+      calendarCollection: '/spine_calendar_admin/spine/',
     });
     expect(b.policy).toEqual({
-      thresholds: { critical: 26, important: 48, rebuildable: 168 }, pveHosts: null, repositoryRoot: null,
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, restoreDrillMaxAgeDays: { critical: 90 }, minSizeRatio: 0.5,
-        retention: { minRestorePoints: { critical: 3, important: 2,
-        rebuildable: 1 }, allowUnbounded: [] } },
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} }, relay: null, calendar: null,
+      thresholds: { critical: 26, important: 48, rebuildable: 168 },
+      pveHosts: null,
+      repositoryRoot: null,
+      d19: {
+        storageFullPercent: 90,
+        verifyMaxAgeDays: { critical: 7 },
+        restoreDrillMaxAgeDays: { critical: 90 },
+        minSizeRatio: 0.5,
+        retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: [] },
+      },
+      d69: {
+        restoreSopRequiredFor: ['critical'],
+        offsiteRequiredFor: ['critical'],
+        sshTargetRequiredFor: 'all',
+        storageHosts: {},
+        offsiteStorages: {},
+      },
+      relay: null,
+      calendar: null,
       notify: { from: null, cooldownHours: 24 },
     });
     expect(Object.keys(b.digests).sort()).toEqual([
-      'backup.calendar.yaml', 'backup.inventory.yaml', 'backup.schedule.yaml', 'calendar.home.contract.yaml', 'ssh.targets.yaml', 'vm.lifecycle.yaml',
+      'backup.calendar.yaml',
+      'backup.inventory.yaml',
+      'backup.schedule.yaml',
+      'calendar.home.contract.yaml',
+      'ssh.targets.yaml',
+      'vm.lifecycle.yaml',
     ]);
     expect(Object.values(b.digests).every((d) => /^[0-9a-f]{64}$/.test(d))).toBe(true);
   });
@@ -195,7 +250,11 @@ describe(skipNamed('reference bindings', NO_REFERENCE), () => {
 describe('normalisation', () => {
   it('accepts the variants history shows and the D69 fields', async () => {
     const dir = await bindingsDir({
-      'ssh.targets.yaml': patch(SSH, '      user: ronadmin\n', '      port: 2222\n      probe_via: pve\n      notes: the NAS\n'),
+      'ssh.targets.yaml': patch(
+        SSH,
+        '      user: ronadmin\n',
+        '      port: 2222\n      probe_via: pve\n      notes: the NAS\n',
+      ),
       'backup.inventory.yaml': patch(
         INVENTORY,
         '    classification: critical\n',
@@ -217,36 +276,77 @@ describe('normalisation', () => {
         jobs:
           - {id: a, enabled: true, kind: vm-vzdump, inventory_target: t1, inventory_targets: [t2, t3]}
       `),
-      'drift.gates.yaml': 'version: 1\nthresholds: {important: 30}\npve_hosts: [pve]\nrelay: {host: Mail.Example.com, allowed_recipients: [alerts@example.com, \'@ops.example.com\'], mail: {pve: disabled}}\nrepository_root: ..\n'
-        + 'd69: {restore_sop_required_for: all, offsite_required_for: [critical, important], storage_hosts: {pve: nas}}\n',
+      'drift.gates.yaml':
+        "version: 1\nthresholds: {important: 30}\npve_hosts: [pve]\nrelay: {host: Mail.Example.com, allowed_recipients: [alerts@example.com, '@ops.example.com'], mail: {pve: disabled}}\nrepository_root: ..\n" +
+        'd69: {restore_sop_required_for: all, offsite_required_for: [critical, important], storage_hosts: {pve: nas}}\n',
     });
     const b = await loaded(dir);
     expect(b.dir).toBe(dir);
     assert.isNotNull(b.ssh);
     assert.isNotNull(b.lifecycle);
     expect(b.ssh.defaults).toEqual({ user: 'root', port: 22, connectTimeoutSec: null });
-    expect(b.ssh.targets[1]).toMatchObject({ id: 'nas', user: 'root', port: 2222, probeVia: 'pve', source: { file: 'ssh.targets.yaml', line: 7 } });
+    expect(b.ssh.targets[1]).toMatchObject({
+      id: 'nas',
+      user: 'root',
+      port: 2222,
+      probeVia: 'pve',
+      source: { file: 'ssh.targets.yaml', line: 7 },
+    });
     expect(b.inventory.targets[0]).toMatchObject({
-      staleAfterHours: null, classification: null, description: 'older free text',
-      restoreSop: 'docs/sop/infra-core.md', offsite: { required: false, reason: 'rebuilt from git' },
+      staleAfterHours: null,
+      classification: null,
+      description: 'older free text',
+      restoreSop: 'docs/sop/infra-core.md',
+      offsite: { required: false, reason: 'rebuilt from git' },
       source: { file: 'backup.inventory.yaml', line: 5 },
     });
     expect(b.lifecycle).toMatchObject({ updated: '2026-03-01', defaults: { proxmoxHost: null } });
-    expect(b.lifecycle.guests).toEqual([{
-      id: 105, hostname: null, proxmoxHost: 'nas', status: 'planned', vmType: 'lxc', backupTarget: null, sshTarget: null,
-      description: 'pihole', restoreSop: null, offsite: { required: true, reason: null }, decommissionedAt: null,
-      source: { file: 'vm.lifecycle.yaml', line: 4 },
-    }]);
+    expect(b.lifecycle.guests).toEqual([
+      {
+        id: 105,
+        hostname: null,
+        proxmoxHost: 'nas',
+        status: 'planned',
+        vmType: 'lxc',
+        backupTarget: null,
+        sshTarget: null,
+        description: 'pihole',
+        restoreSop: null,
+        offsite: { required: true, reason: null },
+        decommissionedAt: null,
+        source: { file: 'vm.lifecycle.yaml', line: 4 },
+      },
+    ]);
     expect(b.schedule?.jobs[0]).toMatchObject({ host: null, scheduleCron: null, inventoryTargets: ['t1', 't2', 't3'] });
     expect(b.policy).toEqual({
-      thresholds: { critical: 26, important: 30, rebuildable: 168 }, pveHosts: ['pve'], repositoryRoot: '..',
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, restoreDrillMaxAgeDays: { critical: 90 }, minSizeRatio: 0.5,
-        retention: { minRestorePoints: { critical: 3, important: 2,
-        rebuildable: 1 }, allowUnbounded: [] } },
-      d69: { restoreSopRequiredFor: 'all', offsiteRequiredFor: ['critical', 'important'], sshTargetRequiredFor: 'all', storageHosts: { pve: 'nas' }, offsiteStorages: {} },
+      thresholds: { critical: 26, important: 30, rebuildable: 168 },
+      pveHosts: ['pve'],
+      repositoryRoot: '..',
+      d19: {
+        storageFullPercent: 90,
+        verifyMaxAgeDays: { critical: 7 },
+        restoreDrillMaxAgeDays: { critical: 90 },
+        minSizeRatio: 0.5,
+        retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: [] },
+      },
+      d69: {
+        restoreSopRequiredFor: 'all',
+        offsiteRequiredFor: ['critical', 'important'],
+        sshTargetRequiredFor: 'all',
+        storageHosts: { pve: 'nas' },
+        offsiteStorages: {},
+      },
       relay: {
-        host: 'mail.example.com', port: 465, tls: 'implicit', hosts: null, allowedRecipients: ['alerts@example.com', '@ops.example.com'],
-        senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: { pve: 'disabled' }, source: { file: 'drift.gates.yaml', line: 4 },
+        host: 'mail.example.com',
+        port: 465,
+        tls: 'implicit',
+        hosts: null,
+        allowedRecipients: ['alerts@example.com', '@ops.example.com'],
+        senderDomain: null,
+        maxQueueAgeMinutes: 60,
+        failOnDeferred: false,
+        mail: { pve: 'disabled' },
+        source: { file: 'drift.gates.yaml', line: 4 },
       },
       calendar: null,
       notify: { from: null, cooldownHours: 24 },
@@ -257,17 +357,23 @@ describe('normalisation', () => {
 
 describe('bad bindings', () => {
   it('reports broken YAML with its position, in every file', async () => {
-    expect(await errorsOf({
-      'backup.inventory.yaml': patch(INVENTORY, 'kind: file_glob', 'kind: file_glob: note'),
-      'backup.calendar.yaml': patch(CALENDAR, 'freq: DAILY', 'freq: "DAILY'),
-    })).toEqual([
+    expect(
+      await errorsOf({
+        'backup.inventory.yaml': patch(INVENTORY, 'kind: file_glob', 'kind: file_glob: note'),
+        'backup.calendar.yaml': patch(CALENDAR, 'freq: DAILY', 'freq: "DAILY'),
+      }),
+    ).toEqual([
       'backup.calendar.yaml:9:1: expected valid YAML, found a syntax error: Missing closing "quote',
       'backup.inventory.yaml:7:11: expected valid YAML, found a syntax error: Nested mappings are not allowed in compact mappings',
     ]);
   });
 
   it('says one syntax error once, where it is: an unclosed [ at the bracket, not at the lines after it', async () => {
-    const inventory = patch(INVENTORY, '    classification: critical', '    notes: [first, second\n    classification: critical');
+    const inventory = patch(
+      INVENTORY,
+      '    classification: critical',
+      '    notes: [first, second\n    classification: critical',
+    );
     const line = inventory.split('\n').findIndex((l) => l.includes('notes: [')) + 1;
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
       `backup.inventory.yaml:${line}:12: expected a ] closing this [, found none (a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ])`,
@@ -276,7 +382,9 @@ describe('bad bindings', () => {
 
   it('suggests the known field nearest to a misspelled one (hots: → host)', async () => {
     const inventory = patch(INVENTORY, '    host: ', '    hots: ');
-    expect((await errorsOf({ 'backup.inventory.yaml': inventory })).join('\n')).toContain('.hots: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, min_size_bytes, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean host?)');
+    expect((await errorsOf({ 'backup.inventory.yaml': inventory })).join('\n')).toContain(
+      '.hots: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, min_size_bytes, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean host?)',
+    );
   });
 
   it('reports wrong types once per field, with the value found', async () => {
@@ -300,13 +408,22 @@ describe('bad bindings', () => {
   it('reports an unknown host id, listing at most ten known ids', async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `host-${i + 1}`);
     const ssh = `ssh:\n  defaults: {user: root}\n  targets:\n${ids.map((id) => `    - {id: ${id}, host: 10.0.0.${id.slice(5)}}\n`).join('')}`;
-    expect(await errorsOf({ 'ssh.targets.yaml': ssh, 'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: host-1') })).toEqual([
+    expect(
+      await errorsOf({
+        'ssh.targets.yaml': ssh,
+        'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: host-1'),
+      }),
+    ).toEqual([
       'backup.inventory.yaml:8:11: targets[0] (vm-204-primary).host: expected an ssh.targets.yaml target id (one of host-1, host-2, host-3, host-4, host-5, host-6, host-7, host-8, host-9, host-10, and 2 more), found "pve" (a string)',
     ]);
   });
 
   it('rejects globstar, a relative base_path and a leading / in the glob', async () => {
-    const inventory = patch(patch(INVENTORY, 'base_path: /tank', 'base_path: tank'), 'glob: vzdump', 'glob: /**/vzdump');
+    const inventory = patch(
+      patch(INVENTORY, 'base_path: /tank', 'base_path: tank'),
+      'glob: vzdump',
+      'glob: /**/vzdump',
+    );
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
       'backup.inventory.yaml:9:16: targets[0] (vm-204-primary).base_path: expected an absolute path (starting with /), found "tank/backups/vzdump/dump" (a string)',
       'backup.inventory.yaml:10:11: targets[0] (vm-204-primary).glob: expected a glob without ** (globstar never matched: * does not cross /), found "/**/vzdump-qemu-204-*.vma.zst" (a string)',
@@ -314,21 +431,30 @@ describe('bad bindings', () => {
     ]);
   });
 
-  const STORAGE_TARGET = [
-    '  - name: vm-204-pbs',
-    '    enabled: true',
-    '    kind: pve_storage',
-    '    host: pve',
-    '    storage: pbs-main',
-    '    vmid: 204',
-    '    stale_after_hours: 26',
-    '    classification: critical',
-  ].join('\n') + '\n';
+  const STORAGE_TARGET =
+    [
+      '  - name: vm-204-pbs',
+      '    enabled: true',
+      '    kind: pve_storage',
+      '    host: pve',
+      '    storage: pbs-main',
+      '    vmid: 204',
+      '    stale_after_hours: 26',
+      '    classification: critical',
+    ].join('\n') + '\n';
 
   it('loads a pve_storage target with its storage and vmid, beside a file_glob one', async () => {
     const b = await loaded(await bindingsDir({ 'backup.inventory.yaml': INVENTORY + STORAGE_TARGET }));
     expect(b.inventory.targets.map((t) => t.kind)).toEqual(['file_glob', 'pve_storage']);
-    expect(b.inventory.targets[1]).toMatchObject({ name: 'vm-204-pbs', kind: 'pve_storage', host: 'pve', storage: 'pbs-main', vmid: 204, staleAfterHours: 26, source: { line: 12 } });
+    expect(b.inventory.targets[1]).toMatchObject({
+      name: 'vm-204-pbs',
+      kind: 'pve_storage',
+      host: 'pve',
+      storage: 'pbs-main',
+      vmid: 204,
+      staleAfterHours: 26,
+      source: { line: 12 },
+    });
     expect(b.inventory.targets[1]).not.toHaveProperty('basePath');
   });
 
@@ -338,7 +464,11 @@ describe('bad bindings', () => {
       'backup.inventory.yaml:5:5: targets[0] (vm-204-pbs).vmid: expected the VMID of the guest whose backups it holds (required), found no such field',
       'backup.inventory.yaml:10:16: targets[0] (vm-204-pbs).base_path: expected no base_path on a pve_storage target (it names storage and vmid), found "/srv/dump" (a string)',
     ]);
-    const badStorage = patch(patch(STORAGE_TARGET, 'storage: pbs-main', "storage: \"pbs main; rm -rf /\""), 'vmid: 204', 'vmid: 42');
+    const badStorage = patch(
+      patch(STORAGE_TARGET, 'storage: pbs-main', 'storage: "pbs main; rm -rf /"'),
+      'vmid: 204',
+      'vmid: 42',
+    );
     expect(await errorsOf({ 'backup.inventory.yaml': INVENTORY_HEAD + badStorage })).toEqual([
       'backup.inventory.yaml:9:14: targets[0] (vm-204-pbs).storage: expected a PVE storage id (a letter, then letters, digits, ., _ or -, ending in a letter or digit), e.g. pbs-main, found "pbs main; rm -rf /" (a string)',
       'backup.inventory.yaml:10:11: targets[0] (vm-204-pbs).vmid: expected an integer from 100 to 999999999, found 42 (an integer)',
@@ -350,14 +480,23 @@ describe('bad bindings', () => {
   });
 
   it('rejects an unknown field on a target (a typo would weaken a gate)', async () => {
-    const inventory = patch(INVENTORY, '    classification: critical', '    stale_afer_hours: 48\n    classification: critical');
+    const inventory = patch(
+      INVENTORY,
+      '    classification: critical',
+      '    stale_afer_hours: 48\n    classification: critical',
+    );
     expect(await errorsOf({ 'backup.inventory.yaml': inventory })).toEqual([
       'backup.inventory.yaml:11:5: targets[0] (vm-204-primary).stale_afer_hours: expected a known field (name, enabled, kind, host, base_path, glob, storage, vmid, stale_after_hours, classification, min_size_bytes, description, notes, ssh_timeout_sec, restore_sop, offsite), found an unknown field (did you mean stale_after_hours?)',
     ]);
   });
 
   it('reports a missing required file (only the inventory is) and still checks the others', async () => {
-    expect(await errorsOf({ 'backup.inventory.yaml': null, 'backup.calendar.yaml': patch(CALENDAR, 'byhour: 2', 'byhour: 24') })).toEqual([
+    expect(
+      await errorsOf({
+        'backup.inventory.yaml': null,
+        'backup.calendar.yaml': patch(CALENDAR, 'byhour: 2', 'byhour: 24'),
+      }),
+    ).toEqual([
       'backup.calendar.yaml:6:13: events[0] (pve-vzdump-daily).byhour: expected an integer from 0 to 23 or null, found 24 (an integer)',
       'backup.inventory.yaml: expected the file to exist, found no such file',
     ]);
@@ -369,9 +508,11 @@ describe('bad bindings', () => {
       'backup.inventory.yaml:17:11: targets[1] (app-mail-archiver).glob: expected a non-empty relative glob (not starting with /), found "/abs/*.zst" (a string)',
     ]);
     // An item with no name field keeps its index alone.
-    expect(await errorsOf({ 'backup.calendar.yaml': patch(CALENDAR, '  - id: pve-vzdump-daily\n    summary', '  - summary') })).toEqual([
-      'backup.calendar.yaml:3:5: events[0].id: expected a non-empty string (required), found no such field',
-    ]);
+    expect(
+      await errorsOf({
+        'backup.calendar.yaml': patch(CALENDAR, '  - id: pve-vzdump-daily\n    summary', '  - summary'),
+      }),
+    ).toEqual(['backup.calendar.yaml:3:5: events[0].id: expected a non-empty string (required), found no such field']);
   });
 
   it('requires exactly one of id and vmid', async () => {
@@ -390,7 +531,16 @@ describe('bad bindings', () => {
 
   it('turns an alias bomb into one clear error', async () => {
     const bomb = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']]) {
+    for (const [name, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+      ['h', 'g'],
+      ['i', 'h'],
+    ]) {
       bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     }
     expect(await errorsOf({ 'backup.inventory.yaml': `${bomb.join('\n')}\n` })).toEqual([
@@ -405,7 +555,11 @@ describe('bad bindings', () => {
   });
 
   it('reports a duplicate YAML key', async () => {
-    expect(await errorsOf({ 'backup.inventory.yaml': patch(INVENTORY, '    host: pve\n', '    host: pve\n    host: nas\n') })).toEqual([
+    expect(
+      await errorsOf({
+        'backup.inventory.yaml': patch(INVENTORY, '    host: pve\n', '    host: pve\n    host: nas\n'),
+      }),
+    ).toEqual([
       'backup.inventory.yaml:9:5: expected each key at most once per mapping, found key "host" a second time',
     ]);
   });
@@ -427,36 +581,58 @@ describe('bad bindings', () => {
   });
 
   it.each([
-    ['classification lists or "all"', 'd69:\n  restore_sop_required_for: [critical, urgent]\n  offsite_required_for: some\n', [
-      'drift.gates.yaml:3:40: d69.restore_sop_required_for[1]: expected one of critical, important, rebuildable, found "urgent" (a string)',
-      'drift.gates.yaml:4:25: d69.offsite_required_for: expected a list of classifications (critical, important, rebuildable) or "all", found "some" (a string)',
-    ]],
-    ['storage hosts are ssh target ids', 'd69: {storage_hosts: {pve: nas-2}}\n', [
-      'drift.gates.yaml:2:28: d69.storage_hosts.pve: expected an ssh.targets.yaml target id (one of pve, nas), found "nas-2" (a string)',
-    ]],
+    [
+      'classification lists or "all"',
+      'd69:\n  restore_sop_required_for: [critical, urgent]\n  offsite_required_for: some\n',
+      [
+        'drift.gates.yaml:3:40: d69.restore_sop_required_for[1]: expected one of critical, important, rebuildable, found "urgent" (a string)',
+        'drift.gates.yaml:4:25: d69.offsite_required_for: expected a list of classifications (critical, important, rebuildable) or "all", found "some" (a string)',
+      ],
+    ],
+    [
+      'storage hosts are ssh target ids',
+      'd69: {storage_hosts: {pve: nas-2}}\n',
+      [
+        'drift.gates.yaml:2:28: d69.storage_hosts.pve: expected an ssh.targets.yaml target id (one of pve, nas), found "nas-2" (a string)',
+      ],
+    ],
   ])('checks the d69 policy: %s', async (_, policy, errors) => {
     expect(await errorsOf({ 'drift.gates.yaml': `version: 1\n${policy}` })).toEqual(errors);
   });
 
   it.each([
-    ['host and allowed_recipients are required', 'relay: {port: 465}\n', [
-      'drift.gates.yaml:2:8: relay.host: expected a host name such as mail.example.com (required), found no such field',
-      'drift.gates.yaml:2:8: relay.allowed_recipients: expected a list (required), found no such field',
-    ]],
-    ['STARTTLS, a bad port, a recipient that is no address, an unknown key', 'relay:\n  host: mail.example.com\n  port: 0\n  tls: starttls\n  allowed_recipients: [alerts]\n  smarthost: x\n', [
-      'drift.gates.yaml:4:9: relay.port: expected an integer from 1 to 65535, found 0 (an integer)',
-      'drift.gates.yaml:5:8: relay.tls: expected one of implicit, found "starttls" (a string)',
-      'drift.gates.yaml:6:24: relay.allowed_recipients[0]: expected an address (alerts@example.com) or a domain (@example.com), found "alerts" (a string)',
-      'drift.gates.yaml:7:3: relay.smarthost: expected a known field (host, port, tls, hosts, allowed_recipients, sender_domain, max_queue_age_minutes, fail_on_deferred, mail), found an unknown field',
-    ]],
-    ['mail values are relay or disabled', 'relay:\n  host: mail.example.com\n  allowed_recipients: ["@example.com"]\n  hosts: [pve]\n  mail: {pve: off, nas: disabled, pve-9: relay}\n', [
-      'drift.gates.yaml:6:15: relay.mail.pve: expected one of relay, disabled, found "off" (a string)',
-    ]],
-    ['mail keys are ssh targets in relay.hosts', 'relay:\n  host: mail.example.com\n  allowed_recipients: ["@example.com"]\n  hosts: [pve]\n  mail: {nas: disabled, pve-9: relay}\n', [
-      'drift.gates.yaml:6:10: relay.mail.nas: expected a host in relay.hosts (pve), found "nas" (a string)',
-      'drift.gates.yaml:6:25: relay.mail.pve-9: expected a host in relay.hosts (pve), found "pve-9" (a string)',
-      'drift.gates.yaml:6:32: relay.mail.pve-9: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-9" (a string)',
-    ]],
+    [
+      'host and allowed_recipients are required',
+      'relay: {port: 465}\n',
+      [
+        'drift.gates.yaml:2:8: relay.host: expected a host name such as mail.example.com (required), found no such field',
+        'drift.gates.yaml:2:8: relay.allowed_recipients: expected a list (required), found no such field',
+      ],
+    ],
+    [
+      'STARTTLS, a bad port, a recipient that is no address, an unknown key',
+      'relay:\n  host: mail.example.com\n  port: 0\n  tls: starttls\n  allowed_recipients: [alerts]\n  smarthost: x\n',
+      [
+        'drift.gates.yaml:4:9: relay.port: expected an integer from 1 to 65535, found 0 (an integer)',
+        'drift.gates.yaml:5:8: relay.tls: expected one of implicit, found "starttls" (a string)',
+        'drift.gates.yaml:6:24: relay.allowed_recipients[0]: expected an address (alerts@example.com) or a domain (@example.com), found "alerts" (a string)',
+        'drift.gates.yaml:7:3: relay.smarthost: expected a known field (host, port, tls, hosts, allowed_recipients, sender_domain, max_queue_age_minutes, fail_on_deferred, mail), found an unknown field',
+      ],
+    ],
+    [
+      'mail values are relay or disabled',
+      'relay:\n  host: mail.example.com\n  allowed_recipients: ["@example.com"]\n  hosts: [pve]\n  mail: {pve: off, nas: disabled, pve-9: relay}\n',
+      ['drift.gates.yaml:6:15: relay.mail.pve: expected one of relay, disabled, found "off" (a string)'],
+    ],
+    [
+      'mail keys are ssh targets in relay.hosts',
+      'relay:\n  host: mail.example.com\n  allowed_recipients: ["@example.com"]\n  hosts: [pve]\n  mail: {nas: disabled, pve-9: relay}\n',
+      [
+        'drift.gates.yaml:6:10: relay.mail.nas: expected a host in relay.hosts (pve), found "nas" (a string)',
+        'drift.gates.yaml:6:25: relay.mail.pve-9: expected a host in relay.hosts (pve), found "pve-9" (a string)',
+        'drift.gates.yaml:6:32: relay.mail.pve-9: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-9" (a string)',
+      ],
+    ],
   ])('checks the relay policy: %s', async (_, policy, errors) => {
     expect(await errorsOf({ 'drift.gates.yaml': `version: 1\n${policy}` })).toEqual(errors);
   });
@@ -478,7 +654,9 @@ describe('bad bindings', () => {
       'vm.lifecycle.yaml:8:9: vms[1] (204).id: expected a unique VMID, found 204 (an integer), already used at line 5',
       'vm.lifecycle.yaml:11:19: vms[2] (205).proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
     ]);
-    expect(await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: pve-home') })).toEqual([
+    expect(
+      await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'proxmox_host: pve', 'proxmox_host: pve-home') }),
+    ).toEqual([
       'vm.lifecycle.yaml:3:17: defaults.proxmox_host: expected an ssh.targets.yaml target id (one of pve, nas), found "pve-home" (a string)',
     ]);
     expect(await errorsOf({ 'vm.lifecycle.yaml': patch(LIFECYCLE, 'defaults:\n  proxmox_host: pve\n', '') })).toEqual([
@@ -517,7 +695,9 @@ describe('bad bindings', () => {
   });
 
   it('reports an empty file as a missing mapping', async () => {
-    expect(await errorsOf({ 'backup.calendar.yaml': '' })).toEqual(['backup.calendar.yaml:1:1: expected a mapping, found null']);
+    expect(await errorsOf({ 'backup.calendar.yaml': '' })).toEqual([
+      'backup.calendar.yaml:1:1: expected a mapping, found null',
+    ]);
   });
 });
 
@@ -536,15 +716,24 @@ describe('drift.waivers.yaml', () => {
   it('is optional, and loads each waiver with its line', async () => {
     expect((await loaded(await bindingsDir())).waivers).toEqual([]);
     const bindings = await loaded(await bindingsDir({ 'drift.waivers.yaml': WAIVER }));
-    expect(bindings.waivers).toEqual([{
-      gate: 'D19', check: 'D19.freshness', subject: 'home-vm-*', justification: 'the home NAS is being replaced',
-      owner: 'alice@example.com', expires: '2026-04-30', source: { file: 'drift.waivers.yaml', line: 3 },
-    }]);
+    expect(bindings.waivers).toEqual([
+      {
+        gate: 'D19',
+        check: 'D19.freshness',
+        subject: 'home-vm-*',
+        justification: 'the home NAS is being replaced',
+        owner: 'alice@example.com',
+        expires: '2026-04-30',
+        source: { file: 'drift.waivers.yaml', line: 3 },
+      },
+    ]);
     expect(Object.keys(bindings.digests)).toContain('drift.waivers.yaml');
   });
 
   it('requires every field, a real UTC date, a known gate, and each gate, check and subject once', async () => {
-    const waivers = WAIVER + dedent(`
+    const waivers =
+      WAIVER +
+      dedent(`
       - gate: D91
         check: freshness
         subject: x
@@ -571,7 +760,9 @@ describe('drift.waivers.yaml', () => {
       'drift.waivers.yaml:22:5: waivers[3].justification: expected a non-empty string (required), found no such field',
       'drift.waivers.yaml:22:5: waivers[3].expires: expected a UTC date YYYY-MM-DD (required), found no such field',
     ]);
-    const semantic = WAIVER + dedent(`
+    const semantic =
+      WAIVER +
+      dedent(`
       - gate: D91
         check: D19.freshness
         subject: x
@@ -593,7 +784,8 @@ describe('drift.waivers.yaml', () => {
   });
 
   it('checks the notify sender against relay.sender_domain', async () => {
-    const policy = 'version: 1\nrelay:\n  host: mail.example.com\n  allowed_recipients: [ops@example.com]\n  sender_domain: example.com\nnotify: {from: gates@example.org, cooldown_hours: 6}\n';
+    const policy =
+      'version: 1\nrelay:\n  host: mail.example.com\n  allowed_recipients: [ops@example.com]\n  sender_domain: example.com\nnotify: {from: gates@example.org, cooldown_hours: 6}\n';
     expect(await errorsOf({ 'drift.gates.yaml': policy })).toEqual([
       'drift.gates.yaml:6:16: notify.from: expected an address @example.com (relay.sender_domain), found "gates@example.org" (a string)',
     ]);
@@ -618,15 +810,24 @@ describe('restore.drills.yaml', () => {
   it('is optional (null), and loads each drill with its line', async () => {
     expect((await loaded(await bindingsDir())).drills).toBeNull();
     const bindings = await loaded(await bindingsDir({ 'restore.drills.yaml': DRILLS }));
-    expect(bindings.drills).toEqual([{
-      target: 'vm-204-primary', date: '2026-02-10', result: 'ok', by: 'alice@example.com', notes: 'restored into 9204, booted, app login checked',
-      evidence: 'OPS-311', source: { file: 'restore.drills.yaml', line: 3 },
-    }]);
+    expect(bindings.drills).toEqual([
+      {
+        target: 'vm-204-primary',
+        date: '2026-02-10',
+        result: 'ok',
+        by: 'alice@example.com',
+        notes: 'restored into 9204, booted, app login checked',
+        evidence: 'OPS-311',
+        source: { file: 'restore.drills.yaml', line: 3 },
+      },
+    ]);
     expect(Object.keys(bindings.digests)).toContain('restore.drills.yaml');
   });
 
   it('names the file, line and field of a bad drill: unknown target, unreal date, result, missing by', async () => {
-    const drills = DRILLS + dedent(`
+    const drills =
+      DRILLS +
+      dedent(`
       - target: vm-999-primary
         date: 2026-02-30
         result: passed

@@ -98,7 +98,9 @@ function byFileThenPosition(a: BindingError, b: BindingError): number {
 }
 
 /** ssh.targets.yaml alone, for `ops init` (before any other binding exists); null when it is absent. */
-export async function loadSshTargets(dir: string): Promise<{ ok: true; ssh: SshTargets | null } | { ok: false; errors: BindingError[] }> {
+export async function loadSshTargets(
+  dir: string,
+): Promise<{ ok: true; ssh: SshTargets | null } | { ok: false; errors: BindingError[] }> {
   const errors: BindingError[] = [];
   const src = await readSource(resolve(dir), FILES.ssh.name, false, errors, {});
   const ssh = src && FILES.ssh.validate(src) ? normaliseSsh(src) : null;

@@ -3,7 +3,14 @@
 // Each function runs only on data its schema accepted, so the raw shapes below hold.
 
 import type {
-  RawCalendarFile, RawCalendarHomeFile, RawDrillsFile, RawInventoryFile, RawLifecycleFile, RawPolicyFile, RawScheduleFile, RawSshFile,
+  RawCalendarFile,
+  RawCalendarHomeFile,
+  RawDrillsFile,
+  RawInventoryFile,
+  RawLifecycleFile,
+  RawPolicyFile,
+  RawScheduleFile,
+  RawSshFile,
 } from './schemas/raw-types.generated.js';
 import { describeValue, type FieldPath, type Source } from './source.js';
 import {
@@ -39,26 +46,46 @@ type RawRelay = NonNullable<RawPolicy['relay']>;
 /** The restore fields targets and guests share. */
 type RawRestoreFields = Pick<RawTarget, 'restore_sop' | 'offsite' | 'description' | 'notes'>;
 /** A class scope as the schema accepts it: a list of classifications, or a string its pattern allows only as "all". Default [critical]. */
-const classScope = (v: RawPolicyFile.ClassScope | undefined): ClassScope => (v === undefined ? ['critical'] : typeof v === 'string' ? 'all' : v);
+const classScope = (v: RawPolicyFile.ClassScope | undefined): ClassScope =>
+  v === undefined ? ['critical'] : typeof v === 'string' ? 'all' : v;
 
 /** The change date, under either name real history used. */
 type RawUpdated = Pick<RawLifecycle, 'updated' | 'updated_at'>;
 
 export function normaliseSsh(src: Source): SshTargets {
   const { defaults, targets } = (src.data as RawSsh).ssh;
-  requireUnique(src, targets, (t) => t.id, (i) => ['ssh', 'targets', i, 'id'], 'target id');
+  requireUnique(
+    src,
+    targets,
+    (t) => t.id,
+    (i) => ['ssh', 'targets', i, 'id'],
+    'target id',
+  );
   const ids = new Set(targets.map((t) => t.id));
   // Built once: per target it made loading quadratic in the number of ssh targets (7 s for 5,000).
   const via = new Map(targets.map((t) => [t.id, t.probe_via]));
   return {
-    defaults: { user: defaults.user, port: defaults.port ?? 22, connectTimeoutSec: defaults.connect_timeout_sec ?? null },
+    defaults: {
+      user: defaults.user,
+      port: defaults.port ?? 22,
+      connectTimeoutSec: defaults.connect_timeout_sec ?? null,
+    },
     targets: targets.map((t, i) => {
       const path = ['ssh', 'targets', i];
       if (t.probe_via !== undefined && (t.probe_via === t.id || !ids.has(t.probe_via))) {
-        src.report([...path, 'probe_via'], `the id of another ssh target (${listSome(ids)})`, describeValue(t.probe_via));
+        src.report(
+          [...path, 'probe_via'],
+          `the id of another ssh target (${listSome(ids)})`,
+          describeValue(t.probe_via),
+        );
       } else {
         const loop = probeViaLoop(via, t.id);
-        if (loop) src.report([...path, 'probe_via'], 'a probe_via chain that ends at a target reached directly', `a loop: ${loop.join(' → ')}`);
+        if (loop)
+          src.report(
+            [...path, 'probe_via'],
+            'a probe_via chain that ends at a target reached directly',
+            `a loop: ${loop.join(' → ')}`,
+          );
       }
       return {
         id: t.id,
@@ -86,7 +113,13 @@ function probeViaLoop(via: ReadonlyMap<string, string | undefined>, id: string):
 export function normaliseInventory(src: Source, sshIds: SshIds): BackupInventory {
   const raw = src.data as RawInventory;
   const { defaults } = raw;
-  requireUnique(src, raw.targets, (t) => t.name, (i) => ['targets', i, 'name'], 'target name');
+  requireUnique(
+    src,
+    raw.targets,
+    (t) => t.name,
+    (i) => ['targets', i, 'name'],
+    'target name',
+  );
   return {
     version: raw.version,
     defaults: {
@@ -136,7 +169,13 @@ export function normaliseLifecycle(src: Source, sshIds: SshIds): VmLifecycle {
   if (defaultHost !== undefined) requireSshId(src, ['defaults', 'proxmox_host'], defaultHost, sshIds);
   // The schema guarantees exactly one of `id` and the older `vmid`.
   const idField = (g: RawGuest) => (g.id !== undefined ? 'id' : 'vmid');
-  requireUnique(src, raw.vms, (g) => g[idField(g)] as number, (i) => ['vms', i, idField(raw.vms[i] as RawGuest)], 'VMID');
+  requireUnique(
+    src,
+    raw.vms,
+    (g) => g[idField(g)] as number,
+    (i) => ['vms', i, idField(raw.vms[i] as RawGuest)],
+    'VMID',
+  );
   return {
     version: raw.version,
     updated: updatedOf(raw),
@@ -198,7 +237,10 @@ export function normaliseSchedule(src: Source): BackupSchedule {
       kind: j.kind,
       host: j.host ?? null,
       scheduleCron: j.schedule_cron ?? null,
-      inventoryTargets: [...(j.inventory_target === undefined ? [] : [j.inventory_target]), ...(j.inventory_targets ?? [])],
+      inventoryTargets: [
+        ...(j.inventory_target === undefined ? [] : [j.inventory_target]),
+        ...(j.inventory_targets ?? []),
+      ],
       source: src.ref(['jobs', i]),
     })),
   };
@@ -219,7 +261,8 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
   const storageHosts = raw.d69?.storage_hosts ?? {};
   const offsiteStorages = raw.d69?.offsite_storages ?? {};
   if (src) {
-    for (const pveHost of Object.keys(offsiteStorages)) requireSshId(src, ['d69', 'offsite_storages', pveHost], pveHost, sshIds);
+    for (const pveHost of Object.keys(offsiteStorages))
+      requireSshId(src, ['d69', 'offsite_storages', pveHost], pveHost, sshIds);
     raw.pve_hosts?.forEach((host, i) => requireSshId(src, ['pve_hosts', i], host, sshIds));
     for (const [pveHost, storageHost] of Object.entries(storageHosts)) {
       requireSshId(src, ['d69', 'storage_hosts', pveHost], pveHost, sshIds);
@@ -252,16 +295,19 @@ export function normalisePolicy(src: Source | null, sshIds: SshIds): GatePolicy 
     d69: {
       restoreSopRequiredFor: classScope(raw.d69?.restore_sop_required_for),
       offsiteRequiredFor: classScope(raw.d69?.offsite_required_for),
-      sshTargetRequiredFor: raw.d69?.ssh_target_required_for === undefined ? 'all' : classScope(raw.d69.ssh_target_required_for),
+      sshTargetRequiredFor:
+        raw.d69?.ssh_target_required_for === undefined ? 'all' : classScope(raw.d69.ssh_target_required_for),
       storageHosts,
       offsiteStorages,
     },
     relay: src && raw.relay ? normaliseRelay(src, raw.relay, sshIds) : null,
-    calendar: raw.calendar ? {
-      url: raw.calendar.url ?? null,
-      uidScheme: raw.calendar.uid_scheme ?? DEFAULT_UID_SCHEME,
-      credentialsFile: raw.calendar.credentials_file ?? null,
-    } : null,
+    calendar: raw.calendar
+      ? {
+          url: raw.calendar.url ?? null,
+          uidScheme: raw.calendar.uid_scheme ?? DEFAULT_UID_SCHEME,
+          credentialsFile: raw.calendar.credentials_file ?? null,
+        }
+      : null,
     notify: { from, cooldownHours: raw.notify?.cooldown_hours ?? 24 },
   };
 }
@@ -271,7 +317,13 @@ function normaliseRelay(src: Source, relay: RawRelay, sshIds: SshIds): RelayPoli
   relay.hosts?.forEach((host, i) => requireSshId(src, ['relay', 'hosts', i], host, sshIds));
   for (const host of Object.keys(relay.mail ?? {})) {
     requireSshId(src, ['relay', 'mail', host], host, sshIds);
-    if (relay.hosts && !relay.hosts.includes(host)) src.report(['relay', 'mail', host], `a host in relay.hosts (${relay.hosts.join(', ')})`, describeValue(host), 'key');
+    if (relay.hosts && !relay.hosts.includes(host))
+      src.report(
+        ['relay', 'mail', host],
+        `a host in relay.hosts (${relay.hosts.join(', ')})`,
+        describeValue(host),
+        'key',
+      );
   }
   return {
     host: relay.host.toLowerCase(),
@@ -292,15 +344,27 @@ export function normaliseWaivers(src: Source | null, gateIds: readonly string[])
   if (!src) return [];
   const raw = (src.data as { waivers: Omit<Waiver, 'source'>[] }).waivers;
   raw.forEach((w, i) => {
-    if (!gateIds.includes(w.gate)) src.report(['waivers', i, 'gate'], `a gate id (one of ${gateIds.join(', ')})`, describeValue(w.gate));
+    if (!gateIds.includes(w.gate))
+      src.report(['waivers', i, 'gate'], `a gate id (one of ${gateIds.join(', ')})`, describeValue(w.gate));
     const day = Date.parse(`${w.expires}T00:00:00Z`);
     if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== w.expires) {
       src.report(['waivers', i, 'expires'], 'a real UTC date YYYY-MM-DD', describeValue(w.expires));
     }
   });
-  requireUnique(src, raw, (w) => `${w.gate} ${w.check} ${w.subject}`, (i) => ['waivers', i, 'subject'], 'gate, check and subject');
+  requireUnique(
+    src,
+    raw,
+    (w) => `${w.gate} ${w.check} ${w.subject}`,
+    (i) => ['waivers', i, 'subject'],
+    'gate, check and subject',
+  );
   return raw.map((w, i) => ({
-    gate: w.gate, check: w.check, subject: w.subject, justification: w.justification, owner: w.owner, expires: w.expires,
+    gate: w.gate,
+    check: w.check,
+    subject: w.subject,
+    justification: w.justification,
+    owner: w.owner,
+    expires: w.expires,
     source: src.ref(['waivers', i]),
   }));
 }
@@ -319,17 +383,25 @@ function updatedOf(raw: RawUpdated): string | null {
 }
 
 function requireSshId(src: Source, path: FieldPath, id: string, sshIds: SshIds): void {
-  if (sshIds && !sshIds.has(id)) src.report(path, `an ssh.targets.yaml target id (${listSome(sshIds)})`, describeValue(id));
+  if (sshIds && !sshIds.has(id))
+    src.report(path, `an ssh.targets.yaml target id (${listSome(sshIds)})`, describeValue(id));
 }
 
 /** Reports every repeat of a key at the repeat, naming the line of the first use. */
-function requireUnique<T>(src: Source, items: T[], key: (item: T) => string | number, path: (i: number) => FieldPath, what: string): void {
+function requireUnique<T>(
+  src: Source,
+  items: T[],
+  key: (item: T) => string | number,
+  path: (i: number) => FieldPath,
+  what: string,
+): void {
   const first = new Map<string | number, number>();
   items.forEach((item, i) => {
     const k = key(item);
     const prev = first.get(k);
     if (prev === undefined) first.set(k, i);
-    else src.report(path(i), `a unique ${what}`, `${describeValue(k)}, already used at line ${src.ref(path(prev)).line}`);
+    else
+      src.report(path(i), `a unique ${what}`, `${describeValue(k)}, already used at line ${src.ref(path(prev)).line}`);
   });
 }
 
@@ -345,9 +417,19 @@ export function normaliseDrills(src: Source | null, targetNames: ReadonlySet<str
   if (!src) return null;
   const { drills } = src.data as RawDrillsFile.File;
   return drills.map((d, i) => {
-    if (targetNames && !targetNames.has(d.target)) src.report(['drills', i, 'target'], 'a target name of backup.inventory.yaml', describeValue(d.target));
+    if (targetNames && !targetNames.has(d.target))
+      src.report(['drills', i, 'target'], 'a target name of backup.inventory.yaml', describeValue(d.target));
     const day = Date.parse(`${d.date}T00:00:00Z`);
-    if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== d.date) src.report(['drills', i, 'date'], 'a real UTC date YYYY-MM-DD', describeValue(d.date));
-    return { target: d.target, date: d.date, result: d.result, by: d.by, notes: d.notes ?? null, evidence: d.evidence ?? null, source: src.ref(['drills', i]) };
+    if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== d.date)
+      src.report(['drills', i, 'date'], 'a real UTC date YYYY-MM-DD', describeValue(d.date));
+    return {
+      target: d.target,
+      date: d.date,
+      result: d.result,
+      by: d.by,
+      notes: d.notes ?? null,
+      evidence: d.evidence ?? null,
+      source: src.ref(['drills', i]),
+    };
   });
 }

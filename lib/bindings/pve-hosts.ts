@@ -13,5 +13,8 @@ export function pveHostIds(bindings: Bindings): string[] {
 /** Why no PVE host is known, or null when some is: without a lifecycle, only drift.gates.yaml pve_hosts names them. */
 export function noPveHostsReason(bindings: Bindings): { reason: string; message: string } | null {
   if (bindings.policy.pveHosts || bindings.lifecycle) return null;
-  return { reason: noFile('lifecycle'), message: `no ${BINDING_FILES.lifecycle} and no drift.gates.yaml pve_hosts: no PVE host is known` };
+  return {
+    reason: noFile('lifecycle'),
+    message: `no ${BINDING_FILES.lifecycle} and no drift.gates.yaml pve_hosts: no PVE host is known`,
+  };
 }

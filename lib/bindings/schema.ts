@@ -48,7 +48,12 @@ function reportSchemaErrors(src: Source, errors: ErrorObject[]): void {
         const known = Object.keys(schema.properties ?? {});
         const field = String(e.params.additionalProperty);
         const near = nearest(field, known);
-        src.report([...path, field], `a known field (${known.join(', ')})`, `an unknown field${near ? ` (did you mean ${near}?)` : ''}`, 'key');
+        src.report(
+          [...path, field],
+          `a known field (${known.join(', ')})`,
+          `an unknown field${near ? ` (did you mean ${near}?)` : ''}`,
+          'key',
+        );
         break;
       }
       case 'oneOf':
@@ -78,11 +83,17 @@ function reportCombinator(src: Source, path: FieldPath, e: ErrorObject): void {
   const branches = (e.schema as AnySchemaObject[]) ?? [];
   const quantity = e.keyword === 'oneOf' ? 'exactly one' : 'at least one';
   // `oneOf: [{required: [id]}, {required: [vmid]}]` is "one of these fields": say which ones are there.
-  const fields = branches.map((b) => (Object.keys(b).length === 1 && b.required?.length === 1 ? String(b.required[0]) : null));
+  const fields = branches.map((b) =>
+    Object.keys(b).length === 1 && b.required?.length === 1 ? String(b.required[0]) : null,
+  );
   if (fields.every((f) => f !== null)) {
     const data = (e.data ?? {}) as Record<string, unknown>;
     const present = fields.filter((f) => f in data);
-    src.report(path, `${quantity} of the fields ${fields.join(', ')}`, present.length ? present.join(' and ') : 'neither');
+    src.report(
+      path,
+      `${quantity} of the fields ${fields.join(', ')}`,
+      present.length ? present.join(' and ') : 'neither',
+    );
     return;
   }
   src.report(path, `${quantity} of: ${branches.map(describeSchema).join('; ')}`, describeValue(e.data));

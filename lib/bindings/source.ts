@@ -128,13 +128,15 @@ const ITEM_NAMES = ['name', 'id', 'vmid', 'unit_id'];
  */
 function formatPath(path: FieldPath, data: unknown): string {
   let node: unknown = data;
-  return path.map((seg, i) => {
-    node = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[seg] : undefined;
-    if (typeof seg !== 'number') return i === 0 ? seg : `.${seg}`;
-    const item = (typeof node === 'object' && node !== null ? node : {}) as Record<string, unknown>;
-    const name = ITEM_NAMES.map((k) => item[k]).find((v) => typeof v === 'string' || typeof v === 'number');
-    return name === undefined ? `[${seg}]` : `[${seg}] (${name})`;
-  }).join('');
+  return path
+    .map((seg, i) => {
+      node = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[seg] : undefined;
+      if (typeof seg !== 'number') return i === 0 ? seg : `.${seg}`;
+      const item = (typeof node === 'object' && node !== null ? node : {}) as Record<string, unknown>;
+      const name = ITEM_NAMES.map((k) => item[k]).find((v) => typeof v === 'string' || typeof v === 'number');
+      return name === undefined ? `[${seg}]` : `[${seg}] (${name})`;
+    })
+    .join('');
 }
 
 /** A value as shown after "found": compact, with its YAML type. */
@@ -250,7 +252,12 @@ function describeYamlError(doc: Document, e: YAMLError): { offset: number; expec
         },
       });
     }
-    if (opened !== null) return { offset: opened, expected: `a ${bracket} closing this ${bracket === ']' ? '[' : '{'}`, found: `none (a syntax error: ${e.message})` };
+    if (opened !== null)
+      return {
+        offset: opened,
+        expected: `a ${bracket} closing this ${bracket === ']' ? '[' : '{'}`,
+        found: `none (a syntax error: ${e.message})`,
+      };
     return { offset: e.pos[0], expected: 'valid YAML', found: `a syntax error: ${e.message}` };
   }
   let key = 'a key';

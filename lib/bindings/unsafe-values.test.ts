@@ -33,13 +33,21 @@ function demoCopy(sub: string, file: string, edit: (text: string) => string): st
 
 /** The demo bindings with a NUL in a base_path and probe_via loops (a → b → a, and a self-loop). */
 function unsafeBindings(): string {
-  const dir = demoCopy('bindings', 'ssh.targets.yaml', (text) => [
-    ['- id: files\n      host: "192.0.2.101"\n', '- id: files\n      host: "192.0.2.101"\n      probe_via: erp\n'],
-    ['- id: erp\n      host: "192.0.2.102"\n', '- id: erp\n      host: "192.0.2.102"\n      probe_via: files\n'],
-    ['- id: monitor\n      host: "192.0.2.105"\n', '- id: monitor\n      host: "192.0.2.105"\n      probe_via: monitor\n'],
-  ].reduce((t, [from, to]) => patch(t, from!, to!), text));
+  const dir = demoCopy('bindings', 'ssh.targets.yaml', (text) =>
+    [
+      ['- id: files\n      host: "192.0.2.101"\n', '- id: files\n      host: "192.0.2.101"\n      probe_via: erp\n'],
+      ['- id: erp\n      host: "192.0.2.102"\n', '- id: erp\n      host: "192.0.2.102"\n      probe_via: files\n'],
+      [
+        '- id: monitor\n      host: "192.0.2.105"\n',
+        '- id: monitor\n      host: "192.0.2.105"\n      probe_via: monitor\n',
+      ],
+    ].reduce((t, [from, to]) => patch(t, from!, to!), text),
+  );
   const inventory = path.join(dir, 'backup.inventory.yaml');
-  writeFileSync(inventory, patch(readFileSync(inventory, 'utf8'), 'base_path: "/srv/backups/dump"', 'base_path: "/srv/backups/dump\\0x"'));
+  writeFileSync(
+    inventory,
+    patch(readFileSync(inventory, 'utf8'), 'base_path: "/srv/backups/dump"', 'base_path: "/srv/backups/dump\\0x"'),
+  );
   return dir;
 }
 
@@ -53,9 +61,14 @@ const EXPECTED = [
 function ops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const cwd = mkdtempSync(path.join(tmpdir(), 'unsafe-run-'));
   return new Promise((resolve) => {
-    execFile(process.execPath, [OPS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [OPS, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -66,7 +79,9 @@ describe('binding values that become folder names or shell arguments', () => {
   });
 
   it('a target id that would leave the snapshot folder is a binding error with file:line:column', async () => {
-    const loaded = await loadBindings(demoCopy('bindings', 'ssh.targets.yaml', (t) => patch(t, '- id: proofs\n', '- id: proofs/../../etc\n')));
+    const loaded = await loadBindings(
+      demoCopy('bindings', 'ssh.targets.yaml', (t) => patch(t, '- id: proofs\n', '- id: proofs/../../etc\n')),
+    );
     expect(loaded.ok ? [] : loaded.errors.map(formatBindingError)).toEqual([
       'ssh.targets.yaml:32:11: ssh.targets[7] (proofs/../../etc).id: expected an id that can name a folder (no /, \\ or control characters, not starting with .), found "proofs/../../etc" (a string)',
     ]);
@@ -85,7 +100,8 @@ describe('binding values that become folder names or shell arguments', () => {
 });
 
 describe('snapshot host ids', () => {
-  const unsafeSnapshot = () => demoCopy('snapshot', 'snapshot.yaml', (t) => patch(t, '  - id: pve-shop\n', '  - id: ../pve-shop\n'));
+  const unsafeSnapshot = () =>
+    demoCopy('snapshot', 'snapshot.yaml', (t) => patch(t, '  - id: pve-shop\n', '  - id: ../pve-shop\n'));
 
   it('are checked when the manifest is read, with file:line:column', async () => {
     const dir = unsafeSnapshot();
@@ -97,6 +113,8 @@ describe('snapshot host ids', () => {
 
   it('stop ops merge with the manifest position, not a write error', async () => {
     const dir = unsafeSnapshot();
-    await expect(mergeSnapshots([dir], path.join(dir, '..', 'merged'))).rejects.toThrow(`${path.join(dir, 'snapshot.yaml')}:6:9: hosts[0] (../pve-shop).id: expected an id that can name a folder`);
+    await expect(mergeSnapshots([dir], path.join(dir, '..', 'merged'))).rejects.toThrow(
+      `${path.join(dir, 'snapshot.yaml')}:6:9: hosts[0] (../pve-shop).id: expected an id that can name a folder`,
+    );
   });
 });

@@ -6,7 +6,10 @@ import type { CalendarReason } from '../catalogue/reasons.js';
 /** Why the calendar could not be read or written. Part of the output contract (lib/catalogue/reasons.ts). */
 export class CalendarError extends Error {
   override name = 'CalendarError';
-  constructor(readonly reason: CalendarReason, message: string) {
+  constructor(
+    readonly reason: CalendarReason,
+    message: string,
+  ) {
     super(message);
   }
 }

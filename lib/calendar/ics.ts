@@ -42,19 +42,25 @@ function vevent(e: ExpectedEvent, tzid: string, dtstamp: string): ICAL.Component
   const start = ICAL.Time.fromData({ year, month, day, hour: e.hour, minute: e.minute, second: 0 });
   const end = start.clone();
   end.addDuration(ICAL.Duration.fromSeconds(e.durationMinutes * 60)); // wall-clock arithmetic: rolls over midnight
-  for (const [name, time] of [['dtstart', start], ['dtend', end]] as const) {
+  for (const [name, time] of [
+    ['dtstart', start],
+    ['dtend', end],
+  ] as const) {
     const p = new ICAL.Property(name);
     p.setParameter('tzid', tzid);
     p.setValue(time);
     v.addProperty(p);
   }
-  v.addPropertyWithValue('rrule', ICAL.Recur.fromData({
-    freq: e.freq,
-    ...(e.weekdays ? { byday: e.weekdays.map((d) => WEEKDAY_CODES[d]!) } : {}),
-    ...(e.monthdays ? { bymonthday: e.monthdays } : {}),
-    ...(e.freq === 'HOURLY' ? {} : { byhour: [e.hour] }),
-    byminute: [e.minute],
-  }));
+  v.addPropertyWithValue(
+    'rrule',
+    ICAL.Recur.fromData({
+      freq: e.freq,
+      ...(e.weekdays ? { byday: e.weekdays.map((d) => WEEKDAY_CODES[d]!) } : {}),
+      ...(e.monthdays ? { bymonthday: e.monthdays } : {}),
+      ...(e.freq === 'HOURLY' ? {} : { byhour: [e.hour] }),
+      byminute: [e.minute],
+    }),
+  );
   v.addPropertyWithValue('summary', icsText(e.event.summary));
   if (e.event.description) v.addPropertyWithValue('description', icsText(e.event.description));
   v.addPropertyWithValue(MARKER, e.event.id);

@@ -39,19 +39,34 @@ export interface CalendarCredentials {
 }
 
 /** The environment's credentials when both variables are set, else the policy's file, else none. */
-export async function calendarCredentials(bindings: Bindings, env: NodeJS.ProcessEnv = process.env): Promise<CalendarCredentials> {
+export async function calendarCredentials(
+  bindings: Bindings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CalendarCredentials> {
   const user = env[USER_ENV];
   const password = env[PASSWORD_ENV];
   if (user && password !== undefined) return { auth: { user, password }, source: `${USER_ENV}/${PASSWORD_ENV}` };
   const file = bindings.policy.calendar?.credentialsFile;
-  if (!file) return { auth: null, source: `set ${USER_ENV} and ${PASSWORD_ENV}, or calendar.credentials_file in drift.gates.yaml` };
+  if (!file)
+    return {
+      auth: null,
+      source: `set ${USER_ENV} and ${PASSWORD_ENV}, or calendar.credentials_file in drift.gates.yaml`,
+    };
   const full = file.startsWith('~/') ? path.join(os.homedir(), file.slice(2)) : path.resolve(bindings.dir, file);
   // A binding names it: a pipe or a device must not hang the run, and only a small file is a login.
   const read = await readRegularFile(full, CREDENTIALS_MAX_BYTES);
-  if (!read.ok) throw new CalendarError('credentials_unreadable', `cannot read the calendar credentials file ${full}: ${refusalText(read)}`);
+  if (!read.ok)
+    throw new CalendarError(
+      'credentials_unreadable',
+      `cannot read the calendar credentials file ${full}: ${refusalText(read)}`,
+    );
   const text = read.bytes.toString('utf8');
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const colon = line.indexOf(':');
-  if (colon <= 0) throw new CalendarError('credentials_unreadable', `the calendar credentials file ${full} does not hold a line user:password`);
+  if (colon <= 0)
+    throw new CalendarError(
+      'credentials_unreadable',
+      `the calendar credentials file ${full} does not hold a line user:password`,
+    );
   return { auth: { user: line.slice(0, colon), password: line.slice(colon + 1) }, source: `the file ${full}` };
 }

@@ -23,32 +23,78 @@ export interface PublishAction {
 /** The fields that make two events the same for a calendar client (parsed, so text rewrites do not count). */
 const FIELDS = ['dtstart', 'tzid', 'dtend', 'rrule', 'status', 'summary', 'description', 'publishedFor'] as const;
 
-export function planPublish(plan: CalendarPlan, remote: readonly CalendarEventFact[], dav: Pick<Caldav, 'url'>, idOfUid: (uid: string) => string | null): PublishAction[] {
+export function planPublish(
+  plan: CalendarPlan,
+  remote: readonly CalendarEventFact[],
+  dav: Pick<Caldav, 'url'>,
+  idOfUid: (uid: string) => string | null,
+): PublishAction[] {
   const actions: PublishAction[] = [];
   for (const { event, expected, problems } of plan.events) {
     if (!expected) {
-      actions.push({ kind: 'skip', id: event.id, uid: '', href: null, etag: null, why: `not publishable: ${problems.map((p) => p.text).join('; ')}` });
+      actions.push({
+        kind: 'skip',
+        id: event.id,
+        uid: '',
+        href: null,
+        etag: null,
+        why: `not publishable: ${problems.map((p) => p.text).join('; ')}`,
+      });
       continue;
     }
     const ics = eventIcs(plan, expected);
     const want = parseItems([{ href: '', etag: null, data: ics }]).events[0]!;
     const have = remote.find((f) => f.uid === expected.uid);
     if (!have) {
-      actions.push({ kind: 'create', id: event.id, uid: expected.uid, href: hrefFor(dav, expected.uid), etag: null, why: 'not in the calendar', ics });
+      actions.push({
+        kind: 'create',
+        id: event.id,
+        uid: expected.uid,
+        href: hrefFor(dav, expected.uid),
+        etag: null,
+        why: 'not in the calendar',
+        ics,
+      });
       continue;
     }
     const differs = FIELDS.filter((k) => want[k] !== have[k]);
-    actions.push(differs.length
-      ? { kind: 'update', id: event.id, uid: expected.uid, href: have.href, etag: have.etag, why: `differs in ${differs.join(', ')}`, ics }
-      : { kind: 'leave', id: event.id, uid: expected.uid, href: have.href, etag: have.etag, why: 'up to date' });
+    actions.push(
+      differs.length
+        ? {
+            kind: 'update',
+            id: event.id,
+            uid: expected.uid,
+            href: have.href,
+            etag: have.etag,
+            why: `differs in ${differs.join(', ')}`,
+            ics,
+          }
+        : { kind: 'leave', id: event.id, uid: expected.uid, href: have.href, etag: have.etag, why: 'up to date' },
+    );
   }
   const ids = new Set(plan.events.map((e) => e.event.id));
   for (const fact of remote) {
     const id = idOfUid(fact.uid);
     if (id === null || ids.has(id)) continue;
-    actions.push(fact.publishedFor !== null
-      ? { kind: 'delete', id, uid: fact.uid, href: fact.href, etag: fact.etag, why: `published for event ${id}, which backup.calendar.yaml no longer has` }
-      : { kind: 'leave', id, uid: fact.uid, href: fact.href, etag: fact.etag, why: 'a backup UID with no binding event, not written by ops calendar publish: left alone (calendar.orphan reports it)' });
+    actions.push(
+      fact.publishedFor !== null
+        ? {
+            kind: 'delete',
+            id,
+            uid: fact.uid,
+            href: fact.href,
+            etag: fact.etag,
+            why: `published for event ${id}, which backup.calendar.yaml no longer has`,
+          }
+        : {
+            kind: 'leave',
+            id,
+            uid: fact.uid,
+            href: fact.href,
+            etag: fact.etag,
+            why: 'a backup UID with no binding event, not written by ops calendar publish: left alone (calendar.orphan reports it)',
+          },
+    );
   }
   return actions;
 }

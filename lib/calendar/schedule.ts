@@ -44,7 +44,11 @@ export const PUBLISH_CALENDAR = '`ops calendar publish --execute`';
  */
 export function eventForRun(id: string, summary: string, freq: Freq, run: Run): Record<string, unknown> {
   return {
-    id, summary, freq, ...(run.hour >= 0 ? { byhour: run.hour } : {}), byminute: run.minute,
+    id,
+    summary,
+    freq,
+    ...(run.hour >= 0 ? { byhour: run.hour } : {}),
+    byminute: run.minute,
     ...(run.weekdays ? { byday: run.weekdays.map((d) => WEEKDAY_CODES[d]) } : {}),
     ...(run.monthdays ? { bymonthday: run.monthdays } : {}),
     duration_minutes: 60,
@@ -53,16 +57,23 @@ export function eventForRun(id: string, summary: string, freq: Freq, run: Run): 
 
 /** `{id: "x", freq: WEEKLY, byday: [MO, TU]}`: an event as remediations quote it (strings quoted only when they are ids or text). */
 export function flowEvent(e: Record<string, unknown>): string {
-  const show = (k: string, v: unknown): string => (Array.isArray(v) ? `[${v.join(', ')}]` : k === 'id' || k === 'summary' ? JSON.stringify(v) : String(v));
-  return `{${Object.entries(e).map(([k, v]) => `${k}: ${show(k, v)}`).join(', ')}}`;
+  const show = (k: string, v: unknown): string =>
+    Array.isArray(v) ? `[${v.join(', ')}]` : k === 'id' || k === 'summary' ? JSON.stringify(v) : String(v);
+  return `{${Object.entries(e)
+    .map(([k, v]) => `${k}: ${show(k, v)}`)
+    .join(', ')}}`;
 }
 
-export const hhmm = (t: { hour: number; minute: number }) => `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
+export const hhmm = (t: { hour: number; minute: number }) =>
+  `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
 
 /** "Sun", "Mon, Tue", "day 1", "days 1, 15": a run's days for messages. */
 export function daysText(run: Pick<Run, 'weekdays' | 'monthdays'>): string {
   if (run.weekdays) return run.weekdays.length ? run.weekdays.map((d) => WEEKDAY_NAMES[d]).join(', ') : 'no day';
-  if (run.monthdays) return run.monthdays.length ? `day${run.monthdays.length > 1 ? 's' : ''} ${run.monthdays.join(', ')}` : 'no day of the month';
+  if (run.monthdays)
+    return run.monthdays.length
+      ? `day${run.monthdays.length > 1 ? 's' : ''} ${run.monthdays.join(', ')}`
+      : 'no day of the month';
   return 'every day';
 }
 
@@ -81,11 +92,19 @@ export function pveJobRuns(schedule: string | null, zones: Zones): Runs {
     return { ok: false, why: `the schedule does not parse (${(e as Error).message})` };
   }
   const simple = spec && simpleDailyTimes(spec);
-  if (!spec || !simple) return { ok: false, why: 'no calendar event (freq, byhour, byminute) can express a schedule that names days of the month, months, years or seconds, or none at all' };
+  if (!spec || !simple)
+    return {
+      ok: false,
+      why: 'no calendar event (freq, byhour, byminute) can express a schedule that names days of the month, months, years or seconds, or none at all',
+    };
   const hours = sortedUnique(simple.times.map((t) => t.hour));
-  if (hours.length === 24 && simple.weekdays) return { ok: false, why: 'no calendar event can express hourly runs on some weekdays only' };
+  if (hours.length === 24 && simple.weekdays)
+    return { ok: false, why: 'no calendar event can express hourly runs on some weekdays only' };
   const minutes = sortedUnique(simple.times.map((t) => t.minute));
-  return inZone({ hours: hours.length === 24 ? null : hours, minutes, weekdays: simple.weekdays, monthdays: null }, { ...zones, from: spec.utc ? 'UTC' : zones.from });
+  return inZone(
+    { hours: hours.length === 24 ? null : hours, minutes, weekdays: simple.weekdays, monthdays: null },
+    { ...zones, from: spec.utc ? 'UTC' : zones.from },
+  );
 }
 
 /**
@@ -99,19 +118,38 @@ export function cronRuns(cron: string | null, zones: Zones): Runs {
   let parsed;
   try {
     parsed = {
-      minutes: cronField(minute, 0, 59, []), hours: cronField(hour, 0, 23, []), monthdays: cronField(dom, 1, 31, []),
-      months: cronField(month, 1, 12, MONTH_NAMES), weekdays: cronField(dow, 0, 7, CRON_DAY_NAMES)?.map((d) => d % 7) ?? null,
+      minutes: cronField(minute, 0, 59, []),
+      hours: cronField(hour, 0, 23, []),
+      monthdays: cronField(dom, 1, 31, []),
+      months: cronField(month, 1, 12, MONTH_NAMES),
+      weekdays: cronField(dow, 0, 7, CRON_DAY_NAMES)?.map((d) => d % 7) ?? null,
     };
   } catch (e) {
     return { ok: false, why: `"${cron}" does not parse (${(e as Error).message})` };
   }
   const weekdays = parsed.weekdays && sortedUnique(parsed.weekdays);
-  if (parsed.months && parsed.months.length < 12) return { ok: false, why: `"${cron}" runs in months ${parsed.months.join(', ')} only; a calendar event (freq, byday, bymonthday) cannot name months` };
-  if (parsed.monthdays && weekdays) return { ok: false, why: `"${cron}" runs on some days of the month or some weekdays, which no one calendar event expresses` };
+  if (parsed.months && parsed.months.length < 12)
+    return {
+      ok: false,
+      why: `"${cron}" runs in months ${parsed.months.join(', ')} only; a calendar event (freq, byday, bymonthday) cannot name months`,
+    };
+  if (parsed.monthdays && weekdays)
+    return {
+      ok: false,
+      why: `"${cron}" runs on some days of the month or some weekdays, which no one calendar event expresses`,
+    };
   if (!parsed.minutes) return { ok: false, why: `"${cron}" runs every minute` };
-  if (!parsed.hours && (parsed.monthdays || weekdays)) return { ok: false, why: `"${cron}" runs hourly on some days only, which no calendar event expresses` };
-  return inZone({ hours: parsed.hours, minutes: parsed.minutes, weekdays: weekdays?.length === 7 ? null : weekdays,
-    monthdays: parsed.monthdays }, zones);
+  if (!parsed.hours && (parsed.monthdays || weekdays))
+    return { ok: false, why: `"${cron}" runs hourly on some days only, which no calendar event expresses` };
+  return inZone(
+    {
+      hours: parsed.hours,
+      minutes: parsed.minutes,
+      weekdays: weekdays?.length === 7 ? null : weekdays,
+      monthdays: parsed.monthdays,
+    },
+    zones,
+  );
 }
 
 const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -131,7 +169,12 @@ function cronField(text: string, first: number, last: number, names: string[]): 
     const [range, stepText] = part.split('/') as [string, string | undefined];
     const step = stepText === undefined ? 1 : Number(stepText);
     if (!Number.isInteger(step) || step < 1) throw new Error(`bad step in ${part}`);
-    const [from, to] = range === '*' ? [first, last] : range.includes('-') ? range.split('-').map(value) as [number, number] : [value(range), stepText === undefined ? value(range) : last];
+    const [from, to] =
+      range === '*'
+        ? [first, last]
+        : range.includes('-')
+          ? (range.split('-').map(value) as [number, number])
+          : [value(range), stepText === undefined ? value(range) : last];
     if (from > to) throw new Error(`${part} is an empty range`);
     for (let v = from; v <= to; v += step) values.push(v);
   }
@@ -152,7 +195,12 @@ function inZone(shape: Shape, zones: Zones): Runs {
   const freq: Freq = !shape.hours ? 'HOURLY' : shape.weekdays ? 'WEEKLY' : shape.monthdays ? 'MONTHLY' : 'DAILY';
   if (!shape.hours) {
     const minutes = sortedUnique(shape.minutes.map((m) => (((m + shift) % 60) + 60) % 60));
-    return { ok: true, freq, shift, runs: minutes.map((minute) => ({ hour: -1, minute, weekdays: null, monthdays: null })) };
+    return {
+      ok: true,
+      freq,
+      shift,
+      runs: minutes.map((minute) => ({ hour: -1, minute, weekdays: null, monthdays: null })),
+    };
   }
   const runs: Run[] = [];
   for (const hour of shape.hours) {
@@ -160,9 +208,14 @@ function inZone(shape: Shape, zones: Zones): Runs {
       const total = hour * 60 + minute + shift;
       const dayOff = Math.floor(total / 1440);
       const m = ((total % 1440) + 1440) % 1440;
-      if (dayOff !== 0 && shape.monthdays) return { ok: false, why: `in ${zones.to} the run at ${hhmm({ hour, minute })} moves to another day of the month, which the calendar cannot show` };
+      if (dayOff !== 0 && shape.monthdays)
+        return {
+          ok: false,
+          why: `in ${zones.to} the run at ${hhmm({ hour, minute })} moves to another day of the month, which the calendar cannot show`,
+        };
       runs.push({
-        hour: Math.floor(m / 60), minute: m % 60,
+        hour: Math.floor(m / 60),
+        minute: m % 60,
         weekdays: shape.weekdays && sortedUnique(shape.weekdays.map((d) => (((d + dayOff) % 7) + 7) % 7)),
         monthdays: shape.monthdays,
       });
@@ -172,9 +225,14 @@ function inZone(shape: Shape, zones: Zones): Runs {
 }
 
 /** The events (of the same freq) at a run's time of day; their days are not looked at. */
-export function eventsAtTime<E extends { freq: string; byhour: number | null; byminute: number | null }>(events: readonly E[],
-  freq: Freq, run: Run): E[] {
-  return events.filter((e) => e.freq.toUpperCase() === freq && e.byminute === run.minute && (run.hour < 0 || e.byhour === run.hour));
+export function eventsAtTime<E extends { freq: string; byhour: number | null; byminute: number | null }>(
+  events: readonly E[],
+  freq: Freq,
+  run: Run,
+): E[] {
+  return events.filter(
+    (e) => e.freq.toUpperCase() === freq && e.byminute === run.minute && (run.hour < 0 || e.byhour === run.hour),
+  );
 }
 
 /**

@@ -15,8 +15,10 @@ export interface CalendarItem {
   data: string;
 }
 
-export function parseItems(items: readonly CalendarItem[]): { events: CalendarEventFact[]; unreadable: Array<{ href: string;
-  message: string }> } {
+export function parseItems(items: readonly CalendarItem[]): {
+  events: CalendarEventFact[];
+  unreadable: Array<{ href: string; message: string }>;
+} {
   const events: CalendarEventFact[] = [];
   const unreadable: Array<{ href: string; message: string }> = [];
   for (const item of items) {
@@ -31,23 +33,32 @@ export function parseItems(items: readonly CalendarItem[]): { events: CalendarEv
 
 function itemEvents(item: CalendarItem): CalendarEventFact[] {
   const root = new ICAL.Component(ICAL.parse(item.data));
-  return root.getAllSubcomponents('vevent').filter((v) => !v.hasProperty('recurrence-id')).map((v) => {
-    const uid = v.getFirstPropertyValue('uid');
-    if (typeof uid !== 'string' || !uid) throw new Error('a VEVENT has no UID');
-    const start = timeOf(v.getFirstProperty('dtstart'));
-    const rrule = v.getFirstPropertyValue('rrule');
-    const text = (name: string) => {
-      const value = v.getFirstPropertyValue(name);
-      return value === null || value === undefined ? null : String(value);
-    };
-    return {
-      href: item.href, etag: item.etag, uid, dtstart: start?.local ?? null, tzid: start?.tzid ?? null,
-      dtend: timeOf(v.getFirstProperty('dtend'))?.local ?? null,
-      rrule: rrule instanceof ICAL.Recur ? canonicalRrule(rrule) : null,
-      status: text('status')?.toUpperCase() ?? null, summary: text('summary'), description: text('description'),
-      publishedFor: text(MARKER.toLowerCase()),
-    };
-  });
+  return root
+    .getAllSubcomponents('vevent')
+    .filter((v) => !v.hasProperty('recurrence-id'))
+    .map((v) => {
+      const uid = v.getFirstPropertyValue('uid');
+      if (typeof uid !== 'string' || !uid) throw new Error('a VEVENT has no UID');
+      const start = timeOf(v.getFirstProperty('dtstart'));
+      const rrule = v.getFirstPropertyValue('rrule');
+      const text = (name: string) => {
+        const value = v.getFirstPropertyValue(name);
+        return value === null || value === undefined ? null : String(value);
+      };
+      return {
+        href: item.href,
+        etag: item.etag,
+        uid,
+        dtstart: start?.local ?? null,
+        tzid: start?.tzid ?? null,
+        dtend: timeOf(v.getFirstProperty('dtend'))?.local ?? null,
+        rrule: rrule instanceof ICAL.Recur ? canonicalRrule(rrule) : null,
+        status: text('status')?.toUpperCase() ?? null,
+        summary: text('summary'),
+        description: text('description'),
+        publishedFor: text(MARKER.toLowerCase()),
+      };
+    });
 }
 
 function timeOf(prop: ICAL.Property | null): { local: string; tzid: string | null } | null {
@@ -66,8 +77,12 @@ function canonicalRrule(r: ICAL.Recur): string {
   if (r.count) parts.push(`COUNT=${r.count}`);
   if (r.until) parts.push(`UNTIL=${r.until.toICALString()}`);
   if (r.wkst !== undefined && r.wkst !== ICAL.Time.MONDAY) parts.push(`WKST=${WEEKDAY_CODES[r.wkst - 1]}`);
-  for (const [name, values] of Object.entries(r.parts as Record<string, Array<string | number>>).sort(([a], [b]) => a.localeCompare(b))) {
-    const sorted = [...values].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
+  for (const [name, values] of Object.entries(r.parts as Record<string, Array<string | number>>).sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
+    const sorted = [...values].sort((a, b) =>
+      typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)),
+    );
     parts.push(`${name}=${sorted.join(',')}`);
   }
   return parts.join(';');
@@ -98,12 +113,19 @@ export function recurrenceOf(fact: Pick<CalendarEventFact, 'rrule' | 'dtstart'>)
   const byday = list<string>('BYDAY') ?? (r.freq === 'WEEKLY' ? [WEEKDAY_CODES[start.dayOfWeek() - 1]!] : []);
   const bymonthday = list<number>('BYMONTHDAY') ?? (r.freq === 'MONTHLY' && !list('BYDAY') ? [start.day] : []);
   const known = ['BYDAY', 'BYMONTHDAY', 'BYHOUR', 'BYMINUTE'];
-  const other = Object.entries(parts).filter(([k, v]) => !known.includes(k) && !(k === 'BYSECOND' && v.join() === '0')).map(([k, v]) => `${k}=${v.join(',')}`);
+  const other = Object.entries(parts)
+    .filter(([k, v]) => !known.includes(k) && !(k === 'BYSECOND' && v.join() === '0'))
+    .map(([k, v]) => `${k}=${v.join(',')}`);
   return {
-    freq: r.freq, interval: r.interval, byday: [...byday].sort(), bymonthday: [...bymonthday].sort((a, b) => a - b),
+    freq: r.freq,
+    interval: r.interval,
+    byday: [...byday].sort(),
+    bymonthday: [...bymonthday].sort((a, b) => a - b),
     byhour: list<number>('BYHOUR') ?? (['HOURLY', 'MINUTELY', 'SECONDLY'].includes(r.freq) ? null : [start.hour]),
     byminute: list<number>('BYMINUTE') ?? [start.minute],
-    other, until: r.until?.toString() ?? null, count: r.count ?? null,
+    other,
+    until: r.until?.toString() ?? null,
+    count: r.count ?? null,
   };
 }
 
@@ -118,13 +140,16 @@ export function endedAt(fact: Pick<CalendarEventFact, 'rrule' | 'dtstart' | 'tzi
   let offset = 0;
   try {
     offset = fact.tzid ? utcOffsetMinutes(fact.tzid, now) : 0;
-  } catch { /* a zone Intl does not know: compare as UTC */ }
+  } catch {
+    /* a zone Intl does not know: compare as UTC */
+  }
   const localNow = new Date(Date.parse(now) + offset * 60_000).toISOString().slice(0, 19);
   if (r.until) {
     // A UTC UNTIL is moved into the event's zone; a local or date UNTIL is already in it.
-    const until = r.until.zone === ICAL.Timezone.utcTimezone
-      ? new Date(r.until.toUnixTime() * 1000 + offset * 60_000).toISOString().slice(0, 19)
-      : r.until.toString();
+    const until =
+      r.until.zone === ICAL.Timezone.utcTimezone
+        ? new Date(r.until.toUnixTime() * 1000 + offset * 60_000).toISOString().slice(0, 19)
+        : r.until.toString();
     return until < localNow ? until : null;
   }
   if (r.count! > 100_000) return null; // centuries of occurrences: not worth walking
@@ -140,8 +165,12 @@ export const collectionJson = (items: readonly CalendarItem[]) => `${JSON.string
 
 export function readCollectionJson(text: string): CalendarItem[] {
   const items = (JSON.parse(text) as { items?: unknown }).items;
-  const ok = (x: unknown): x is CalendarItem => typeof x === 'object' && x !== null && typeof (x as CalendarItem).href === 'string'
-    && typeof (x as CalendarItem).data === 'string' && (typeof (x as CalendarItem).etag === 'string' || (x as CalendarItem).etag === null);
+  const ok = (x: unknown): x is CalendarItem =>
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as CalendarItem).href === 'string' &&
+    typeof (x as CalendarItem).data === 'string' &&
+    (typeof (x as CalendarItem).etag === 'string' || (x as CalendarItem).etag === null);
   if (!Array.isArray(items) || !items.every(ok)) throw new Error('expected {"items": [{"href", "etag", "data"}, …]}');
   return items;
 }

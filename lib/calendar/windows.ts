@@ -44,11 +44,24 @@ export function weekWindows(bindings: Bindings, state: HostState | null, now: st
   const notShown: WeekWindows['notShown'] = [];
   for (const { event, timing } of plan.events) {
     if (!timing || timing.freq === 'MONTHLY' || timing.freq === 'HOURLY') {
-      notShown.push({ source: 'calendar', id: event.id, host: null, why: timing ? `${timing.freq.toLowerCase()} event` : 'its timing is not known' });
+      notShown.push({
+        source: 'calendar',
+        id: event.id,
+        host: null,
+        why: timing ? `${timing.freq.toLowerCase()} event` : 'its timing is not known',
+      });
       continue;
     }
     for (const day of timing.weekdays ?? ALL_DAYS) {
-      windows.push({ source: 'calendar', id: event.id, host: null, weekday: day, start: timing.hour * 60 + timing.minute, minutes: timing.durationMinutes, durationKnown: true });
+      windows.push({
+        source: 'calendar',
+        id: event.id,
+        host: null,
+        weekday: day,
+        start: timing.hour * 60 + timing.minute,
+        minutes: timing.durationMinutes,
+        durationKnown: true,
+      });
     }
   }
   for (const host of Object.values(state?.hosts ?? {})) {
@@ -56,12 +69,25 @@ export function weekWindows(bindings: Bindings, state: HostState | null, now: st
     for (const job of host.pve.value.jobs.filter((j) => j.enabled)) {
       const runs = pveJobRuns(job.schedule, { from: host.timezone, to: plan.zone, now });
       if (!runs.ok || runs.freq === 'HOURLY' || runs.freq === 'MONTHLY') {
-        notShown.push({ source: 'job', id: job.id, host: host.id, why: runs.ok ? `${runs.freq.toLowerCase()} schedule` : runs.why });
+        notShown.push({
+          source: 'job',
+          id: job.id,
+          host: host.id,
+          why: runs.ok ? `${runs.freq.toLowerCase()} schedule` : runs.why,
+        });
         continue;
       }
       for (const run of runs.runs) {
         for (const day of daysOf(run)) {
-          windows.push({ source: 'job', id: job.id, host: host.id, weekday: day, start: run.hour * 60 + run.minute, minutes: DEFAULT_DURATION_MINUTES, durationKnown: false });
+          windows.push({
+            source: 'job',
+            id: job.id,
+            host: host.id,
+            weekday: day,
+            start: run.hour * 60 + run.minute,
+            minutes: DEFAULT_DURATION_MINUTES,
+            durationKnown: false,
+          });
         }
       }
     }
@@ -71,7 +97,8 @@ export function weekWindows(bindings: Bindings, state: HostState | null, now: st
 
 const ALL_DAYS = [0, 1, 2, 3, 4, 5, 6];
 const daysOf = (run: Run) => run.weekdays ?? ALL_DAYS;
-export const windowKey = (w: Pick<BackupWindow, 'source' | 'id' | 'host'>) => `${w.source}:${w.host ? `${w.host}/` : ''}${w.id}`;
+export const windowKey = (w: Pick<BackupWindow, 'source' | 'id' | 'host'>) =>
+  `${w.source}:${w.host ? `${w.host}/` : ''}${w.id}`;
 
 /**
  * Each window with the windows of other jobs (or other events) sharing a minute of the week with it
@@ -82,7 +109,9 @@ export function withOverlaps(windows: ReadonlyArray<Omit<BackupWindow, 'overlaps
   const keys = windows.map(windowKey);
   const longest = windows.reduce((m, w) => Math.max(m, w.minutes), 0);
   // Every window at its minute of the week, and a week before and after, by start.
-  const starts = windows.flatMap((w, i) => [-WEEK, 0, WEEK].map((shift) => ({ at: weekMinute(w) + shift, i }))).sort((x, y) => x.at - y.at);
+  const starts = windows
+    .flatMap((w, i) => [-WEEK, 0, WEEK].map((shift) => ({ at: weekMinute(w) + shift, i })))
+    .sort((x, y) => x.at - y.at);
   return windows.map((w, i) => {
     const a = weekMinute(w);
     const hits = new Set<string>();

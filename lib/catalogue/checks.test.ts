@@ -14,20 +14,38 @@ import { CHECKS } from './checks.js';
 /** Every check id a finding carries on the demo site: the four gates' rules, then a waiver judged by waivers.stale. */
 async function demoChecks(): Promise<Set<string>> {
   const { bindings, state } = await loadDemo();
-  const input = { bindings, state, now: state.capturedAt, maxSnapshotAgeHours: 26, bundledDemo: true, restoreSops: { root: '/', found: {} } };
+  const input = {
+    bindings,
+    state,
+    now: state.capturedAt,
+    maxSnapshotAgeHours: 26,
+    bundledDemo: true,
+    restoreSops: { root: '/', found: {} },
+  };
   const rules = [evaluateD19, evaluateD69, evaluateRelay, evaluateRadicaleCalendar];
   const findings = rules.flatMap((rule) => rule(input));
   const waiver: Waiver = {
-    gate: 'D19', check: 'D19.freshness', subject: '*', justification: 'test', owner: 'tests', expires: '2999-12-31',
+    gate: 'D19',
+    check: 'D19.freshness',
+    subject: '*',
+    justification: 'test',
+    owner: 'tests',
+    expires: '2999-12-31',
     source: { file: 'drift.waivers.yaml', line: 1 },
   };
-  const waived = applyWaivers('D19', findings.filter((f) => f.gate === 'D19'), { ...input, bindings: { ...bindings, waivers: [waiver] } });
+  const waived = applyWaivers(
+    'D19',
+    findings.filter((f) => f.gate === 'D19'),
+    { ...input, bindings: { ...bindings, waivers: [waiver] } },
+  );
   return new Set([...findings, ...waived].map((f) => f.check));
 }
 
 /** The check ids a gate page documents: the first cell of its table rows, `| \`D19.freshness\` | …`. */
 function documentedChecks(page: string): string[] {
-  return [...readFileSync(path.join(PACKAGE_ROOT, page), 'utf8').matchAll(/^\| `([a-z0-9]+\.[a-z-]+)` \|/gim)].map((m) => m[1]!);
+  return [...readFileSync(path.join(PACKAGE_ROOT, page), 'utf8').matchAll(/^\| `([a-z0-9]+\.[a-z-]+)` \|/gim)].map(
+    (m) => m[1]!,
+  );
 }
 
 describe('the check catalogue (lib/catalogue/checks.ts)', () => {
@@ -43,13 +61,23 @@ describe('the check catalogue (lib/catalogue/checks.ts)', () => {
   });
 
   it('names documentation pages that exist, and each gate page has a table row for each of its checks and for no other', () => {
-    expect([...new Set(Object.values(CHECKS).map((c) => c.docs))].filter((page) => !existsSync(path.join(PACKAGE_ROOT, page)))).toEqual([]);
-    const gatePages = [...new Set(Object.values(CHECKS).map((c) => c.docs))].filter((page) => page.startsWith('docs/gates/'));
+    expect(
+      [...new Set(Object.values(CHECKS).map((c) => c.docs))].filter(
+        (page) => !existsSync(path.join(PACKAGE_ROOT, page)),
+      ),
+    ).toEqual([]);
+    const gatePages = [...new Set(Object.values(CHECKS).map((c) => c.docs))].filter((page) =>
+      page.startsWith('docs/gates/'),
+    );
     expect(gatePages).toHaveLength(4);
     for (const page of gatePages) {
-      const catalogued = Object.entries(CHECKS).filter(([, c]) => c.docs === page).map(([check]) => check);
+      const catalogued = Object.entries(CHECKS)
+        .filter(([, c]) => c.docs === page)
+        .map(([check]) => check);
       expect(documentedChecks(page).sort(), page).toEqual(catalogued.sort());
     }
-    expect(readFileSync(path.join(PACKAGE_ROOT, CHECKS['waivers.stale']!.docs), 'utf8')).toContain('check `waivers.stale`');
+    expect(readFileSync(path.join(PACKAGE_ROOT, CHECKS['waivers.stale']!.docs), 'utf8')).toContain(
+      'check `waivers.stale`',
+    );
   });
 });

@@ -12,7 +12,11 @@ export const GATES: readonly GateInfo[] = [
   { id: 'D19', title: 'backup drift', file: 'gates/D19.gate.ts' },
   { id: 'D69', title: 'VM-creation backup onboarding', file: 'gates/D69.gate.ts' },
   { id: 'relay-stalwart', title: 'Proxmox mail through Stalwart SMTPS', file: 'gates/relay-stalwart.gate.ts' },
-  { id: 'radicale-calendar', title: 'backup windows in the Radicale calendar home', file: 'gates/radicale-calendar.gate.ts' },
+  {
+    id: 'radicale-calendar',
+    title: 'backup windows in the Radicale calendar home',
+    file: 'gates/radicale-calendar.gate.ts',
+  },
 ];
 
 export const gateIds = (): string[] => GATES.map((g) => g.id);

@@ -5,8 +5,16 @@
 
 /** Why a host could not be read (receipts, JSON, JUnit): any check about that host may give it. */
 export const HOST_REASONS = [
-  'dns_unresolved', 'connect_refused', 'connect_timeout', 'handshake_timeout', 'auth_denied',
-  'host_key_unknown', 'host_key_mismatch', 'command_timeout', 'connection_lost', 'command_failed',
+  'dns_unresolved',
+  'connect_refused',
+  'connect_timeout',
+  'handshake_timeout',
+  'auth_denied',
+  'host_key_unknown',
+  'host_key_mismatch',
+  'command_timeout',
+  'connection_lost',
+  'command_failed',
   // ssh.targets.yaml has `host: null` for it (or for the host it is probed through): a placeholder.
   'no_address',
   // The probe installed as the key's forced command is another version's (probe-script.ts).
@@ -16,8 +24,16 @@ export type HostReason = (typeof HOST_REASONS)[number];
 
 /** Why the Radicale calendar could not be read or written (lib/calendar): any calendar check may give it. */
 export const CALENDAR_REASONS = [
-  'auth_denied', 'bad_response', 'collection_missing', 'connection_lost', 'credentials_unreadable', 'http_timeout',
-  'no_ssh_target', 'precondition_failed', 'server_error', 'tls_failed',
+  'auth_denied',
+  'bad_response',
+  'collection_missing',
+  'connection_lost',
+  'credentials_unreadable',
+  'http_timeout',
+  'no_ssh_target',
+  'precondition_failed',
+  'server_error',
+  'tls_failed',
 ] as const;
 export type CalendarReason = (typeof CALENDAR_REASONS)[number];
 
@@ -28,8 +44,9 @@ export const COMMON_REASONS: Readonly<Record<string, string>> = {
   'no ssh.targets.yaml': 'skip: the binding file the check starts from does not exist',
   'no backup.calendar.yaml': 'skip: the binding file the check starts from does not exist',
   'no relay policy': 'skip: drift.gates.yaml has no relay: section',
-  not_collected: 'error: the snapshot lacks the facts (taken before the command existed, or not collected from that host)',
-  output_too_large: 'error: the host printed more than the command\'s cap',
+  not_collected:
+    'error: the snapshot lacks the facts (taken before the command existed, or not collected from that host)',
+  output_too_large: "error: the host printed more than the command's cap",
   host_not_in_snapshot: 'error: the host is not in the snapshot',
   host_unreadable: 'error: the host could not be read',
   parse_error: 'error: what the host printed does not parse',
@@ -53,21 +70,54 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'D19.freshness': ['first_run_pending', 'future_mtime', 'no_matches', 'path_missing', 'stale'],
   'D19.threshold': ['no_classification', 'threshold_too_loose'],
   'D19.judged': ['first_run_pending', 'nothing_to_judge', 'unjudged_targets'],
-  'D19.guest-covered': ['lifecycle_abandoned', 'lifecycle_decommissioned', 'no_guests', 'not_in_any_job', 'only_disabled_jobs', 'only_invalid_jobs', 'template'],
+  'D19.guest-covered': [
+    'lifecycle_abandoned',
+    'lifecycle_decommissioned',
+    'no_guests',
+    'not_in_any_job',
+    'only_disabled_jobs',
+    'only_invalid_jobs',
+    'template',
+  ],
   'D19.target-enrolled': ['guest_missing', 'not_a_pve_host', 'not_enrolled'],
   'D19.job-guest-active': ['guest_missing', 'lifecycle_abandoned', 'lifecycle_decommissioned', 'no_vmid_lists'],
   'D19.target-retired': ['no_reason_recorded'],
   'D19.scheduler': ['scheduler_inactive'],
   'D19.snapshot-age': ['bundled_demo', 'captured_in_future', 'snapshot_stale', 'turned_off'],
   'D19.job-valid': ['config_warning', 'job_invalid', 'key_dropped', 'legacy_cron_job', 'no_jobs'],
-  'D19.job-run': ['clock_ahead', 'first_run_pending', 'job_invalid', 'legacy_cron_job', 'missed_runs', 'no_jobs', 'no_state_file', 'run_failed', 'running'],
+  'D19.job-run': [
+    'clock_ahead',
+    'first_run_pending',
+    'job_invalid',
+    'legacy_cron_job',
+    'missed_runs',
+    'no_jobs',
+    'no_state_file',
+    'run_failed',
+    'running',
+  ],
   'D19.verified': ['no_backups', 'not_pbs', 'not_required', 'unverified', 'verify_failed'],
   'D19.storage': ['no_backup_content', 'storage_disabled', 'storage_full', 'storage_inactive', 'storage_missing'],
-  'D19.restore-drill': ['bad_task_record', 'drill_failed', 'future_drill', 'log_unreadable', 'no_recent_drill', 'not_required'],
+  'D19.restore-drill': [
+    'bad_task_record',
+    'drill_failed',
+    'future_drill',
+    'log_unreadable',
+    'no_recent_drill',
+    'not_required',
+  ],
   'D19.size': ['empty_archive', 'no_backups', 'no_size', 'path_missing', 'pbs_vm_size', 'short_history', 'size_drop'],
   'D19.retention': [
-    'guest_not_found', 'no_backups', 'no_job', 'not_required', 'path_missing', 'pbs_side_retention', 'policy_below_class', 'prune_will_block',
-    'retention_unbounded', 'too_few_restore_points',
+    'guest_not_found',
+    'no_backups',
+    'no_job',
+    'not_required',
+    'path_missing',
+    'pbs_side_retention',
+    'policy_below_class',
+    'prune_will_block',
+    'retention_unbounded',
+    'too_few_restore_points',
   ],
   'D69.status': ['status_not_in_enum'],
   'D69.backup-target': ['no_backup_target', 'unknown_target'],
@@ -77,22 +127,80 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   'D69.scheduled': ['no_calendar_event', 'not_enrolled', 'unrepresentable_schedule'],
   'D69.ssh-target': ['no_ssh_target', 'no_target', 'not_required', 'unknown_ssh_target'],
   'D69.runtime-unit': ['no_runtime_unit', 'no_runtime_units', 'not_production_ready', 'unit_incomplete'],
-  'D69.restore-sop': ['no_restore_sop', 'no_target', 'not_checked', 'not_required', 'sop_not_found', 'sop_outside_repository'],
+  'D69.restore-sop': [
+    'no_restore_sop',
+    'no_target',
+    'not_checked',
+    'not_required',
+    'sop_not_found',
+    'sop_outside_repository',
+  ],
   'D69.offsite': ['no_offsite_decision', 'no_offsite_reason', 'no_offsite_target', 'no_target', 'not_required'],
   'D69.decommissioned-clean': ['backup_target_set', 'enabled_target', 'in_enabled_job'],
   'D69.unregistered-guest': ['no_guests', 'not_in_lifecycle', 'template'],
-  'relay.postfix': ['mail_disabled', 'no_postfix', 'no_relayhost', 'no_wrappermode', 'not_a_pve_host', 'sasl_map_missing', 'sasl_no_map', 'tls_too_weak', 'wrong_relayhost'],
-  'relay.notifications': [
-    'config_warning', 'endpoint_disabled', 'mail_disabled', 'not_a_pve_host', 'not_routed', 'recipient_not_allowed', 'sender_not_allowed',
-    'sendmail_unrelayed', 'smtp_not_implicit_tls', 'smtp_wrong_port', 'smtp_wrong_server',
+  'relay.postfix': [
+    'mail_disabled',
+    'no_postfix',
+    'no_relayhost',
+    'no_wrappermode',
+    'not_a_pve_host',
+    'sasl_map_missing',
+    'sasl_no_map',
+    'tls_too_weak',
+    'wrong_relayhost',
   ],
-  'relay.job-mail': ['bad_mailnotification', 'dead_notification_keys', 'mailnotification_never', 'no_jobs', 'not_a_pve_host', 'sender_not_allowed'],
+  'relay.notifications': [
+    'config_warning',
+    'endpoint_disabled',
+    'mail_disabled',
+    'not_a_pve_host',
+    'not_routed',
+    'recipient_not_allowed',
+    'sender_not_allowed',
+    'sendmail_unrelayed',
+    'smtp_not_implicit_tls',
+    'smtp_wrong_port',
+    'smtp_wrong_server',
+  ],
+  'relay.job-mail': [
+    'bad_mailnotification',
+    'dead_notification_keys',
+    'mailnotification_never',
+    'no_jobs',
+    'not_a_pve_host',
+    'sender_not_allowed',
+  ],
   'relay.queue': ['message_deferred', 'message_too_old', 'no_postfix', 'not_a_pve_host'],
   'relay.disabled': ['job_mailto', 'mail_endpoint_enabled', 'mail_relayed', 'matcher_enabled'],
-  'calendar.binding': ['bad_day', 'bad_time', 'day_unknown', 'duplicate_id', 'no_timezone', 'timezone_mismatch', 'timezone_unknown', 'unknown_freq'],
+  'calendar.binding': [
+    'bad_day',
+    'bad_time',
+    'day_unknown',
+    'duplicate_id',
+    'no_timezone',
+    'timezone_mismatch',
+    'timezone_unknown',
+    'unknown_freq',
+  ],
   'calendar.job-has-event': ['no_calendar_event', 'no_enabled_jobs', 'unrepresentable_schedule', 'wrong_day'],
-  'calendar.schedule-parity': ['no_calendar_event', 'no_schedule_cron', 'no_schedule_file', 'unrepresentable_schedule', 'wrong_day'],
-  'calendar.in-radicale': ['cancelled', 'ended', 'invalid_event', 'missing_event', 'no_calendar_home', 'rrule_drift', 'time_drift', 'timezone_drift', 'wrong_day'],
+  'calendar.schedule-parity': [
+    'no_calendar_event',
+    'no_schedule_cron',
+    'no_schedule_file',
+    'unrepresentable_schedule',
+    'wrong_day',
+  ],
+  'calendar.in-radicale': [
+    'cancelled',
+    'ended',
+    'invalid_event',
+    'missing_event',
+    'no_calendar_home',
+    'rrule_drift',
+    'time_drift',
+    'timezone_drift',
+    'wrong_day',
+  ],
   'calendar.orphan': ['no_backup_events', 'no_calendar_home', 'orphan_event', 'unreadable_item'],
 };
 
@@ -112,6 +220,10 @@ export const REASON_MIGRATIONS: Readonly<Record<string, { now: string | null; no
 export function isCataloguedReason(check: string, reason: string | null): boolean {
   if (reason === null) return true;
   if (check.startsWith('calendar.') && (CALENDAR_REASONS as readonly string[]).includes(reason)) return true;
-  return (CHECK_REASONS[check]?.includes(reason) ?? false) || (HOST_REASONS as readonly string[]).includes(reason)
-    || Object.hasOwn(COMMON_REASONS, reason) || Object.hasOwn(RUN_REASONS, reason);
+  return (
+    (CHECK_REASONS[check]?.includes(reason) ?? false) ||
+    (HOST_REASONS as readonly string[]).includes(reason) ||
+    Object.hasOwn(COMMON_REASONS, reason) ||
+    Object.hasOwn(RUN_REASONS, reason)
+  );
 }

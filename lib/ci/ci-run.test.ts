@@ -16,7 +16,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const BIN = path.join(work, 'bin');
 mkdirSync(BIN);
 mkdirSync(path.join(work, 'repo', '.ci'), { recursive: true });
-for (const script of ['run', 'test']) copyFileSync(path.join(PACKAGE_ROOT, '.ci', script), path.join(work, 'repo', '.ci', script));
+for (const script of ['run', 'test'])
+  copyFileSync(path.join(PACKAGE_ROOT, '.ci', script), path.join(work, 'repo', '.ci', script));
 const stubIn = (dir: string) => (name: string, body: string) => {
   writeFileSync(path.join(dir, name), `#!/usr/bin/env bash\n${body}\n`);
   chmodSync(path.join(dir, name), 0o755);
@@ -25,10 +26,13 @@ const stub = stubIn(BIN);
 const VITEST_BIN = path.join(work, 'repo', 'node_modules', '.bin');
 mkdirSync(VITEST_BIN, { recursive: true });
 // vitest, as .ci/test runs it: logs `test` and writes the JSON report .ci/run reads.
-stubIn(VITEST_BIN)('vitest', [
-  'echo "test $*" >> "$LOG"',
-  'echo \'{"numPassedTests":3,"numFailedTests":0,"numPendingTests":0,"numTodoTests":0,"numTotalTests":3}\' > reports/test-results.json',
-].join('\n'));
+stubIn(VITEST_BIN)(
+  'vitest',
+  [
+    'echo "test $*" >> "$LOG"',
+    'echo \'{"numPassedTests":3,"numFailedTests":0,"numPendingTests":0,"numTodoTests":0,"numTotalTests":3}\' > reports/test-results.json',
+  ].join('\n'),
+);
 stub('dpkg-query', "printf 'install ok installed'");
 // npm: logs its arguments; fails when they are $FAIL.
 stub('npm', ['echo "$*" >> "$LOG"', '[ "$*" = "${FAIL:-}" ] && exit 1', 'exit 0'].join('\n'));
@@ -37,11 +41,20 @@ function ciRun(fail: string): Promise<{ code: number; calls: string[]; out: stri
   const log = path.join(work, `${fail || 'none'}.log`);
   writeFileSync(log, '');
   return new Promise((resolve) => {
-    execFile('bash', [path.join(work, 'repo', '.ci', 'run')], {
-      env: { ...process.env, PATH: `${BIN}:${process.env['PATH']}`, LOG: log, FAIL: fail },
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, calls: readFileSync(log, 'utf8').split('\n').filter(Boolean), out: stdout + stderr });
-    });
+    execFile(
+      'bash',
+      [path.join(work, 'repo', '.ci', 'run')],
+      {
+        env: { ...process.env, PATH: `${BIN}:${process.env['PATH']}`, LOG: log, FAIL: fail },
+      },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? Number(error.code) : 0,
+          calls: readFileSync(log, 'utf8').split('\n').filter(Boolean),
+          out: stdout + stderr,
+        });
+      },
+    );
   });
 }
 

@@ -13,19 +13,38 @@ import { PACKAGE_ROOT } from '../package-root.js';
 const CI = path.join(PACKAGE_ROOT, 'ci');
 const OPS = `${process.execPath} ${path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js')}`;
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
-const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+};
 
-interface Run { code: number; out: string }
+interface Run {
+  code: number;
+  out: string;
+}
 
 function script(name: string, args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('bash', [path.join(CI, name), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...GIT_ENV, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr });
-    });
+    execFile(
+      'bash',
+      [path.join(CI, name), ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1', ...GIT_ENV, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr });
+      },
+    );
   });
 }
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    env: { ...process.env, ...GIT_ENV },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 
 /** A bare origin and a clone of it holding the demo site under site/ (bindings at site/bindings), pushed as main. */
 function repository(): { root: string; work: string; base: string } {
@@ -61,7 +80,10 @@ describe('ci/ssh-secrets.sh', () => {
     // Not a key: canary text in a key's armour (the armour is assembled so no key-shaped text is committed).
     const armour = (edge: string) => `-----${edge} OPENSSH ${'PRIVATE'} KEY-----`;
     const key = `${armour('BEGIN')}\r\ncanary-key-material\r\n${armour('END')}`;
-    const run = await script('ssh-secrets.sh', [dir], tmpdir(), { SPINE_GATES_SSH_KEY: key, SPINE_GATES_KNOWN_HOSTS: '[127.0.0.1]:2222 ssh-ed25519 AAAA' });
+    const run = await script('ssh-secrets.sh', [dir], tmpdir(), {
+      SPINE_GATES_SSH_KEY: key,
+      SPINE_GATES_KNOWN_HOSTS: '[127.0.0.1]:2222 ssh-ed25519 AAAA',
+    });
     expect(run.code, run.out).toBe(0);
     expect(run.out).toBe(`wrote ${dir}/id and ${dir}/known_hosts (mode 600)\n`);
     expect(readFileSync(path.join(dir, 'id'), 'utf8')).toBe(`${key.replaceAll('\r', '')}\n`);
@@ -72,7 +94,10 @@ describe('ci/ssh-secrets.sh', () => {
   });
 
   it('names a missing secret and fails', async () => {
-    const run = await script('ssh-secrets.sh', [path.join(tmpdir(), 'never')], tmpdir(), { SPINE_GATES_SSH_KEY: 'canary-key', SPINE_GATES_KNOWN_HOSTS: undefined });
+    const run = await script('ssh-secrets.sh', [path.join(tmpdir(), 'never')], tmpdir(), {
+      SPINE_GATES_SSH_KEY: 'canary-key',
+      SPINE_GATES_KNOWN_HOSTS: undefined,
+    });
     expect(run.code).not.toBe(0);
     expect(run.out).toContain('set the repository secret SPINE_GATES_KNOWN_HOSTS');
     expect(run.out).not.toContain('canary-key');
@@ -99,7 +124,9 @@ describe('ci/state-branch.sh', () => {
     expect(readFileSync(path.join(fetched, 'receipt.json'), 'utf8')).toContain('two');
     // No history piles up: the branch is one parentless commit; the checkout was not touched.
     expect(git(path.join(root, 'origin.git'), 'rev-list', '--count', 'spine-gates-state')).toBe('1');
-    expect(git(path.join(root, 'origin.git'), 'log', '-1', '--format=%s', 'spine-gates-state')).toBe('spine-gates state: run two');
+    expect(git(path.join(root, 'origin.git'), 'log', '-1', '--format=%s', 'spine-gates-state')).toBe(
+      'spine-gates state: run two',
+    );
     expect(git(work, 'status', '--porcelain')).toBe('');
   });
 });
@@ -109,15 +136,20 @@ describe('ci/pre-merge.sh', () => {
     const { root, work, base: first } = repository();
     let base = first;
     const env = (name: string) => ({
-      BASE_SHA: base, SPINE_GATES_BINDINGS: 'site/bindings', SPINE_GATES_OPS: OPS,
-      SPINE_GATES_WORK: path.join(root, `work-${name}`), GITHUB_STEP_SUMMARY: path.join(root, `summary-${name}.md`),
+      BASE_SHA: base,
+      SPINE_GATES_BINDINGS: 'site/bindings',
+      SPINE_GATES_OPS: OPS,
+      SPINE_GATES_WORK: path.join(root, `work-${name}`),
+      GITHUB_STEP_SUMMARY: path.join(root, `summary-${name}.md`),
     });
     const inventory = path.join(work, 'site', 'bindings', 'backup.inventory.yaml');
 
     // Nothing published yet: binding-only checks, judged against the base all the same.
     const early = await script('pre-merge.sh', [], work, env('early'));
     expect(early.out).toContain('::notice::no published snapshot yet');
-    expect(early.out).toMatch(/baseline \S+receipt\.json \(run [^)]+\): 0 new, \d+ known fail\/error; only new drift sets the exit code/);
+    expect(early.out).toMatch(
+      /baseline \S+receipt\.json \(run [^)]+\): 0 new, \d+ known fail\/error; only new drift sets the exit code/,
+    );
     expect(early.code, early.out).toBe(0);
 
     // The scheduled workflow published the demo snapshot.
@@ -142,21 +174,42 @@ describe('ci/pre-merge.sh', () => {
     const harmless = await script('pre-merge.sh', [], work, env('harmless'));
     expect(harmless.out).toMatch(/: 0 new, 45 known fail\/error;/);
     expect(harmless.code, harmless.out).toBe(0);
-    expect(readFileSync(path.join(root, 'summary-harmless.md'), 'utf8')).toMatch(/^# spine-gates receipt .+\n\n- outcome: \*\*fail\*\* \(exit 0\)/);
+    expect(readFileSync(path.join(root, 'summary-harmless.md'), 'utf8')).toMatch(
+      /^# spine-gates receipt .+\n\n- outcome: \*\*fail\*\* \(exit 0\)/,
+    );
 
     // A change that loosens a critical target's window: new drift, exit 1.
-    edit(inventory, 'stale_after_hours: 26\n    classification: critical\n    description: "File server', 'stale_after_hours: 200\n    classification: critical\n    description: "File server');
+    edit(
+      inventory,
+      'stale_after_hours: 26\n    classification: critical\n    description: "File server',
+      'stale_after_hours: 200\n    classification: critical\n    description: "File server',
+    );
     git(work, 'commit', '--quiet', '-am', 'loosen');
     const breaking = await script('pre-merge.sh', [], work, env('breaking'));
-    expect(breaking.out).toContain('  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)');
+    expect(breaking.out).toContain(
+      '  fail  medium   [new] D19.threshold vm-101-files-primary: vm-101-files-primary: stale_after_hours 200 is looser than critical allows (26)',
+    );
     expect(breaking.out).toMatch(/: 1 new, 45 known fail\/error;/);
     expect(breaking.code).toBe(1);
     // The SARIF the workflow uploads: the new drift on the line the pull request changed, relative to the repository root.
     const sarif = JSON.parse(readFileSync(path.join(work, 'reports', 'spine-gates.sarif'), 'utf8'));
     const added = sarif.runs[0].results.filter((r: { baselineState?: string }) => r.baselineState === 'new');
     expect(added).toHaveLength(1);
-    const line = readFileSync(inventory, 'utf8').split('\n').findIndex((l) => l.includes('- name: vm-101-files-primary')) + 1;
-    expect(added[0]).toMatchObject({ ruleId: 'D19.threshold', locations: [{ physicalLocation: { artifactLocation: { uri: 'site/bindings/backup.inventory.yaml' }, region: { startLine: line } } }] });
+    const line =
+      readFileSync(inventory, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('- name: vm-101-files-primary')) + 1;
+    expect(added[0]).toMatchObject({
+      ruleId: 'D19.threshold',
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'site/bindings/backup.inventory.yaml' },
+            region: { startLine: line },
+          },
+        },
+      ],
+    });
     expect(readdirSync(path.join(work, 'reports', 'receipts'))).toHaveLength(4);
     expect(git(work, 'worktree', 'list').split('\n')).toHaveLength(1); // the base worktree is gone
   }, 240_000);
@@ -169,7 +222,10 @@ describe('ci/pre-merge.sh', () => {
     const empty = git(work, 'rev-parse', 'HEAD');
     git(work, 'checkout', '--quiet', '--force', 'main');
     const run = await script('pre-merge.sh', [], work, {
-      BASE_SHA: empty, SPINE_GATES_BINDINGS: 'site/bindings', SPINE_GATES_OPS: OPS, SPINE_GATES_WORK: path.join(root, 'w'),
+      BASE_SHA: empty,
+      SPINE_GATES_BINDINGS: 'site/bindings',
+      SPINE_GATES_OPS: OPS,
+      SPINE_GATES_WORK: path.join(root, 'w'),
     });
     expect(run.out).toContain('::notice::the base commit has no site/bindings: no baseline, every failure counts');
     expect(run.code).toBe(1); // binding-only drift of the demo
@@ -189,17 +245,34 @@ describe('ci/report.sh', () => {
 
   it('mails what changed since the last run, then publishes the snapshot, receipt and mail state for the next', async () => {
     const { root, work } = repository();
-    edit(path.join(work, 'site', 'bindings', 'drift.gates.yaml'), 'host: mail.shop.example.com\n  port: 465', `host: 127.0.0.1\n  port: ${peer.port}`);
-    const ops = (...args: string[]) => execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js'), ...args], { cwd: work, stdio: 'ignore' });
+    edit(
+      path.join(work, 'site', 'bindings', 'drift.gates.yaml'),
+      'host: mail.shop.example.com\n  port: 465',
+      `host: 127.0.0.1\n  port: ${peer.port}`,
+    );
+    const ops = (...args: string[]) =>
+      execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js'), ...args], {
+        cwd: work,
+        stdio: 'ignore',
+      });
     /** A judged run in reports/ as spine-gates-sites.yml leaves it: the merged snapshot in reports/snapshot. */
     const judged = () => {
-      try { ops('verify', '--bindings', 'site/bindings', '--snapshot', path.join(DEMO, 'snapshot'), '--reports', 'reports'); } catch { /* exit 2: the demo's drift */ }
+      try {
+        ops('verify', '--bindings', 'site/bindings', '--snapshot', path.join(DEMO, 'snapshot'), '--reports', 'reports');
+      } catch {
+        /* exit 2: the demo's drift */
+      }
       cpSync(path.join(DEMO, 'snapshot'), path.join(work, 'reports', 'snapshot'), { recursive: true });
     };
-    const report = (name: string) => script('report.sh', [], work, {
-      SPINE_GATES_BINDINGS: 'site/bindings', SPINE_GATES_OPS: OPS, SPINE_GATES_WORK: path.join(root, `report-${name}`),
-      SPINE_GATES_SMTP_USER: USER, SPINE_GATES_SMTP_PASSWORD: PASSWORD, SPINE_GATES_SMTP_CA_PEM: readFileSync(peer.caFile, 'utf8'),
-    });
+    const report = (name: string) =>
+      script('report.sh', [], work, {
+        SPINE_GATES_BINDINGS: 'site/bindings',
+        SPINE_GATES_OPS: OPS,
+        SPINE_GATES_WORK: path.join(root, `report-${name}`),
+        SPINE_GATES_SMTP_USER: USER,
+        SPINE_GATES_SMTP_PASSWORD: PASSWORD,
+        SPINE_GATES_SMTP_CA_PEM: readFileSync(peer.caFile, 'utf8'),
+      });
 
     judged();
     const first = await report('first');
@@ -209,7 +282,9 @@ describe('ci/report.sh', () => {
     expect(peer.mails[0]!.subject).toMatch(/^\[spine-gates\] \d+ new failures, 3 new errors$/);
     const published = await stateFiles(root, work);
     expect(readdirSync(published).sort()).toEqual(['notify-state.json', 'receipt.json', 'snapshot']);
-    expect(readFileSync(path.join(published, 'snapshot', 'snapshot.yaml'))).toEqual(readFileSync(path.join(DEMO, 'snapshot', 'snapshot.yaml')));
+    expect(readFileSync(path.join(published, 'snapshot', 'snapshot.yaml'))).toEqual(
+      readFileSync(path.join(DEMO, 'snapshot', 'snapshot.yaml')),
+    );
     const firstKey = JSON.parse(readFileSync(path.join(published, 'receipt.json'), 'utf8')).runKey;
 
     // The next run, unchanged: nothing mailed, the state moves on.
@@ -220,6 +295,8 @@ describe('ci/report.sh', () => {
     expect(peer.mails).toHaveLength(1);
     const again = await stateFiles(root, work);
     expect(JSON.parse(readFileSync(path.join(again, 'receipt.json'), 'utf8')).runKey).not.toBe(firstKey);
-    expect(Object.keys(JSON.parse(readFileSync(path.join(again, 'notify-state.json'), 'utf8')).alerted).length).toBeGreaterThan(30);
+    expect(
+      Object.keys(JSON.parse(readFileSync(path.join(again, 'notify-state.json'), 'utf8')).alerted).length,
+    ).toBeGreaterThan(30);
   });
 });

@@ -14,22 +14,34 @@ import { skipNamed } from '../testing/skip.js';
 
 const CREATED_USER = 'spine-gates-ci';
 const SUDOERS = `/etc/sudoers.d/${CREATED_USER}`;
-const why = process.getuid?.() !== 0 ? 'needs root, to act as a user with passwordless sudo (CI runs the suite as root through .ci/test)'
-  : !existsSync('/usr/bin/sudo') ? 'sudo is not installed'
-  : !existsSync('/usr/sbin/runuser') ? 'runuser (util-linux) is missing'
-  : !existsSync(path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js')) ? 'run `npm run build` first' : null;
+const why =
+  process.getuid?.() !== 0
+    ? 'needs root, to act as a user with passwordless sudo (CI runs the suite as root through .ci/test)'
+    : !existsSync('/usr/bin/sudo')
+      ? 'sudo is not installed'
+      : !existsSync('/usr/sbin/runuser')
+        ? 'runuser (util-linux) is missing'
+        : !existsSync(path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js'))
+          ? 'run `npm run build` first'
+          : null;
 
 /** Each test that cannot run without root, by file and name: what must pass, not skip, as the runner user. */
 const ROOT_TESTS: Record<string, string> = {
   'lib/input-file.test.ts': 'binding files refuses a device without reading it',
-  'lib/collect/testing/fake-host.test.ts': 'fake-host prerequisites root, /usr/sbin/sshd, unshare and overlayfs are available',
-  'lib/collect/live.test.ts': 'live SSH prerequisites root, /usr/sbin/sshd, unshare and overlayfs are available, and the CLI is built',
-  'lib/report/receipt.test.ts': 'outputs on a full or read-only disk a disk full while writing the receipt: exit 2, the file and "no space left on device" named, no receipt folder, no temp file',
+  'lib/collect/testing/fake-host.test.ts':
+    'fake-host prerequisites root, /usr/sbin/sshd, unshare and overlayfs are available',
+  'lib/collect/live.test.ts':
+    'live SSH prerequisites root, /usr/sbin/sshd, unshare and overlayfs are available, and the CLI is built',
+  'lib/report/receipt.test.ts':
+    'outputs on a full or read-only disk a disk full while writing the receipt: exit 2, the file and "no space left on device" named, no receipt folder, no temp file',
 };
 
 const runuser = (user: string, command: string[], env: Record<string, string>) =>
-  spawnSync('runuser', ['-u', user, '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command],
-    { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 300_000 });
+  spawnSync(
+    'runuser',
+    ['-u', user, '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command],
+    { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 300_000 },
+  );
 
 describe.skipIf(why !== null)(skipNamed('.ci/test as a non-root user with passwordless sudo and CI=true', why), () => {
   let user = CREATED_USER;
@@ -37,13 +49,16 @@ describe.skipIf(why !== null)(skipNamed('.ci/test as a non-root user with passwo
 
   beforeAll(() => {
     const invoking = process.env.SUDO_USER;
-    const canRun = (u: string) => runuser(u, ['sh', '-c', 'test -r .ci/test && sudo -n true'], { PATH: process.env.PATH ?? '/usr/bin:/bin' }).status === 0;
+    const canRun = (u: string) =>
+      runuser(u, ['sh', '-c', 'test -r .ci/test && sudo -n true'], { PATH: process.env.PATH ?? '/usr/bin:/bin' })
+        .status === 0;
     if (invoking && invoking !== 'root' && canRun(invoking)) {
       user = invoking;
       return;
     }
     // A user left by an interrupted run is reused (and removed at the end).
-    if (spawnSync('id', [CREATED_USER]).status !== 0) execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', CREATED_USER]);
+    if (spawnSync('id', [CREATED_USER]).status !== 0)
+      execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', CREATED_USER]);
     created = true;
     writeFileSync(SUDOERS, `${CREATED_USER} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
   });
@@ -58,15 +73,37 @@ describe.skipIf(why !== null)(skipNamed('.ci/test as a non-root user with passwo
     const out = mkdtempSync(path.join(tmpdir(), 'ci-sudo-'));
     chmodSync(out, 0o755);
     const names = Object.values(ROOT_TESTS).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const run = runuser(user, ['bash', '.ci/test', '--reporter=json', `--outputFile.json=${out}/results.json`, ...Object.keys(ROOT_TESTS), '-t', names.join('|')],
-      { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: 'true', HOME: out });
-    expect(run.stderr, 'as a user with passwordless sudo, .ci/test never says the root tests skip').not.toContain('no passwordless sudo');
+    const run = runuser(
+      user,
+      [
+        'bash',
+        '.ci/test',
+        '--reporter=json',
+        `--outputFile.json=${out}/results.json`,
+        ...Object.keys(ROOT_TESTS),
+        '-t',
+        names.join('|'),
+      ],
+      { PATH: process.env.PATH ?? '/usr/bin:/bin', CI: 'true', HOME: out },
+    );
+    expect(run.stderr, 'as a user with passwordless sudo, .ci/test never says the root tests skip').not.toContain(
+      'no passwordless sudo',
+    );
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
-      numFailedTests: number; testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[];
+      numFailedTests: number;
+      testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[];
     };
     expect(results.numFailedTests, run.stdout + run.stderr).toBe(0);
-    const passed = results.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'passed').map((a) => `${path.relative(PACKAGE_ROOT, f.name)}: ${a.fullName}`));
-    expect(passed.sort()).toEqual(Object.entries(ROOT_TESTS).map(([file, name]) => `${file}: ${name}`).sort());
+    const passed = results.testResults.flatMap((f) =>
+      f.assertionResults
+        .filter((a) => a.status === 'passed')
+        .map((a) => `${path.relative(PACKAGE_ROOT, f.name)}: ${a.fullName}`),
+    );
+    expect(passed.sort()).toEqual(
+      Object.entries(ROOT_TESTS)
+        .map(([file, name]) => `${file}: ${name}`)
+        .sort(),
+    );
     expect(run.status).toBe(0);
   });
 });

@@ -32,12 +32,16 @@ export type CollectFlagValues = {
   'command-timeout'?: string;
 };
 
-export const COLLECT_FLAG_LIST = Object.keys(COLLECT_FLAGS).map((f) => `--${f}`).join(' ');
+export const COLLECT_FLAG_LIST = Object.keys(COLLECT_FLAGS)
+  .map((f) => `--${f}`)
+  .join(' ');
 export const HOST_BUDGET_MS = 300_000;
 
 /** The collection flags given on a command line (to refuse them where they do not apply). */
 export const collectFlagsGiven = (values: CollectFlagValues): string[] =>
-  Object.keys(COLLECT_FLAGS).filter((f) => values[f as keyof CollectFlagValues] !== undefined).map((f) => `--${f}`);
+  Object.keys(COLLECT_FLAGS)
+    .filter((f) => values[f as keyof CollectFlagValues] !== undefined)
+    .map((f) => `--${f}`);
 
 /** The collection flags given, as the words that repeat them on a command line (`--known-hosts FILE --identity KEY …`). */
 export function collectFlagWords(values: CollectFlagValues): string[] {
@@ -55,10 +59,18 @@ export function collectOptionsFrom(values: CollectFlagValues, home = os.homedir(
   const sshDir = path.join(home, '.ssh');
   const defaultConfig = path.join(sshDir, 'config');
   return {
-    knownHostsFile: values['known-hosts'] !== undefined ? existingFile('--known-hosts', values['known-hosts']) : path.join(sshDir, 'known_hosts'),
+    knownHostsFile:
+      values['known-hosts'] !== undefined
+        ? existingFile('--known-hosts', values['known-hosts'])
+        : path.join(sshDir, 'known_hosts'),
     insecureAcceptAnyHostKey: values['insecure-accept-any-host-key'] ?? false,
     identityFiles: values.identity?.map((f) => existingFile('--identity', f)) ?? null,
-    sshConfigFile: values['ssh-config'] !== undefined ? existingFile('--ssh-config', values['ssh-config']) : existsSync(defaultConfig) ? defaultConfig : null,
+    sshConfigFile:
+      values['ssh-config'] !== undefined
+        ? existingFile('--ssh-config', values['ssh-config'])
+        : existsSync(defaultConfig)
+          ? defaultConfig
+          : null,
     concurrency: positive('--concurrency', values.concurrency ?? '16', true),
     connectTimeoutMs: positive('--connect-timeout', values['connect-timeout'] ?? '10', false) * 1000,
     commandTimeoutMs: positive('--command-timeout', values['command-timeout'] ?? '60', false) * 1000,
@@ -83,7 +95,10 @@ function existingFile(flag: string, file: string): string {
 function positive(flag: string, value: string, integer: boolean): number {
   const n = Number(value);
   const ok = (integer ? /^\d+$/ : /^\d+(\.\d+)?$/).test(value) && n > 0 && n <= (integer ? 1024 : 86_400);
-  if (!ok) throw new UsageError(`${flag} takes ${integer ? 'a whole number from 1 to 1024' : 'a number of seconds greater than 0'}, got "${value}"`);
+  if (!ok)
+    throw new UsageError(
+      `${flag} takes ${integer ? 'a whole number from 1 to 1024' : 'a number of seconds greater than 0'}, got "${value}"`,
+    );
   return n;
 }
 
@@ -93,10 +108,22 @@ export type LiveResult = { ok: true; collection: Collection } | { ok: false; err
  * Collects and writes the snapshot to `dir`. The insecure-host-key warning always goes to stderr;
  * the progress line only on a TTY and not with --json. Bad collection input is returned, not thrown.
  */
-export async function collectSnapshot(bindings: Bindings, options: CollectOptions, dir: string, quiet: boolean): Promise<LiveResult> {
-  if (!bindings.ssh) return { ok: false, error: 'ssh.targets.yaml: expected the file to exist (collecting from hosts needs their addresses), found no such file' };
+export async function collectSnapshot(
+  bindings: Bindings,
+  options: CollectOptions,
+  dir: string,
+  quiet: boolean,
+): Promise<LiveResult> {
+  if (!bindings.ssh)
+    return {
+      ok: false,
+      error:
+        'ssh.targets.yaml: expected the file to exist (collecting from hosts needs their addresses), found no such file',
+    };
   if (options.insecureAcceptAnyHostKey) {
-    process.stderr.write('ops: WARNING: --insecure-accept-any-host-key: host keys are not checked, so anyone on the network path can answer for a host; this run\'s receipt records it\n');
+    process.stderr.write(
+      "ops: WARNING: --insecure-accept-any-host-key: host keys are not checked, so anyone on the network path can answer for a host; this run's receipt records it\n",
+    );
   }
   const progress = !quiet && process.stderr.isTTY ? progressLine(process.stderr) : null;
   // Imported here: ssh2, the collector and the snapshot writer (yaml) are loaded only by runs that collect.

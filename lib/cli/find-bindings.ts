@@ -21,13 +21,21 @@ export interface ChosenBindings {
 export function chooseBindings(flag: string | undefined, cwd = process.cwd()): ChosenBindings {
   if (flag) {
     const dir = path.resolve(cwd, flag);
-    if (!isDirectory(dir)) throw new InputError(`--bindings ${flag}: ${existsSync(dir) ? 'not a folder' : 'no such folder'}${dir === flag ? '' : ` (${dir})`}`);
+    if (!isDirectory(dir))
+      throw new InputError(
+        `--bindings ${flag}: ${existsSync(dir) ? 'not a folder' : 'no such folder'}${dir === flag ? '' : ` (${dir})`}`,
+      );
     return { dir, chosenBy: '--bindings', searchedUpTo: null };
   }
   const folders = foldersUp(cwd);
   for (const dir of folders) {
     const candidate = path.join(dir, BINDINGS_SUBDIR);
-    if (isDirectory(candidate)) return { dir: candidate, chosenBy: dir === folders[0] ? './ops/bindings' : 'parent ops/bindings', searchedUpTo: null };
+    if (isDirectory(candidate))
+      return {
+        dir: candidate,
+        chosenBy: dir === folders[0] ? './ops/bindings' : 'parent ops/bindings',
+        searchedUpTo: null,
+      };
   }
   return { dir: path.join(DEMO_SITE, 'bindings'), chosenBy: 'bundled demo site', searchedUpTo: folders.at(-1)! };
 }
@@ -47,7 +55,8 @@ function foldersUp(cwd: string): string[] {
   }
 }
 
-export const LIVE_NEEDS_BINDINGS = 'live collection needs your bindings: pass --bindings DIR or run inside a folder with ops/bindings (the bundled demo site\'s hosts are invented)';
+export const LIVE_NEEDS_BINDINGS =
+  "live collection needs your bindings: pass --bindings DIR or run inside a folder with ops/bindings (the bundled demo site's hosts are invented)";
 
 /** The warning a run on the demo starts (and ends) with: the operator asked for nothing and gets invented hosts. */
 export function demoWarning(chosen: ChosenBindings): string {

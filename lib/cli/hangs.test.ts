@@ -11,18 +11,37 @@ import { PACKAGE_ROOT } from '../package-root.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
 
-interface Ended { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 function start(args: string[], cwd: string): { child: ChildProcess; ended: Promise<Ended>; firstLine: Promise<void> } {
   const t0 = Date.now();
-  const child = spawn(process.execPath, [OPS, ...args], { cwd, env: { PATH: process.env['PATH'], HOME: cwd, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [OPS, ...args], {
+    cwd,
+    env: { PATH: process.env['PATH'], HOME: cwd, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   let sawLine: () => void = () => undefined;
-  const firstLine = new Promise<void>((resolve) => { sawLine = resolve; });
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.includes('\n')) sawLine(); });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('\n')) sawLine(); });
-  const ended = new Promise<Ended>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 })));
+  const firstLine = new Promise<void>((resolve) => {
+    sawLine = resolve;
+  });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (stdout.includes('\n')) sawLine();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('\n')) sawLine();
+  });
+  const ended = new Promise<Ended>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 })),
+  );
   return { child, ended, firstLine };
 }
 
@@ -33,13 +52,16 @@ function reap(child: ChildProcess): void {
 
 /** Processes (other than this test's) whose command line names `marker`: what an `ops` run left behind. */
 function processesNaming(marker: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
-    } catch {
-      return false; // gone meanwhile
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 describe('ops never hangs', () => {
@@ -51,20 +73,45 @@ describe('ops never hangs', () => {
     silent = await startSilentTcpServer();
     work = mkdtempSync(path.join(tmpdir(), 'hangs-'));
     bindings = await writeBindings(path.join(work, 'bindings'), {
-      hosts: [], targets: [], guests: [], pveHosts: [], policy: { calendar: { url: `http://127.0.0.1:${silent.port}/alice/backups/` } },
+      hosts: [],
+      targets: [],
+      guests: [],
+      pveHosts: [],
+      policy: { calendar: { url: `http://127.0.0.1:${silent.port}/alice/backups/` } },
     });
   });
-  afterAll(async () => { await silent?.close(); });
+  afterAll(async () => {
+    await silent?.close();
+  });
 
   it('a calendar server that accepts and never answers: http_timeout, outputs written, and the process exits', async () => {
     const reports = path.join(work, 'reports-timeout');
-    const run = start(['verify', '--live', '--gate', 'radicale-calendar', '--command-timeout', '1', '--bindings', bindings, '--reports', reports, '--json'], work);
+    const run = start(
+      [
+        'verify',
+        '--live',
+        '--gate',
+        'radicale-calendar',
+        '--command-timeout',
+        '1',
+        '--bindings',
+        bindings,
+        '--reports',
+        reports,
+        '--json',
+      ],
+      work,
+    );
     try {
       const ended = await Promise.race([run.ended, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
       expect(ended, 'ops verify did not exit within 20 s of an http_timeout').not.toBeNull();
       expect(ended!.code).toBe(2);
-      const checks = (JSON.parse(ended!.stdout) as { gates: Array<{ checks: Array<{ id: string; reason: string }> }> }).gates[0]!.checks;
-      expect(checks.find((c) => c.id === 'calendar.in-radicale')?.reason ?? checks.find((c) => c.id === 'calendar.orphan')?.reason).toBe('http_timeout');
+      const checks = (JSON.parse(ended!.stdout) as { gates: Array<{ checks: Array<{ id: string; reason: string }> }> })
+        .gates[0]!.checks;
+      expect(
+        checks.find((c) => c.id === 'calendar.in-radicale')?.reason ??
+          checks.find((c) => c.id === 'calendar.orphan')?.reason,
+      ).toBe('http_timeout');
       expect(existsSync(path.join(reports, 'junit.xml'))).toBe(true);
     } finally {
       reap(run.child);
@@ -73,7 +120,21 @@ describe('ops never hangs', () => {
 
   it('SIGTERM while the calendar hangs: exits within 3 s, 143, no process left, no receipt folder', async () => {
     const reports = path.join(work, 'reports-sigterm');
-    const run = start(['verify', '--live', '--gate', 'radicale-calendar', '--command-timeout', '60', '--bindings', bindings, '--reports', reports], work);
+    const run = start(
+      [
+        'verify',
+        '--live',
+        '--gate',
+        'radicale-calendar',
+        '--command-timeout',
+        '60',
+        '--bindings',
+        bindings,
+        '--reports',
+        reports,
+      ],
+      work,
+    );
     try {
       await run.firstLine;
       await new Promise((r) => setTimeout(r, 1500)); // into the collection: the request is waiting on the silent server

@@ -11,7 +11,11 @@ const cleanups = new Set<() => void>();
 export function removeIfInterrupted(dir: string): { done(): void } {
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   cleanups.add(cleanup);
-  return { done: () => { cleanups.delete(cleanup); } };
+  return {
+    done: () => {
+      cleanups.delete(cleanup);
+    },
+  };
 }
 
 /** Installs the handlers: the first signal runs every cleanup and exits 128 + its number, as a shell reports it. */
@@ -19,7 +23,11 @@ export function exitOnInterrupt(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       for (const cleanup of cleanups) {
-        try { cleanup(); } catch { /* best effort: the exit matters more */ }
+        try {
+          cleanup();
+        } catch {
+          /* best effort: the exit matters more */
+        }
       }
       process.stderr.write(`ops: interrupted by ${signal}\n`);
       process.exit(128 + constants.signals[signal]);

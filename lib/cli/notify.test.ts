@@ -17,13 +17,21 @@ const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-site');
 const USER = 'spine-gates@shop.example.com';
 const PASSWORD = 'canary-Pa55-7f3c9d1e';
 
-interface Run { code: number; out: string }
+interface Run {
+  code: number;
+  out: string;
+}
 
 function ops(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [OPS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      [OPS, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1', ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -32,7 +40,12 @@ function site(port: number): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'notify-site-'));
   cpSync(DEMO, dir, { recursive: true });
   const policy = path.join(dir, 'bindings', 'drift.gates.yaml');
-  writeFileSync(policy, readFileSync(policy, 'utf8').replace('host: mail.shop.example.com', 'host: 127.0.0.1').replace('port: 465', `port: ${port}`));
+  writeFileSync(
+    policy,
+    readFileSync(policy, 'utf8')
+      .replace('host: mail.shop.example.com', 'host: 127.0.0.1')
+      .replace('port: 465', `port: ${port}`),
+  );
   return dir;
 }
 
@@ -52,7 +65,11 @@ describe('ops notify through an SMTPS relay', () => {
   let again: string;
   let fixed: string;
   const state = () => path.join(dir, 'state', 'notify-state.json');
-  const env = () => ({ SPINE_GATES_SMTP_USER: USER, SPINE_GATES_SMTP_PASSWORD: PASSWORD, SPINE_GATES_SMTP_CA: peer.caFile });
+  const env = () => ({
+    SPINE_GATES_SMTP_USER: USER,
+    SPINE_GATES_SMTP_PASSWORD: PASSWORD,
+    SPINE_GATES_SMTP_CA: peer.caFile,
+  });
   const notify = (args: string[], more: Record<string, string | undefined> = {}) =>
     ops(['notify', '--bindings', 'bindings', ...args], dir, { ...env(), ...more });
 
@@ -101,20 +118,26 @@ describe('ops notify through an SMTPS relay', () => {
     expect(peer.mails).toHaveLength(2);
     const mail = peer.mails[1]!;
     expect(mail.subject).toBe('[spine-gates] 1 cleared');
-    expect(mail.body).toContain('Cleared since the last run (1):\n- D19.threshold app-erp-db (was fail: threshold_too_loose)');
+    expect(mail.body).toContain(
+      'Cleared since the last run (1):\n- D19.threshold app-erp-db (was fail: threshold_too_loose)',
+    );
     expect(mail.body).not.toContain('New failures');
   });
 
   it('reminds of an unchanged failure once its cooldown has passed', async () => {
     const saved = JSON.parse(readFileSync(state(), 'utf8'));
-    const [fp, entry] = Object.entries(saved.alerted as Record<string, { id: string; lastAlertedAt: string }>).find(([, e]) => e.id === 'D19.scheduler pve-home/pvescheduler')!;
+    const [fp, entry] = Object.entries(saved.alerted as Record<string, { id: string; lastAlertedAt: string }>).find(
+      ([, e]) => e.id === 'D19.scheduler pve-home/pvescheduler',
+    )!;
     saved.alerted[fp] = { ...entry, lastAlertedAt: new Date(Date.now() - 25 * 3_600_000).toISOString() };
     writeFileSync(state(), JSON.stringify(saved));
     const run = await notify(['--receipt', fixed, '--previous', fixed, '--state', state()]);
     expect(run.code).toBe(0);
     expect(peer.mails).toHaveLength(3);
     expect(peer.mails[2]!.subject).toBe('[spine-gates] 1 still failing');
-    expect(peer.mails[2]!.body).toContain('Still failing (mailed before; reminded every 24 h) (1):\n- fail  D19.scheduler pve-home/pvescheduler');
+    expect(peer.mails[2]!.body).toContain(
+      'Still failing (mailed before; reminded every 24 h) (1):\n- fail  D19.scheduler pve-home/pvescheduler',
+    );
   });
 
   it('without a state file, mails what is new against the previous receipt only', async () => {
@@ -126,11 +149,18 @@ describe('ops notify through an SMTPS relay', () => {
   it('fails on a wrong password without naming any secret, and keeps the state', async () => {
     const before = readFileSync(state(), 'utf8');
     const wrong = 'canary-Wr0ng-c4f1b2e9';
-    const run = await notify(['--receipt', first, '--previous', fixed, '--state', state()], { SPINE_GATES_SMTP_PASSWORD: wrong });
+    const run = await notify(['--receipt', first, '--previous', fixed, '--state', state()], {
+      SPINE_GATES_SMTP_PASSWORD: wrong,
+    });
     expect(run.code).toBe(2);
     expect(run.out).toContain('input error the relay 127.0.0.1:');
     expect(run.out).toContain('refused the login of SPINE_GATES_SMTP_USER');
-    for (const secret of [wrong, PASSWORD, Buffer.from(wrong).toString('base64'), Buffer.from(`\0${USER}\0${wrong}`).toString('base64')]) {
+    for (const secret of [
+      wrong,
+      PASSWORD,
+      Buffer.from(wrong).toString('base64'),
+      Buffer.from(`\0${USER}\0${wrong}`).toString('base64'),
+    ]) {
       expect(run.out).not.toContain(secret);
     }
     expect(peer.refused).toContain(USER);
@@ -141,7 +171,9 @@ describe('ops notify through an SMTPS relay', () => {
   it('verifies the relay certificate: without the test CA it does not send', async () => {
     const run = await notify(['--receipt', first, '--previous', fixed], { SPINE_GATES_SMTP_CA: undefined });
     expect(run.code).toBe(2);
-    expect(run.out).toMatch(/cannot reach the relay 127\.0\.0\.1:\d+ over SMTPS: .*TLS certificate is not trusted for 127\.0\.0\.1; for a private CA set SPINE_GATES_SMTP_CA/);
+    expect(run.out).toMatch(
+      /cannot reach the relay 127\.0\.0\.1:\d+ over SMTPS: .*TLS certificate is not trusted for 127\.0\.0\.1; for a private CA set SPINE_GATES_SMTP_CA/,
+    );
     expect(run.out).not.toContain(PASSWORD);
     expect(peer.mails).toHaveLength(3);
   });
@@ -152,9 +184,15 @@ describe('ops notify through an SMTPS relay', () => {
     try {
       const port = (plain.server.address() as AddressInfo).port;
       const plainSite = site(port);
-      const run = await ops(['notify', '--bindings', path.join(plainSite, 'bindings'), '--receipt', first], plainSite, env());
+      const run = await ops(
+        ['notify', '--bindings', path.join(plainSite, 'bindings'), '--receipt', first],
+        plainSite,
+        env(),
+      );
       expect(run.code).toBe(2);
-      expect(run.out).toContain(`input error the server at 127.0.0.1:${port} did not speak TLS; is it a STARTTLS/plain port?`);
+      expect(run.out).toContain(
+        `input error the server at 127.0.0.1:${port} did not speak TLS; is it a STARTTLS/plain port?`,
+      );
       expect(run.out).not.toMatch(/certificate|SPINE_GATES_SMTP_CA/);
       expect(run.out).not.toContain(PASSWORD);
     } finally {
@@ -163,7 +201,10 @@ describe('ops notify through an SMTPS relay', () => {
   });
 
   it('names missing credentials and bad receipts as bad input (exit 2)', async () => {
-    const noLogin = await notify(['--receipt', first], { SPINE_GATES_SMTP_USER: undefined, SPINE_GATES_SMTP_PASSWORD: undefined });
+    const noLogin = await notify(['--receipt', first], {
+      SPINE_GATES_SMTP_USER: undefined,
+      SPINE_GATES_SMTP_PASSWORD: undefined,
+    });
     expect(noLogin.code).toBe(2);
     expect(noLogin.out).toContain('set SPINE_GATES_SMTP_USER and SPINE_GATES_SMTP_PASSWORD');
     const missing = await notify(['--receipt', path.join(dir, 'nope.json')]);
@@ -177,7 +218,9 @@ describe('ops notify through an SMTPS relay', () => {
   it('prints the mail with --dry-run and sends nothing', async () => {
     const run = await notify(['--receipt', first, '--dry-run']);
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/^From: spine-gates@shop\.example\.com\nTo: it@shop\.example\.com\nSubject: \[spine-gates\] \d+ new failures, 3 new errors\n\n/);
+    expect(run.out).toMatch(
+      /^From: spine-gates@shop\.example\.com\nTo: it@shop\.example\.com\nSubject: \[spine-gates\] \d+ new failures, 3 new errors\n\n/,
+    );
     expect(peer.mails).toHaveLength(3);
   });
 });

@@ -42,7 +42,9 @@ interface NotifyArgs {
 async function run(args: NotifyArgs): Promise<number> {
   const { dir, chosenBy } = chooseBindings(args.bindings);
   if (chosenBy === 'bundled demo site' && !args.dryRun) {
-    throw new UsageError('ops notify needs your bindings (their relay: policy says where to send): pass --bindings DIR or run inside a folder with ops/bindings');
+    throw new UsageError(
+      'ops notify needs your bindings (their relay: policy says where to send): pass --bindings DIR or run inside a folder with ops/bindings',
+    );
   }
   const loaded = await loadBindings(dir);
   if (!loaded.ok) throw new NotifyInputError(loaded.errors.map(formatBindingError).join('\n'));
@@ -55,13 +57,25 @@ async function run(args: NotifyArgs): Promise<number> {
   const plan = planAlert(current, previous, state, new Date(), cooldown);
   const counts = `${plan.fresh.length} new, ${plan.reminders.length} still failing, ${plan.cleared.length} cleared, ${plan.quiet} already mailed`;
   if (!hasNews(plan)) {
-    if (args.state !== null && !args.dryRun) await writeAtomically(args.state, `${JSON.stringify(plan.next, null, 2)}\n`);
+    if (args.state !== null && !args.dryRun)
+      await writeAtomically(args.state, `${JSON.stringify(plan.next, null, 2)}\n`);
     process.stdout.write(`notify: nothing to mail (${counts})\n`);
     return 0;
   }
   const mail = {
-    from, to, subject: alertSubject(plan),
-    text: alertBody(plan, { runKey: current.runKey, outcome: current.outcome ?? 'unknown', source: current.sourceLine, receipt: args.receipt }, cooldown),
+    from,
+    to,
+    subject: alertSubject(plan),
+    text: alertBody(
+      plan,
+      {
+        runKey: current.runKey,
+        outcome: current.outcome ?? 'unknown',
+        source: current.sourceLine,
+        receipt: args.receipt,
+      },
+      cooldown,
+    ),
   };
   if (args.dryRun) {
     process.stdout.write(`From: ${mail.from}\nTo: ${mail.to.join(', ')}\nSubject: ${mail.subject}\n\n${mail.text}`);
@@ -70,18 +84,27 @@ async function run(args: NotifyArgs): Promise<number> {
   const sent = await sendMail(await relayFrom(relay), mail);
   // Only a mail that went out changes what counts as already mailed.
   if (args.state !== null) await writeAtomically(args.state, `${JSON.stringify(plan.next, null, 2)}\n`);
-  process.stdout.write(`notify: mailed ${sent.accepted.join(', ') || to.join(', ')} through ${relay.host}:${relay.port} (${counts}): ${mail.subject}\n`);
+  process.stdout.write(
+    `notify: mailed ${sent.accepted.join(', ') || to.join(', ')} through ${relay.host}:${relay.port} (${counts}): ${mail.subject}\n`,
+  );
   return 0;
 }
 
 /** The relay, sender and recipients from the policy: recipients are the allowed ones that are addresses. */
 function addressing(bindings: Bindings) {
   const relay = bindings.policy.relay;
-  if (!relay) throw new NotifyInputError('drift.gates.yaml has no relay: section: ops notify sends through the relay it names, to its allowed_recipients');
+  if (!relay)
+    throw new NotifyInputError(
+      'drift.gates.yaml has no relay: section: ops notify sends through the relay it names, to its allowed_recipients',
+    );
   const to = relay.allowedRecipients.filter((r) => !r.startsWith('@'));
-  if (!to.length) throw new NotifyInputError('relay.allowed_recipients names only whole domains: add the address alerts go to');
+  if (!to.length)
+    throw new NotifyInputError('relay.allowed_recipients names only whole domains: add the address alerts go to');
   const from = bindings.policy.notify.from ?? (relay.senderDomain ? `spine-gates@${relay.senderDomain}` : null);
-  if (!from) throw new NotifyInputError('no sender for alert mail: set notify.from (or relay.sender_domain) in drift.gates.yaml');
+  if (!from)
+    throw new NotifyInputError(
+      'no sender for alert mail: set notify.from (or relay.sender_domain) in drift.gates.yaml',
+    );
   return { relay, from, to };
 }
 
@@ -106,15 +129,32 @@ async function readState(file: string): Promise<NotifyState> {
 }
 
 function parseNotifyArgs(argv: string[]): NotifyArgs | null {
-  const parsed = parsedFlags(() => parseArgs({
-    args: argv, allowPositionals: false, strict: true,
-    options: {
-      receipt: { type: 'string' }, previous: { type: 'string' }, state: { type: 'string' }, bindings: { type: 'string' },
-      'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  }), '--receipt --previous --state --bindings --dry-run');
+  const parsed = parsedFlags(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: false,
+        strict: true,
+        options: {
+          receipt: { type: 'string' },
+          previous: { type: 'string' },
+          state: { type: 'string' },
+          bindings: { type: 'string' },
+          'dry-run': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    '--receipt --previous --state --bindings --dry-run',
+  );
   const v = parsed.values;
   if (v.help) return null;
-  if (v.receipt === undefined) throw new UsageError('ops notify needs --receipt FILE (the receipt.json of the run to report)');
-  return { receipt: v.receipt, previous: v.previous ?? null, state: v.state ?? null, bindings: v.bindings, dryRun: Boolean(v['dry-run']) };
+  if (v.receipt === undefined)
+    throw new UsageError('ops notify needs --receipt FILE (the receipt.json of the run to report)');
+  return {
+    receipt: v.receipt,
+    previous: v.previous ?? null,
+    state: v.state ?? null,
+    bindings: v.bindings,
+    dryRun: Boolean(v['dry-run']),
+  };
 }

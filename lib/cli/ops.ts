@@ -35,16 +35,21 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'init') return (await import('./init.js')).init(rest);
   if (command === 'probe-script') return (await import('./probe-script.js')).probeScript(rest);
   const near = nearest(command, COMMANDS);
-  throw new UsageError(`unknown command "${command}"${near ? `; did you mean \`ops ${near}\`?` : ''}; commands: ${COMMANDS.join(', ')}`);
+  throw new UsageError(
+    `unknown command "${command}"${near ? `; did you mean \`ops ${near}\`?` : ''}; commands: ${COMMANDS.join(', ')}`,
+  );
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     if (error instanceof UsageError) {
       // Point at the subcommand's own help when the error is about its options.
       const command = process.argv[2];
-      const help = command && (COMMANDS as readonly string[]).includes(command) ? `ops ${command} --help` : 'ops --help';
+      const help =
+        command && (COMMANDS as readonly string[]).includes(command) ? `ops ${command} --help` : 'ops --help';
       process.stderr.write(`ops: ${error.message}\nRun \`${help}\` for usage.\n`);
     } else if (error instanceof OutputError || error instanceof InputError) {
       process.stderr.write(`ops: ${error.message}\n`);

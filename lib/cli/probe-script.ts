@@ -18,9 +18,18 @@ See docs/live-collection.md (Least privilege).
 `;
 
 export function probeScript(argv: string[]): number {
-  const { values } = parsedFlags(() => parseArgs({ args: argv, options: { sha256: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }), '--sha256');
+  const { values } = parsedFlags(
+    () =>
+      parseArgs({
+        args: argv,
+        options: { sha256: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+        strict: true,
+      }),
+    '--sha256',
+  );
   if (values.help) process.stdout.write(PROBE_SCRIPT_HELP);
-  else if (values.sha256) process.stdout.write(`${createHash('sha256').update(PROBE_SCRIPT_FILE).digest('hex')}  ${PROBE_INSTALL_PATH}\n`);
+  else if (values.sha256)
+    process.stdout.write(`${createHash('sha256').update(PROBE_SCRIPT_FILE).digest('hex')}  ${PROBE_INSTALL_PATH}\n`);
   else process.stdout.write(PROBE_SCRIPT_FILE);
   return 0;
 }

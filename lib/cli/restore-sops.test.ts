@@ -20,7 +20,11 @@ function repo(git: boolean): string {
 const bindingsIn = (dir: string, repositoryRoot: string | null = null) => ({
   ...makeBindings({
     targets: [makeTarget({ restoreSop: 'docs/sop.md' })],
-    guests: [makeLifecycleGuest({ restoreSop: 'sop.md' }), makeLifecycleGuest({ id: 101, restoreSop: '../repo/docs/sop.md' }), makeLifecycleGuest({ id: 102, restoreSop: '/etc/passwd' })],
+    guests: [
+      makeLifecycleGuest({ restoreSop: 'sop.md' }),
+      makeLifecycleGuest({ id: 101, restoreSop: '../repo/docs/sop.md' }),
+      makeLifecycleGuest({ id: 102, restoreSop: '/etc/passwd' }),
+    ],
     policy: { repositoryRoot },
   }),
   dir,
@@ -31,7 +35,12 @@ describe('checkRestoreSops', () => {
     const dir = repo(true);
     const sops = await checkRestoreSops(bindingsIn(dir));
     expect(sops.root).toBe(path.resolve(dir, '..', '..'));
-    expect(sops.found).toEqual({ 'docs/sop.md': true, 'sop.md': false, '../repo/docs/sop.md': false, '/etc/passwd': false });
+    expect(sops.found).toEqual({
+      'docs/sop.md': true,
+      'sop.md': false,
+      '../repo/docs/sop.md': false,
+      '/etc/passwd': false,
+    });
   });
 
   it('falls back to the parent of the bindings folder outside a git checkout', async () => {

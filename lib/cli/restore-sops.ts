@@ -14,10 +14,13 @@ import { isRepositoryRelative, type VerifyInput } from '../rules/input.js';
  * (absolute, `..`) counts as not found: D69 says why.
  */
 export async function checkRestoreSops(bindings: Bindings): Promise<NonNullable<VerifyInput['restoreSops']>> {
-  const root = bindings.policy.repositoryRoot !== null
-    ? path.resolve(bindings.dir, bindings.policy.repositoryRoot)
-    : (await gitToplevel(bindings.dir)) ?? path.dirname(bindings.dir);
-  const declared = [...bindings.inventory.targets, ...bindings.lifecycle?.guests ?? []].flatMap((x) => x.restoreSop ?? []);
+  const root =
+    bindings.policy.repositoryRoot !== null
+      ? path.resolve(bindings.dir, bindings.policy.repositoryRoot)
+      : ((await gitToplevel(bindings.dir)) ?? path.dirname(bindings.dir));
+  const declared = [...bindings.inventory.targets, ...(bindings.lifecycle?.guests ?? [])].flatMap(
+    (x) => x.restoreSop ?? [],
+  );
   const found = Object.fromEntries(declared.map((p) => [p, isRepositoryRelative(p) && existsSync(path.join(root, p))]));
   return { root, found };
 }

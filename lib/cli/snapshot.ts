@@ -35,7 +35,8 @@ export async function snapshot(argv: string[]): Promise<number> {
   if (!loaded.ok) return fail(loaded.errors.map(formatBindingError));
 
   const onlyHosts = args.shard ? shardHosts(loaded.bindings, args.shard) : args.hosts;
-  if (args.shard) process.stdout.write(`shard ${args.shard.index}/${args.shard.count}: ${onlyHosts?.join(', ') || 'no hosts'}\n`);
+  if (args.shard)
+    process.stdout.write(`shard ${args.shard.index}/${args.shard.count}: ${onlyHosts?.join(', ') || 'no hosts'}\n`);
   // A calendar reached directly (no host to follow) is read by the first shard.
   const calendar = args.shard?.index === 1 ? { calendar: true } : {};
   const live = await collectSnapshot(loaded.bindings, { ...args.collect, onlyHosts, ...calendar }, out, false);
@@ -50,13 +51,23 @@ export async function snapshot(argv: string[]): Promise<number> {
 }
 
 function parseSnapshotArgs(argv: string[]) {
-  const parsed = parsedFlags(() => parseArgs({
-    args: argv, allowPositionals: false, strict: true,
-    options: {
-      out: { type: 'string' }, bindings: { type: 'string' }, host: { type: 'string', multiple: true }, shard: { type: 'string' },
-      ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
-    },
-  }), `--out --bindings --host --shard ${COLLECT_FLAG_LIST}`);
+  const parsed = parsedFlags(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: false,
+        strict: true,
+        options: {
+          out: { type: 'string' },
+          bindings: { type: 'string' },
+          host: { type: 'string', multiple: true },
+          shard: { type: 'string' },
+          ...COLLECT_FLAGS,
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    `--out --bindings --host --shard ${COLLECT_FLAG_LIST}`,
+  );
   const v = parsed.values;
   if (v.help) return null;
   if (v.out === undefined) throw new UsageError('ops snapshot needs --out DIR (a new or empty folder)');

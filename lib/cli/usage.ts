@@ -22,7 +22,12 @@ export function parsedFlags<T>(parse: () => T, names: string): T {
   } catch (e) {
     const message = (e as Error).message.split('\n')[0]!;
     const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-    const near = unknown ? nearest(unknown.split('=')[0]!, names.split(' ').filter((n) => n.startsWith('--'))) : null;
+    const near = unknown
+      ? nearest(
+          unknown.split('=')[0]!,
+          names.split(' ').filter((n) => n.startsWith('--')),
+        )
+      : null;
     throw new UsageError(`${message}${near ? `; did you mean ${near}?` : ''}\nOptions: ${names} --help`);
   }
 }

@@ -21,14 +21,26 @@ import { reportHtmlPieces } from '../report/html.js';
 import { driftCounts, exitCodeWith, markDrift, readBaseline } from '../results/drift.js';
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
-  aggregateOutcome, summarize, type FailOn, type GateResult, type InputDigest, type RunResult, type RunSource,
+  aggregateOutcome,
+  summarize,
+  type FailOn,
+  type GateResult,
+  type InputDigest,
+  type RunResult,
+  type RunSource,
 } from '../results/run-result.js';
 import type { CollectOptions } from '../collect/types.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { weekWindows } from '../calendar/windows.js';
 import { removeIfInterrupted } from './interrupt.js';
 import { checkRestoreSops } from './restore-sops.js';
-import { COLLECT_FLAG_LIST, COLLECT_FLAGS, collectFlagsGiven, collectOptionsFrom, collectSnapshot } from './collect-flags.js';
+import {
+  COLLECT_FLAG_LIST,
+  COLLECT_FLAGS,
+  collectFlagsGiven,
+  collectOptionsFrom,
+  collectSnapshot,
+} from './collect-flags.js';
 import { parsedFlags, UsageError, VERIFY_HELP } from './usage.js';
 
 interface VerifyOptions {
@@ -74,13 +86,22 @@ export async function verify(argv: string[]): Promise<number> {
   }
 }
 
-async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: ReceiptFolder, gateRunner: GateRunner): Promise<number> {
+async function judge(
+  options: VerifyOptions,
+  chosen: ChosenBindings,
+  receipt: ReceiptFolder,
+  gateRunner: GateRunner,
+): Promise<number> {
   const { dir: bindingsDir, chosenBy } = chosen;
   const startedAt = new Date();
   const timingsMs: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
-    try { return await work(); } finally { timingsMs[name] = Math.round(performance.now() - t0); }
+    try {
+      return await work();
+    } finally {
+      timingsMs[name] = Math.round(performance.now() - t0);
+    }
   };
 
   const bundledDemo = chosenBy === 'bundled demo site';
@@ -88,12 +109,19 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   // A live run's evidence is the snapshot it writes into its receipt folder: named where it will
   // be, written where the receipt is built until it is complete.
   const liveSnapshot = path.join(receipt.work, 'snapshot');
-  const snapshotDir = options.live ? path.join(receipt.dir, 'snapshot')
-    : options.snapshot ? path.resolve(options.snapshot) : bundledDemo ? path.join(DEMO_SITE, 'snapshot') : null;
+  const snapshotDir = options.live
+    ? path.join(receipt.dir, 'snapshot')
+    : options.snapshot
+      ? path.resolve(options.snapshot)
+      : bundledDemo
+        ? path.join(DEMO_SITE, 'snapshot')
+        : null;
   // The first line says which bindings are judged, loudly when it is the demo. With --json, stdout
   // carries the JSON only and stderr only the demo warning (the JSON's source says the rest).
   const demo = bundledDemo ? `WARNING: ${demoWarning(chosen)}; ` : '';
-  const snapshotText = snapshotDir ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}` : ', no snapshot';
+  const snapshotText = snapshotDir
+    ? `, ${options.live ? 'live snapshot' : 'snapshot'} ${snapshotDir}`
+    : ', no snapshot';
   const firstLine = `spine-gates ${TOOL.version}: ${demo}bindings ${bindingsDir} (${chosenBy})${snapshotText}\n`;
   if (!options.json) process.stdout.write(firstLine);
   else if (bundledDemo) process.stderr.write(`ops: ${firstLine}`);
@@ -113,28 +141,42 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
     if (snapshotDir && options.live && !inputErrors.length) {
       // The calendar is read only when a gate that judges it runs.
       const calendar = options.gates.some((g) => g.id === 'radicale-calendar');
-      const live = await timed('collect', () => collectSnapshot(loaded.bindings, { ...options.live!, calendar }, liveSnapshot, options.json));
+      const live = await timed('collect', () =>
+        collectSnapshot(loaded.bindings, { ...options.live!, calendar }, liveSnapshot, options.json),
+      );
       if (!live.ok) inputErrors.push(live.error);
     }
     if (snapshotDir && !inputErrors.length) {
-      const snapshot = await timed('readSnapshot', () => readSnapshot(options.live ? liveSnapshot : snapshotDir, loaded.bindings));
+      const snapshot = await timed('readSnapshot', () =>
+        readSnapshot(options.live ? liveSnapshot : snapshotDir, loaded.bindings),
+      );
       if (!snapshot.ok) inputErrors.push(...snapshot.errors.map(formatBindingError));
       else {
         state = snapshot.state;
-        inputs.push(...Object.entries(snapshot.digests).map(([file, sha256]) => ({ file: `snapshot/${file}`, sha256 })));
+        inputs.push(
+          ...Object.entries(snapshot.digests).map(([file, sha256]) => ({ file: `snapshot/${file}`, sha256 })),
+        );
       }
     }
   }
 
   // Judged as of: the demo's capture time; for a live run, the end of its collection (so its
   // snapshot is never judged from before it was taken); otherwise the start of the run.
-  const now = bundledDemo && state ? state.capturedAt : options.live ? new Date().toISOString() : startedAt.toISOString();
+  const now =
+    bundledDemo && state ? state.capturedAt : options.live ? new Date().toISOString() : startedAt.toISOString();
   let gates: GateResult[] = [];
   if (bindings && !inputErrors.length) {
     const restoreSops = await checkRestoreSops(bindings);
-    const run = await timed('gates', () => gateRunner.run({
-      bindings: bindings!, state, now, maxSnapshotAgeHours: options.maxSnapshotAgeHours, bundledDemo, restoreSops,
-    }));
+    const run = await timed('gates', () =>
+      gateRunner.run({
+        bindings: bindings!,
+        state,
+        now,
+        maxSnapshotAgeHours: options.maxSnapshotAgeHours,
+        bundledDemo,
+        restoreSops,
+      }),
+    );
     gates = markDrift(run.gates, baseline?.ok ? baseline.baseline : null);
     inputErrors.push(...run.problems);
   }
@@ -142,24 +184,47 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   const summary = summarize(gates.flatMap((g) => g.findings));
   const outcome = inputErrors.length ? 'error' : aggregateOutcome(summary);
   const source: RunSource = {
-    kind: options.live ? 'live' : snapshotDir ? 'snapshot' : 'bindings-only', bindings: bindingsDir, bindingsChosenBy: chosenBy,
-    snapshot: snapshotDir, capturedAt: state?.capturedAt ?? null,
+    kind: options.live ? 'live' : snapshotDir ? 'snapshot' : 'bindings-only',
+    bindings: bindingsDir,
+    bindingsChosenBy: chosenBy,
+    snapshot: snapshotDir,
+    capturedAt: state?.capturedAt ?? null,
     ...(options.live ? { insecureAcceptAnyHostKey: options.live.insecureAcceptAnyHostKey } : {}),
   };
   const git = bindings ? await gitCheckout(bindingsDir) : null;
   const result: RunResult = {
-    runKey, tool: TOOL, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
-    now, source, inputs,
+    runKey,
+    tool: TOOL,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    now,
+    source,
+    inputs,
     bindingsDigest: bindings ? digestOf(bindings.digests) : null,
     bindingsGitCommit: git?.commit ?? null,
-    bindingsPathInRepo: path.relative(git?.root ?? process.cwd(), bindingsDir).split(path.sep).join('/') || '.',
+    bindingsPathInRepo:
+      path
+        .relative(git?.root ?? process.cwd(), bindingsDir)
+        .split(path.sep)
+        .join('/') || '.',
     hostSources: Object.fromEntries((bindings?.ssh?.targets ?? []).map((t) => [t.id, t.source])),
     windows: bindings ? weekWindows(bindings, state, now) : null,
-    hosts: state ? Object.values(state.hosts).map((h) => ({ id: h.id, status: h.status, reason: h.problem?.reason ?? null,
-      message: h.problem?.message ?? null })) : [],
-    inputErrors, gates, summary, outcome, exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
-    baseline: baseline?.ok ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn,
-      ...driftCounts(gates) } : null,
+    hosts: state
+      ? Object.values(state.hosts).map((h) => ({
+          id: h.id,
+          status: h.status,
+          reason: h.problem?.reason ?? null,
+          message: h.problem?.message ?? null,
+        }))
+      : [],
+    inputErrors,
+    gates,
+    summary,
+    outcome,
+    exitCode: exitCodeWith(options.failOn, outcome, gates, inputErrors),
+    baseline: baseline?.ok
+      ? { receipt: options.baseline!, runKey: baseline.baseline.runKey, failOn: options.failOn, ...driftCounts(gates) }
+      : null,
     timingsMs,
   };
   result.timingsMs.total = Math.round(Date.now() - startedAt.getTime());
@@ -175,38 +240,82 @@ async function judge(options: VerifyOptions, chosen: ChosenBindings, receipt: Re
   if (options.json) {
     // The same text as JSON.stringify(…, null, 2), written a piece at a time (stdout is synchronous for files and pipes).
     for (const piece of batched(jsonFile(jsonOutput(result), 4))) process.stdout.write(piece);
-  } else process.stdout.write(consoleReport(result, { receipt: receiptPath, junit: junitPath,
-    ...(options.sarif ? { sarif: options.sarif } : {}), ...(options.html ? { html: options.html } : {}),
-    ...(options.metrics ? { metrics: options.metrics } : {}) }, useColour(process.stdout), bundledDemo ? demoWarning(chosen) : null));
+  } else
+    process.stdout.write(
+      consoleReport(
+        result,
+        {
+          receipt: receiptPath,
+          junit: junitPath,
+          ...(options.sarif ? { sarif: options.sarif } : {}),
+          ...(options.html ? { html: options.html } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+        },
+        useColour(process.stdout),
+        bundledDemo ? demoWarning(chosen) : null,
+      ),
+    );
   return result.exitCode;
 }
 
 function parseVerifyArgs(argv: string[]): VerifyOptions | null {
-  const parsed = parsedFlags(() => parseArgs({
-    args: argv, allowPositionals: false, strict: true,
-    options: {
-      bindings: { type: 'string' }, snapshot: { type: 'string' }, gate: { type: 'string', multiple: true },
-      reports: { type: 'string' }, json: { type: 'boolean' }, sarif: { type: 'string' }, html: { type: 'string' }, metrics: { type: 'string' }, 'max-snapshot-age': { type: 'string' },
-      live: { type: 'boolean' }, baseline: { type: 'string' }, 'fail-on': { type: 'string' },
-      ...COLLECT_FLAGS, help: { type: 'boolean', short: 'h' },
-    },
-  }), `--bindings --snapshot --live --gate --reports --json --sarif --html --metrics --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`);
+  const parsed = parsedFlags(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: false,
+        strict: true,
+        options: {
+          bindings: { type: 'string' },
+          snapshot: { type: 'string' },
+          gate: { type: 'string', multiple: true },
+          reports: { type: 'string' },
+          json: { type: 'boolean' },
+          sarif: { type: 'string' },
+          html: { type: 'string' },
+          metrics: { type: 'string' },
+          'max-snapshot-age': { type: 'string' },
+          live: { type: 'boolean' },
+          baseline: { type: 'string' },
+          'fail-on': { type: 'string' },
+          ...COLLECT_FLAGS,
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    `--bindings --snapshot --live --gate --reports --json --sarif --html --metrics --max-snapshot-age --baseline --fail-on ${COLLECT_FLAG_LIST}`,
+  );
   const v = parsed.values;
   if (v.help) return null;
-  if (v.live && v.snapshot !== undefined) throw new UsageError('--live and --snapshot exclude each other: --live collects a new snapshot into the run\'s receipt folder');
+  if (v.live && v.snapshot !== undefined)
+    throw new UsageError(
+      "--live and --snapshot exclude each other: --live collects a new snapshot into the run's receipt folder",
+    );
   const stray = v.live ? [] : collectFlagsGiven(v);
-  if (stray.length) throw new UsageError(`${stray.join(', ')} only ${stray.length > 1 ? 'apply' : 'applies'} with --live`);
+  if (stray.length)
+    throw new UsageError(`${stray.join(', ')} only ${stray.length > 1 ? 'apply' : 'applies'} with --live`);
   const wanted = v.gate ?? gateIds();
   const unknown = wanted.filter((id) => !gateIds().includes(id));
-  if (unknown.length) throw new UsageError(`unknown gate ${unknown.map((g) => `"${g}"`).join(', ')}; valid gates: ${gateIds().join(', ')}`);
+  if (unknown.length)
+    throw new UsageError(
+      `unknown gate ${unknown.map((g) => `"${g}"`).join(', ')}; valid gates: ${gateIds().join(', ')}`,
+    );
   const maxAge = v['max-snapshot-age'] ?? '26';
-  if (!/^\d+(\.\d+)?$/.test(maxAge)) throw new UsageError(`--max-snapshot-age takes a number of hours (0 turns it off), got "${maxAge}"`);
+  if (!/^\d+(\.\d+)?$/.test(maxAge))
+    throw new UsageError(`--max-snapshot-age takes a number of hours (0 turns it off), got "${maxAge}"`);
   const failOn = v['fail-on'] ?? 'any';
   if (failOn !== 'any' && failOn !== 'new') throw new UsageError(`--fail-on takes any or new, got "${failOn}"`);
-  if (failOn === 'new' && v.baseline === undefined) throw new UsageError('--fail-on new needs --baseline RECEIPT: new drift is drift that receipt does not have');
+  if (failOn === 'new' && v.baseline === undefined)
+    throw new UsageError('--fail-on new needs --baseline RECEIPT: new drift is drift that receipt does not have');
   return {
-    baseline: v.baseline ?? null, failOn,
-    bindings: v.bindings, snapshot: v.snapshot, json: Boolean(v.json), reports: v.reports ?? 'reports', sarif: v.sarif ?? null, html: v.html ?? null, metrics: v.metrics ?? null,
+    baseline: v.baseline ?? null,
+    failOn,
+    bindings: v.bindings,
+    snapshot: v.snapshot,
+    json: Boolean(v.json),
+    reports: v.reports ?? 'reports',
+    sarif: v.sarif ?? null,
+    html: v.html ?? null,
+    metrics: v.metrics ?? null,
     live: v.live ? collectOptionsFrom(v) : null,
     gates: GATES.filter((g) => wanted.includes(g.id)),
     maxSnapshotAgeHours: Number(maxAge) === 0 ? null : Number(maxAge),
@@ -214,14 +323,19 @@ function parseVerifyArgs(argv: string[]): VerifyOptions | null {
 }
 
 function digestOf(digests: Record<string, string>): string {
-  const lines = Object.keys(digests).sort().map((f) => `${digests[f]}  ${f}\n`).join('');
+  const lines = Object.keys(digests)
+    .sort()
+    .map((f) => `${digests[f]}  ${f}\n`)
+    .join('');
   return createHash('sha256').update(lines).digest('hex');
 }
 
 /** The bindings' git toplevel and commit; null when not a git checkout (or git is not installed): the receipt says none. */
 async function gitCheckout(dir: string): Promise<{ root: string; commit: string | null } | null> {
   try {
-    const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', '--show-toplevel', 'HEAD'], { timeout: 5000 });
+    const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', '--show-toplevel', 'HEAD'], {
+      timeout: 5000,
+    });
     const [root, commit] = stdout.trim().split('\n');
     return root ? { root, commit: commit || null } : null;
   } catch {

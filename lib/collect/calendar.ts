@@ -5,7 +5,14 @@
 import type { Bindings } from '../bindings/types.js';
 import { CalendarError, listItems, type Caldav } from '../calendar/caldav.js';
 import { calendarCredentials, type CalendarLocation } from '../calendar/location.js';
-import { defaultResolve, forward, tcpConnect, type Connection, type Connections, type ConnectContext } from './connect.js';
+import {
+  defaultResolve,
+  forward,
+  tcpConnect,
+  type Connection,
+  type Connections,
+  type ConnectContext,
+} from './connect.js';
 import type { Endpoint } from './endpoints.js';
 import { HostError, redact } from './errors.js';
 import type { CollectOptions } from './types.js';
@@ -24,13 +31,21 @@ export async function openCaldav(bindings: Bindings, at: CalendarLocation, reach
   const url = new URL(at.url);
   const creds = await calendarCredentials(bindings);
   const ep: Endpoint = {
-    key: `calendar:${url.host}`, label: at.via ?? url.host, host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), user: '', identityFiles: [],
-    connectTimeoutMs: reach.connectTimeoutMs, via: null,
+    key: `calendar:${url.host}`,
+    label: at.via ?? url.host,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    user: '',
+    identityFiles: [],
+    connectTimeoutMs: reach.connectTimeoutMs,
+    via: null,
   };
   const { connection } = reach;
   return {
-    url, auth: creds.auth, authSource: creds.source, timeoutMs: reach.requestTimeoutMs,
+    url,
+    auth: creds.auth,
+    authSource: creds.source,
+    timeoutMs: reach.requestTimeoutMs,
     connect: () => (connection ? forward(connection, ep) : tcpConnect(ep, reach.resolve)),
   };
 }
@@ -40,13 +55,30 @@ export async function openCaldav(bindings: Bindings, at: CalendarLocation, reach
  * host's failure is the calendar's, with its reason), else from here.
  */
 export async function collectCalendar(
-  bindings: Bindings, at: CalendarLocation, ep: Endpoint | null, connections: Connections, options: CollectOptions,
+  bindings: Bindings,
+  at: CalendarLocation,
+  ep: Endpoint | null,
+  connections: Connections,
+  options: CollectOptions,
 ): Promise<CollectedCalendar> {
-  const fail = (reason: string, message: string): CollectedCalendar => ({ status: 'error', url: at.url, via: at.via, reason, message });
-  const reach = { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.commandTimeoutMs,
-    resolve: options.resolve ?? defaultResolve };
+  const fail = (reason: string, message: string): CollectedCalendar => ({
+    status: 'error',
+    url: at.url,
+    via: at.via,
+    reason,
+    message,
+  });
+  const reach = {
+    connectTimeoutMs: options.connectTimeoutMs,
+    requestTimeoutMs: options.commandTimeoutMs,
+    resolve: options.resolve ?? defaultResolve,
+  };
   if (!at.via) return readCalendar(bindings, at, { ...reach, connection: null });
-  if (!ep) return fail('no_ssh_target', `the calendar host ${at.via} (calendar.home.contract.yaml home.host) is not an ssh.targets.yaml id`);
+  if (!ep)
+    return fail(
+      'no_ssh_target',
+      `the calendar host ${at.via} (calendar.home.contract.yaml home.host) is not an ssh.targets.yaml id`,
+    );
   try {
     return await readCalendar(bindings, at, { ...reach, connection: await connections.get(ep) });
   } catch (e) {
@@ -58,7 +90,11 @@ export async function collectCalendar(
 }
 
 /** The whole collection, or why it could not be read (the password never reaches a message). */
-export async function readCalendar(bindings: Bindings, at: CalendarLocation, reach: CalendarReach): Promise<CollectedCalendar> {
+export async function readCalendar(
+  bindings: Bindings,
+  at: CalendarLocation,
+  reach: CalendarReach,
+): Promise<CollectedCalendar> {
   let password: string | undefined;
   try {
     const dav = await openCaldav(bindings, at, reach);

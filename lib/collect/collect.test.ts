@@ -41,16 +41,26 @@ async function fakeHost(spec: Omit<ServerSpec, 'accept'> & { accept?: Buffer[] }
 }
 
 /** The demo bindings, with ssh.targets.yaml pointing at local ports. */
-async function demoBindings(targets: Record<string, { port: number; host?: string; probe_via?: string;
-  user?: string }>): Promise<Bindings> {
+async function demoBindings(
+  targets: Record<string, { port: number; host?: string; probe_via?: string; user?: string }>,
+): Promise<Bindings> {
   const dir = mkdtempSync(path.join(TMP, 'bindings-'));
   cpSync(path.join(DEMO_SITE, 'bindings'), dir, { recursive: true });
   const file = path.join(dir, 'ssh.targets.yaml');
-  const doc = parse(readFileSync(file, 'utf8')) as { ssh: { defaults: Record<string, unknown>; targets: Record<string, unknown>[] } };
+  const doc = parse(readFileSync(file, 'utf8')) as {
+    ssh: { defaults: Record<string, unknown>; targets: Record<string, unknown>[] };
+  };
   delete doc.ssh.defaults['connect_timeout_sec']; // the tests' connectTimeoutMs applies
   doc.ssh.targets = doc.ssh.targets.map((t) => {
     const local = targets[t['id'] as string];
-    return local ? { id: t['id'], host: local.host ?? '127.0.0.1', user: local.user ?? 'root', port: local.port, ...(local.probe_via ? { probe_via: local.probe_via } : {}) }
+    return local
+      ? {
+          id: t['id'],
+          host: local.host ?? '127.0.0.1',
+          user: local.user ?? 'root',
+          port: local.port,
+          ...(local.probe_via ? { probe_via: local.probe_via } : {}),
+        }
       : { id: t['id'], host: '127.0.0.1', port: 9 };
   });
   writeFileSync(file, stringify(doc));
@@ -63,12 +73,16 @@ async function demoBindings(targets: Record<string, { port: number; host?: strin
 /** The commands a host runs: its plan's, then those its followUp makes of the demo's recorded output. */
 function plannedCommands(plan: HostPlan): ProbeCommand[] {
   const out = (id: string) => path.join(DEMO_SNAPSHOT, 'hosts', plan.hostId, `${id}.out`);
-  const outputs = new Map(plan.commands.filter((c) => existsSync(out(c.id))).map((c) => [c.id, readFileSync(out(c.id), 'utf8')]));
+  const outputs = new Map(
+    plan.commands.filter((c) => existsSync(out(c.id))).map((c) => [c.id, readFileSync(out(c.id), 'utf8')]),
+  );
   return [...plan.commands, ...(plan.followUp?.(outputs) ?? [])];
 }
 
 function demoReplies(bindings: Bindings, hostId: string): (command: string) => Reply {
-  const manifest = parse(readFileSync(path.join(DEMO_SNAPSHOT, 'snapshot.yaml'), 'utf8')) as { hosts: { id: string; commands?: { id: string; exit: number }[] }[] };
+  const manifest = parse(readFileSync(path.join(DEMO_SNAPSHOT, 'snapshot.yaml'), 'utf8')) as {
+    hosts: { id: string; commands?: { id: string; exit: number }[] }[];
+  };
   const commands = plannedCommands(probePlan(bindings).find((p) => p.hostId === hostId)!);
   return (command) => {
     const probe = commands.find((c) => c.command === command);
@@ -87,9 +101,18 @@ function knownHosts(entries: [Fake, Buffer?][]): string {
 
 function options(over: Partial<CollectOptions> & Pick<CollectOptions, 'knownHostsFile'>): CollectOptions {
   return {
-    insecureAcceptAnyHostKey: false, identityFiles: [CLIENT_KEY], sshConfigFile: null, concurrency: 4,
-    connectTimeoutMs: 3000, commandTimeoutMs: 3000, hostBudgetMs: 20_000, onlyHosts: null,
-    agentSocket: null, keyPassphrase: null, home: TMP, ...over,
+    insecureAcceptAnyHostKey: false,
+    identityFiles: [CLIENT_KEY],
+    sshConfigFile: null,
+    concurrency: 4,
+    connectTimeoutMs: 3000,
+    commandTimeoutMs: 3000,
+    hostBudgetMs: 20_000,
+    onlyHosts: null,
+    agentSocket: null,
+    keyPassphrase: null,
+    home: TMP,
+    ...over,
   };
 }
 
@@ -109,15 +132,27 @@ describe('collect against in-process SSH servers', () => {
       fakes[id] = await fakeHost({ reply: (c) => replies[id]!(c), forwarding: id === 'pve-home' });
       ports[id] = fakes[id]!.port;
     }
-    bindings = await demoBindings(Object.fromEntries(ids.map((id) => [id, { port: ports[id]!, ...(id === 'git-vm' ? { probe_via: 'pve-home' } : {}) }])));
+    bindings = await demoBindings(
+      Object.fromEntries(
+        ids.map((id) => [id, { port: ports[id]!, ...(id === 'git-vm' ? { probe_via: 'pve-home' } : {}) }]),
+      ),
+    );
     replies = Object.fromEntries(ids.map((id) => [id, demoReplies(bindings, id)]));
   });
 
   it('collects the demo estate exactly as the demo snapshot records it, running only probe commands', async () => {
     const progress: string[] = [];
     const kh = knownHosts(Object.values(fakes).map((f) => [f]));
-    const collection = await collect(bindings, options({ knownHostsFile: kh, onProgress: (p) => progress.push(`${p.done}/${p.total}`) }));
-    expect(collection.hosts.map((h) => [h.id, h.status])).toEqual([['git-vm', 'ok'], ['nas', 'ok'], ['pve-home', 'ok'], ['pve-shop', 'ok']]);
+    const collection = await collect(
+      bindings,
+      options({ knownHostsFile: kh, onProgress: (p) => progress.push(`${p.done}/${p.total}`) }),
+    );
+    expect(collection.hosts.map((h) => [h.id, h.status])).toEqual([
+      ['git-vm', 'ok'],
+      ['nas', 'ok'],
+      ['pve-home', 'ok'],
+      ['pve-shop', 'ok'],
+    ]);
     // One call as each host starts and one as it ends.
     expect(progress).toHaveLength(8);
     expect([...new Set(progress)]).toEqual(['0/4', '1/4', '2/4', '3/4', '4/4']);
@@ -125,7 +160,11 @@ describe('collect against in-process SSH servers', () => {
 
     // Every command any host ran is one of probePlan's (or of its followUp), for that host, each once.
     for (const plan of probePlan(bindings)) {
-      expect([...fakes[plan.hostId]!.commands].sort()).toEqual(plannedCommands(plan).map((c) => c.command).sort());
+      expect([...fakes[plan.hostId]!.commands].sort()).toEqual(
+        plannedCommands(plan)
+          .map((c) => c.command)
+          .sort(),
+      );
     }
     // One connection per host; git-vm's went through pve-home's (which was not opened twice).
     expect(Object.values(fakes).map((f) => f.connections)).toEqual([1, 1, 1, 1]);
@@ -136,8 +175,10 @@ describe('collect against in-process SSH servers', () => {
     const demo = await readSnapshot(DEMO_SNAPSHOT, bindings);
     if (!live.ok || !demo.ok) throw new Error('unreadable snapshot');
     for (const id of ['pve-shop', 'pve-home', 'nas']) {
-      const strip = ({ commands, ...rest }: Record<string, unknown>) => ({ ...rest,
-        commands: (commands as { id: string }[]).map((c) => c.id).sort() });
+      const strip = ({ commands, ...rest }: Record<string, unknown>) => ({
+        ...rest,
+        commands: (commands as { id: string }[]).map((c) => c.id).sort(),
+      });
       expect(strip({ ...live.state.hosts[id]! })).toEqual(strip({ ...demo.state.hosts[id]! }));
     }
   });
@@ -157,18 +198,31 @@ describe('collect against in-process SSH servers', () => {
     const kh = knownHosts([[fakes['pve-shop']!, other], [fakes['pve-home']!]]);
     const result = await collect(bindings, options({ knownHostsFile: kh, onlyHosts: ['pve-shop', 'nas'] }));
     expect(byId(result.hosts, 'pve-shop')).toMatchObject({ status: 'error', reason: 'host_key_mismatch' });
-    expect((byId(result.hosts, 'pve-shop') as { message: string }).message).toContain(fingerprint(fakes['pve-shop']!.hostKey));
+    expect((byId(result.hosts, 'pve-shop') as { message: string }).message).toContain(
+      fingerprint(fakes['pve-shop']!.hostKey),
+    );
     expect(byId(result.hosts, 'nas')).toMatchObject({ status: 'error', reason: 'host_key_unknown', commands: [] });
-    expect(fakes['pve-shop']!.commands.length).toBe(plannedCommands(probePlan(bindings).find((p) => p.hostId === 'pve-shop')!).length); // nothing ran this time
+    expect(fakes['pve-shop']!.commands.length).toBe(
+      plannedCommands(probePlan(bindings).find((p) => p.hostId === 'pve-shop')!).length,
+    ); // nothing ran this time
   });
 
   it('treats a @revoked key as a mismatch, and accepts any key only when told to', async () => {
     const f = fakes['nas']!;
     const kh = path.join(mkdtempSync(path.join(TMP, 'kh-')), 'known_hosts');
-    writeFileSync(kh, `[127.0.0.1]:${f.port} ssh-ed25519 ${f.hostKey.toString('base64')}\n@revoked * ssh-ed25519 ${f.hostKey.toString('base64')}\n`);
+    writeFileSync(
+      kh,
+      `[127.0.0.1]:${f.port} ssh-ed25519 ${f.hostKey.toString('base64')}\n@revoked * ssh-ed25519 ${f.hostKey.toString('base64')}\n`,
+    );
     const revoked = await collect(bindings, options({ knownHostsFile: kh, onlyHosts: ['nas'] }));
-    expect(byId(revoked.hosts, 'nas')).toMatchObject({ reason: 'host_key_mismatch', message: expect.stringContaining('revoked') });
-    const insecure = await collect(bindings, options({ knownHostsFile: path.join(TMP, 'nothing-here'), insecureAcceptAnyHostKey: true, onlyHosts: ['nas'] }));
+    expect(byId(revoked.hosts, 'nas')).toMatchObject({
+      reason: 'host_key_mismatch',
+      message: expect.stringContaining('revoked'),
+    });
+    const insecure = await collect(
+      bindings,
+      options({ knownHostsFile: path.join(TMP, 'nothing-here'), insecureAcceptAnyHostKey: true, onlyHosts: ['nas'] }),
+    );
     expect(byId(insecure.hosts, 'nas').status).toBe('ok');
     expect(insecure.insecureAcceptAnyHostKey).toBe(true);
   });
@@ -177,9 +231,22 @@ describe('collect against in-process SSH servers', () => {
     const stranger = path.join(TMP, 'id_stranger');
     writeFileSync(stranger, keyPair().private, { mode: 0o600 });
     const kh = knownHosts(Object.values(fakes).map((f) => [f]));
-    const result = await collect(bindings, options({ knownHostsFile: kh, identityFiles: [stranger, path.join(TMP, 'missing-key')], onlyHosts: ['pve-home', 'git-vm'] }));
-    expect(byId(result.hosts, 'pve-home')).toMatchObject({ reason: 'auth_denied', message: expect.stringContaining(`tried ${stranger}; skipped ${path.join(TMP, 'missing-key')} (not found)`) });
-    expect(byId(result.hosts, 'git-vm')).toMatchObject({ reason: 'auth_denied', message: expect.stringMatching(/^via jump host pve-home: authentication to root@127\.0\.0\.1:\d+ failed/) });
+    const result = await collect(
+      bindings,
+      options({
+        knownHostsFile: kh,
+        identityFiles: [stranger, path.join(TMP, 'missing-key')],
+        onlyHosts: ['pve-home', 'git-vm'],
+      }),
+    );
+    expect(byId(result.hosts, 'pve-home')).toMatchObject({
+      reason: 'auth_denied',
+      message: expect.stringContaining(`tried ${stranger}; skipped ${path.join(TMP, 'missing-key')} (not found)`),
+    });
+    expect(byId(result.hosts, 'git-vm')).toMatchObject({
+      reason: 'auth_denied',
+      message: expect.stringMatching(/^via jump host pve-home: authentication to root@127\.0\.0\.1:\d+ failed/),
+    });
   });
 
   it('decrypts a key with the passphrase from the environment variable and never shows it', async () => {
@@ -200,7 +267,10 @@ describe('collect against in-process SSH servers', () => {
       else process.env['SPINE_GATES_KEY_PASSPHRASE'] = before;
     }
     const none = byId((await collect(b, base)).hosts, 'git-vm');
-    expect(none).toMatchObject({ reason: 'auth_denied', message: expect.stringContaining('(encrypted; set SPINE_GATES_KEY_PASSPHRASE)') });
+    expect(none).toMatchObject({
+      reason: 'auth_denied',
+      message: expect.stringContaining('(encrypted; set SPINE_GATES_KEY_PASSPHRASE)'),
+    });
     const wrong = byId((await collect(b, { ...base, keyPassphrase: 'not-the-passphrase' })).hosts, 'git-vm');
     expect(wrong).toMatchObject({ reason: 'auth_denied', message: expect.stringContaining('cannot decrypt') });
     expect(JSON.stringify(wrong)).not.toContain('not-the-passphrase');
@@ -208,13 +278,19 @@ describe('collect against in-process SSH servers', () => {
 
   it('records non-zero exits as command_failed (stderr first line), a missing listing path as data', async () => {
     const f = await fakeHost({
-      reply: (c) => c.startsWith('pvesh') ? { stderr: '\nipcc_send_rec failed: permission denied\nmore\n', exit: 255 }
-        : c.includes('exit 10') ? { exit: 10 } : { stdout: 'ok\n' },
+      reply: (c) =>
+        c.startsWith('pvesh')
+          ? { stderr: '\nipcc_send_rec failed: permission denied\nmore\n', exit: 255 }
+          : c.includes('exit 10')
+            ? { exit: 10 }
+            : { stdout: 'ok\n' },
     });
     const b = await demoBindings({ 'pve-shop': { port: f.port }, nas: { port: f.port } });
     const result = await collect(b, options({ knownHostsFile: knownHosts([[f]]), onlyHosts: ['pve-shop', 'nas'] }));
     expect(byId(result.hosts, 'pve-shop')).toMatchObject({
-      status: 'error', reason: 'command_failed', message: 'guests exited 255: ipcc_send_rec failed: permission denied',
+      status: 'error',
+      reason: 'command_failed',
+      message: 'guests exited 255: ipcc_send_rec failed: permission denied',
     });
     expect(byId(result.hosts, 'pve-shop').commands.map((c) => c.id)).toContain('scheduler');
     const nas = byId(result.hosts, 'nas');
@@ -226,8 +302,18 @@ describe('collect against in-process SSH servers', () => {
     const hang = await fakeHost({ reply: (c) => (c.startsWith('systemctl') ? 'hang' : { stdout: 'x\n' }) });
     const drop = await fakeHost({ reply: (c) => (c.startsWith('pvesh') ? 'drop' : { stdout: 'x\n' }) });
     const b = await demoBindings({ 'pve-shop': { port: hang.port }, 'pve-home': { port: drop.port } });
-    const result = await collect(b, options({ knownHostsFile: knownHosts([[hang], [drop]]), commandTimeoutMs: 400, onlyHosts: ['pve-shop', 'pve-home'] }));
-    expect(byId(result.hosts, 'pve-shop')).toMatchObject({ reason: 'command_timeout', message: 'scheduler did not finish within 400 ms' });
+    const result = await collect(
+      b,
+      options({
+        knownHostsFile: knownHosts([[hang], [drop]]),
+        commandTimeoutMs: 400,
+        onlyHosts: ['pve-shop', 'pve-home'],
+      }),
+    );
+    expect(byId(result.hosts, 'pve-shop')).toMatchObject({
+      reason: 'command_timeout',
+      message: 'scheduler did not finish within 400 ms',
+    });
     expect(byId(result.hosts, 'pve-shop').commands.find((c) => c.id === 'scheduler')).toMatchObject({ exit: null });
     expect(byId(result.hosts, 'pve-home')).toMatchObject({ reason: 'connection_lost' });
   });
@@ -240,32 +326,66 @@ describe('collect against in-process SSH servers', () => {
     const closedPort = (closed.address() as net.AddressInfo).port;
     closed.close();
     const b = await demoBindings({
-      'pve-shop': { port: closedPort }, 'pve-home': { port: (silent.address() as net.AddressInfo).port },
+      'pve-shop': { port: closedPort },
+      'pve-home': { port: (silent.address() as net.AddressInfo).port },
       nas: { port: 22, host: 'nas.invalid' },
     });
     const resolve = async (host: string) => {
       throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     };
-    const result = await collect(b, options({ knownHostsFile: path.join(TMP, 'none'), connectTimeoutMs: 500, resolve, onlyHosts: ['pve-shop', 'pve-home', 'nas'] }));
+    const result = await collect(
+      b,
+      options({
+        knownHostsFile: path.join(TMP, 'none'),
+        connectTimeoutMs: 500,
+        resolve,
+        onlyHosts: ['pve-shop', 'pve-home', 'nas'],
+      }),
+    );
     silent.close();
-    expect(byId(result.hosts, 'pve-shop')).toMatchObject({ reason: 'connect_refused', message: `TCP connect to 127.0.0.1:${closedPort} refused` });
-    expect(byId(result.hosts, 'pve-home')).toMatchObject({ reason: 'handshake_timeout', message: expect.stringContaining('within 500 ms') });
-    expect(byId(result.hosts, 'nas')).toMatchObject({ reason: 'dns_unresolved', message: 'cannot resolve nas.invalid: getaddrinfo ENOTFOUND nas.invalid' });
+    expect(byId(result.hosts, 'pve-shop')).toMatchObject({
+      reason: 'connect_refused',
+      message: `TCP connect to 127.0.0.1:${closedPort} refused`,
+    });
+    expect(byId(result.hosts, 'pve-home')).toMatchObject({
+      reason: 'handshake_timeout',
+      message: expect.stringContaining('within 500 ms'),
+    });
+    expect(byId(result.hosts, 'nas')).toMatchObject({
+      reason: 'dns_unresolved',
+      message: 'cannot resolve nas.invalid: getaddrinfo ENOTFOUND nas.invalid',
+    });
   });
 
-  it('sends the probe script only the plan\'s commands, then its followUp\'s, as request lines, to the hosts asked for', async () => {
+  it("sends the probe script only the plan's commands, then its followUp's, as request lines, to the hosts asked for", async () => {
     // Hosts of its own, so what each received is this collection's alone.
     const ids = ['pve-shop', 'pve-home', 'nas', 'git-vm'];
     let replies: Record<string, (c: string) => Reply> = {};
     const own: Record<string, Fake> = {};
     for (const id of ids) own[id] = await fakeHost({ reply: (c) => replies[id]!(c), forwarding: id === 'pve-home' });
-    const b = await demoBindings(Object.fromEntries(ids.map((id) => [id, { port: own[id]!.port, ...(id === 'git-vm' ? { probe_via: 'pve-home' } : {}) }])));
+    const b = await demoBindings(
+      Object.fromEntries(
+        ids.map((id) => [id, { port: own[id]!.port, ...(id === 'git-vm' ? { probe_via: 'pve-home' } : {}) }]),
+      ),
+    );
     replies = Object.fromEntries(ids.map((id) => [id, demoReplies(b, id)]));
     const asked = ['pve-shop', 'nas', 'git-vm'];
-    const result = await collect(b, options({ knownHostsFile: knownHosts(Object.values(own).map((f) => [f])), onlyHosts: asked }));
-    expect(result.hosts.map((h) => [h.id, h.status])).toEqual([['git-vm', 'ok'], ['nas', 'ok'], ['pve-shop', 'ok']]);
+    const result = await collect(
+      b,
+      options({ knownHostsFile: knownHosts(Object.values(own).map((f) => [f])), onlyHosts: asked }),
+    );
+    expect(result.hosts.map((h) => [h.id, h.status])).toEqual([
+      ['git-vm', 'ok'],
+      ['nas', 'ok'],
+      ['pve-shop', 'ok'],
+    ]);
     // One probe per host asked for; pve-home only carries git-vm's connection.
-    expect(Object.fromEntries(ids.map((id) => [id, own[id]!.stdin.length]))).toEqual({ 'pve-shop': 1, 'pve-home': 0, nas: 1, 'git-vm': 1 });
+    expect(Object.fromEntries(ids.map((id) => [id, own[id]!.stdin.length]))).toEqual({
+      'pve-shop': 1,
+      'pve-home': 0,
+      nas: 1,
+      'git-vm': 1,
+    });
     for (const id of asked) {
       const plan = probePlan(b).find((p) => p.hostId === id)!;
       const stdin = Buffer.from(own[id]!.stdin[0]!, 'latin1').toString('utf8');
@@ -274,11 +394,17 @@ describe('collect against in-process SSH servers', () => {
       const followUp = plan.followUp ? followUpStdin(plannedCommands(plan).slice(plan.commands.length)) : '';
       expect(stdin, id).toBe(probeStdin(token!, plan.commands, plan.followUp !== undefined) + followUp);
     }
-    expect(probePlan(b).filter((p) => p.followUp).map((p) => p.hostId)).toContain('pve-shop');
+    expect(
+      probePlan(b)
+        .filter((p) => p.followUp)
+        .map((p) => p.hostId),
+    ).toContain('pve-shop');
   });
 
   it('refuses a --host the bindings do not need', async () => {
-    await expect(collect(bindings, options({ knownHostsFile: path.join(TMP, 'none'), onlyHosts: ['files'] }))).rejects.toThrow(/"files": not a host these bindings need/);
+    await expect(
+      collect(bindings, options({ knownHostsFile: path.join(TMP, 'none'), onlyHosts: ['files'] })),
+    ).rejects.toThrow(/"files": not a host these bindings need/);
   });
 });
 
@@ -299,13 +425,16 @@ describe('mapBounded', () => {
 
 describe('what reaches a remote shell', () => {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const sources = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  const sources = readdirSync(here)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => ({ f, text: readFileSync(path.join(here, f), 'utf8') }));
 
   it('has exactly one exec call, and it runs the probe script', () => {
-    const remote = sources.flatMap(({ f, text }) => [...text.matchAll(/\.(exec|shell|subsys|sftp)\(([^)]*)/g)]
-      .filter((m) => !/\/\.exec\($/.test(text.slice(0, (m.index ?? 0) + 6))) // a RegExp literal's exec
-      .map((m) => `${f}: ${m[0]}`));
+    const remote = sources.flatMap(({ f, text }) =>
+      [...text.matchAll(/\.(exec|shell|subsys|sftp)\(([^)]*)/g)]
+        .filter((m) => !/\/\.exec\($/.test(text.slice(0, (m.index ?? 0) + 6))) // a RegExp literal's exec
+        .map((m) => `${f}: ${m[0]}`),
+    );
     expect(remote).toEqual(['probe-run.ts: .exec(PROBE_EXEC, (err, channel']);
     expect(PROBE_EXEC).toBe('sh -s');
   });

@@ -33,9 +33,13 @@ export const collect: Collect = async (bindings, options) => {
     return !error;
   });
   // The calendar host's connection is one more use of it (it may also be probed).
-  const calendarVia = calendarAt?.via && bindings.ssh?.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
-  const { endpoints, connections, passphrase } = await openConnections(bindings, [...plans.map((p) => p.hostId),
-    ...(calendarVia ? [calendarVia] : [])], options);
+  const calendarVia =
+    calendarAt?.via && bindings.ssh?.targets.some((t) => t.id === calendarAt.via) ? calendarAt.via : null;
+  const { endpoints, connections, passphrase } = await openConnections(
+    bindings,
+    [...plans.map((p) => p.hostId), ...(calendarVia ? [calendarVia] : [])],
+    options,
+  );
   let done = 0;
   const running = new Map<string, number>();
   try {
@@ -48,10 +52,15 @@ export const collect: Collect = async (bindings, options) => {
         options.onProgress?.({ done: ++done, total: plans.length, running });
         return redactHost(host, passphrase);
       }),
-      calendarAt && collectCalendar(bindings, calendarAt, calendarVia ? endpoints.get(calendarVia)! : null, connections, options),
+      calendarAt &&
+        collectCalendar(bindings, calendarAt, calendarVia ? endpoints.get(calendarVia)! : null, connections, options),
     ]);
-    return { capturedAt, hosts: [...hosts, ...unaddressed], insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey,
-      ...(calendar ? { calendar } : {}) };
+    return {
+      capturedAt,
+      hosts: [...hosts, ...unaddressed],
+      insecureAcceptAnyHostKey: options.insecureAcceptAnyHostKey,
+      ...(calendar ? { calendar } : {}),
+    };
   } finally {
     connections.closeAll();
   }
@@ -69,7 +78,10 @@ function placeholderErrors(bindings: Bindings): (id: string) => HostError | null
       seen.add(t.id);
       if (t.host === null) {
         const through = t.id === id ? '' : ` (${id} is probed through it)`;
-        return new HostError('no_address', `${t.source.file}:${t.source.line}: ssh target ${t.id} has host: null, a placeholder${through}; set its address to check ${id}`);
+        return new HostError(
+          'no_address',
+          `${t.source.file}:${t.source.line}: ssh target ${t.id} has host: null, a placeholder${through}; set its address to check ${id}`,
+        );
       }
     }
     return null;
@@ -82,20 +94,26 @@ function placeholderErrors(bindings: Bindings): (id: string) => HostError | null
  */
 export async function openConnections(bindings: Bindings, uses: string[], options: CollectOptions) {
   const home = options.home ?? os.homedir();
-  const passphrase = options.keyPassphrase === undefined ? process.env[PASSPHRASE_ENV] ?? null : options.keyPassphrase;
+  const passphrase =
+    options.keyPassphrase === undefined ? (process.env[PASSPHRASE_ENV] ?? null) : options.keyPassphrase;
   const endpoints = resolveEndpoints(bindings, [...new Set(uses)], {
     config: await sshConfig(options.sshConfigFile, home),
     connectTimeoutMs: options.connectTimeoutMs,
     localUser: localUser(),
   });
-  const connections = new Connections(uses.map((id) => endpoints.get(id)!), {
-    hostKeys: await hostKeyPolicy(options),
-    credentials: new Credentials({
-      identityFiles: options.identityFiles, home, passphrase,
-      agentSocket: options.agentSocket === undefined ? process.env['SSH_AUTH_SOCK'] ?? null : options.agentSocket,
-    }),
-    resolve: options.resolve ?? defaultResolve,
-  });
+  const connections = new Connections(
+    uses.map((id) => endpoints.get(id)!),
+    {
+      hostKeys: await hostKeyPolicy(options),
+      credentials: new Credentials({
+        identityFiles: options.identityFiles,
+        home,
+        passphrase,
+        agentSocket: options.agentSocket === undefined ? (process.env['SSH_AUTH_SOCK'] ?? null) : options.agentSocket,
+      }),
+      resolve: options.resolve ?? defaultResolve,
+    },
+  );
   return { endpoints, connections, passphrase };
 }
 
@@ -114,7 +132,9 @@ function selectPlans(plans: HostPlan[], only: string[] | null, calendarHost: str
   if (!only) return plans;
   const unknown = only.filter((id) => id !== calendarHost && !plans.some((p) => p.hostId === id));
   if (unknown.length) {
-    throw new CollectSetupError(`${unknown.map((id) => `"${id}"`).join(', ')}: not a host these bindings need; hosts: ${plans.map((p) => p.hostId).join(', ')}`);
+    throw new CollectSetupError(
+      `${unknown.map((id) => `"${id}"`).join(', ')}: not a host these bindings need; hosts: ${plans.map((p) => p.hostId).join(', ')}`,
+    );
   }
   return plans.filter((p) => only.includes(p.hostId));
 }
@@ -153,11 +173,24 @@ function localUser(): string {
 }
 
 /** One host: its connection, its commands, inside the host budget. */
-async function collectHost(plan: HostPlan, ep: Endpoint, connections: Connections, options: CollectOptions): Promise<CollectedHost> {
+async function collectHost(
+  plan: HostPlan,
+  ep: Endpoint,
+  connections: Connections,
+  options: CollectOptions,
+): Promise<CollectedHost> {
   const budget = new AbortController();
   let connected = false;
-  const timer = setTimeout(() => budget.abort(new HostError(connected ? 'command_timeout' : 'handshake_timeout',
-    `the host budget of ${options.hostBudgetMs} ms (connect and every command) ran out`)), options.hostBudgetMs);
+  const timer = setTimeout(
+    () =>
+      budget.abort(
+        new HostError(
+          connected ? 'command_timeout' : 'handshake_timeout',
+          `the host budget of ${options.hostBudgetMs} ms (connect and every command) ran out`,
+        ),
+      ),
+    options.hostBudgetMs,
+  );
   try {
     const conn = await untilAborted(connections.get(ep), budget.signal);
     connected = true;
@@ -187,22 +220,48 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 export function commandFailures(results: readonly CommandResult[]): HostError | null {
   // Too much output is the problem of that command's facts (recorded with it), not of the host.
-  const failed = results.filter((r) => r.exit !== 0 && !isDataExit(r.command, r.exit) && !r.command.isolated && !r.tooLarge);
+  const failed = results.filter(
+    (r) => r.exit !== 0 && !isDataExit(r.command, r.exit) && !r.command.isolated && !r.tooLarge,
+  );
   if (!failed.length) return null;
-  return new HostError('command_failed', failed.map((r) => {
-    const how = r.exit === null ? 'was stopped' : `exited ${r.exit}`;
-    return `${r.command.id} ${how}: ${r.stderr.split('\n').map((l) => l.trim()).find(Boolean) ?? '(nothing on stderr)'}`;
-  }).join('; '));
+  return new HostError(
+    'command_failed',
+    failed
+      .map((r) => {
+        const how = r.exit === null ? 'was stopped' : `exited ${r.exit}`;
+        return `${r.command.id} ${how}: ${
+          r.stderr
+            .split('\n')
+            .map((l) => l.trim())
+            .find(Boolean) ?? '(nothing on stderr)'
+        }`;
+      })
+      .join('; '),
+  );
 }
 
 function hostEntry(id: string, results: readonly CommandResult[], error: HostError | null): CollectedHost {
   const commands: CollectedCommand[] = results.map((r) => ({
-    id: r.command.id, command: r.command.command, exit: r.exit, stdout: r.stdout,
+    id: r.command.id,
+    command: r.command.command,
+    exit: r.exit,
+    stdout: r.stdout,
     ...(r.command.basePath !== undefined ? { basePath: r.command.basePath } : {}),
-    ...(r.tooLarge ? { problem: { reason: 'output_too_large', message: `${r.command.id} printed more than ${r.tooLarge.cap} bytes and was stopped` } } : {}),
+    ...(r.tooLarge
+      ? {
+          problem: {
+            reason: 'output_too_large',
+            message: `${r.command.id} printed more than ${r.tooLarge.cap} bytes and was stopped`,
+          },
+        }
+      : {}),
   }));
   if (error) return { id, status: 'error', reason: error.reason, message: error.message, commands };
-  const tz = results.find((r) => r.command.id === 'timezone')?.stdout.toString('utf8').split('\n')[0]?.trim();
+  const tz = results
+    .find((r) => r.command.id === 'timezone')
+    ?.stdout.toString('utf8')
+    .split('\n')[0]
+    ?.trim();
   return { id, status: 'ok', timezone: tz || null, commands };
 }
 

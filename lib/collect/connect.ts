@@ -41,12 +41,21 @@ export class Connection {
   private readonly watchers = new Set<(e: HostError) => void>();
   private ending = false;
 
-  constructor(readonly client: Client, readonly endpoint: Endpoint) {
+  constructor(
+    readonly client: Client,
+    readonly endpoint: Endpoint,
+  ) {
     let last: unknown = null;
-    client.on('error', (e: unknown) => { last = e; });
+    client.on('error', (e: unknown) => {
+      last = e;
+    });
     client.on('close', () => {
       if (this.ending) return;
-      this.lostWith = classify(last ?? new Error('the server closed the connection'), 'ready', describeEndpoint(endpoint));
+      this.lostWith = classify(
+        last ?? new Error('the server closed the connection'),
+        'ready',
+        describeEndpoint(endpoint),
+      );
       for (const watch of [...this.watchers]) watch(this.lostWith);
       this.watchers.clear();
     });
@@ -64,7 +73,9 @@ export class Connection {
       return () => {};
     }
     this.watchers.add(watch);
-    return () => { this.watchers.delete(watch); };
+    return () => {
+      this.watchers.delete(watch);
+    };
   }
 
   end(): void {
@@ -79,7 +90,10 @@ export class Connections {
   private readonly users = new Map<string, number>();
 
   /** `planned`: the endpoints that will be collected; each one, and every jump on its way, is one use. */
-  constructor(planned: Iterable<Endpoint>, private readonly ctx: ConnectContext) {
+  constructor(
+    planned: Iterable<Endpoint>,
+    private readonly ctx: ConnectContext,
+  ) {
     for (const ep of planned) forChain(ep, (e) => this.users.set(e.key, (this.users.get(e.key) ?? 0) + 1));
   }
 
@@ -99,12 +113,20 @@ export class Connections {
     forChain(ep, (e) => {
       const left = (this.users.get(e.key) ?? 1) - 1;
       this.users.set(e.key, left);
-      if (left <= 0) this.open.get(e.key)?.then((c) => c.end(), () => {});
+      if (left <= 0)
+        this.open.get(e.key)?.then(
+          (c) => c.end(),
+          () => {},
+        );
     });
   }
 
   closeAll(): void {
-    for (const conn of this.open.values()) conn.then((c) => c.end(), () => {});
+    for (const conn of this.open.values())
+      conn.then(
+        (c) => c.end(),
+        () => {},
+      );
   }
 
   private async connect(ep: Endpoint): Promise<Connection> {
@@ -131,13 +153,28 @@ function forChain(ep: Endpoint, visit: (e: Endpoint) => void): void {
 }
 
 /** Settles like `work`, or rejects with `onTimeout()` after `ms`; a late value is handed to `discard`. */
-function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => HostError, discard: (late: T) => void): Promise<T> {
+function withTimeout<T>(
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => HostError,
+  discard: (late: T) => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; reject(onTimeout()); }, ms);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(onTimeout());
+    }, ms);
     work.then(
-      (value) => { clearTimeout(timer); if (timedOut) discard(value); else resolve(value); },
-      (error: unknown) => { clearTimeout(timer); reject(error); },
+      (value) => {
+        clearTimeout(timer);
+        if (timedOut) discard(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
     );
   });
 }
@@ -148,8 +185,15 @@ export async function tcpConnect(ep: Endpoint, resolve: ConnectContext['resolve'
   const started = Date.now();
   let address = ep.host;
   if (!net.isIP(ep.host)) {
-    const lookedUp = resolve(ep.host).catch((e: unknown) => { throw classify(e, 'dns', ep.host); });
-    address = await withTimeout(lookedUp, ms, () => new HostError('dns_unresolved', `cannot resolve ${ep.host}: no answer within ${ms} ms`), () => {});
+    const lookedUp = resolve(ep.host).catch((e: unknown) => {
+      throw classify(e, 'dns', ep.host);
+    });
+    address = await withTimeout(
+      lookedUp,
+      ms,
+      () => new HostError('dns_unresolved', `cannot resolve ${ep.host}: no answer within ${ms} ms`),
+      () => {},
+    );
   }
   const where = `${address}:${ep.port}`;
   const left = Math.max(1, ms - (Date.now() - started));
@@ -159,9 +203,15 @@ export async function tcpConnect(ep: Endpoint, resolve: ConnectContext['resolve'
       sock.destroy();
       fail(new HostError('connect_timeout', `TCP connect to ${where} timed out after ${ms} ms`));
     }, left);
-    sock.once('connect', () => { clearTimeout(timer); ok(sock); });
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      ok(sock);
+    });
     // Stays attached: an error after connect settles nothing here, and ssh2 adds its own listener.
-    sock.on('error', (e) => { clearTimeout(timer); fail(classify(e, 'tcp', where)); });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      fail(classify(e, 'tcp', where));
+    });
   });
 }
 
@@ -169,9 +219,12 @@ export async function tcpConnect(ep: Endpoint, resolve: ConnectContext['resolve'
 export function forward(jump: Connection, ep: Endpoint): Promise<Duplex> {
   const where = `${ep.host}:${ep.port} through ${jump.endpoint.label}`;
   const opening = new Promise<ClientChannel>((ok, fail) => {
-    const failed = (e: unknown) => fail(jump.lost
-      ? new HostError('connection_lost', `via jump host ${jump.endpoint.label}: ${jump.lost.message}`)
-      : forwardError(e as ErrorLike & { reason?: unknown }, where, jump.endpoint.label));
+    const failed = (e: unknown) =>
+      fail(
+        jump.lost
+          ? new HostError('connection_lost', `via jump host ${jump.endpoint.label}: ${jump.lost.message}`)
+          : forwardError(e as ErrorLike & { reason?: unknown }, where, jump.endpoint.label),
+      );
     try {
       jump.client.forwardOut('127.0.0.1', 0, ep.host, ep.port, (err, stream) => (err ? failed(err) : ok(stream)));
     } catch (e) {
@@ -179,7 +232,12 @@ export function forward(jump: Connection, ep: Endpoint): Promise<Duplex> {
     }
   });
   const ms = ep.connectTimeoutMs;
-  return withTimeout<Duplex>(opening, ms, () => new HostError('connect_timeout', `TCP connect to ${where} timed out after ${ms} ms`), (s) => s.destroy());
+  return withTimeout<Duplex>(
+    opening,
+    ms,
+    () => new HostError('connect_timeout', `TCP connect to ${where} timed out after ${ms} ms`),
+    (s) => s.destroy(),
+  );
 }
 
 /**
@@ -188,9 +246,11 @@ export function forward(jump: Connection, ep: Endpoint): Promise<Duplex> {
  */
 export function forwardError(e: ErrorLike & { reason?: unknown }, where: string, jumpLabel: string): HostError {
   const text = e.message ?? String(e);
-  if (e.reason === 1) return new HostError('connect_refused', `${jumpLabel} does not allow TCP forwarding (AllowTcpForwarding): ${text}`);
+  if (e.reason === 1)
+    return new HostError('connect_refused', `${jumpLabel} does not allow TCP forwarding (AllowTcpForwarding): ${text}`);
   if (/refused/i.test(text)) return new HostError('connect_refused', `TCP connect to ${where} refused`);
-  if (/name|resolv/i.test(text)) return new HostError('dns_unresolved', `${jumpLabel} cannot resolve the host name: ${text}`);
+  if (/name|resolv/i.test(text))
+    return new HostError('dns_unresolved', `${jumpLabel} cannot resolve the host name: ${text}`);
   return new HostError('connect_timeout', `TCP connect to ${where} failed: ${text}`);
 }
 
@@ -210,7 +270,8 @@ function handshake(ep: Endpoint, sock: Duplex, auth: AuthPlan, hostKeys: HostKey
       reject(keyProblem ?? classify(e, 'handshake', where, { timeoutMs: ep.connectTimeoutMs, authDetail }));
     };
     const onError = (e: ErrorLike) => {
-      if (e.level === 'agent') agentProblems.push(`ssh-agent: ${e.message}`); // ssh2 goes on with the next method
+      if (e.level === 'agent')
+        agentProblems.push(`ssh-agent: ${e.message}`); // ssh2 goes on with the next method
       else fail(e);
     };
     const onClose = () => fail(new Error('the server closed the connection before the session was ready'));
@@ -235,8 +296,13 @@ function handshake(ep: Endpoint, sock: Duplex, auth: AuthPlan, hostKeys: HostKey
       },
       // Ask for a key type known_hosts has for this host first, as ssh does; others stay offered
       // so a changed key reads as a mismatch, not as a failed negotiation.
-      ...(known.length ? { algorithms: { serverHostKey: { remove: hostKeyAlgorithms(known), prepend: hostKeyAlgorithms(known),
-        append: [] } } } : {}),
+      ...(known.length
+        ? {
+            algorithms: {
+              serverHostKey: { remove: hostKeyAlgorithms(known), prepend: hostKeyAlgorithms(known), append: [] },
+            },
+          }
+        : {}),
     });
   });
 }
@@ -250,11 +316,16 @@ const ALGORITHMS_BY_KEY_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
   'ssh-dss': ['ssh-dss'],
 };
 
-export const hostKeyAlgorithms = (keyTypes: readonly string[]): ServerHostKeyAlgorithm[] =>
-  [...new Set(keyTypes.flatMap((t) => ALGORITHMS_BY_KEY_TYPE[t] ?? []))];
+export const hostKeyAlgorithms = (keyTypes: readonly string[]): ServerHostKeyAlgorithm[] => [
+  ...new Set(keyTypes.flatMap((t) => ALGORITHMS_BY_KEY_TYPE[t] ?? [])),
+];
 
 /** null when the key is acceptable; otherwise why not (host_key_unknown / host_key_mismatch). */
-export function checkHostKey(policy: HostKeyPolicy, ep: Pick<Endpoint, 'host' | 'port'>, key: Buffer): HostError | null {
+export function checkHostKey(
+  policy: HostKeyPolicy,
+  ep: Pick<Endpoint, 'host' | 'port'>,
+  key: Buffer,
+): HostError | null {
   if (!policy.knownHosts) return null;
   const verdict = policy.knownHosts.check(ep.host, ep.port, key);
   const name = knownHostsName(ep.host, ep.port);
@@ -263,11 +334,20 @@ export function checkHostKey(policy: HostKeyPolicy, ep: Pick<Endpoint, 'host' | 
     case 'ok':
       return null;
     case 'unknown':
-      return new HostError('host_key_unknown', `${name} is not in ${policy.file}${policy.fileMissing ? ' (the file does not exist)' : ''}; it presented ${presented}. Check that fingerprint out of band, then add the key (e.g. ssh-keyscan ${ep.port === 22 ? '' : `-p ${ep.port} `}${ep.host}); nothing is added automatically`);
+      return new HostError(
+        'host_key_unknown',
+        `${name} is not in ${policy.file}${policy.fileMissing ? ' (the file does not exist)' : ''}; it presented ${presented}. Check that fingerprint out of band, then add the key (e.g. ssh-keyscan ${ep.port === 22 ? '' : `-p ${ep.port} `}${ep.host}); nothing is added automatically`,
+      );
     case 'mismatch':
-      return new HostError('host_key_mismatch', `${name} presented ${presented}, which matches none of its keys in ${policy.file} (${verdict.knownTypes.join(', ')}): possible impersonation, or the host was reinstalled`);
+      return new HostError(
+        'host_key_mismatch',
+        `${name} presented ${presented}, which matches none of its keys in ${policy.file} (${verdict.knownTypes.join(', ')}): possible impersonation, or the host was reinstalled`,
+      );
     case 'revoked':
-      return new HostError('host_key_mismatch', `${name} presented ${presented}, which is revoked (@revoked at ${policy.file}:${verdict.line})`);
+      return new HostError(
+        'host_key_mismatch',
+        `${name} presented ${presented}, which is revoked (@revoked at ${policy.file}:${verdict.line})`,
+      );
   }
 }
 

@@ -40,18 +40,27 @@ export class Credentials {
   async planFor(user: string, configFiles: readonly string[]): Promise<AuthPlan> {
     const { identityFiles, agentSocket, home } = this.setup;
     const useDefaults = identityFiles === null && configFiles.length === 0;
-    const files = useDefaults ? DEFAULT_IDENTITIES.map((f) => path.join(home, '.ssh', f)) : [...(identityFiles ?? []), ...configFiles];
+    const files = useDefaults
+      ? DEFAULT_IDENTITIES.map((f) => path.join(home, '.ssh', f))
+      : [...(identityFiles ?? []), ...configFiles];
     const loaded = await Promise.all([...new Set(files)].map((f) => this.load(f)));
     // A default file that does not exist is simply not there; a named one is worth a mention.
-    const skipped = loaded.filter((k): k is Extract<LoadedKey, { problem: string }> => 'problem' in k && !(useDefaults && k.problem === 'not found'));
+    const skipped = loaded.filter(
+      (k): k is Extract<LoadedKey, { problem: string }> =>
+        'problem' in k && !(useDefaults && k.problem === 'not found'),
+    );
     const usable = loaded.filter((k): k is Extract<LoadedKey, { key: ParsedKey }> => 'key' in k);
     const methods: AuthMethod[] = [
-      ...(identityFiles === null && agentSocket ? [{ type: 'agent' as const, username: user, agent: agentSocket }] : []),
+      ...(identityFiles === null && agentSocket
+        ? [{ type: 'agent' as const, username: user, agent: agentSocket }]
+        : []),
       ...usable.map((k) => ({ type: 'publickey' as const, username: user, key: k.key })),
     ];
     const tried = [...(methods[0]?.type === 'agent' ? ['ssh-agent'] : []), ...usable.map((k) => k.file)];
     const detail = [
-      tried.length ? `tried ${tried.join(', ')}` : `nothing to try: ${identityFiles === null ? 'no ssh-agent (SSH_AUTH_SOCK) and no key in ~/.ssh' : 'no usable --identity key'}`,
+      tried.length
+        ? `tried ${tried.join(', ')}`
+        : `nothing to try: ${identityFiles === null ? 'no ssh-agent (SSH_AUTH_SOCK) and no key in ~/.ssh' : 'no usable --identity key'}`,
       ...(skipped.length ? [`skipped ${skipped.map((k) => `${k.file} (${k.problem})`).join(', ')}`] : []),
     ].join('; ');
     return { methods, detail };
@@ -77,9 +86,12 @@ async function loadKey(file: string, passphrase: string | null): Promise<LoadedK
   const parsed = ssh2.utils.parseKey(read.bytes, passphrase ?? undefined) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted|decrypt/i.test(parsed.message);
-    const problem = encrypted && !passphrase ? `encrypted; set ${PASSPHRASE_ENV}`
-      : encrypted ? `cannot decrypt it with ${PASSPHRASE_ENV}`
-        : `not a private key ssh2 can read: ${redact(parsed.message, passphrase)}`;
+    const problem =
+      encrypted && !passphrase
+        ? `encrypted; set ${PASSPHRASE_ENV}`
+        : encrypted
+          ? `cannot decrypt it with ${PASSPHRASE_ENV}`
+          : `not a private key ssh2 can read: ${redact(parsed.message, passphrase)}`;
     return { file, problem };
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;

@@ -34,14 +34,19 @@ export interface EndpointOptions {
 /** `user@host:port` as messages show an endpoint. */
 export const describeEndpoint = (ep: Endpoint): string => `${ep.user}@${ep.host}:${ep.port}`;
 
-export function resolveEndpoints(bindings: Bindings, hostIds: readonly string[], options: EndpointOptions): Map<string, Endpoint> {
+export function resolveEndpoints(
+  bindings: Bindings,
+  hostIds: readonly string[],
+  options: EndpointOptions,
+): Map<string, Endpoint> {
   const targets = new Map(bindings.ssh?.targets.map((t) => [t.id, t]));
   const defaults = bindings.ssh?.defaults;
   const resolved = new Map<string, Endpoint>();
   const resolve = (id: string, chain: string[]): Endpoint => {
     const done = resolved.get(id);
     if (done) return done;
-    if (chain.includes(id)) throw new CollectSetupError(`ssh.targets.yaml: probe_via loops: ${[...chain, id].join(' → ')}`);
+    if (chain.includes(id))
+      throw new CollectSetupError(`ssh.targets.yaml: probe_via loops: ${[...chain, id].join(' → ')}`);
     const target = targets.get(id);
     if (!target || !defaults) throw new CollectSetupError(`no ssh target "${id}" in ssh.targets.yaml`);
     const ep = targetEndpoint(target, defaults, options, (via) => resolve(via, [...chain, id]));
@@ -51,18 +56,32 @@ export function resolveEndpoints(bindings: Bindings, hostIds: readonly string[],
   return new Map(hostIds.map((id) => [id, resolve(id, [])]));
 }
 
-function targetEndpoint(t: SshTarget, defaults: SshTargets['defaults'], options: EndpointOptions, viaTarget: (id: string) => Endpoint): Endpoint {
+function targetEndpoint(
+  t: SshTarget,
+  defaults: SshTargets['defaults'],
+  options: EndpointOptions,
+  viaTarget: (id: string) => Endpoint,
+): Endpoint {
   // Placeholders (`host: null`) are never planned for a connection (collect.ts placeholderErrors).
-  if (t.host === null) throw new CollectSetupError(`${t.source.file}:${t.source.line}: ssh target ${t.id} has host: null`);
+  if (t.host === null)
+    throw new CollectSetupError(`${t.source.file}:${t.source.line}: ssh target ${t.id} has host: null`);
   const config = lookup(options.config, t.host);
-  const user = t.user !== defaults.user ? t.user : config?.user ?? t.user;
+  const user = t.user !== defaults.user ? t.user : (config?.user ?? t.user);
   const connectTimeoutMs = t.connectTimeoutSec ? t.connectTimeoutSec * 1000 : options.connectTimeoutMs;
-  const via = t.probeVia ? viaTarget(t.probeVia)
-    : config?.proxyJump ? jumpEndpoint(config.proxyJump, options, connectTimeoutMs) : null;
+  const via = t.probeVia
+    ? viaTarget(t.probeVia)
+    : config?.proxyJump
+      ? jumpEndpoint(config.proxyJump, options, connectTimeoutMs)
+      : null;
   return {
-    key: t.id, label: t.id, host: config?.hostName ?? t.host, user,
-    port: t.port !== defaults.port ? t.port : config?.port ?? t.port,
-    identityFiles: config?.identityFiles ?? [], connectTimeoutMs, via,
+    key: t.id,
+    label: t.id,
+    host: config?.hostName ?? t.host,
+    user,
+    port: t.port !== defaults.port ? t.port : (config?.port ?? t.port),
+    identityFiles: config?.identityFiles ?? [],
+    connectTimeoutMs,
+    via,
   };
 }
 
@@ -72,8 +91,14 @@ function jumpEndpoint(spec: JumpSpec, options: EndpointOptions, connectTimeoutMs
   const user = spec.user ?? config?.user ?? options.localUser;
   const port = spec.port ?? config?.port ?? 22;
   return {
-    key: `jump:${user}@${host}:${port}`, label: `${spec.host} (ProxyJump)`, host, port, user,
-    identityFiles: config?.identityFiles ?? [], connectTimeoutMs, via: null,
+    key: `jump:${user}@${host}:${port}`,
+    label: `${spec.host} (ProxyJump)`,
+    host,
+    port,
+    user,
+    identityFiles: config?.identityFiles ?? [],
+    connectTimeoutMs,
+    via: null,
   };
 }
 

@@ -6,7 +6,10 @@ import type { HostReason } from '../catalogue/reasons.js';
 /** A host could not be read (or read to the end): the reason code and a message for people. */
 export class HostError extends Error {
   override name = 'HostError';
-  constructor(readonly reason: HostReason, message: string) {
+  constructor(
+    readonly reason: HostReason,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,7 +33,8 @@ const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', '
 
 export function reasonFor(error: ErrorLike, phase: Phase): HostReason {
   if (error instanceof HostError) return error.reason;
-  if (phase === 'dns' || (typeof error.code === 'string' && DNS_CODES.has(error.code)) || error.level === 'client-dns') return 'dns_unresolved';
+  if (phase === 'dns' || (typeof error.code === 'string' && DNS_CODES.has(error.code)) || error.level === 'client-dns')
+    return 'dns_unresolved';
   if (error.code === 'ECONNREFUSED') return 'connect_refused';
   if (error.level === 'client-authentication') return 'auth_denied';
   // No TCP connection (EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, …); connected but no SSH session
@@ -43,19 +47,29 @@ export function reasonFor(error: ErrorLike, phase: Phase): HostReason {
  * A HostError for `error` at `where` (`user@host:port`). `timeoutMs` words a handshake timeout;
  * `authDetail` (what was tried) completes an authentication failure.
  */
-export function classify(error: unknown, phase: Phase, where: string, extra: { timeoutMs?: number; authDetail?: string } = {}): HostError {
+export function classify(
+  error: unknown,
+  phase: Phase,
+  where: string,
+  extra: { timeoutMs?: number; authDetail?: string } = {},
+): HostError {
   if (error instanceof HostError) return error;
   const e: ErrorLike = typeof error === 'object' && error !== null ? error : { message: String(error) };
   const reason = reasonFor(e, phase);
   const code = typeof e.code === 'string' ? e.code : '';
-  const text = !e.message ? code || 'unknown error' : !code || e.message.includes(code) ? e.message : `${code}: ${e.message}`;
+  const text = !e.message
+    ? code || 'unknown error'
+    : !code || e.message.includes(code)
+      ? e.message
+      : `${code}: ${e.message}`;
   const message: Record<HostReason, string> = {
     dns_unresolved: `cannot resolve ${where}: ${text}`,
     connect_refused: `TCP connect to ${where} refused`,
     connect_timeout: `TCP connect to ${where} failed: ${text}`,
-    handshake_timeout: e.level === 'client-timeout' && extra.timeoutMs !== undefined
-      ? `no SSH session with ${where} within ${extra.timeoutMs} ms (handshake and authentication)`
-      : `SSH handshake with ${where} failed: ${text}`,
+    handshake_timeout:
+      e.level === 'client-timeout' && extra.timeoutMs !== undefined
+        ? `no SSH session with ${where} within ${extra.timeoutMs} ms (handshake and authentication)`
+        : `SSH handshake with ${where} failed: ${text}`,
     auth_denied: `authentication to ${where} failed${extra.authDetail ? ` (${extra.authDetail})` : `: ${text}`}`,
     host_key_unknown: `host key of ${where} rejected: ${text}`,
     host_key_mismatch: `host key of ${where} rejected: ${text}`,

@@ -10,7 +10,10 @@ import { fingerprint, hostFieldMatches, KnownHosts, knownHostsName, parseKnownHo
 
 /** A fresh public key as a known_hosts "type base64" pair and its wire-format bytes. */
 function newKey(type: 'ed25519' | 'ecdsa' = 'ed25519'): { line: string; wire: Buffer } {
-  const { public: pub } = type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : ssh2.utils.generateKeyPairSync('ed25519');
+  const { public: pub } =
+    type === 'ecdsa'
+      ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 })
+      : ssh2.utils.generateKeyPairSync('ed25519');
   const [keyType, blob] = pub.split(' ') as [string, string];
   return { line: `${keyType} ${blob}`, wire: Buffer.from(blob, 'base64') };
 }
@@ -63,7 +66,10 @@ describe('known_hosts', () => {
     expect(kh.check('pve', 22, a.wire)).toEqual({ verdict: 'ok' });
     expect(kh.check('PVE', 22, b.wire)).toEqual({ verdict: 'ok' });
     expect(kh.check('pve.lan', 22, b.wire)).toEqual({ verdict: 'ok' });
-    expect(kh.check('pve', 22, other.wire)).toEqual({ verdict: 'mismatch', knownTypes: ['ssh-ed25519', 'ecdsa-sha2-nistp256'] });
+    expect(kh.check('pve', 22, other.wire)).toEqual({
+      verdict: 'mismatch',
+      knownTypes: ['ssh-ed25519', 'ecdsa-sha2-nistp256'],
+    });
     expect(kh.keyTypes('pve', 22)).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256']);
     expect(kh.keyTypes('nowhere', 22)).toEqual([]);
   });
@@ -76,11 +82,9 @@ describe('known_hosts', () => {
   });
 
   it('honours wildcards and negation, and ignores @cert-authority lines', () => {
-    const kh = KnownHosts.parse([
-      `*.lan,!secret.lan ${a.line}`,
-      `host-?? ${b.line}`,
-      `@cert-authority * ${other.line}`,
-    ].join('\n'));
+    const kh = KnownHosts.parse(
+      [`*.lan,!secret.lan ${a.line}`, `host-?? ${b.line}`, `@cert-authority * ${other.line}`].join('\n'),
+    );
     expect(kh.check('nas.lan', 22, a.wire)).toEqual({ verdict: 'ok' });
     expect(kh.check('secret.lan', 22, a.wire)).toEqual({ verdict: 'unknown' });
     expect(kh.check('host-01', 22, b.wire)).toEqual({ verdict: 'ok' });
@@ -91,7 +95,9 @@ describe('known_hosts', () => {
   });
 
   it('says unknown for a host with no lines, and skips damaged lines', () => {
-    const kh = KnownHosts.parse(`pve ssh-ed25519 bm90IGEga2V5\nbroken-line\npve ${b.line.replace(/^\S+/, 'ssh-rsa')}\n`);
+    const kh = KnownHosts.parse(
+      `pve ssh-ed25519 bm90IGEga2V5\nbroken-line\npve ${b.line.replace(/^\S+/, 'ssh-rsa')}\n`,
+    );
     expect(kh.lines).toEqual([]);
     expect(kh.check('pve', 22, a.wire)).toEqual({ verdict: 'unknown' });
   });
@@ -100,7 +106,12 @@ describe('known_hosts', () => {
     const expected = `SHA256:${createHash('sha256').update(a.wire).digest('base64').replace(/=+$/, '')}`;
     expect(fingerprint(a.wire)).toBe(expected);
     expect(fingerprint(a.wire)).not.toContain('=');
-    expect(parseKnownHosts(`h ${a.line} comment here`)[0]).toMatchObject({ hosts: 'h', keyType: 'ssh-ed25519', line: 1, marker: null });
+    expect(parseKnownHosts(`h ${a.line} comment here`)[0]).toMatchObject({
+      hosts: 'h',
+      keyType: 'ssh-ed25519',
+      line: 1,
+      marker: null,
+    });
   });
 });
 

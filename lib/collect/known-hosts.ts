@@ -82,7 +82,11 @@ function hashedMatches(field: string, name: string): boolean {
 
 /** OpenSSH match_pattern: `*` any run, `?` one character, case-insensitive, nothing else special. */
 function wildcardMatch(pattern: string, name: string): boolean {
-  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const re = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${re}$`, 's').test(name);
 }
 
@@ -100,7 +104,13 @@ export class KnownHosts {
 
   /** Key types on file for the host (not revoked), to ask the server for one of those first. */
   keyTypes(host: string, port: number): string[] {
-    return [...new Set(this.linesFor(host, port).filter((l) => !l.marker).map((l) => l.keyType))];
+    return [
+      ...new Set(
+        this.linesFor(host, port)
+          .filter((l) => !l.marker)
+          .map((l) => l.keyType),
+      ),
+    ];
   }
 
   /** Revoked beats everything; a known host with none of its keys presented is a mismatch. */
@@ -110,6 +120,8 @@ export class KnownHosts {
     if (revoked) return { verdict: 'revoked', line: revoked.line };
     const valid = lines.filter((l) => !l.marker);
     if (valid.some((l) => l.key.equals(key))) return { verdict: 'ok' };
-    return valid.length ? { verdict: 'mismatch', knownTypes: [...new Set(valid.map((l) => l.keyType))] } : { verdict: 'unknown' };
+    return valid.length
+      ? { verdict: 'mismatch', knownTypes: [...new Set(valid.map((l) => l.keyType))] }
+      : { verdict: 'unknown' };
   }
 }

@@ -19,7 +19,10 @@ export class FrameReader {
   /** Bytes that may be the start of a marker or an unfinished frame line. */
   private carry = Buffer.alloc(0);
 
-  constructor(token: string, private readonly sink: FrameSink) {
+  constructor(
+    token: string,
+    private readonly sink: FrameSink,
+  ) {
     this.marker = Buffer.from(`\0${token} `, 'latin1');
   }
 
@@ -39,7 +42,8 @@ export class FrameReader {
       const lineStart = at + this.marker.length;
       const nl = buf.indexOf(0x0a, lineStart);
       if (nl < 0 || nl - lineStart > MAX_FRAME_LINE) {
-        if (buf.length - lineStart > MAX_FRAME_LINE) throw new ProbeProtocolError(`a frame line longer than ${MAX_FRAME_LINE} bytes`);
+        if (buf.length - lineStart > MAX_FRAME_LINE)
+          throw new ProbeProtocolError(`a frame line longer than ${MAX_FRAME_LINE} bytes`);
         this.carry = Buffer.from(buf.subarray(at));
         return;
       }

@@ -73,7 +73,10 @@ class Section {
 
   result(): CommandResult {
     return {
-      command: this.command, exit: this.tooLarge ? null : this.exit, stdout: this.stdout, stderr: this.stderr,
+      command: this.command,
+      exit: this.tooLarge ? null : this.exit,
+      stdout: this.stdout,
+      stderr: this.stderr,
       ...(this.tooLarge ? { tooLarge: { cap: outputCap(this.command) } } : {}),
     };
   }
@@ -113,7 +116,9 @@ class ProbeRun {
     if (this.options.signal?.aborted) return this.onAbort();
     this.arm('the probe');
     try {
-      this.conn.client.exec(PROBE_EXEC, (err, channel) => (err ? this.stopUnlessLost(`the probe could not be started: ${err.message}`) : this.opened(channel)));
+      this.conn.client.exec(PROBE_EXEC, (err, channel) =>
+        err ? this.stopUnlessLost(`the probe could not be started: ${err.message}`) : this.opened(channel),
+      );
     } catch (e) {
       this.stopUnlessLost(`the probe could not be started: ${(e as Error).message}`); // "Not connected"
     }
@@ -123,7 +128,10 @@ class ProbeRun {
     if (this.settled) return void channel.close();
     this.channel = channel;
     const out = new FrameReader(this.token, { frame: (line) => this.frame(line), bytes: (chunk) => this.bytes(chunk) });
-    const err = new FrameReader(this.token, { frame: (line) => this.stderrFrame(line), bytes: (chunk) => this.stderrBytes(chunk) });
+    const err = new FrameReader(this.token, {
+      frame: (line) => this.stderrFrame(line),
+      bytes: (chunk) => this.stderrBytes(chunk),
+    });
     const guard = (work: () => void) => {
       try {
         work();
@@ -134,13 +142,22 @@ class ProbeRun {
     };
     channel.on('data', (d: Buffer) => guard(() => out.push(d)));
     channel.stderr.on('data', (d: Buffer) => guard(() => err.push(d)));
-    channel.on('exit', (code: number | null) => { this.exit = code ?? null; });
+    channel.on('exit', (code: number | null) => {
+      this.exit = code ?? null;
+    });
     channel.on('close', () => {
-      guard(() => { out.end(); err.end(); });
+      guard(() => {
+        out.end();
+        err.end();
+      });
       const where = this.current ? ` in ${this.current.command.id}` : '';
       // Output but no probe: something else answers for this key (a forced command that is not the probe?).
       const other = this.preamble ? `; ${this.preamble} bytes on stdout that are not the probe's` : '';
-      this.stopUnlessLost(this.started ? `the probe stopped${where} before its end (${this.exitWords()})` : `the probe did not start (${this.exitWords()}${other})`);
+      this.stopUnlessLost(
+        this.started
+          ? `the probe stopped${where} before its end (${this.exitWords()})`
+          : `the probe did not start (${this.exitWords()}${other})`,
+      );
     });
     channel.write(probeStdin(this.token, this.plan.commands, this.plan.followUp !== undefined));
     if (!this.plan.followUp) channel.end();
@@ -151,7 +168,12 @@ class ProbeRun {
     if (!this.started) {
       if (word !== 'probe') throw new ProbeProtocolError(`expected the probe's first frame, got "${printable(word)}"`);
       if (arg !== PROBE_ID) {
-        return this.stop(new HostError('probe_mismatch', `the host's probe is version ${printable(arg)}, this spine-gates runs ${PROBE_ID}: install its copy again (npx ops probe-script)`));
+        return this.stop(
+          new HostError(
+            'probe_mismatch',
+            `the host's probe is version ${printable(arg)}, this spine-gates runs ${PROBE_ID}: install its copy again (npx ops probe-script)`,
+          ),
+        );
       }
       this.started = true;
       return;
@@ -159,30 +181,36 @@ class ProbeRun {
     if (word === 'refused') return this.stop(failed(`the probe refused its request: ${printable(arg)}`));
     if (word === 'begin') {
       const next = this.pending.shift();
-      if (this.current || !next || next.id !== arg) throw new ProbeProtocolError(`section ${printable(arg)} out of order`);
+      if (this.current || !next || next.id !== arg)
+        throw new ProbeProtocolError(`section ${printable(arg)} out of order`);
       this.current = new Section(next);
       this.sections.push(this.current);
       return this.arm(next.id);
     }
     if (word === 'status') {
-      if (!this.current || this.current.exit !== null || !/^\d{1,3}$/.test(arg)) throw new ProbeProtocolError(`a status frame "${printable(arg)}" outside a section`);
+      if (!this.current || this.current.exit !== null || !/^\d{1,3}$/.test(arg))
+        throw new ProbeProtocolError(`a status frame "${printable(arg)}" outside a section`);
       this.current.exit = Number(arg);
       return;
     }
     if (word === 'end') {
       // No status before it: the command's shell was killed (SIGKILL runs no EXIT trap); it "was stopped".
-      if (!this.current || arg !== '') throw new ProbeProtocolError(`an end frame "${printable(arg)}" outside a section`);
+      if (!this.current || arg !== '')
+        throw new ProbeProtocolError(`an end frame "${printable(arg)}" outside a section`);
       this.current = null;
       return;
     }
-    if (this.current || this.pending.length) throw new ProbeProtocolError(`"${printable(word)}" before every section was read`);
+    if (this.current || this.pending.length)
+      throw new ProbeProtocolError(`"${printable(word)}" before every section was read`);
     if (word === 'followup' && this.plan.followUp) return this.followUp();
     if (word === 'done') return this.stop(null);
     throw new ProbeProtocolError(`an unexpected frame "${printable(word)}"`);
   }
 
   private followUp(): void {
-    const outputs = new Map(this.sections.filter((s) => s.exit === 0 && !s.tooLarge).map((s) => [s.command.id, s.stdout.toString('utf8')]));
+    const outputs = new Map(
+      this.sections.filter((s) => s.exit === 0 && !s.tooLarge).map((s) => [s.command.id, s.stdout.toString('utf8')]),
+    );
     let commands: ProbeCommand[];
     try {
       commands = this.plan.followUp!(outputs);
@@ -198,22 +226,27 @@ class ProbeRun {
     if (this.current) return this.current.take(chunk);
     if (this.started) throw new ProbeProtocolError('bytes outside any section');
     this.preamble += chunk.length;
-    if (this.preamble > PREAMBLE_LIMIT) throw new ProbeProtocolError(`more than ${PREAMBLE_LIMIT} bytes before the probe started`);
+    if (this.preamble > PREAMBLE_LIMIT)
+      throw new ProbeProtocolError(`more than ${PREAMBLE_LIMIT} bytes before the probe started`);
   }
 
   private stderrFrame(line: string): void {
     const [word, id] = splitFrame(line);
-    this.stderrSection = word === 'begin' ? this.sections.find((s) => s.command.id === id) ?? null : null;
+    this.stderrSection = word === 'begin' ? (this.sections.find((s) => s.command.id === id) ?? null) : null;
   }
 
   private stderrBytes(chunk: Buffer): void {
-    const add = (kept: string) => (kept.length < STDERR_KEPT ? kept + chunk.toString('utf8', 0, STDERR_KEPT) : kept).slice(0, STDERR_KEPT);
+    const add = (kept: string) =>
+      (kept.length < STDERR_KEPT ? kept + chunk.toString('utf8', 0, STDERR_KEPT) : kept).slice(0, STDERR_KEPT);
     if (this.stderrSection) this.stderrSection.stderr = add(this.stderrSection.stderr);
     else this.stderrHead = add(this.stderrHead);
   }
 
   private exitWords(): string {
-    const said = this.stderrHead.split('\n').map((l) => l.trim()).find(Boolean);
+    const said = this.stderrHead
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean);
     return `${this.exit === null ? 'no exit status' : `exit ${this.exit}`}${said ? `: ${said}` : ''}`;
   }
 
@@ -227,7 +260,10 @@ class ProbeRun {
 
   private arm(what: string): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.stop(new HostError('command_timeout', `${what} did not finish within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    this.timer = setTimeout(
+      () => this.stop(new HostError('command_timeout', `${what} did not finish within ${this.options.timeoutMs} ms`)),
+      this.options.timeoutMs,
+    );
   }
 
   /** Done (null) or the first host-ending problem: the channel is closed, the sections read so far are the results. */

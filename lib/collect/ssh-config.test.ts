@@ -38,16 +38,29 @@ describe('~/.ssh/config aliases', () => {
 
   it('resolves HostName, User, Port, IdentityFile and ProxyJump for an alias', () => {
     expect(config.resolve('pve-alias')).toEqual({
-      hostName: '10.0.0.5', user: 'admin', port: 2200,
+      hostName: '10.0.0.5',
+      user: 'admin',
+      port: 2200,
       identityFiles: ['/home/u/.ssh/pve_key', '/home/u/.ssh/common'],
       proxyJump: { user: 'jump', host: 'bastion.example', port: 2222 },
     });
   });
 
   it('expands %h and %d, and leaves an unknown host as it is', () => {
-    expect(config.resolve('nas.lan')).toMatchObject({ hostName: 'nas.lan.example', user: null, port: null, proxyJump: null });
+    expect(config.resolve('nas.lan')).toMatchObject({
+      hostName: 'nas.lan.example',
+      user: null,
+      port: null,
+      proxyJump: null,
+    });
     expect(config.resolve('nas.lan').identityFiles[0]).toBe('/home/u/.ssh/lan_');
-    expect(config.resolve('elsewhere')).toEqual({ hostName: null, user: null, port: null, identityFiles: ['/home/u/.ssh/common'], proxyJump: null });
+    expect(config.resolve('elsewhere')).toEqual({
+      hostName: null,
+      user: null,
+      port: null,
+      identityFiles: ['/home/u/.ssh/common'],
+      proxyJump: null,
+    });
     expect(config.resolve('direct').proxyJump).toBeNull();
   });
 

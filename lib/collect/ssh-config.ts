@@ -25,7 +25,11 @@ export class SshConfigError extends Error {
 }
 
 export class SshConfigFile {
-  private constructor(private readonly config: SSHConfig, readonly file: string, private readonly home: string) {}
+  private constructor(
+    private readonly config: SSHConfig,
+    readonly file: string,
+    private readonly home: string,
+  ) {}
 
   static parse(text: string, file: string, home: string): SshConfigFile {
     return new SshConfigFile(SSHConfig.parse(text), file, home);
@@ -49,8 +53,9 @@ export class SshConfigFile {
       hostName: hostName === null ? null : expand(hostName, { h: alias, d: this.home }),
       user,
       port: this.port(one('port'), alias),
-      identityFiles: (Array.isArray(files) ? files : files ? [files] : [])
-        .map((f) => expand(f, { d: this.home, h: hostName ?? alias, r: user ?? '' })),
+      identityFiles: (Array.isArray(files) ? files : files ? [files] : []).map((f) =>
+        expand(f, { d: this.home, h: hostName ?? alias, r: user ?? '' }),
+      ),
       proxyJump: this.jump(one('proxyjump'), alias),
     };
   }
@@ -58,13 +63,17 @@ export class SshConfigFile {
   private port(value: string | null, alias: string): number | null {
     if (value === null) return null;
     const port = Number(value);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SshConfigError(`${this.file}: Port for ${alias} is not a port number: "${value}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new SshConfigError(`${this.file}: Port for ${alias} is not a port number: "${value}"`);
     return port;
   }
 
   private jump(value: string | null, alias: string): JumpSpec | null {
     if (value === null || value.toLowerCase() === 'none') return null;
-    if (value.includes(',')) throw new SshConfigError(`${this.file}: ProxyJump for ${alias} has several hops ("${value}"); one hop is supported`);
+    if (value.includes(','))
+      throw new SshConfigError(
+        `${this.file}: ProxyJump for ${alias} has several hops ("${value}"); one hop is supported`,
+      );
     const jump = parseJump(value);
     if (!jump) throw new SshConfigError(`${this.file}: ProxyJump for ${alias} is not [user@]host[:port]: "${value}"`);
     return jump;
@@ -82,5 +91,5 @@ export function parseJump(value: string): JumpSpec | null {
 /** `~/` and the ssh_config(5) tokens %d (home), %h (host), %r (remote user), %%. */
 function expand(value: string, tokens: Record<string, string>): string {
   const tilde = value === '~' || value.startsWith('~/') ? `${tokens['d'] ?? '~'}${value.slice(1)}` : value;
-  return tilde.replace(/%([%a-zA-Z])/g, (all, t: string) => (t === '%' ? '%' : tokens[t] ?? all));
+  return tilde.replace(/%([%a-zA-Z])/g, (all, t: string) => (t === '%' ? '%' : (tokens[t] ?? all)));
 }

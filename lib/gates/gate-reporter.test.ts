@@ -9,30 +9,52 @@ import { GateReporter } from './gate-reporter.js';
 
 function finding(check: string, subject: string, outcome: Outcome = 'pass', host: string | null = 'pve1'): Finding {
   return {
-    gate: 'D19', check, subject, host, outcome, reason: outcome === 'pass' ? null : `${outcome}-reason`, severity: 'high',
-    message: `${subject} ${outcome}`, evidence: [], remediation: null,
+    gate: 'D19',
+    check,
+    subject,
+    host,
+    outcome,
+    reason: outcome === 'pass' ? null : `${outcome}-reason`,
+    severity: 'high',
+    message: `${subject} ${outcome}`,
+    evidence: [],
+    remediation: null,
   };
 }
 
 type State = 'passed' | 'failed' | 'skipped' | 'pending';
 
 /** A test case as vitest's main process sees it after the run: the group meta and the result. */
-function testCase(name: string, group: FindingGroup | undefined, groupSize: number | undefined, state: State, errorName = 'AssertionError'): TestCase {
-  const result = state === 'failed' ? { state, errors: [{ name: errorName, message: `${name} went wrong` }] } : { state };
+function testCase(
+  name: string,
+  group: FindingGroup | undefined,
+  groupSize: number | undefined,
+  state: State,
+  errorName = 'AssertionError',
+): TestCase {
+  const result =
+    state === 'failed' ? { state, errors: [{ name: errorName, message: `${name} went wrong` }] } : { state };
   return { name, meta: () => ({ group, groupSize }), result: () => result } as unknown as TestCase;
 }
 
 /** How vitest ends a group's test when it behaves (define-gate's `enact`). */
 function stateOf(group: FindingGroup): [State, string] {
   const outcome = groupOutcome(group);
-  return outcome === 'fail' ? ['failed', 'AssertionError'] : outcome === 'error' ? ['failed', 'CouldNotCheck']
-    : outcome === 'skip' ? ['skipped', ''] : ['passed', ''];
+  return outcome === 'fail'
+    ? ['failed', 'AssertionError']
+    : outcome === 'error'
+      ? ['failed', 'CouldNotCheck']
+      : outcome === 'skip'
+        ? ['skipped', '']
+        : ['passed', ''];
 }
 
 function module(tests: TestCase[], errors: string[] = []): TestModule {
   return {
-    moduleId: '/pkg/gates/D19.gate.ts', children: { allTests: () => tests.values() },
-    errors: () => errors.map((message) => ({ message })), state: () => (errors.length ? 'failed' : 'passed'),
+    moduleId: '/pkg/gates/D19.gate.ts',
+    children: { allTests: () => tests.values() },
+    errors: () => errors.map((message) => ({ message })),
+    state: () => (errors.length ? 'failed' : 'passed'),
     diagnostic: () => ({ duration: 12.4 }),
   } as unknown as TestModule;
 }
@@ -45,7 +67,9 @@ function report(tests: TestCase[], errors: string[] = []): Finding[] {
 
 /** What the reporter gets when every group's test ended as its findings say. */
 function wellBehaved(findings: Finding[]): TestCase[] {
-  return [...groupFindings('D19', findings)].map(([name, group]) => testCase(name, group, group.findings.length, ...stateOf(group)));
+  return [...groupFindings('D19', findings)].map(([name, group]) =>
+    testCase(name, group, group.findings.length, ...stateOf(group)),
+  );
 }
 
 // Interleaved as rules emit them: per target, then per host.
@@ -63,12 +87,19 @@ const FINDINGS = [
 describe('check groups', () => {
   it('are one per check and host, named like the JUnit class, in order of first appearance', () => {
     const groups = groupFindings('D19', FINDINGS);
-    expect([...groups.keys()]).toEqual(['D19.freshness nas', 'D19.threshold nas', 'D19.freshness pve2', 'D19.guest-covered pve1', 'D19.judged']);
+    expect([...groups.keys()]).toEqual([
+      'D19.freshness nas',
+      'D19.threshold nas',
+      'D19.freshness pve2',
+      'D19.guest-covered pve1',
+      'D19.judged',
+    ]);
     expect(groups.get('D19.threshold nas')).toEqual({ findings: [FINDINGS[1], FINDINGS[6]], positions: [1, 6] });
   });
 
   it('end as their worst finding: an error is an error, only skips is a skip, a waiver beside a pass is a pass', () => {
-    const outcome = (...outcomes: Outcome[]) => groupOutcome({ findings: outcomes.map((o, i) => finding('D19.x', `s${i}`, o)), positions: [] });
+    const outcome = (...outcomes: Outcome[]) =>
+      groupOutcome({ findings: outcomes.map((o, i) => finding('D19.x', `s${i}`, o)), positions: [] });
     expect(outcome('pass', 'fail', 'error', 'skip')).toBe('error');
     expect(outcome('pass', 'fail', 'skip')).toBe('fail');
     expect(outcome('skip', 'skip')).toBe('skip');
@@ -77,7 +108,9 @@ describe('check groups', () => {
   });
 
   it('refuse two findings with one name (each is one JUnit testcase)', () => {
-    expect(() => groupFindings('D19', [finding('D19.x', 'a'), finding('D19.x', 'a', 'fail')])).toThrow('gate D19 produced two findings named "D19.x pve1/a"');
+    expect(() => groupFindings('D19', [finding('D19.x', 'a'), finding('D19.x', 'a', 'fail')])).toThrow(
+      'gate D19 produced two findings named "D19.x pve1/a"',
+    );
   });
 });
 
@@ -95,12 +128,19 @@ describe('the gate reporter', () => {
     // The freshness group on nas (a pass and a fail) passed: the gate did not enforce its findings.
     tests[0] = testCase('D19.freshness nas', tests[0]!.meta().group, 2, 'passed');
     const out = report(tests);
-    expect(out.filter((f) => f.reason === 'gate_crashed').map((f) => [f.subject, f.outcome])).toEqual([['a', 'error'], ['b', 'error']]);
+    expect(out.filter((f) => f.reason === 'gate_crashed').map((f) => [f.subject, f.outcome])).toEqual([
+      ['a', 'error'],
+      ['b', 'error'],
+    ]);
     expect(out[0]!.message).toBe('a pass [gate error: test ended passed]');
     // A group of skips that failed (say, a thrown TypeError) is an error, never a skip.
     const skips = wellBehaved(FINDINGS);
     skips[3] = testCase('D19.guest-covered pve1', skips[3]!.meta().group, 2, 'failed', 'TypeError');
-    expect(report(skips).filter((f) => f.check === 'D19.guest-covered').map((f) => f.outcome)).toEqual(['error', 'error']);
+    expect(
+      report(skips)
+        .filter((f) => f.check === 'D19.guest-covered')
+        .map((f) => f.outcome),
+    ).toEqual(['error', 'error']);
   });
 
   it('reports a group whose findings never came back (its test did not run) as an error of the gate', () => {
@@ -109,7 +149,9 @@ describe('the gate reporter', () => {
     const out = report(tests);
     expect(out.some((f) => f.check === 'D19.freshness' && f.host === 'nas')).toBe(false);
     expect(out.at(-1)).toMatchObject({
-      check: 'D19.gate', outcome: 'error', reason: 'gate_crashed',
+      check: 'D19.gate',
+      outcome: 'error',
+      reason: 'gate_crashed',
       message: 'gate D19 could not run: test "D19.freshness nas" did not report its 2 findings (it ended skipped)',
     });
   });

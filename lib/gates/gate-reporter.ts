@@ -43,10 +43,12 @@ function findingsOf(gateId: string, module: TestModule): Finding[] {
       continue;
     }
     const findings = withVitestVerdict(group, tc);
-    group.positions.forEach((position, i) => { placed[position] = findings[i]!; });
+    group.positions.forEach((position, i) => {
+      placed[position] = findings[i]!;
+    });
   }
   const findings = placed.filter((f) => f !== undefined);
-  if (problems.length || module.state() === 'failed' && findings.length === 0) {
+  if (problems.length || (module.state() === 'failed' && findings.length === 0)) {
     findings.push(crashFinding(gateId, problems.join('; ') || 'the gate file failed'));
   }
   return findings;
@@ -56,21 +58,38 @@ function findingsOf(gateId: string, module: TestModule): Finding[] {
 function withVitestVerdict(group: FindingGroup, tc: TestCase): Finding[] {
   const result = tc.result();
   const observed: Outcome | null =
-    result.state === 'passed' ? 'pass'
-      : result.state === 'skipped' ? 'skip'
-        : result.state === 'failed' ? (result.errors?.every((e) => e.name === 'AssertionError') ? 'fail' : 'error')
+    result.state === 'passed'
+      ? 'pass'
+      : result.state === 'skipped'
+        ? 'skip'
+        : result.state === 'failed'
+          ? result.errors?.every((e) => e.name === 'AssertionError')
+            ? 'fail'
+            : 'error'
           : null;
   const expected = groupOutcome(group);
   if (observed === (expected === 'waived' ? 'pass' : expected)) return group.findings;
   // The gate itself misbehaved: no finding of the group can be trusted to have been judged.
   const why = result.state === 'failed' ? result.errors?.[0]?.message : `test ended ${result.state}`;
-  return group.findings.map((f) => ({ ...f, outcome: 'error', reason: 'gate_crashed', message: `${f.message} [gate error: ${why}]` }));
+  return group.findings.map((f) => ({
+    ...f,
+    outcome: 'error',
+    reason: 'gate_crashed',
+    message: `${f.message} [gate error: ${why}]`,
+  }));
 }
 
 function crashFinding(gateId: string, message: string): Finding {
   return {
-    gate: gateId, check: `${gateId}.gate`, subject: 'gate', host: null, outcome: 'error', reason: 'gate_crashed',
-    severity: 'critical', message: `gate ${gateId} could not run: ${message}`, evidence: [],
+    gate: gateId,
+    check: `${gateId}.gate`,
+    subject: 'gate',
+    host: null,
+    outcome: 'error',
+    reason: 'gate_crashed',
+    severity: 'critical',
+    message: `gate ${gateId} could not run: ${message}`,
+    evidence: [],
     remediation: 'This is a bug in spine-gates or a broken install: run `npm ci`, and report it with the receipt.',
   };
 }

@@ -23,8 +23,11 @@ export interface GateRun {
  * was half of vitest's start-up. Run from source (under vitest), the gates/<id>.gate.ts files.
  */
 const COMPILED = import.meta.url.endsWith('.js');
-const DIST_LIB = new RegExp(`^${path.join(PACKAGE_ROOT, 'dist', 'lib', path.sep).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
-const gateFile = (gate: GateInfo): string => (COMPILED ? path.join('dist', gate.file.replace(/\.ts$/, '.js')) : gate.file);
+const DIST_LIB = new RegExp(
+  `^${path.join(PACKAGE_ROOT, 'dist', 'lib', path.sep).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+);
+const gateFile = (gate: GateInfo): string =>
+  COMPILED ? path.join('dist', gate.file.replace(/\.ts$/, '.js')) : gate.file;
 
 export async function runGates(gates: readonly GateInfo[], input: VerifyInput): Promise<GateRun> {
   return prepareGates(gates).run(input);
@@ -53,20 +56,27 @@ export function prepareGates(gates: readonly GateInfo[]): GateRunner {
   process.env['TEST'] = 'true';
   process.env['VITEST'] = 'true';
   process.env['NODE_ENV'] ??= 'test';
-  const ready = import('vitest/node').then(({ createVitest }) => createVitest('test', {
-    config: false,
-    root: PACKAGE_ROOT,
-    include: gates.map(gateFile),
-    ...(COMPILED ? { server: { deps: { external: [DIST_LIB] } } } : {}),
-    reporters: [reporter],
-    watch: false,
-    allowOnly: false,
-    cache: false,
-    // Gates are pure functions of the provided input: one thread, no per-file isolation needed.
-    pool: 'threads',
-    isolate: false,
-    maxWorkers: 1,
-  }, undefined, { stdout: sink, stderr: sink }));
+  const ready = import('vitest/node').then(({ createVitest }) =>
+    createVitest(
+      'test',
+      {
+        config: false,
+        root: PACKAGE_ROOT,
+        include: gates.map(gateFile),
+        ...(COMPILED ? { server: { deps: { external: [DIST_LIB] } } } : {}),
+        reporters: [reporter],
+        watch: false,
+        allowOnly: false,
+        cache: false,
+        // Gates are pure functions of the provided input: one thread, no per-file isolation needed.
+        pool: 'threads',
+        isolate: false,
+        maxWorkers: 1,
+      },
+      undefined,
+      { stdout: sink, stderr: sink },
+    ),
+  );
   const finished = ready.then(async (vitest) => {
     try {
       // Provided on the instance, not in the options: vitest deep-clones its options.
@@ -74,7 +84,7 @@ export function prepareGates(gates: readonly GateInfo[]): GateRunner {
       await vitest.start();
     } catch (e) {
       // startVitest's handling: the error is printed (here, captured) and the gates did not run.
-      captured.push(e instanceof Error ? e.stack ?? e.message : String(e));
+      captured.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
     } finally {
       await vitest.close();
     }
@@ -85,7 +95,9 @@ export function prepareGates(gates: readonly GateInfo[]): GateRunner {
     async run(input) {
       mailbox.put(input);
       await finished;
-      const missing = gates.filter((g) => !reporter.gates.some((r) => r.id === g.id)).map((g) => `gate ${g.id} did not run`);
+      const missing = gates
+        .filter((g) => !reporter.gates.some((r) => r.id === g.id))
+        .map((g) => `gate ${g.id} did not run`);
       const problems = [...reporter.unhandled, ...missing];
       if (problems.length && captured.length) problems.push(captured.join('').trim());
       return { gates: reporter.gates, problems };

@@ -14,22 +14,34 @@ const BUILT = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'lib', 'gates', 'sha
 
 /** What a gate in another thread reads from the mailbox: the input (as JSON-able data) or its error. */
 function readInWorker(shared: SharedInput): Promise<{ input?: unknown; error?: string }> {
-  const worker = new Worker(`
+  const worker = new Worker(
+    `
     const { parentPort, workerData } = require('node:worker_threads');
     import(workerData.module).then(({ inputOf }) => {
       parentPort.postMessage({ started: true });
       try { const input = inputOf(workerData.shared); parentPort.postMessage({ input: { ...input, hosts: [...input.hosts] } }); }
       catch (e) { parentPort.postMessage({ error: e.message }); }
-    });`, { eval: true, workerData: { module: BUILT, shared } });
+    });`,
+    { eval: true, workerData: { module: BUILT, shared } },
+  );
   return new Promise((resolve, reject) => {
-    worker.on('message', (m) => { if (!m.started) { resolve(m); void worker.terminate(); } });
+    worker.on('message', (m) => {
+      if (!m.started) {
+        resolve(m);
+        void worker.terminate();
+      }
+    });
     worker.on('error', reject);
   });
 }
 
-const input = { now: '2026-03-04T07:30:00Z', hosts: new Map([['pve', { archives: ['a', 'ü'] }]]), state: null } as unknown as VerifyInput;
+const input = {
+  now: '2026-03-04T07:30:00Z',
+  hosts: new Map([['pve', { archives: ['a', 'ü'] }]]),
+  state: null,
+} as unknown as VerifyInput;
 
-describe('the gates\' input mailbox', () => {
+describe("the gates' input mailbox", () => {
   it('a gate waiting in another thread reads exactly the input put after it asked', async () => {
     const mailbox = inputMailbox();
     const read = readInWorker(mailbox.shared);

@@ -28,8 +28,10 @@ export interface InputMailbox {
 interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
   grow(length: number): void;
 }
-const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (length: number,
-  options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number },
+) => GrowableSharedArrayBuffer;
 
 const HEADER = 8;
 /** Address space reserved, not memory used: the buffer grows to the input's size. */
@@ -42,14 +44,16 @@ export function inputMailbox(): InputMailbox {
   const bytes = new GrowableSharedArrayBuffer(HEADER, { maxByteLength: MAX_BYTES });
   const head = new Int32Array(bytes, 0, 2);
   const settle = (state: number) => {
-    if (Atomics.compareExchange(head, 0, WAITING, state) !== WAITING) throw new Error('the gates\' input was already settled');
+    if (Atomics.compareExchange(head, 0, WAITING, state) !== WAITING)
+      throw new Error("the gates' input was already settled");
     Atomics.notify(head, 0);
   };
   return {
     shared: { bytes },
     put(input) {
       const data = serialize(input);
-      if (HEADER + data.length > MAX_BYTES) throw new Error(`the verify input is too large (${data.length} bytes serialized)`);
+      if (HEADER + data.length > MAX_BYTES)
+        throw new Error(`the verify input is too large (${data.length} bytes serialized)`);
       bytes.grow(HEADER + data.length);
       new Uint8Array(bytes, HEADER).set(data);
       head[1] = data.length;
@@ -70,7 +74,8 @@ export function inputOf(shared: SharedInput): VerifyInput {
   if (input) return input;
   const head = new Int32Array(shared.bytes, 0, 2);
   Atomics.wait(head, 0, WAITING);
-  if (Atomics.load(head, 0) !== READY) throw new Error('ops verify had no input for the gates (its bindings or host state did not load)');
+  if (Atomics.load(head, 0) !== READY)
+    throw new Error('ops verify had no input for the gates (its bindings or host state did not load)');
   input = deserialize(new Uint8Array(shared.bytes, HEADER, head[1])) as VerifyInput;
   read.set(shared.bytes, input);
   return input;

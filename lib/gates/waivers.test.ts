@@ -7,18 +7,38 @@ import { applyWaivers, waiverExpired } from './waivers.js';
 const NOW = '2026-03-04T07:30:00Z';
 
 function finding(o: Partial<Finding> & Pick<Finding, 'check' | 'subject'>): Finding {
-  return { gate: 'D19', host: 'pve1', outcome: 'fail', reason: 'stale', severity: 'high', message: `${o.subject} is stale`, evidence: [], remediation: 'fix it', ...o };
+  return {
+    gate: 'D19',
+    host: 'pve1',
+    outcome: 'fail',
+    reason: 'stale',
+    severity: 'high',
+    message: `${o.subject} is stale`,
+    evidence: [],
+    remediation: 'fix it',
+    ...o,
+  };
 }
 
 function waiver(o: Partial<Waiver> = {}, line = 3): Waiver {
   return {
-    gate: 'D19', check: 'D19.freshness', subject: 'vm-10*', justification: 'NAS swap until April', owner: 'alice', expires: '2026-03-31',
-    source: { file: 'drift.waivers.yaml', line }, ...o,
+    gate: 'D19',
+    check: 'D19.freshness',
+    subject: 'vm-10*',
+    justification: 'NAS swap until April',
+    owner: 'alice',
+    expires: '2026-03-31',
+    source: { file: 'drift.waivers.yaml', line },
+    ...o,
   };
 }
 
 const apply = (findings: Finding[], waivers: Waiver[], o: { now?: string; noState?: boolean } = {}) => {
-  const input = makeInput({ bindings: { ...makeBindings(), waivers }, now: o.now ?? NOW, ...(o.noState ? { state: null } : {}) });
+  const input = makeInput({
+    bindings: { ...makeBindings(), waivers },
+    now: o.now ?? NOW,
+    ...(o.noState ? { state: null } : {}),
+  });
   return applyWaivers('D19', findings, input);
 };
 
@@ -39,29 +59,52 @@ describe('waivers', () => {
     ];
     const out = apply(findings, [waiver()]);
     expect(out.slice(0, 4).map((f) => f.outcome)).toEqual(['waived', 'error', 'fail', 'fail']);
-    expect(out[1]!.message).toBe('vm-101-primary is stale (not waived: the waiver at drift.waivers.yaml:3 accepts drift, and this could not be checked)');
+    expect(out[1]!.message).toBe(
+      'vm-101-primary is stale (not waived: the waiver at drift.waivers.yaml:3 accepts drift, and this could not be checked)',
+    );
     expect(out[1]!.waiver).toBeUndefined();
     expect(out[0]).toMatchObject({
-      reason: 'stale', message: 'vm-100-primary is stale',
-      waiver: { owner: 'alice', justification: 'NAS swap until April', expires: '2026-03-31', expired: false, file: 'drift.waivers.yaml', line: 3 },
+      reason: 'stale',
+      message: 'vm-100-primary is stale',
+      waiver: {
+        owner: 'alice',
+        justification: 'NAS swap until April',
+        expires: '2026-03-31',
+        expired: false,
+        file: 'drift.waivers.yaml',
+        line: 3,
+      },
     });
-    expect(out[0]!.evidence).toEqual([{ file: 'drift.waivers.yaml', line: 3, detail: 'waived by alice until 2026-03-31' }]);
+    expect(out[0]!.evidence).toEqual([
+      { file: 'drift.waivers.yaml', line: 3, detail: 'waived by alice until 2026-03-31' },
+    ]);
     expect(findings[0]!.outcome).toBe('fail'); // the rule's findings are not mutated
-    expect(stale(out)).toEqual([expect.objectContaining({
-      gate: 'D19', check: 'waivers.stale', subject: 'D19.freshness vm-10*', host: null, outcome: 'pass', message: 'waives 1 finding until 2026-03-31 (alice)',
-    })]);
+    expect(stale(out)).toEqual([
+      expect.objectContaining({
+        gate: 'D19',
+        check: 'waivers.stale',
+        subject: 'D19.freshness vm-10*',
+        host: null,
+        outcome: 'pass',
+        message: 'waives 1 finding until 2026-03-31 (alice)',
+      }),
+    ]);
   });
 
-  it('a waiver naming only errors (D19.judged, an unreachable host\'s target) waives nothing and is not judged stale', () => {
-    const out = apply([
-      finding({ check: 'D19.judged', subject: 'run', outcome: 'error', reason: 'unjudged_targets' }),
-    ], [waiver({ check: 'D19.judged', subject: 'run' })]);
+  it("a waiver naming only errors (D19.judged, an unreachable host's target) waives nothing and is not judged stale", () => {
+    const out = apply(
+      [finding({ check: 'D19.judged', subject: 'run', outcome: 'error', reason: 'unjudged_targets' })],
+      [waiver({ check: 'D19.judged', subject: 'run' })],
+    );
     expect(out[0]).toMatchObject({ outcome: 'error', reason: 'unjudged_targets' });
     expect(stale(out)[0]).toMatchObject({ outcome: 'skip', reason: 'not_judged' });
   });
 
   it('match a glob or an exact subject against the subject and host/subject; * stays within a part', () => {
-    const f = [finding({ check: 'D19.scheduler', subject: 'pvescheduler', host: 'pve-home' }), finding({ check: 'D19.guest-covered', subject: 'qemu/106', host: 'pve-shop' })];
+    const f = [
+      finding({ check: 'D19.scheduler', subject: 'pvescheduler', host: 'pve-home' }),
+      finding({ check: 'D19.guest-covered', subject: 'qemu/106', host: 'pve-shop' }),
+    ];
     const out = apply(f, [
       waiver({ check: 'D19.scheduler', subject: 'pve-home/*' }),
       waiver({ check: 'D19.guest-covered', subject: 'qemu/106' }, 9),
@@ -74,16 +117,23 @@ describe('waivers', () => {
   });
 
   it('stop applying after expiry: the finding counts again and says its waiver expired', () => {
-    const out = apply([finding({ check: 'D19.freshness', subject: 'vm-100-primary' })], [waiver({ expires: '2026-03-03' })]);
+    const out = apply(
+      [finding({ check: 'D19.freshness', subject: 'vm-100-primary' })],
+      [waiver({ expires: '2026-03-03' })],
+    );
     expect(out[0]).toMatchObject({
-      outcome: 'fail', message: 'vm-100-primary is stale (its waiver expired: alice accepted it until 2026-03-03: NAS swap until April)',
+      outcome: 'fail',
+      message: 'vm-100-primary is stale (its waiver expired: alice accepted it until 2026-03-03: NAS swap until April)',
       waiver: { expired: true },
     });
     expect(stale(out)[0]).toMatchObject({ outcome: 'skip', reason: 'waiver_expired' });
   });
 
   it('prefer a live waiver to an expired one for the same finding', () => {
-    const out = apply([finding({ check: 'D19.freshness', subject: 'vm-100-primary' })], [waiver({ expires: '2026-03-01' }), waiver({ subject: 'vm-100-primary' }, 9)]);
+    const out = apply(
+      [finding({ check: 'D19.freshness', subject: 'vm-100-primary' })],
+      [waiver({ expires: '2026-03-01' }), waiver({ subject: 'vm-100-primary' }, 9)],
+    );
     expect(out[0]).toMatchObject({ outcome: 'waived', waiver: { line: 9 } });
   });
 
@@ -92,18 +142,23 @@ describe('waivers', () => {
       finding({ check: 'D19.freshness', subject: 'vm-100-primary', outcome: 'pass', reason: null }),
       finding({ check: 'D19.scheduler', subject: 'pvescheduler', outcome: 'skip', reason: 'no host state' }),
     ];
-    const out = stale(apply(findings, [
-      waiver({ subject: 'vm-100-primary' }, 3),
-      waiver({ subject: 'vm-999-primary' }, 9),
-      waiver({ check: 'D19.scheduler', subject: '*' }, 15),
-      waiver({ gate: 'D69', check: 'D69.status', subject: '*' }, 21),
-    ]));
+    const out = stale(
+      apply(findings, [
+        waiver({ subject: 'vm-100-primary' }, 3),
+        waiver({ subject: 'vm-999-primary' }, 9),
+        waiver({ check: 'D19.scheduler', subject: '*' }, 15),
+        waiver({ gate: 'D69', check: 'D69.status', subject: '*' }, 21),
+      ]),
+    );
     expect(out.map((f) => [f.subject, f.outcome, f.reason])).toEqual([
       ['D19.freshness vm-100-primary', 'fail', 'drift_gone'],
       ['D19.freshness vm-999-primary', 'fail', 'matches_nothing'],
       ['D19.scheduler *', 'skip', 'not_judged'],
     ]);
-    expect(out[0]).toMatchObject({ message: 'the waiver at drift.waivers.yaml:3 waives nothing: the 1 finding it names passes now', remediation: 'Remove the waiver at drift.waivers.yaml:3.' });
+    expect(out[0]).toMatchObject({
+      message: 'the waiver at drift.waivers.yaml:3 waives nothing: the 1 finding it names passes now',
+      remediation: 'Remove the waiver at drift.waivers.yaml:3.',
+    });
     expect(out[1]!.remediation).toBe('Remove the waiver at drift.waivers.yaml:9, or correct its check or subject.');
     // Without host state a waiver that matches nothing may name a check that needs it.
     expect(stale(apply([], [waiver()], { noState: true }))[0]).toMatchObject({ outcome: 'skip', reason: 'not_judged' });
@@ -116,7 +171,10 @@ describe('waivers', () => {
     ];
     const before = structuredClone(findings);
     // Another gate's waiver naming this very finding: only the gate field keeps it from applying here.
-    const out = apply(findings, [waiver({ gate: 'D69', subject: 'vm-100-primary' }), waiver({ gate: 'D69', check: 'D69.status' })]);
+    const out = apply(findings, [
+      waiver({ gate: 'D69', subject: 'vm-100-primary' }),
+      waiver({ gate: 'D69', check: 'D69.status' }),
+    ]);
     expect(out).toEqual(before);
     expect(findings).toEqual(before); // nor changed in place
   });

@@ -3,11 +3,23 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { PveStorageState, StorageConfig } from '../model.js';
-import { makeGuest, makeHost, makeJob, makePveState, makeState, makeStorageState } from '../rules/testing/test-input.js';
+import {
+  makeGuest,
+  makeHost,
+  makeJob,
+  makePveState,
+  makeState,
+  makeStorageState,
+} from '../rules/testing/test-input.js';
 import { archiveHome, starterBindings } from './starter.js';
 
 const pve = makePveState({
-  guests: [makeGuest(100), makeGuest(101, { type: 'lxc', name: 'dns' }), makeGuest(102), makeGuest(900, { template: true })],
+  guests: [
+    makeGuest(100),
+    makeGuest(101, { type: 'lxc', name: 'dns' }),
+    makeGuest(102),
+    makeGuest(900, { template: true }),
+  ],
   jobs: [
     makeJob('daily', { vmids: [100, 101], storage: 'local', schedule: '02:00' }),
     makeJob('weekdays', { vmids: [100], storage: 'local', schedule: 'mon..fri 12:30' }),
@@ -15,19 +27,32 @@ const pve = makePveState({
     makeJob('off', { vmids: [102], enabled: false, storage: 'local' }),
   ],
 });
-const starter = starterBindings(makeState([makeHost('pve1', { pve }), makeHost('nas', { pve: null })]), '2026-03-04T08:00:00Z');
+const starter = starterBindings(
+  makeState([makeHost('pve1', { pve }), makeHost('nas', { pve: null })]),
+  '2026-03-04T08:00:00Z',
+);
 const file = (name: string) => parse(starter.files[name]!) as Record<string, unknown>;
 /** backup.inventory.yaml's targets as written (snake_case keys). */
-const inventoryTargets = (files: Record<string, string>) => (parse(files['backup.inventory.yaml']!) as { targets: Record<string, unknown>[] }).targets;
+const inventoryTargets = (files: Record<string, string>) =>
+  (parse(files['backup.inventory.yaml']!) as { targets: Record<string, unknown>[] }).targets;
 
 describe('ops init starter bindings', () => {
   it('lists every guest but templates, each target per guest per enabled job in the dump folder', () => {
     expect(file('vm.lifecycle.yaml').vms).toEqual([
       { id: 100, hostname: 'app1', proxmox_host: 'pve1', status: 'active', backup_target: 'pve1-qemu-100-daily' },
-      { id: 101, hostname: 'dns', proxmox_host: 'pve1', status: 'active', vm_type: 'lxc', backup_target: 'pve1-lxc-101-daily' },
+      {
+        id: 101,
+        hostname: 'dns',
+        proxmox_host: 'pve1',
+        status: 'active',
+        vm_type: 'lxc',
+        backup_target: 'pve1-lxc-101-daily',
+      },
       { id: 102, hostname: 'app3', proxmox_host: 'pve1', status: 'active' },
     ]);
-    expect(inventoryTargets(starter.files).map((t) => [t['name'], t['base_path'], t['glob'], t['stale_after_hours']])).toEqual([
+    expect(
+      inventoryTargets(starter.files).map((t) => [t['name'], t['base_path'], t['glob'], t['stale_after_hours']]),
+    ).toEqual([
       ['pve1-qemu-100-daily', '/var/lib/vz/dump', 'vzdump-qemu-100-*', 26],
       ['pve1-lxc-101-daily', '/var/lib/vz/dump', 'vzdump-lxc-101-*', 26],
       ['pve1-qemu-100-weekdays', '/var/lib/vz/dump', 'vzdump-qemu-100-*', 170],
@@ -35,11 +60,19 @@ describe('ops init starter bindings', () => {
   });
 
   it('invents nothing: a storage whose path is unknown, or a guest in no enabled job, gets no target and a note', () => {
-    expect(starter.notes.join('\n')).toContain('pve1 job to-nas writes to storage nas-backup: it is not in storage.cfg, so its 1 guest(s) get no target');
-    expect(starter.notes.join('\n')).toContain('pve1 qemu/102 (app3): in no enabled job PVE runs whose archives the host state can place, so no target');
+    expect(starter.notes.join('\n')).toContain(
+      'pve1 job to-nas writes to storage nas-backup: it is not in storage.cfg, so its 1 guest(s) get no target',
+    );
+    expect(starter.notes.join('\n')).toContain(
+      'pve1 qemu/102 (app3): in no enabled job PVE runs whose archives the host state can place, so no target',
+    );
     expect(starter.notes.join('\n')).toContain('nas: not judged as a PVE host');
-    expect(starter.notes.join('\n')).toContain('Restore drills: critical targets need a restore that worked within 90 days (D19.restore-drill;');
-    expect(inventoryTargets(starter.files).every((t) => t['classification'] === undefined && t['restore_sop'] === undefined)).toBe(true);
+    expect(starter.notes.join('\n')).toContain(
+      'Restore drills: critical targets need a restore that worked within 90 days (D19.restore-drill;',
+    );
+    expect(
+      inventoryTargets(starter.files).every((t) => t['classification'] === undefined && t['restore_sop'] === undefined),
+    ).toBe(true);
   });
 
   it('writes one event per job schedule, with byday for weekday schedules, and pve_hosts', () => {
@@ -51,12 +84,22 @@ describe('ops init starter bindings', () => {
         { id: 'to-nas', freq: 'WEEKLY', byhour: 3, byminute: 0, byday: ['SU'] },
       ],
     });
-    expect(file('drift.gates.yaml')).toEqual({ version: 1, pve_hosts: ['pve1'], d69: { ssh_target_required_for: ['critical'] } });
+    expect(file('drift.gates.yaml')).toEqual({
+      version: 1,
+      pve_hosts: ['pve1'],
+      d69: { ssh_target_required_for: ['critical'] },
+    });
   });
 
   it('requires ssh targets of critical guests only while ssh.targets.yaml lacks a guest, and says so under To decide', () => {
-    expect(starter.notes.join('\n')).toContain('ssh.targets.yaml has no entry for 3 guest(s): 100 (app1), 101 (dns), 102 (app3). drift.gates.yaml says d69.ssh_target_required_for: [critical]');
-    const listed = starterBindings(makeState([makeHost('pve1', { pve })]), '2026-03-04T08:00:00Z', new Set(['pve1', 'app1', 'dns', 'app3']));
+    expect(starter.notes.join('\n')).toContain(
+      'ssh.targets.yaml has no entry for 3 guest(s): 100 (app1), 101 (dns), 102 (app3). drift.gates.yaml says d69.ssh_target_required_for: [critical]',
+    );
+    const listed = starterBindings(
+      makeState([makeHost('pve1', { pve })]),
+      '2026-03-04T08:00:00Z',
+      new Set(['pve1', 'app1', 'dns', 'app3']),
+    );
     expect(parse(listed.files['drift.gates.yaml']!)).toEqual({ version: 1, pve_hosts: ['pve1'] });
     expect(listed.notes.join('\n')).not.toContain('ssh_target_required_for');
   });
@@ -68,46 +111,86 @@ describe('ops init starter bindings', () => {
 
   it('heads each file with the hosts and the time it was generated from', () => {
     for (const text of Object.values(starter.files)) {
-      expect(text).toMatch(/^# .*\n# Generated by `ops init` at 2026-03-04T08:00:00Z from pve1 \(host state captured 2026-03-04T07:30:00Z\)\.\n/);
+      expect(text).toMatch(
+        /^# .*\n# Generated by `ops init` at 2026-03-04T08:00:00Z from pve1 \(host state captured 2026-03-04T07:30:00Z\)\.\n/,
+      );
     }
   });
 });
 
-const cfg = (id: string, type: string, more: Partial<StorageConfig> = {}): StorageConfig =>
-  ({ id, type, line: 1, disabled: false, nodes: null, path: null, contentDirs: {}, datastore: null, namespace: null, server: null,
-    ...more });
+const cfg = (id: string, type: string, more: Partial<StorageConfig> = {}): StorageConfig => ({
+  id,
+  type,
+  line: 1,
+  disabled: false,
+  nodes: null,
+  path: null,
+  contentDirs: {},
+  datastore: null,
+  namespace: null,
+  server: null,
+  ...more,
+});
 const facts = (...config: StorageConfig[]) => makeStorageState([], { config, contents: {} });
 
-describe('archiveHome: where a job\'s storage puts its archives (pve-storage Plugin.pm get_subdir, backup → dump)', () => {
-  const home = (storage: string | null, state: PveStorageState | null = facts(), options: Record<string, string> = {}) => archiveHome(makeJob('j', { storage, options }), state);
+describe("archiveHome: where a job's storage puts its archives (pve-storage Plugin.pm get_subdir, backup → dump)", () => {
+  const home = (
+    storage: string | null,
+    state: PveStorageState | null = facts(),
+    options: Record<string, string> = {},
+  ) => archiveHome(makeJob('j', { storage, options }), state);
 
   it('a dir, nfs or cifs storage: its path + /dump, or the content-dirs backup folder', () => {
-    const state = facts(cfg('shop-backup', 'dir', { path: '/srv/backups/' }), cfg('nas', 'nfs', { path: '/mnt/pve/nas' }),
-      cfg('smb', 'cifs', { path: '/mnt/pve/smb', contentDirs: { backup: 'vz/dumps', iso: 'isos' } }));
+    const state = facts(
+      cfg('shop-backup', 'dir', { path: '/srv/backups/' }),
+      cfg('nas', 'nfs', { path: '/mnt/pve/nas' }),
+      cfg('smb', 'cifs', { path: '/mnt/pve/smb', contentDirs: { backup: 'vz/dumps', iso: 'isos' } }),
+    );
     expect(home('shop-backup', state)).toEqual({ kind: 'folder', path: '/srv/backups/dump' });
     expect(home('nas', state)).toEqual({ kind: 'folder', path: '/mnt/pve/nas/dump' });
     expect(home('smb', state)).toEqual({ kind: 'folder', path: '/mnt/pve/smb/vz/dumps' });
   });
 
   it('a pbs storage: the storage itself (a pve_storage target)', () => {
-    expect(home('pbs-shop', facts(cfg('pbs-shop', 'pbs', { datastore: 'shop' })))).toEqual({ kind: 'storage', storage: 'pbs-shop' });
+    expect(home('pbs-shop', facts(cfg('pbs-shop', 'pbs', { datastore: 'shop' })))).toEqual({
+      kind: 'storage',
+      storage: 'pbs-shop',
+    });
   });
 
   it('unknown: a type it cannot place, a file storage without a path, a storage not in storage.cfg, no storage facts', () => {
-    expect(home('thin', facts(cfg('thin', 'lvmthin')))).toEqual({ kind: 'unknown', why: 'spine-gates does not know where a lvmthin storage keeps backups' });
+    expect(home('thin', facts(cfg('thin', 'lvmthin')))).toEqual({
+      kind: 'unknown',
+      why: 'spine-gates does not know where a lvmthin storage keeps backups',
+    });
     expect(home('nas', facts(cfg('nas', 'nfs')))).toEqual({ kind: 'unknown', why: 'storage.cfg gives it no path' });
     expect(home('gone', facts())).toEqual({ kind: 'unknown', why: 'it is not in storage.cfg' });
     expect(home('nas', null)).toEqual({ kind: 'unknown', why: 'the host state has no storage facts (storage.cfg)' });
-    expect(home('odd', facts(cfg('odd', 'dir', { path: 'srv/backups' })))).toEqual({ kind: 'unknown', why: 'its storage.cfg path "srv/backups/dump" is not an absolute path' });
-    expect(home('local', null, { dumpdir: 'dumps' })).toEqual({ kind: 'unknown', why: 'its dumpdir "dumps" is not an absolute path' });
+    expect(home('odd', facts(cfg('odd', 'dir', { path: 'srv/backups' })))).toEqual({
+      kind: 'unknown',
+      why: 'its storage.cfg path "srv/backups/dump" is not an absolute path',
+    });
+    expect(home('local', null, { dumpdir: 'dumps' })).toEqual({
+      kind: 'unknown',
+      why: 'its dumpdir "dumps" is not an absolute path',
+    });
   });
 
   it('local (also when the job names no storage) is always /var/lib/vz (Plugin.pm parse_config); dumpdir wins over any storage', () => {
     expect(home(null, null)).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
-    expect(home('local', facts(cfg('local', 'dir', { path: '/elsewhere', contentDirs: { backup: 'bk' } })))).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
+    expect(home('local', facts(cfg('local', 'dir', { path: '/elsewhere', contentDirs: { backup: 'bk' } })))).toEqual({
+      kind: 'folder',
+      path: '/var/lib/vz/dump',
+    });
     expect(home('local', facts(cfg('local', 'dir')))).toEqual({ kind: 'folder', path: '/var/lib/vz/dump' });
-    expect(home('local', facts(cfg('local', 'dir', { path: '/var/lib/vz', contentDirs: { backup: 'bk' } })))).toEqual({ kind: 'folder', path: '/var/lib/vz/bk' });
-    expect(home('pbs', facts(cfg('pbs', 'pbs')), { dumpdir: '/mnt/usb' })).toEqual({ kind: 'folder', path: '/mnt/usb' });
+    expect(home('local', facts(cfg('local', 'dir', { path: '/var/lib/vz', contentDirs: { backup: 'bk' } })))).toEqual({
+      kind: 'folder',
+      path: '/var/lib/vz/bk',
+    });
+    expect(home('pbs', facts(cfg('pbs', 'pbs')), { dumpdir: '/mnt/usb' })).toEqual({
+      kind: 'folder',
+      path: '/mnt/usb',
+    });
   });
 });
 
@@ -124,10 +207,22 @@ describe('ops init targets from storage facts', () => {
   const out = starterBindings(makeState([makeHost('pve1', { pve, storage })]), '2026-03-04T08:00:00Z');
   const targets = inventoryTargets(out.files);
 
-  it('a pve_storage target for the PBS job\'s guest, a file_glob in the NFS dump folder; none for a missing VMID or a job PVE never runs', () => {
+  it("a pve_storage target for the PBS job's guest, a file_glob in the NFS dump folder; none for a missing VMID or a job PVE never runs", () => {
     expect(targets).toEqual([
-      expect.objectContaining({ name: 'pve1-qemu-100-to-pbs', kind: 'pve_storage', host: 'pve1', storage: 'pbs-main', vmid: 100 }),
-      expect.objectContaining({ name: 'pve1-lxc-101-to-nas', kind: 'file_glob', host: 'pve1', base_path: '/mnt/pve/nas/dump', glob: 'vzdump-lxc-101-*' }),
+      expect.objectContaining({
+        name: 'pve1-qemu-100-to-pbs',
+        kind: 'pve_storage',
+        host: 'pve1',
+        storage: 'pbs-main',
+        vmid: 100,
+      }),
+      expect.objectContaining({
+        name: 'pve1-lxc-101-to-nas',
+        kind: 'file_glob',
+        host: 'pve1',
+        base_path: '/mnt/pve/nas/dump',
+        glob: 'vzdump-lxc-101-*',
+      }),
     ]);
     expect(targets[0]).not.toHaveProperty('base_path');
     expect(out.notes.join('\n')).toContain('pve1 qemu/102 (app3): in no enabled job PVE runs');

@@ -47,8 +47,16 @@ export interface AlertPlan {
 /** A run that judged nothing still has something to say: each input error is an error "finding". */
 function badFindings(r: ReceiptFindings): Finding[] {
   const inputErrors = r.inputErrors.map((message): Finding => ({
-    gate: 'input', check: 'input.valid', subject: message, host: null, outcome: 'error', reason: 'bad_input',
-    severity: 'critical', message, evidence: [], remediation: 'Fix the file at the line named, then run again.',
+    gate: 'input',
+    check: 'input.valid',
+    subject: message,
+    host: null,
+    outcome: 'error',
+    reason: 'bad_input',
+    severity: 'critical',
+    message,
+    evidence: [],
+    remediation: 'Fix the file at the line named, then run again.',
   }));
   return [...inputErrors, ...r.findings.filter(isBad)];
 }
@@ -62,10 +70,17 @@ function cooldownOver(lastAlertedAt: string, now: Date, cooldownMs: number): boo
   return last === null || last > now.getTime() || now.getTime() - last >= cooldownMs;
 }
 
-export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | null, state: NotifyState | null, now: Date,
-  cooldownHours: number): AlertPlan {
+export function planAlert(
+  current: ReceiptFindings,
+  previous: ReceiptFindings | null,
+  state: NotifyState | null,
+  now: Date,
+  cooldownHours: number,
+): AlertPlan {
   const bad = new Map(badFindings(current).map((f) => [fingerprint(f), f]));
-  const waived = new Map(current.findings.filter((f) => f.outcome === 'waived' && f.waiver).map((f) => [fingerprint(f), f.waiver!]));
+  const waived = new Map(
+    current.findings.filter((f) => f.outcome === 'waived' && f.waiver).map((f) => [fingerprint(f), f.waiver!]),
+  );
   const before = previous ? new Map(badFindings(previous).map((f) => [fingerprint(f), f])) : null;
   const alerted = state?.alerted ?? {};
   const cooldownMs = cooldownHours * 3_600_000;
@@ -81,16 +96,24 @@ export function planAlert(current: ReceiptFindings, previous: ReceiptFindings | 
       continue;
     }
     (entry ? plan.reminders : plan.fresh).push(f);
-    plan.next.alerted[fp] = { id: findingId(f), gate: f.gate, outcome: f.outcome, reason: f.reason,
-      firstAlertedAt: entry?.firstAlertedAt ?? at, lastAlertedAt: at };
+    plan.next.alerted[fp] = {
+      id: findingId(f),
+      gate: f.gate,
+      outcome: f.outcome,
+      reason: f.reason,
+      firstAlertedAt: entry?.firstAlertedAt ?? at,
+      lastAlertedAt: at,
+    };
   }
 
   // Cleared: bad before (or mailed) and not now, in a gate this run judged. A run with input
   // errors judged nothing, so nothing cleared; its input errors clear when a run has none.
   const judged = new Set(current.inputErrors.length ? [] : [...current.gates, 'input']);
   const candidates = new Map<string, Cleared>();
-  for (const [fp, e] of Object.entries(alerted)) candidates.set(fp, { fingerprint: fp, id: e.id, outcome: e.outcome, reason: e.reason });
-  for (const [fp, f] of before ?? []) candidates.set(fp, { fingerprint: fp, id: findingId(f), outcome: f.outcome, reason: f.reason });
+  for (const [fp, e] of Object.entries(alerted))
+    candidates.set(fp, { fingerprint: fp, id: e.id, outcome: e.outcome, reason: e.reason });
+  for (const [fp, f] of before ?? [])
+    candidates.set(fp, { fingerprint: fp, id: findingId(f), outcome: f.outcome, reason: f.reason });
   for (const [fp, c] of candidates) {
     if (bad.has(fp)) continue;
     const gate = alerted[fp]?.gate ?? before?.get(fp)?.gate ?? '';
@@ -132,15 +155,27 @@ export function alertBody(p: AlertPlan, run: RunInfo, cooldownHours: number): st
   const lines = [`spine-gates run ${oneLine(run.runKey ?? '(no run key)')}: ${run.outcome}`, oneLine(run.source), ''];
   const section = (title: string, items: string[]) => {
     if (!items.length) return;
-    lines.push(`${title} (${items.length}):`, ...items.slice(0, SHOWN), ...(items.length > SHOWN ? [`  ... and ${items.length - SHOWN} more (see the receipt)`] : []), '');
+    lines.push(
+      `${title} (${items.length}):`,
+      ...items.slice(0, SHOWN),
+      ...(items.length > SHOWN ? [`  ... and ${items.length - SHOWN} more (see the receipt)`] : []),
+      '',
+    );
   };
-  const finding = (f: Finding) => [
-    `- ${f.outcome.padEnd(5)} ${oneLine(findingId(f))}: ${oneLine(f.message)}`,
-    ...(f.remediation ? [`        fix: ${multiLine(f.remediation).replaceAll('\n', '\n             ')}`] : []),
-  ].join('\n');
+  const finding = (f: Finding) =>
+    [
+      `- ${f.outcome.padEnd(5)} ${oneLine(findingId(f))}: ${oneLine(f.message)}`,
+      ...(f.remediation ? [`        fix: ${multiLine(f.remediation).replaceAll('\n', '\n             ')}`] : []),
+    ].join('\n');
   section('New failures and errors', p.fresh.map(finding));
   section(`Still failing (mailed before; reminded every ${cooldownHours} h)`, p.reminders.map(finding));
-  section('Cleared since the last run', p.cleared.map((c) => `- ${oneLine(c.id)} (was ${c.outcome}${c.reason ? `: ${oneLine(c.reason)}` : ''}${c.waived ? `; now ${oneLine(c.waived)}` : ''})`));
+  section(
+    'Cleared since the last run',
+    p.cleared.map(
+      (c) =>
+        `- ${oneLine(c.id)} (was ${c.outcome}${c.reason ? `: ${oneLine(c.reason)}` : ''}${c.waived ? `; now ${oneLine(c.waived)}` : ''})`,
+    ),
+  );
   if (p.quiet) lines.push(`${plural(p.quiet, 'other failure')} already mailed and unchanged.`, '');
   lines.push(`Receipt: ${oneLine(run.receipt)}`, 'Every finding of the run is in its receipt and JUnit report.');
   return `${lines.join('\n')}\n`;

@@ -76,13 +76,21 @@ export async function sendMail(relay: Relay, mail: Mail): Promise<{ messageId: s
 function describe(e: NodeJS.ErrnoException & { responseCode?: number }, relay: Relay): string {
   const where = `${relay.host}:${relay.port}`;
   const text = e.message.split('\n')[0] ?? String(e);
-  if (e.code === 'EAUTH') return `the relay ${where} refused the login of ${SMTP_USER_ENV} (check ${SMTP_USER_ENV} and ${SMTP_PASSWORD_ENV}): ${text}`;
+  if (e.code === 'EAUTH')
+    return `the relay ${where} refused the login of ${SMTP_USER_ENV} (check ${SMTP_USER_ENV} and ${SMTP_PASSWORD_ENV}): ${text}`;
   if (notTls(e)) {
     return `the server at ${where} did not speak TLS; is it a STARTTLS/plain port? SMTPS needs TLS from the first byte (relay.port is usually 465)`;
   }
-  if (e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT' || e.code === 'ESOCKET' || e.code === 'EDNS' || e.code === 'ETLS') {
+  if (
+    e.code === 'ECONNECTION' ||
+    e.code === 'ETIMEDOUT' ||
+    e.code === 'ESOCKET' ||
+    e.code === 'EDNS' ||
+    e.code === 'ETLS'
+  ) {
     const tls = /certificate|self[- ]signed|unable to verify|altnames|CERT_|SSL|TLS/i.test(text)
-      ? ` (the relay's TLS certificate is not trusted for ${relay.host}; for a private CA set ${SMTP_CA_ENV} to its PEM file)` : '';
+      ? ` (the relay's TLS certificate is not trusted for ${relay.host}; for a private CA set ${SMTP_CA_ENV} to its PEM file)`
+      : '';
     return `cannot reach the relay ${where} over SMTPS: ${text}${tls}`;
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return `the relay ${where} did not take the mail: ${text}`;
@@ -95,7 +103,9 @@ function describe(e: NodeJS.ErrnoException & { responseCode?: number }, relay: R
  */
 function notTls(e: NodeJS.ErrnoException & { reason?: string; originalCode?: string }): boolean {
   const what = `${e.reason ?? ''} ${e.originalCode ?? ''} ${e.message}`;
-  return /wrong version number|WRONG_VERSION_NUMBER|packet length too long|PACKET_LENGTH_TOO_LONG|unknown protocol/i.test(what);
+  return /wrong version number|WRONG_VERSION_NUMBER|packet length too long|PACKET_LENGTH_TOO_LONG|unknown protocol/i.test(
+    what,
+  );
 }
 
 /** Neither the password nor the user:password forms AUTH PLAIN/LOGIN put on the wire, in any output. */

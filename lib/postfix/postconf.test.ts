@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { isYes, mapFile, parsePostconf, relayTargets, smtpTlsLevel } from './postconf.js';
 
-const fixture = (scenario: string) => readFileSync(path.join(PACKAGE_ROOT, 'fixtures', 'mail', scenario, 'postconf-n.out'), 'utf8');
+const fixture = (scenario: string) =>
+  readFileSync(path.join(PACKAGE_ROOT, 'fixtures', 'mail', scenario, 'postconf-n.out'), 'utf8');
 
 describe('parsePostconf', () => {
   it('reads `postconf -n` of a default PVE install: empty relayhost, no TLS keys', () => {
@@ -20,8 +21,11 @@ describe('parsePostconf', () => {
   it('reads the SMTPS relay and the STARTTLS-on-587 relay', () => {
     const smtps = parsePostconf(fixture('smtps-relay')).params;
     expect(smtps).toMatchObject({
-      relayhost: '[mail.example.com]:465', smtp_tls_wrappermode: 'yes', smtp_tls_security_level: 'encrypt',
-      smtp_sasl_auth_enable: 'yes', smtp_sasl_password_maps: 'hash:/etc/postfix/sasl/sasl_passwd',
+      relayhost: '[mail.example.com]:465',
+      smtp_tls_wrappermode: 'yes',
+      smtp_tls_security_level: 'encrypt',
+      smtp_sasl_auth_enable: 'yes',
+      smtp_sasl_password_maps: 'hash:/etc/postfix/sasl/sasl_passwd',
     });
     const starttls = parsePostconf(fixture('starttls-587')).params;
     expect(starttls['relayhost']).toBe('[mail.example.com]:587');
@@ -29,15 +33,22 @@ describe('parsePostconf', () => {
   });
 
   it('lets the last assignment win, as postfix does, and says so', () => {
-    const { params, warnings } = parsePostconf('relayhost = [a.example.com]:465\nmyhostname=pve1\nrelayhost = [b.example.com]:465\n');
+    const { params, warnings } = parsePostconf(
+      'relayhost = [a.example.com]:465\nmyhostname=pve1\nrelayhost = [b.example.com]:465\n',
+    );
     expect(params).toEqual({ myhostname: 'pve1', relayhost: '[b.example.com]:465' });
     expect(warnings).toEqual(['line 3: relayhost assigned again; the last assignment wins']);
   });
 
   it('reads main.cf itself: comments, blank lines, continuation lines, spaces around =', () => {
-    const text = '# See /usr/share/postfix/main.cf.dist\n\nsmtpd_banner = $myhostname ESMTP\nmydestination = $myhostname,\n    localhost\n  # an indented comment line\nrelayhost=[mail.example.com]:465   \n';
+    const text =
+      '# See /usr/share/postfix/main.cf.dist\n\nsmtpd_banner = $myhostname ESMTP\nmydestination = $myhostname,\n    localhost\n  # an indented comment line\nrelayhost=[mail.example.com]:465   \n';
     const { params, warnings } = parsePostconf(text);
-    expect(params).toEqual({ smtpd_banner: '$myhostname ESMTP', mydestination: '$myhostname, localhost', relayhost: '[mail.example.com]:465' });
+    expect(params).toEqual({
+      smtpd_banner: '$myhostname ESMTP',
+      mydestination: '$myhostname, localhost',
+      relayhost: '[mail.example.com]:465',
+    });
     expect(warnings).toEqual([]);
   });
 
@@ -54,7 +65,8 @@ describe('postfix settings', () => {
     expect(relayTargets('[Mail.Example.com]:465')).toEqual([{ host: 'mail.example.com', port: 465, mx: false }]);
     expect(relayTargets('mail.example.com:smtps')).toEqual([{ host: 'mail.example.com', port: 465, mx: true }]);
     expect(relayTargets('[mail.example.com]:submission, [backup.example.com]')).toEqual([
-      { host: 'mail.example.com', port: 587, mx: false }, { host: 'backup.example.com', port: null, mx: false },
+      { host: 'mail.example.com', port: 587, mx: false },
+      { host: 'backup.example.com', port: null, mx: false },
     ]);
     expect(relayTargets('')).toEqual([]);
     expect(relayTargets(undefined)).toEqual([]);

@@ -50,15 +50,23 @@ export function smtpTlsLevel(params: Record<string, string>): string {
 const SERVICE_PORTS: Record<string, number> = { smtp: 25, submission: 587, smtps: 465, submissions: 465 };
 
 /** One relayhost entry: `[host]:port` (no MX lookup) or `host:port` (MX lookup); port null when absent. */
-export interface RelayTarget { host: string; port: number | null; mx: boolean }
+export interface RelayTarget {
+  host: string;
+  port: number | null;
+  mx: boolean;
+}
 
 /** `relayhost` → its entries (postfix ≥ 3.5 takes a list separated by commas or whitespace). */
 export function relayTargets(value: string | undefined): RelayTarget[] {
-  return (value ?? '').split(/[\s,]+/).filter(Boolean).map((entry) => {
-    const m = /^(\[([^\]]+)\]|([^:]+))(?::(\S+))?$/.exec(entry);
-    const port = m?.[4] === undefined ? null : /^\d+$/.test(m[4]) ? Number(m[4]) : SERVICE_PORTS[m[4].toLowerCase()] ?? -1;
-    return { host: (m?.[2] ?? m?.[3] ?? entry).toLowerCase(), port, mx: m?.[2] === undefined };
-  });
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^(\[([^\]]+)\]|([^:]+))(?::(\S+))?$/.exec(entry);
+      const port =
+        m?.[4] === undefined ? null : /^\d+$/.test(m[4]) ? Number(m[4]) : (SERVICE_PORTS[m[4].toLowerCase()] ?? -1);
+      return { host: (m?.[2] ?? m?.[3] ?? entry).toLowerCase(), port, mx: m?.[2] === undefined };
+    });
 }
 
 /**
@@ -69,7 +77,14 @@ export function mapFile(spec: string): string | null {
   const m = /^(?:proxy:)?([a-z0-9]+):(\/\S+)$/.exec(spec.trim());
   if (!m) return null;
   const [, type = '', path = ''] = m;
-  const suffix: Record<string, string> = { hash: '.db', btree: '.db', lmdb: '.lmdb', cdb: '.cdb', dbm: '.pag', sdbm: '.pag' };
+  const suffix: Record<string, string> = {
+    hash: '.db',
+    btree: '.db',
+    lmdb: '.lmdb',
+    cdb: '.cdb',
+    dbm: '.pag',
+    sdbm: '.pag',
+  };
   const file = `${path}${suffix[type] ?? ''}`; // texthash, cidr, pcre, regexp… read the file itself
   return file.startsWith('/etc/postfix/') ? file.slice('/etc/postfix/'.length) : null;
 }

@@ -4,7 +4,8 @@ import type { QueuedMessage } from '../model.js';
 import { zonedToUtc } from '../time/zone.js';
 
 // `A1B2C3D4E5*    1234 Mon Feb 23 10:15:02  root@pve.example.com` (long queue ids have more characters).
-const ENTRY = /^([0-9A-Za-z]+)([*!#]?)\s+(\d+)\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)\s+(.*?)\s*$/;
+const ENTRY =
+  /^([0-9A-Za-z]+)([*!#]?)\s+(\d+)\s+((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)\s+(.*?)\s*$/;
 const STATUS = { '*': 'active', '!': 'hold', '#': 'expiring', '': 'deferred' } as const;
 
 export function parsePostqueue(text: string): { messages: QueuedMessage[]; warnings: string[] } {
@@ -15,19 +16,36 @@ export function parsePostqueue(text: string): { messages: QueuedMessage[]; warni
   for (const [index, line] of text.split('\n').entries()) {
     if (reason !== null) {
       reason = `${reason} ${line.trim()}`;
-      if (line.trimEnd().endsWith(')')) { current?.reasons.push(reason.slice(1, -1)); reason = null; }
+      if (line.trimEnd().endsWith(')')) {
+        current?.reasons.push(reason.slice(1, -1));
+        reason = null;
+      }
       continue;
     }
-    if (line.trim() === '') { current = null; continue; }
+    if (line.trim() === '') {
+      current = null;
+      continue;
+    }
     if (/^(-Queue ID-|Mail queue is empty|-- \d+ Kbytes? in \d+ Requests?\.)/.test(line.trim())) continue;
     const entry = ENTRY.exec(line);
     if (entry) {
       const [, id = '', mark = '', size = '0', arrival = '', sender = ''] = entry;
-      current = { id, status: STATUS[mark as keyof typeof STATUS], size: Number(size), arrival: arrival.replace(/\s+/g, ' '), sender, recipients: [], reasons: [] };
+      current = {
+        id,
+        status: STATUS[mark as keyof typeof STATUS],
+        size: Number(size),
+        arrival: arrival.replace(/\s+/g, ' '),
+        sender,
+        recipients: [],
+        reasons: [],
+      };
       messages.push(current);
     } else if (current && line.startsWith('(')) {
       reason = line.trim();
-      if (reason.endsWith(')')) { current.reasons.push(reason.slice(1, -1)); reason = null; }
+      if (reason.endsWith(')')) {
+        current.reasons.push(reason.slice(1, -1));
+        reason = null;
+      }
     } else if (current && /^\s+\S+$/.test(line)) {
       current.recipients.push(line.trim());
     } else {

@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nextEvent, occurrencesBetween, parseCalendarEvent } from './calendar-event.js';
 
-type Row = [group: string, zone: string, spec: string, after: number, next: number | null | 'error', stateDependent?: 1];
+type Row = [
+  group: string,
+  zone: string,
+  spec: string,
+  after: number,
+  next: number | null | 'error',
+  stateDependent?: 1,
+];
 const ROWS = JSON.parse(readFileSync(new URL('./testdata/proxmox-time-cases.json', import.meta.url), 'utf8')) as Row[];
 
 function ours(spec: string, after: number, zone: string): number | null | 'error' {
@@ -18,7 +25,11 @@ function ours(spec: string, after: number, zone: string): number | null | 'error
   return nextEvent(parsed, after, zone);
 }
 
-const GROUPS: Record<string, string> = { 3: 'pve-docs calendar-events.adoc', 4: 'DST days in four zones', 5: 'edge cases' };
+const GROUPS: Record<string, string> = {
+  3: 'pve-docs calendar-events.adoc',
+  4: 'DST days in four zones',
+  5: 'edge cases',
+};
 
 describe.each(Object.entries(GROUPS))('proxmox-time agrees, group %s (%s)', (group) => {
   const rows = ROWS.filter((r) => r[0] === group);
@@ -27,10 +38,13 @@ describe.each(Object.entries(GROUPS))('proxmox-time agrees, group %s (%s)', (gro
     expect(rows.length).toBeGreaterThan(500);
   });
 
-  it('every case gives proxmox-time\'s answer', () => {
+  it("every case gives proxmox-time's answer", () => {
     const wrong = rows.filter(([, zone, spec, after, next]) => ours(spec, after, zone) !== next);
-    expect(wrong.slice(0, 10).map(([, zone, spec, after, next]) => ({ zone, spec, after, next, ours: ours(spec, after, zone) })))
-      .toEqual([]);
+    expect(
+      wrong
+        .slice(0, 10)
+        .map(([, zone, spec, after, next]) => ({ zone, spec, after, next, ours: ours(spec, after, zone) })),
+    ).toEqual([]);
   });
 });
 
@@ -73,7 +87,7 @@ describe('DST days, traced through compute_next_event', () => {
     expect(next('2:30', '2024-10-26T10:00:00Z', 'Europe/Vienna')).toBe('2024-10-27T00:30:00Z');
   });
 
-  it('Europe/Vienna fall back: from midnight, mktime\'s first try of offset 0 meets the second 02:30 (CET)', () => {
+  it("Europe/Vienna fall back: from midnight, mktime's first try of offset 0 meets the second 02:30 (CET)", () => {
     // 00:00:00 needs no day change, so set_time(2) is the first mktime call: from offset 0 it lands on CET.
     expect(next('2:30', '2024-10-26T21:59:59Z', 'Europe/Vienna')).toBe('2024-10-27T01:30:00Z');
   });
@@ -84,7 +98,14 @@ describe('DST days, traced through compute_next_event', () => {
 
   it('counts a daily 02:30 job over the Vienna spring-forward day as one run missed, not two', () => {
     // Last run 03-30 02:30 CET; captured 04-01 06:00: only 04-01 02:30 was due (03-31 has none).
-    expect(occurrencesBetween(parseCalendarEvent('2:30'), at('2024-03-30T01:30:00Z'), at('2024-04-01T04:00:00Z'), 'Europe/Vienna')).toBe(1);
+    expect(
+      occurrencesBetween(
+        parseCalendarEvent('2:30'),
+        at('2024-03-30T01:30:00Z'),
+        at('2024-04-01T04:00:00Z'),
+        'Europe/Vienna',
+      ),
+    ).toBe(1);
   });
 
   it('reaches far years and leap days past any fixed horizon', () => {

@@ -83,7 +83,12 @@ export function parseCalendarEvent(spec: string): CalendarEventSpec {
   const keyword = /^[A-Za-z]/.test(text) ? KEYWORDS.get(text) : undefined;
   if (keyword) {
     const { weekdays = null, ...values } = keyword;
-    return specOf({ years: [], months: [], days: [], hours: [], minutes: [], seconds: [], ...values }, weekdays, utc, spec);
+    return specOf(
+      { years: [], months: [], days: [], hours: [], minutes: [], seconds: [], ...values },
+      weekdays,
+      utc,
+      spec,
+    );
   }
   const cursor = new Cursor(text, spec);
 
@@ -97,19 +102,27 @@ export function parseCalendarEvent(spec: string): CalendarEventSpec {
     cursor.fail('expected a weekday, date or time');
   }
   const values: CalendarEventValues = {
-    years: date?.years ?? [], months: date?.months ?? [], days: date?.days ?? [],
+    years: date?.years ?? [],
+    months: date?.months ?? [],
+    days: date?.days ?? [],
     ...(time ?? { hours: ZERO, minutes: ZERO, seconds: ZERO }),
   };
   return specOf(values, weekdays, utc, spec);
 }
 
-function specOf(values: CalendarEventValues, weekdays: number[] | null, utc: boolean, source: string): CalendarEventSpec {
+function specOf(
+  values: CalendarEventValues,
+  weekdays: number[] | null,
+  utc: boolean,
+  source: string,
+): CalendarEventSpec {
   const within = (list: DateTimeValue[], first: number, last: number) => {
     const all: number[] = [];
     for (let v = first; v <= last; v++) if (list.length === 0 || contains(list, v)) all.push(v);
     return all;
   };
-  const constraint = (list: DateTimeValue[], first: number, last: number) => (list.length === 0 ? null : within(list, first, last));
+  const constraint = (list: DateTimeValue[], first: number, last: number) =>
+    list.length === 0 ? null : within(list, first, last);
   return {
     // Every day listed is the same as no weekday constraint.
     weekdays: weekdays === null || weekdays.length === 7 ? null : weekdays,
@@ -146,8 +159,10 @@ export function simpleDailyTimes(
 function contains(list: DateTimeValue[], value: number): boolean {
   return list.some((v) => {
     switch (v.kind) {
-      case 'single': return v.value === value;
-      case 'range': return value >= v.start && value <= v.end;
+      case 'single':
+        return v.value === value;
+      case 'range':
+        return value >= v.start && value <= v.end;
       case 'repeated':
         if (value < v.start) return false;
         if (v.step === 0) return value === v.start;
@@ -159,7 +174,9 @@ function contains(list: DateTimeValue[], value: number): boolean {
 /** DateTimeValue::find_next: the smallest value after `value` any item names (repetitions may pass the natural range). */
 function findNext(list: DateTimeValue[], value: number): number | null {
   let next: number | null = null;
-  const offer = (v: number) => { if (next === null || v < next) next = v; };
+  const offer = (v: number) => {
+    if (next === null || v < next) next = v;
+  };
   for (const v of list) {
     switch (v.kind) {
       case 'single':
@@ -192,7 +209,10 @@ class TmEditor {
    */
   private guess = 0;
 
-  constructor(private readonly zone: string, epoch: number) {
+  constructor(
+    private readonly zone: string,
+    epoch: number,
+  ) {
     this.wall = wallTimeAt(zone, epoch);
   }
 
@@ -268,7 +288,10 @@ export function nextEvent(spec: CalendarEventSpec, after: number, zone: string |
       if (!spec.weekdays.includes(w.weekday)) {
         let ahead = 7 - mondayFirst;
         for (let d = mondayFirst + 1; d < 7; d++) {
-          if (spec.weekdays.includes((d + 1) % 7)) { ahead = d - mondayFirst; break; }
+          if (spec.weekdays.includes((d + 1) % 7)) {
+            ahead = d - mondayFirst;
+            break;
+          }
         }
         t.addDays(ahead);
         continue;
@@ -302,9 +325,15 @@ export function nextEvent(spec: CalendarEventSpec, after: number, zone: string |
  * answer a time not after the one it was given (mktime reads the wall time as the other occurrence);
  * such an answer is not counted, and the search goes on a minute later.
  */
-export function occurrencesBetween(spec: CalendarEventSpec, after: number, until: number, zone: string | null, cap = 1000): number {
+export function occurrencesBetween(
+  spec: CalendarEventSpec,
+  after: number,
+  until: number,
+  zone: string | null,
+  cap = 1000,
+): number {
   let count = 0;
-  for (let at = after; count < cap; ) {
+  for (let at = after; count < cap;) {
     const next = nextEvent(spec, at, zone);
     if (next === null || next > until) break;
     if (next > at) count++;

@@ -22,11 +22,23 @@ describe('PveParseError', () => {
     ['guests', () => parseGuests('{not json'), /^invalid JSON: /],
     ['guests', () => parseGuests('{}'), /^expected a JSON array of resources$/],
     ['guests', () => parseGuests('[null]'), /^resource 0 is not an object$/],
-    ['guests', () => parseGuests('[{"type":"qemu","vmid":"101","node":"pve1"}]'), /^resource 0 lacks an integer vmid or a node$/],
+    [
+      'guests',
+      () => parseGuests('[{"type":"qemu","vmid":"101","node":"pve1"}]'),
+      /^resource 0 lacks an integer vmid or a node$/,
+    ],
     ['storage-status', () => parseStorageStatus('[{"type":"dir"}]'), /^entry 0 lacks a storage id or a type$/],
-    ['storage-status', () => parseStorageStatus('[{"storage":"local","type":"dir","used":"lots"}]'), /^local\.used: expected a byte count/],
+    [
+      'storage-status',
+      () => parseStorageStatus('[{"storage":"local","type":"dir","used":"lots"}]'),
+      /^local\.used: expected a byte count/,
+    ],
     ['storage-content', () => parseBackupContent('[1]'), /^entry 0 is not an object$/],
-    ['storage-content', () => parseBackupContent('[{"volid":"local:backup/x"}]'), /^entry 0 lacks a volid or a format$/],
+    [
+      'storage-content',
+      () => parseBackupContent('[{"volid":"local:backup/x"}]'),
+      /^entry 0 lacks a volid or a format$/,
+    ],
     ['schedule', () => parseCalendarEvent('0 3 * * *'), /^invalid schedule '0 3 \* \* \*': /],
   ] as const)('names its source %s on input that does not parse (%#)', (source, parse, message) => {
     const e = thrown(parse);

@@ -29,8 +29,18 @@ describe('parseJobStates', () => {
     expect(node).toBe('pve1');
     expect(unreadable).toEqual({});
     expect(jobs['backup-new']).toMatchObject({ state: 'created', time: 1772559739, upid: null, started: null });
-    expect(jobs['backup-daily']).toMatchObject({ state: 'stopped', msg: 'job errors', started: 0x69A78413, taskErrors: [expect.stringContaining('VM 105')], taskEnd: 'job errors' });
-    expect(jobs['backup-err']).toMatchObject({ state: 'stopped', msg: 'vmid: property is missing\n', time: 1772587000 });
+    expect(jobs['backup-daily']).toMatchObject({
+      state: 'stopped',
+      msg: 'job errors',
+      started: 0x69a78413,
+      taskErrors: [expect.stringContaining('VM 105')],
+      taskEnd: 'job errors',
+    });
+    expect(jobs['backup-err']).toMatchObject({
+      state: 'stopped',
+      msg: 'vmid: property is missing\n',
+      time: 1772587000,
+    });
     expect(jobs['backup-run']).toMatchObject({ state: 'started' });
     // read_job_state: an empty file is the default state.
     expect(jobs['backup-empty']).toMatchObject({ state: 'created', time: 0 });
@@ -38,35 +48,48 @@ describe('parseJobStates', () => {
 
   it('takes the last runtime as PVE::Jobs get_last_runtime does: updated, else the UPID start, else time', () => {
     const { jobs } = parseJobStates(OUTPUT);
-    expect(lastRuntime(jobs['backup-daily']!)).toBe(0x69A78413);
+    expect(lastRuntime(jobs['backup-daily']!)).toBe(0x69a78413);
     expect(lastRuntime({ ...jobs['backup-daily']!, updated: 5 })).toBe(5);
     expect(lastRuntime(jobs['backup-new']!)).toBe(1772559739);
   });
 
   it('names the guests whose backups failed', () => {
-    expect(failedGuests(['ERROR: Backup of VM 105 failed - x', 'ERROR: Backup of VM 109 failed - y', 'TASK ERROR: job errors'])).toEqual([105, 109]);
+    expect(
+      failedGuests([
+        'ERROR: Backup of VM 105 failed - x',
+        'ERROR: Backup of VM 109 failed - y',
+        'TASK ERROR: job errors',
+      ]),
+    ).toEqual([105, 109]);
   });
 
   it('keeps hostile or broken files as unreadable, one file at a time', () => {
-    const { jobs, unreadable } = parseJobStates([
-      'state vzdump-a.json {not json',
-      'state vzdump-b.json []',
-      'state vzdump-c.json {"state":"stopped","upid":"UPID:../../etc/passwd"}',
-      'state vzdump-d.json {"state":"stopped","time":"yesterday"}',
-      'state vzdump-ok.json {"state":"stopped","msg":"OK","time":1}',
-      'garbage',
-    ].join('\n'));
+    const { jobs, unreadable } = parseJobStates(
+      [
+        'state vzdump-a.json {not json',
+        'state vzdump-b.json []',
+        'state vzdump-c.json {"state":"stopped","upid":"UPID:../../etc/passwd"}',
+        'state vzdump-d.json {"state":"stopped","time":"yesterday"}',
+        'state vzdump-ok.json {"state":"stopped","msg":"OK","time":1}',
+        'garbage',
+      ].join('\n'),
+    );
     expect(Object.keys(jobs)).toEqual(['ok']);
     expect(unreadable).toMatchObject({
-      'vzdump-a.json': 'invalid JSON', 'vzdump-b.json': 'not a JSON object',
-      'vzdump-c.json': expect.stringContaining('unable to parse worker upid'), 'vzdump-d.json': "'time' is not epoch seconds",
+      'vzdump-a.json': 'invalid JSON',
+      'vzdump-b.json': 'not a JSON object',
+      'vzdump-c.json': expect.stringContaining('unable to parse worker upid'),
+      'vzdump-d.json': "'time' is not epoch seconds",
       garbage: 'not a job-state line',
     });
   });
 });
 
-describe('the task log\'s end, as PVE::UPID read_status reads it', () => {
-  const end = (line: string) => parseJobStates(`state vzdump-j.json {"state":"started","upid":"UPID:pve1:00000001:00000002:69A78413:vzdump::root@pam:"}\nlog vzdump-j.json ${line}\n`).jobs['j']!.taskEnd;
+describe("the task log's end, as PVE::UPID read_status reads it", () => {
+  const end = (line: string) =>
+    parseJobStates(
+      `state vzdump-j.json {"state":"started","upid":"UPID:pve1:00000001:00000002:69A78413:vzdump::root@pam:"}\nlog vzdump-j.json ${line}\n`,
+    ).jobs['j']!.taskEnd;
 
   it.each([
     ['TASK OK', 'OK'],
@@ -81,7 +104,8 @@ describe('the task log\'s end, as PVE::UPID read_status reads it', () => {
 });
 
 describe('nextEvent (proxmox-time compute_next_event)', () => {
-  const next = (schedule: string, after: string, zone: string | null = 'Europe/Berlin') => iso(nextEvent(parseCalendarEvent(schedule), at(after), zone));
+  const next = (schedule: string, after: string, zone: string | null = 'Europe/Berlin') =>
+    iso(nextEvent(parseCalendarEvent(schedule), at(after), zone));
 
   it.each([
     ['02:00', '2026-03-04T01:00:03Z', '2026-03-05T01:00:00.000Z'],
@@ -99,7 +123,14 @@ describe('nextEvent (proxmox-time compute_next_event)', () => {
   });
 
   it('counts the occurrences in between (a stuck scheduler)', () => {
-    expect(occurrencesBetween(parseCalendarEvent('02:00'), at('2026-02-28T01:00:03Z'), at('2026-03-04T07:20:00Z'), 'Europe/Berlin')).toBe(4);
+    expect(
+      occurrencesBetween(
+        parseCalendarEvent('02:00'),
+        at('2026-02-28T01:00:03Z'),
+        at('2026-03-04T07:20:00Z'),
+        'Europe/Berlin',
+      ),
+    ).toBe(4);
   });
 });
 
@@ -115,31 +146,56 @@ describe('the job-state probe command, run by a real shell against hostile files
     mkdirSync(jobs);
     mkdirSync(path.join(tasks, '3'), { recursive: true });
     writeFileSync(path.join(jobs, 'vzdump-daily.json'), `{"state":"stopped","msg":"job errors","upid":"${upid}"}`);
-    writeFileSync(path.join(tasks, '3', upid), "INFO: starting\nERROR: Backup of VM 105 failed - x\nINFO: more\nTASK ERROR: job errors\n");
+    writeFileSync(
+      path.join(tasks, '3', upid),
+      'INFO: starting\nERROR: Backup of VM 105 failed - x\nINFO: more\nTASK ERROR: job errors\n',
+    );
     // A file name cannot hold a `/`: its command touches a file in the state folder (the shell's cwd).
-    writeFileSync(path.join(jobs, 'vzdump-$(touch PWNED).json'), `{"state":"stopped","upid":"UPID:$(touch ${pwned}):/../../x:vzdump:"}`);
-    writeFileSync(path.join(jobs, 'vzdump-escape.json'), '{"state":"stopped","upid":"UPID:pve1:0:0:69A78413:vzdump:/../../../etc:root@pam:"}');
+    writeFileSync(
+      path.join(jobs, 'vzdump-$(touch PWNED).json'),
+      `{"state":"stopped","upid":"UPID:$(touch ${pwned}):/../../x:vzdump:"}`,
+    );
+    writeFileSync(
+      path.join(jobs, 'vzdump-escape.json'),
+      '{"state":"stopped","upid":"UPID:pve1:0:0:69A78413:vzdump:/../../../etc:root@pam:"}',
+    );
     writeFileSync(path.join(jobs, 'not-a-vzdump.json'), '{}');
     const out = execFileSync('sh', ['-c', local], { encoding: 'utf8' });
     expect(existsSync(pwned)).toBe(false);
     expect(existsSync(path.join(jobs, 'PWNED'))).toBe(false);
     const parsed = parseJobStates(out);
     expect(parsed.node).toMatch(/^[^.\s]+$/);
-    expect(parsed.jobs['daily']).toMatchObject({ msg: 'job errors', taskErrors: ['ERROR: Backup of VM 105 failed - x'], taskEnd: 'job errors' });
+    expect(parsed.jobs['daily']).toMatchObject({
+      msg: 'job errors',
+      taskErrors: ['ERROR: Backup of VM 105 failed - x'],
+      taskEnd: 'job errors',
+    });
     expect(parsed.jobs['escape']).toBeUndefined(); // its UPID does not parse: unreadable, and its "log" was never opened
     expect(out).not.toContain('not-a-vzdump');
-    expect(out.split('\n').filter((l) => l.startsWith('log ')).every((l) => l.startsWith('log vzdump-daily.json '))).toBe(true);
+    expect(
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('log '))
+        .every((l) => l.startsWith('log vzdump-daily.json ')),
+    ).toBe(true);
   });
 
-  it('sends a task\'s end even after many errors, and its first three warnings (PVE::UPID read_status reads the last line)', () => {
+  it("sends a task's end even after many errors, and its first three warnings (PVE::UPID read_status reads the last line)", () => {
     const other = 'UPID:pve1:0003A2F2:01B7C3D2:69A78414:vzdump::root@pam:';
     mkdirSync(path.join(tasks, '4'), { recursive: true });
     writeFileSync(path.join(jobs, 'vzdump-many.json'), `{"state":"started","upid":"${other}"}`);
     const errors = Array.from({ length: 60 }, (_, i) => `ERROR: Backup of VM ${200 + i} failed - x`);
     const warnings = ['WARN: a', 'WARN: b', 'WARN: c', 'WARN: d'];
-    writeFileSync(path.join(tasks, '4', other), ['INFO: starting', ...warnings, ...errors, 'TASK WARNINGS: 4', ''].join('\n'));
+    writeFileSync(
+      path.join(tasks, '4', other),
+      ['INFO: starting', ...warnings, ...errors, 'TASK WARNINGS: 4', ''].join('\n'),
+    );
     const parsed = parseJobStates(execFileSync('sh', ['-c', local], { encoding: 'utf8' }));
-    expect(parsed.jobs['many']).toMatchObject({ state: 'started', taskEnd: 'WARNINGS: 4', taskWarnings: ['WARN: a', 'WARN: b', 'WARN: c'] });
+    expect(parsed.jobs['many']).toMatchObject({
+      state: 'started',
+      taskEnd: 'WARNINGS: 4',
+      taskWarnings: ['WARN: a', 'WARN: b', 'WARN: c'],
+    });
     expect(parsed.jobs['many']!.taskErrors).toHaveLength(50);
   });
 

@@ -12,7 +12,8 @@ const MAX_TASK_LINES = 50;
 const MAX_WARN_LINES = 3;
 
 // PVE::UPID decode: UPID:node:pid:pstart:starttime:type:id:user:
-const UPID = /^UPID:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:([0-9A-Fa-f]{8}):[^:\s/]+:[^:\s/]*:[^:\s/]+:$/;
+const UPID =
+  /^UPID:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:([0-9A-Fa-f]{8}):[^:\s/]+:[^:\s/]*:[^:\s/]+:$/;
 
 export function parseJobStates(text: string): JobRunStates & { node: string | null } {
   const jobs: Record<string, JobRunState> = {};
@@ -22,7 +23,10 @@ export function parseJobStates(text: string): JobRunStates & { node: string | nu
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const nodeLine = /^node (\S+)$/.exec(line);
-    if (nodeLine) { node = nodeLine[1]!; continue; }
+    if (nodeLine) {
+      node = nodeLine[1]!;
+      continue;
+    }
     const log = /^log vzdump-(\S+)\.json (.*)$/s.exec(line);
     if (log) {
       const lines = logs.get(log[1]!) ?? [];
@@ -31,7 +35,10 @@ export function parseJobStates(text: string): JobRunStates & { node: string | nu
       continue;
     }
     const state = /^state vzdump-(\S+)\.json (.*)$/s.exec(line);
-    if (!state) { unreadable[line.slice(0, 80)] = 'not a job-state line'; continue; }
+    if (!state) {
+      unreadable[line.slice(0, 80)] = 'not a job-state line';
+      continue;
+    }
     const [, id, json] = state as unknown as [string, string, string];
     const parsed = parseStateJson(json);
     if (typeof parsed === 'string') unreadable[`vzdump-${id}.json`] = parsed;
@@ -44,7 +51,8 @@ export function parseJobStates(text: string): JobRunStates & { node: string | nu
 
 /** One state file (PVE::Jobs read_job_state: an empty file is the default `created` state). */
 function parseStateJson(json: string): JobRunState | string {
-  if (json.trim() === '') return { state: 'created', time: 0, upid: null, started: null, msg: null, updated: null, ...taskLog([]) };
+  if (json.trim() === '')
+    return { state: 'created', time: 0, upid: null, started: null, msg: null, updated: null, ...taskLog([]) };
   let data: unknown;
   try {
     data = JSON.parse(json);
@@ -58,7 +66,8 @@ function parseStateJson(json: string): JobRunState | string {
     if (v === undefined || v === null) return null;
     return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : `'${key}' is not epoch seconds`;
   };
-  const text = (key: string): string | null | false => (o[key] === undefined || o[key] === null ? null : typeof o[key] === 'string' ? o[key] as string : false);
+  const text = (key: string): string | null | false =>
+    o[key] === undefined || o[key] === null ? null : typeof o[key] === 'string' ? (o[key] as string) : false;
   const [time, updated] = [epoch('time'), epoch('updated')];
   if (typeof time === 'string') return time;
   if (typeof updated === 'string') return updated;
@@ -83,7 +92,12 @@ function taskLog(lines: string[]): Pick<JobRunState, 'taskErrors' | 'taskWarning
   return {
     taskErrors: lines.filter((l) => l.startsWith('ERROR: ')).slice(0, MAX_TASK_LINES),
     taskWarnings: lines.filter((l) => l.startsWith('WARN: ')).slice(0, MAX_WARN_LINES),
-    taskEnd: end === undefined ? null : /^TASK OK$/.test(end) ? 'OK' : (/^TASK ERROR: (.+)$/s.exec(end) ?? /^TASK (WARNINGS: \d+)$/.exec(end))?.[1] ?? 'unexpected status',
+    taskEnd:
+      end === undefined
+        ? null
+        : /^TASK OK$/.test(end)
+          ? 'OK'
+          : ((/^TASK ERROR: (.+)$/s.exec(end) ?? /^TASK (WARNINGS: \d+)$/.exec(end))?.[1] ?? 'unexpected status'),
   };
 }
 

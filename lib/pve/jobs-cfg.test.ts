@@ -130,13 +130,29 @@ describe('parseJobsCfg', () => {
 
   // pve-vmid-list: every element must match ^[1-9][0-9]{2,8}$ (JSONSchema.pm pve_verify_vmid); one bad
   // element fails the format and SectionConfig drops the whole key.
-  for (const [list, fixed] of [['0100,101', 'vmid 100,101'], ['100,web1', 'vmid 100'], ['100,0', 'vmid 100'], ['99,100', 'vmid 100'], ['abc', null]] as const) {
+  for (const [list, fixed] of [
+    ['0100,101', 'vmid 100,101'],
+    ['100,web1', 'vmid 100'],
+    ['100,0', 'vmid 100'],
+    ['99,100', 'vmid 100'],
+    ['abc', null],
+  ] as const) {
     it(`drops the whole vmid key for '${list}': the job then selects nothing and its run aborts`, () => {
       const [j] = parseJobsCfg(`vzdump: j\n\tschedule 02:00\n\tvmid ${list}\n`).jobs;
       expect(j).toMatchObject({ vmids: null, runs: false, options: { schedule: '02:00' } });
-      expect(j?.problems[0]).toMatchObject({ kind: 'key_dropped', key: 'vmid', line: 3, text: `vmid ${list}`, reason: 'invalid format - value does not look like a valid VM ID' });
+      expect(j?.problems[0]).toMatchObject({
+        kind: 'key_dropped',
+        key: 'vmid',
+        line: 3,
+        text: `vmid ${list}`,
+        reason: 'invalid format - value does not look like a valid VM ID',
+      });
       expect(j?.problems[0]?.fix).toContain(fixed === null ? 'delete `vmid abc`' : `with \`${fixed}\``);
-      expect(j?.problems[1]).toMatchObject({ kind: 'job_invalid', key: 'vmid', reason: expect.stringContaining('vmid: property is missing') });
+      expect(j?.problems[1]).toMatchObject({
+        kind: 'job_invalid',
+        key: 'vmid',
+        reason: expect.stringContaining('vmid: property is missing'),
+      });
       expect(selectGuests(j!, GUESTS, POOLS)).toEqual([]);
     });
   }
@@ -144,7 +160,10 @@ describe('parseJobsCfg', () => {
   it('drops a bad exclude list whole: `exclude` no longer implies all, so the job selects nothing', () => {
     const [j] = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\texclude 105,x\n').jobs;
     expect(j).toMatchObject({ all: false, exclude: [], runs: false });
-    expect(j?.problems.map((p) => [p.kind, p.key])).toEqual([['key_dropped', 'exclude'], ['job_invalid', 'vmid']]);
+    expect(j?.problems.map((p) => [p.kind, p.key])).toEqual([
+      ['key_dropped', 'exclude'],
+      ['job_invalid', 'vmid'],
+    ]);
   });
 
   it('keeps `all 1` when a bad exclude is dropped: every guest is backed up, the excluded ones too', () => {
@@ -166,7 +185,13 @@ describe('parseJobsCfg', () => {
   it('drops a node list: the job runs on every node', () => {
     const [j] = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\tall 1\n\tnode pve1,pve2\n').jobs;
     expect(j).toMatchObject({ node: null, runs: true });
-    expect(j?.problems).toEqual([expect.objectContaining({ kind: 'key_dropped', key: 'node', reason: 'invalid format - value does not look like a valid node name' })]);
+    expect(j?.problems).toEqual([
+      expect.objectContaining({
+        kind: 'key_dropped',
+        key: 'node',
+        reason: 'invalid format - value does not look like a valid node name',
+      }),
+    ]);
     expect(j?.problems[0]?.fix).toContain('Keep `node pve1` and copy the job for pve2');
     expect(selectGuests(j!, GUESTS, POOLS)).toEqual([100, 101, 105, 110, 112, 200]);
   });
@@ -176,29 +201,43 @@ describe('parseJobsCfg', () => {
   it('drops a cron schedule and makes the job invalid, with the calendar event as the fix', () => {
     const [j] = parseJobsCfg('vzdump: nightly\n\tschedule 0 3 * * *\n\tall 1\n').jobs;
     expect(j).toMatchObject({ schedule: null, runs: false });
-    expect(j?.problems.map((p) => [p.kind, p.key])).toEqual([['key_dropped', 'schedule'], ['job_invalid', 'schedule']]);
+    expect(j?.problems.map((p) => [p.kind, p.key])).toEqual([
+      ['key_dropped', 'schedule'],
+      ['job_invalid', 'schedule'],
+    ]);
     expect(j?.problems[0]?.reason).toMatch(/^invalid format - invalid calendar event '0 3 \* \* \*' - /);
     expect(j?.problems[1]?.reason).toContain("missing value for required option 'schedule'");
-    expect(j?.problems[1]?.fix).toBe('In /etc/pve/jobs.cfg, job nightly, line 2: replace `schedule 0 3 * * *` with `schedule 03:00` (`0 3 * * *` is cron syntax; PVE\'s schedules are calendar events).');
+    expect(j?.problems[1]?.fix).toBe(
+      "In /etc/pve/jobs.cfg, job nightly, line 2: replace `schedule 0 3 * * *` with `schedule 03:00` (`0 3 * * *` is cron syntax; PVE's schedules are calendar events).",
+    );
     expect(selectGuests(j!, GUESTS, POOLS)).toEqual([]);
   });
 
   it('makes a job without a schedule invalid', () => {
     const [j] = parseJobsCfg('vzdump: j\n\tall 1\n').jobs;
-    expect(j?.problems).toEqual([expect.objectContaining({ kind: 'job_invalid', key: 'schedule', line: 1, text: 'vzdump: j' })]);
+    expect(j?.problems).toEqual([
+      expect.objectContaining({ kind: 'job_invalid', key: 'schedule', line: 1, text: 'vzdump: j' }),
+    ]);
   });
 
   // PVE/Jobs.pm run_jobs: `sort keys`; the skipped section's undefined schedule makes
   // parse_calendar_event die ("event is empty"), ending the run before any later job.
   it('stops every job whose id sorts after a skipped section: pvescheduler never reaches them', () => {
-    const text = 'vzdump: a-first\n\tschedule 01:00\n\tall 1\n\nvzdump: m-broken\n\tschedule 0 3 * * *\n\tall 1\n\nvzdump: z-last\n\tschedule 04:00\n\tvmid 100\n';
+    const text =
+      'vzdump: a-first\n\tschedule 01:00\n\tall 1\n\nvzdump: m-broken\n\tschedule 0 3 * * *\n\tall 1\n\nvzdump: z-last\n\tschedule 04:00\n\tvmid 100\n';
     const jobs = parseJobsCfg(text).jobs;
-    expect(jobs.map((j) => [j.id, j.runs])).toEqual([['a-first', true], ['m-broken', false], ['z-last', false]]);
+    expect(jobs.map((j) => [j.id, j.runs])).toEqual([
+      ['a-first', true],
+      ['m-broken', false],
+      ['z-last', false],
+    ]);
     expect(jobs[2]?.problems[0]?.reason).toContain("the run stops at 'm-broken'");
   });
 
   it('a realm-sync section with a bad schedule stops later jobs too', () => {
-    const jobs = parseJobsCfg('realm-sync: a-sync\n\tschedule every night\n\trealm ldap\n\nvzdump: b\n\tschedule 02:00\n\tall 1\n').jobs;
+    const jobs = parseJobsCfg(
+      'realm-sync: a-sync\n\tschedule every night\n\trealm ldap\n\nvzdump: b\n\tschedule 02:00\n\tall 1\n',
+    ).jobs;
     expect(jobs.map((j) => [j.id, j.runs])).toEqual([['b', false]]);
   });
 
@@ -207,7 +246,14 @@ describe('parseJobsCfg', () => {
     it(`makes vmid beside \`${other}\` abort the run: nothing is backed up`, () => {
       const [j] = parseJobsCfg(`vzdump: j\n\tschedule 02:00\n\tvmid 100\n\t${other}\n`).jobs;
       expect(j?.runs).toBe(false);
-      expect(j?.problems).toEqual([expect.objectContaining({ kind: 'job_invalid', key: 'vmid', line: 3, reason: expect.stringContaining(`${other.split(' ')[0]}: option conflicts with option 'vmid'`) })]);
+      expect(j?.problems).toEqual([
+        expect.objectContaining({
+          kind: 'job_invalid',
+          key: 'vmid',
+          line: 3,
+          reason: expect.stringContaining(`${other.split(' ')[0]}: option conflicts with option 'vmid'`),
+        }),
+      ]);
       expect(selectGuests(j!, GUESTS, POOLS)).toEqual([]);
     });
   }
@@ -217,7 +263,9 @@ describe('parseJobsCfg', () => {
   });
 
   it('drops unknown keys (the removed notification-policy too) without touching coverage', () => {
-    const [j] = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\tvmid 100\n\tnotification-policy always\n\tcolour blue\n').jobs;
+    const [j] = parseJobsCfg(
+      'vzdump: j\n\tschedule 02:00\n\tvmid 100\n\tnotification-policy always\n\tcolour blue\n',
+    ).jobs;
     expect(j).toMatchObject({ runs: true, vmids: [100] });
     expect(j?.problems.map((p) => [p.key, p.reason])).toEqual([
       ['notification-policy', "unexpected property 'notification-policy'"],
@@ -228,7 +276,9 @@ describe('parseJobsCfg', () => {
   it('drops a repeated key and keeps the first value (duplicate attribute)', () => {
     const [j] = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\tstorage local\n\tstorage pbs1\n\tall 1\n').jobs;
     expect(j?.storage).toBe('local');
-    expect(j?.problems).toEqual([expect.objectContaining({ kind: 'key_dropped', key: 'storage', line: 4, reason: 'duplicate attribute' })]);
+    expect(j?.problems).toEqual([
+      expect.objectContaining({ kind: 'key_dropped', key: 'storage', line: 4, reason: 'duplicate attribute' }),
+    ]);
   });
 
   it('takes a repeat of a dropped key: PVE checks each line in order', () => {
@@ -238,17 +288,24 @@ describe('parseJobsCfg', () => {
 
   it('drops fleecing enabled without a storage (backup-fleecing verify_backup_fleecing)', () => {
     const [j] = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\tall 1\n\tfleecing 1\n').jobs;
-    expect(j?.problems[0]).toMatchObject({ key: 'fleecing', reason: "invalid format - 'storage' parameter is required when 'enabled' is set" });
+    expect(j?.problems[0]).toMatchObject({
+      key: 'fleecing',
+      reason: "invalid format - 'storage' parameter is required when 'enabled' is set",
+    });
     expect(job('all 1', 'fleecing enabled=1,storage=local-lvm').problems).toEqual([]);
   });
 
   it('drops enum and integer values PVE refuses', () => {
-    const [j] = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\tall 1\n\tmode live\n\tionice 9\n\tnotification-mode email\n').jobs;
+    const [j] = parseJobsCfg(
+      'vzdump: j\n\tschedule 02:00\n\tall 1\n\tmode live\n\tionice 9\n\tnotification-mode email\n',
+    ).jobs;
     expect(j?.problems.map((p) => p.key)).toEqual(['mode', 'ionice', 'notification-mode']);
   });
 
   it('warns about unknown section types and lines outside sections', () => {
-    const { jobs, warnings } = parseJobsCfg('stray line\nbackup: old\n\tall 1\n\nvzdump: j\n\tschedule 02:00\n\tall 1\n');
+    const { jobs, warnings } = parseJobsCfg(
+      'stray line\nbackup: old\n\tall 1\n\nvzdump: j\n\tschedule 02:00\n\tall 1\n',
+    );
     expect(jobs.map((j) => j.id)).toEqual(['j']);
     expect(warnings).toEqual([
       { file: 'jobs.cfg', line: 1, message: 'ignored, not a section header: stray line' },
@@ -257,10 +314,14 @@ describe('parseJobsCfg', () => {
   });
 
   it('warns about a duplicate section id: the later one wins', () => {
-    const { jobs, warnings } = parseJobsCfg('vzdump: j\n\tschedule 02:00\n\tall 1\n\nvzdump: j\n\tschedule 03:00\n\tvmid 100\n');
+    const { jobs, warnings } = parseJobsCfg(
+      'vzdump: j\n\tschedule 02:00\n\tall 1\n\nvzdump: j\n\tschedule 03:00\n\tvmid 100\n',
+    );
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ line: 5, vmids: [100] });
-    expect(warnings).toEqual([{ file: 'jobs.cfg', line: 5, message: "section 'j' repeats the one at line 1, which is ignored" }]);
+    expect(warnings).toEqual([
+      { file: 'jobs.cfg', line: 5, message: "section 'j' repeats the one at line 1, which is ignored" },
+    ]);
   });
 
   it('skips realm-sync jobs without a warning', () => {
@@ -347,14 +408,23 @@ vzdump: backup-legacy
     // backup-weekdays and backup-weekend sort after backup-legacy: pvescheduler never reaches them.
     for (const id of ['backup-weekdays', 'backup-weekend']) {
       expect(byId[id]).toMatchObject({ runs: false });
-      expect(byId[id]?.problems).toEqual([expect.objectContaining({ kind: 'job_invalid', key: null, reason: expect.stringContaining("stops at 'backup-legacy'") })]);
+      expect(byId[id]?.problems).toEqual([
+        expect.objectContaining({
+          kind: 'job_invalid',
+          key: null,
+          reason: expect.stringContaining("stops at 'backup-legacy'"),
+        }),
+      ]);
     }
   });
 });
 
 describe('cronToCalendarEvent', () => {
   it.each([
-    ['0 3 * * *', '03:00'], ['30 2 * * 1-5', 'mon..fri 02:30'], ['0 4 * * 6', 'sat 04:00'], ['15 1 * * 0,3', 'sun,wed 01:15'],
+    ['0 3 * * *', '03:00'],
+    ['30 2 * * 1-5', 'mon..fri 02:30'],
+    ['0 4 * * 6', 'sat 04:00'],
+    ['15 1 * * 0,3', 'sun,wed 01:15'],
   ])('%s → %s', (cron, event) => {
     expect(cronToCalendarEvent(cron)).toBe(event);
     expect(() => parseCalendarEvent(event)).not.toThrow();
@@ -421,8 +491,14 @@ describe('selectGuests', () => {
 // vmlist and pool mocked there ('' holds ids the cluster does not know). Written as jobs.cfg sections.
 describe('pve-manager vzdump_guest_included_test.pl', () => {
   const vmlist: Guest[] = [
-    guest(100, 'node1'), guest(101, 'node1'), guest(112, 'node1', { type: 'lxc' }), guest(113, 'node1', { type: 'lxc' }),
-    guest(200, 'node2'), guest(201, 'node2'), guest(212, 'node2', { type: 'lxc' }), guest(213, 'node2', { type: 'lxc' }),
+    guest(100, 'node1'),
+    guest(101, 'node1'),
+    guest(112, 'node1', { type: 'lxc' }),
+    guest(113, 'node1', { type: 'lxc' }),
+    guest(200, 'node2'),
+    guest(201, 'node2'),
+    guest(212, 'node2', { type: 'lxc' }),
+    guest(213, 'node2', { type: 'lxc' }),
   ];
   const pools = { testpool: [100, 101, 200, 201] };
   const perNode = (ids: number[]) => {
@@ -448,11 +524,19 @@ describe('pve-manager vzdump_guest_included_test.pl', () => {
 });
 
 describe('retention keys (D19.retention, D19.job-valid)', () => {
-  it('drops a prune-backups value that fails its format, with PVE\'s reason, and keeps a valid one', () => {
+  it("drops a prune-backups value that fails its format, with PVE's reason, and keeps a valid one", () => {
     const bad = job('vmid 100', 'prune-backups keep-all=1,keep-last=3');
-    expect(bad.problems).toEqual([expect.objectContaining({ kind: 'key_dropped', key: 'prune-backups', reason: 'invalid format - keep-all cannot be set together with other options.' })]);
+    expect(bad.problems).toEqual([
+      expect.objectContaining({
+        kind: 'key_dropped',
+        key: 'prune-backups',
+        reason: 'invalid format - keep-all cannot be set together with other options.',
+      }),
+    ]);
     expect(job('vmid 100', 'prune-backups keep-last=3,keep-daily=7').problems).toEqual([]);
-    expect(job('vmid 100', 'prune-backups keep-last=-1').problems[0]!.reason).toBe('invalid format - format error: keep-last: value must have a minimum value of 0');
+    expect(job('vmid 100', 'prune-backups keep-last=-1').problems[0]!.reason).toBe(
+      'invalid format - format error: keep-last: value must have a minimum value of 0',
+    );
   });
 
   it('maxfiles: dropped by PVE 9, read before (readBefore 9), with the prune-backups it means as the fix', () => {

@@ -25,32 +25,40 @@ const VMID = /^[1-9][0-9]{2,8}$/; // JSONSchema.pm pve_verify_vmid
 const NODE = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/; // pve_verify_node_name
 const STORAGE_ID = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i; // pve_verify_storage_id
 
-export const boolean: ValueCheck = (v) => (v === '0' || v === '1' ? null : `type check ('boolean') failed - got '${v}'`);
-const integer = (min: number | null = null, max: number | null = null): ValueCheck => (v) => {
-  if (!/^-?\d+$/.test(v)) return `type check ('integer') failed - got '${v}'`;
-  if (min !== null && Number(v) < min) return `value must have a minimum value of ${min}`;
-  if (max !== null && Number(v) > max) return `value must have a maximum value of ${max}`;
-  return null;
-};
-const oneOf = (...values: string[]): ValueCheck => (v) =>
-  (values.includes(v) ? null : `value '${v}' does not have a value in the enumeration '${values.join(', ')}'`);
-const maxLength = (n: number, next: ValueCheck = () => null): ValueCheck => (v) =>
-  (v.length > n ? `value may only be ${n} characters long` : next(v));
+export const boolean: ValueCheck = (v) =>
+  v === '0' || v === '1' ? null : `type check ('boolean') failed - got '${v}'`;
+const integer =
+  (min: number | null = null, max: number | null = null): ValueCheck =>
+  (v) => {
+    if (!/^-?\d+$/.test(v)) return `type check ('integer') failed - got '${v}'`;
+    if (min !== null && Number(v) < min) return `value must have a minimum value of ${min}`;
+    if (max !== null && Number(v) > max) return `value must have a maximum value of ${max}`;
+    return null;
+  };
+const oneOf =
+  (...values: string[]): ValueCheck =>
+  (v) =>
+    values.includes(v) ? null : `value '${v}' does not have a value in the enumeration '${values.join(', ')}'`;
+const maxLength =
+  (n: number, next: ValueCheck = () => null): ValueCheck =>
+  (v) =>
+    v.length > n ? `value may only be ${n} characters long` : next(v);
 const vmidList: ValueCheck = (v) =>
-  (splitList(v).every((id) => VMID.test(id)) ? null : 'invalid format - value does not look like a valid VM ID');
+  splitList(v).every((id) => VMID.test(id)) ? null : 'invalid format - value does not look like a valid VM ID';
 const anyString: ValueCheck = () => null;
 
 // PVE::VZDump::Common backup-fleecing: `[enabled=]<bool>[,storage=<id>]`; enabled without storage is refused.
 const fleecing: ValueCheck = (v) => {
   const parts = new Map<string, string>();
   for (const part of v.split(',')) {
-    const [k, val] = part.includes('=') ? part.split(/=(.*)/s) as [string, string] : ['enabled', part];
+    const [k, val] = part.includes('=') ? (part.split(/=(.*)/s) as [string, string]) : ['enabled', part];
     if (!['enabled', 'storage'].includes(k)) return `invalid format - unknown key '${k}'`;
     parts.set(k, val);
   }
   const enabled = parts.get('enabled') ?? '0';
   if (boolean(enabled)) return `invalid format - enabled: type check ('boolean') failed - got '${enabled}'`;
-  if (enabled === '1' && !parts.get('storage')) return "invalid format - 'storage' parameter is required when 'enabled' is set";
+  if (enabled === '1' && !parts.get('storage'))
+    return "invalid format - 'storage' parameter is required when 'enabled' is set";
   return null;
 };
 
@@ -65,24 +73,56 @@ const schedule: ValueCheck = maxLength(128, (v) => {
 
 /** The keys a vzdump section may hold (JobBase options: Registry's plus VZDump::Common confdesc). */
 export const VZDUMP_KEYS: Record<string, ValueCheck> = {
-  enabled: boolean, schedule, comment: maxLength(512), 'repeat-missed': boolean,
-  vmid: vmidList, exclude: vmidList, node: (v) => (NODE.test(v) ? null : 'invalid format - value does not look like a valid node name'),
-  all: boolean, stdexcludes: boolean, quiet: boolean, stop: boolean, remove: boolean, protected: boolean,
-  compress: oneOf('0', '1', 'gzip', 'lzo', 'zstd'), mode: oneOf('snapshot', 'suspend', 'stop'),
-  mailnotification: oneOf('always', 'failure'), 'notification-mode': oneOf('auto', 'legacy-sendmail', 'notification-system'),
+  enabled: boolean,
+  schedule,
+  comment: maxLength(512),
+  'repeat-missed': boolean,
+  vmid: vmidList,
+  exclude: vmidList,
+  node: (v) => (NODE.test(v) ? null : 'invalid format - value does not look like a valid node name'),
+  all: boolean,
+  stdexcludes: boolean,
+  quiet: boolean,
+  stop: boolean,
+  remove: boolean,
+  protected: boolean,
+  compress: oneOf('0', '1', 'gzip', 'lzo', 'zstd'),
+  mode: oneOf('snapshot', 'suspend', 'stop'),
+  mailnotification: oneOf('always', 'failure'),
+  'notification-mode': oneOf('auto', 'legacy-sendmail', 'notification-system'),
   'pbs-change-detection-mode': oneOf('legacy', 'data', 'metadata'),
-  pigz: integer(), zstd: integer(), bwlimit: integer(0), ionice: integer(0, 8), lockwait: integer(0), stopwait: integer(0),
+  pigz: integer(),
+  zstd: integer(),
+  bwlimit: integer(0),
+  ionice: integer(0, 8),
+  lockwait: integer(0),
+  stopwait: integer(0),
   storage: (v) => (STORAGE_ID.test(v) ? null : `invalid format - storage ID '${v}' contains illegal characters`),
-  fleecing, 'notes-template': maxLength(1024),
-  'exclude-path': anyString, mailto: anyString, tmpdir: anyString, dumpdir: anyString, script: anyString,
-  pool: anyString, performance: anyString,
+  fleecing,
+  'notes-template': maxLength(1024),
+  'exclude-path': anyString,
+  mailto: anyString,
+  tmpdir: anyString,
+  dumpdir: anyString,
+  script: anyString,
+  pool: anyString,
+  performance: anyString,
   // pve-storage's prune-backups format with validate_prune_backups: PVE drops a value that fails it.
-  'prune-backups': (v) => { const p = parsePruneBackups(v); return 'error' in p ? `invalid format - ${p.error}` : null; },
+  'prune-backups': (v) => {
+    const p = parsePruneBackups(v);
+    return 'error' in p ? `invalid format - ${p.error}` : null;
+  },
 };
 
 /** Keys PVE 9 dropped that older nodes still read (pve-manager 9b193c4a): key → its format there. */
-export const LEGACY_KEYS: Record<string, { until: number; check: ValueCheck }> = { maxfiles: { until: 9, check: integer(0) } };
-export const BOOLEAN_KEYS = new Set(Object.entries(VZDUMP_KEYS).filter(([, check]) => check === boolean).map(([k]) => k));
+export const LEGACY_KEYS: Record<string, { until: number; check: ValueCheck }> = {
+  maxfiles: { until: 9, check: integer(0) },
+};
+export const BOOLEAN_KEYS = new Set(
+  Object.entries(VZDUMP_KEYS)
+    .filter(([, check]) => check === boolean)
+    .map(([k]) => k),
+);
 const ARRAY_KEYS = new Set(['exclude-path']);
 
 export function parseJobsCfg(text: string): { jobs: VzdumpJob[]; warnings: ConfigWarning[] } {
@@ -90,18 +130,27 @@ export function parseJobsCfg(text: string): { jobs: VzdumpJob[]; warnings: Confi
   const warnings = parsed.warnings.map((w) => configWarning('jobs.cfg', w));
   const sections = parsed.sections.filter((s) => {
     if (JOB_TYPES.includes(s.type)) return true;
-    warnings.push({ file: 'jobs.cfg', line: s.line, message: `section '${s.id}' skipped: unsupported type '${s.type}'` });
+    warnings.push({
+      file: 'jobs.cfg',
+      line: s.line,
+      message: `section '${s.id}' skipped: unsupported type '${s.type}'`,
+    });
     return false;
   });
   const jobs = sections.filter((s) => s.type === 'vzdump').map(toJob);
   // run_jobs walks the ids sorted and dies at the first section PVE skipped for want of a schedule.
-  const stopper = sections.filter((s) => s.type === 'vzdump' ? jobs.find((j) => j.id === s.id)!.schedule === null : !hasValidSchedule(s))
-    .map((s) => s.id).sort(byteOrder)[0];
+  const stopper = sections
+    .filter((s) => (s.type === 'vzdump' ? jobs.find((j) => j.id === s.id)!.schedule === null : !hasValidSchedule(s)))
+    .map((s) => s.id)
+    .sort(byteOrder)[0];
   if (stopper !== undefined) {
     for (const job of jobs.filter((j) => byteOrder(j.id, stopper) > 0)) {
       job.runs = false;
       job.problems.push({
-        kind: 'job_invalid', key: null, line: job.line, text: headerText(job),
+        kind: 'job_invalid',
+        key: null,
+        line: job.line,
+        text: headerText(job),
         reason: `pvescheduler never reaches it: jobs run in id order and the run stops at '${stopper}', whose section PVE skipped (parse_calendar_event dies on its missing schedule)`,
         fix: `Fix job ${stopper} (see its D19.job-valid finding); this job then runs again.`,
       });
@@ -130,9 +179,15 @@ function toJob(section: Section): VzdumpJob {
   const problems: JobProblem[] = [];
   const kept = new Map<string, SectionEntry>();
   const values = new Map<string, string>();
-  const drop = (entry: SectionEntry, reason: string) => problems.push({
-    kind: 'key_dropped', key: entry.key, line: entry.line, text: entry.text.trim(), reason, fix: fixFor(section.id, entry, reason),
-  });
+  const drop = (entry: SectionEntry, reason: string) =>
+    problems.push({
+      kind: 'key_dropped',
+      key: entry.key,
+      line: entry.line,
+      text: entry.text.trim(),
+      reason,
+      fix: fixFor(section.id, entry, reason),
+    });
   for (const entry of section.entries) {
     const check = Object.hasOwn(VZDUMP_KEYS, entry.key) ? VZDUMP_KEYS[entry.key]! : null;
     if (check === null) {
@@ -143,11 +198,17 @@ function toJob(section: Section): VzdumpJob {
       if (readByOlder) problems.at(-1)!.readBefore = legacy.until;
       continue;
     }
-    if (kept.has(entry.key) && !ARRAY_KEYS.has(entry.key)) { drop(entry, 'duplicate attribute'); continue; }
+    if (kept.has(entry.key) && !ARRAY_KEYS.has(entry.key)) {
+      drop(entry, 'duplicate attribute');
+      continue;
+    }
     // A bare key is 1 for a boolean; any other bare key has no value (check_value).
     const value = entry.value ?? (BOOLEAN_KEYS.has(entry.key) ? '1' : null);
     const error = value === null ? 'got undefined value' : check(value);
-    if (error !== null) { drop(entry, error); continue; }
+    if (error !== null) {
+      drop(entry, error);
+      continue;
+    }
     kept.set(entry.key, entry);
     values.set(entry.key, values.has(entry.key) ? `${values.get(entry.key)}\n${value}` : value!);
   }
@@ -156,23 +217,32 @@ function toJob(section: Section): VzdumpJob {
   if (get('schedule') === undefined) {
     const dropped = problems.find((p) => p.key === 'schedule');
     problems.push({
-      kind: 'job_invalid', key: 'schedule', ...header,
+      kind: 'job_invalid',
+      key: 'schedule',
+      ...header,
       reason: "PVE skips the section, the job never runs: missing value for required option 'schedule'",
-      fix: dropped?.fix ?? `In /etc/pve/jobs.cfg, give job ${section.id} a \`schedule\` line (a calendar event such as \`02:30\` or \`mon..fri 02:30\`).`,
+      fix:
+        dropped?.fix ??
+        `In /etc/pve/jobs.cfg, give job ${section.id} a \`schedule\` line (a calendar event such as \`02:30\` or \`mon..fri 02:30\`).`,
     });
   }
   const vmidLine = kept.get('vmid');
   const { conflicts, selectsNothing, all, pool } = vzdumpSelection(get);
   if (vmidLine && conflicts.length) {
     problems.push({
-      kind: 'job_invalid', key: 'vmid', line: vmidLine.line, text: vmidLine.text.trim(),
+      kind: 'job_invalid',
+      key: 'vmid',
+      line: vmidLine.line,
+      text: vmidLine.text.trim(),
       reason: `the run aborts, nothing is backed up: ${conflicts.map((k) => `${k}: option conflicts with option 'vmid'`).join('; ')}`,
       fix: `In /etc/pve/jobs.cfg, job ${section.id}: delete \`${vmidLine.text.trim()}\` (line ${vmidLine.line}) to back up what ${conflicts.join('/')} selects, or delete the ${conflicts.map((k) => `\`${k}\``).join(', ')} line(s) to back up exactly the listed VMIDs.`,
     });
   }
   if (selectsNothing) {
     problems.push({
-      kind: 'job_invalid', key: 'vmid', ...header,
+      kind: 'job_invalid',
+      key: 'vmid',
+      ...header,
       reason: 'the run aborts, nothing is backed up: vmid: property is missing (no vmid, all, exclude or pool)',
       fix: `On any node: \`pvesh set /cluster/backup/${section.id} --vmid <the guests to back up>\` (or \`--all 1\`).`,
     });
@@ -201,13 +271,25 @@ function toJob(section: Section): VzdumpJob {
  * verify_vzdump_parameters' selection rules: the keys that conflict with `vmid` (the run aborts),
  * whether nothing is selected (it aborts too); then `exclude` means all unless a pool is named.
  */
-export function vzdumpSelection(get: (key: string) => string | undefined): { conflicts: string[]; selectsNothing: boolean; all: boolean;
-  pool: string | null } {
-  const truthy = (key: string) => { const v = get(key); return v !== undefined && v !== '' && v !== '0'; };
+export function vzdumpSelection(get: (key: string) => string | undefined): {
+  conflicts: string[];
+  selectsNothing: boolean;
+  all: boolean;
+  pool: string | null;
+} {
+  const truthy = (key: string) => {
+    const v = get(key);
+    return v !== undefined && v !== '' && v !== '0';
+  };
   const pool = get('pool') || null;
   const all = truthy('all') || (get('exclude') !== undefined && pool === null);
   const conflicts = get('vmid') === undefined ? [] : ['all', 'exclude', 'pool'].filter(truthy);
-  return { conflicts, selectsNothing: get('vmid') === undefined && !all && !truthy('stop') && pool === null, all, pool };
+  return {
+    conflicts,
+    selectsNothing: get('vmid') === undefined && !all && !truthy('stop') && pool === null,
+    all,
+    pool,
+  };
 }
 
 /** The exact edit that makes PVE keep a dropped key (or says to delete it). */
@@ -220,9 +302,13 @@ function fixFor(jobId: string, entry: SectionEntry, reason: string): string {
   switch (entry.key) {
     case 'vmid':
     case 'exclude': {
-      const ids = splitList(value).filter((id) => /^\d+$/.test(id)).map(Number).filter((n) => n >= 100 && n <= 999_999_999);
+      const ids = splitList(value)
+        .filter((id) => /^\d+$/.test(id))
+        .map(Number)
+        .filter((n) => n >= 100 && n <= 999_999_999);
       const bad = splitList(value).filter((id) => !VMID.test(id));
-      if (reason === 'duplicate attribute') return `${where}: merge \`${text}\` into the first \`${entry.key}\` line (PVE ignores this one).`;
+      if (reason === 'duplicate attribute')
+        return `${where}: merge \`${text}\` into the first \`${entry.key}\` line (PVE ignores this one).`;
       const note = ` (${bad.map((b) => `'${b}'`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} no VMID: PVE ignores the whole line)`;
       return ids.length ? replace(`${entry.key} ${sortedUnique(ids).join(',')}`, note) : remove(note);
     }
@@ -247,7 +333,8 @@ function fixFor(jobId: string, entry: SectionEntry, reason: string): string {
       return remove();
     }
     default:
-      if (reason.startsWith('unexpected property')) return remove(` (PVE does not know \`${entry.key}\`${DEAD_KEYS[entry.key] ?? ''})`);
+      if (reason.startsWith('unexpected property'))
+        return remove(` (PVE does not know \`${entry.key}\`${DEAD_KEYS[entry.key] ?? ''})`);
       if (reason === 'duplicate attribute') return remove(` (PVE keeps the first \`${entry.key}\`)`);
       return `${where}: give \`${entry.key}\` a valid value or delete the line (${reason}).`;
   }

@@ -48,7 +48,12 @@ describe('parseListing (NUL-terminated records)', () => {
     expect(malformed).toEqual([
       { record: 2, problem: 'not "<mtime> <size> <path>"', path: null, text: 'find: ‘x’: Permission denied' },
       { record: 3, problem: 'not "<mtime> <size> <path>"', path: null, text: '' },
-      { record: 4, problem: 'mtime 99999999999999999 is beyond any date', path: ARCHIVE, text: `99999999999999999 10 ${ARCHIVE}` },
+      {
+        record: 4,
+        problem: 'mtime 99999999999999999 is beyond any date',
+        path: ARCHIVE,
+        text: `99999999999999999 10 ${ARCHIVE}`,
+      },
       { record: 5, problem: 'not "<mtime> <size> <path>"', path: 'b.txt', text: '1714788003.5 x b.txt' },
     ]);
   });
@@ -70,11 +75,18 @@ describe('parseListing (newline records of snapshots taken before the NUL format
   it('reads them line by line', () => {
     const { files, malformed } = parseListing(`1714788003.5 10 a.txt\n1714788004.5 11 ${ARCHIVE}\n`, '\n');
     expect(malformed).toEqual([]);
-    expect(files).toEqual([{ mtime: 1714788003, size: 10, path: 'a.txt' }, { mtime: 1714788004, size: 11, path: ARCHIVE }]);
+    expect(files).toEqual([
+      { mtime: 1714788003, size: 10, path: 'a.txt' },
+      { mtime: 1714788004, size: 11, path: ARCHIVE },
+    ]);
   });
 
   it('tells the format by the recorded command', () => {
     expect(listingSeparator(listingCommand('/srv/dump', 1).command)).toBe('\0');
-    expect(listingSeparator("[ -d '/srv/dump' ] || exit 10; find -H '/srv/dump' -mindepth 1 -maxdepth 1 -type f -printf '%T@ %s %P\\n'")).toBe('\n');
+    expect(
+      listingSeparator(
+        "[ -d '/srv/dump' ] || exit 10; find -H '/srv/dump' -mindepth 1 -maxdepth 1 -type f -printf '%T@ %s %P\\n'",
+      ),
+    ).toBe('\n');
   });
 });

@@ -23,7 +23,10 @@ export function listingSeparator(command: string): ListingSeparator {
   return /%P\\0'/.test(command) ? '\0' : '\n';
 }
 
-export function parseListing(text: string, separator: ListingSeparator = '\0'): { files: FileEntry[]; malformed: MalformedRecord[] } {
+export function parseListing(
+  text: string,
+  separator: ListingSeparator = '\0',
+): { files: FileEntry[]; malformed: MalformedRecord[] } {
   const files: FileEntry[] = [];
   const malformed: MalformedRecord[] = [];
   if (text === '') return { files, malformed };
@@ -32,7 +35,8 @@ export function parseListing(text: string, separator: ListingSeparator = '\0'): 
   const tail = records.pop()!;
   if (tail !== '') records.push(tail);
   records.forEach((record, index) => {
-    const problem = tail !== '' && index === records.length - 1 ? 'not terminated (output cut off)' : recordProblem(record);
+    const problem =
+      tail !== '' && index === records.length - 1 ? 'not terminated (output cut off)' : recordProblem(record);
     if (problem === null) {
       const m = RECORD.exec(record)!;
       files.push({ mtime: Number(m[1]), size: Number(m[2]), path: m[3]! });

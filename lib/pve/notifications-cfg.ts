@@ -7,7 +7,16 @@
 import type { NotificationEndpoint, NotificationMatcher } from '../model.js';
 import { parseSectionConfig, type Section } from './section-config.js';
 
-const ARRAY_KEYS = ['mailto', 'mailto-user', 'target', 'match-field', 'match-severity', 'match-calendar', 'header', 'secret'];
+const ARRAY_KEYS = [
+  'mailto',
+  'mailto-user',
+  'target',
+  'match-field',
+  'match-severity',
+  'match-calendar',
+  'header',
+  'secret',
+];
 const ENDPOINT_TYPES = ['sendmail', 'smtp', 'gotify', 'webhook'] as const;
 
 export const BUILTIN_NOTIFICATIONS = `sendmail: mail-to-root
@@ -32,7 +41,11 @@ export function parseNotificationsCfg(text: string): NotificationConfig {
   const names = new Set(file.sections.map((s) => s.id));
   const isBuiltin = new Set(builtins.map((s) => s.id));
   const sections = [
-    ...file.sections.map((s) => ({ s, line: s.line as number | null, origin: isBuiltin.has(s.id) ? 'modified-builtin' as const : 'user-created' as const })),
+    ...file.sections.map((s) => ({
+      s,
+      line: s.line as number | null,
+      origin: isBuiltin.has(s.id) ? ('modified-builtin' as const) : ('user-created' as const),
+    })),
     ...builtins.filter((s) => !names.has(s.id)).map((s) => ({ s, line: null, origin: 'builtin' as const })),
   ];
   const warnings = [...file.warnings];
@@ -42,16 +55,27 @@ export function parseNotificationsCfg(text: string): NotificationConfig {
     const common = { name: s.id, line, origin, disabled: flag(s, 'disable') };
     if (s.type === 'matcher') {
       matchers.push({
-        ...common, mode: s.keys['mode'] || 'all', invertMatch: flag(s, 'invert-match'), targets: list(s, 'target'),
-        matchSeverity: list(s, 'match-severity'), matchField: list(s, 'match-field'), matchCalendar: list(s, 'match-calendar'),
+        ...common,
+        mode: s.keys['mode'] || 'all',
+        invertMatch: flag(s, 'invert-match'),
+        targets: list(s, 'target'),
+        matchSeverity: list(s, 'match-severity'),
+        matchField: list(s, 'match-field'),
+        matchCalendar: list(s, 'match-calendar'),
         options: s.keys,
       });
     } else if ((ENDPOINT_TYPES as readonly string[]).includes(s.type)) {
       const port = s.keys['port'];
       endpoints.push({
-        ...common, type: s.type as NotificationEndpoint['type'], mailto: list(s, 'mailto'), mailtoUser: list(s, 'mailto-user'),
-        fromAddress: s.keys['from-address'] || null, server: s.keys['server'] || null,
-        port: port && /^\d+$/.test(port) ? Number(port) : null, mode: s.keys['mode'] || null, options: s.keys,
+        ...common,
+        type: s.type as NotificationEndpoint['type'],
+        mailto: list(s, 'mailto'),
+        mailtoUser: list(s, 'mailto-user'),
+        fromAddress: s.keys['from-address'] || null,
+        server: s.keys['server'] || null,
+        port: port && /^\d+$/.test(port) ? Number(port) : null,
+        mode: s.keys['mode'] || null,
+        options: s.keys,
       });
     } else {
       warnings.push(`line ${s.line}: unknown section type '${s.type}' ('${s.id}') ignored`);
@@ -61,7 +85,11 @@ export function parseNotificationsCfg(text: string): NotificationConfig {
 }
 
 /** Each line of an array key (the section parser joins repeated keys with "\n"). */
-const list = (s: Section, key: string): string[] => (s.keys[key] ?? '').split('\n').map((v) => v.trim()).filter(Boolean);
+const list = (s: Section, key: string): string[] =>
+  (s.keys[key] ?? '')
+    .split('\n')
+    .map((v) => v.trim())
+    .filter(Boolean);
 // Schema booleans: 1/0 (a bare key means 1).
 const flag = (s: Section, key: string): boolean => s.keys[key] === '1' || s.keys[key] === '';
 

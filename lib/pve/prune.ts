@@ -15,7 +15,14 @@
 import type { PrunePolicy, VzdumpConf } from '../model.js';
 import { wallTimeAt, zonedToUtc } from '../time/zone.js';
 
-export const KEEP_KEYS = ['keep-last', 'keep-hourly', 'keep-daily', 'keep-weekly', 'keep-monthly', 'keep-yearly'] as const;
+export const KEEP_KEYS = [
+  'keep-last',
+  'keep-hourly',
+  'keep-daily',
+  'keep-weekly',
+  'keep-monthly',
+  'keep-yearly',
+] as const;
 export type KeepKey = (typeof KEEP_KEYS)[number];
 
 /** A policy as PVE holds it after validate_prune_backups: `{keep-all: 1}` alone, or keep-* counts (zeros kept as written). */
@@ -24,15 +31,19 @@ export type { PrunePolicy, VzdumpConf };
 export const KEEP_ALL: PrunePolicy = { 'keep-all': 1 };
 
 export const isKeepAll = (p: PrunePolicy): boolean =>
-  ((p as Record<string, number>)['keep-all'] ?? 0) > 0 || !KEEP_KEYS.some((k) => ((p as Record<string, number>)[k] ?? 0) > 0);
+  ((p as Record<string, number>)['keep-all'] ?? 0) > 0 ||
+  !KEEP_KEYS.some((k) => ((p as Record<string, number>)[k] ?? 0) > 0);
 
 /** VZDump.pm's backup_limit: the sum of the keeps (0 under keep-all). */
-export const keepSum = (p: PrunePolicy): number => (isKeepAll(p) ? 0 : KEEP_KEYS.reduce((n,
-  k) => n + ((p as Record<string, number>)[k] ?? 0), 0));
+export const keepSum = (p: PrunePolicy): number =>
+  isKeepAll(p) ? 0 : KEEP_KEYS.reduce((n, k) => n + ((p as Record<string, number>)[k] ?? 0), 0);
 
 /** As PVE prints it (print_property_string, the task log's "retention:"): keys sorted, `k=v` joined by commas. */
 export function policyText(p: PrunePolicy): string {
-  return Object.entries(p).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(p)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** pve-common parse_boolean. */
@@ -52,7 +63,12 @@ export function parsePruneBackups(text: string): { policy: PrunePolicy } | { err
   for (const part of text.split(',')) {
     if (/^\s*$/.test(part)) continue;
     const m = /^([^=]+)=(.+)$/s.exec(part);
-    if (!m) return { error: part.includes('=') ? 'missing key in comma-separated list property' : 'value without key, but schema does not define a default key' };
+    if (!m)
+      return {
+        error: part.includes('=')
+          ? 'missing key in comma-separated list property'
+          : 'value without key, but schema does not define a default key',
+      };
     const [, k, v] = m as unknown as [string, string, string];
     if (Object.hasOwn(res, k)) return { error: `duplicate key in comma-separated list property: ${k}` };
     res[k] = k === 'keep-all' ? (parseBoolean(v) ?? v) : v;
@@ -73,7 +89,9 @@ export function parsePruneBackups(text: string): { policy: PrunePolicy } | { err
   // validate_prune_backups.
   const keepAll = res['keep-all'];
   delete res['keep-all'];
-  const counts = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, Number(v)])) as Partial<Record<KeepKey, number>>;
+  const counts = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, Number(v)])) as Partial<
+    Record<KeepKey, number>
+  >;
   if (!Object.values(counts).some((n) => n! > 0)) return { policy: { 'keep-all': 1 } };
   if (keepAll === 1) return { error: 'keep-all cannot be set together with other options.' };
   return { policy: counts };
@@ -141,10 +159,23 @@ export function pruneMarkBackupGroup(group: PruneEntry[], keep: PrunePolicy, zon
   const list = [...group].sort((a, b) => b.ctime - a.ctime);
   const local = memoLocal(zone);
   pruneMark(list, k['keep-last'], (c) => String(c));
-  pruneMark(list, k['keep-hourly'], (c) => { const t = local(c); return `${t.hour}/${t.day}/${t.month}/${t.year}`; });
-  pruneMark(list, k['keep-daily'], (c) => { const t = local(c); return `${t.day}/${t.month}/${t.year}`; });
-  pruneMark(list, k['keep-weekly'], (c) => { const t = local(c); const w = isoWeek(t.year, t.month, t.day); return `${w.week}/${w.year}`; });
-  pruneMark(list, k['keep-monthly'], (c) => { const t = local(c); return `${t.month}/${t.year}`; });
+  pruneMark(list, k['keep-hourly'], (c) => {
+    const t = local(c);
+    return `${t.hour}/${t.day}/${t.month}/${t.year}`;
+  });
+  pruneMark(list, k['keep-daily'], (c) => {
+    const t = local(c);
+    return `${t.day}/${t.month}/${t.year}`;
+  });
+  pruneMark(list, k['keep-weekly'], (c) => {
+    const t = local(c);
+    const w = isoWeek(t.year, t.month, t.day);
+    return `${w.week}/${w.year}`;
+  });
+  pruneMark(list, k['keep-monthly'], (c) => {
+    const t = local(c);
+    return `${t.month}/${t.year}`;
+  });
   pruneMark(list, k['keep-yearly'], (c) => String(local(c).year));
   for (const e of list) e.mark ??= 'remove';
 }
@@ -153,7 +184,10 @@ function memoLocal(zone: string) {
   const cache = new Map<number, ReturnType<typeof wallTimeAt>>();
   return (c: number) => {
     let t = cache.get(c);
-    if (!t) { t = wallTimeAt(zone, c); cache.set(c, t); }
+    if (!t) {
+      t = wallTimeAt(zone, c);
+      cache.set(c, t);
+    }
     return t;
   };
 }
@@ -186,19 +220,35 @@ const ARCHIVE = /^vzdump-(lxc|openvz|qemu)-.+\.(tgz|(?:tar|vma)(?:\.(?:gz|lzo|zs
  * timelocal of the stamp in `zone`; a stamp that is no real time makes archive_info die, so the
  * backup is `unknown` and, like any non-standard name, `renamed`).
  */
-export function archiveInfo(name: string, zone: string): { type: 'qemu' | 'lxc' | 'openvz'; vmid: number | null; ctime: number | null } | null {
+export function archiveInfo(
+  name: string,
+  zone: string,
+): { type: 'qemu' | 'lxc' | 'openvz'; vmid: number | null; ctime: number | null } | null {
   const base = name.slice(name.lastIndexOf('/') + 1).replace(/^[^:]*:/, '');
   const m = ARCHIVE.exec(base);
   if (!m) return null;
   const type = m[1] as 'qemu' | 'lxc' | 'openvz';
-  const s = new RegExp(`^vzdump-${type}-([1-9][0-9]{2,8})-(\\d{4})_(\\d{2})_(\\d{2})-(\\d{2})_(\\d{2})_(\\d{2})\\.${m[2]!.replaceAll('.', '\\.')}$`).exec(base);
+  const s = new RegExp(
+    `^vzdump-${type}-([1-9][0-9]{2,8})-(\\d{4})_(\\d{2})_(\\d{2})-(\\d{2})_(\\d{2})_(\\d{2})\\.${m[2]!.replaceAll('.', '\\.')}$`,
+  ).exec(base);
   if (!s) return { type, vmid: null, ctime: null };
-  const [year, month, day, hour, minute, second] = s.slice(2).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = s.slice(2).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // Time::Local dies on a field out of range (month 13, hour 24, Feb 30).
   const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
   if (probe.getUTCDate() !== day || probe.getUTCMonth() !== month - 1) return null;
-  return { type, vmid: Number(s[1]), ctime: Math.floor(zonedToUtc(zone, year, month - 1, day, hour, minute, second) / 1000) };
+  return {
+    type,
+    vmid: Number(s[1]),
+    ctime: Math.floor(zonedToUtc(zone, year, month - 1, day, hour, minute, second) / 1000),
+  };
 }
 
 /**
@@ -207,7 +257,12 @@ export function archiveInfo(name: string, zone: string): { type: 'qemu' | 'lxc' 
  * backup passes its guest's type. File storages take the time from the name (timelocal in `zone`);
  * PBS snapshots (`item.type` set) their listed time.
  */
-export function markBackups(items: BackupItem[], keep: PrunePolicy, zone: string, type?: 'qemu' | 'lxc' | 'openvz'): MarkedBackup[] {
+export function markBackups(
+  items: BackupItem[],
+  keep: PrunePolicy,
+  zone: string,
+  type?: 'qemu' | 'lxc' | 'openvz',
+): MarkedBackup[] {
   const out: MarkedBackup[] = [];
   const groups = new Map<string, MarkedBackup[]>();
   for (const item of items) {
@@ -236,7 +291,8 @@ export function markBackups(items: BackupItem[], keep: PrunePolicy, zone: string
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
-  if (list) list.push(value); else map.set(key, [value]);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 // ---------------------------------------------------------------------------
@@ -263,23 +319,30 @@ export function parseVzdumpConf(text: string, major: number | null): VzdumpConf 
     const line = m[1]!;
     if (line.startsWith('#')) continue;
     const kv = /^(\S+?):\s*(.*)$/s.exec(line);
-    if (!kv) { conf.warnings.push(`ignore config line: ${line}`); continue; }
+    if (!kv) {
+      conf.warnings.push(`ignore config line: ${line}`);
+      continue;
+    }
     raw[kv[1]!] = kv[2]!;
   }
   const warn = (k: string, e: string) => conf.warnings.push(`parse error in '/etc/vzdump.conf' - '${k}': ${e}`);
   if (raw['prune-backups'] !== undefined) {
     const p = parsePruneBackups(raw['prune-backups']);
-    if ('policy' in p) conf['prune-backups'] = p.policy; else warn('prune-backups', p.error);
+    if ('policy' in p) conf['prune-backups'] = p.policy;
+    else warn('prune-backups', p.error);
   }
   if (raw.maxfiles !== undefined) {
-    if (major !== null && major >= MAXFILES_DROPPED_IN) warn('maxfiles', 'property is not defined in schema and the schema does not allow additional properties');
-    else if (!/^[+-]?\d+$/.test(raw.maxfiles)) warn('maxfiles', `type check ('integer') failed - got '${raw.maxfiles}'`);
+    if (major !== null && major >= MAXFILES_DROPPED_IN)
+      warn('maxfiles', 'property is not defined in schema and the schema does not allow additional properties');
+    else if (!/^[+-]?\d+$/.test(raw.maxfiles))
+      warn('maxfiles', `type check ('integer') failed - got '${raw.maxfiles}'`);
     else if (Number(raw.maxfiles) < 0) warn('maxfiles', 'value must have a minimum value of 0');
     else conf.maxfiles = Number(raw.maxfiles);
   }
   if (raw.remove !== undefined) {
     const b = parseBoolean(raw.remove);
-    if (b === null) warn('remove', `type check ('boolean') failed - got '${raw.remove}'`); else conf.remove = b;
+    if (b === null) warn('remove', `type check ('boolean') failed - got '${raw.remove}'`);
+    else conf.remove = b;
   }
   if (raw.storage !== undefined) {
     if (/^[a-z][a-z0-9\-_.]*[a-z0-9]$/i.test(raw.storage)) conf.storage = raw.storage;
@@ -332,8 +395,12 @@ export function effectivePolicy(args: {
       ignored.push(`${where} prune-backups ${s.pruneBackups} (${p.error})`);
     }
     if (s.maxfiles !== null) {
-      if (!legacy) { ignored.push(`${where} maxfiles ${s.maxfiles} (PVE ${args.major} dropped maxfiles)`); return null; }
-      if (/^\+?\d+$/.test(s.maxfiles)) return { policy: maxfilesPolicy(Number(s.maxfiles)), setting: `maxfiles ${s.maxfiles}` };
+      if (!legacy) {
+        ignored.push(`${where} maxfiles ${s.maxfiles} (PVE ${args.major} dropped maxfiles)`);
+        return null;
+      }
+      if (/^\+?\d+$/.test(s.maxfiles))
+        return { policy: maxfilesPolicy(Number(s.maxfiles)), setting: `maxfiles ${s.maxfiles}` };
       ignored.push(`${where} maxfiles ${s.maxfiles} (not a whole number ≥ 0)`);
     }
     return null;
@@ -341,18 +408,29 @@ export function effectivePolicy(args: {
   let found: { policy: PrunePolicy; setting: string | null; source: PolicySource } | null = null;
   const job = level('job', args.job);
   if (job) found = { ...job, source: 'job' };
-  if (!found && args.storage) { const s = level('storage', args.storage); if (s) found = { ...s, source: 'storage' }; }
+  if (!found && args.storage) {
+    const s = level('storage', args.storage);
+    if (s) found = { ...s, source: 'storage' };
+  }
   if (!found && args.vzdumpConf) {
     const c = args.vzdumpConf;
-    if (c['prune-backups']) found = { policy: c['prune-backups'], setting: `prune-backups ${policyText(c['prune-backups'])}`, source: 'vzdump.conf' };
-    else if (c.maxfiles !== null && legacy) found = { policy: maxfilesPolicy(c.maxfiles), setting: `maxfiles ${c.maxfiles}`, source: 'vzdump.conf' };
+    if (c['prune-backups'])
+      found = {
+        policy: c['prune-backups'],
+        setting: `prune-backups ${policyText(c['prune-backups'])}`,
+        source: 'vzdump.conf',
+      };
+    else if (c.maxfiles !== null && legacy)
+      found = { policy: maxfilesPolicy(c.maxfiles), setting: `maxfiles ${c.maxfiles}`, source: 'vzdump.conf' };
   }
   found ??= { policy: KEEP_ALL, setting: null, source: 'default' };
   let remove = true;
   if (args.job.remove !== null) {
     const b = parseBoolean(args.job.remove);
-    if (b === null) ignored.push(`job remove ${args.job.remove} (not a boolean)`); else remove = b === 1;
-    if (b === null && args.vzdumpConf?.remove !== null && args.vzdumpConf?.remove !== undefined) remove = args.vzdumpConf.remove === 1;
+    if (b === null) ignored.push(`job remove ${args.job.remove} (not a boolean)`);
+    else remove = b === 1;
+    if (b === null && args.vzdumpConf?.remove !== null && args.vzdumpConf?.remove !== undefined)
+      remove = args.vzdumpConf.remove === 1;
   } else if (args.vzdumpConf?.remove !== null && args.vzdumpConf?.remove !== undefined) {
     remove = args.vzdumpConf.remove === 1;
   }

@@ -55,7 +55,9 @@ export function parseSectionConfig(
       // PVE keeps sections in a hash by id: a later section with the same id replaces the earlier.
       const earlier = sections.findIndex((s) => s.id === id);
       if (earlier >= 0) {
-        warnings.push(`line ${lineNo}: section '${id}' repeats the one at line ${sections[earlier]?.line}, which is ignored`);
+        warnings.push(
+          `line ${lineNo}: section '${id}' repeats the one at line ${sections[earlier]?.line}, which is ignored`,
+        );
         sections.splice(earlier, 1);
       }
       current = { type, id, line: lineNo, keys: new Map(), entries: [] };

@@ -34,7 +34,13 @@ export function parseStorageStatus(json: string): PveStorage[] {
       type,
       enabled: flag(item.enabled, `${storage}.enabled`),
       active: flag(item.active, `${storage}.active`),
-      content: typeof item.content === 'string' ? item.content.split(',').map((c) => c.trim()).filter(Boolean) : [],
+      content:
+        typeof item.content === 'string'
+          ? item.content
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean)
+          : [],
       total: bytes(item.total, `${storage}.total`),
       used: bytes(item.used, `${storage}.used`),
       avail: bytes(item.avail, `${storage}.avail`),
@@ -105,7 +111,8 @@ function verification(v: unknown, volid: string): BackupVolume['verification'] {
 
 // proxmox-rs proxmox-schema/src/upid.rs PROXMOX_UPID_REGEX: the worker id is systemd-escaped
 // (`\x2d` for -, `-` for /), so it holds no `:`; the start time is 8 hex digits of epoch seconds.
-const UPID = /^UPID:[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8,16}:([0-9A-Fa-f]{8}):[^:\s]+:[^:\s]*:[^:\s]+:$/;
+const UPID =
+  /^UPID:[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8,16}:([0-9A-Fa-f]{8}):[^:\s]+:[^:\s]*:[^:\s]+:$/;
 
 /** When the task a PBS UPID names started (epoch seconds); null when it is no UPID. */
 export function upidStartTime(upid: string): number | null {
@@ -122,7 +129,8 @@ function jsonArray(json: string, source: string): Record<string, unknown>[] {
   }
   if (!Array.isArray(data)) throw new PveParseError(source, 'expected a JSON array');
   return data.map((item, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new PveParseError(source, `entry ${i} is not an object`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new PveParseError(source, `entry ${i} is not an object`);
     return item as Record<string, unknown>;
   });
 }

@@ -42,7 +42,8 @@ export interface Upid {
 }
 
 // PVE::UPID decode, verbatim.
-const UPID_RE = /^UPID:([a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$/;
+const UPID_RE =
+  /^UPID:([a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$/;
 
 export function parseUpid(upid: string): Upid | null {
   const m = UPID_RE.exec(upid);
@@ -78,7 +79,9 @@ export function parseRestoreTasks(text: string): RestoreTasks {
   const malformed: string[] = [];
   const logs = new Map<string, string[]>();
   const unreadableLogs = new Set<string>();
-  const bad = (line: string, why: string) => { if (malformed.length < MAX_MALFORMED) malformed.push(`${why}: "${escapeHostText(line)}"`); };
+  const bad = (line: string, why: string) => {
+    if (malformed.length < MAX_MALFORMED) malformed.push(`${why}: "${escapeHostText(line)}"`);
+  };
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const log = /^log (\S+) (.*)$/s.exec(line);
@@ -89,17 +92,32 @@ export function parseRestoreTasks(text: string): RestoreTasks {
       continue;
     }
     const unreadable = /^unreadable (\S+)$/.exec(line);
-    if (unreadable) { unreadableLogs.add(unreadable[1]!); continue; }
+    if (unreadable) {
+      unreadableLogs.add(unreadable[1]!);
+      continue;
+    }
     const task = /^task (\S+) (.*)$/s.exec(line);
-    if (!task || !INDEX_FILES.has(task[1]!)) { bad(line, 'not a restore-tasks record'); continue; }
+    if (!task || !INDEX_FILES.has(task[1]!)) {
+      bad(line, 'not a restore-tasks record');
+      continue;
+    }
     const file = task[1]!;
     const m = (file === 'active' ? ACTIVE_LINE : INDEX_LINE).exec(task[2]!);
-    if (!m) { bad(line, `not a line of ${file}`); continue; }
+    if (!m) {
+      bad(line, `not a line of ${file}`);
+      continue;
+    }
     const upid = m[1]!;
     const u = parseUpid(upid);
-    if (!u || !RESTORE_TYPES.includes(u.type as RestoreType)) { bad(line, 'not a restore task UPID'); continue; }
+    if (!u || !RESTORE_TYPES.includes(u.type as RestoreType)) {
+      bad(line, 'not a restore task UPID');
+      continue;
+    }
     const [endHex, status] = file === 'active' ? [m[3], m[4]] : [m[2], m[3]];
-    if (endHex !== undefined && !/^[0-9A-Fa-f]{8}$/.test(endHex)) { bad(line, 'end time is not hex'); continue; }
+    if (endHex !== undefined && !/^[0-9A-Fa-f]{8}$/.test(endHex)) {
+      bad(line, 'end time is not hex');
+      continue;
+    }
     const end = endHex === undefined ? null : parseInt(endHex, 16);
     const known = byUpid.get(upid);
     if (known) {
@@ -109,8 +127,18 @@ export function parseRestoreTasks(text: string): RestoreTasks {
       continue;
     }
     const vmid = /^[1-9][0-9]{2,8}$/.test(u.id) ? Number(u.id) : null;
-    byUpid.set(upid, { upid, node: u.node, type: u.type as RestoreType, vmid, start: u.start, end, status: status ?? null, files: [file],
-      source: null, sourceProblem: null });
+    byUpid.set(upid, {
+      upid,
+      node: u.node,
+      type: u.type as RestoreType,
+      vmid,
+      start: u.start,
+      end,
+      status: status ?? null,
+      files: [file],
+      source: null,
+      sourceProblem: null,
+    });
   }
   for (const [upid, lines] of logs) {
     const t = byUpid.get(upid);
@@ -128,24 +156,33 @@ export function parseRestoreTasks(text: string): RestoreTasks {
  * (an archive name holding a newline printed the rest as a line of its own) never replaces it, and
  * PBS drive lines that disagree leave the source unknown.
  */
-export function restoreSource(type: RestoreType, lines: readonly string[]): { source: RestoreSource | null; sourceProblem: string | null } {
+export function restoreSource(
+  type: RestoreType,
+  lines: readonly string[],
+): { source: RestoreSource | null; sourceProblem: string | null } {
   const none = (sourceProblem: string) => ({ source: null, sourceProblem });
   if (type === 'vzrestore') {
     const first = lines.find((l) => l.startsWith('recovering backed-up configuration from '));
     if (first === undefined) return none('its log has no `recovering backed-up configuration` line');
     const m = /^recovering backed-up configuration from '(.*)'$/.exec(first);
     const source = m ? lxcArchive(m[1]!) : null;
-    return source ? { source, sourceProblem: null } : none(`its log names no container backup: "${escapeHostText(first)}"`);
+    return source
+      ? { source, sourceProblem: null }
+      : none(`its log names no container backup: "${escapeHostText(first)}"`);
   }
   const vma = lines.find((l) => l.startsWith('restore vma archive: '));
   if (vma !== undefined) {
     const words = shellWords(vma.slice('restore vma archive: '.length));
     const found = (words ?? []).flatMap((w) => {
       const a = parseArchiveName(w.split('/').pop()!);
-      return a && a.type === 'qemu' && a.ext.startsWith('vma') ? [{ vmid: a.vmid, archive: w, kind: 'vma' as const }] : [];
+      return a && a.type === 'qemu' && a.ext.startsWith('vma')
+        ? [{ vmid: a.vmid, archive: w, kind: 'vma' as const }]
+        : [];
     });
     const vmids = new Set(found.map((f) => f.vmid));
-    return found.length && vmids.size === 1 ? { source: found[0]!, sourceProblem: null } : none(`its log names no single VM backup: "${escapeHostText(vma)}"`);
+    return found.length && vmids.size === 1
+      ? { source: found[0]!, sourceProblem: null }
+      : none(`its log names no single VM backup: "${escapeHostText(vma)}"`);
   }
   const pbs = lines.filter((l) => l.startsWith('restore proxmox backup image: '));
   if (pbs.length) {
@@ -154,12 +191,23 @@ export function restoreSource(type: RestoreType, lines: readonly string[]): { so
       const name = words.find((w) => /^vm\/[1-9][0-9]{2,8}\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(w));
       const r = words.indexOf('--repository');
       const repository = r >= 0 ? words[r + 1] : undefined;
-      return name ? { vmid: Number(name.split('/')[1]), archive: name, kind: 'pbs-vm' as const, ...(repository ? { repository } : {}) } : null;
+      return name
+        ? {
+            vmid: Number(name.split('/')[1]),
+            archive: name,
+            kind: 'pbs-vm' as const,
+            ...(repository ? { repository } : {}),
+          }
+        : null;
     });
     const vmids = new Set(found.map((f) => (f ? `${f.vmid} ${f.repository ?? ''}` : null)));
-    return vmids.size === 1 && found[0] ? { source: found[0], sourceProblem: null } : none(`its log names no single PBS VM backup: "${escapeHostText(pbs[0]!)}"`);
+    return vmids.size === 1 && found[0]
+      ? { source: found[0], sourceProblem: null }
+      : none(`its log names no single PBS VM backup: "${escapeHostText(pbs[0]!)}"`);
   }
-  return none('its log has no `restore vma archive` or `restore proxmox backup image` line (a tar archive or an unsupported restore)');
+  return none(
+    'its log has no `restore vma archive` or `restore proxmox backup image` line (a tar archive or an unsupported restore)',
+  );
 }
 
 /** A container backup as pct restore names it: a volid (file or PBS) or a path. */
@@ -167,7 +215,9 @@ function lxcArchive(archive: string): RestoreSource | null {
   const pbs = /^[A-Za-z][A-Za-z0-9._-]*:backup\/ct\/([1-9][0-9]{2,8})\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.exec(archive);
   if (pbs) return { vmid: Number(pbs[1]), archive, kind: 'pbs-ct' };
   const a = parseArchiveName(archive.split(/[/:]/).pop()!);
-  return a && (a.type === 'lxc' || a.type === 'openvz') && (a.ext.startsWith('tar') || a.ext === 'tgz') ? { vmid: a.vmid, archive, kind: 'lxc' } : null;
+  return a && (a.type === 'lxc' || a.type === 'openvz') && (a.ext.startsWith('tar') || a.ext === 'tgz')
+    ? { vmid: a.vmid, archive, kind: 'lxc' }
+    : null;
 }
 
 /**
@@ -178,7 +228,10 @@ export function shellWords(text: string): string[] | null {
   const words: string[] = [];
   let i = 0;
   while (i < text.length) {
-    if (text[i] === ' ') { i++; continue; }
+    if (text[i] === ' ') {
+      i++;
+      continue;
+    }
     let word = '';
     while (i < text.length && text[i] !== ' ') {
       if (text[i] === "'") {

@@ -20,9 +20,15 @@ export function parsePools(text: string): { pools: Record<string, number[]>; war
     pools.set(poolId, members);
     const warn = (message: string) => warnings.push({ file: 'user.cfg', line: index + 1, message });
     for (const item of splitList(vmlist)) {
-      if (!/^\d+$/.test(item)) { warn(`ignore invalid vmid '${item}' in pool '${poolId}'`); continue; }
+      if (!/^\d+$/.test(item)) {
+        warn(`ignore invalid vmid '${item}' in pool '${poolId}'`);
+        continue;
+      }
       const vmid = Number(item);
-      if (assigned.has(vmid)) { warn(`ignore duplicate vmid '${vmid}' in pool '${poolId}'`); continue; }
+      if (assigned.has(vmid)) {
+        warn(`ignore duplicate vmid '${vmid}' in pool '${poolId}'`);
+        continue;
+      }
       assigned.add(vmid);
       members.push(vmid);
     }

@@ -37,7 +37,10 @@ export function parseVzdumpCron(text: string): { jobs: VzdumpJob[]; warnings: Co
     if (/^#/.test(line) || /^\s*$/.test(line) || /^PATH\s*=/.test(line)) return;
     const m = LINE.exec(line);
     if (!m) {
-      warn(i + 1, CRON_LIKE.test(line) ? `malformed line \`${line}\`: ${notRun}` : `ignoring malformed line \`${line}\``);
+      warn(
+        i + 1,
+        CRON_LIKE.test(line) ? `malformed line \`${line}\`: ${notRun}` : `ignoring malformed line \`${line}\``,
+      );
       return;
     }
     try {
@@ -46,7 +49,16 @@ export function parseVzdumpCron(text: string): { jobs: VzdumpJob[]; warnings: Co
       const days = parseDow(m[3]!);
       const options = parseArgs(m[7] ?? '');
       const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
-      jobs.push(toJob(`${digest}:${jobs.length + 1}`, i + 1, line, m[5] === undefined, days.length === 7 ? time : `${days.join(',')} ${time}`, options));
+      jobs.push(
+        toJob(
+          `${digest}:${jobs.length + 1}`,
+          i + 1,
+          line,
+          m[5] === undefined,
+          days.length === 7 ? time : `${days.join(',')} ${time}`,
+          options,
+        ),
+      );
     } catch (e) {
       warn(i + 1, `parse error in \`${line}\`: ${(e as Error).message}; ${notRun}`);
     }
@@ -86,13 +98,22 @@ function parseArgs(args: string): Map<string, string> {
     options.set(key, LIST_KEYS.has(key) && options.has(key) ? `${options.get(key)},${value}` : value);
   for (let i = 0; i < words.length; i++) {
     const opt = /^--?([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(words[i]!);
-    if (!opt) { vmids.push(words[i]!); continue; }
+    if (!opt) {
+      vmids.push(words[i]!);
+      continue;
+    }
     const key = opt[1]!;
     if (!Object.hasOwn(VZDUMP_KEYS, key) || JOB_ONLY_KEYS.has(key)) throw new Error(`Unknown option: ${key}`);
-    if (opt[2] !== undefined) { add(key, opt[2]); continue; }
+    if (opt[2] !== undefined) {
+      add(key, opt[2]);
+      continue;
+    }
     const next = words[i + 1];
     const takesNext = next !== undefined && !/^--?[a-z]/.test(next);
-    if (BOOLEAN_KEYS.has(key)) { add(key, takesNext ? booleanOf(key, words[++i]!) : '1'); continue; }
+    if (BOOLEAN_KEYS.has(key)) {
+      add(key, takesNext ? booleanOf(key, words[++i]!) : '1');
+      continue;
+    }
     if (!takesNext) throw new Error(`Option ${key} requires an argument`);
     add(key, words[++i]!);
   }
@@ -113,29 +134,53 @@ function shellWords(text: string): string[] {
   const re = /\s*(?:((?:[^\s'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)|(\S))/gs;
   for (const m of text.matchAll(re)) {
     if (m[2] !== undefined) throw new Error(`unbalanced quote in \`${text}\``);
-    words.push(m[1]!.replace(/\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"/gs, (_, esc, single, double) =>
-      esc ?? single ?? (double as string).replace(/\\([$`"\\\n])/g, '$1')));
+    words.push(
+      m[1]!.replace(
+        /\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"/gs,
+        (_, esc, single, double) => esc ?? single ?? (double as string).replace(/\\([$`"\\\n])/g, '$1'),
+      ),
+    );
   }
   return words;
 }
 
-function toJob(id: string, line: number, text: string, enabled: boolean, schedule: string, options: Map<string, string>): VzdumpJob {
+function toJob(
+  id: string,
+  line: number,
+  text: string,
+  enabled: boolean,
+  schedule: string,
+  options: Map<string, string>,
+): VzdumpJob {
   const problems: JobProblem[] = [];
-  const invalid = (key: string | null, reason: string, fix: string) => problems.push({ kind: 'job_invalid', key, line, text, reason, fix });
+  const invalid = (key: string | null, reason: string, fix: string) =>
+    problems.push({ kind: 'job_invalid', key, line, text, reason, fix });
   const where = `/etc/pve/vzdump.cron line ${line}`;
   // vzdump checks every value against its schema before it backs anything up.
   for (const [key, value] of options) {
     const error = VZDUMP_KEYS[key]!(value);
-    if (error !== null) invalid(key, `the cron run of vzdump fails, nothing is backed up: ${key}: ${error}`, `In ${where}: give --${key} a valid value, or convert the job (see its legacy_cron_job finding) and fix it there.`);
+    if (error !== null)
+      invalid(
+        key,
+        `the cron run of vzdump fails, nothing is backed up: ${key}: ${error}`,
+        `In ${where}: give --${key} a valid value, or convert the job (see its legacy_cron_job finding) and fix it there.`,
+      );
   }
   const get = (key: string) => options.get(key);
   const { conflicts, selectsNothing, all, pool } = vzdumpSelection(get);
   if (conflicts.length) {
-    invalid('vmid', `the run aborts, nothing is backed up: ${conflicts.map((k) => `${k}: option conflicts with option 'vmid'`).join('; ')}`,
-      `In ${where}: drop the listed VMIDs to back up what ${conflicts.join('/')} selects, or drop ${conflicts.map((k) => `--${k}`).join(', ')} to back up exactly the listed VMIDs.`);
+    invalid(
+      'vmid',
+      `the run aborts, nothing is backed up: ${conflicts.map((k) => `${k}: option conflicts with option 'vmid'`).join('; ')}`,
+      `In ${where}: drop the listed VMIDs to back up what ${conflicts.join('/')} selects, or drop ${conflicts.map((k) => `--${k}`).join(', ')} to back up exactly the listed VMIDs.`,
+    );
   }
   if (selectsNothing) {
-    invalid('vmid', 'the run aborts, nothing is backed up: vmid: property is missing (no vmid, --all, --exclude or --pool)', `In ${where}: name the guests to back up (or --all 1).`);
+    invalid(
+      'vmid',
+      'the run aborts, nothing is backed up: vmid: property is missing (no vmid, --all, --exclude or --pool)',
+      `In ${where}: name the guests to back up (or --all 1).`,
+    );
   }
   return {
     id,

@@ -11,12 +11,21 @@ export function detailText(f: Finding): string {
     f.actual ? `actual: ${f.actual}` : '',
     ...f.evidence.map((e) => `evidence: ${evidenceText(e)}`),
     f.remediation ? `remediation:\n${f.remediation}` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Where a fact came from: `file:line`, the host and its command, the excerpt. */
 export function evidenceText(e: Evidence): string {
-  return [e.file && (e.line ? `${e.file}:${e.line}` : e.file), e.host && `host ${e.host}`, e.command && `$ ${e.command}`, e.detail].filter(Boolean).join('; ');
+  return [
+    e.file && (e.line ? `${e.file}:${e.line}` : e.file),
+    e.host && `host ${e.host}`,
+    e.command && `$ ${e.command}`,
+    e.detail,
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** Who waived it, until when, why, and what was waived. */

@@ -27,8 +27,10 @@ export function* reportHtmlPieces(run: RunResult): Generator<string> {
   const wrong = sorted.filter(isBad);
   const rest = sorted.filter((f) => !isBad(f));
   const s = summarize(findings);
-  const demo = run.source.bindingsChosenBy === 'bundled demo site'
-    ? `<p class="warning" role="alert">WARNING: this report judges the BUNDLED DEMO SITE, not your estate: no ops/bindings was found (pass --bindings DIR, or run <code>ops init</code>).</p>\n` : '';
+  const demo =
+    run.source.bindingsChosenBy === 'bundled demo site'
+      ? `<p class="warning" role="alert">WARNING: this report judges the BUNDLED DEMO SITE, not your estate: no ops/bindings was found (pass --bindings DIR, or run <code>ops init</code>).</p>\n`
+      : '';
   yield `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -89,14 +91,19 @@ function* coverageMatrix(findings: Finding[]): Generator<string> {
   }
   // localeCompare(…, 'en', { numeric: true })'s order, with one collator for every comparison.
   const guests = [...cells.keys()].sort(new Intl.Collator('en', { numeric: true }).compare);
-  const row = (g: string) => `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks.map((c) => {
-    const f = cells.get(g)!.get(c);
-    if (!f) return '<td class="cell none" title="not judged">·</td>';
-    const title = `${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`;
-    return `<td class="cell o-${f.outcome}" title="${h(title)}">${SYMBOL[f.outcome]}</td>`;
-  }).join('')}</tr>`;
+  const row = (g: string) =>
+    `<tr data-guest="${h(g)}"><th scope="row">${h(g)}</th>${checks
+      .map((c) => {
+        const f = cells.get(g)!.get(c);
+        if (!f) return '<td class="cell none" title="not judged">·</td>';
+        const title = `${f.outcome}${f.reason ? ` (${f.reason})` : ''}: ${f.message}`;
+        return `<td class="cell o-${f.outcome}" title="${h(title)}">${SYMBOL[f.outcome]}</td>`;
+      })
+      .join('')}</tr>`;
   yield `<section id="coverage"><h2>Coverage: ${guests.length} guests × ${checks.length} checks</h2>
-<p class="legend">${Object.entries(SYMBOL).map(([o, s]) => `<span class="cell o-${o}">${s}</span> ${o}`).join(' · ')} · <span class="cell none">·</span> not judged</p>
+<p class="legend">${Object.entries(SYMBOL)
+    .map(([o, s]) => `<span class="cell o-${o}">${s}</span> ${o}`)
+    .join(' · ')} · <span class="cell none">·</span> not judged</p>
 <div class="scroll"><table class="matrix"><thead><tr><th>guest</th>${checks.map((c) => `<th class="rot"><span>${h(c)}</span></th>`).join('')}</tr></thead>
 <tbody>`;
   yield* lines(guests, row);
@@ -112,7 +119,8 @@ function* freshnessBars(findings: Finding[]): Generator<string> {
     yield '<section id="freshness"><h2>Freshness</h2><p>No target\'s archives were listed in this run.</p></section>';
     return;
   }
-  const ratio = (f: Finding) => (f.freshness!.ageHours === null ? Infinity : f.freshness!.ageHours / f.freshness!.limitHours);
+  const ratio = (f: Finding) =>
+    f.freshness!.ageHours === null ? Infinity : f.freshness!.ageHours / f.freshness!.limitHours;
   const bar = (f: Finding) => {
     const { ageHours, limitHours } = f.freshness!;
     // The scale reaches twice the limit: the limit mark sits in the middle.
@@ -122,7 +130,10 @@ function* freshnessBars(findings: Finding[]): Generator<string> {
 <span class="bar" role="img" aria-label="${h(label)}"><span class="fill o-bg-${f.outcome}" style="width:${width.toFixed(1)}%"></span><span class="limit"></span></span><span class="bar-label">${h(label)}</span></div>`;
   };
   yield '<section id="freshness"><h2>Freshness (age against limit; the line marks the limit)</h2>';
-  yield* lines(judged.sort((a, b) => ratio(b) - ratio(a)), bar);
+  yield* lines(
+    judged.sort((a, b) => ratio(b) - ratio(a)),
+    bar,
+  );
   yield '</section>';
 }
 
@@ -133,16 +144,20 @@ function* freshnessBars(findings: Finding[]): Generator<string> {
 function* restoreConfidence(findings: Finding[]): Generator<string> {
   const key = (f: Finding) => `${f.host ?? ''}/${f.subject}`;
   const drills = new Map(findings.filter((f) => f.check === 'D19.restore-drill' && f.drill).map((f) => [key(f), f]));
-  const sizes = new Map(findings.filter((f) => f.check === 'D19.size' && f.sizeHistory?.length).map((f) => [key(f), f]));
+  const sizes = new Map(
+    findings.filter((f) => f.check === 'D19.size' && f.sizeHistory?.length).map((f) => [key(f), f]),
+  );
   const targets = [...new Set([...drills.keys(), ...sizes.keys()])].sort();
   if (!targets.length) return;
   yield '<section id="restore"><h2>Restore drills and archive sizes</h2><div class="scroll"><table><thead><tr><th>target</th><th>last restore drill</th><th>archive sizes (oldest → newest)</th></tr></thead><tbody>';
   yield* lines(targets, (t) => {
     const d = drills.get(t);
     const z = sizes.get(t);
-    const drill = !d ? '<td class="muted">not judged</td>' : d.drill!.at === null
-      ? `<td class="o-${d.outcome}">never</td>`
-      : `<td class="o-${d.outcome}">${h(new Date(d.drill!.at * 1000).toISOString().slice(0, 10))} ${d.drill!.ok ? 'ok' : 'failed'} <span class="muted">(${h(d.drill!.source === 'pve' ? 'PVE task' : 'restore.drills.yaml')})</span></td>`;
+    const drill = !d
+      ? '<td class="muted">not judged</td>'
+      : d.drill!.at === null
+        ? `<td class="o-${d.outcome}">never</td>`
+        : `<td class="o-${d.outcome}">${h(new Date(d.drill!.at * 1000).toISOString().slice(0, 10))} ${d.drill!.ok ? 'ok' : 'failed'} <span class="muted">(${h(d.drill!.source === 'pve' ? 'PVE task' : 'restore.drills.yaml')})</span></td>`;
     return `<tr><td>${h(t)}</td>${drill}<td>${z ? sparkline(z.sizeHistory!, z.outcome) : '<span class="muted">–</span>'}</td></tr>`;
   });
   yield '</tbody></table></div></section>';
@@ -163,7 +178,8 @@ function sparkline(sizes: number[], outcome: Finding['outcome']): string {
 /** Seven day columns, 24 hours down; calendar events and jobs side by side in each day, overlaps outlined. */
 function weekView(run: RunResult): string {
   const w = run.windows;
-  if (!w || (!w.windows.length && !w.notShown.length)) return '<section id="week"><h2>Backup windows</h2><p>No job schedule or calendar event to show.</p></section>';
+  if (!w || (!w.windows.length && !w.notShown.length))
+    return '<section id="week"><h2>Backup windows</h2><p>No job schedule or calendar event to show.</p></section>';
   const dayWidth = 120;
   const hour = 18;
   const lane = (x: BackupWindow) => (x.source === 'calendar' ? 0 : 1);
@@ -173,12 +189,22 @@ function weekView(run: RunResult): string {
     if (x.start + x.minutes > 1440) parts.push([(x.weekday + 1) % 7, 0, x.start + x.minutes - 1440]);
     const cls = `win ${x.source}${x.overlaps.length ? ' overlap' : ''}`;
     const title = `${windowKey(x)}: ${DAYS[x.weekday]} ${hhmm(x.start)} for ${x.minutes} min${x.durationKnown ? '' : ' (PVE does not say how long a job runs: drawn for the default)'}${x.overlaps.length ? `; overlaps ${x.overlaps.join(', ')}` : ''}`;
-    return parts.map(([day, start, minutes]) => `<rect class="${cls}" x="${40 + day * dayWidth + 4 + lane(x) * 56}" y="${20 + (start / 60) * hour}" width="52" height="${Math.max(2, (minutes / 60) * hour)}"><title>${h(title)}</title></rect>`);
+    return parts.map(
+      ([day, start, minutes]) =>
+        `<rect class="${cls}" x="${40 + day * dayWidth + 4 + lane(x) * 56}" y="${20 + (start / 60) * hour}" width="52" height="${Math.max(2, (minutes / 60) * hour)}"><title>${h(title)}</title></rect>`,
+    );
   });
   const grid = [
     ...DAYS.map((d, i) => `<text x="${40 + i * dayWidth + dayWidth / 2}" y="14" text-anchor="middle">${d}</text>`),
-    ...Array.from({ length: 25 }, (_, i) => `<line class="grid" x1="40" x2="${40 + 7 * dayWidth}" y1="${20 + i * hour}" y2="${20 + i * hour}"/>${i % 3 === 0 && i < 24 ? `<text x="34" y="${24 + i * hour}" text-anchor="end">${hhmm(i * 60)}</text>` : ''}`),
-    ...DAYS.map((_, i) => `<line class="grid" x1="${40 + i * dayWidth}" x2="${40 + i * dayWidth}" y1="20" y2="${20 + 24 * hour}"/>`),
+    ...Array.from(
+      { length: 25 },
+      (_, i) =>
+        `<line class="grid" x1="40" x2="${40 + 7 * dayWidth}" y1="${20 + i * hour}" y2="${20 + i * hour}"/>${i % 3 === 0 && i < 24 ? `<text x="34" y="${24 + i * hour}" text-anchor="end">${hhmm(i * 60)}</text>` : ''}`,
+    ),
+    ...DAYS.map(
+      (_, i) =>
+        `<line class="grid" x1="${40 + i * dayWidth}" x2="${40 + i * dayWidth}" y1="20" y2="${20 + 24 * hour}"/>`,
+    ),
   ];
   const overlapping = [...new Set(w.windows.filter((x) => x.overlaps.length).map(windowKey))];
   const notShown = w.notShown.map((n) => h(`${n.source} ${n.host ? `${n.host}/` : ''}${n.id} (${n.why})`));
@@ -193,28 +219,50 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** `2 errors · 40 failures (9 critical, 18 high, …) · 181 pass · 29 skip · 0 waived`. */
 function verdictCounts(wrong: Finding[], s: ReturnType<typeof summarize>): string {
   const failures = wrong.filter((f) => f.outcome === 'fail');
-  const bySeverity = SEVERITIES.map((sev) => [sev, failures.filter((f) => f.severity === sev).length] as const).filter(([, n]) => n);
+  const bySeverity = SEVERITIES.map((sev) => [sev, failures.filter((f) => f.severity === sev).length] as const).filter(
+    ([, n]) => n,
+  );
   return [
     `<span class="o-error">${s.error} error${s.error === 1 ? '' : 's'}</span>`,
     `<span class="o-fail">${s.fail} failure${s.fail === 1 ? '' : 's'}</span>${bySeverity.length ? ` (${bySeverity.map(([sev, n]) => `${n} ${sev}`).join(', ')})` : ''}`,
-    `<span class="o-pass">${s.pass} pass</span>`, `<span class="o-skip">${s.skip} skip</span>`, `<span class="o-waived">${s.waived} waived</span>`,
+    `<span class="o-pass">${s.pass} pass</span>`,
+    `<span class="o-skip">${s.skip} skip</span>`,
+    `<span class="o-waived">${s.waived} waived</span>`,
   ].join(' · ');
 }
 
 /** One finding as a table row: outcome, severity, what, and its message, evidence and remediation. */
-const findingRow = (f: Finding) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
+const findingRow = (
+  f: Finding,
+) => `<tr class="finding" data-gate="${h(f.gate)}" data-outcome="${f.outcome}" data-host="${h(f.host ?? 'bindings')}">
 <td class="o-${f.outcome}">${f.outcome}${f.drift ? ` (${f.drift})` : ''}</td><td>${f.severity}</td><td>${h(findingId(f))}</td>
 <td>${h(f.outcome === 'waived' ? waivedMessage(f) : f.message)}${f.evidence.length ? `<ul class="evidence">${f.evidence.map((e) => `<li>${h(evidenceText(e))}</li>`).join('')}</ul>` : ''}${f.remediation && isBad(f) ? `<pre>${htmlText(multiLine(f.remediation))}</pre>` : ''}</td></tr>`;
 
-const TABLE_HEAD = '<div class="scroll"><table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>\n<tbody>';
+const TABLE_HEAD =
+  '<div class="scroll"><table class="findings"><thead><tr><th>outcome</th><th>severity</th><th>finding</th><th>message, evidence and remediation</th></tr></thead>\n<tbody>';
 
 /** The errors and failures, most urgent first, with the filters that apply to every finding on the page. */
 function* wrongTable(wrong: Finding[], all: Finding[]): Generator<string> {
-  const options = (name: string, values: string[]) => `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)].sort().map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('')}</select></label>`;
+  const options = (name: string, values: string[]) =>
+    `<label>${name} <select data-filter="${name}"><option value="">all</option>${[...new Set(values)]
+      .sort()
+      .map((v) => `<option value="${h(v)}">${h(v)}</option>`)
+      .join('')}</select></label>`;
   const errors = wrong.filter((f) => f.outcome === 'error').length;
-  const title = wrong.length ? `What is wrong: ${errors} error${errors === 1 ? '' : 's'} (could not check), ${wrong.length - errors} failure${wrong.length - errors === 1 ? '' : 's'}` : 'Nothing failed and nothing errored';
+  const title = wrong.length
+    ? `What is wrong: ${errors} error${errors === 1 ? '' : 's'} (could not check), ${wrong.length - errors} failure${wrong.length - errors === 1 ? '' : 's'}`
+    : 'Nothing failed and nothing errored';
   yield `<section id="wrong"><h2>${title}</h2>
-<form class="filters">${options('gate', all.map((f) => f.gate))} ${options('outcome', all.map((f) => f.outcome))} ${options('host', all.map((f) => f.host ?? 'bindings'))} <span class="muted">showing <span id="shown">${all.length}</span> of ${all.length} findings</span></form>
+<form class="filters">${options(
+    'gate',
+    all.map((f) => f.gate),
+  )} ${options(
+    'outcome',
+    all.map((f) => f.outcome),
+  )} ${options(
+    'host',
+    all.map((f) => f.host ?? 'bindings'),
+  )} <span class="muted">showing <span id="shown">${all.length}</span> of ${all.length} findings</span></form>
 `;
   if (!wrong.length) {
     yield '</section>';
@@ -238,7 +286,8 @@ function* restTable(rest: Finding[]): Generator<string> {
   yield '</details></section>';
 }
 
-const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const hhmm = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 const CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--card:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--skip:#9a6700;--waived:#0969da;--cal:#54aeff;--job:#4ac26b}

@@ -4,20 +4,38 @@ import { describe, expect, it } from 'vitest';
 import { batched, jsonChunks, jsonFile } from './json-chunks.js';
 
 const VALUES: unknown[] = [
-  null, 0, 'text', [], {}, [[]], { a: {} },
+  null,
+  0,
+  'text',
+  [],
+  {},
+  [[]],
+  { a: {} },
   {
-    runKey: 'k', gates: [
-      { id: 'D19', findings: [{ subject: 'a\nb "quoted" \u2028', evidence: [{ file: 'x', line: 1 }], gone: undefined }, { nested: [[1, 2], { deep: { er: [3] } }] }], durationMs: undefined },
+    runKey: 'k',
+    gates: [
+      {
+        id: 'D19',
+        findings: [
+          { subject: 'a\nb "quoted" \u2028', evidence: [{ file: 'x', line: 1 }], gone: undefined },
+          { nested: [[1, 2], { deep: { er: [3] } }] },
+        ],
+        durationMs: undefined,
+      },
       { id: 'D69', findings: [] },
     ],
-    list: [undefined, () => 1, Symbol('s'), new Date(0), { toJSON: () => 'mine' }], f: () => 1, at: new Date(0), empty: { only: undefined },
+    list: [undefined, () => 1, Symbol('s'), new Date(0), { toJSON: () => 'mine' }],
+    f: () => 1,
+    at: new Date(0),
+    empty: { only: undefined },
   },
 ];
 
 describe('jsonChunks', () => {
   it('joins to JSON.stringify(value, null, 2) at every depth: empty, undefined, functions, toJSON, escapes', () => {
     for (const value of VALUES) {
-      for (const depth of [0, 1, 2, 4, 9]) expect([...jsonChunks(value, depth)].join(''), `depth ${depth}`).toBe(JSON.stringify(value, null, 2));
+      for (const depth of [0, 1, 2, 4, 9])
+        expect([...jsonChunks(value, depth)].join(''), `depth ${depth}`).toBe(JSON.stringify(value, null, 2));
     }
   });
 
@@ -25,7 +43,9 @@ describe('jsonChunks', () => {
     const run = { gates: [{ findings: [{ a: 1, b: [1] }, { a: 2 }] }] };
     const pieces = [...jsonChunks(run, 4)];
     expect(pieces).toContain(',\n        {\n          "a": 2\n        }');
-    expect(pieces.filter((p) => p.endsWith('{\n          "a": 1,\n          "b": [\n            1\n          ]\n        }'))).toHaveLength(1);
+    expect(
+      pieces.filter((p) => p.endsWith('{\n          "a": 1,\n          "b": [\n            1\n          ]\n        }')),
+    ).toHaveLength(1);
     expect([...jsonFile(run, 4)].join('')).toBe(`${JSON.stringify(run, null, 2)}\n`);
     expect([...batched(pieces, 10)].join('')).toBe(JSON.stringify(run, null, 2));
   });

@@ -14,7 +14,8 @@ export function* jsonChunks(value: unknown, depth = 3, indent = ''): Generator<s
   const inner = `${indent}  `;
   const array = Array.isArray(value);
   // As JSON.stringify: in an object, members whose value JSON cannot carry are left out; in an array they read null.
-  const entries = array ? value.map((v): [string, unknown] => ['', carried(v) ? v : null])
+  const entries = array
+    ? value.map((v): [string, unknown] => ['', carried(v) ? v : null])
     : Object.entries(value as object).filter(([, v]) => carried(v));
   if (!entries.length) {
     yield array ? '[]' : '{}';
@@ -37,7 +38,10 @@ export function* jsonChunks(value: unknown, depth = 3, indent = ''): Generator<s
 const carried = (v: unknown) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 
 const isLeaf = (value: unknown, depth: number) =>
-  depth <= 0 || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function';
+  depth <= 0 ||
+  value === null ||
+  typeof value !== 'object' ||
+  typeof (value as { toJSON?: unknown }).toJSON === 'function';
 
 /** A value stringified whole, its lines indented to where it stands. */
 function leafText(value: unknown, indent: string): string {

@@ -13,13 +13,24 @@ export function jsonOutput(run: RunResult) {
       id: g.id,
       outcome: g.outcome,
       checks: g.findings.map((f) => ({
-        id: f.check, subject: f.subject, host: f.host, outcome: f.outcome, reason: f.reason, message: f.message, remediation: f.remediation,
+        id: f.check,
+        subject: f.subject,
+        host: f.host,
+        outcome: f.outcome,
+        reason: f.reason,
+        message: f.message,
+        remediation: f.remediation,
         // Added with waivers and baselines: always present, null when they do not apply.
-        fingerprint: f.fingerprint ?? null, drift: f.drift ?? null, waiver: f.waiver ?? null,
+        fingerprint: f.fingerprint ?? null,
+        drift: f.drift ?? null,
+        waiver: f.waiver ?? null,
         // Added with progressive adoption: the remediation's binding edits, null when it has none.
         fix: f.fix ?? null,
         // Added so every output carries what a finding has: always present, null when the rule gave no expected or actual.
-        severity: f.severity, expected: f.expected ?? null, actual: f.actual ?? null, evidence: f.evidence,
+        severity: f.severity,
+        expected: f.expected ?? null,
+        actual: f.actual ?? null,
+        evidence: f.evidence,
         // Added with D19.retention: {source, policy, present, kept, protected, min} on its judged findings, null otherwise.
         retention: f.retention ?? null,
       })),

@@ -10,7 +10,8 @@ import { HOSTILE, makeFinding, makeGate, makeRun } from '../results/testing/run-
 
 const md = new MarkdownIt({ html: true, linkify: true });
 const render = (text: string) => md.render(text);
-const tags = (html: string, tag: string) => [...html.matchAll(new RegExp(`<${tag}(?: [^>]*)?>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]!);
+const tags = (html: string, tag: string) =>
+  [...html.matchAll(new RegExp(`<${tag}(?: [^>]*)?>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]!);
 /** The table under a heading: its body rows as cell texts. */
 const rowsUnder = (html: string, heading: string) => {
   const after = html.slice(html.indexOf(`<h2>${heading}</h2>`));
@@ -18,14 +19,33 @@ const rowsUnder = (html: string, heading: string) => {
 };
 
 /** Text a host can report that GitHub or linkify would turn into links, markup or a forged line. */
-const LINKY = 'see http://evil.example/x www.evil.example mail me@evil.example [x](https://evil.example) <https://evil.example> | `code` ``';
+const LINKY =
+  'see http://evil.example/x www.evil.example mail me@evil.example [x](https://evil.example) <https://evil.example> | `code` ``';
 
 describe('receiptMarkdown', () => {
   it('keeps hostile values inside their cell or line: no forged heading, no HTML, no link, no terminal escapes', () => {
-    const run = makeRun([makeGate('D19', [makeFinding({ subject: HOSTILE, message: `${HOSTILE} ${LINKY}`, actual: LINKY, evidence: [{ host: 'pve1', detail: LINKY }] })])], {
-      hosts: [{ id: 'pve2', status: 'error', reason: 'connect_timeout', message: `${HOSTILE} ${LINKY}` }],
-      source: { kind: 'snapshot', bindings: '/repo/www.evil.example/ops', bindingsChosenBy: '--bindings', snapshot: 'http://evil.example/snap', capturedAt: null },
-    });
+    const run = makeRun(
+      [
+        makeGate('D19', [
+          makeFinding({
+            subject: HOSTILE,
+            message: `${HOSTILE} ${LINKY}`,
+            actual: LINKY,
+            evidence: [{ host: 'pve1', detail: LINKY }],
+          }),
+        ]),
+      ],
+      {
+        hosts: [{ id: 'pve2', status: 'error', reason: 'connect_timeout', message: `${HOSTILE} ${LINKY}` }],
+        source: {
+          kind: 'snapshot',
+          bindings: '/repo/www.evil.example/ops',
+          bindingsChosenBy: '--bindings',
+          snapshot: 'http://evil.example/snap',
+          capturedAt: null,
+        },
+      },
+    );
     const text = receiptMarkdown(run, 'report.html');
     // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(text).not.toMatch(/[\u0000\u001b\r]/);
@@ -38,8 +58,12 @@ describe('receiptMarkdown', () => {
     // The whole hostile subject and message stay in their own cells of one row.
     const [row] = rowsUnder(html, 'Failures and errors');
     expect(row).toHaveLength(4);
-    expect(row![2]).toBe('<code>D19.freshness pve1/a]]&gt;b]]&gt;&lt;injected a=\'1\'/&gt;&quot;q\' &lt;b&gt;x&lt;/b&gt; *y* | z\\u000a## D19 forged: pass\\u000d\\u001b[2J\\u0000\\ud800 end</code>');
-    expect(row![3]).toContain('see http://evil.example/x www.evil.example mail me@evil.example [x](https://evil.example) &lt;https://evil.example&gt; | `code` ``</code>');
+    expect(row![2]).toBe(
+      "<code>D19.freshness pve1/a]]&gt;b]]&gt;&lt;injected a='1'/&gt;&quot;q' &lt;b&gt;x&lt;/b&gt; *y* | z\\u000a## D19 forged: pass\\u000d\\u001b[2J\\u0000\\ud800 end</code>",
+    );
+    expect(row![3]).toContain(
+      'see http://evil.example/x www.evil.example mail me@evil.example [x](https://evil.example) &lt;https://evil.example&gt; | `code` ``</code>',
+    );
   });
 
   it('lists every failure and error as one row, errors first, then by severity; details with the remediation in a fenced block', () => {
@@ -52,7 +76,16 @@ describe('receiptMarkdown', () => {
         makeFinding({ subject: 'high-known', drift: 'known' }),
         makeFinding({ subject: 'high-new', drift: 'new' }),
       ]),
-      makeGate('relay-stalwart', [makeFinding({ gate: 'relay-stalwart', check: 'relay.postfix', subject: 'postfix', outcome: 'error', reason: 'no_state', severity: 'medium' })]),
+      makeGate('relay-stalwart', [
+        makeFinding({
+          gate: 'relay-stalwart',
+          check: 'relay.postfix',
+          subject: 'postfix',
+          outcome: 'error',
+          reason: 'no_state',
+          severity: 'medium',
+        }),
+      ]),
     ]);
     const html = render(receiptMarkdown(run, null));
     expect(rowsUnder(html, 'Gates')).toEqual([
@@ -72,9 +105,11 @@ describe('receiptMarkdown', () => {
     expect(html).not.toContain('left out');
   });
 
-  it('stays within GitHub\'s 1 MiB step-summary limit: every row, the details that fit, and how many were left out', () => {
+  it("stays within GitHub's 1 MiB step-summary limit: every row, the details that fit, and how many were left out", () => {
     const severities: Severity[] = ['low', 'medium', 'high', 'critical'];
-    const findings = Array.from({ length: 3000 }, (_, i) => makeFinding({ subject: `vm-${i}`, severity: severities[i % 4]!, remediation: `fix vm-${i}\n${'x'.repeat(400)}` }));
+    const findings = Array.from({ length: 3000 }, (_, i) =>
+      makeFinding({ subject: `vm-${i}`, severity: severities[i % 4]!, remediation: `fix vm-${i}\n${'x'.repeat(400)}` }),
+    );
     const text = receiptMarkdown(makeRun([makeGate('D19', findings)]), 'report.html');
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(STEP_SUMMARY_MAX_BYTES);
     const html = render(text);
@@ -82,7 +117,9 @@ describe('receiptMarkdown', () => {
     const shown = tags(html, 'h3').length;
     expect(shown).toBeGreaterThan(100);
     expect(shown).toBeLessThan(3000);
-    expect(html).toContain(`<p>Details of ${shown} of 3000 failures and errors; ${3000 - shown} left out to stay within GitHub's 1 MiB job-summary limit: every finding is in report.html.</p>`);
+    expect(html).toContain(
+      `<p>Details of ${shown} of 3000 failures and errors; ${3000 - shown} left out to stay within GitHub's 1 MiB job-summary limit: every finding is in report.html.</p>`,
+    );
     // The details shown are the most urgent ones: the critical findings (every fourth, from vm-3) first.
     const detailed = tags(html, 'h3').map((h) => Number(/vm-(\d+)/.exec(h)![1]));
     expect(detailed.slice(0, Math.min(shown, 750)).every((i) => i % 4 === 3)).toBe(true);
@@ -95,6 +132,8 @@ describe('receiptMarkdown', () => {
     const html = render(text);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(3000);
     expect(rowsUnder(html, 'Failures and errors').length).toBeLessThan(3);
-    expect(html).toMatch(/<p>\d of 3 failures and errors are left out of the table above, to stay within GitHub's 1 MiB job-summary limit; all are in report.html.<\/p>/);
+    expect(html).toMatch(
+      /<p>\d of 3 failures and errors are left out of the table above, to stay within GitHub's 1 MiB job-summary limit; all are in report.html.<\/p>/,
+    );
   });
 });

@@ -23,39 +23,77 @@ export function receiptMarkdown(run: RunResult, fullReport: string | null, maxBy
     '',
     `- outcome: **${run.outcome}** (exit ${run.exitCode}): ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skip} skip, ${s.waived} waived`,
     `- source: ${run.source.kind}; bindings ${c(run.source.bindings)} (${run.source.bindingsChosenBy})${run.source.snapshot ? `; snapshot ${c(run.source.snapshot)} captured ${c(run.source.capturedAt ?? 'unknown')}` : ''}`,
-    ...(run.source.insecureAcceptAnyHostKey ? ['- **host keys were not checked** (--insecure-accept-any-host-key)'] : []),
-    ...(run.baseline ? [`- baseline: ${c(run.baseline.receipt)}${run.baseline.runKey ? ` (run ${c(run.baseline.runKey)})` : ''}: ${run.baseline.new} new, ${run.baseline.known} known; fail on ${run.baseline.failOn}`] : []),
+    ...(run.source.insecureAcceptAnyHostKey
+      ? ['- **host keys were not checked** (--insecure-accept-any-host-key)']
+      : []),
+    ...(run.baseline
+      ? [
+          `- baseline: ${c(run.baseline.receipt)}${run.baseline.runKey ? ` (run ${c(run.baseline.runKey)})` : ''}: ${run.baseline.new} new, ${run.baseline.known} known; fail on ${run.baseline.failOn}`,
+        ]
+      : []),
     `- bindings digest: ${run.bindingsDigest ?? 'none'}${run.bindingsGitCommit ? `; git commit ${c(run.bindingsGitCommit)}` : ''}`,
     `- tool: ${run.tool.name} ${c(run.tool.version)}; started ${run.startedAt}, finished ${run.finishedAt}`,
   ];
   const hostsDown = run.hosts.filter((h) => h.status === 'error');
-  if (hostsDown.length) lines.push('', '## Unreadable hosts', '', ...hostsDown.map((h) => `- ${c(h.id)}: ${c(h.reason ?? 'error')}: ${c(h.message ?? '')}`));
+  if (hostsDown.length)
+    lines.push(
+      '',
+      '## Unreadable hosts',
+      '',
+      ...hostsDown.map((h) => `- ${c(h.id)}: ${c(h.reason ?? 'error')}: ${c(h.message ?? '')}`),
+    );
 
   const gates = reportedGates(run);
   if (gates.length) {
-    lines.push('', '## Gates', '', '| gate | verdict | pass | fail | error | skip | waived |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    lines.push(
+      '',
+      '## Gates',
+      '',
+      '| gate | verdict | pass | fail | error | skip | waived |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const g of gates) {
       const n = g.summary;
-      lines.push(`| ${v(g.id)} ${v(g.title)} | **${g.outcome}** | ${n.pass} | ${n.fail} | ${n.error} | ${n.skip} | ${n.waived} |`);
+      lines.push(
+        `| ${v(g.id)} ${v(g.title)} | **${g.outcome}** | ${n.pass} | ${n.fail} | ${n.error} | ${n.skip} | ${n.waived} |`,
+      );
     }
   }
 
   // Past the head, each block goes in only while the whole stays within the limit.
   const out = new Budget(lines, maxBytes - CLOSING_BYTES);
   const bad = gates.flatMap((g) => g.findings.filter(isBad)).sort(byUrgency);
-  if (bad.length) out.add(['', '## Failures and errors', '', '| outcome | severity | finding | message |', '| --- | --- | --- | --- |']);
-  const rows = out.each(bad, (f) => [`| **${f.outcome}**${f.drift ? ` (${f.drift})` : ''} | ${f.severity} | ${mdCode(findingId(f), true)} | ${mdCode(f.message, true)} |`]);
+  if (bad.length)
+    out.add([
+      '',
+      '## Failures and errors',
+      '',
+      '| outcome | severity | finding | message |',
+      '| --- | --- | --- | --- |',
+    ]);
+  const rows = out.each(bad, (f) => [
+    `| **${f.outcome}**${f.drift ? ` (${f.drift})` : ''} | ${f.severity} | ${mdCode(findingId(f), true)} | ${mdCode(f.message, true)} |`,
+  ]);
   const waived = gates.flatMap((g) => g.findings.filter((f) => f.waiver && f.outcome === 'waived'));
   if (waived.length) out.add(['', '## Waived', '']);
-  const waivedShown = out.each(waived, (f) => [`- ${c(findingId(f))} by ${c(f.waiver!.owner)} until ${c(f.waiver!.expires)}: ${c(f.waiver!.justification)}`]);
+  const waivedShown = out.each(waived, (f) => [
+    `- ${c(findingId(f))} by ${c(f.waiver!.owner)} until ${c(f.waiver!.expires)}: ${c(f.waiver!.justification)}`,
+  ]);
   if (bad.length) out.add(['', '## Details']);
   const details = out.each(bad, (f) => ['', `### ${c(findingId(f))}`, '', ...findingDetail(f)]);
 
   const where = fullReport ?? 'receipt.json';
   const closing: string[] = [];
-  if (rows < bad.length) closing.push(`${bad.length - rows} of ${bad.length} failures and errors are left out of the table above, to stay within GitHub's 1 MiB job-summary limit; all are in ${where}.`);
-  if (waivedShown < waived.length) closing.push(`${waived.length - waivedShown} waived findings are left out of the list above; all are in ${where}.`);
-  if (details < bad.length) closing.push(`Details of ${details} of ${bad.length} failures and errors; ${bad.length - details} left out to stay within GitHub's 1 MiB job-summary limit: every finding is in ${where}.`);
+  if (rows < bad.length)
+    closing.push(
+      `${bad.length - rows} of ${bad.length} failures and errors are left out of the table above, to stay within GitHub's 1 MiB job-summary limit; all are in ${where}.`,
+    );
+  if (waivedShown < waived.length)
+    closing.push(`${waived.length - waivedShown} waived findings are left out of the list above; all are in ${where}.`);
+  if (details < bad.length)
+    closing.push(
+      `Details of ${details} of ${bad.length} failures and errors; ${bad.length - details} left out to stay within GitHub's 1 MiB job-summary limit: every finding is in ${where}.`,
+    );
   else if (fullReport) closing.push(`Every finding, the coverage matrix and the backup windows: ${fullReport}.`);
   return `${[...out.lines, ...closing.flatMap((l) => ['', l])].join('\n')}\n`;
 }
@@ -63,7 +101,10 @@ export function receiptMarkdown(run: RunResult, fullReport: string | null, maxBy
 /** Lines that grow only while their UTF-8 size stays within a limit. */
 class Budget {
   private bytes: number;
-  constructor(readonly lines: string[], private readonly limit: number) {
+  constructor(
+    readonly lines: string[],
+    private readonly limit: number,
+  ) {
     this.bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
   }
 

@@ -37,15 +37,22 @@ describe('writeAtomically', () => {
   });
 });
 
-const unshareMissing = process.getuid?.() !== 0 ? 'needs root (mount namespaces)'
-  : !['/usr/bin/unshare', '/bin/unshare'].some(existsSync) ? 'unshare (util-linux) is missing' : null;
+const unshareMissing =
+  process.getuid?.() !== 0
+    ? 'needs root (mount namespaces)'
+    : !['/usr/bin/unshare', '/bin/unshare'].some(existsSync)
+      ? 'unshare (util-linux) is missing'
+      : null;
 
 /**
  * Runs `ops args` with its working folder on a fresh tmpfs mounted with `mountOptions`, inside a
  * private mount namespace (gone when it exits): what ops printed, its exit code, and every path
  * left on the tmpfs afterwards.
  */
-function onTmpfs(mountOptions: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string; left: string[] }> {
+function onTmpfs(
+  mountOptions: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string; left: string[] }> {
   const mountpoint = mkdtempSync(path.join(tmpdir(), 'tmpfs-'));
   const script = [
     'mount -t tmpfs -o "$1" spine-gates-test "$2" || exit 99',
@@ -57,15 +64,19 @@ function onTmpfs(mountOptions: string, args: string[]): Promise<{ code: number; 
     'exit $code',
   ].join('\n');
   return new Promise((resolve) => {
-    execFile('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', mountOptions, mountpoint, OPS, ...args],
-      { env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 }, (error, stdout) => {
+    execFile(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', mountOptions, mountpoint, OPS, ...args],
+      { env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
+      (error, stdout) => {
         resolve({
           code: error ? Number(error.code) : 0,
           stdout: readFileSync(`${mountpoint}.out`, 'utf8'),
           stderr: readFileSync(`${mountpoint}.err`, 'utf8'),
           left: stdout.split('\n').filter(Boolean),
         });
-      });
+      },
+    );
   });
 }
 
@@ -74,7 +85,9 @@ describe.skipIf(unshareMissing !== null)(skipNamed('outputs on a full or read-on
     // 64 KiB: the demo's receipt files (report.html, receipt.md, receipt.json: about 300 KiB in all) do not fit.
     const run = await onTmpfs('size=64k', ['verify']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^ops: cannot write \S*\/reports\/receipts\/\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}\/(report\.html|receipt\.md|receipt\.json): no space left on device \(ENOSPC\)\n$/);
+    expect(run.stderr).toMatch(
+      /^ops: cannot write \S*\/reports\/receipts\/\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{8}\/(report\.html|receipt\.md|receipt\.json): no space left on device \(ENOSPC\)\n$/,
+    );
     expect(run.stderr).not.toContain('internal error');
     expect(run.left).toEqual(['./reports', './reports/receipts']);
   });

@@ -16,7 +16,10 @@ export type Content = string | Iterable<string>;
 
 /** Sortable (UTC time first, to the millisecond) and unique (random suffix, exclusive mkdir). */
 export function newRunKey(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '.$1Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d{3})Z$/, '.$1Z');
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
@@ -47,7 +50,8 @@ export async function startReceipt(reportsDir: string): Promise<ReceiptFolder> {
 
 /** Puts the complete folder into place; never over an existing one. */
 async function finishReceipt(folder: ReceiptFolder): Promise<void> {
-  if (await exists(folder.dir)) throw new OutputError(`cannot write ${folder.dir}: it already exists, and a receipt is never overwritten`);
+  if (await exists(folder.dir))
+    throw new OutputError(`cannot write ${folder.dir}: it already exists, and a receipt is never overwritten`);
   await writing(folder.dir, () => rename(folder.work, folder.dir));
 }
 

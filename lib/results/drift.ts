@@ -14,7 +14,10 @@ const MAX_RECEIPT_BYTES = 512 * 2 ** 20;
 type Identity = Pick<Finding, 'gate' | 'check' | 'subject' | 'host' | 'reason'>;
 
 export function fingerprint(f: Identity): string {
-  return createHash('sha256').update(JSON.stringify([f.gate, f.check, f.host, f.subject, f.reason])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([f.gate, f.check, f.host, f.subject, f.reason]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Drift that exists, acted on or accepted: what a baseline knows about. */
@@ -44,8 +47,10 @@ export interface ReceiptFindings {
  * like a receipt, or from a run that judged nothing (input errors) is bad input: the message says
  * which, prefixed with `what` (e.g. `--baseline reports/…/receipt.json`).
  */
-export async function readReceiptFindings(file: string, what: string): Promise<{ ok: true; receipt: ReceiptFindings } | { ok: false;
-  error: string }> {
+export async function readReceiptFindings(
+  file: string,
+  what: string,
+): Promise<{ ok: true; receipt: ReceiptFindings } | { ok: false; error: string }> {
   // A regular file only (a pipe would hang the run), bounded, and never quoted back: JSON.parse's
   // message carries some of the file's bytes.
   const read = await readRegularFile(file, MAX_RECEIPT_BYTES);
@@ -56,37 +61,67 @@ export async function readReceiptFindings(file: string, what: string): Promise<{
   } catch {
     return { ok: false, error: `${what}: not JSON` };
   }
-  const r = data as { runKey?: unknown; gates?: unknown; inputErrors?: unknown; outcome?: unknown; source?: Record<string, unknown> };
-  const gates = Array.isArray(r?.gates) ? r.gates as Array<{ id?: unknown; findings?: unknown }> : null;
-  const findings = gates?.every((g) => typeof g?.id === 'string' && Array.isArray(g.findings) && g.findings.every(isFindingLike))
-    ? gates.flatMap((g) => g.findings as Finding[]) : null;
-  if (!gates || !findings) return { ok: false, error: `${what}: not an ops verify receipt (expected receipt.json with gates[].findings[])` };
+  const r = data as {
+    runKey?: unknown;
+    gates?: unknown;
+    inputErrors?: unknown;
+    outcome?: unknown;
+    source?: Record<string, unknown>;
+  };
+  const gates = Array.isArray(r?.gates) ? (r.gates as Array<{ id?: unknown; findings?: unknown }>) : null;
+  const findings = gates?.every(
+    (g) => typeof g?.id === 'string' && Array.isArray(g.findings) && g.findings.every(isFindingLike),
+  )
+    ? gates.flatMap((g) => g.findings as Finding[])
+    : null;
+  if (!gates || !findings)
+    return { ok: false, error: `${what}: not an ops verify receipt (expected receipt.json with gates[].findings[])` };
   const inputErrors = Array.isArray(r.inputErrors) ? r.inputErrors.map(String) : [];
   const src = r.source ?? {};
   const sourceLine = `${String(src['kind'] ?? 'unknown')} run; bindings ${String(src['bindings'] ?? '?')}${src['snapshot'] ? `; snapshot ${String(src['snapshot'])} captured ${String(src['capturedAt'])}` : ''}`;
   return {
     ok: true,
     receipt: {
-      runKey: typeof r.runKey === 'string' ? r.runKey : null, gates: gates.map((g) => g.id as string), findings, inputErrors,
-      outcome: typeof r.outcome === 'string' ? r.outcome : null, sourceLine,
+      runKey: typeof r.runKey === 'string' ? r.runKey : null,
+      gates: gates.map((g) => g.id as string),
+      findings,
+      inputErrors,
+      outcome: typeof r.outcome === 'string' ? r.outcome : null,
+      sourceLine,
     },
   };
 }
 
 function isFindingLike(f: unknown): boolean {
   const x = f as Record<string, unknown>;
-  return typeof x === 'object' && x !== null && ['gate', 'check', 'subject', 'outcome'].every((k) => typeof x[k] === 'string')
-    && (x['host'] === null || typeof x['host'] === 'string') && (x['reason'] === null || typeof x['reason'] === 'string');
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    ['gate', 'check', 'subject', 'outcome'].every((k) => typeof x[k] === 'string') &&
+    (x['host'] === null || typeof x['host'] === 'string') &&
+    (x['reason'] === null || typeof x['reason'] === 'string')
+  );
 }
 
-export async function readBaseline(file: string): Promise<{ ok: true; baseline: Baseline } | { ok: false; error: string }> {
+export async function readBaseline(
+  file: string,
+): Promise<{ ok: true; baseline: Baseline } | { ok: false; error: string }> {
   const read = await readReceiptFindings(file, `--baseline ${file}`);
   if (!read.ok) return read;
   if (read.receipt.inputErrors.length) {
-    return { ok: false, error: `--baseline ${file}: that run judged nothing (it had input errors), so it cannot say which drift is known` };
+    return {
+      ok: false,
+      error: `--baseline ${file}: that run judged nothing (it had input errors), so it cannot say which drift is known`,
+    };
   }
-  return { ok: true, baseline: { file, runKey: read.receipt.runKey,
-    fingerprints: new Set(read.receipt.findings.filter(isDrift).map(fingerprint)) } };
+  return {
+    ok: true,
+    baseline: {
+      file,
+      runKey: read.receipt.runKey,
+      fingerprints: new Set(read.receipt.findings.filter(isDrift).map(fingerprint)),
+    },
+  };
 }
 
 /** The gates with a fingerprint on every fail, error and waived finding, and with a baseline, `drift` on every fail and error. */
@@ -97,7 +132,13 @@ export function markDrift(gates: GateResult[], baseline: Baseline | null): GateR
     findings: g.findings.map((f) => {
       if (!isDrift(f)) return f;
       const fp = fingerprint(f);
-      return { ...f, fingerprint: fp, ...(baseline && isBad(f) ? { drift: baseline.fingerprints.has(fp) ? 'known' as const : 'new' as const } : {}) };
+      return {
+        ...f,
+        fingerprint: fp,
+        ...(baseline && isBad(f)
+          ? { drift: baseline.fingerprints.has(fp) ? ('known' as const) : ('new' as const) }
+          : {}),
+      };
     }),
   }));
 }

@@ -86,7 +86,7 @@ export interface BindingLocation {
 export function bindingLocationOf(f: Finding, run: Pick<RunResult, 'hostSources'>): BindingLocation | null {
   const e = f.evidence.find((x) => x.file && x.line && !x.host && !x.commandId && x.file !== 'snapshot.yaml');
   if (e) return { file: e.file!, line: e.line! };
-  return f.host ? run.hostSources[f.host] ?? null : null;
+  return f.host ? (run.hostSources[f.host] ?? null) : null;
 }
 
 /** What sets the exit code: any drift, or only drift a baseline does not know (`--fail-on new`). */
@@ -110,8 +110,11 @@ const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 
  * stable, so ties keep the gates' and rules' order.
  */
 export function byUrgency(a: Finding, b: Finding): number {
-  return OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
-    || Number(a.drift === 'known') - Number(b.drift === 'known');
+  return (
+    OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] ||
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    Number(a.drift === 'known') - Number(b.drift === 'known')
+  );
 }
 
 export function emptySummary(): Summary {
@@ -127,12 +130,21 @@ export function summarize(findings: Iterable<Finding>): Summary {
 /** A gate's result from its findings: the only way one is made, so its outcome and counts always agree with them. */
 export function gateResult(id: string, title: string, findings: Finding[], durationMs?: number): GateResult {
   const summary = summarize(findings);
-  return { id, title, outcome: aggregateOutcome(summary), findings, summary, ...(durationMs === undefined ? {} : { durationMs }) };
+  return {
+    id,
+    title,
+    outcome: aggregateOutcome(summary),
+    findings,
+    summary,
+    ...(durationMs === undefined ? {} : { durationMs }),
+  };
 }
 
 /** The gates a report shows: the run's, or, when the input was bad, one gate of its input errors. */
 export function reportedGates(run: Pick<RunResult, 'gates' | 'inputErrors'>): GateResult[] {
-  return run.inputErrors.length ? [gateResult('input', 'Input errors', inputErrorFindings(run.inputErrors))] : run.gates;
+  return run.inputErrors.length
+    ? [gateResult('input', 'Input errors', inputErrorFindings(run.inputErrors))]
+    : run.gates;
 }
 
 /** Drift a person has to act on: it fails the run. */
@@ -162,8 +174,16 @@ export function inputErrorFindings(inputErrors: readonly string[]): Finding[] {
     const evidence: Evidence[] = at ? [{ file: at[1]!, line: Number(at[2]) }] : [];
     const digest = createHash('sha256').update(message).digest('hex').slice(0, 8);
     return {
-      gate: 'input', check: 'input.valid', subject: `${at ? `${at[1]}:${at[2]}` : 'run'}#${digest}`, host: null, outcome: 'error',
-      reason: 'bad_input', severity: 'critical', message, evidence, remediation: 'Fix the file at the line named, then run again.',
+      gate: 'input',
+      check: 'input.valid',
+      subject: `${at ? `${at[1]}:${at[2]}` : 'run'}#${digest}`,
+      host: null,
+      outcome: 'error',
+      reason: 'bad_input',
+      severity: 'critical',
+      message,
+      evidence,
+      remediation: 'Fix the file at the line named, then run again.',
     };
   });
 }

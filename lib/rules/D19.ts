@@ -21,9 +21,22 @@ import { checkRestoreDrills } from './D19/restore-drill.js';
 import { checkSizes } from './D19/size.js';
 
 export const D19_CHECKS = [
-  'D19.freshness', 'D19.threshold', 'D19.judged', 'D19.guest-covered', 'D19.target-enrolled',
-  'D19.job-guest-active', 'D19.target-retired', 'D19.scheduler', 'D19.snapshot-age', 'D19.job-valid', 'D19.job-run',
-  'D19.verified', 'D19.storage', 'D19.retention', 'D19.restore-drill', 'D19.size',
+  'D19.freshness',
+  'D19.threshold',
+  'D19.judged',
+  'D19.guest-covered',
+  'D19.target-enrolled',
+  'D19.job-guest-active',
+  'D19.target-retired',
+  'D19.scheduler',
+  'D19.snapshot-age',
+  'D19.job-valid',
+  'D19.job-run',
+  'D19.verified',
+  'D19.storage',
+  'D19.retention',
+  'D19.restore-drill',
+  'D19.size',
 ] as const;
 
 export const evaluateD19: Rule = (input) => {

@@ -24,11 +24,19 @@ import { checkTargetShape } from './D69/target-shape.js';
 import { checkUnregistered } from './D69/unregistered-guest.js';
 
 export const D69_CHECKS = [
-  'D69.status', 'D69.backup-target', 'D69.target-enabled', 'D69.target-shape', 'D69.enrolled', 'D69.scheduled',
-  'D69.ssh-target', 'D69.runtime-unit', 'D69.restore-sop', 'D69.offsite', 'D69.decommissioned-clean',
+  'D69.status',
+  'D69.backup-target',
+  'D69.target-enabled',
+  'D69.target-shape',
+  'D69.enrolled',
+  'D69.scheduled',
+  'D69.ssh-target',
+  'D69.runtime-unit',
+  'D69.restore-sop',
+  'D69.offsite',
+  'D69.decommissioned-clean',
   'D69.unregistered-guest',
 ] as const;
-
 
 export const evaluateD69: Rule = (input) => {
   // Every D69 check starts from the lifecycle's guests (or, unregistered-guest, compares with them).
@@ -36,8 +44,15 @@ export const evaluateD69: Rule = (input) => {
   const guests = input.bindings.lifecycle.guests;
   const active = guests.filter((g) => g.status === 'active');
   const activeChecks: GuestCheck[] = [
-    checkBackupTarget, checkTargetEnabled, checkTargetShape, checkEnrolled, checkScheduled, checkSshTarget,
-    checkRuntimeUnit, checkRestoreSop, checkOffsite,
+    checkBackupTarget,
+    checkTargetEnabled,
+    checkTargetShape,
+    checkEnrolled,
+    checkScheduled,
+    checkSshTarget,
+    checkRuntimeUnit,
+    checkRestoreSop,
+    checkOffsite,
   ];
   return [
     ...guests.map(checkStatus),

@@ -32,8 +32,12 @@ async function evaluate(site: string): Promise<Finding[]> {
   const snapshot = await readSnapshot(path.join(site, 'snapshot'), loaded.bindings);
   if (!snapshot.ok) throw new Error('snapshot does not read');
   const input = {
-    bindings: loaded.bindings, state: snapshot.state, now: snapshot.state.capturedAt, maxSnapshotAgeHours: null,
-    bundledDemo: true, restoreSops: await checkRestoreSops(loaded.bindings),
+    bindings: loaded.bindings,
+    state: snapshot.state,
+    now: snapshot.state.capturedAt,
+    maxSnapshotAgeHours: null,
+    bundledDemo: true,
+    restoreSops: await checkRestoreSops(loaded.bindings),
   };
   return [evaluateD19, evaluateD69, evaluateRelay, evaluateRadicaleCalendar].flatMap((rule) => rule(input));
 }
@@ -50,7 +54,8 @@ function apply(site: string, edits: BindingEdit[]): void {
   }
 }
 
-const bad = (findings: Finding[]) => new Set(findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(findingId));
+const bad = (findings: Finding[]) =>
+  new Set(findings.filter((f) => f.outcome === 'fail' || f.outcome === 'error').map(findingId));
 
 /** An added event is not in the Radicale calendar until published, which the remediation says to do next. */
 const awaitsPublishing = (id: string, edits: BindingEdit[]) =>
@@ -81,13 +86,25 @@ describe('binding remediations, applied', () => {
     });
   }
 
-  it('give a weekday job\'s event its days (D69 once suggested a WEEKLY event without byday)', async () => {
+  it("give a weekday job's event its days (D69 once suggested a WEEKLY event without byday)", async () => {
     const findings = await evaluate(estate(ESTATES[1]![1]));
     const scheduled = findings.find((f) => f.check === 'D69.scheduled' && f.subject === 'qemu/110')!;
-    expect(scheduled.fix).toEqual([{
-      file: 'backup.calendar.yaml', path: ['events'], op: 'append',
-      value: { id: 'backup-2b7d14e8-c3a0', summary: 'vzdump job backup-2b7d14e8-c3a0', freq: 'WEEKLY', byhour: 12, byminute: 30, byday: ['MO', 'TU', 'WE', 'TH', 'FR'], duration_minutes: 60 },
-    }]);
+    expect(scheduled.fix).toEqual([
+      {
+        file: 'backup.calendar.yaml',
+        path: ['events'],
+        op: 'append',
+        value: {
+          id: 'backup-2b7d14e8-c3a0',
+          summary: 'vzdump job backup-2b7d14e8-c3a0',
+          freq: 'WEEKLY',
+          byhour: 12,
+          byminute: 30,
+          byday: ['MO', 'TU', 'WE', 'TH', 'FR'],
+          duration_minutes: 60,
+        },
+      },
+    ]);
     expect(scheduled.remediation).toContain('byday: [MO, TU, WE, TH, FR]');
   });
 });

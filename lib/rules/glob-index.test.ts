@@ -8,15 +8,66 @@ const brute = (glob: string, files: FileEntry[]) =>
   files.filter((f) => picomatch(glob, { dot: false, nobrace: true, noextglob: true })(f.path));
 
 const GLOBS = [
-  'vzdump-qemu-101-*.vma.zst', 'vzdump-qemu-10-*', 'vzdump-lxc-1?1-*.tar.*', 'vzdump-*', '*', '*.log', '*/db.sql.gz',
-  '2026-*/db.sql.gz', '!a*', './vzdump-qemu-101-*', '.hidden*', 'a.b*', 'a\\*b', '[ab]*', 'a[.]*', 'a{b,c}*', '@(a|b)*',
-  'a+(b)*', 'x/y*', 'app-1.tar.zst', 'app-*.tar.zst', 'A*', 'é*', '-x*', '_*',
+  'vzdump-qemu-101-*.vma.zst',
+  'vzdump-qemu-10-*',
+  'vzdump-lxc-1?1-*.tar.*',
+  'vzdump-*',
+  '*',
+  '*.log',
+  '*/db.sql.gz',
+  '2026-*/db.sql.gz',
+  '!a*',
+  './vzdump-qemu-101-*',
+  '.hidden*',
+  'a.b*',
+  'a\\*b',
+  '[ab]*',
+  'a[.]*',
+  'a{b,c}*',
+  '@(a|b)*',
+  'a+(b)*',
+  'x/y*',
+  'app-1.tar.zst',
+  'app-*.tar.zst',
+  'A*',
+  'é*',
+  '-x*',
+  '_*',
 ];
 const NAMES = [
-  'vzdump-qemu-101-2026_01_01-02_00_00.vma.zst', 'vzdump-qemu-1010-2026_01_01-02_00_00.vma.zst', 'vzdump-qemu-101-2026_01_01-02_00_00.log',
-  'vzdump-qemu-10-x', 'vzdump-lxc-101-2026_01_01-02_00_00.tar.zst', 'vzdump-lxc-111-a.tar.gz', '2026-03-04/db.sql.gz', '2026-03-03/db.sql.gz',
-  '.hidden/db.sql.gz', '.hidden', 'a.b', 'a.bc', 'a*b', 'a\\b', 'ab', 'b', 'ac', 'a{b,c}', 'a', 'x/y', 'x/yz', './vzdump-qemu-101-x',
-  'app-1.tar.zst', 'app-2.tar.zst', 'A', 'Ab', 'é', 'éa', '-x', '_y', ' space', '', 'x//y',
+  'vzdump-qemu-101-2026_01_01-02_00_00.vma.zst',
+  'vzdump-qemu-1010-2026_01_01-02_00_00.vma.zst',
+  'vzdump-qemu-101-2026_01_01-02_00_00.log',
+  'vzdump-qemu-10-x',
+  'vzdump-lxc-101-2026_01_01-02_00_00.tar.zst',
+  'vzdump-lxc-111-a.tar.gz',
+  '2026-03-04/db.sql.gz',
+  '2026-03-03/db.sql.gz',
+  '.hidden/db.sql.gz',
+  '.hidden',
+  'a.b',
+  'a.bc',
+  'a*b',
+  'a\\b',
+  'ab',
+  'b',
+  'ac',
+  'a{b,c}',
+  'a',
+  'x/y',
+  'x/yz',
+  './vzdump-qemu-101-x',
+  'app-1.tar.zst',
+  'app-2.tar.zst',
+  'A',
+  'Ab',
+  'é',
+  'éa',
+  '-x',
+  '_y',
+  ' space',
+  '',
+  'x//y',
 ];
 
 describe('glob-index', () => {
@@ -36,9 +87,12 @@ describe('glob-index', () => {
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 20; round++) {
       const files: FileEntry[] = Array.from({ length: 60 }, (_, i) => ({
-        path: NAMES[Math.floor(random() * NAMES.length)]!, mtime: Math.floor(random() * 5), size: i,
+        path: NAMES[Math.floor(random() * NAMES.length)]!,
+        mtime: Math.floor(random() * 5),
+        size: i,
       }));
-      for (const glob of GLOBS) expect(filesMatching(glob, files), `${glob} in round ${round}`).toEqual(brute(glob, files));
+      for (const glob of GLOBS)
+        expect(filesMatching(glob, files), `${glob} in round ${round}`).toEqual(brute(glob, files));
       for (const prefix of ['vzdump-qemu-101-', 'vzdump-', 'a', '.h', './', '', 'é', 'zzz']) {
         expect(filesStartingWith(prefix, files)).toEqual(files.filter((f) => f.path.startsWith(prefix)));
       }
@@ -49,6 +103,9 @@ describe('glob-index', () => {
     const files: FileEntry[] = NAMES.map((path, i) => ({ path, mtime: i, size: i }));
     const first = filesMatching('vzdump-qemu-101-*', files);
     expect(filesMatching('vzdump-qemu-101-*', files)).toEqual(first);
-    expect(first.map((f) => f.path)).toEqual(['vzdump-qemu-101-2026_01_01-02_00_00.vma.zst', 'vzdump-qemu-101-2026_01_01-02_00_00.log']);
+    expect(first.map((f) => f.path)).toEqual([
+      'vzdump-qemu-101-2026_01_01-02_00_00.vma.zst',
+      'vzdump-qemu-101-2026_01_01-02_00_00.log',
+    ]);
   });
 });

@@ -67,7 +67,9 @@ export function filesMatching(glob: string, files: readonly FileEntry[]): FileEn
   const isMatch = globMatcher(glob);
   const prefix = literalPrefix(glob);
   if (!prefix) return files.filter((f) => isMatch(f.path));
-  return candidates(files, prefix, true).map((i) => files[i]!).filter((f) => isMatch(f.path));
+  return candidates(files, prefix, true)
+    .map((i) => files[i]!)
+    .filter((f) => isMatch(f.path));
 }
 
 /** The files whose path starts with `prefix`, in listing order: `files.filter((f) => f.path.startsWith(prefix))`. */

@@ -34,18 +34,32 @@ export const NO_HOST_STATE = 'no host state';
 /** One skip per check (subject `run`), so a gate that judged nothing says why. */
 export function skipEach(gate: string, checks: readonly string[], reason: string, message: string): Finding[] {
   const { make } = findingsFor(gate);
-  return checks.map((check) => make({ check, subject: 'run', host: null, severity: 'low', outcome: 'skip', reason, message: `${check}: ${message}` }));
+  return checks.map((check) =>
+    make({
+      check,
+      subject: 'run',
+      host: null,
+      severity: 'low',
+      outcome: 'skip',
+      reason,
+      message: `${check}: ${message}`,
+    }),
+  );
 }
 
 /** skipEach for checks whose binding file does not exist: reason `no vm.lifecycle.yaml`. */
-export const skipForMissingFile = (gate: string, checks: readonly string[], field: keyof typeof BINDING_FILES): Finding[] =>
-  skipEach(gate, checks, noFile(field), `the bindings have no ${BINDING_FILES[field]}`);
+export const skipForMissingFile = (
+  gate: string,
+  checks: readonly string[],
+  field: keyof typeof BINDING_FILES,
+): Finding[] => skipEach(gate, checks, noFile(field), `the bindings have no ${BINDING_FILES[field]}`);
 
 /** A host's PVE facts, or the problem that keeps them from being judged. */
 export function pveStateOf(state: HostState, hostId: string): { value: PveState } | { problem: StateProblem } {
   const host = hostOf(state, hostId);
   if ('problem' in host) return host;
-  if (!host.value.pve) return { problem: { reason: 'not_collected', message: `no PVE state was collected from ${hostId}` } };
+  if (!host.value.pve)
+    return { problem: { reason: 'not_collected', message: `no PVE state was collected from ${hostId}` } };
   return host.value.pve.ok ? { value: host.value.pve.value } : { problem: host.value.pve.problem };
 }
 
@@ -62,11 +76,16 @@ export function hostOf(state: HostState, hostId: string): { value: HostRecord } 
 /** Builds findings for one gate with the fields every finding of that gate shares. */
 export function findingsFor(gate: string) {
   return {
-    make(f: Omit<Finding, 'gate' | 'evidence' | 'remediation' | 'reason'> & Partial<Pick<Finding, 'evidence' | 'remediation' | 'reason'>>): Finding {
+    make(
+      f: Omit<Finding, 'gate' | 'evidence' | 'remediation' | 'reason'> &
+        Partial<Pick<Finding, 'evidence' | 'remediation' | 'reason'>>,
+    ): Finding {
       const finding: Finding = { gate, reason: null, evidence: [], remediation: null, ...f };
       // The project's own tests run with this set (vitest.config.ts): a reason missing from the catalogue is a bug there.
       if (process.env['SPINE_GATES_STRICT_REASONS'] && !isCataloguedReason(finding.check, finding.reason)) {
-        throw new Error(`reason ${JSON.stringify(finding.reason)} of ${finding.check} is not in lib/catalogue/reasons.ts`);
+        throw new Error(
+          `reason ${JSON.stringify(finding.reason)} of ${finding.check} is not in lib/catalogue/reasons.ts`,
+        );
       }
       return finding;
     },
@@ -74,8 +93,11 @@ export function findingsFor(gate: string) {
 }
 
 /** Evidence citing the binding entry a finding is about (file and line). */
-export const bindingEvidence = (entry: { source: { file: string; line: number } }, detail?: string): Evidence =>
-  ({ file: entry.source.file, line: entry.source.line, ...(detail ? { detail } : {}) });
+export const bindingEvidence = (entry: { source: { file: string; line: number } }, detail?: string): Evidence => ({
+  file: entry.source.file,
+  line: entry.source.line,
+  ...(detail ? { detail } : {}),
+});
 
 /**
  * One subject's (or one host's) findings; a throw (a hostile value no parser foresaw) becomes that
@@ -89,4 +111,8 @@ export function judgeSafely<T extends Finding | Finding[]>(judge: () => T, asErr
   }
 }
 
-export const severityByClass: Record<string, Severity> = { critical: 'critical', important: 'high', rebuildable: 'medium' };
+export const severityByClass: Record<string, Severity> = {
+  critical: 'critical',
+  important: 'high',
+  rebuildable: 'medium',
+};

@@ -42,7 +42,22 @@ describe('without vm.lifecycle.yaml', () => {
   });
 
   it('skips relay-stalwart per check rather than calling its hosts not PVE hosts', () => {
-    const base = makeBindings({ policy: { relay: { host: 'mail.example.com', port: 465, tls: 'implicit', hosts: ['pve1'], allowedRecipients: ['ops@example.com'], senderDomain: null, maxQueueAgeMinutes: 60, failOnDeferred: false, mail: {}, source: { file: 'drift.gates.yaml', line: 3 } } } });
+    const base = makeBindings({
+      policy: {
+        relay: {
+          host: 'mail.example.com',
+          port: 465,
+          tls: 'implicit',
+          hosts: ['pve1'],
+          allowedRecipients: ['ops@example.com'],
+          senderDomain: null,
+          maxQueueAgeMinutes: 60,
+          failOnDeferred: false,
+          mail: {},
+          source: { file: 'drift.gates.yaml', line: 3 },
+        },
+      },
+    });
     const findings = evaluateRelay(makeInput({ bindings: { ...base, lifecycle: null } }));
     expect(reasonsOf(findings)).toEqual(['skip no vm.lifecycle.yaml']);
   });

@@ -22,7 +22,9 @@ export function lifecycleById(input: VerifyInput): Map<number, LifecycleGuest> {
  * The finding's gate is `gate`, by default the check id's prefix (`D19.scheduler` → D19).
  */
 export function perPveHost(
-  input: VerifyInput, check: string, each: (hostId: string, pve: PveState, state: HostState) => Finding[],
+  input: VerifyInput,
+  check: string,
+  each: (hostId: string, pve: PveState, state: HostState) => Finding[],
   gate = check.slice(0, check.indexOf('.')),
 ): Finding[] {
   const { make } = findingsFor(gate);
@@ -30,31 +32,48 @@ export function perPveHost(
   if (unknown) return [make({ check, subject: 'run', host: null, severity: 'low', outcome: 'skip', ...unknown })];
   return pveHostIds(input.bindings).flatMap((hostId) => {
     const base = { check, subject: hostId, host: hostId, severity: 'high' as const };
-    if (!input.state) return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${hostId}: ${NO_HOST_STATE}` })];
+    if (!input.state)
+      return [make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${hostId}: ${NO_HOST_STATE}` })];
     const pve = pveStateOf(input.state, hostId);
     if ('problem' in pve) {
-      return [make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${hostId}: cannot judge, ${pve.problem.message}` })];
+      return [
+        make({
+          ...base,
+          outcome: 'error',
+          reason: pve.problem.reason,
+          message: `${hostId}: cannot judge, ${pve.problem.message}`,
+        }),
+      ];
     }
     const state = input.state;
-    return judgeSafely(() => each(hostId, pve.value, state), (message) => [make({ ...base, outcome: 'error', reason: 'internal_error', message: `${hostId}: ${message}` })]);
+    return judgeSafely(
+      () => each(hostId, pve.value, state),
+      (message) => [make({ ...base, outcome: 'error', reason: 'internal_error', message: `${hostId}: ${message}` })],
+    );
   });
 }
 
 /** Evidence citing one probe command's output on a host. */
 export const commandEvidence = (hostId: string, commandId: string, detail?: string): Evidence => ({
-  host: hostId, commandId, command: PVE_COMMANDS.find((c) => c.id === commandId)!.command, ...(detail ? { detail } : {}),
+  host: hostId,
+  commandId,
+  command: PVE_COMMANDS.find((c) => c.id === commandId)!.command,
+  ...(detail ? { detail } : {}),
 });
 
 /** Evidence citing the file a job is written in (jobs.cfg section or vzdump.cron line), or jobs.cfg. */
-export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence => (job?.source === 'vzdump.cron'
-  ? commandEvidence(hostId, 'vzdump-cron', `line ${job.line}`)
-  : commandEvidence(hostId, 'jobs-cfg', job ? `vzdump: ${job.id} (line ${job.line})` : undefined));
+export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence =>
+  job?.source === 'vzdump.cron'
+    ? commandEvidence(hostId, 'vzdump-cron', `line ${job.line}`)
+    : commandEvidence(hostId, 'jobs-cfg', job ? `vzdump: ${job.id} (line ${job.line})` : undefined);
 
 // Facts derived from one host's PVE state are computed once per state object and shared by every
 // check (and finding) that asks: on an estate with thousands of guests, recomputing them per
 // finding made evaluation quadratic. Host state is never changed while gates run.
-const perState = new WeakMap<PveState, { selections: Map<VzdumpJob, number[]>; enrolled?: Map<number, VzdumpJob[]>;
-  guests?: Map<number, Guest> }>();
+const perState = new WeakMap<
+  PveState,
+  { selections: Map<VzdumpJob, number[]>; enrolled?: Map<number, VzdumpJob[]>; guests?: Map<number, Guest> }
+>();
 const factsOf = (pve: PveState) => {
   let facts = perState.get(pve);
   if (!facts) perState.set(pve, (facts = { selections: new Map() }));
@@ -77,11 +96,18 @@ export function brokenJobsNaming(pve: PveState, vmid: number): VzdumpJob[] {
 /** Why no job PVE runs backs this guest up: `only_invalid_jobs`, `only_disabled_jobs` or `not_in_any_job`, and in words. */
 export function whyNotEnrolled(pve: PveState, vmid: number): { reason: string; why: string } {
   const broken = brokenJobsNaming(pve, vmid).map((j) => j.id);
-  if (broken.length) return { reason: 'only_invalid_jobs', why: `only job(s) ${broken.join(', ')} select it, and PVE never runs them as written (see D19.job-valid)` };
+  if (broken.length)
+    return {
+      reason: 'only_invalid_jobs',
+      why: `only job(s) ${broken.join(', ')} select it, and PVE never runs them as written (see D19.job-valid)`,
+    };
   const paused = pve.jobs.filter((j) => !j.enabled && jobSelection(pve, j).includes(vmid)).map((j) => j.id);
-  if (paused.length) return { reason: 'only_disabled_jobs', why: `only disabled job(s) ${paused.join(', ')} select it` };
+  if (paused.length)
+    return { reason: 'only_disabled_jobs', why: `only disabled job(s) ${paused.join(', ')} select it` };
   // A snapshot without /etc/pve/vzdump.cron cannot rule out a legacy cron job: say so, never hide it.
-  const unread = pve.cronNotRead ? ` in jobs.cfg (legacy /etc/pve/vzdump.cron jobs were not read: ${pve.cronNotRead.message})` : '';
+  const unread = pve.cronNotRead
+    ? ` in jobs.cfg (legacy /etc/pve/vzdump.cron jobs were not read: ${pve.cronNotRead.message})`
+    : '';
   return { reason: 'not_in_any_job', why: `no job selects it${unread}` };
 }
 
@@ -116,7 +142,12 @@ export function targetVmid(t: InventoryTarget): number | undefined {
 }
 
 /** Why an explicitly listed VMID should leave its job, or null when it belongs there. */
-export function deadListing(hostId: string, vmid: number, pve: PveState, lifecycle: Map<number, LifecycleGuest>): string | null {
+export function deadListing(
+  hostId: string,
+  vmid: number,
+  pve: PveState,
+  lifecycle: Map<number, LifecycleGuest>,
+): string | null {
   if (!guestOf(pve, vmid)) return `does not exist on ${hostId}`;
   const status = lifecycle.get(vmid)?.status;
   return status && INACTIVE_LIFECYCLE.has(status) ? `is ${status} in the lifecycle` : null;
@@ -134,7 +165,12 @@ export interface JobFixPlan {
  * back it up (re-enable the disabled job that already selects it, else the first enabled vmid-list
  * job that runs on the guest's node), and dead VMIDs leave the lists that name them.
  */
-export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[], lifecycle: Map<number, LifecycleGuest>): JobFixPlan {
+export function planJobFixes(
+  hostId: string,
+  pve: PveState,
+  mustEnroll: number[],
+  lifecycle: Map<number, LifecycleGuest>,
+): JobFixPlan {
   const enrolled = enrolledVmids(pve);
   const nodeOf = (vmid: number) => guestOf(pve, vmid)?.node ?? null;
   const listJobs = pve.jobs.filter((j) => j.enabled && j.runs && j.vmids);
@@ -143,9 +179,15 @@ export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[]
   const repair = new Map<number, VzdumpJob>();
   for (const vmid of [...new Set(mustEnroll)].filter((v) => !enrolled.has(v))) {
     const broken = brokenJobsNaming(pve, vmid)[0];
-    if (broken) { repair.set(vmid, broken); continue; }
+    if (broken) {
+      repair.set(vmid, broken);
+      continue;
+    }
     const paused = pve.jobs.find((j) => !j.enabled && jobSelection(pve, j).includes(vmid));
-    if (paused) { reenable.set(vmid, paused); continue; }
+    if (paused) {
+      reenable.set(vmid, paused);
+      continue;
+    }
     const job = listJobs.find((j) => j.node === null || j.node === nodeOf(vmid));
     if (job) adds.set(job.id, [...(adds.get(job.id) ?? []), vmid]);
   }
@@ -157,7 +199,9 @@ export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[]
     const drops = (job.vmids ?? []).filter((v) => deadListing(hostId, v, pve, lifecycle) !== null);
     const added = adds.get(job.id) ?? [];
     const list = [...new Set([...(job.vmids ?? []).filter((v) => !drops.includes(v)), ...added])].sort((a, b) => a - b);
-    const change = [added.length ? `adds ${added.join(', ')}` : '', drops.length ? `drops ${drops.join(', ')}` : ''].filter(Boolean).join(', ');
+    const change = [added.length ? `adds ${added.join(', ')}` : '', drops.length ? `drops ${drops.join(', ')}` : '']
+      .filter(Boolean)
+      .join(', ');
     const line = list.length
       ? `On ${hostId}: \`pvesh set /cluster/backup/${job.id} --vmid ${list.join(',')}\` (${change}: one line for every change this job needs).`
       : `On ${hostId}: job ${job.id} would back up nothing: \`pvesh delete /cluster/backup/${job.id}\`.`;
@@ -167,9 +211,11 @@ export function planJobFixes(hostId: string, pve: PveState, mustEnroll: number[]
   return {
     enroll(vmid) {
       const broken = repair.get(vmid);
-      if (broken) return `Job ${broken.id} selects ${vmid} but PVE never runs it as written: ${[...new Set(broken.problems.map((p) => p.fix))].join(' ')}`;
+      if (broken)
+        return `Job ${broken.id} selects ${vmid} but PVE never runs it as written: ${[...new Set(broken.problems.map((p) => p.fix))].join(' ')}`;
       const paused = reenable.get(vmid);
-      if (paused) return `On ${hostId}: job ${paused.id} selects ${vmid} but is disabled: \`pvesh set /cluster/backup/${paused.id} --enabled 1\` (or move ${vmid} to an enabled job).`;
+      if (paused)
+        return `On ${hostId}: job ${paused.id} selects ${vmid} but is disabled: \`pvesh set /cluster/backup/${paused.id} --enabled 1\` (or move ${vmid} to an enabled job).`;
       const job = listJobs.find((j) => adds.get(j.id)?.includes(vmid));
       if (job) return desired(job);
       return `On ${hostId}: no enabled job with a vmid list runs on ${nodeOf(vmid) ?? 'its node'}; create one: \`pvesh create /cluster/backup --schedule 02:00 --storage <storage> --vmid ${vmid}\`.`;
@@ -186,8 +232,12 @@ export function hostFixPlan(input: VerifyInput, hostId: string, pve: PveState): 
   const known = plans.get(pve);
   if (known?.input === input && known.hostId === hostId) return known.plan;
   const lifecycle = lifecycleById(input);
-  const uncovered = pve.guests.filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? '')).map((g) => g.vmid);
-  const targeted = input.bindings.inventory.targets.filter((t) => t.enabled && t.host === hostId).flatMap((t) => targetVmid(t) ?? [])
+  const uncovered = pve.guests
+    .filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? ''))
+    .map((g) => g.vmid);
+  const targeted = input.bindings.inventory.targets
+    .filter((t) => t.enabled && t.host === hostId)
+    .flatMap((t) => targetVmid(t) ?? [])
     .filter((vmid) => guestOf(pve, vmid) !== undefined);
   const plan = planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
   plans.set(pve, { input, hostId, plan });

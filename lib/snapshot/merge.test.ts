@@ -25,16 +25,24 @@ async function demoBindings(): Promise<Bindings> {
   return loaded.bindings;
 }
 
-interface ManifestHost { id: string; commands?: Array<{ output: string | null }> }
+interface ManifestHost {
+  id: string;
+  commands?: Array<{ output: string | null }>;
+}
 
 /** The demo snapshot as shard `index` of `count` would have recorded it (the calendar with its host, nas). */
 function demoShard(bindings: Bindings, index: number, count: number, root: string): string {
-  const manifest = parse(readFileSync(path.join(DEMO, 'snapshot', 'snapshot.yaml'), 'utf8')) as { hosts: ManifestHost[]; calendar?: { via: string } };
+  const manifest = parse(readFileSync(path.join(DEMO, 'snapshot', 'snapshot.yaml'), 'utf8')) as {
+    hosts: ManifestHost[];
+    calendar?: { via: string };
+  };
   const mine = new Set(shardHosts(bindings, { index, count }));
   const dir = path.join(root, `shard-${index}`);
   mkdirSync(dir, { recursive: true });
   const hosts = manifest.hosts.filter((h) => mine.has(h.id));
-  for (const h of hosts) if (h.commands?.length) cpSync(path.join(DEMO, 'snapshot', 'hosts', h.id), path.join(dir, 'hosts', h.id), { recursive: true });
+  for (const h of hosts)
+    if (h.commands?.length)
+      cpSync(path.join(DEMO, 'snapshot', 'hosts', h.id), path.join(dir, 'hosts', h.id), { recursive: true });
   const calendar = manifest.calendar && mine.has(manifest.calendar.via) ? manifest.calendar : undefined;
   if (calendar) cpSync(path.join(DEMO, 'snapshot', 'calendar'), path.join(dir, 'calendar'), { recursive: true });
   writeFileSync(path.join(dir, 'snapshot.yaml'), stringify({ ...manifest, hosts, calendar }));
@@ -43,7 +51,9 @@ function demoShard(bindings: Bindings, index: number, count: number, root: strin
 
 function ops(args: string[], cwd: string): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [OPS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }));
+    execFile(process.execPath, [OPS, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout }),
+    );
   });
 }
 
@@ -59,7 +69,10 @@ describe('shards', () => {
     for (const count of [1, 2, 3, all.length, all.length + 2]) {
       const shards = Array.from({ length: count }, (_, i) => shardHosts(bindings, { index: i + 1, count }));
       expect(shards.flat().sort(), `${count} shards`).toEqual(all);
-      expect(shards.map((s) => s.length).every((n) => Math.abs(n - all.length / count) < 1), `${count} shards are balanced`).toBe(true);
+      expect(
+        shards.map((s) => s.length).every((n) => Math.abs(n - all.length / count) < 1),
+        `${count} shards are balanced`,
+      ).toBe(true);
     }
     expect(shardHosts(bindings, { index: 1, count: 2 })).toEqual(shardHosts(bindings, { index: 1, count: 2 }));
   });
@@ -92,10 +105,14 @@ describe('ops merge', () => {
     expect((await mergeSnapshots([one!, two!], path.join(root, 'm1'))).capturedAt).toBe('2026-03-04T07:29:10.5Z');
 
     const twice = demoShard(bindings, 1, 1, path.join(root, 'all'));
-    await expect(mergeSnapshots([twice, one!], path.join(root, 'm2'))).rejects.toThrow(/^host \S+ is in both .*all\/shard-1 and .*shard-1: shards of one collection never share a host$/);
+    await expect(mergeSnapshots([twice, one!], path.join(root, 'm2'))).rejects.toThrow(
+      /^host \S+ is in both .*all\/shard-1 and .*shard-1: shards of one collection never share a host$/,
+    );
     writeFileSync(manifest, 'format: 2\n');
     await expect(mergeSnapshots([one!, two!], path.join(root, 'm3'))).rejects.toThrow(MergeError);
-    await expect(mergeSnapshots([one!, two!], path.join(root, 'm3'))).rejects.toThrow(/shard-2\/snapshot\.yaml:1:9: format: expected exactly 1, found 2/);
+    await expect(mergeSnapshots([one!, two!], path.join(root, 'm3'))).rejects.toThrow(
+      /shard-2\/snapshot\.yaml:1:9: format: expected exactly 1, found 2/,
+    );
     await expect(mergeSnapshots([one!], path.join(root, 'm1'))).rejects.toThrow(/already exists and is not empty/);
   });
 
@@ -104,8 +121,13 @@ describe('ops merge', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'merge-date-'));
     const [one, two] = [1, 2].map((i) => demoShard(bindings, i, 2, root));
     const manifest = path.join(two!, 'snapshot.yaml');
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/captured_at: .*/, 'captured_at: "2026-13-45T99:99:99Z"'));
-    await expect(mergeSnapshots([one!, two!], path.join(root, 'merged'))).rejects.toThrow(/shard-2\/snapshot\.yaml:\d+:\d+: captured_at: expected a real UTC time/);
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8').replace(/captured_at: .*/, 'captured_at: "2026-13-45T99:99:99Z"'),
+    );
+    await expect(mergeSnapshots([one!, two!], path.join(root, 'merged'))).rejects.toThrow(
+      /shard-2\/snapshot\.yaml:\d+:\d+: captured_at: expected a real UTC time/,
+    );
   });
 
   it('on the command line: judged like the unsharded snapshot, exit 0; bad input exit 2', async () => {
@@ -113,10 +135,24 @@ describe('ops merge', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'merge-cli-'));
     const shards = [1, 2].map((i) => demoShard(bindings, i, 2, root));
     const run = await ops(['merge', '--out', 'merged', ...shards], root);
-    expect(run.stdout).toMatch(/^OK: merged 2 snapshots, 4 hosts \(.+\), the calendar from .+, captured_at 2026-03-04T07:30:00Z \(the earliest\); snapshot .+merged\n$/);
+    expect(run.stdout).toMatch(
+      /^OK: merged 2 snapshots, 4 hosts \(.+\), the calendar from .+, captured_at 2026-03-04T07:30:00Z \(the earliest\); snapshot .+merged\n$/,
+    );
     expect(run.code).toBe(0);
     const judge = async (snapshot: string) => {
-      const r = await ops(['verify', '--json', '--bindings', path.join(DEMO, 'bindings'), '--snapshot', snapshot, '--max-snapshot-age', '0'], root);
+      const r = await ops(
+        [
+          'verify',
+          '--json',
+          '--bindings',
+          path.join(DEMO, 'bindings'),
+          '--snapshot',
+          snapshot,
+          '--max-snapshot-age',
+          '0',
+        ],
+        root,
+      );
       const json = JSON.parse(r.stdout);
       return { code: r.code, summary: json.summary, gates: json.gates };
     };

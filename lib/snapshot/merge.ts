@@ -44,7 +44,10 @@ export async function mergeSnapshots(dirs: string[], out: string): Promise<Merge
   for (const { dir, manifest } of shards) {
     for (const host of manifest.hosts) {
       const seen = from.get(host.id);
-      if (seen) throw new MergeError(`host ${host.id} is in both ${seen} and ${dir}: shards of one collection never share a host`);
+      if (seen)
+        throw new MergeError(
+          `host ${host.id} is in both ${seen} and ${dir}: shards of one collection never share a host`,
+        );
       from.set(host.id, dir);
       hosts.push(await collectedHost(dir, host));
     }
@@ -54,7 +57,12 @@ export async function mergeSnapshots(dirs: string[], out: string): Promise<Merge
     }
   }
   const capturedAt = shards.map((s) => s.manifest.captured_at).sort((a, b) => Date.parse(a) - Date.parse(b))[0]!;
-  const collection: Collection = { capturedAt, hosts, insecureAcceptAnyHostKey: false, ...(calendar ? { calendar: calendar.value } : {}) };
+  const collection: Collection = {
+    capturedAt,
+    hosts,
+    insecureAcceptAnyHostKey: false,
+    ...(calendar ? { calendar: calendar.value } : {}),
+  };
   await writeSnapshot(out, collection);
   return { hosts: hosts.map((h) => h.id), calendarFrom: calendar?.dir ?? null, capturedAt };
 }
@@ -71,7 +79,13 @@ async function collectedHost(dir: string, host: ManifestHost): Promise<Collected
   const commands: CollectedCommand[] = [];
   for (const c of host.commands ?? []) {
     const stdout = await outputOf(dir, c.output, `command ${c.id} of ${host.id}`);
-    commands.push({ id: c.id, command: c.command, exit: c.exit, stdout, ...(c.base_path !== undefined ? { basePath: c.base_path } : {}) });
+    commands.push({
+      id: c.id,
+      command: c.command,
+      exit: c.exit,
+      stdout,
+      ...(c.base_path !== undefined ? { basePath: c.base_path } : {}),
+    });
   }
   return host.status === 'ok'
     ? { id: host.id, status: 'ok', timezone: host.timezone ?? null, commands }

@@ -10,7 +10,14 @@ import { parseVzdumpCron } from '../pve/vzdump-cron.js';
 import { isStorageId, nodeName } from '../pve/storage.js';
 import { pveHostIds } from '../bindings/pve-hosts.js';
 import {
-  globDepth, listingCommand, MAIL_COMMANDS, PVE_COMMANDS, PVE_STORAGE_COMMANDS, storageCommands, TIMEZONE_COMMAND, type ProbeCommand,
+  globDepth,
+  listingCommand,
+  MAIL_COMMANDS,
+  PVE_COMMANDS,
+  PVE_STORAGE_COMMANDS,
+  storageCommands,
+  TIMEZONE_COMMAND,
+  type ProbeCommand,
   RESTORE_COMMANDS,
 } from './probe.js';
 
@@ -23,8 +30,8 @@ export interface HostPlan {
 
 export function probePlan(bindings: Bindings): HostPlan[] {
   const commands = new Map<string, ProbeCommand[]>();
-  const add = (hostId: string, cmds: readonly ProbeCommand[]) => commands.set(hostId, [...(commands.get(hostId) ?? [TIMEZONE_COMMAND]),
-    ...cmds]);
+  const add = (hostId: string, cmds: readonly ProbeCommand[]) =>
+    commands.set(hostId, [...(commands.get(hostId) ?? [TIMEZONE_COMMAND]), ...cmds]);
   const pveHosts = pveHostIds(bindings);
   for (const hostId of pveHosts) add(hostId, [...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS]);
   for (const hostId of pveHosts) add(hostId, RESTORE_COMMANDS);
@@ -38,11 +45,18 @@ export function probePlan(bindings: Bindings): HostPlan[] {
     depths.set(t.host, byPath);
   }
   for (const [hostId, byPath] of depths) {
-    add(hostId, [...byPath].sort(([a], [b]) => a.localeCompare(b)).map(([basePath, depth]) => listingCommand(basePath, depth)));
+    add(
+      hostId,
+      [...byPath].sort(([a], [b]) => a.localeCompare(b)).map(([basePath, depth]) => listingCommand(basePath, depth)),
+    );
   }
-  return [...commands].sort(([a], [b]) => a.localeCompare(b)).map(([hostId, cmds]) => ({
-    hostId, commands: cmds, ...(pveHosts.includes(hostId) ? { followUp: (outputs) => storageFollowUp(bindings, hostId, outputs) } : {}),
-  }));
+  return [...commands]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([hostId, cmds]) => ({
+      hostId,
+      commands: cmds,
+      ...(pveHosts.includes(hostId) ? { followUp: (outputs) => storageFollowUp(bindings, hostId, outputs) } : {}),
+    }));
 }
 
 /**
@@ -51,11 +65,22 @@ export function probePlan(bindings: Bindings): HostPlan[] {
  * is not one PVE accepts (the snapshot reader says so). A job without `storage` writes to the
  * /etc/vzdump.conf default, which is not read: it names no storage here.
  */
-export function storageFollowUp(bindings: Bindings, hostId: string, outputs: ReadonlyMap<string, string>): ProbeCommand[] {
+export function storageFollowUp(
+  bindings: Bindings,
+  hostId: string,
+  outputs: ReadonlyMap<string, string>,
+): ProbeCommand[] {
   const node = nodeName(outputs.get('hostname') ?? '');
   if (node === null) return [];
-  const storages = new Set(bindings.inventory.targets.flatMap((t) => (t.enabled && t.kind === 'pve_storage' && t.host === hostId ? [t.storage] : [])));
-  for (const job of [...jobsOf(outputs.get('jobs-cfg'), parseJobsCfg), ...jobsOf(outputs.get('vzdump-cron'), parseVzdumpCron)]) {
+  const storages = new Set(
+    bindings.inventory.targets.flatMap((t) =>
+      t.enabled && t.kind === 'pve_storage' && t.host === hostId ? [t.storage] : [],
+    ),
+  );
+  for (const job of [
+    ...jobsOf(outputs.get('jobs-cfg'), parseJobsCfg),
+    ...jobsOf(outputs.get('vzdump-cron'), parseVzdumpCron),
+  ]) {
     if (job.enabled && job.storage !== null && (job.node === null || job.node === node)) storages.add(job.storage);
   }
   return storageCommands(node, [...storages].filter(isStorageId).sort());

@@ -19,14 +19,22 @@ const INSTALLED = path.join(TMP, 'spine-gates-probe');
 writeFileSync(INSTALLED, PROBE_SCRIPT_FILE, { mode: 0o755 });
 const TOKEN = '0123456789abcdef0123456789abcdef';
 
-interface Ran { frames: string[]; sections: Map<string, Buffer>; code: number | null; stderr: string }
+interface Ran {
+  frames: string[];
+  sections: Map<string, Buffer>;
+  code: number | null;
+  stderr: string;
+}
 
 /**
  * Runs the probe (`sh -s`, the same under bash, whose sh it is on some hosts, or the installed copy), answering its
  * followup frame with `followUp`.
  */
 function runProbeScript(how: 'sh -s' | 'bash -s' | 'forced', stdin: string, followUp?: string): Promise<Ran> {
-  const child = how === 'forced' ? spawn(INSTALLED, [], { cwd: TMP }) : spawn(how === 'sh -s' ? '/bin/sh' : 'bash', ['-s'], { cwd: TMP });
+  const child =
+    how === 'forced'
+      ? spawn(INSTALLED, [], { cwd: TMP })
+      : spawn(how === 'sh -s' ? '/bin/sh' : 'bash', ['-s'], { cwd: TMP });
   const ran: Ran = { frames: [], sections: new Map(), code: null, stderr: '' };
   let current: Buffer[] | null = null;
   const reader = new FrameReader(TOKEN, {
@@ -42,14 +50,23 @@ function runProbeScript(how: 'sh -s' | 'bash -s' | 'forced', stdin: string, foll
       }
       if (line === 'followup') child.stdin.end(followUp);
     },
-    bytes: (chunk) => { if (current) current.push(chunk); },
+    bytes: (chunk) => {
+      if (current) current.push(chunk);
+    },
   });
   child.stdout.on('data', (d: Buffer) => reader.push(d));
-  child.stderr.on('data', (d: Buffer) => { ran.stderr += d.toString('latin1'); });
+  child.stderr.on('data', (d: Buffer) => {
+    ran.stderr += d.toString('latin1');
+  });
   child.stdin.on('error', () => {}); // a refused request may exit before reading all of stdin
   child.stdin.write(stdin);
   if (followUp === undefined) child.stdin.end();
-  return new Promise((resolve) => child.on('close', (code) => { ran.code = code; resolve(ran); }));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      ran.code = code;
+      resolve(ran);
+    }),
+  );
 }
 
 /** What the recorded command prints, run by itself through sh -c (as `ops snapshot` did before the probe script). */
@@ -60,7 +77,21 @@ function runRecorded(c: ProbeCommand): Promise<Buffer> {
   return new Promise((resolve) => child.on('close', () => resolve(Buffer.concat(out))));
 }
 
-const HOSTILE_NAMES = [`it's`, 'a "quoted" name', '$(touch INJECTED)', '`touch INJECTED`', 'new\nline', 'trailing-newline\n', ' spaced ', 'back\\slash', '-dash', '*', 'ünïcode', 'SPINE_GATES_REQUEST', 'end'];
+const HOSTILE_NAMES = [
+  `it's`,
+  'a "quoted" name',
+  '$(touch INJECTED)',
+  '`touch INJECTED`',
+  'new\nline',
+  'trailing-newline\n',
+  ' spaced ',
+  'back\\slash',
+  '-dash',
+  '*',
+  'ünïcode',
+  'SPINE_GATES_REQUEST',
+  'end',
+];
 
 function hostileTree(): string[] {
   return HOSTILE_NAMES.map((name, i) => {
@@ -77,45 +108,77 @@ describe('the probe script under /bin/sh', () => {
   const dirs = hostileTree();
   const listings = dirs.map((dir) => listingCommand(dir, 2));
 
-  it.each(['sh -s', 'bash -s', 'forced'] as const)('lists hostile base paths as data, exactly as the recorded commands do (%s)', async (how) => {
-    const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND, ...listings], false));
-    expect(ran.code).toBe(0);
-    expect(ran.frames[0]).toBe(`probe ${PROBE_ID}`);
-    expect(ran.frames.at(-1)).toBe('done');
-    for (const c of listings) {
-      const got = ran.sections.get(c.id)!;
-      expect(got.toString('latin1'), c.basePath).toBe((await runRecorded(c)).toString('latin1'));
-      expect(got.toString('utf8').split('\0').filter(Boolean)).toHaveLength(2);
-    }
-    expect(ran.frames.filter((f) => f.startsWith('status ')).slice(1)).toEqual(listings.map(() => 'status 0'));
-    expect(existsSync(path.join(TMP, 'INJECTED'))).toBe(false);
-  });
+  it.each(['sh -s', 'bash -s', 'forced'] as const)(
+    'lists hostile base paths as data, exactly as the recorded commands do (%s)',
+    async (how) => {
+      const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND, ...listings], false));
+      expect(ran.code).toBe(0);
+      expect(ran.frames[0]).toBe(`probe ${PROBE_ID}`);
+      expect(ran.frames.at(-1)).toBe('done');
+      for (const c of listings) {
+        const got = ran.sections.get(c.id)!;
+        expect(got.toString('latin1'), c.basePath).toBe((await runRecorded(c)).toString('latin1'));
+        expect(got.toString('utf8').split('\0').filter(Boolean)).toHaveLength(2);
+      }
+      expect(ran.frames.filter((f) => f.startsWith('status ')).slice(1)).toEqual(listings.map(() => 'status 0'));
+      expect(existsSync(path.join(TMP, 'INJECTED'))).toBe(false);
+    },
+  );
 
   it('escapes every byte outside [A-Za-z0-9/._-], so a value is one safe word', () => {
     expect(escapeValue('/srv/a b\n$x')).toBe('/srv/a\\0040b\\0012\\0044x');
     expect(escapeValue('/ü')).toBe('/\\0303\\0274');
     expect(() => escapeValue('/a\0b')).toThrow(/NUL/);
-    for (const c of listings) expect(requestLine(c)).toMatch(/^listing listing-[0-9a-f]{12} \d+ \/[A-Za-z0-9/._\\-]* 2$/);
+    for (const c of listings)
+      expect(requestLine(c)).toMatch(/^listing listing-[0-9a-f]{12} \d+ \/[A-Za-z0-9/._\\-]* 2$/);
   });
 
-  it.each(['sh -s', 'bash -s', 'forced'] as const)('reads the follow-up from the same stdin after its followup frame (%s)', async (how) => {
-    const later = listingCommand(dirs[0]!, 1);
-    const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND], true), followUpStdin([later]));
-    expect(ran.code).toBe(0);
-    expect(ran.frames.map((f) => f.split(' ')[0])).toEqual(['probe', 'begin', 'status', 'end', 'followup', 'begin', 'status', 'end', 'done']);
-    expect(ran.sections.get(later.id)!.toString()).toMatch(/^1700000000\.0+ 0 vzdump-qemu-0\.vma\.zst\0$/);
-  });
+  it.each(['sh -s', 'bash -s', 'forced'] as const)(
+    'reads the follow-up from the same stdin after its followup frame (%s)',
+    async (how) => {
+      const later = listingCommand(dirs[0]!, 1);
+      const ran = await runProbeScript(how, probeStdin(TOKEN, [TIMEZONE_COMMAND], true), followUpStdin([later]));
+      expect(ran.code).toBe(0);
+      expect(ran.frames.map((f) => f.split(' ')[0])).toEqual([
+        'probe',
+        'begin',
+        'status',
+        'end',
+        'followup',
+        'begin',
+        'status',
+        'end',
+        'done',
+      ]);
+      expect(ran.sections.get(later.id)!.toString()).toMatch(/^1700000000\.0+ 0 vzdump-qemu-0\.vma\.zst\0$/);
+    },
+  );
 
-  it('a missing base path is the listing\'s exit 10, and the next sections still run', async () => {
+  it("a missing base path is the listing's exit 10, and the next sections still run", async () => {
     const missing = listingCommand(path.join(TMP, 'nope'), 1);
     const ran = await runProbeScript('sh -s', probeStdin(TOKEN, [missing, listings[0]!], false));
     expect(ran.frames.filter((f) => f.startsWith('status '))).toEqual(['status 10', 'status 0']);
   });
 
   it('gives a fixed section its exit status, also of an exit inside it, and leaves its length to the collector', async () => {
-    const postfix = (await runRecorded({ command: 'command -v postconf || PATH="$PATH:/usr/sbin:/sbin" command -v postconf' } as ProbeCommand)).length > 0;
-    const ran = await runProbeScript('sh -s', probeStdin(TOKEN, [], false).replace('\nend\n', '\nfixed timezone 1\nfixed postconf 100\nfixed jobs-cfg 100\nend\n'));
-    expect(ran.frames.filter((f) => f.startsWith('status '))).toEqual(['status 0', postfix ? 'status 0' : 'status 11', 'status 0']);
+    const postfix =
+      (
+        await runRecorded({
+          command: 'command -v postconf || PATH="$PATH:/usr/sbin:/sbin" command -v postconf',
+        } as ProbeCommand)
+      ).length > 0;
+    const ran = await runProbeScript(
+      'sh -s',
+      probeStdin(TOKEN, [], false).replace(
+        '\nend\n',
+        '\nfixed timezone 1\nfixed postconf 100\nfixed jobs-cfg 100\nend\n',
+      ),
+    );
+    expect(ran.frames.filter((f) => f.startsWith('status '))).toEqual([
+      'status 0',
+      postfix ? 'status 0' : 'status 11',
+      'status 0',
+    ]);
     expect(ran.sections.get('timezone')!.length).toBeGreaterThan(2); // a cap of 1 byte, not cut by the probe
   });
 
@@ -142,13 +205,20 @@ describe('the probe script under /bin/sh', () => {
       const ran = await runProbeScript(how, probeStdin(TOKEN, [], false).replace('\nend\n', `\n${line}\nend\n`));
       expect(ran.code, how).toBe(2);
       expect(ran.frames.at(-1), how).toMatch(/^refused /);
-      expect(ran.frames.some((f) => f.startsWith('begin ')), how).toBe(false);
+      expect(
+        ran.frames.some((f) => f.startsWith('begin ')),
+        how,
+      ).toBe(false);
     }
     expect(existsSync(path.join(TMP, 'INJECTED'))).toBe(false);
   });
 
   it('as a forced command, runs nothing but the probe: any other stdin is refused', async () => {
-    for (const stdin of ['touch INJECTED\n', `spine_gates_fixed jobs-cfg\n`, `{\nspine_gates_probe 3<&0 <<'SPINE_GATES_REQUEST'\ntoken ${TOKEN}\nend\nSPINE_GATES_REQUEST\ntouch INJECTED\n}\n`]) {
+    for (const stdin of [
+      'touch INJECTED\n',
+      `spine_gates_fixed jobs-cfg\n`,
+      `{\nspine_gates_probe 3<&0 <<'SPINE_GATES_REQUEST'\ntoken ${TOKEN}\nend\nSPINE_GATES_REQUEST\ntouch INJECTED\n}\n`,
+    ]) {
       const ran = await runProbeScript('forced', stdin);
       expect(ran.code).toBe(2);
       expect(ran.frames).toEqual([]);

@@ -25,14 +25,24 @@
 
 import { createHash } from 'node:crypto';
 import {
-  listingShell, MAIL_COMMANDS, outputCap, PVE_COMMANDS, PVE_STORAGE_COMMANDS, storageContentShell, storageStatusShell,
-  TIMEZONE_COMMAND, type ProbeCommand,
+  listingShell,
+  MAIL_COMMANDS,
+  outputCap,
+  PVE_COMMANDS,
+  PVE_STORAGE_COMMANDS,
+  storageContentShell,
+  storageStatusShell,
+  TIMEZONE_COMMAND,
+  type ProbeCommand,
   RESTORE_COMMANDS,
 } from './probe.js';
 
 /** Every command the script runs by id. */
 export const FIXED_COMMANDS: readonly ProbeCommand[] = [
-  TIMEZONE_COMMAND, ...PVE_COMMANDS, ...PVE_STORAGE_COMMANDS, ...MAIL_COMMANDS,
+  TIMEZONE_COMMAND,
+  ...PVE_COMMANDS,
+  ...PVE_STORAGE_COMMANDS,
+  ...MAIL_COMMANDS,
   ...RESTORE_COMMANDS,
 ];
 
@@ -195,10 +205,14 @@ export function escapeValue(value: string): string {
 export function requestLine(c: ProbeCommand): string {
   const head = `${c.section.kind} ${c.id} ${outputCap(c)}`;
   switch (c.section.kind) {
-    case 'fixed': return head;
-    case 'listing': return `${head} ${escapeValue(c.section.path)} ${c.section.depth}`;
-    case 'storage-status': return `${head} ${escapeValue(c.section.node)}`;
-    case 'storage-content': return `${head} ${escapeValue(c.section.node)} ${escapeValue(c.section.storage)}`;
+    case 'fixed':
+      return head;
+    case 'listing':
+      return `${head} ${escapeValue(c.section.path)} ${c.section.depth}`;
+    case 'storage-status':
+      return `${head} ${escapeValue(c.section.node)}`;
+    case 'storage-content':
+      return `${head} ${escapeValue(c.section.node)} ${escapeValue(c.section.storage)}`;
   }
 }
 

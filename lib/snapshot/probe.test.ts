@@ -8,8 +8,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listingSeparator, parseListing } from '../pve/listing.js';
 import {
-  contentCommandStorage, globDepth, isDataExit, LISTING_MISSING_EXIT, listingCommand, MAIL_COMMANDS, NO_POSTFIX_EXIT, shellQuote,
-    storageCommands,
+  contentCommandStorage,
+  globDepth,
+  isDataExit,
+  LISTING_MISSING_EXIT,
+  listingCommand,
+  MAIL_COMMANDS,
+  NO_POSTFIX_EXIT,
+  shellQuote,
+  storageCommands,
 } from './probe.js';
 
 const ROOT = mkdtempSync(path.join(tmpdir(), 'quote-'));
@@ -80,18 +87,24 @@ describe('listingCommand', () => {
     writeFileSync(path.join(base, forged), 'x');
     const run = spawnSync('/bin/sh', ['-c', listingCommand(base, 1).command], { cwd: ROOT });
     expect(run.status).toBe(0);
-    const { files, malformed } = parseListing(run.stdout.toString('utf8'), listingSeparator(listingCommand(base, 1).command));
+    const { files, malformed } = parseListing(
+      run.stdout.toString('utf8'),
+      listingSeparator(listingCommand(base, 1).command),
+    );
     expect(malformed).toEqual([]);
     expect(files.map((f) => f.path)).toEqual([forged]);
     expect(files[0]!.mtime).toBeLessThan(4102444800);
   });
 
-  it.each(HOSTILE.filter((v) => v.includes('touch')))('exits 10 for a missing base path %j without running it', (value) => {
-    const run = spawnSync('/bin/sh', ['-c', listingCommand(`/nonexistent/${value}`, 2).command], { cwd: ROOT });
-    expect(run.status).toBe(LISTING_MISSING_EXIT);
-    expect(run.stdout.length).toBe(0);
-    expect(existsSync(PWNED)).toBe(false);
-  });
+  it.each(HOSTILE.filter((v) => v.includes('touch')))(
+    'exits 10 for a missing base path %j without running it',
+    (value) => {
+      const run = spawnSync('/bin/sh', ['-c', listingCommand(`/nonexistent/${value}`, 2).command], { cwd: ROOT });
+      expect(run.status).toBe(LISTING_MISSING_EXIT);
+      expect(run.stdout.length).toBe(0);
+      expect(existsSync(PWNED)).toBe(false);
+    },
+  );
 
   it('goes as deep as the glob needs', () => {
     expect(globDepth('*.zst')).toBe(1);
@@ -121,12 +134,19 @@ describe('MAIL_COMMANDS', () => {
     const FALLBACK = 'PATH="$PATH:/usr/sbin:/sbin";';
     const withoutSystemDirs = (command: string) => {
       expect(command.split(FALLBACK)).toHaveLength(2);
-      return command.replace(FALLBACK, `PATH="$PATH:${mkdtempSync(path.join(ROOT, 'sbin-'))}:${mkdtempSync(path.join(ROOT, 'sbin-'))}";`);
+      return command.replace(
+        FALLBACK,
+        `PATH="$PATH:${mkdtempSync(path.join(ROOT, 'sbin-'))}:${mkdtempSync(path.join(ROOT, 'sbin-'))}";`,
+      );
     };
     const nowhere = mkdtempSync(path.join(ROOT, 'empty-'));
     for (const id of ['postconf', 'postqueue']) {
       const absent = spawnSync('/bin/sh', ['-c', withoutSystemDirs(mail(id))], { env: { PATH: nowhere } });
-      expect([absent.status, absent.stdout.toString(), absent.stderr.toString()], id).toEqual([NO_POSTFIX_EXIT, '', '']);
+      expect([absent.status, absent.stdout.toString(), absent.stderr.toString()], id).toEqual([
+        NO_POSTFIX_EXIT,
+        '',
+        '',
+      ]);
     }
     const dir = stand('postqueue', '[ "$*" = "-p" ] && echo "Mail queue is empty"');
     const present = spawnSync('/bin/sh', ['-c', mail('postqueue')], { env: { PATH: `${dir}:/usr/bin:/bin` } });
@@ -143,7 +163,7 @@ describe('MAIL_COMMANDS', () => {
     if (!existsSync('/etc/postfix')) expect(run.stdout.length).toBe(0);
   });
 
-  it('says which exits are data: a listing\'s 10, postconf/postqueue 11, nothing else', () => {
+  it("says which exits are data: a listing's 10, postconf/postqueue 11, nothing else", () => {
     expect(isDataExit({ id: 'listing-0123456789ab', basePath: '/x' }, LISTING_MISSING_EXIT)).toBe(true);
     expect(isDataExit({ id: 'postconf' }, NO_POSTFIX_EXIT)).toBe(true);
     expect(isDataExit({ id: 'postqueue' }, NO_POSTFIX_EXIT)).toBe(true);
@@ -154,11 +174,19 @@ describe('MAIL_COMMANDS', () => {
 });
 
 describe('storage commands', () => {
-  it('ask pvesh for the node\'s storages and each storage\'s backups, node and storage ids single-quoted', () => {
+  it("ask pvesh for the node's storages and each storage's backups, node and storage ids single-quoted", () => {
     expect(storageCommands('pve-shop', ['pbs-main', 'nas_dump.2']).map((c) => [c.id, c.command, c.isolated])).toEqual([
       ['storage-status', "pvesh get /nodes/'pve-shop'/storage --output-format json", true],
-      ['storage-content-7062732d6d61696e', "pvesh get /nodes/'pve-shop'/storage/'pbs-main'/content --content backup --output-format json", true],
-      ['storage-content-6e61735f64756d702e32', "pvesh get /nodes/'pve-shop'/storage/'nas_dump.2'/content --content backup --output-format json", true],
+      [
+        'storage-content-7062732d6d61696e',
+        "pvesh get /nodes/'pve-shop'/storage/'pbs-main'/content --content backup --output-format json",
+        true,
+      ],
+      [
+        'storage-content-6e61735f64756d702e32',
+        "pvesh get /nodes/'pve-shop'/storage/'nas_dump.2'/content --content backup --output-format json",
+        true,
+      ],
     ]);
     expect(contentCommandStorage('storage-content-6e61735f64756d702e32')).toBe('nas_dump.2');
     expect(contentCommandStorage('storage-status')).toBeNull();
@@ -169,12 +197,14 @@ describe('storage commands', () => {
     writeFileSync(path.join(dir, 'pvesh'), '#!/bin/sh\nprintf "%s|" "$@"\n', { mode: 0o755 });
     const [cmd] = storageCommands('pve-shop', ['pbs-main']).slice(1);
     const out = spawnSync('/bin/sh', ['-c', cmd!.command], { env: { PATH: `${dir}:/usr/bin:/bin` } });
-    expect(out.stdout.toString()).toBe('get|/nodes/pve-shop/storage/pbs-main/content|--content|backup|--output-format|json|');
+    expect(out.stdout.toString()).toBe(
+      'get|/nodes/pve-shop/storage/pbs-main/content|--content|backup|--output-format|json|',
+    );
   });
 
   it('refuse a node name or storage id PVE would not accept, before any shell sees it', () => {
     expect(() => storageCommands("pve'; touch /tmp/x; '", [])).toThrow(/not a PVE node name/);
     expect(() => storageCommands('pve1', ['pbs main'])).toThrow(/not a PVE storage id/);
-    expect(() => storageCommands('pve1', ["$(touch /tmp/x)"])).toThrow(/not a PVE storage id/);
+    expect(() => storageCommands('pve1', ['$(touch /tmp/x)'])).toThrow(/not a PVE storage id/);
   });
 });

@@ -106,7 +106,8 @@ export const RESTORE_LOGS_MAX_AGE_DAYS = 400;
  * stays under /var/log/pve/tasks) before it names a file, and is only ever a quoted argument. An
  * index file that exists but cannot be read fails the command (exit 12): its drills are unknown.
  */
-export const RESTORE_TASK_UPID_ERE = '^UPID:[A-Za-z0-9-]+:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8}:(qmrestore|vzrestore):[^: /]*:[^: /]+:( |$)';
+export const RESTORE_TASK_UPID_ERE =
+  '^UPID:[A-Za-z0-9-]+:[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8}:(qmrestore|vzrestore):[^: /]*:[^: /]+:( |$)';
 
 function restoreTasksCommand(): string {
   return [
@@ -142,7 +143,12 @@ export const MAIL_COMMANDS: readonly ProbeCommand[] = [
   { id: 'postconf', section: FIXED, command: ifPostfix('postconf', '-n'), isolated: true },
   // Names only, never contents: whether the SASL password map was built (`sasl_passwd.db`). A fixed
   // command, so no value read from the host ever reaches a shell; the map is located locally from postconf.
-  { id: 'postfix-files', section: FIXED, command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'", isolated: true },
+  {
+    id: 'postfix-files',
+    section: FIXED,
+    command: "[ ! -d /etc/postfix ] || find /etc/postfix -maxdepth 2 -type f -printf '%P\\n'",
+    isolated: true,
+  },
   { id: 'postqueue', section: FIXED, command: ifPostfix('postqueue', '-p'), isolated: true },
   { id: 'notifications-cfg', section: FIXED, command: catOptional('/etc/pve/notifications.cfg'), isolated: true },
   { id: 'datacenter-cfg', section: FIXED, command: catOptional('/etc/pve/datacenter.cfg'), isolated: true },
@@ -188,7 +194,8 @@ export function storageCommands(node: string, storages: readonly string[]): Prob
 // The parameterised commands as shell text around shell words: quoted values in the recorded
 // command, "$1"/"$2" in the probe script, so both are the same command.
 export const storageStatusShell = (node: string) => `pvesh get /nodes/${node}/storage --output-format json`;
-export const storageContentShell = (node: string, storage: string) => `pvesh get /nodes/${node}/storage/${storage}/content --content backup --output-format json`;
+export const storageContentShell = (node: string, storage: string) =>
+  `pvesh get /nodes/${node}/storage/${storage}/content --content backup --output-format json`;
 export const listingShell = (path: string, depth: string) =>
   `[ -d ${path} ] || exit ${LISTING_MISSING_EXIT}; find -H ${path} -mindepth 1 -maxdepth ${depth} -type f -printf '%T@ %s %P\\0'`;
 
@@ -212,7 +219,12 @@ export const TIMEZONE_COMMAND: ProbeCommand = {
  */
 export function listingCommand(basePath: string, depth: number): ProbeCommand {
   const id = `listing-${createHash('sha256').update(basePath).digest('hex').slice(0, 12)}`;
-  return { id, basePath, command: listingShell(shellQuote(basePath), String(depth)), section: { kind: 'listing', path: basePath, depth } };
+  return {
+    id,
+    basePath,
+    command: listingShell(shellQuote(basePath), String(depth)),
+    section: { kind: 'listing', path: basePath, depth },
+  };
 }
 
 /**
@@ -222,7 +234,12 @@ export function listingCommand(basePath: string, depth: number): ProbeCommand {
  * are about 8 MB); a PVE config, the guest list or a mail queue is well under a megabyte on a large
  * site; a zone name is a few bytes.
  */
-export const OUTPUT_CAPS = { listing: 64 * 1024 * 1024, timezone: 4096, retention: 64 * 1024, other: 8 * 1024 * 1024 } as const;
+export const OUTPUT_CAPS = {
+  listing: 64 * 1024 * 1024,
+  timezone: 4096,
+  retention: 64 * 1024,
+  other: 8 * 1024 * 1024,
+} as const;
 
 export function outputCap(c: Pick<ProbeCommand, 'id' | 'basePath'>): number {
   if (c.basePath !== undefined) return OUTPUT_CAPS.listing;

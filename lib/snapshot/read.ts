@@ -9,7 +9,18 @@ import { compileSchema } from '../bindings/schema.js';
 import { readSource } from '../bindings/source.js';
 import { parseItems, readCollectionJson } from '../calendar/vevent.js';
 import { readInputFile } from '../input-file.js';
-import type { CalendarState, CommandRecord, HostRecord, HostState, Listing, MailState, PveState, PveStorageState, StateProblem, StorageContent } from '../model.js';
+import type {
+  CalendarState,
+  CommandRecord,
+  HostRecord,
+  HostState,
+  Listing,
+  MailState,
+  PveState,
+  PveStorageState,
+  StateProblem,
+  StorageContent,
+} from '../model.js';
 import { parsePostconf } from '../postfix/postconf.js';
 import { parsePostqueue } from '../postfix/postqueue.js';
 import { parseDatacenterCfg } from '../pve/datacenter-cfg.js';
@@ -30,26 +41,59 @@ import snapshotSchema from './snapshot.schema.json' with { type: 'json' };
 export const MANIFEST = 'snapshot.yaml';
 const validateManifest = compileSchema(snapshotSchema);
 
-export interface ManifestCommand { id: string; command: string; exit: number | null; output: string | null; base_path?: string;
-  reason?: string; message?: string }
-export interface ManifestHost { id: string; status: 'ok' | 'error'; reason?: string; message?: string; timezone?: string | null; commands?: ManifestCommand[] }
-export interface ManifestCalendar { status: 'ok' | 'error'; url: string; via?: string | null; reason?: string; message?: string; output?: string }
-export interface Manifest { format: 1; captured_at: string; hosts: ManifestHost[]; calendar?: ManifestCalendar }
+export interface ManifestCommand {
+  id: string;
+  command: string;
+  exit: number | null;
+  output: string | null;
+  base_path?: string;
+  reason?: string;
+  message?: string;
+}
+export interface ManifestHost {
+  id: string;
+  status: 'ok' | 'error';
+  reason?: string;
+  message?: string;
+  timezone?: string | null;
+  commands?: ManifestCommand[];
+}
+export interface ManifestCalendar {
+  status: 'ok' | 'error';
+  url: string;
+  via?: string | null;
+  reason?: string;
+  message?: string;
+  output?: string;
+}
+export interface Manifest {
+  format: 1;
+  captured_at: string;
+  hosts: ManifestHost[];
+  calendar?: ManifestCalendar;
+}
 
 export type SnapshotRead =
-  | { ok: true; state: HostState; digests: Record<string, string> }
-  | { ok: false; errors: BindingError[] };
+  { ok: true; state: HostState; digests: Record<string, string> } | { ok: false; errors: BindingError[] };
 
 /** The validated manifest of a snapshot folder (each host once), or its problems with the folder in the file name. */
-export async function readManifest(dir: string, digests: Record<string, string> = {}): Promise<{ ok: true;
-  manifest: Manifest } | { ok: false; errors: BindingError[] }> {
+export async function readManifest(
+  dir: string,
+  digests: Record<string, string> = {},
+): Promise<{ ok: true; manifest: Manifest } | { ok: false; errors: BindingError[] }> {
   const errors: BindingError[] = [];
   const source = await readSource(dir, MANIFEST, true, errors, digests);
   if (!source || !validateManifest(source)) return { ok: false, errors: errors.map(inFolder(dir)) };
   const manifest = source.data as Manifest;
-  if (!isRealUtcTime(manifest.captured_at)) source.report(['captured_at'], 'a real UTC time (month 01-12, a day the month has, 00:00:00-23:59:59)', JSON.stringify(manifest.captured_at));
+  if (!isRealUtcTime(manifest.captured_at))
+    source.report(
+      ['captured_at'],
+      'a real UTC time (month 01-12, a day the month has, 00:00:00-23:59:59)',
+      JSON.stringify(manifest.captured_at),
+    );
   manifest.hosts.forEach((h, i) => {
-    if (manifest.hosts.findIndex((o) => o.id === h.id) !== i) source.report(['hosts', i, 'id'], 'each host once', `${JSON.stringify(h.id)} a second time`);
+    if (manifest.hosts.findIndex((o) => o.id === h.id) !== i)
+      source.report(['hosts', i, 'id'], 'each host once', `${JSON.stringify(h.id)} a second time`);
   });
   return errors.length ? { ok: false, errors: errors.map(inFolder(dir)) } : { ok: true, manifest };
 }
@@ -86,13 +130,26 @@ export async function readSnapshot(dir: string, bindings: Bindings): Promise<Sna
  * One output file's bytes, or null when it is absent (host state: `output_missing`). A file that
  * is there but refused (a link out of the snapshot, a pipe, a device) is bad input: `errors`.
  */
-async function readOutput(dir: string, file: string, digests: Record<string, string>, errors: BindingError[]): Promise<Buffer | null> {
+async function readOutput(
+  dir: string,
+  file: string,
+  digests: Record<string, string>,
+  errors: BindingError[],
+): Promise<Buffer | null> {
   const read = await readInputFile(dir, file);
   if (read.ok) {
     digests[file] = createHash('sha256').update(read.bytes).digest('hex');
     return read.bytes;
   }
-  if (!read.absent) errors.push({ file: path.join(dir, file), line: null, column: null, path: '', expected: read.expected, found: read.found });
+  if (!read.absent)
+    errors.push({
+      file: path.join(dir, file),
+      line: null,
+      column: null,
+      path: '',
+      expected: read.expected,
+      found: read.found,
+    });
   return null;
 }
 
@@ -103,16 +160,27 @@ async function readCalendarRecord(c: ManifestCalendar, output: OutputReader): Pr
   const at = { url: c.url, via: c.via ?? null };
   if (c.status === 'error') return { ...at, status: 'error', problem: { reason: c.reason!, message: c.message! } };
   const bytes = await output(c.output!);
-  if (!bytes) return { ...at, status: 'error', problem: { reason: 'output_missing', message: `the calendar file ${c.output} cannot be read` } };
+  if (!bytes)
+    return {
+      ...at,
+      status: 'error',
+      problem: { reason: 'output_missing', message: `the calendar file ${c.output} cannot be read` },
+    };
   try {
     return { ...at, status: 'ok', output: c.output!, ...parseItems(readCollectionJson(bytes.toString('utf8'))) };
   } catch (e) {
-    return { ...at, status: 'error', problem: { reason: 'parse_error', message: `${c.output}: ${(e as Error).message}` } };
+    return {
+      ...at,
+      status: 'error',
+      problem: { reason: 'parse_error', message: `${c.output}: ${(e as Error).message}` },
+    };
   }
 }
 
 /** Errors name the manifest by its path, so a user sees which snapshot is broken. */
-const inFolder = (dir: string) => (e: BindingError): BindingError => ({ ...e, file: path.join(dir, e.file) });
+const inFolder =
+  (dir: string) =>
+  (e: BindingError): BindingError => ({ ...e, file: path.join(dir, e.file) });
 
 /** Output text by command id; null when the output file is absent. */
 async function readOutputs(host: ManifestHost, output: OutputReader): Promise<Map<string, string | null>> {
@@ -126,21 +194,34 @@ async function readOutputs(host: ManifestHost, output: OutputReader): Promise<Ma
 
 function hostRecord(host: ManifestHost, outputs: Map<string, string | null>, isPve: boolean): HostRecord {
   const commands: CommandRecord[] = (host.commands ?? []).map((c) => ({
-    id: c.id, command: c.command, exit: c.exit, output: c.output, ...(c.base_path ? { basePath: c.base_path } : {}),
+    id: c.id,
+    command: c.command,
+    exit: c.exit,
+    output: c.output,
+    ...(c.base_path ? { basePath: c.base_path } : {}),
     ...(c.reason ? { problem: { reason: c.reason, message: c.message ?? c.reason } } : {}),
   }));
   const record: HostRecord = {
-    id: host.id, status: host.status, timezone: host.timezone ?? null, commands, pve: null, mail: null, listings: {},
+    id: host.id,
+    status: host.status,
+    timezone: host.timezone ?? null,
+    commands,
+    pve: null,
+    mail: null,
+    listings: {},
     problem: host.status === 'error' ? { reason: host.reason!, message: host.message! } : null,
   };
   if (host.status === 'error') return record;
   const output = (id: string): { text: string } | { problem: StateProblem } => {
     const c = commands.find((x) => x.id === id);
-    if (!c) return { problem: { reason: 'not_collected', message: `command ${id} is not in the snapshot of ${host.id}` } };
+    if (!c)
+      return { problem: { reason: 'not_collected', message: `command ${id} is not in the snapshot of ${host.id}` } };
     if (c.problem) return { problem: c.problem };
     const text = outputs.get(id);
-    if (text === null || text === undefined) return { problem: { reason: 'output_missing', message: `output ${c.output ?? '(none)'} of ${id} is missing` } };
-    if (c.exit !== 0) return { problem: { reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` } };
+    if (text === null || text === undefined)
+      return { problem: { reason: 'output_missing', message: `output ${c.output ?? '(none)'} of ${id} is missing` } };
+    if (c.exit !== 0)
+      return { problem: { reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` } };
     return { text };
   };
   if (isPve) record.pve = withLegacyCron(readPve(output), output('vzdump-cron'));
@@ -188,10 +269,19 @@ function withLegacyCron(pve: HostRecord['pve'], cron: { text: string } | { probl
   if ('problem' in cron) return { ok: true, value: { ...pve.value, cronNotRead: cron.problem } };
   try {
     const parsed = parseVzdumpCron(cron.text);
-    return { ok: true, value: { ...pve.value, jobs: [...pve.value.jobs, ...parsed.jobs], configWarnings: [...pve.value.configWarnings,
-      ...parsed.warnings] } };
+    return {
+      ok: true,
+      value: {
+        ...pve.value,
+        jobs: [...pve.value.jobs, ...parsed.jobs],
+        configWarnings: [...pve.value.configWarnings, ...parsed.warnings],
+      },
+    };
   } catch (e) {
-    return { ok: true, value: { ...pve.value, cronNotRead: { reason: 'parse_error', message: `vzdump.cron: ${(e as Error).message}` } } };
+    return {
+      ok: true,
+      value: { ...pve.value, cronNotRead: { reason: 'parse_error', message: `vzdump.cron: ${(e as Error).message}` } },
+    };
   }
 }
 
@@ -218,7 +308,14 @@ function readRetention(output: (id: string) => { text: string } | { problem: Sta
   const conf = output('vzdump-conf');
   if ('problem' in conf) return { ok: false, problem: conf.problem };
   const pveVersion = parsePveVersion(version.text);
-  if (!pveVersion) return { ok: false, problem: { reason: 'parse_error', message: `\`pveversion\` printed ${JSON.stringify(version.text.slice(0, 120).trim())}, not pve-manager/<version>/…` } };
+  if (!pveVersion)
+    return {
+      ok: false,
+      problem: {
+        reason: 'parse_error',
+        message: `\`pveversion\` printed ${JSON.stringify(version.text.slice(0, 120).trim())}, not pve-manager/<version>/…`,
+      },
+    };
   return { ok: true, value: { pveVersion, vzdumpConf: parseVzdumpConf(conf.text, pveVersion.major) } };
 }
 
@@ -228,7 +325,9 @@ function readRetention(output: (id: string) => { text: string } | { problem: Sta
  * cannot be reached) is that storage's error, not the host's.
  */
 function readStorage(
-  output: (id: string) => { text: string } | { problem: StateProblem }, commands: CommandRecord[], outputs: Map<string, string | null>,
+  output: (id: string) => { text: string } | { problem: StateProblem },
+  commands: CommandRecord[],
+  outputs: Map<string, string | null>,
 ): HostRecord['storage'] {
   const texts: Record<string, string> = {};
   for (const id of ['hostname', 'storage-cfg', 'storage-status']) {
@@ -237,22 +336,43 @@ function readStorage(
     texts[id] = o.text;
   }
   const node = nodeName(texts['hostname']!);
-  if (node === null) return { ok: false, problem: { reason: 'parse_error', message: `\`hostname\` printed ${JSON.stringify(texts['hostname']!.trim())}, not a PVE node name` } };
+  if (node === null)
+    return {
+      ok: false,
+      problem: {
+        reason: 'parse_error',
+        message: `\`hostname\` printed ${JSON.stringify(texts['hostname']!.trim())}, not a PVE node name`,
+      },
+    };
   try {
     const contents: PveStorageState['contents'] = {};
     for (const c of commands) {
       const storage = contentCommandStorage(c.id);
       if (storage !== null) contents[storage] = readContent(c, outputs.get(c.id));
     }
-    return { ok: true, value: { node, storages: parseStorageStatus(texts['storage-status']!), config: parseStorageCfg(texts['storage-cfg']!), contents } };
+    return {
+      ok: true,
+      value: {
+        node,
+        storages: parseStorageStatus(texts['storage-status']!),
+        config: parseStorageCfg(texts['storage-cfg']!),
+        contents,
+      },
+    };
   } catch (e) {
     return { ok: false, problem: { reason: 'parse_error', message: (e as Error).message } };
   }
 }
 
 function readContent(c: CommandRecord, text: string | null | undefined): StorageContent {
-  if (c.exit !== 0) return { status: 'error', reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` };
-  if (text === null || text === undefined) return { status: 'error', reason: 'output_missing', message: `output ${c.output ?? '(none)'} of ${c.id} is missing` };
+  if (c.exit !== 0)
+    return { status: 'error', reason: 'command_failed', message: `\`${c.command}\` exited ${c.exit ?? 'by signal'}` };
+  if (text === null || text === undefined)
+    return {
+      status: 'error',
+      reason: 'output_missing',
+      message: `output ${c.output ?? '(none)'} of ${c.id} is missing`,
+    };
   try {
     return { status: 'ok', volumes: parseBackupContent(text) };
   } catch (e) {
@@ -264,12 +384,25 @@ function readContent(c: CommandRecord, text: string | null | undefined): Storage
  * The mail facts, apart from `pve`: a snapshot older than the mail commands, or a failed postfix
  * command, makes only these an error. `postconf`/`postqueue` exiting NO_POSTFIX_EXIT is data.
  */
-function readMail(output: (id: string) => { text: string } | { problem: StateProblem }, commands: CommandRecord[]): HostRecord['mail'] {
+function readMail(
+  output: (id: string) => { text: string } | { problem: StateProblem },
+  commands: CommandRecord[],
+): HostRecord['mail'] {
   const texts: Partial<Record<keyof MailOutputs, string | null>> = {};
-  const ids: (keyof MailOutputs)[] = ['postconf', 'postfix-files', 'postqueue', 'notifications-cfg', 'datacenter-cfg', 'user-cfg'];
+  const ids: (keyof MailOutputs)[] = [
+    'postconf',
+    'postfix-files',
+    'postqueue',
+    'notifications-cfg',
+    'datacenter-cfg',
+    'user-cfg',
+  ];
   for (const id of ids) {
     const c = commands.find((x) => x.id === id);
-    if (c && !c.problem && c.exit !== 0 && isDataExit(c, c.exit)) { texts[id] = null; continue; }
+    if (c && !c.problem && c.exit !== 0 && isDataExit(c, c.exit)) {
+      texts[id] = null;
+      continue;
+    }
     const o = output(id);
     if ('problem' in o) return { ok: false, problem: o.problem };
     texts[id] = o.text;
@@ -308,8 +441,14 @@ export function parseMailState(o: MailOutputs): MailState {
 function readListing(c: CommandRecord, text: string | null | undefined): Listing {
   if (c.problem) return { status: 'error', ...c.problem };
   if (c.exit === LISTING_MISSING_EXIT) return { status: 'missing' };
-  if (c.exit !== 0) return { status: 'error', reason: 'command_failed', message: `listing ${c.basePath} exited ${c.exit ?? 'by signal'}` };
-  if (text === null || text === undefined) return { status: 'error', reason: 'output_missing', message: `output ${c.output} is missing` };
+  if (c.exit !== 0)
+    return {
+      status: 'error',
+      reason: 'command_failed',
+      message: `listing ${c.basePath} exited ${c.exit ?? 'by signal'}`,
+    };
+  if (text === null || text === undefined)
+    return { status: 'error', reason: 'output_missing', message: `output ${c.output} is missing` };
   const { files, malformed } = parseListing(text, listingSeparator(c.command));
   return { status: 'ok', files, ...(malformed.length ? { malformed } : {}) };
 }

@@ -12,15 +12,25 @@ const command = RESTORE_COMMANDS.find((c) => c.id === 'restore-tasks')!.command;
 let dir: string;
 const hex = (epoch: number) => epoch.toString(16).toUpperCase().padStart(8, '0');
 const now = Math.floor(Date.now() / 1000);
-const upid = (start: number, type: string, id: string) => `UPID:pve-shop:0003A1F2:0B2C4D5E:${hex(start)}:${type}:${id}:root@pam:`;
+const upid = (start: number, type: string, id: string) =>
+  `UPID:pve-shop:0003A1F2:0B2C4D5E:${hex(start)}:${type}:${id}:root@pam:`;
 const writeLog = (u: string, text: string) => {
   const start = u.split(':')[4]!;
   mkdirSync(path.join(dir, start.slice(-1)), { recursive: true });
   writeFileSync(path.join(dir, start.slice(-1), u), text);
 };
-const run = () => { const r = spawnSync('sh', ['-c', command.replaceAll('/var/log/pve/tasks', dir)], { encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C' } }); if (r.status === 2) console.error(r.stderr); return r; };
+const run = () => {
+  const r = spawnSync('sh', ['-c', command.replaceAll('/var/log/pve/tasks', dir)], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, LC_ALL: 'C' },
+  });
+  if (r.status === 2) console.error(r.stderr);
+  return r;
+};
 
-beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'tasks-')); });
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tasks-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('restore-tasks probe command', () => {
@@ -30,15 +40,30 @@ describe('restore-tasks probe command', () => {
     const running = upid(now - 60, 'qmrestore', '9102');
     const old = upid(now - 86400 * 500, 'qmrestore', '9103');
     writeFileSync(path.join(dir, 'index.1'), `${old} ${hex(now - 86400 * 500 + 300)} OK\n`);
-    writeFileSync(path.join(dir, 'index'), [
-      `UPID:pve-shop:00000001:00000001:${hex(now - 100)}:vzdump::root@pam: ${hex(now - 50)} OK`,
-      `${vm} ${hex(now - 86400 * 10 + 400)} OK`,
-      `${ct} ${hex(now - 86400 * 3 + 100)} unable to restore CT 105 - command 'lxc-usernsexec' failed`,
-    ].join('\n') + '\n');
-    writeFileSync(path.join(dir, 'active'), `${running} 0\n${ct} 1 ${hex(now - 86400 * 3 + 100)} unable to restore CT 105 - command 'lxc-usernsexec' failed\n`);
-    writeLog(vm, 'restore vma archive: zstd -q -d -c /mnt/pve/shop-backup/dump/vzdump-qemu-101-2026_02_26-02_00_03.vma.zst | vma extract -v -r /var/tmp/vzdumptmp1.fifo - /var/tmp/vzdumptmp1\nCFG: size: 512 name: qemu-server.conf\nTASK OK\n');
-    writeLog(ct, "recovering backed-up configuration from 'shop-backup:backup/vzdump-lxc-105-2026_03_01-02_10_44.tar.zst'\nTASK ERROR: unable to restore CT 105\n");
-    writeLog(old, 'restore vma archive: zstd -q -d -c /x/vzdump-qemu-101-2025_01_01-02_00_03.vma.zst | vma extract -v -r /f - /t\n');
+    writeFileSync(
+      path.join(dir, 'index'),
+      [
+        `UPID:pve-shop:00000001:00000001:${hex(now - 100)}:vzdump::root@pam: ${hex(now - 50)} OK`,
+        `${vm} ${hex(now - 86400 * 10 + 400)} OK`,
+        `${ct} ${hex(now - 86400 * 3 + 100)} unable to restore CT 105 - command 'lxc-usernsexec' failed`,
+      ].join('\n') + '\n',
+    );
+    writeFileSync(
+      path.join(dir, 'active'),
+      `${running} 0\n${ct} 1 ${hex(now - 86400 * 3 + 100)} unable to restore CT 105 - command 'lxc-usernsexec' failed\n`,
+    );
+    writeLog(
+      vm,
+      'restore vma archive: zstd -q -d -c /mnt/pve/shop-backup/dump/vzdump-qemu-101-2026_02_26-02_00_03.vma.zst | vma extract -v -r /var/tmp/vzdumptmp1.fifo - /var/tmp/vzdumptmp1\nCFG: size: 512 name: qemu-server.conf\nTASK OK\n',
+    );
+    writeLog(
+      ct,
+      "recovering backed-up configuration from 'shop-backup:backup/vzdump-lxc-105-2026_03_01-02_10_44.tar.zst'\nTASK ERROR: unable to restore CT 105\n",
+    );
+    writeLog(
+      old,
+      'restore vma archive: zstd -q -d -c /x/vzdump-qemu-101-2025_01_01-02_00_03.vma.zst | vma extract -v -r /f - /t\n',
+    );
     const r = run();
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('vzdump::');
@@ -46,7 +71,12 @@ describe('restore-tasks probe command', () => {
     expect(r.stdout).not.toContain(`log ${old}`);
     const parsed = parseRestoreTasks(r.stdout);
     expect(parsed.malformed).toEqual([]);
-    expect(parsed.tasks.map((t) => [t.vmid, restoreOutcome(t), t.source?.vmid ?? null])).toEqual([[9102, 'running', null], [105, 'failed', 105], [9101, 'ok', 101], [9103, 'ok', null]]);
+    expect(parsed.tasks.map((t) => [t.vmid, restoreOutcome(t), t.source?.vmid ?? null])).toEqual([
+      [9102, 'running', null],
+      [105, 'failed', 105],
+      [9101, 'ok', 101],
+      [9103, 'ok', null],
+    ]);
   });
 
   it('no task folder or no index: nothing, exit 0', () => {

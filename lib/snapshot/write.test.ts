@@ -22,23 +22,36 @@ beforeAll(async () => {
   bindings = loaded.bindings;
 });
 
-interface DemoHost { id: string; status: string; reason?: string; message?: string; timezone?: string; commands?: { id: string;
-  exit: number }[] }
+interface DemoHost {
+  id: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  timezone?: string;
+  commands?: { id: string; exit: number }[];
+}
 
 /** What a live collection of the demo estate would have returned: the probe plan, the demo snapshot's results. */
 function demoCollection(): Collection {
   const manifest = parse(readFileSync(path.join(DEMO_SNAPSHOT, 'snapshot.yaml'), 'utf8')) as { hosts: DemoHost[] };
   const hosts: CollectedHost[] = probePlan(bindings).map((plan) => {
     const demo = manifest.hosts.find((h) => h.id === plan.hostId)!;
-    if (demo.status === 'error') return { id: demo.id, status: 'error', reason: 'connect_timeout', message: demo.message!, commands: [] };
-    const run = (cs: readonly ProbeCommand[]) => cs.map((c) => ({
-      id: c.id, command: c.command, exit: demo.commands!.find((x) => x.id === c.id)!.exit,
-      stdout: readFileSync(path.join(DEMO_SNAPSHOT, 'hosts', plan.hostId, `${c.id}.out`)),
-      ...(c.basePath ? { basePath: c.basePath } : {}),
-    }));
+    if (demo.status === 'error')
+      return { id: demo.id, status: 'error', reason: 'connect_timeout', message: demo.message!, commands: [] };
+    const run = (cs: readonly ProbeCommand[]) =>
+      cs.map((c) => ({
+        id: c.id,
+        command: c.command,
+        exit: demo.commands!.find((x) => x.id === c.id)!.exit,
+        stdout: readFileSync(path.join(DEMO_SNAPSHOT, 'hosts', plan.hostId, `${c.id}.out`)),
+        ...(c.basePath ? { basePath: c.basePath } : {}),
+      }));
     const first = run(plan.commands);
     // The storage commands follow from what the first ones printed (node name, jobs), as in a live run.
-    const commands = [...first, ...run(plan.followUp?.(new Map(first.map((c) => [c.id, c.stdout.toString('utf8')]))) ?? [])];
+    const commands = [
+      ...first,
+      ...run(plan.followUp?.(new Map(first.map((c) => [c.id, c.stdout.toString('utf8')]))) ?? []),
+    ];
     return { id: plan.hostId, status: 'ok', timezone: demo.timezone ?? null, commands };
   });
   return { capturedAt: '2026-03-04T07:30:00Z', hosts, insecureAcceptAnyHostKey: false };
@@ -59,7 +72,8 @@ describe('writeSnapshot', () => {
     for (const id of Object.keys(original.state.hosts)) {
       expect(comparable(written.state.hosts[id]!)).toEqual(comparable(original.state.hosts[id]!));
     }
-    const outputs = (d: Record<string, string>) => Object.fromEntries(Object.entries(d).filter(([f]) => f.startsWith('hosts/')));
+    const outputs = (d: Record<string, string>) =>
+      Object.fromEntries(Object.entries(d).filter(([f]) => f.startsWith('hosts/')));
     expect(outputs(written.digests)).toEqual(outputs(original.digests));
     const manifest = readFileSync(path.join(dir, 'snapshot.yaml'), 'utf8');
     expect(manifest).toContain(`tool: ${TOOL.name} ${TOOL.version}`);
@@ -70,16 +84,44 @@ describe('writeSnapshot', () => {
     const dir = fresh();
     const bytes = Buffer.from([0xff, 0x00, 0x0a, 0xc3, 0x28, 0x0d, 0x0a]);
     const collection: Collection = {
-      capturedAt: '2026-03-04T07:30:00.123Z', insecureAcceptAnyHostKey: true,
+      capturedAt: '2026-03-04T07:30:00.123Z',
+      insecureAcceptAnyHostKey: true,
       hosts: [
-        { id: 'nas', status: 'ok', timezone: null, commands: [
-          { id: 'timezone', command: 'tz', exit: 0, stdout: bytes },
-          { id: 'listing-0123456789ab', command: "[ -d '/gone' ] || exit 10; find …", exit: 10, stdout: Buffer.alloc(0), basePath: '/gone' },
-        ] },
-        { id: 'pve-home', status: 'error', reason: 'command_failed', message: 'guests exited 2: pvesh: permission denied', commands: [
-          { id: 'guests', command: 'pvesh get /cluster/resources --type vm --output-format json', exit: 2, stdout: Buffer.from('') },
-          { id: 'scheduler', command: 'systemctl is-active pvescheduler || true', exit: null, stdout: Buffer.from('act') },
-        ] },
+        {
+          id: 'nas',
+          status: 'ok',
+          timezone: null,
+          commands: [
+            { id: 'timezone', command: 'tz', exit: 0, stdout: bytes },
+            {
+              id: 'listing-0123456789ab',
+              command: "[ -d '/gone' ] || exit 10; find …",
+              exit: 10,
+              stdout: Buffer.alloc(0),
+              basePath: '/gone',
+            },
+          ],
+        },
+        {
+          id: 'pve-home',
+          status: 'error',
+          reason: 'command_failed',
+          message: 'guests exited 2: pvesh: permission denied',
+          commands: [
+            {
+              id: 'guests',
+              command: 'pvesh get /cluster/resources --type vm --output-format json',
+              exit: 2,
+              stdout: Buffer.from(''),
+            },
+            {
+              id: 'scheduler',
+              command: 'systemctl is-active pvescheduler || true',
+              exit: null,
+              stdout: Buffer.from('act'),
+            },
+          ],
+        },
       ],
     };
     await writeSnapshot(dir, collection);
@@ -88,26 +130,51 @@ describe('writeSnapshot', () => {
     if (!read.ok) throw new Error(JSON.stringify(read.errors));
     expect(read.state.hosts['nas']!.listings['/gone']).toEqual({ status: 'missing' });
     expect(read.state.hosts['pve-home']).toMatchObject({
-      status: 'error', problem: { reason: 'command_failed', message: 'guests exited 2: pvesh: permission denied' },
-      commands: [{ id: 'guests', exit: 2, output: 'hosts/pve-home/guests.out' }, { id: 'scheduler', exit: null }],
+      status: 'error',
+      problem: { reason: 'command_failed', message: 'guests exited 2: pvesh: permission denied' },
+      commands: [
+        { id: 'guests', exit: 2, output: 'hosts/pve-home/guests.out' },
+        { id: 'scheduler', exit: null },
+      ],
     });
   });
 
   it('records a command stopped for too much output without its output; its facts read as errors output_too_large', async () => {
     const dir = fresh();
-    const tooLarge = { reason: 'output_too_large', message: 'listing-0123456789ab printed more than 67108864 bytes and was stopped' };
+    const tooLarge = {
+      reason: 'output_too_large',
+      message: 'listing-0123456789ab printed more than 67108864 bytes and was stopped',
+    };
     const collection: Collection = {
-      capturedAt: '2026-03-04T07:30:00Z', insecureAcceptAnyHostKey: false,
-      hosts: [{ id: 'nas', status: 'ok', timezone: null, commands: [
-        { id: 'listing-0123456789ab', command: "find … -printf '%T@ %s %P\\0'", exit: null, stdout: Buffer.alloc(0), basePath: '/srv', problem: tooLarge },
-      ] }],
+      capturedAt: '2026-03-04T07:30:00Z',
+      insecureAcceptAnyHostKey: false,
+      hosts: [
+        {
+          id: 'nas',
+          status: 'ok',
+          timezone: null,
+          commands: [
+            {
+              id: 'listing-0123456789ab',
+              command: "find … -printf '%T@ %s %P\\0'",
+              exit: null,
+              stdout: Buffer.alloc(0),
+              basePath: '/srv',
+              problem: tooLarge,
+            },
+          ],
+        },
+      ],
     };
     await writeSnapshot(dir, collection);
     expect(existsSync(path.join(dir, 'hosts/nas/listing-0123456789ab.out'))).toBe(false);
     expect(readFileSync(path.join(dir, 'snapshot.yaml'), 'utf8')).toContain('reason: output_too_large');
     const read = await readSnapshot(dir, bindings);
     if (!read.ok) throw new Error(JSON.stringify(read.errors));
-    expect(read.state.hosts['nas']).toMatchObject({ status: 'ok', listings: { '/srv': { status: 'error', ...tooLarge } } });
+    expect(read.state.hosts['nas']).toMatchObject({
+      status: 'ok',
+      listings: { '/srv': { status: 'error', ...tooLarge } },
+    });
   });
 
   it('refuses a non-empty folder, and leaves nothing behind when it does', async () => {
@@ -129,16 +196,29 @@ describe('writeSnapshot', () => {
 
   it.each(['../escape', 'a/b', '.hidden', '', '..'])('rejects the host id %j before writing anything', async (id) => {
     const dir = fresh();
-    const collection: Collection = { capturedAt: '2026-03-04T07:30:00Z', insecureAcceptAnyHostKey: false, hosts: [{ id, status: 'ok', timezone: null, commands: [] }] };
+    const collection: Collection = {
+      capturedAt: '2026-03-04T07:30:00Z',
+      insecureAcceptAnyHostKey: false,
+      hosts: [{ id, status: 'ok', timezone: null, commands: [] }],
+    };
     await expect(writeSnapshot(dir, collection)).rejects.toThrow(/host id must not/);
     expect(existsSync(dir)).toBe(false);
     expect(readdirSync(path.dirname(dir))).toEqual([]);
   });
 
   it('rejects a command id that is no safe file name', async () => {
-    const collection: Collection = { capturedAt: '2026-03-04T07:30:00Z', insecureAcceptAnyHostKey: false, hosts: [
-      { id: 'nas', status: 'ok', timezone: null, commands: [{ id: '../x', command: 'true', exit: 0, stdout: Buffer.alloc(0) }] },
-    ] };
+    const collection: Collection = {
+      capturedAt: '2026-03-04T07:30:00Z',
+      insecureAcceptAnyHostKey: false,
+      hosts: [
+        {
+          id: 'nas',
+          status: 'ok',
+          timezone: null,
+          commands: [{ id: '../x', command: 'true', exit: 0, stdout: Buffer.alloc(0) }],
+        },
+      ],
+    };
     await expect(writeSnapshot(fresh(), collection)).rejects.toThrow(/bad or repeated command id/);
   });
 });

@@ -23,14 +23,23 @@ export async function writeSnapshot(dir: string, collection: Collection): Promis
   checkNames(collection);
   const target = path.resolve(dir);
   await refuseNonEmpty(target);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     await makeFolder(path.dirname(target));
     await mkdir(temp);
     const hosts = [];
     for (const host of collection.hosts) hosts.push(await writeHost(temp, host));
     const calendar = collection.calendar ? await writeCalendar(temp, collection.calendar) : null;
-    const manifest = { format: 1, captured_at: collection.capturedAt, tool: `${TOOL.name} ${TOOL.version}`, hosts, ...(calendar ? { calendar } : {}) };
+    const manifest = {
+      format: 1,
+      captured_at: collection.capturedAt,
+      tool: `${TOOL.name} ${TOOL.version}`,
+      hosts,
+      ...(calendar ? { calendar } : {}),
+    };
     const doc = new Document(manifest);
     (doc.get('captured_at', true) as Scalar).type = 'QUOTE_DOUBLE'; // a string to every YAML reader, never a date
     await writeFile(path.join(temp, MANIFEST), doc.toString({ lineWidth: 0 }), { flag: 'wx' });
@@ -48,14 +57,24 @@ export async function writeSnapshot(dir: string, collection: Collection): Promis
 function checkNames(collection: Collection): void {
   const seen = new Set<string>();
   for (const host of collection.hosts) {
-    if (!host.id || host.id.includes('/') || host.id.includes('\\') || host.id.includes('\0') || host.id.startsWith('.')) {
-      throw new SnapshotWriteError(`cannot write host ${JSON.stringify(host.id)}: a host id must not be empty, contain / or start with .`);
+    if (
+      !host.id ||
+      host.id.includes('/') ||
+      host.id.includes('\\') ||
+      host.id.includes('\0') ||
+      host.id.startsWith('.')
+    ) {
+      throw new SnapshotWriteError(
+        `cannot write host ${JSON.stringify(host.id)}: a host id must not be empty, contain / or start with .`,
+      );
     }
-    if (seen.has(host.id)) throw new SnapshotWriteError(`host ${JSON.stringify(host.id)} appears twice in the collection`);
+    if (seen.has(host.id))
+      throw new SnapshotWriteError(`host ${JSON.stringify(host.id)} appears twice in the collection`);
     seen.add(host.id);
     const ids = new Set<string>();
     for (const c of host.commands) {
-      if (!COMMAND_ID.test(c.id) || ids.has(c.id)) throw new SnapshotWriteError(`host ${host.id}: bad or repeated command id ${JSON.stringify(c.id)}`);
+      if (!COMMAND_ID.test(c.id) || ids.has(c.id))
+        throw new SnapshotWriteError(`host ${host.id}: bad or repeated command id ${JSON.stringify(c.id)}`);
       ids.add(c.id);
     }
   }
@@ -74,7 +93,9 @@ export async function checkSnapshotTarget(dir: string): Promise<string | null> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    return code === 'ENOTDIR' ? `${dir} exists and is not a folder` : `cannot use ${dir}: ${code ?? (e as Error).message}`;
+    return code === 'ENOTDIR'
+      ? `${dir} exists and is not a folder`
+      : `cannot use ${dir}: ${code ?? (e as Error).message}`;
   }
   return entries.length ? `${dir} already exists and is not empty; a snapshot goes into a new or empty folder` : null;
 }
@@ -85,17 +106,31 @@ async function writeHost(root: string, host: CollectedHost) {
   const commands = [];
   for (const c of host.commands) {
     if (c.problem) {
-      commands.push({ id: c.id, ...(c.basePath !== undefined ? { base_path: c.basePath } : {}), command: c.command, exit: c.exit,
-        output: null, reason: c.problem.reason, message: c.problem.message });
+      commands.push({
+        id: c.id,
+        ...(c.basePath !== undefined ? { base_path: c.basePath } : {}),
+        command: c.command,
+        exit: c.exit,
+        output: null,
+        reason: c.problem.reason,
+        message: c.problem.message,
+      });
       continue;
     }
     const output = `${folder}/${c.id}.out`;
     await writeFile(path.join(root, output), c.stdout, { flag: 'wx' });
-    commands.push({ id: c.id, ...(c.basePath !== undefined ? { base_path: c.basePath } : {}), command: c.command, exit: c.exit, output });
+    commands.push({
+      id: c.id,
+      ...(c.basePath !== undefined ? { base_path: c.basePath } : {}),
+      command: c.command,
+      exit: c.exit,
+      output,
+    });
   }
-  const head = host.status === 'ok'
-    ? { id: host.id, status: host.status, timezone: host.timezone }
-    : { id: host.id, status: host.status, reason: host.reason, message: host.message };
+  const head =
+    host.status === 'ok'
+      ? { id: host.id, status: host.status, timezone: host.timezone }
+      : { id: host.id, status: host.status, reason: host.reason, message: host.message };
   return { ...head, ...(commands.length || host.status === 'ok' ? { commands } : {}) };
 }
 

@@ -19,7 +19,8 @@ export function buildSources(root: string): string[] {
       const rel = path.posix.join(dir, entry.name);
       if (entry.isDirectory()) walk(rel);
       else if (rel.endsWith('.schema.json') && dir.startsWith('lib')) found.push(rel);
-      else if (rel.endsWith('.ts') && !rel.endsWith('.d.ts') && !(dir.startsWith('lib') && rel.endsWith('.test.ts'))) found.push(rel);
+      else if (rel.endsWith('.ts') && !rel.endsWith('.d.ts') && !(dir.startsWith('lib') && rel.endsWith('.test.ts')))
+        found.push(rel);
     }
   };
   for (const dir of ['lib', 'gates']) walk(dir);
@@ -46,7 +47,11 @@ export interface Staleness {
  */
 export function staleBuild(root: string): Staleness | null {
   const mtime = (rel: string): number | null => {
-    try { return statSync(path.join(root, rel)).mtimeMs; } catch { return null; }
+    try {
+      return statSync(path.join(root, rel)).mtimeMs;
+    } catch {
+      return null;
+    }
   };
   const sources = buildSources(root);
   let oldest: { output: string; ms: number } | null = null;
@@ -61,7 +66,8 @@ export function staleBuild(root: string): Staleness | null {
   // An input newer than some other output: a build that did not finish, or a global input changed.
   for (const input of [...sources, ...GLOBAL_INPUTS]) {
     const ms = mtime(input);
-    if (ms !== null && ms > oldest.ms) return { input, output: oldest.output, why: `${input} is newer than ${oldest.output}` };
+    if (ms !== null && ms > oldest.ms)
+      return { input, output: oldest.output, why: `${input} is newer than ${oldest.output}` };
   }
   return null;
 }
@@ -75,7 +81,11 @@ function npmBuild(root: string): void {
  * Makes dist/ current or throws: when it is stale, says why on stderr, runs `build` and checks again.
  * Throws with the build's own output when the build fails, and when dist/ is still stale after it.
  */
-export function ensureFreshBuild(root: string, build: (root: string) => void = npmBuild, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
+export function ensureFreshBuild(
+  root: string,
+  build: (root: string) => void = npmBuild,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): void {
   const stale = staleBuild(root);
   if (!stale) return;
   log(`spine-gates tests: dist/ is not current (${stale.why}): running npm run build first`);
@@ -83,10 +93,19 @@ export function ensureFreshBuild(root: string, build: (root: string) => void = n
     build(root);
   } catch (err) {
     const e = err as { stdout?: unknown; stderr?: unknown; message?: unknown };
-    const output = [e.stdout, e.stderr].filter((s) => typeof s === 'string' && s.trim()).join('\n').trim() || String(e.message);
-    throw new Error(`dist/ is not current (${stale.why}) and npm run build failed, so the tests that run dist/ would test an old build; `
-      + `fix the build and run the tests again:\n${output}`);
+    const output =
+      [e.stdout, e.stderr]
+        .filter((s) => typeof s === 'string' && s.trim())
+        .join('\n')
+        .trim() || String(e.message);
+    throw new Error(
+      `dist/ is not current (${stale.why}) and npm run build failed, so the tests that run dist/ would test an old build; ` +
+        `fix the build and run the tests again:\n${output}`,
+    );
   }
   const still = staleBuild(root);
-  if (still) throw new Error(`dist/ is still not current after npm run build (${still.why}); the tests that run dist/ would test an old build`);
+  if (still)
+    throw new Error(
+      `dist/ is still not current after npm run build (${still.why}); the tests that run dist/ would test an old build`,
+    );
 }

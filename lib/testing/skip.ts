@@ -19,4 +19,6 @@ export function skipNamed(name: string, why: string | null): string {
  * without it.
  */
 export const REFERENCE = path.join(PACKAGE_ROOT, '..', 'shared', 'reference');
-export const NO_REFERENCE = existsSync(REFERENCE) ? null : `no reference bindings at ${REFERENCE} (a clone without ../shared)`;
+export const NO_REFERENCE = existsSync(REFERENCE)
+  ? null
+  : `no reference bindings at ${REFERENCE} (a clone without ../shared)`;

@@ -10,7 +10,15 @@ export function utcOffsetMinutes(zone: string, at: string | number | Date): numb
  * so a time just after a DST change lands right; a time that does not exist (skipped by the change)
  * reads as the offset before it.
  */
-export function zonedToUtc(zone: string, year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+export function zonedToUtc(
+  zone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
   const wall = Date.UTC(year, month, day, hour, minute, second);
   const first = wall - utcOffsetMinutes(zone, wall) * 60_000;
   return wall - utcOffsetMinutes(zone, first) * 60_000;
@@ -34,7 +42,15 @@ function formatterOf(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', era: 'short', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: zone,
+      hourCycle: 'h23',
+      era: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     if (formatters.size >= 64) formatters.clear();
     formatters.set(zone, f);
@@ -44,16 +60,36 @@ function formatterOf(zone: string): Intl.DateTimeFormat {
 
 /** The wall clock of `zone` at `epoch` seconds, as seconds on a UTC-less scale (Date.UTC of its fields). */
 function wallSecondsAt(zone: string, epoch: number): number {
-  let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, bc = false;
+  let year = 0,
+    month = 0,
+    day = 0,
+    hour = 0,
+    minute = 0,
+    second = 0,
+    bc = false;
   for (const p of formatterOf(zone).formatToParts(new Date(epoch * 1000))) {
     switch (p.type) {
-      case 'year': year = Number(p.value); break;
-      case 'month': month = Number(p.value); break;
-      case 'day': day = Number(p.value); break;
-      case 'hour': hour = Number(p.value); break;
-      case 'minute': minute = Number(p.value); break;
-      case 'second': second = Number(p.value); break;
-      case 'era': bc = p.value === 'BC'; break;
+      case 'year':
+        year = Number(p.value);
+        break;
+      case 'month':
+        month = Number(p.value);
+        break;
+      case 'day':
+        day = Number(p.value);
+        break;
+      case 'hour':
+        hour = Number(p.value);
+        break;
+      case 'minute':
+        minute = Number(p.value);
+        break;
+      case 'second':
+        second = Number(p.value);
+        break;
+      case 'era':
+        bc = p.value === 'BC';
+        break;
     }
   }
   const wall = new Date(0);
@@ -75,8 +111,13 @@ export function wallTimeAt(zone: string, epoch: number): WallTime {
 function wallTimeOf(wallSeconds: number): WallTime {
   const d = new Date(wallSeconds * 1000);
   return {
-    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
-    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), weekday: d.getUTCDay(),
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
   };
 }
 

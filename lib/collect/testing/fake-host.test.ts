@@ -15,7 +15,13 @@ import { PACKAGE_ROOT } from '../../package-root.js';
 import { skipNamed } from '../../testing/skip.js';
 import { listingCommand, PVE_COMMANDS, TIMEZONE_COMMAND } from '../../snapshot/probe.js';
 import {
-  connects, fakeHostsUnavailable, generateClientKey, startBlackholePort, startFakeHost, startSilentTcpServer, writeBindings,
+  connects,
+  fakeHostsUnavailable,
+  generateClientKey,
+  startBlackholePort,
+  startFakeHost,
+  startSilentTcpServer,
+  writeBindings,
   type FakeHost,
 } from './fake-host.js';
 
@@ -28,7 +34,12 @@ describe('fake-host prerequisites', () => {
   });
 });
 
-interface ExecResult { code: number | null; signal: string | null; stdout: string; stderr: string }
+interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Connect with a pinned host key (like the collector must) and run commands. */
 function connect(host: FakeHost, privateKey: Buffer, opts: { passphrase?: string } = {}): Promise<Client> {
@@ -38,8 +49,13 @@ function connect(host: FakeHost, privateKey: Buffer, opts: { passphrase?: string
     c.once('ready', () => resolve(c));
     c.once('error', reject);
     c.connect({
-      host: '127.0.0.1', port: host.port, username: 'root', privateKey, readyTimeout: 10_000,
-      hostVerifier: (key: Buffer) => key.equals(expected), ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
+      host: '127.0.0.1',
+      port: host.port,
+      username: 'root',
+      privateKey,
+      readyTimeout: 10_000,
+      hostVerifier: (key: Buffer) => key.equals(expected),
+      ...(opts.passphrase ? { passphrase: opts.passphrase } : {}),
     });
   });
 }
@@ -52,9 +68,16 @@ function exec(c: Client, command: string): Promise<ExecResult> {
       let stderr = '';
       let code: number | null = null;
       let signal: string | null = null;
-      stream.on('data', (d: Buffer) => { stdout += d.toString(); });
-      stream.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      stream.on('exit', (c2: number | null, s?: string) => { code = c2; signal = s ?? null; });
+      stream.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      stream.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      stream.on('exit', (c2: number | null, s?: string) => {
+        code = c2;
+        signal = s ?? null;
+      });
       stream.on('close', () => resolve({ code, signal, stdout, stderr }));
     });
   });
@@ -93,7 +116,10 @@ describe.skipIf(unavailable !== null)(skipNamed('fake hosts', unavailable), () =
       files: {
         '/etc/pve/jobs.cfg': JOBS_CFG,
         '/etc/pve/user.cfg': 'user:root@pam:1:0:::owner@home.example.net:::\n',
-        '/mnt/pve/nas-backup/dump/vzdump-qemu-201-2026_02_28-03_00_02.vma.zst': { content: 'x'.repeat(37), mtime: 1772244709 },
+        '/mnt/pve/nas-backup/dump/vzdump-qemu-201-2026_02_28-03_00_02.vma.zst': {
+          content: 'x'.repeat(37),
+          mtime: 1772244709,
+        },
         '/mnt/pve/nas-backup/dump/vzdump-qemu-201-2026_02_28-03_00_02.log': { content: 'log\n', mtime: 1772244711 },
         '/volume1/backups/apps/erp/2026-03-04/erp-db.sql.gz': { content: 'gz', mtime: 1772584302 },
       },
@@ -122,7 +148,10 @@ printf '%s\\n' '[{"id":"qemu/201","name":"family-cloud","node":"pve-home","statu
       expect(guests.code).toBe(0);
       expect(JSON.parse(guests.stdout)[0].vmid).toBe(201);
       // `systemctl is-active` exits 3 for "failed"; the probe's `|| true` keeps the word and exit 0.
-      expect(await exec(c, PVE_COMMANDS.find((x) => x.id === 'scheduler')!.command)).toMatchObject({ code: 0, stdout: 'failed\n' });
+      expect(await exec(c, PVE_COMMANDS.find((x) => x.id === 'scheduler')!.command)).toMatchObject({
+        code: 0,
+        stdout: 'failed\n',
+      });
       expect(await exec(c, TIMEZONE_COMMAND.command)).toMatchObject({ code: 0, stdout: 'Europe/Berlin\n' });
     } finally {
       c.end();
@@ -140,13 +169,16 @@ printf '%s\\n' '[{"id":"qemu/201","name":"family-cloud","node":"pve-home","statu
       ]);
       const erp = await exec(c, listingCommand('/volume1/backups/apps/erp', 2).command);
       expect(erp).toMatchObject({ code: 0, stdout: '1772584302.0000000000 2 2026-03-04/erp-db.sql.gz\0' });
-      expect(await exec(c, listingCommand('/volume1/offsite/pve-shop', 1).command)).toMatchObject({ code: 10, stdout: '' });
+      expect(await exec(c, listingCommand('/volume1/offsite/pve-shop', 1).command)).toMatchObject({
+        code: 10,
+        stdout: '',
+      });
     } finally {
       c.end();
     }
   });
 
-  it('puts the stand-ins first on root\'s PATH', async () => {
+  it("puts the stand-ins first on root's PATH", async () => {
     const c = await connect(host, privateKey);
     try {
       const r = await exec(c, 'echo "$PATH"; command -v pvesh systemctl timedatectl; id -u');
@@ -169,7 +201,14 @@ printf '%s\\n' '[{"id":"qemu/201","name":"family-cloud","node":"pve-home","statu
     const c = await connect(host, privateKey);
     try {
       // Writes on the host land in its private layer…
-      expect((await exec(c, 'echo changed > /etc/pve/written-on-host && touch /usr/local/bin/x 2>/dev/null; cat /etc/pve/written-on-host')).stdout).toBe('changed\n');
+      expect(
+        (
+          await exec(
+            c,
+            'echo changed > /etc/pve/written-on-host && touch /usr/local/bin/x 2>/dev/null; cat /etc/pve/written-on-host',
+          )
+        ).stdout,
+      ).toBe('changed\n');
     } finally {
       c.end();
     }
@@ -200,7 +239,12 @@ printf '%s\\n' '[{"id":"qemu/201","name":"family-cloud","node":"pve-home","statu
   });
 
   it('stop() leaves no process behind', async () => {
-    const extra = await startFakeHost({ id: 'short-lived', authorizedKeys: [key.publicKeyLine], files: {}, commands: { sleeper: 'exec sleep 60' } });
+    const extra = await startFakeHost({
+      id: 'short-lived',
+      authorizedKeys: [key.publicKeyLine],
+      files: {},
+      commands: { sleeper: 'exec sleep 60' },
+    });
     const c = await connect(extra, privateKey);
     c.on('error', () => undefined);
     void exec(c, 'sleeper').catch(() => undefined);
@@ -226,7 +270,9 @@ describe.skipIf(unavailable !== null)(skipNamed('a test process that dies withou
       process.stdout.write(JSON.stringify({ sshd: host.pid, port: host.port, hole: hole.pid, dir: host.workDir }) + '\\n');
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const info = await new Promise<{ sshd: number; port: number; hole: number; dir: string }>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -260,8 +306,15 @@ describe.skipIf(unavailable !== null)(skipNamed('misbehaving network peers', una
       const got = await new Promise<string>((resolve) => {
         const s = net.connect({ host: '127.0.0.1', port: silent.port });
         let data = '';
-        s.on('data', (d) => { data += d.toString(); });
-        s.on('connect', () => setTimeout(() => { s.destroy(); resolve(`connected:${data}`); }, 500));
+        s.on('data', (d) => {
+          data += d.toString();
+        });
+        s.on('connect', () =>
+          setTimeout(() => {
+            s.destroy();
+            resolve(`connected:${data}`);
+          }, 500),
+        );
         s.on('error', (e) => resolve(`error:${e.message}`));
       });
       expect(got).toBe('connected:');
@@ -285,7 +338,10 @@ describe('writeBindings', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bindings-'));
     try {
       await writeBindings(dir, {
-        hosts: [{ id: 'pve-a', port: 2201 }, { id: 'nas', port: 2202, probeVia: 'pve-a' }],
+        hosts: [
+          { id: 'pve-a', port: 2201 },
+          { id: 'nas', port: 2202, probeVia: 'pve-a' },
+        ],
         targets: [{ name: 't1', host: 'nas', basePath: '/volume1/x', glob: '*.zst' }],
         guests: [{ id: 101, hostname: 'files', proxmoxHost: 'pve-a' }],
       });
@@ -294,7 +350,8 @@ describe('writeBindings', () => {
       if (loaded.ok) {
         assert.isNotNull(loaded.bindings.ssh);
         expect(loaded.bindings.ssh.targets.map((t) => [t.id, t.host, t.port, t.probeVia])).toEqual([
-          ['pve-a', '127.0.0.1', 2201, null], ['nas', '127.0.0.1', 2202, 'pve-a'],
+          ['pve-a', '127.0.0.1', 2201, null],
+          ['nas', '127.0.0.1', 2202, 'pve-a'],
         ]);
         expect(lstatSync(path.join(dir, 'drift.gates.yaml')).isFile()).toBe(true);
       }

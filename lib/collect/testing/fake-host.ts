@@ -88,7 +88,11 @@ export function fakeHostsUnavailable(): string | null {
     return '/proc/filesystems is unreadable';
   }
   let passwd = '';
-  try { passwd = readFileSync('/etc/passwd', 'utf8'); } catch { /* reported below */ }
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    /* reported below */
+  }
   if (!passwd.split('\n').some((l) => l.startsWith('sshd:'))) {
     return 'the sshd privilege-separation user does not exist (openssh-server postinst creates it)';
   }
@@ -107,7 +111,11 @@ function track(pid: number): void {
     exitHookInstalled = true;
     process.on('exit', () => {
       for (const p of live) {
-        try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
     });
   }
@@ -129,7 +137,10 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }
 
@@ -150,10 +161,23 @@ export function freePort(): Promise<number> {
 
 let keySeq = 0;
 /** A fresh ed25519 client key (OpenSSH format) in `dir`, optionally passphrase-protected. */
-export async function generateClientKey(dir: string, passphrase = ''): Promise<{ privateKeyPath: string; publicKeyLine: string }> {
+export async function generateClientKey(
+  dir: string,
+  passphrase = '',
+): Promise<{ privateKeyPath: string; publicKeyLine: string }> {
   await mkdir(dir, { recursive: true });
   const privateKeyPath = path.join(dir, `client_ed25519_${process.pid}_${++keySeq}`);
-  await execFileP('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'spine-gates-test', '-f', privateKeyPath]);
+  await execFileP('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    passphrase,
+    '-C',
+    'spine-gates-test',
+    '-f',
+    privateKeyPath,
+  ]);
   const publicKeyLine = (await readFile(`${privateKeyPath}.pub`, 'utf8')).trim();
   return { privateKeyPath, publicKeyLine };
 }
@@ -204,7 +228,8 @@ async function stageDir(tree: string, hostDir: string): Promise<void> {
 }
 
 function assertHostPath(p: string): void {
-  if (!p.startsWith('/') || p.split('/').includes('..')) throw new Error(`fake host paths must be absolute without "..": ${p}`);
+  if (!p.startsWith('/') || p.split('/').includes('..'))
+    throw new Error(`fake host paths must be absolute without "..": ${p}`);
 }
 
 export async function startFakeHost(spec: FakeHostSpec): Promise<FakeHost> {
@@ -220,9 +245,21 @@ export async function startFakeHost(spec: FakeHostSpec): Promise<FakeHost> {
     // The host's sshd files, in its private layer only.
     const conf = path.join(tree, HOST_CONF_DIR);
     await stageDir(tree, HOST_CONF_DIR);
-    await execFileP('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `fake-host-${spec.id}`, '-f', path.join(conf, 'host_ed25519')]);
+    await execFileP('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `fake-host-${spec.id}`,
+      '-f',
+      path.join(conf, 'host_ed25519'),
+    ]);
     const hostKeyLine = keyOf(await readFile(path.join(conf, 'host_ed25519.pub'), 'utf8'));
-    await writeFile(path.join(conf, 'authorized_keys'), spec.authorizedKeys.map((k) => `${k.trim()}\n`).join(''), { mode: 0o600 });
+    await writeFile(path.join(conf, 'authorized_keys'), spec.authorizedKeys.map((k) => `${k.trim()}\n`).join(''), {
+      mode: 0o600,
+    });
     // Privilege-separation directory, normally created by systemd (RuntimeDirectory=sshd).
     await stageDir(tree, '/run/sshd');
     // A Debian-default root ~/.bashrc (comments only): the machine's own dotfiles stay out.
@@ -236,7 +273,8 @@ export async function startFakeHost(spec: FakeHostSpec): Promise<FakeHost> {
     }
     for (const [hostFile, file] of Object.entries(spec.files)) {
       assertHostPath(hostFile);
-      if (hostFile.startsWith('/usr/local/bin/')) throw new Error(`put stand-ins in spec.commands, not files: ${hostFile}`);
+      if (hostFile.startsWith('/usr/local/bin/'))
+        throw new Error(`put stand-ins in spec.commands, not files: ${hostFile}`);
       await stageDir(tree, path.dirname(hostFile));
       const staged = path.join(tree, hostFile);
       const content = typeof file === 'string' ? file : file.content;
@@ -292,7 +330,9 @@ function sshdConfig(port: number, logLevel: string): string {
 
 function rootAccountLocked(): boolean {
   try {
-    const root = readFileSync('/etc/shadow', 'utf8').split('\n').find((l) => l.startsWith('root:'));
+    const root = readFileSync('/etc/shadow', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('root:'));
     return root?.split(':')[1]?.startsWith('!') ?? false;
   } catch {
     return false;
@@ -300,21 +340,46 @@ function rootAccountLocked(): boolean {
 }
 
 async function launch(id: string, dir: string, port: number, hostKeyLine: string): Promise<FakeHost> {
-  const child = spawn(...orphanProof(['unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', path.join(dir, 'wrapper.sh'), dir]), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    ...orphanProof([
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount',
+      '--propagation',
+      'private',
+      path.join(dir, 'wrapper.sh'),
+      dir,
+    ]),
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (child.pid === undefined) throw new Error('could not spawn unshare');
   track(child.pid);
   let log = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { log += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+  });
 
   const ready = `Server listening on 127.0.0.1 port ${port}.`;
   const ok = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 10_000);
-    const check = () => { if (log.includes(ready)) { clearTimeout(timer); resolve(true); } };
+    const check = () => {
+      if (log.includes(ready)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    };
     child.stderr!.on('data', check);
-    child.once('exit', () => { clearTimeout(timer); resolve(log.includes(ready)); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(log.includes(ready));
+    });
     check();
   });
   if (!ok) {
@@ -325,9 +390,13 @@ async function launch(id: string, dir: string, port: number, hostKeyLine: string
   }
 
   // The sshd listener is unshare's only child, pid 1 of the new PID namespace.
-  const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(/\s+/).map(Number);
+  const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8'))
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   const pid = children[0];
-  if (!pid || children.length !== 1) throw new Error(`fake host ${id}: cannot find the sshd listener under unshare ${child.pid}`);
+  if (!pid || children.length !== 1)
+    throw new Error(`fake host ${id}: cannot find the sshd listener under unshare ${child.pid}`);
   track(pid);
   const pidNs = await readlink(`/proc/${pid}/ns/pid`);
 
@@ -337,14 +406,20 @@ async function launch(id: string, dir: string, port: number, hostKeyLine: string
       if (!/^\d+$/.test(name) || Number(name) === pid) continue;
       try {
         if ((await readlink(`/proc/${name}/ns/pid`)) === pidNs) pids.push(Number(name));
-      } catch { /* exited meanwhile */ }
+      } catch {
+        /* exited meanwhile */
+      }
     }
     return pids;
   };
 
   let stopped = false;
   return {
-    id, port, pid, hostKeyLine, workDir: dir,
+    id,
+    port,
+    pid,
+    hostKeyLine,
+    workDir: dir,
     knownHostsLine: () => `[127.0.0.1]:${port} ${hostKeyLine}`,
     log: () => log,
     hostPath: (p: string) => path.join(`/proc/${pid}/root`, p),
@@ -355,7 +430,11 @@ async function launch(id: string, dir: string, port: number, hostKeyLine: string
         const pids = await sessionPids();
         if (!pids.length) return;
         for (const p of pids) {
-          try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -366,7 +445,11 @@ async function launch(id: string, dir: string, port: number, hostKeyLine: string
       stopped = true;
       // SIGKILL to pid 1 of the namespace ends every process in it; unshare (still our child, so
       // reaped by node) then exits too. Its --kill-child covers the reverse order.
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
       if (!(await waitExit(child, 5000))) {
         child.kill('SIGKILL');
         await waitExit(child, 2000);
@@ -396,10 +479,11 @@ export function startSilentTcpServer(): Promise<{ port: number; close(): Promise
       const { port } = server.address() as net.AddressInfo;
       resolve({
         port,
-        close: () => new Promise<void>((done) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
       });
     });
   });
@@ -409,9 +493,20 @@ export function startSilentTcpServer(): Promise<{ port: number; close(): Promise
 export function connects(port: number, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => { s.destroy(); resolve(false); }, ms);
-    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true); });
-    s.once('error', () => { clearTimeout(timer); s.destroy(); resolve(false); });
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, ms);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -424,12 +519,19 @@ export function connects(port: number, ms: number): Promise<boolean> {
  * SYNs. We fill the queue and check that a fresh connect really hangs before handing the port out.
  */
 export async function startBlackholePort(): Promise<{ port: number; pid: number; close(): Promise<void> }> {
-  const child = spawn(...orphanProof([process.execPath, '-e', `
+  const child = spawn(
+    ...orphanProof([
+      process.execPath,
+      '-e',
+      `
     const s = require('node:net').createServer();
     s.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
       process.stdout.write(s.address().port + '\\n', () => process.kill(process.pid, 'SIGSTOP'));
     });
-  `]), { stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+    ]),
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   track(child.pid!);
   const fill: net.Socket[] = [];
   const close = async () => {
@@ -444,7 +546,10 @@ export async function startBlackholePort(): Promise<{ port: number; pid: number;
       const timer = setTimeout(() => reject(new Error('blackhole listener did not start')), 10_000);
       child.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
-        if (out.includes('\n')) { clearTimeout(timer); resolve(Number(out.trim())); }
+        if (out.includes('\n')) {
+          clearTimeout(timer);
+          resolve(Number(out.trim()));
+        }
       });
       child.once('exit', () => reject(new Error('blackhole listener exited')));
     });
@@ -460,7 +565,10 @@ export async function startBlackholePort(): Promise<{ port: number; pid: number;
       fill.push(s);
       const established = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 300);
-        s.once('connect', () => { clearTimeout(timer); resolve(true); });
+        s.once('connect', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
       });
       if (!established) break;
     }
@@ -537,9 +645,15 @@ export async function writeBindings(dir: string, estate: Estate): Promise<string
     'ssh.targets.yaml': {
       ssh: {
         // No connect_timeout_sec by default: a binding value would override the collector's option.
-        defaults: { user: 'root', port: 22, ...(estate.connectTimeoutSec ? { connect_timeout_sec: estate.connectTimeoutSec } : {}) },
+        defaults: {
+          user: 'root',
+          port: 22,
+          ...(estate.connectTimeoutSec ? { connect_timeout_sec: estate.connectTimeoutSec } : {}),
+        },
         targets: estate.hosts.map((h) => ({
-          id: h.id, host: h.host ?? '127.0.0.1', port: h.port,
+          id: h.id,
+          host: h.host ?? '127.0.0.1',
+          port: h.port,
           ...(h.user ? { user: h.user } : {}),
           ...(h.probeVia ? { probe_via: h.probeVia } : {}),
           ...(h.connectTimeoutSec ? { connect_timeout_sec: h.connectTimeoutSec } : {}),
@@ -549,19 +663,38 @@ export async function writeBindings(dir: string, estate: Estate): Promise<string
     'backup.inventory.yaml': {
       version: 1,
       defaults: { timezone: tz, stale_after_hours: 26 },
-      targets: [...estate.targets.map((t) => ({
-        name: t.name, enabled: t.enabled ?? true, kind: 'file_glob', host: t.host, base_path: t.basePath, glob: t.glob,
-        stale_after_hours: t.staleAfterHours ?? 26, classification: t.classification ?? 'critical',
-        description: t.description ?? `test target ${t.name}`,
-      })), ...(estate.storageTargets ?? []).map((t) => ({
-        name: t.name, enabled: true, kind: 'pve_storage', host: t.host, storage: t.storage, vmid: t.vmid,
-        stale_after_hours: t.staleAfterHours ?? 26, classification: t.classification ?? 'critical', description: `test target ${t.name}`,
-      }))],
+      targets: [
+        ...estate.targets.map((t) => ({
+          name: t.name,
+          enabled: t.enabled ?? true,
+          kind: 'file_glob',
+          host: t.host,
+          base_path: t.basePath,
+          glob: t.glob,
+          stale_after_hours: t.staleAfterHours ?? 26,
+          classification: t.classification ?? 'critical',
+          description: t.description ?? `test target ${t.name}`,
+        })),
+        ...(estate.storageTargets ?? []).map((t) => ({
+          name: t.name,
+          enabled: true,
+          kind: 'pve_storage',
+          host: t.host,
+          storage: t.storage,
+          vmid: t.vmid,
+          stale_after_hours: t.staleAfterHours ?? 26,
+          classification: t.classification ?? 'critical',
+          description: `test target ${t.name}`,
+        })),
+      ],
     },
     'vm.lifecycle.yaml': {
       version: 1,
       vms: estate.guests.map((g) => ({
-        id: g.id, hostname: g.hostname, proxmox_host: g.proxmoxHost, status: g.status ?? 'active',
+        id: g.id,
+        hostname: g.hostname,
+        proxmox_host: g.proxmoxHost,
+        status: g.status ?? 'active',
         ...(g.vmType === 'lxc' ? { vm_type: 'lxc' } : {}),
         backup_target: g.backupTarget ?? null,
       })),

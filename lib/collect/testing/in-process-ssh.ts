@@ -50,9 +50,10 @@ export interface KeyPair {
 }
 
 export function keyPair(passphrase?: string): KeyPair {
-  const generate = () => (passphrase === undefined
-    ? ssh2.utils.generateKeyPairSync('ed25519')
-    : ssh2.utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 16 }));
+  const generate = () =>
+    passphrase === undefined
+      ? ssh2.utils.generateKeyPairSync('ed25519')
+      : ssh2.utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 16 });
   // ssh2 1.17 now and then (about 1 key in 300) writes an ed25519 key it cannot parse back
   // ("Malformed OpenSSH private key"), which made tests fail at random: take the next one.
   let pair = generate();
@@ -68,7 +69,8 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
     let open = 0;
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
-      if (ctx.method !== 'publickey' || !spec.accept.some((k) => k.equals(ctx.key.data))) return ctx.reject(['publickey']);
+      if (ctx.method !== 'publickey' || !spec.accept.some((k) => k.equals(ctx.key.data)))
+        return ctx.reject(['publickey']);
       if (ctx.signature) {
         const pub = ssh2.utils.parseKey(`ssh-ed25519 ${ctx.key.data.toString('base64')}`);
         if (pub instanceof Error || pub.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject();
@@ -80,14 +82,20 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
       open += 1;
       state.maxOpenSessions = Math.max(state.maxOpenSessions, open);
       const session = acceptSession();
-      session.on('close', () => { open -= 1; });
+      session.on('close', () => {
+        open -= 1;
+      });
       session.on('exec', (acceptExec, rejectExec, info) => {
         state.execs.push(info.command);
         if (info.command !== PROBE_EXEC) return rejectExec();
         const exec = state.stdin.push('') - 1;
         answerProbe(acceptExec(), {
-          received: (data) => { state.stdin[exec] += data; },
-          reply: spec.reply, seen: (command) => state.commands.push(command), probeId: spec.probeId,
+          received: (data) => {
+            state.stdin[exec] += data;
+          },
+          reply: spec.reply,
+          seen: (command) => state.commands.push(command),
+          probeId: spec.probeId,
           drop: () => [...sockets].forEach((s) => s.destroy()),
         });
       });
@@ -105,17 +113,29 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
     });
   });
   // The TCP sockets under the SSH connections (ssh2's own 'connection' event gives its client objects): 'drop' destroys them.
-  (server as unknown as { _srv: net.Server })._srv.on('connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  (server as unknown as { _srv: net.Server })._srv.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   const state: InProcessServer = {
-    port: 0, hostKey: host.wire, commands: [], execs: [], stdin: [], connections: 0, maxOpenSessions: 0,
+    port: 0,
+    hostKey: host.wire,
+    commands: [],
+    execs: [],
+    stdin: [],
+    connections: 0,
+    maxOpenSessions: 0,
     knownHostsLine: (key = host.wire) => `[127.0.0.1]:${state.port} ssh-ed25519 ${key.toString('base64')}`,
-    close: () => new Promise((resolve) => {
-      sockets.forEach((s) => s.destroy());
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
   };
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    state.port = (server.address() as net.AddressInfo).port;
-    resolve(state);
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      state.port = (server.address() as net.AddressInfo).port;
+      resolve(state);
+    }),
+  );
 }

@@ -9,15 +9,25 @@ import { listingCommand, outputCap, storageCommands, type ProbeCommand } from '.
 
 export type Reply = { stdout?: string | Buffer; stderr?: string; exit?: number } | 'hang' | 'drop';
 
-const decode = (value: string) => Buffer.from(value.replace(/\\0([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), 'latin1').toString('utf8');
+const decode = (value: string) =>
+  Buffer.from(
+    value.replace(/\\0([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+    'latin1',
+  ).toString('utf8');
 
 /** The command a request line stands for; throws on a line the script would refuse. */
 export function requestedCommand(line: string): ProbeCommand {
   const [kind, id, , a = '', b = ''] = line.split(' ');
-  const command = kind === 'fixed' ? FIXED_COMMANDS.find((c) => c.id === id)
-    : kind === 'listing' ? listingCommand(decode(a), Number(b))
-      : kind === 'storage-status' ? storageCommands(decode(a), [])[0]
-        : kind === 'storage-content' ? storageCommands(decode(a), [decode(b)])[1] : undefined;
+  const command =
+    kind === 'fixed'
+      ? FIXED_COMMANDS.find((c) => c.id === id)
+      : kind === 'listing'
+        ? listingCommand(decode(a), Number(b))
+        : kind === 'storage-status'
+          ? storageCommands(decode(a), [])[0]
+          : kind === 'storage-content'
+            ? storageCommands(decode(a), [decode(b)])[1]
+            : undefined;
   if (!command || command.id !== id) throw new Error(`not a probe request line: ${line}`);
   return command;
 }
@@ -35,7 +45,10 @@ export interface ProbeHost {
   received?: (data: string) => void;
 }
 
-export function answerProbe(stream: ServerChannel, { reply, seen, drop, probeId = PROBE_ID, received }: ProbeHost): void {
+export function answerProbe(
+  stream: ServerChannel,
+  { reply, seen, drop, probeId = PROBE_ID, received }: ProbeHost,
+): void {
   let input = '';
   let token = '';
   let stage: 'request' | 'followup' | 'over' = 'request';
@@ -51,8 +64,11 @@ export function answerProbe(stream: ServerChannel, { reply, seen, drop, probeId 
       stream.stderr.write(Buffer.from(`\0${token} begin ${command.id}\n`, 'latin1'));
       const r = reply(command.command);
       if (r === 'hang') return false;
-      if (r === 'drop') return void drop(), false;
-      if (r.stdout) stream.write(command.section.kind === 'fixed' ? r.stdout : Buffer.from(r.stdout).subarray(0, outputCap(command) + 1));
+      if (r === 'drop') return (void drop(), false);
+      if (r.stdout)
+        stream.write(
+          command.section.kind === 'fixed' ? r.stdout : Buffer.from(r.stdout).subarray(0, outputCap(command) + 1),
+        );
       if (r.stderr) stream.stderr.write(r.stderr);
       frame(`status ${r.exit ?? 0}`);
       frame('end');

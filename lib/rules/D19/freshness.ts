@@ -6,42 +6,100 @@ import type { Evidence, FileEntry, Finding, HostRecord } from '../../model.js';
 import { classifyDumpFile } from '../../pve/archives.js';
 import { filesMatching, filesStartingWith, globMatcher } from '../glob-index.js';
 import { enrolledVmids, globSubject } from '../pve-helpers.js';
-import { bindingEvidence, hostOf, judgeSafely, NO_HOST_STATE, pveStateOf, severityByClass, type VerifyInput } from '../input.js';
+import {
+  bindingEvidence,
+  hostOf,
+  judgeSafely,
+  NO_HOST_STATE,
+  pveStateOf,
+  severityByClass,
+  type VerifyInput,
+} from '../input.js';
 import { hoursBetween } from '../../time/instants.js';
 import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { onlyPendingJobs } from './job-run.js';
-import { make, enabledTargets, effectiveHours, FUTURE_MTIME_TOLERANCE_S, isoOf, targetRef, type FreshnessBase } from './shared.js';
+import {
+  make,
+  enabledTargets,
+  effectiveHours,
+  FUTURE_MTIME_TOLERANCE_S,
+  isoOf,
+  targetRef,
+  type FreshnessBase,
+} from './shared.js';
 import { targetBackups, newestOf } from './storage-backups.js';
 
 export function checkFreshness(input: VerifyInput): Finding[] {
   const pveHosts = pveHostIds(input.bindings);
   return enabledTargets(input).map((t) => {
-    const base = { check: 'D19.freshness', subject: t.name, host: t.host, severity: severityByClass[t.classification ?? ''] ?? 'high', target: targetRef(input, t, pveHosts) } as const;
-    return judgeSafely(() => judgeFreshness(input, t, base), (message) => make({ ...base, outcome: 'error', reason: 'internal_error', message: `${t.name}: ${message}`, evidence: [bindingEvidence(t)] }));
+    const base = {
+      check: 'D19.freshness',
+      subject: t.name,
+      host: t.host,
+      severity: severityByClass[t.classification ?? ''] ?? 'high',
+      target: targetRef(input, t, pveHosts),
+    } as const;
+    return judgeSafely(
+      () => judgeFreshness(input, t, base),
+      (message) =>
+        make({
+          ...base,
+          outcome: 'error',
+          reason: 'internal_error',
+          message: `${t.name}: ${message}`,
+          evidence: [bindingEvidence(t)],
+        }),
+    );
   });
 }
 
 function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
-  if (!input.state) return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
+  if (!input.state)
+    return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
   const host = hostOf(input.state, t.host);
   if ('problem' in host) {
-    return make({ ...base, outcome: 'error', reason: host.problem.reason, message: `${t.name}: cannot judge freshness, host ${t.host} unreadable: ${host.problem.message}`, evidence: [bindingEvidence(t)] });
+    return make({
+      ...base,
+      outcome: 'error',
+      reason: host.problem.reason,
+      message: `${t.name}: cannot judge freshness, host ${t.host} unreadable: ${host.problem.message}`,
+      evidence: [bindingEvidence(t)],
+    });
   }
   if (t.kind === 'pve_storage') return checkStorageFreshness(input, t, host.value, base);
   const probe = host.value.commands.find((c) => c.basePath === t.basePath);
-  const evidence: Evidence[] = [bindingEvidence(t), ...(probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : [])];
+  const evidence: Evidence[] = [
+    bindingEvidence(t),
+    ...(probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : []),
+  ];
   const listing = host.value.listings[t.basePath];
   if (!listing) {
-    return make({ ...base, outcome: 'error', reason: 'not_collected', message: `${t.name}: no listing of ${t.basePath} on ${t.host} in the host state`, evidence });
+    return make({
+      ...base,
+      outcome: 'error',
+      reason: 'not_collected',
+      message: `${t.name}: no listing of ${t.basePath} on ${t.host} in the host state`,
+      evidence,
+    });
   }
   if (listing.status === 'error') {
-    return make({ ...base, outcome: 'error', reason: listing.reason, message: `${t.name}: listing ${t.basePath} on ${t.host} failed: ${listing.message}`, evidence });
+    return make({
+      ...base,
+      outcome: 'error',
+      reason: listing.reason,
+      message: `${t.name}: listing ${t.basePath} on ${t.host} failed: ${listing.message}`,
+      evidence,
+    });
   }
   if (listing.status === 'missing') {
     return make({
-      ...base, outcome: 'fail', reason: 'path_missing', evidence,
+      ...base,
+      outcome: 'fail',
+      reason: 'path_missing',
+      evidence,
       message: `${t.name}: base path ${t.basePath} does not exist on ${t.host}`,
-      expected: `directory ${t.basePath}`, actual: 'missing',
+      expected: `directory ${t.basePath}`,
+      actual: 'missing',
       remediation: `Check the storage behind ${t.basePath} on ${t.host} (mount, NFS/sync job), or fix base_path in backup.inventory.yaml.`,
     });
   }
@@ -52,7 +110,10 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     const file = probe?.output ?? `the listing of ${t.basePath}`;
     const first = bad[0]!;
     return make({
-      ...base, outcome: 'error', reason: 'bad_listing_record', evidence,
+      ...base,
+      outcome: 'error',
+      reason: 'bad_listing_record',
+      evidence,
       message: `${t.name}: ${t.host} ${file} record ${first.record} does not read (${first.problem}): "${first.text}"${bad.length > 1 ? `; and ${bad.length - 1} more` : ''}: the newest archive matching ${t.glob} cannot be known`,
       remediation: `Look at ${t.basePath} on ${t.host}: a file name or mtime there is not what a backup writes (\`ls -la --time-style=full-iso ${t.basePath}\`); remove or fix it.`,
     });
@@ -62,21 +123,36 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
   if (archives.length === 0) {
     const vmid = globSubject(t.glob)?.vmid;
     const pending = vmid === undefined ? null : onlyPendingJobs(input, vmid);
-    if (pending) return make({ ...base, outcome: 'skip', reason: 'first_run_pending', evidence, message: `${t.name}: no archive yet, and every job backing up ${vmid} is still before its first run: ${pending}` });
+    if (pending)
+      return make({
+        ...base,
+        outcome: 'skip',
+        reason: 'first_run_pending',
+        evidence,
+        message: `${t.name}: no archive yet, and every job backing up ${vmid} is still before its first run: ${pending}`,
+      });
     const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
     const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
     return make({
-      ...base, outcome: 'fail', reason: 'no_matches', evidence,
+      ...base,
+      outcome: 'fail',
+      reason: 'no_matches',
+      evidence,
       message: `${t.name}: no backup archive matches ${t.glob} in ${t.basePath}${failed}`,
-      expected: `an archive matching ${t.glob} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit, lastAt: null },
+      expected: `an archive matching ${t.glob} at most ${limit}h old`,
+      actual: 'none',
+      freshness: { ageHours: null, limitHours: limit, lastAt: null },
       remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
     });
   }
   const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
   evidence.push({ host: t.host, detail: `newest ${newest.path} (mtime ${isoOf(newest.mtime)})` });
   return judgeAge(input, t, base, evidence, {
-    epoch: newest.mtime, what: `newest archive ${newest.path}`, limit,
-    where: `the mtime of ${t.basePath}/${newest.path}`, remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
+    epoch: newest.mtime,
+    what: `newest archive ${newest.path}`,
+    limit,
+    where: `the mtime of ${t.basePath}/${newest.path}`,
+    remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
   });
 }
 
@@ -85,29 +161,60 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
  * age that cannot be known (no real capture time, a date in the future beyond clock skew).
  */
 function judgeAge(
-  input: VerifyInput, t: InventoryTarget, base: FreshnessBase, evidence: Evidence[],
+  input: VerifyInput,
+  t: InventoryTarget,
+  base: FreshnessBase,
+  evidence: Evidence[],
   newest: { epoch: number; what: string; limit: number; where: string; remediation: string },
 ): Finding {
   const capturedAt = input.state!.capturedAt;
   const hours = hoursBetween(newest.epoch, capturedAt);
   if (hours === null) {
-    return make({ ...base, outcome: 'error', reason: 'bad_capture_time', evidence, message: `${t.name}: the capture time ${capturedAt} is no real time, so no age can be judged` });
+    return make({
+      ...base,
+      outcome: 'error',
+      reason: 'bad_capture_time',
+      evidence,
+      message: `${t.name}: the capture time ${capturedAt} is no real time, so no age can be judged`,
+    });
   }
   if (-hours * 3600 > FUTURE_MTIME_TOLERANCE_S) {
     return make({
-      ...base, outcome: 'error', reason: 'future_mtime', evidence,
+      ...base,
+      outcome: 'error',
+      reason: 'future_mtime',
+      evidence,
       message: `${t.name}: ${newest.what} on ${t.host} is dated ${isoOf(newest.epoch)}, ${Math.ceil(-hours)}h after the capture (${capturedAt}): the host's clock or the backup's date is wrong, so its age cannot be known`,
-      expected: `a date no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`, actual: `${Math.ceil(-hours)}h in the future`,
+      expected: `a date no later than ${FUTURE_MTIME_TOLERANCE_S / 60} min after the capture`,
+      actual: `${Math.ceil(-hours)}h in the future`,
       remediation: `On ${t.host}: check the clock (\`timedatectl\`, NTP) and ${newest.where}; fix the one that is wrong.`,
     });
   }
   // Whole hours, as the operator's backup-status always counted them: 26.9h passes a 26h limit.
   const ageHours = Math.max(0, Math.floor(hours));
-  const facts = { expected: `≤ ${newest.limit}h`, actual: `${ageHours}h`, freshness: { ageHours, limitHours: newest.limit, lastAt: newest.epoch } };
+  const facts = {
+    expected: `≤ ${newest.limit}h`,
+    actual: `${ageHours}h`,
+    freshness: { ageHours, limitHours: newest.limit, lastAt: newest.epoch },
+  };
   if (ageHours > newest.limit) {
-    return make({ ...base, ...facts, outcome: 'fail', reason: 'stale', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old, limit ${newest.limit}h`, remediation: newest.remediation });
+    return make({
+      ...base,
+      ...facts,
+      outcome: 'fail',
+      reason: 'stale',
+      evidence,
+      message: `${t.name}: ${newest.what} is ${ageHours}h old, limit ${newest.limit}h`,
+      remediation: newest.remediation,
+    });
   }
-  return make({ ...base, ...facts, outcome: 'pass', evidence, message: `${t.name}: ${newest.what} is ${ageHours}h old (limit ${newest.limit}h)` });
+  return make({
+    ...base,
+    ...facts,
+    outcome: 'pass',
+    evidence,
+    message: `${t.name}: ${newest.what} is ${ageHours}h old (limit ${newest.limit}h)`,
+  });
 }
 
 /** Files under the base path that match the glob, split into archives and vzdump companions. */
@@ -127,7 +234,8 @@ function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefin
   const subject = globSubject(glob);
   if (!subject) return undefined;
   const prefix = `vzdump-${subject.type}-${subject.vmid}-`;
-  return filesStartingWith(prefix, files).filter((f) => classifyDumpFile(f.path) === 'log')
+  return filesStartingWith(prefix, files)
+    .filter((f) => classifyDumpFile(f.path) === 'log')
     .reduce<FileEntry | undefined>((a, b) => (!a || b.mtime > a.mtime ? b : a), undefined);
 }
 
@@ -141,24 +249,47 @@ function remediationForMissingBackup(t: FileGlobTarget, guests: LifecycleGuest[]
   return `On ${t.host}: check the job that writes ${t.glob} into ${t.basePath} (cron/timer and its log).`;
 }
 
-function checkStorageFreshness(input: VerifyInput, t: PveStorageTarget, host: HostRecord, base: FreshnessBase): Finding {
+function checkStorageFreshness(
+  input: VerifyInput,
+  t: PveStorageTarget,
+  host: HostRecord,
+  base: FreshnessBase,
+): Finding {
   const read = targetBackups(host, t);
   const { evidence } = read;
-  if ('problem' in read) return make({ ...base, outcome: 'error', reason: read.problem.reason, evidence, message: `${t.name}: cannot judge freshness: ${read.problem.message}` });
+  if ('problem' in read)
+    return make({
+      ...base,
+      outcome: 'error',
+      reason: read.problem.reason,
+      evidence,
+      message: `${t.name}: cannot judge freshness: ${read.problem.message}`,
+    });
   const limit = effectiveHours(input, t);
   if (read.backups.length === 0) {
     return make({
-      ...base, outcome: 'fail', reason: 'no_matches', evidence,
+      ...base,
+      outcome: 'fail',
+      reason: 'no_matches',
+      evidence,
       message: `${t.name}: storage ${t.storage} on ${t.host} holds no backup of VMID ${t.vmid}`,
-      expected: `a backup of ${t.vmid} at most ${limit}h old`, actual: 'none', freshness: { ageHours: null, limitHours: limit, lastAt: null },
+      expected: `a backup of ${t.vmid} at most ${limit}h old`,
+      actual: 'none',
+      freshness: { ageHours: null, limitHours: limit, lastAt: null },
       remediation: remediationForStorageBackup(input, t),
     });
   }
   const newest = newestOf(read.backups);
-  evidence.push({ host: t.host, detail: `newest ${newest.volid} (ctime ${isoOf(newest.ctime!)})${newest.protected ? ', protected' : ''}` });
+  evidence.push({
+    host: t.host,
+    detail: `newest ${newest.volid} (ctime ${isoOf(newest.ctime!)})${newest.protected ? ', protected' : ''}`,
+  });
   return judgeAge(input, t, base, evidence, {
-    epoch: newest.ctime!, what: `newest backup of VMID ${t.vmid} on ${t.storage} (${newest.volid})`, limit,
-    where: `the backup ${newest.volid}`, remediation: remediationForStorageBackup(input, t),
+    epoch: newest.ctime!,
+    what: `newest backup of VMID ${t.vmid} on ${t.storage} (${newest.volid})`,
+    limit,
+    where: `the backup ${newest.volid}`,
+    remediation: remediationForStorageBackup(input, t),
   });
 }
 
@@ -169,7 +300,9 @@ function remediationForStorageBackup(input: VerifyInput, t: PveStorageTarget): s
   if (!pve || 'problem' in pve) return `${run}; check the vzdump job that backs up ${t.vmid} to ${t.storage}.`;
   const jobs = enrolledVmids(pve.value).get(t.vmid) ?? [];
   const here = jobs.filter((j) => j.storage === t.storage);
-  if (here.length) return `${run}; check job ${here.map((j) => j.id).join(', ')} (\`pvesh get /cluster/backup/${here[0]!.id}\`, its last task log) and \`systemctl status pvescheduler\`.`;
-  if (jobs.length) return `${run}; no enabled job writes ${t.vmid} to ${t.storage}: ${jobs.map((j) => `${j.id} writes to ${j.storage ?? 'the vzdump.conf default'}`).join(', ')}. Point one at ${t.storage} or fix the target's storage.`;
+  if (here.length)
+    return `${run}; check job ${here.map((j) => j.id).join(', ')} (\`pvesh get /cluster/backup/${here[0]!.id}\`, its last task log) and \`systemctl status pvescheduler\`.`;
+  if (jobs.length)
+    return `${run}; no enabled job writes ${t.vmid} to ${t.storage}: ${jobs.map((j) => `${j.id} writes to ${j.storage ?? 'the vzdump.conf default'}`).join(', ')}. Point one at ${t.storage} or fix the target's storage.`;
   return `${run}; no enabled vzdump job backs up ${t.vmid} at all (see D19.target-enrolled).`;
 }

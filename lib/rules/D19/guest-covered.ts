@@ -1,7 +1,15 @@
 // D19.guest-covered: is every guest on a PVE host selected by an enabled vzdump job PVE really runs?
 
 import type { Finding } from '../../model.js';
-import { enrolledVmids, hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, lifecycleById, perPveHost, whyNotEnrolled } from '../pve-helpers.js';
+import {
+  enrolledVmids,
+  hostFixPlan,
+  INACTIVE_LIFECYCLE,
+  jobsCfgEvidence,
+  lifecycleById,
+  perPveHost,
+  whyNotEnrolled,
+} from '../pve-helpers.js';
 import { type VerifyInput } from '../input.js';
 import { make } from './shared.js';
 
@@ -12,23 +20,52 @@ export function checkGuestsCovered(input: VerifyInput): Finding[] {
     const plan = hostFixPlan(input, hostId, pve);
     const guests = [...pve.guests].sort((a, b) => a.vmid - b.vmid);
     if (guests.length === 0) {
-      return [make({ check: 'D19.guest-covered', subject: hostId, host: hostId, severity: 'high', outcome: 'skip', reason: 'no_guests', message: `${hostId}: the host reports no guests` })];
+      return [
+        make({
+          check: 'D19.guest-covered',
+          subject: hostId,
+          host: hostId,
+          severity: 'high',
+          outcome: 'skip',
+          reason: 'no_guests',
+          message: `${hostId}: the host reports no guests`,
+        }),
+      ];
     }
     return guests.map((g) => {
-      const base = { check: 'D19.guest-covered', subject: `${g.type}/${g.vmid}`, host: hostId, severity: 'high' as const, evidence: [jobsCfgEvidence(hostId)] };
+      const base = {
+        check: 'D19.guest-covered',
+        subject: `${g.type}/${g.vmid}`,
+        host: hostId,
+        severity: 'high' as const,
+        evidence: [jobsCfgEvidence(hostId)],
+      };
       const label = `${g.type}/${g.vmid}${g.name ? ` (${g.name})` : ''}`;
       const status = lifecycle.get(g.vmid)?.status;
       if (g.template) return make({ ...base, outcome: 'skip', reason: 'template', message: `${label} is a template` });
       if (status && INACTIVE_LIFECYCLE.has(status)) {
-        return make({ ...base, outcome: 'skip', reason: `lifecycle_${status}`, message: `${label} is ${status} in the lifecycle` });
+        return make({
+          ...base,
+          outcome: 'skip',
+          reason: `lifecycle_${status}`,
+          message: `${label} is ${status} in the lifecycle`,
+        });
       }
       const jobs = enrolled.get(g.vmid);
-      if (jobs) return make({ ...base, outcome: 'pass', message: `${label} is backed up by ${jobs.map((j) => j.id).join(', ')}` });
+      if (jobs)
+        return make({
+          ...base,
+          outcome: 'pass',
+          message: `${label} is backed up by ${jobs.map((j) => j.id).join(', ')}`,
+        });
       const { reason, why } = whyNotEnrolled(pve, g.vmid);
       return make({
-        ...base, outcome: 'fail', reason,
+        ...base,
+        outcome: 'fail',
+        reason,
         message: `${label} on ${hostId} is not backed up by any enabled vzdump job: ${why}`,
-        expected: 'selected by an enabled vzdump job', actual: why,
+        expected: 'selected by an enabled vzdump job',
+        actual: why,
         remediation: plan.enroll(g.vmid),
       });
     });

@@ -9,15 +9,31 @@ import { make } from './shared.js';
 export function checkSchedulers(input: VerifyInput): Finding[] {
   return perPveHost(input, 'D19.scheduler', (hostId, pve) => {
     const base = {
-      check: 'D19.scheduler', subject: 'pvescheduler', host: hostId, severity: 'critical' as const,
-      evidence: [{ host: hostId, commandId: 'scheduler', command: PVE_COMMANDS.find((c) => c.id === 'scheduler')!.command, detail: pve.scheduler }],
-      expected: 'active', actual: pve.scheduler,
+      check: 'D19.scheduler',
+      subject: 'pvescheduler',
+      host: hostId,
+      severity: 'critical' as const,
+      evidence: [
+        {
+          host: hostId,
+          commandId: 'scheduler',
+          command: PVE_COMMANDS.find((c) => c.id === 'scheduler')!.command,
+          detail: pve.scheduler,
+        },
+      ],
+      expected: 'active',
+      actual: pve.scheduler,
     };
-    if (pve.scheduler === 'active') return [make({ ...base, outcome: 'pass', message: `${hostId}: pvescheduler is active` })];
-    return [make({
-      ...base, outcome: 'fail', reason: 'scheduler_inactive',
-      message: `${hostId}: pvescheduler is ${pve.scheduler || 'in an unknown state'}: no scheduled backup runs`,
-      remediation: `On ${hostId}: \`journalctl -u pvescheduler -n 50\` to see why, then \`systemctl restart pvescheduler\`; check that missed jobs ran.`,
-    })];
+    if (pve.scheduler === 'active')
+      return [make({ ...base, outcome: 'pass', message: `${hostId}: pvescheduler is active` })];
+    return [
+      make({
+        ...base,
+        outcome: 'fail',
+        reason: 'scheduler_inactive',
+        message: `${hostId}: pvescheduler is ${pve.scheduler || 'in an unknown state'}: no scheduled backup runs`,
+        remediation: `On ${hostId}: \`journalctl -u pvescheduler -n 50\` to see why, then \`systemctl restart pvescheduler\`; check that missed jobs ran.`,
+      }),
+    ];
   });
 }

@@ -10,8 +10,8 @@ export const { make } = findingsFor('D19');
 export const enabledTargets = (input: VerifyInput) => input.bindings.inventory.targets.filter((t) => t.enabled);
 
 // The loader rejects a target that has no stale_after_hours of its own and no default to fall back to.
-export const effectiveHours = (input: VerifyInput,
-  t: InventoryTarget) => t.staleAfterHours ?? input.bindings.inventory.defaults.staleAfterHours!;
+export const effectiveHours = (input: VerifyInput, t: InventoryTarget) =>
+  t.staleAfterHours ?? input.bindings.inventory.defaults.staleAfterHours!;
 
 /**
  * How far an archive's mtime may lie ahead of the capture time and still count as "0h old": clocks
@@ -38,7 +38,12 @@ export function targetRef(input: VerifyInput, t: InventoryTarget, pveHosts: stri
     }
   }
   const type = guest?.type ?? (t.kind === 'file_glob' ? globSubject(t.glob)?.type : undefined);
-  return { vmid, guest: vmid !== null && type ? `${type}/${vmid}` : null, storage: t.kind === 'pve_storage' ? t.storage : t.basePath, node: guest?.node ?? null };
+  return {
+    vmid,
+    guest: vmid !== null && type ? `${type}/${vmid}` : null,
+    storage: t.kind === 'pve_storage' ? t.storage : t.basePath,
+    node: guest?.node ?? null,
+  };
 }
 
 /** The enabled jobs PVE runs on `node`: those without `node`, or with this one (any job when the node is unknown). */

@@ -14,19 +14,33 @@ export function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
   const evidence = [...base.evidence, jobsCfgEvidence(g.proxmoxHost)];
   if (!guestOf(pve, g.id)) {
     return make({
-      ...base, evidence, outcome: 'fail', reason: 'guest_missing',
+      ...base,
+      evidence,
+      outcome: 'fail',
+      reason: 'guest_missing',
       message: `${label(g)} is active in the lifecycle but ${g.proxmoxHost} does not run VMID ${g.id}: nothing there can back it up`,
-      expected: `VMID ${g.id} on ${g.proxmoxHost}`, actual: 'no such guest',
+      expected: `VMID ${g.id} on ${g.proxmoxHost}`,
+      actual: 'no such guest',
       remediation: `Fix proxmox_host or status of VMID ${g.id} in ${at(g)} (or create the guest).`,
     });
   }
   const jobs = enrolledVmids(pve).get(g.id);
-  if (jobs) return make({ ...base, evidence, outcome: 'pass', message: `${label(g)} is backed up by ${jobs.map((j) => j.id).join(', ')}` });
+  if (jobs)
+    return make({
+      ...base,
+      evidence,
+      outcome: 'pass',
+      message: `${label(g)} is backed up by ${jobs.map((j) => j.id).join(', ')}`,
+    });
   const { reason, why } = whyNotEnrolled(pve, g.id);
   return make({
-    ...base, evidence, outcome: 'fail', reason,
+    ...base,
+    evidence,
+    outcome: 'fail',
+    reason,
     message: `${label(g)} is active but no enabled vzdump job on ${g.proxmoxHost} backs it up: ${why}`,
-    expected: 'selected by an enabled vzdump job', actual: why,
+    expected: 'selected by an enabled vzdump job',
+    actual: why,
     remediation: hostFixPlan(input, g.proxmoxHost, pve).enroll(g.id),
   });
 }

@@ -41,7 +41,9 @@ export const vmUnits = new WeakMap<readonly RuntimeUnit[], Map<string | null, Ru
 
 export function targetOf(input: VerifyInput, g: LifecycleGuest): InventoryTarget | undefined {
   if (g.backupTarget === null) return undefined;
-  return once(targetsByName, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => t.name)).get(g.backupTarget)?.[0];
+  return once(targetsByName, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => t.name)).get(
+    g.backupTarget,
+  )?.[0];
 }
 
 /** The hosts a guest's own-site targets live on: its hypervisor and the storage host the policy names for it. */
@@ -57,10 +59,14 @@ export function guestType(input: VerifyInput, g: LifecycleGuest): 'qemu' | 'lxc'
   return live?.type ?? g.vmType;
 }
 
-const ARCHIVE_NAMES = { qemu: ['vma.zst', 'vma.gz', 'vma.lzo', 'vma'], lxc: ['tar.zst', 'tar.gz', 'tar.lzo', 'tar'] } as const;
+const ARCHIVE_NAMES = {
+  qemu: ['vma.zst', 'vma.gz', 'vma.lzo', 'vma'],
+  lxc: ['tar.zst', 'tar.gz', 'tar.lzo', 'tar'],
+} as const;
 
 /** Names this guest's archives could have, as globCovers tests them. */
-const archiveNames = (type: 'qemu' | 'lxc', vmid: number) => ARCHIVE_NAMES[type].map((ext) => `vzdump-${type}-${vmid}-2026_01_01-02_00_00.${ext}`);
+const archiveNames = (type: 'qemu' | 'lxc', vmid: number) =>
+  ARCHIVE_NAMES[type].map((ext) => `vzdump-${type}-${vmid}-2026_01_01-02_00_00.${ext}`);
 
 /** A glob's last segment when it names vzdump archives: its compiled matcher and literal prefix. */
 const vzdumpGlob = memoByText((glob): { prefix: string; isMatch: (name: string) => boolean } | null => {
@@ -84,7 +90,11 @@ export const groupTargetsByVmid = (ts: readonly InventoryTarget[]) => groupBy(ts
  * covers a name only if its literal prefix starts the name, so only targets filed under one of
  * the names' prefixes are tested.
  */
-export function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu' | 'lxc', vmid: number): InventoryTarget[] {
+export function targetsCovering(
+  targets: readonly InventoryTarget[],
+  type: 'qemu' | 'lxc',
+  vmid: number,
+): InventoryTarget[] {
   const byPrefix = once(targetsByGlobPrefix, targets, (ts) => {
     const index = new Map<string, number[]>();
     ts.forEach((t, i) => {
@@ -97,19 +107,36 @@ export function targetsCovering(targets: readonly InventoryTarget[], type: 'qemu
   for (const name of archiveNames(type, vmid)) {
     for (let n = 1; n <= name.length; n++) for (const i of byPrefix.get(name.slice(0, n)) ?? []) found.add(i);
   }
-  const byGlob = [...found].map((i) => targets[i]!).filter((t) => t.kind === 'file_glob' && globCovers(t.glob, type, vmid));
+  const byGlob = [...found]
+    .map((i) => targets[i]!)
+    .filter((t) => t.kind === 'file_glob' && globCovers(t.glob, type, vmid));
   // A pve_storage target names its guest by VMID: its backups on that storage are the guest's whatever their type.
-  const byVmid = (once(targetsBySubject, targets, groupTargetsByVmid).get(vmid) ?? []).filter((t) => t.kind === 'pve_storage');
+  const byVmid = (once(targetsBySubject, targets, groupTargetsByVmid).get(vmid) ?? []).filter(
+    (t) => t.kind === 'pve_storage',
+  );
   return [...byGlob, ...byVmid].sort((a, b) => targets.indexOf(a) - targets.indexOf(b));
 }
 
 /** The guest's PVE host state, or the finding to give instead: skip without host state, error when unreadable. */
-export function hostPve(input: VerifyInput, base: ReturnType<typeof guestBase>,
-  g: LifecycleGuest): { pve: PveState } | { finding: Finding } {
-  if (!input.state) return { finding: make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${label(g)}: ${NO_HOST_STATE}` }) };
+export function hostPve(
+  input: VerifyInput,
+  base: ReturnType<typeof guestBase>,
+  g: LifecycleGuest,
+): { pve: PveState } | { finding: Finding } {
+  if (!input.state)
+    return {
+      finding: make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${label(g)}: ${NO_HOST_STATE}` }),
+    };
   const pve = pveStateOf(input.state, g.proxmoxHost);
   if ('problem' in pve) {
-    return { finding: make({ ...base, outcome: 'error', reason: pve.problem.reason, message: `${label(g)}: cannot judge, ${pve.problem.message}` }) };
+    return {
+      finding: make({
+        ...base,
+        outcome: 'error',
+        reason: pve.problem.reason,
+        message: `${label(g)}: cannot judge, ${pve.problem.message}`,
+      }),
+    };
   }
   return { pve: pve.value };
 }
@@ -124,11 +151,21 @@ function requiredFor(scope: ClassScope, t: InventoryTarget | undefined): boolean
 const scopeText = (scope: ClassScope) => (scope === 'all' ? 'all' : `[${scope.join(', ')}]`);
 
 /** The guest's resolved target, or the skip finding of a check that is about that target. */
-export function withTarget(input: VerifyInput, g: LifecycleGuest,
-  base: ReturnType<typeof guestBase>): { t: InventoryTarget } | { finding: Finding } {
+export function withTarget(
+  input: VerifyInput,
+  g: LifecycleGuest,
+  base: ReturnType<typeof guestBase>,
+): { t: InventoryTarget } | { finding: Finding } {
   const t = targetOf(input, g);
   if (t) return { t };
-  return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target (see D69.backup-target)` }) };
+  return {
+    finding: make({
+      ...base,
+      outcome: 'skip',
+      reason: 'no_target',
+      message: `${label(g)}: backup_target does not name an inventory target (see D69.backup-target)`,
+    }),
+  };
 }
 
 /**
@@ -136,15 +173,33 @@ export function withTarget(input: VerifyInput, g: LifecycleGuest,
  * finding that says why not (its target's classification is outside the scope, or unknown).
  */
 export function inScope(
-  input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>, scope: ClassScope, policyField: string,
+  input: VerifyInput,
+  g: LifecycleGuest,
+  base: ReturnType<typeof guestBase>,
+  scope: ClassScope,
+  policyField: string,
 ): { t: InventoryTarget | undefined } | { finding: Finding } {
   const t = targetOf(input, g);
   const required = requiredFor(scope, t);
   if (required === null) {
-    return { finding: make({ ...base, outcome: 'skip', reason: 'no_target', message: `${label(g)}: backup_target does not name an inventory target, so its classification is unknown (see D69.backup-target)` }) };
+    return {
+      finding: make({
+        ...base,
+        outcome: 'skip',
+        reason: 'no_target',
+        message: `${label(g)}: backup_target does not name an inventory target, so its classification is unknown (see D69.backup-target)`,
+      }),
+    };
   }
   if (!required) {
-    return { finding: make({ ...base, outcome: 'skip', reason: 'not_required', message: `${label(g)}: ${t!.name} is ${t!.classification ?? 'unclassified'}; drift.gates.yaml d69.${policyField} is ${scopeText(scope)}, so none is required` }) };
+    return {
+      finding: make({
+        ...base,
+        outcome: 'skip',
+        reason: 'not_required',
+        message: `${label(g)}: ${t!.name} is ${t!.classification ?? 'unclassified'}; drift.gates.yaml d69.${policyField} is ${scopeText(scope)}, so none is required`,
+      }),
+    };
   }
   return { t };
 }
@@ -157,16 +212,32 @@ type RestoreFields = Pick<LifecycleGuest, 'restoreSop' | 'offsite'>;
  * `scope`): where it is declared (the guest wins over its target), or the skip finding.
  */
 export function declaredField<K extends 'restoreSop' | 'offsite'>(
-  input: VerifyInput, g: LifecycleGuest, base: ReturnType<typeof guestBase>, key: K, scope: ClassScope, policyField: string,
-): { t: InventoryTarget | undefined; on: LifecycleGuest | InventoryTarget | null; value: RestoreFields[K] | null;
-  evidence: Evidence[] } | { finding: Finding } {
+  input: VerifyInput,
+  g: LifecycleGuest,
+  base: ReturnType<typeof guestBase>,
+  key: K,
+  scope: ClassScope,
+  policyField: string,
+):
+  | {
+      t: InventoryTarget | undefined;
+      on: LifecycleGuest | InventoryTarget | null;
+      value: RestoreFields[K] | null;
+      evidence: Evidence[];
+    }
+  | { finding: Finding } {
   const scoped = inScope(input, g, base, scope, policyField);
   if ('finding' in scoped) return scoped;
   const { t } = scoped;
   const on = g[key] ? g : t?.[key] ? t : null;
-  return { t, on, value: on ? (on as RestoreFields)[key] : null, evidence: [...base.evidence,
-    ...(on && on !== g ? [bindingEvidence(on)] : [])] };
+  return {
+    t,
+    on,
+    value: on ? (on as RestoreFields)[key] : null,
+    evidence: [...base.evidence, ...(on && on !== g ? [bindingEvidence(on)] : [])],
+  };
 }
 
 /** "(restore_sop on the guest or on <target>)": the places a missing field may go. */
-export const placesFor = (field: string, t: InventoryTarget | undefined) => `(${field} on the guest${t ? ` or on ${t.name}` : ''})`;
+export const placesFor = (field: string, t: InventoryTarget | undefined) =>
+  `(${field} on the guest${t ? ` or on ${t.name}` : ''})`;

@@ -2,7 +2,15 @@
 
 import { noFile, type BackupCalendar, type CalendarEvent, type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding, VzdumpJob } from '../../model.js';
-import { eventForRun, eventsAtTime, flowEvent, hhmm, pveJobRuns, PUBLISH_CALENDAR, type Run } from '../../calendar/schedule.js';
+import {
+  eventForRun,
+  eventsAtTime,
+  flowEvent,
+  hhmm,
+  pveJobRuns,
+  PUBLISH_CALENDAR,
+  type Run,
+} from '../../calendar/schedule.js';
 import { bindingEvidence, type VerifyInput } from '../input.js';
 import { enrolledVmids, jobsCfgEvidence } from '../pve-helpers.js';
 import { make, label, guestBase, once, hostPve } from './guest-facts.js';
@@ -22,18 +30,32 @@ interface JobMatch {
 export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.scheduled', g, 'medium');
   const calendar = input.bindings.calendar;
-  if (!calendar) return make({ ...base, outcome: 'skip', reason: noFile('calendar'), message: `${label(g)}: the bindings have no backup.calendar.yaml` });
+  if (!calendar)
+    return make({
+      ...base,
+      outcome: 'skip',
+      reason: noFile('calendar'),
+      message: `${label(g)}: the bindings have no backup.calendar.yaml`,
+    });
   const host = hostPve(input, base, g);
   if ('finding' in host) return host.finding;
   const jobs = enrolledVmids(host.pve).get(g.id);
-  if (!jobs) return make({ ...base, outcome: 'skip', reason: 'not_enrolled', message: `${label(g)}: no enabled job backs it up, so there is no time to find in the calendar (see D69.enrolled)` });
+  if (!jobs)
+    return make({
+      ...base,
+      outcome: 'skip',
+      reason: 'not_enrolled',
+      message: `${label(g)}: no enabled job backs it up, so there is no time to find in the calendar (see D69.enrolled)`,
+    });
   const zones = {
     calendar: calendar.timezone ?? input.bindings.inventory.defaults.timezone,
     host: input.state!.hosts[g.proxmoxHost]?.timezone ?? null,
   };
   const matches = jobs.map((job) => matchJobOnce(job, calendar, zones, input.now));
-  const evidence = [...base.evidence, ...matches.flatMap((m) => [jobsCfgEvidence(g.proxmoxHost, m.job),
-    ...m.events.map((e) => bindingEvidence(e))])];
+  const evidence = [
+    ...base.evidence,
+    ...matches.flatMap((m) => [jobsCfgEvidence(g.proxmoxHost, m.job), ...m.events.map((e) => bindingEvidence(e))]),
+  ];
   const failed = matches.find((m) => m.reason !== null);
   const message = `${label(g)}: ${matches.map((m) => m.text).join('; ')}`;
   if (!failed) return make({ ...base, evidence, outcome: 'pass', message });
@@ -42,20 +64,41 @@ export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   const file = calendar.events[0]?.source.file ?? 'backup.calendar.yaml';
   const more = add.length > 3 ? ` and ${add.length - 3} more` : '';
   return make({
-    ...base, evidence, outcome: 'fail', reason: failed.reason, message,
-    expected: 'a backup.calendar.yaml event at each time the job(s) run', actual: failed.text,
+    ...base,
+    evidence,
+    outcome: 'fail',
+    reason: failed.reason,
+    message,
+    expected: 'a backup.calendar.yaml event at each time the job(s) run',
+    actual: failed.text,
     remediation: [
-      ...(add.length ? [`Add to events in ${file}: ${add.slice(0, 3).map((e) => `\`${flowEvent(e)}\``).join(', ')}${more}; then publish them (${PUBLISH_CALENDAR}).`] : []),
-      ...reschedule.map((id) => `Give job ${id} on ${g.proxmoxHost} daily or weekday times the calendar can publish (e.g. \`pvesh set /cluster/backup/${id} --schedule 02:00\`).`),
+      ...(add.length
+        ? [
+            `Add to events in ${file}: ${add
+              .slice(0, 3)
+              .map((e) => `\`${flowEvent(e)}\``)
+              .join(', ')}${more}; then publish them (${PUBLISH_CALENDAR}).`,
+          ]
+        : []),
+      ...reschedule.map(
+        (id) =>
+          `Give job ${id} on ${g.proxmoxHost} daily or weekday times the calendar can publish (e.g. \`pvesh set /cluster/backup/${id} --schedule 02:00\`).`,
+      ),
     ].join(' '),
     // Only a remediation that is nothing but events to add is machine-applicable.
-    ...(add.length && !reschedule.length ? { fix: add.map((value) => ({ file, path: ['events'], op: 'append' as const, value })) } : {}),
+    ...(add.length && !reschedule.length
+      ? { fix: add.map((value) => ({ file, path: ['events'], op: 'append' as const, value })) }
+      : {}),
   });
 }
 
 /** matchJob, once per (job, zones, now): every guest a job backs up shares its match. */
-function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null },
-  now: string): JobMatch {
+function matchJobOnce(
+  job: VzdumpJob,
+  calendar: BackupCalendar,
+  zones: { calendar: string | null; host: string | null },
+  now: string,
+): JobMatch {
   const byJob = once(jobMatches, calendar, () => new WeakMap<VzdumpJob, Map<string, JobMatch>>());
   const byZones = once(byJob, job, () => new Map<string, JobMatch>());
   const key = JSON.stringify([zones.calendar, zones.host, now]);
@@ -65,10 +108,18 @@ function matchJobOnce(job: VzdumpJob, calendar: BackupCalendar, zones: { calenda
 }
 
 /** The job's runs as times of day in the calendar's zone, each with the event that publishes it. */
-function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: string | null; host: string | null },
-  now: string): JobMatch {
-  const result = (reason: JobMatch['reason'], text: string, events: CalendarEvent[] = [], add: Record<string, unknown>[] = []): JobMatch =>
-    ({ job, reason, text: `job ${job.id} (${job.schedule ?? 'no schedule'}): ${text}`, events, add });
+function matchJob(
+  job: VzdumpJob,
+  calendar: BackupCalendar,
+  zones: { calendar: string | null; host: string | null },
+  now: string,
+): JobMatch {
+  const result = (
+    reason: JobMatch['reason'],
+    text: string,
+    events: CalendarEvent[] = [],
+    add: Record<string, unknown>[] = [],
+  ): JobMatch => ({ job, reason, text: `job ${job.id} (${job.schedule ?? 'no schedule'}): ${text}`, events, add });
   const runs = pveJobRuns(job.schedule, { from: zones.host, to: zones.calendar, now });
   if (!runs.ok) return result('unrepresentable_schedule', runs.why);
   const { freq } = runs;
@@ -78,17 +129,31 @@ function matchJob(job: VzdumpJob, calendar: BackupCalendar, zones: { calendar: s
   const missing: Run[] = [];
   for (const t of runs.runs) {
     const event = eventsAtTime(calendar.events, freq, t)[0];
-    if (event) events.push(event); else missing.push(t);
+    if (event) events.push(event);
+    else missing.push(t);
   }
   const when = (t: Run) => (everyHour ? `:${String(t.minute).padStart(2, '0')} every hour` : hhmm(t));
-  const dayNote = freq === 'WEEKLY' ? '; D69 matches by time: a WEEKLY event matches by time only and its day is not checked (radicale-calendar\'s calendar.job-has-event checks it)' : '';
+  const dayNote =
+    freq === 'WEEKLY'
+      ? "; D69 matches by time: a WEEKLY event matches by time only and its day is not checked (radicale-calendar's calendar.job-has-event checks it)"
+      : '';
   if (!missing.length) {
-    return result(null, `${runs.runs.map(when).join(', ')}${zoneNote} ↔ ${freq} event(s) ${[...new Set(events.map((e) => e.id))].join(', ')}${dayNote}`, events);
+    return result(
+      null,
+      `${runs.runs.map(when).join(', ')}${zoneNote} ↔ ${freq} event(s) ${[...new Set(events.map((e) => e.id))].join(', ')}${dayNote}`,
+      events,
+    );
   }
   // An id the calendar already has (the job's event at another time) gets the run's time appended.
   const taken = new Set(calendar.events.map((e) => e.id));
-  const suffix = (t: Run) => (missing.length < 2 && !taken.has(job.id) ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`);
+  const suffix = (t: Run) =>
+    missing.length < 2 && !taken.has(job.id) ? '' : everyHour ? `-m${t.minute}` : `-${hhmm(t).replace(':', '')}`;
   const add = missing.map((t) => eventForRun(`${job.id}${suffix(t)}`, `vzdump job ${job.id}`, freq, t));
   const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
-  return result('no_calendar_event', `no ${freq} event at ${missing.slice(0, 5).map(when).join(', ')}${more}${zoneNote}${dayNote}`, events, add);
+  return result(
+    'no_calendar_event',
+    `no ${freq} event at ${missing.slice(0, 5).map(when).join(', ')}${more}${zoneNote}${dayNote}`,
+    events,
+    add,
+  );
 }

@@ -7,19 +7,34 @@ import { make, label, at, guestBase, inScope, once, sshIds } from './guest-facts
 
 export function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.ssh-target', g, 'medium');
-  if (!input.bindings.ssh) return make({ ...base, outcome: 'skip', reason: noFile('ssh'), message: `${label(g)}: the bindings have no ssh.targets.yaml` });
+  if (!input.bindings.ssh)
+    return make({
+      ...base,
+      outcome: 'skip',
+      reason: noFile('ssh'),
+      message: `${label(g)}: the bindings have no ssh.targets.yaml`,
+    });
   const scoped = inScope(input, g, base, input.bindings.policy.d69.sshTargetRequiredFor, 'ssh_target_required_for');
   if ('finding' in scoped) return scoped.finding;
   const ids = once(sshIds, input.bindings.ssh.targets, (ts) => new Set(ts.map((t) => t.id)));
   // ssh_target when set, else the hostname: a set but dangling ssh_target is drift even if the hostname resolves.
   const id = g.sshTarget ?? g.hostname;
   const by = g.sshTarget ? 'ssh_target' : 'hostname';
-  if (id && ids.has(id)) return make({ ...base, outcome: 'pass', message: `${label(g)}: ssh.targets.yaml has ${id} (by ${by})` });
-  const hostnameFix = g.sshTarget && g.hostname && ids.has(g.hostname) ? ` (ssh.targets.yaml has ${g.hostname}: set \`ssh_target: ${g.hostname}\`)` : '';
+  if (id && ids.has(id))
+    return make({ ...base, outcome: 'pass', message: `${label(g)}: ssh.targets.yaml has ${id} (by ${by})` });
+  const hostnameFix =
+    g.sshTarget && g.hostname && ids.has(g.hostname)
+      ? ` (ssh.targets.yaml has ${g.hostname}: set \`ssh_target: ${g.hostname}\`)`
+      : '';
   return make({
-    ...base, outcome: 'fail', reason: g.sshTarget ? 'unknown_ssh_target' : 'no_ssh_target',
-    message: id ? `${label(g)}: ${by} ${id} is not an ssh.targets.yaml target id` : `${label(g)} has neither ssh_target nor hostname`,
-    expected: 'an ssh.targets.yaml entry', actual: id ? `${by} ${id}` : 'none',
+    ...base,
+    outcome: 'fail',
+    reason: g.sshTarget ? 'unknown_ssh_target' : 'no_ssh_target',
+    message: id
+      ? `${label(g)}: ${by} ${id} is not an ssh.targets.yaml target id`
+      : `${label(g)} has neither ssh_target nor hostname`,
+    expected: 'an ssh.targets.yaml entry',
+    actual: id ? `${by} ${id}` : 'none',
     remediation: `Add \`{id: ${id ?? `vm-${g.id}`}, host: <address>, user: <user>}\` to ssh.targets.yaml targets, or fix ssh_target on VMID ${g.id} in ${at(g)}${hostnameFix}.`,
   });
 }

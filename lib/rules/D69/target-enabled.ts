@@ -13,9 +13,13 @@ export function checkTargetEnabled(input: VerifyInput, g: LifecycleGuest): Findi
   const evidence = [...base.evidence, bindingEvidence(t)];
   if (t.enabled) return make({ ...base, evidence, outcome: 'pass', message: `${label(g)}: ${t.name} is enabled` });
   return make({
-    ...base, evidence, outcome: 'fail', reason: 'target_disabled',
+    ...base,
+    evidence,
+    outcome: 'fail',
+    reason: 'target_disabled',
     message: `${label(g)} is active but its target ${t.name} is disabled: nothing checks that it is backed up`,
-    expected: 'enabled: true', actual: 'enabled: false',
+    expected: 'enabled: true',
+    actual: 'enabled: false',
     remediation: `Set \`enabled: true\` on ${t.name} in ${at(t)} (once its first archive exists), or set the guest's status in ${at(g)} to what it really is.`,
   });
 }

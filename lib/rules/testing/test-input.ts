@@ -4,10 +4,34 @@
 // target `vm-100-primary` whose newest archive is 6 h old at CAPTURED_AT.
 // Used by rule tests only; nothing here reads files.
 
-import type { Bindings, CalendarEvent, FileGlobTarget, GatePolicy, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../../bindings/types.js';
 import type {
-  BackupVolume, CommandRecord, FileEntry, Guest, HostRecord, HostState, JobRunStates, Listing, MailState, PveState, PveStorage,
-  PveStorageState, RestoreSource, RestoreTask, RestoreTasks, RetentionFacts, StateProblem, VzdumpJob,
+  Bindings,
+  CalendarEvent,
+  FileGlobTarget,
+  GatePolicy,
+  InventoryTarget,
+  LifecycleGuest,
+  PveStorageTarget,
+} from '../../bindings/types.js';
+import type {
+  BackupVolume,
+  CommandRecord,
+  FileEntry,
+  Guest,
+  HostRecord,
+  HostState,
+  JobRunStates,
+  Listing,
+  MailState,
+  PveState,
+  PveStorage,
+  PveStorageState,
+  RestoreSource,
+  RestoreTask,
+  RestoreTasks,
+  RetentionFacts,
+  StateProblem,
+  VzdumpJob,
 } from '../../model.js';
 import { LISTING_MISSING_EXIT, listingCommand } from '../../snapshot/probe.js';
 import type { VerifyInput } from '../input.js';
@@ -100,9 +124,22 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       model: null,
       runtimeUnits: null,
     },
-    lifecycle: { version: 1, updated: null, defaults: { proxmoxHost: null }, guests: o.guests ?? [makeLifecycleGuest()] },
+    lifecycle: {
+      version: 1,
+      updated: null,
+      defaults: { proxmoxHost: null },
+      guests: o.guests ?? [makeLifecycleGuest()],
+    },
     ssh: { defaults: { user: 'root', port: 22, connectTimeoutSec: 5 }, targets: [] },
-    calendar: { version: 1, updated: null, timezone: null, dtstartDate: null, calendarName: null, events: [], eventsSource: { file: 'backup.calendar.yaml', line: 3 } },
+    calendar: {
+      version: 1,
+      updated: null,
+      timezone: null,
+      dtstartDate: null,
+      calendarName: null,
+      events: [],
+      eventsSource: { file: 'backup.calendar.yaml', line: 3 },
+    },
     schedule: null,
     calendarHome: null,
     drills: null,
@@ -110,9 +147,20 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
       thresholds: { critical: 26, important: 48, rebuildable: 168 },
       pveHosts: null,
       repositoryRoot: null,
-      d19: { storageFullPercent: 90, verifyMaxAgeDays: { critical: 7 }, restoreDrillMaxAgeDays: { critical: 90 }, minSizeRatio: 0.5,
-        retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: [] } },
-      d69: { restoreSopRequiredFor: ['critical'], offsiteRequiredFor: ['critical'], sshTargetRequiredFor: 'all', storageHosts: {}, offsiteStorages: {} },
+      d19: {
+        storageFullPercent: 90,
+        verifyMaxAgeDays: { critical: 7 },
+        restoreDrillMaxAgeDays: { critical: 90 },
+        minSizeRatio: 0.5,
+        retention: { minRestorePoints: { critical: 3, important: 2, rebuildable: 1 }, allowUnbounded: [] },
+      },
+      d69: {
+        restoreSopRequiredFor: ['critical'],
+        offsiteRequiredFor: ['critical'],
+        sshTargetRequiredFor: 'all',
+        storageHosts: {},
+        offsiteStorages: {},
+      },
       relay: null,
       calendar: null,
       notify: { from: null, cooldownHours: 24 },
@@ -124,21 +172,59 @@ export function makeBindings(o: BindingsOverrides = {}): Bindings {
 }
 
 /** A backup.calendar.yaml event (60 minutes, no description, no days) at line 10. */
-export function makeCalendarEvent(id: string, freq: string, byhour: number | null, byminute: number | null,
-  more: Partial<CalendarEvent> = {}): CalendarEvent {
-  return { id, summary: id, freq, byhour, byminute, durationMinutes: 60, description: null, byday: null, bymonthday: null, source: { file: 'backup.calendar.yaml', line: 10 }, ...more };
+export function makeCalendarEvent(
+  id: string,
+  freq: string,
+  byhour: number | null,
+  byminute: number | null,
+  more: Partial<CalendarEvent> = {},
+): CalendarEvent {
+  return {
+    id,
+    summary: id,
+    freq,
+    byhour,
+    byminute,
+    durationMinutes: 60,
+    description: null,
+    byday: null,
+    bymonthday: null,
+    source: { file: 'backup.calendar.yaml', line: 10 },
+    ...more,
+  };
 }
 
 // --- host state -----------------------------------------------------------------------------
 
 export function makeGuest(vmid: number, overrides: Partial<Guest> = {}): Guest {
-  return { vmid, type: 'qemu', node: 'pve1', name: `app${vmid - 99}`, status: 'running', template: false, pool: null, ...overrides };
+  return {
+    vmid,
+    type: 'qemu',
+    node: 'pve1',
+    name: `app${vmid - 99}`,
+    status: 'running',
+    template: false,
+    pool: null,
+    ...overrides,
+  };
 }
 
 export function makeJob(id: string, overrides: Partial<VzdumpJob> = {}): VzdumpJob {
   return {
-    id, line: 1, enabled: true, schedule: '02:00', vmids: null, all: false, exclude: [], pool: null, node: null,
-    storage: 'local', options: {}, runs: true, problems: [], ...overrides,
+    id,
+    line: 1,
+    enabled: true,
+    schedule: '02:00',
+    vmids: null,
+    all: false,
+    exclude: [],
+    pool: null,
+    node: null,
+    storage: 'local',
+    options: {},
+    runs: true,
+    problems: [],
+    ...overrides,
   };
 }
 
@@ -186,20 +272,46 @@ export function listingRecord(hostId: string, basePath: string, listing: Listing
 
 /** The default job run: backup-daily started 2026-03-04T01:00:04Z (02:00 Berlin) and ended OK. */
 const DEFAULT_JOB_RUNS: JobRunStates = {
-  node: 'pve1', unreadable: {},
-  jobs: { 'backup-daily': { state: 'stopped', msg: 'OK', upid: 'UPID:pve1:00001234:00ABCDEF:69A78414:vzdump::root@pam:', started: 0x69A78414, time: null, updated: null, taskErrors: [], taskWarnings: [], taskEnd: null } },
+  node: 'pve1',
+  unreadable: {},
+  jobs: {
+    'backup-daily': {
+      state: 'stopped',
+      msg: 'OK',
+      upid: 'UPID:pve1:00001234:00ABCDEF:69A78414:vzdump::root@pam:',
+      started: 0x69a78414,
+      time: null,
+      updated: null,
+      taskErrors: [],
+      taskWarnings: [],
+      taskEnd: null,
+    },
+  },
 };
 
 const jobRunsRecord = (runs: JobRunStates | StateProblem | null): Pick<HostRecord, 'jobRuns'> =>
   runs === null ? {} : { jobRuns: 'reason' in runs ? { ok: false, problem: runs } : { ok: true, value: runs } };
 
 /** A restore task ended `hours` before CAPTURED_AT (null: still running), restoring VM `from`'s archive into `into`. */
-export function restoreTask(from: number, into: number, hours: number | null, status: string | null = 'OK', source: Partial<RestoreSource> = {}): RestoreTask {
+export function restoreTask(
+  from: number,
+  into: number,
+  hours: number | null,
+  status: string | null = 'OK',
+  source: Partial<RestoreSource> = {},
+): RestoreTask {
   const start = hoursAgo((hours ?? 0) + 0.5);
   const upid = `UPID:pve1:00001234:00ABCDEF:${start.toString(16).toUpperCase()}:qmrestore:${into}:root@pam:`;
   return {
-    upid, node: 'pve1', type: 'qmrestore', vmid: into, start, end: hours === null ? null : hoursAgo(hours), status: hours === null ? null : status,
-    files: hours === null ? ['active'] : ['index'], sourceProblem: null,
+    upid,
+    node: 'pve1',
+    type: 'qmrestore',
+    vmid: into,
+    start,
+    end: hours === null ? null : hoursAgo(hours),
+    status: hours === null ? null : status,
+    files: hours === null ? ['active'] : ['index'],
+    sourceProblem: null,
     source: { vmid: from, kind: 'vma', archive: `${DUMP_DIR}/${archiveName(from, '2026_02_20-02_00_03')}`, ...source },
   };
 }
@@ -218,10 +330,16 @@ export function makeHost(id: string, o: HostOverrides = {}): HostRecord {
     status: 'ok',
     problem: null,
     timezone: 'Europe/Berlin',
-    commands: Object.entries(listings).map(([basePath, listing]) => listingRecord(id, basePath, listing, o.listingDepth)),
+    commands: Object.entries(listings).map(([basePath, listing]) =>
+      listingRecord(id, basePath, listing, o.listingDepth),
+    ),
     pve: pve === null ? null : 'reason' in pve ? { ok: false, problem: pve } : { ok: true, value: pve },
     mail: !o.mail ? null : 'reason' in o.mail ? { ok: false, problem: o.mail } : { ok: true, value: o.mail },
-    storage: storageFacts(o.storage === undefined && pve ? makeStorageState([], { storages: [makeStorage('local', { type: 'dir' })], contents: {} }) : o.storage),
+    storage: storageFacts(
+      o.storage === undefined && pve
+        ? makeStorageState([], { storages: [makeStorage('local', { type: 'dir' })], contents: {} })
+        : o.storage,
+    ),
     listings,
     ...jobRunsRecord(o.jobRuns === undefined ? DEFAULT_JOB_RUNS : o.jobRuns),
     ...retentionRecord(o.retention === undefined ? (pve ? DEFAULT_RETENTION : null) : o.retention),
@@ -241,19 +359,53 @@ const retentionRecord = (r: RetentionFacts | StateProblem | null): Pick<HostReco
 /** A storage as the status list reports it: enabled, active, 1 TiB with 40 % used, backups allowed. */
 export function makeStorage(id: string, overrides: Partial<PveStorage> = {}): PveStorage {
   const total = 2 ** 40;
-  return { id, type: 'pbs', enabled: true, active: true, content: ['backup'], total, used: 0.4 * total, avail: 0.6 * total, ...overrides };
+  return {
+    id,
+    type: 'pbs',
+    enabled: true,
+    active: true,
+    content: ['backup'],
+    total,
+    used: 0.4 * total,
+    avail: 0.6 * total,
+    ...overrides,
+  };
 }
 
 /** A backup of `vmid` taken `hours` before CAPTURED_AT, as PBS lists it (volid with the UTC time, format pbs-vm). */
-export function pbsBackup(vmid: number, hours: number, overrides: Partial<BackupVolume> = {}, storage = 'pbs-main'): BackupVolume {
+export function pbsBackup(
+  vmid: number,
+  hours: number,
+  overrides: Partial<BackupVolume> = {},
+  storage = 'pbs-main',
+): BackupVolume {
   const ctime = hoursAgo(hours);
   const time = new Date(ctime * 1000).toISOString().replace('.000Z', 'Z');
-  return { volid: `${storage}:backup/vm/${vmid}/${time}`, vmid, ctime, format: 'pbs-vm', size: 2 ** 30, protected: false, notes: null, verification: null, ...overrides };
+  return {
+    volid: `${storage}:backup/vm/${vmid}/${time}`,
+    vmid,
+    ctime,
+    format: 'pbs-vm',
+    size: 2 ** 30,
+    protected: false,
+    notes: null,
+    verification: null,
+    ...overrides,
+  };
 }
 
 /** Storage facts of node pve1: storage `pbs-main` (PBS) holding `backups`. */
-export function makeStorageState(backups: BackupVolume[] = [pbsBackup(100, 6)], overrides: Partial<PveStorageState> = {}): PveStorageState {
-  return { node: 'pve1', storages: [makeStorage('pbs-main')], config: [], contents: { 'pbs-main': { status: 'ok', volumes: backups } }, ...overrides };
+export function makeStorageState(
+  backups: BackupVolume[] = [pbsBackup(100, 6)],
+  overrides: Partial<PveStorageState> = {},
+): PveStorageState {
+  return {
+    node: 'pve1',
+    storages: [makeStorage('pbs-main')],
+    config: [],
+    contents: { 'pbs-main': { status: 'ok', volumes: backups } },
+    ...overrides,
+  };
 }
 
 function storageFacts(s: PveStorageState | StateProblem | null | undefined): HostRecord['storage'] {
@@ -262,7 +414,10 @@ function storageFacts(s: PveStorageState | StateProblem | null | undefined): Hos
 }
 
 /** A host the probe could not read at all (status error). */
-export function makeErrorHost(id: string, problem: StateProblem = { reason: 'connect_timeout', message: `TCP connect to ${id}:22 timed out after 5000 ms` }): HostRecord {
+export function makeErrorHost(
+  id: string,
+  problem: StateProblem = { reason: 'connect_timeout', message: `TCP connect to ${id}:22 timed out after 5000 ms` },
+): HostRecord {
   return { id, status: 'error', problem, timezone: null, commands: [], pve: null, mail: null, listings: {} };
 }
 
