@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackupCalendar, Bindings, CalendarEvent } from '../bindings/types.js';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { makeBindings, makeCalendarEvent as calendarEvent } from '../rules/test-input.js';
+import { makeBindings, makeCalendarEvent as calendarEvent } from '../rules/testing/test-input.js';
 import { NO_REFERENCE, REFERENCE, skipNamed } from '../testing/skip.js';
 import { planCalendar } from './binding.js';
 import { calendarIcs, eventIcs } from './ics.js';

@@ -80,7 +80,7 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
     'template',
   ],
   'D19.target-enrolled': ['guest_missing', 'not_a_pve_host', 'not_enrolled'],
-  'D19.job-guest-active': ['guest_missing', 'lifecycle_decommissioned', 'no_vmid_lists'],
+  'D19.job-guest-active': ['guest_missing', 'lifecycle_abandoned', 'lifecycle_decommissioned', 'no_vmid_lists'],
   'D19.target-retired': ['no_reason_recorded'],
   'D19.scheduler': ['scheduler_inactive'],
   'D19.snapshot-age': ['bundled_demo', 'captured_in_future', 'snapshot_stale', 'turned_off'],
@@ -203,6 +203,18 @@ export const CHECK_REASONS: Readonly<Record<string, readonly string[]>> = {
   ],
   'calendar.orphan': ['no_backup_events', 'no_calendar_home', 'orphan_event', 'unreadable_item'],
 };
+
+/**
+ * Reasons that were released and are no longer given, each with the reason that replaced it (or
+ * null: no finding says it any more) and a note for the release notes. Fingerprints
+ * (lib/results/drift.ts) hash `[gate, check, host, subject, reason]`, so a finding whose reason
+ * changed gets a new fingerprint: a baseline taken before the change reads it as new drift, and a
+ * `--fail-on new` pre-merge check fails on nothing new. A reason is only ever removed with an
+ * entry here saying what the user must do (re-take the baseline). lib/catalogue/released-reasons.json
+ * lists every reason released so far; lib/catalogue/reasons.test.ts fails when one of them leaves
+ * the catalogue without an entry here.
+ */
+export const REASON_MIGRATIONS: Readonly<Record<string, { now: string | null; note: string }>> = {};
 
 /** Whether `reason` is one `check` may give: its own, a host's, a common or a run reason. */
 export function isCataloguedReason(check: string, reason: string | null): boolean {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeBindings, makeLifecycleGuest, makeTarget } from '../rules/test-input.js';
+import { makeBindings, makeLifecycleGuest, makeTarget } from '../rules/testing/test-input.js';
 import { checkRestoreSops } from './restore-sops.js';
 
 /** <tmp>/repo/{docs/sop.md, ops/bindings/}, optionally a git checkout; returns the bindings dir. */

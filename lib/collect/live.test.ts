@@ -19,6 +19,7 @@ import { PROBE_ID, PROBE_INSTALL_PATH, PROBE_SCRIPT_FILE } from '../snapshot/pro
 import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';
 import { collect } from './collect.js';
+import { fingerprint } from './known-hosts.js';
 import {
   fakeHostsUnavailable,
   freePort,
@@ -602,13 +603,25 @@ function expectOk(c: Collection, id: string): void {
     expect(cmd.exit === 0 || isDataExit(cmd, cmd.exit), `${id} ${cmd.id}: exit ${cmd.exit}`).toBe(true);
 }
 
-function expectError(c: Collection, id: string, reason: HostReason): Extract<CollectedHost, { status: 'error' }> {
+/** The host's error: its reason, and its message (exactly, or matching) as a person reads it. */
+function expectError(
+  c: Collection,
+  id: string,
+  reason: HostReason,
+  message: string | RegExp,
+): Extract<CollectedHost, { status: 'error' }> {
   const h = hostIn(c, id);
   expect(h.status === 'error' ? h.reason : `status ${h.status}`, describeHost(h)).toBe(reason);
   if (h.status !== 'error') throw new Error('unreachable');
-  expect(h.message.length).toBeGreaterThan(0);
+  if (typeof message === 'string') expect(h.message, id).toBe(message);
+  else expect(h.message, id).toMatch(message);
   return h;
 }
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A fake host's key as the collector names it: `ssh-ed25519 key SHA256:…`. */
+const presentedKey = (h: FakeHost) =>
+  `ssh-ed25519 key ${fingerprint(Buffer.from(h.hostKeyLine.split(' ')[1]!, 'base64'))}`;
 
 interface JsonCheck {
   id: string;
@@ -986,6 +999,7 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
   // ------------------------------------------------------------------------------------------
   describe('every reason code, next to a host that stays ok', () => {
     let network: Collection;
+    let networkKnownHosts: string;
 
     beforeAll(async () => {
       const estate: Estate = {
@@ -1008,13 +1022,13 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
       };
       const { bindings } = await bindingsFor('network', estate);
       // unknown-key: no line at all. mismatch: a line for its [127.0.0.1]:port with another host's key.
-      const known = knownHosts('network', [
+      const known = (networkKnownHosts = knownHosts('network', [
         ...knownLines('ok-host', 'wrong-key', 'failing'),
         `[127.0.0.1]:${hosts['mismatch']!.port} ${hosts['ok-host']!.hostKeyLine}`,
         // The silent and blackhole ports never get as far as a key; give them one anyway.
         `[127.0.0.1]:${silent.port} ${hosts['ok-host']!.hostKeyLine}`,
         `[127.0.0.1]:${blackhole.port} ${hosts['ok-host']!.hostKeyLine}`,
-      ]);
+      ]));
       const t0 = Date.now();
       network = await collect(
         bindings,
@@ -1039,6 +1053,32 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
       ]);
     });
 
+    // Each message says what failed where: the address and port, the timeout, the key presented.
+    const messages: Record<string, () => string | RegExp> = {
+      refused: () => `TCP connect to 127.0.0.1:${refusedPort} refused`,
+      blackhole: () => `TCP connect to 127.0.0.1:${blackhole.port} timed out after 1500 ms`,
+      silent: () => `no SSH session with root@127.0.0.1:${silent.port} within 1500 ms (handshake and authentication)`,
+      'wrong-key': () =>
+        new RegExp(
+          `^authentication to root@127\\.0\\.0\\.1:${hosts['wrong-key']!.port} failed \\(tried [^)]*client_ed25519[^)]*\\)$`,
+        ),
+      'unknown-key': () =>
+        new RegExp(
+          `^${escaped(
+            `[127.0.0.1]:${hosts['unknown-key']!.port} is not in ${networkKnownHosts}; it presented ${presentedKey(
+              hosts['unknown-key']!,
+            )}. Check that fingerprint out of band`,
+          )}`,
+        ),
+      mismatch: () =>
+        `[127.0.0.1]:${hosts['mismatch']!.port} presented ${presentedKey(hosts['mismatch']!)}, which matches none of its keys in ${
+          networkKnownHosts
+        } (ssh-ed25519): possible impersonation, or the host was reinstalled`,
+      // The resolver's own words differ by machine (ENOTFOUND, EAI_AGAIN).
+      dns: () => /^cannot resolve pve-gone\.invalid: \S/,
+      failing: () => 'guests exited 1: boom: cluster not ready',
+    };
+
     it.each([
       ['refused', 'connect_refused'],
       ['blackhole', 'connect_timeout'],
@@ -1048,17 +1088,23 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
       ['mismatch', 'host_key_mismatch'],
       ['dns', 'dns_unresolved'],
       ['failing', 'command_failed'],
-    ] as const)('%s → %s', (id, reason) => {
-      expectError(network, id, reason);
+    ] as const)('%s → %s, with what failed where', (id, reason) => {
+      expectError(network, id, reason, messages[id]!());
     });
 
     it('command_failed carries the command\'s stderr ("boom")', () => {
-      expect(expectError(network, 'failing', 'command_failed').message).toContain('boom');
+      expect(expectError(network, 'failing', 'command_failed', messages['failing']!()).message).toContain('boom');
     });
 
     it('host keys are named in the errors so a person can pin them', () => {
-      const mismatch = expectError(network, 'mismatch', 'host_key_mismatch');
-      expect(mismatch.message).toContain(String(hosts['mismatch']!.port));
+      for (const [id, reason] of [
+        ['mismatch', 'host_key_mismatch'],
+        ['unknown-key', 'host_key_unknown'],
+      ] as const) {
+        const error = expectError(network, id, reason, messages[id]!());
+        expect(error.message).toContain(String(hosts[id]!.port));
+        expect(error.message).toContain(presentedKey(hosts[id]!));
+      }
     });
 
     it('command_timeout: a stand-in pvesh that sleeps past a 1 s command timeout', async () => {
@@ -1075,7 +1121,7 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
       const t0 = Date.now();
       const c = await collect(bindings, options(known, { commandTimeoutMs: 1000, hostBudgetMs: 15_000 }));
       expect(Date.now() - t0).toBeLessThan(10_000);
-      expectError(c, 'slow', 'command_timeout');
+      expectError(c, 'slow', 'command_timeout', 'guests did not finish within 1000 ms');
       expectOk(c, 'ok-host');
     });
 
@@ -1101,7 +1147,12 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
       });
       await lost.killSessions();
       const c = await running;
-      expectError(c, 'lost', 'connection_lost');
+      expectError(
+        c,
+        'lost',
+        'connection_lost',
+        new RegExp(`^connection to root@127\\.0\\.0\\.1:${lost.port} lost: \\S`),
+      );
       expectOk(c, 'ok-host');
     }, 30_000);
 

@@ -11,7 +11,7 @@ import {
   makeState,
   makeStorage,
   makeStorageState,
-} from '../rules/test-input.js';
+} from '../rules/testing/test-input.js';
 import { archiveHome, starterBindings } from './starter.js';
 
 const pve = makePveState({

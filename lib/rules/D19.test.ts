@@ -34,7 +34,7 @@ import {
   okListing,
   pbsBackup,
   type BindingsOverrides,
-} from './test-input.js';
+} from './testing/test-input.js';
 import type { BackupVolume, PveStorageState } from '../model.js';
 import type { InventoryTarget } from '../bindings/types.js';
 

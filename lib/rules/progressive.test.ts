@@ -8,7 +8,7 @@ import { evaluateD19 } from './D19.js';
 import { D69_CHECKS, evaluateD69 } from './D69.js';
 import { CALENDAR_CHECKS, evaluateRadicaleCalendar } from './radicale-calendar.js';
 import { evaluateRelay } from './relay-stalwart.js';
-import { makeBindings, makeCalendarEvent, makeInput } from './test-input.js';
+import { makeBindings, makeCalendarEvent, makeInput } from './testing/test-input.js';
 
 const byCheck = (findings: Finding[]): Record<string, Finding[]> => {
   const groups: Record<string, Finding[]> = {};

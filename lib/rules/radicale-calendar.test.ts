@@ -20,7 +20,7 @@ import {
   makeJob,
   makePveState,
   makeState,
-} from './test-input.js';
+} from './testing/test-input.js';
 
 const URL = 'http://127.0.0.1:5232/alice/backups/';
 const EVENTS = [

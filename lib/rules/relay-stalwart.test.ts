@@ -6,10 +6,18 @@ import type { Finding, MailState, PveState, StateProblem } from '../model.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { parseMailState, type MailOutputs } from '../snapshot/read.js';
 import { evaluateD19 } from './D19.js';
-import { loadDemo } from './demo-input.js';
+import { loadDemo } from './testing/demo-input.js';
 import type { VerifyInput } from './input.js';
 import { evaluateRelay, NO_RELAY_POLICY, RELAY_CHECKS } from './relay-stalwart.js';
-import { makeBindings, makeErrorHost, makeHost, makeInput, makeJob, makePveState, makeState } from './test-input.js';
+import {
+  makeBindings,
+  makeErrorHost,
+  makeHost,
+  makeInput,
+  makeJob,
+  makePveState,
+  makeState,
+} from './testing/test-input.js';
 
 const fixture = (scenario: string, file: string) =>
   readFileSync(path.join(PACKAGE_ROOT, 'fixtures', 'mail', scenario, file), 'utf8');

@@ -129,12 +129,32 @@ describe('MAIL_COMMANDS', () => {
   });
 
   it('postconf and postqueue exit 11 without postfix, and run the postfix found on PATH (plus /usr/sbin)', () => {
+    // The commands add /usr/sbin:/sbin to PATH, where a machine with postfix has it: the test stands
+    // empty folders in for those two (the one text it changes), so it judges the same on every machine.
+    const FALLBACK = 'PATH="$PATH:/usr/sbin:/sbin";';
+    const withoutSystemDirs = (command: string) => {
+      expect(command.split(FALLBACK)).toHaveLength(2);
+      return command.replace(
+        FALLBACK,
+        `PATH="$PATH:${mkdtempSync(path.join(ROOT, 'sbin-'))}:${mkdtempSync(path.join(ROOT, 'sbin-'))}";`,
+      );
+    };
     const nowhere = mkdtempSync(path.join(ROOT, 'empty-'));
-    const absent = spawnSync('/bin/sh', ['-c', mail('postconf')], { env: { PATH: nowhere } });
-    if (!existsSync('/usr/sbin/postconf')) expect(absent.status).toBe(NO_POSTFIX_EXIT);
+    for (const id of ['postconf', 'postqueue']) {
+      const absent = spawnSync('/bin/sh', ['-c', withoutSystemDirs(mail(id))], { env: { PATH: nowhere } });
+      expect([absent.status, absent.stdout.toString(), absent.stderr.toString()], id).toEqual([
+        NO_POSTFIX_EXIT,
+        '',
+        '',
+      ]);
+    }
     const dir = stand('postqueue', '[ "$*" = "-p" ] && echo "Mail queue is empty"');
     const present = spawnSync('/bin/sh', ['-c', mail('postqueue')], { env: { PATH: `${dir}:/usr/bin:/bin` } });
     expect([present.status, present.stdout.toString()]).toEqual([0, 'Mail queue is empty\n']);
+    // The folders are added at the end of PATH (a stand-in postconf prints what it sees).
+    const only = stand('postconf', '[ "$*" = "-n" ] && echo "$PATH"');
+    const found = spawnSync('/bin/sh', ['-c', mail('postconf')], { env: { PATH: only } });
+    expect([found.status, found.stdout.toString()]).toEqual([0, `${only}:/usr/sbin:/sbin\n`]);
   });
 
   it('postfix-files lists names two levels deep under /etc/postfix, or nothing without it', () => {

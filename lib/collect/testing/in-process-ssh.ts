@@ -32,6 +32,8 @@ export interface InProcessServer {
   commands: string[];
   /** Every exec request. */
   execs: string[];
+  /** What each probe exec received on stdin, in exec order. */
+  stdin: string[];
   connections: number;
   maxOpenSessions: number;
   /** `[127.0.0.1]:port ssh-ed25519 AAAA…` */
@@ -86,7 +88,11 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
       session.on('exec', (acceptExec, rejectExec, info) => {
         state.execs.push(info.command);
         if (info.command !== PROBE_EXEC) return rejectExec();
+        const exec = state.stdin.push('') - 1;
         answerProbe(acceptExec(), {
+          received: (data) => {
+            state.stdin[exec] += data;
+          },
           reply: spec.reply,
           seen: (command) => state.commands.push(command),
           probeId: spec.probeId,
@@ -117,6 +123,7 @@ export function startServer(spec: ServerSpec): Promise<InProcessServer> {
     hostKey: host.wire,
     commands: [],
     execs: [],
+    stdin: [],
     connections: 0,
     maxOpenSessions: 0,
     knownHostsLine: (key = host.wire) => `[127.0.0.1]:${state.port} ssh-ed25519 ${key.toString('base64')}`,

@@ -41,9 +41,14 @@ export interface ProbeHost {
   drop: () => void;
   /** The probe id announced; another one is what an old installed copy says. */
   probeId?: string;
+  /** Called with each chunk of stdin as it arrives (latin1). */
+  received?: (data: string) => void;
 }
 
-export function answerProbe(stream: ServerChannel, { reply, seen, drop, probeId = PROBE_ID }: ProbeHost): void {
+export function answerProbe(
+  stream: ServerChannel,
+  { reply, seen, drop, probeId = PROBE_ID, received }: ProbeHost,
+): void {
   let input = '';
   let token = '';
   let stage: 'request' | 'followup' | 'over' = 'request';
@@ -77,6 +82,7 @@ export function answerProbe(stream: ServerChannel, { reply, seen, drop, probeId 
   };
 
   stream.on('data', (d: Buffer) => {
+    received?.(d.toString('latin1'));
     input += d.toString('latin1');
     if (stage === 'request') {
       const open = input.indexOf(`\n${REQUEST_OPEN}\n`);

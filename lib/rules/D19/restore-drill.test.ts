@@ -17,7 +17,7 @@ import {
   makeTarget,
   restoreTask,
   type BindingsOverrides,
-} from '../test-input.js';
+} from '../testing/test-input.js';
 
 type HostRestores = RestoreTasks | StateProblem | null;
 

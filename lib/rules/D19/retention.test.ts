@@ -20,8 +20,8 @@ import {
   makeTarget,
   okListing,
   pbsBackup,
-} from '../test-input.js';
-import type { BindingsOverrides } from '../test-input.js';
+} from '../testing/test-input.js';
+import type { BindingsOverrides } from '../testing/test-input.js';
 
 const cfg = (id: string, o: Partial<StorageConfig> = {}): StorageConfig => ({
   id,

@@ -16,8 +16,8 @@ import {
   okListing,
   pbsBackup,
   type BindingsOverrides,
-} from '../test-input.js';
-import { makeBindings } from '../test-input.js';
+} from '../testing/test-input.js';
+import { makeBindings } from '../testing/test-input.js';
 import { bytes, kindOf, medianOf } from './size.js';
 
 const GiB = 2 ** 30;

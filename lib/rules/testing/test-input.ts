@@ -12,7 +12,7 @@ import type {
   InventoryTarget,
   LifecycleGuest,
   PveStorageTarget,
-} from '../bindings/types.js';
+} from '../../bindings/types.js';
 import type {
   BackupVolume,
   CommandRecord,
@@ -32,9 +32,9 @@ import type {
   RetentionFacts,
   StateProblem,
   VzdumpJob,
-} from '../model.js';
-import { LISTING_MISSING_EXIT, listingCommand } from '../snapshot/probe.js';
-import type { VerifyInput } from './input.js';
+} from '../../model.js';
+import { LISTING_MISSING_EXIT, listingCommand } from '../../snapshot/probe.js';
+import type { VerifyInput } from '../input.js';
 
 export const CAPTURED_AT = '2026-03-04T07:30:00Z';
 export const DUMP_DIR = '/var/lib/vz/dump';
