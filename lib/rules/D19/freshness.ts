@@ -6,51 +6,21 @@ import type { Evidence, FileEntry, Finding, HostRecord } from '../../model.js';
 import { classifyDumpFile } from '../../pve/archives.js';
 import { filesMatching, filesStartingWith, globMatcher } from '../glob-index.js';
 import { enrolledVmids, globSubject } from '../pve-helpers.js';
-import {
-  bindingEvidence,
-  hostOf,
-  judgeSafely,
-  NO_HOST_STATE,
-  pveStateOf,
-  severityByClass,
-  type VerifyInput,
-} from '../input.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
 import { hoursBetween } from '../../time/instants.js';
-import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { onlyPendingJobs } from './job-run.js';
 import {
   make,
-  enabledTargets,
+  judgeEachTarget,
   effectiveHours,
   FUTURE_MTIME_TOLERANCE_S,
   isoOf,
-  targetRef,
   type FreshnessBase,
 } from './shared.js';
 import { targetBackups, newestOf } from './storage-backups.js';
 
 export function checkFreshness(input: VerifyInput): Finding[] {
-  const pveHosts = pveHostIds(input.bindings);
-  return enabledTargets(input).map((t) => {
-    const base = {
-      check: 'D19.freshness',
-      subject: t.name,
-      host: t.host,
-      severity: severityByClass[t.classification ?? ''] ?? 'high',
-      target: targetRef(input, t, pveHosts),
-    } as const;
-    return judgeSafely(
-      () => judgeFreshness(input, t, base),
-      (message) =>
-        make({
-          ...base,
-          outcome: 'error',
-          reason: 'internal_error',
-          message: `${t.name}: ${message}`,
-          evidence: [bindingEvidence(t)],
-        }),
-    );
-  });
+  return judgeEachTarget(input, 'D19.freshness', (t, base) => judgeFreshness(input, t, base));
 }
 
 function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {

@@ -13,14 +13,13 @@ import type {
   RestoreTasks,
   StateProblem,
 } from '../../model.js';
-import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { restoreOutcome } from '../../pve/task-index.js';
 import { RESTORE_COMMANDS } from '../../snapshot/probe.js';
 import { instantMs } from '../../time/instants.js';
 import { globMatcher } from '../glob-index.js';
 import { globSubject, guestOf, targetVmid } from '../pve-helpers.js';
-import { bindingEvidence, hostOf, judgeSafely, NO_HOST_STATE, severityByClass, type VerifyInput } from '../input.js';
-import { make, enabledTargets, FUTURE_MTIME_TOLERANCE_S, isoOf, targetRef, type FreshnessBase } from './shared.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE, type VerifyInput } from '../input.js';
+import { make, judgeEachTarget, FUTURE_MTIME_TOLERANCE_S, isoOf, type FreshnessBase } from './shared.js';
 import { storageStateOf } from './storage-backups.js';
 
 const CHECK = 'D19.restore-drill';
@@ -38,27 +37,7 @@ interface Drill {
 }
 
 export function checkRestoreDrills(input: VerifyInput): Finding[] {
-  const pveHosts = pveHostIds(input.bindings);
-  return enabledTargets(input).map((t) => {
-    const base = {
-      check: CHECK,
-      subject: t.name,
-      host: t.host,
-      severity: severityByClass[t.classification ?? ''] ?? 'high',
-      target: targetRef(input, t, pveHosts),
-    } as const;
-    return judgeSafely(
-      () => judgeDrill(input, t, base, pveHosts),
-      (message) =>
-        make({
-          ...base,
-          outcome: 'error',
-          reason: 'internal_error',
-          message: `${t.name}: ${message}`,
-          evidence: [bindingEvidence(t)],
-        }),
-    );
-  });
+  return judgeEachTarget(input, CHECK, (t, base, pveHosts) => judgeDrill(input, t, base, pveHosts));
 }
 
 function judgeDrill(input: VerifyInput, t: InventoryTarget, base: FreshnessBase, pveHosts: string[]): Finding {

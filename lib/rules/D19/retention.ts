@@ -15,7 +15,6 @@ import type {
   StorageConfig,
   VzdumpJob,
 } from '../../model.js';
-import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { classifyDumpFile } from '../../pve/archives.js';
 import {
   effectivePolicy,
@@ -28,47 +27,23 @@ import {
   type MarkedBackup,
 } from '../../pve/prune.js';
 import { filesMatching, globMatcher } from '../glob-index.js';
-import {
-  bindingEvidence,
-  hostOf,
-  judgeSafely,
-  NO_HOST_STATE,
-  pveStateOf,
-  severityByClass,
-  type VerifyInput,
-} from '../input.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
 import { commandEvidence, globSubject, guestOf, jobSelection, jobsCfgEvidence } from '../pve-helpers.js';
-import { make, enabledTargets, targetRef, type FreshnessBase } from './shared.js';
+import { make, judgeEachTarget, type FreshnessBase } from './shared.js';
 import { storageStateOf, targetBackups } from './storage-backups.js';
 
 type Problem = { outcome: 'error' | 'skip'; reason: string; message: string; evidence?: Evidence[] };
 
 export function checkRetention(input: VerifyInput): Finding[] {
-  const pveHosts = pveHostIds(input.bindings);
-  return enabledTargets(input).flatMap((t) => {
-    const subject = t.kind === 'pve_storage' ? { vmid: t.vmid, type: undefined } : globSubject(t.glob);
-    if (!subject) return []; // not one guest's vzdump backups: PVE's prune does not apply to it
-    const base = {
-      check: 'D19.retention',
-      subject: t.name,
-      host: t.host,
-      severity: severityByClass[t.classification ?? ''] ?? 'high',
-      target: targetRef(input, t, pveHosts),
-    } as const;
-    return [
-      judgeSafely(
-        () => judgeRetention(input, t, subject, pveHosts, base),
-        (message) =>
-          make({
-            ...base,
-            outcome: 'error',
-            reason: 'internal_error',
-            message: `${t.name}: ${message}`,
-            evidence: [bindingEvidence(t)],
-          }),
-      ),
-    ];
-  });
+  // Only one guest's vzdump backups: PVE's prune does not apply to anything else.
+  const subjectOf = (t: InventoryTarget) =>
+    t.kind === 'pve_storage' ? { vmid: t.vmid, type: undefined } : globSubject(t.glob);
+  return judgeEachTarget(
+    input,
+    'D19.retention',
+    (t, base, pveHosts) => judgeRetention(input, t, subjectOf(t)!, pveHosts, base),
+    (t) => subjectOf(t) !== null,
+  );
 }
 
 function judgeRetention(

@@ -3,7 +3,8 @@
 import type { InventoryTarget } from '../../bindings/types.js';
 import type { Finding, Guest, PveState, TargetRef, VzdumpJob } from '../../model.js';
 import { globSubject, guestOf, targetVmid } from '../pve-helpers.js';
-import { findingsFor, pveStateOf, type VerifyInput } from '../input.js';
+import { bindingEvidence, findingsFor, judgeSafely, pveStateOf, severityByClass, type VerifyInput } from '../input.js';
+import { pveHostIds } from '../../bindings/pve-hosts.js';
 
 export const { make } = findingsFor('D19');
 
@@ -49,4 +50,38 @@ export function targetRef(input: VerifyInput, t: InventoryTarget, pveHosts: stri
 /** The enabled jobs PVE runs on `node`: those without `node`, or with this one (any job when the node is unknown). */
 export function enabledJobsOn(pve: PveState, node: string | null): VzdumpJob[] {
   return pve.jobs.filter((j) => j.enabled && (j.node === null || node === null || j.node === node));
+}
+
+/**
+ * One finding per enabled target (`pick` may leave a target out), each judged safely: a throw (a
+ * hostile value no parser foresaw) is that target's internal_error, never the gate's. `judge` gets the
+ * fields every such finding shares, and the PVE hosts.
+ */
+export function judgeEachTarget(
+  input: VerifyInput,
+  check: string,
+  judge: (t: InventoryTarget, base: FreshnessBase, pveHosts: string[]) => Finding,
+  pick: (t: InventoryTarget) => boolean = () => true,
+): Finding[] {
+  const pveHosts = pveHostIds(input.bindings);
+  return enabledTargets(input)
+    .filter(pick)
+    .map((t) => {
+      const base = {
+        check,
+        subject: t.name,
+        host: t.host,
+        severity: severityByClass[t.classification ?? ''] ?? 'high',
+        target: targetRef(input, t, pveHosts),
+      } as const;
+      const asError = (message: string) =>
+        make({
+          ...base,
+          outcome: 'error',
+          reason: 'internal_error',
+          message: `${t.name}: ${message}`,
+          evidence: [bindingEvidence(t)],
+        });
+      return judgeSafely(() => judge(t, base, pveHosts), asError);
+    });
 }

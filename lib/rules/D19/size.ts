@@ -7,10 +7,9 @@ import type { InventoryTarget } from '../../bindings/types.js';
 import type { Evidence, Finding, HostRecord } from '../../model.js';
 import { parseArchiveName } from '../../pve/archives.js';
 import { globMatcher } from '../glob-index.js';
-import { bindingEvidence, hostOf, judgeSafely, NO_HOST_STATE, severityByClass, type VerifyInput } from '../input.js';
-import { pveHostIds } from '../../bindings/pve-hosts.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE, type VerifyInput } from '../input.js';
 import { matchArtifacts } from './freshness.js';
-import { make, enabledTargets, isoOf, targetRef, type FreshnessBase } from './shared.js';
+import { make, judgeEachTarget, isoOf, type FreshnessBase } from './shared.js';
 import { targetBackups } from './storage-backups.js';
 
 const CHECK = 'D19.size';
@@ -39,27 +38,7 @@ type Verdict =
   | { kind: 'empty' | 'drop'; newest: Sized; history: Sized[]; median: number | null; ratio: number | null };
 
 export function checkSizes(input: VerifyInput): Finding[] {
-  const pveHosts = pveHostIds(input.bindings);
-  return enabledTargets(input).map((t) => {
-    const base = {
-      check: CHECK,
-      subject: t.name,
-      host: t.host,
-      severity: severityByClass[t.classification ?? ''] ?? 'high',
-      target: targetRef(input, t, pveHosts),
-    } as const;
-    return judgeSafely(
-      () => judgeSize(input, t, base),
-      (message) =>
-        make({
-          ...base,
-          outcome: 'error',
-          reason: 'internal_error',
-          message: `${t.name}: ${message}`,
-          evidence: [bindingEvidence(t)],
-        }),
-    );
-  });
+  return judgeEachTarget(input, CHECK, (t, base) => judgeSize(input, t, base));
 }
 
 function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
