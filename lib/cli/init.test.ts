@@ -213,6 +213,25 @@ describe('ops init --live on a fake estate', () => {
     expect(readdirSync(repo)).toEqual([]);
   });
 
+  it('prints host text in its notes on one line each: a guest name cannot set the title, clear the screen or forge a note', async () => {
+    const snapshot = path.join(mkdtempSync(path.join(TMP, 'snap-')), 'snapshot');
+    cpSync(path.join(DEMO_SITE, 'snapshot'), snapshot, { recursive: true });
+    const guests = path.join(snapshot, 'hosts', 'pve-shop', 'guests.out');
+    const hostile = 'scan\u001b]0;pwned\u0007\u001b[2J\r\n  - forged note';
+    writeFileSync(
+      guests,
+      readFileSync(guests, 'utf8').replace('"name":"scan-archive"', `"name":${JSON.stringify(hostile)}`),
+    );
+    const repo = mkdtempSync(path.join(TMP, 'repo-'));
+    const init = await ops(['init', '--bindings', 'b', '--snapshot', snapshot], repo);
+    expect(init.code).toBe(0);
+    const notes = init.stdout.slice(init.stdout.indexOf('To decide:'));
+    expect(notes).toContain('scan\\u001b]0;pwned');
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
+    expect(notes).not.toMatch(/[\u001b\u0007\r]/);
+    expect(notes.split('\n').filter((l) => l.startsWith('  - forged note'))).toEqual([]);
+  });
+
   it('--help lists the collection flags and --ci github', async () => {
     const help = await ops(['init', '--help'], TMP);
     expect(help.code).toBe(0);

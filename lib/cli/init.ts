@@ -25,6 +25,7 @@ import {
 } from './collect-flags.js';
 import { BINDINGS_SUBDIR, repositoryRoot } from './find-bindings.js';
 import { INIT_HELP, strictFlags, UsageError } from './usage.js';
+import { oneLine } from '../escape.js';
 
 /**
  * The workflows `--ci github` writes, as the package ships them: one of the two scheduled ones (same cron), by --sites.
@@ -127,7 +128,8 @@ export async function init(argv: string[]): Promise<number> {
         ...lines,
         '',
         'To decide:',
-        ...starter.notes.map((n) => `  - ${n}`),
+        // Notes quote guest names and host errors: one line each, no terminal control reaches the screen.
+        ...starter.notes.map((n) => `  - ${oneLine(n)}`),
         '',
         `Next: \`ops verify --bindings ${path.relative(process.cwd(), dir) || '.'} ${source.join(' ')}\` judges the estate as it is.`,
         '',
