@@ -20,6 +20,7 @@ import { evaluateRelay } from '../rules/relay-stalwart.js';
 import { reportHtml } from '../report/html.js';
 import { junitXml } from '../report/junit.js';
 import { readSnapshot } from '../snapshot/read.js';
+import { byUrgency } from '../results/run-result.js';
 import { checkRestoreSops } from './restore-sops.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');
@@ -99,7 +100,7 @@ async function expectSameAsRules(args: string[], bindingsDir: string, snapshotDi
     expect(
       gate.checks.map(({ fingerprint: _f, drift: _d, ...c }: Record<string, unknown>) => c),
       gate.id,
-    ).toEqual(want.map(asJson));
+    ).toEqual([...want].sort(byUrgency).map(asJson));
     const inReceipt = receipt.gates.find((g: { id: string }) => g.id === gate.id).findings;
     expect(
       inReceipt.map(({ fingerprint: _f, drift: _d, ...f }: Finding) => f),

@@ -1,6 +1,6 @@
 // The `--json` shape: a contract with users' CI. Change it only on purpose, and document it.
 
-import type { RunResult } from '../results/run-result.js';
+import { byUrgency, type RunResult } from '../results/run-result.js';
 
 export function jsonOutput(run: RunResult) {
   return {
@@ -12,7 +12,8 @@ export function jsonOutput(run: RunResult) {
     gates: run.gates.map((g) => ({
       id: g.id,
       outcome: g.outcome,
-      checks: g.findings.map((f) => ({
+      // The one order every output uses: errors, then failures by severity, then the rest (byUrgency).
+      checks: [...g.findings].sort(byUrgency).map((f) => ({
         id: f.check,
         subject: f.subject,
         host: f.host,
