@@ -1549,9 +1549,12 @@ describe.skipIf(unavailable !== null)(skipNamed('live collection over SSH', unav
         ),
       );
       expect(live.inputErrors).toEqual([]);
+      // --json lists the worst first; here in the bindings' order of the targets and storages.
+      const ORDER = ['vm-101-pbs-dr', 'vm-101-pbs-main', 'vm-101-nfs-dump', 'nfs-dump', 'pbs-dr', 'pbs-main'];
       const verdicts = (check: string) =>
         checksOf(live)
           .filter((c) => c.id === check)
+          .sort((a, b) => ORDER.indexOf(a.subject) - ORDER.indexOf(b.subject))
           .map((c) => `${c.subject} ${c.outcome} ${c.reason ?? ''}`.trim());
       expect(verdicts('D19.freshness')).toEqual([
         'vm-101-pbs-dr pass',
