@@ -22,7 +22,7 @@ import { driftCounts, exitCodeWith, markDrift, readBaseline } from '../results/d
 import { abandonReceipt, startReceipt, writeAtomically, writeReceipt, type ReceiptFolder } from '../report/receipt.js';
 import {
   aggregateOutcome,
-  summarize,
+  addSummaries,
   type FailOn,
   type GateResult,
   type InputDigest,
@@ -181,7 +181,7 @@ async function judge(
     inputErrors.push(...run.problems);
   }
 
-  const summary = summarize(gates.flatMap((g) => g.findings));
+  const summary = addSummaries(gates);
   const outcome = inputErrors.length ? 'error' : aggregateOutcome(summary);
   const source: RunSource = {
     kind: options.live ? 'live' : snapshotDir ? 'snapshot' : 'bindings-only',

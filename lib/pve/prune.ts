@@ -160,7 +160,8 @@ export function pruneMarkBackupGroup(group: PruneEntry[], keep: PrunePolicy, zon
   }
   const k = keep as Partial<Record<KeepKey, number>>;
   const list = [...group].sort((a, b) => b.ctime - a.ctime);
-  const local = memoLocal(zone);
+  // wallTimeAt is cheap (lib/time/zone.ts keeps each zone's offsets): no cache of its own here.
+  const local = (c: number) => wallTimeAt(zone, c);
   pruneMark(list, k['keep-last'], (c) => String(c));
   pruneMark(list, k['keep-hourly'], (c) => {
     const t = local(c);
@@ -181,18 +182,6 @@ export function pruneMarkBackupGroup(group: PruneEntry[], keep: PrunePolicy, zon
   });
   pruneMark(list, k['keep-yearly'], (c) => String(local(c).year));
   for (const e of list) e.mark ??= 'remove';
-}
-
-function memoLocal(zone: string) {
-  const cache = new Map<number, ReturnType<typeof wallTimeAt>>();
-  return (c: number) => {
-    let t = cache.get(c);
-    if (!t) {
-      t = wallTimeAt(zone, c);
-      cache.set(c, t);
-    }
-    return t;
-  };
 }
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,15 @@ import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
 import { htmlText, multiLine, oneLine } from '../escape.js';
 import { evidenceText, waivedMessage } from './finding-text.js';
-import { byUrgency, isBad, reportedGates, summarize, type GateResult, type RunResult } from '../results/run-result.js';
+import {
+  addSummaries,
+  byUrgency,
+  isBad,
+  reportedGates,
+  type GateResult,
+  type RunResult,
+  type Summary,
+} from '../results/run-result.js';
 
 const h = (text: string | number) => htmlText(oneLine(String(text)));
 const GUEST = /^(qemu|lxc)\/\d+$/;
@@ -26,7 +34,7 @@ export function* reportHtmlPieces(run: RunResult): Generator<string> {
   const sorted = [...findings].sort(byUrgency);
   const wrong = sorted.filter(isBad);
   const rest = sorted.filter((f) => !isBad(f));
-  const s = summarize(findings);
+  const s = addSummaries(gates);
   const demo =
     run.source.bindingsChosenBy === 'bundled demo site'
       ? `<p class="warning" role="alert">WARNING: this report judges the BUNDLED DEMO SITE, not your estate: no ops/bindings was found (pass --bindings DIR, or run <code>ops init</code>).</p>\n`
@@ -240,7 +248,7 @@ ${notShown.length ? `<p class="muted">Not drawn: ${notShown.join('; ')}</p>` : '
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 
 /** `2 errors · 40 failures (9 critical, 18 high, …) · 181 pass · 29 skip · 0 waived`. */
-function verdictCounts(wrong: Finding[], s: ReturnType<typeof summarize>): string {
+function verdictCounts(wrong: Finding[], s: Summary): string {
   const failures = wrong.filter((f) => f.outcome === 'fail');
   const bySeverity = SEVERITIES.map((sev) => [sev, failures.filter((f) => f.severity === sev).length] as const).filter(
     ([, n]) => n,

@@ -128,6 +128,13 @@ export function emptySummary(): Summary {
   return { pass: 0, fail: 0, error: 0, skip: 0, waived: 0 };
 }
 
+/** The summaries of several gates added up: a run's, from its gates', without counting findings again. */
+export function addSummaries(gates: readonly Pick<GateResult, 'summary'>[]): Summary {
+  const total = emptySummary();
+  for (const g of gates) for (const o of Object.keys(total) as Outcome[]) total[o] += g.summary[o];
+  return total;
+}
+
 export function summarize(findings: Iterable<Finding>): Summary {
   const s = emptySummary();
   for (const f of findings) s[f.outcome] += 1;
