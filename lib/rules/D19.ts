@@ -3,6 +3,7 @@
 // check's rules are in lib/rules/D19/<the check id after `D19.`>.ts.
 
 import type { Rule } from './input.js';
+import { indexed } from './run-index.js';
 import { checkFreshness } from './D19/freshness.js';
 import { checkGuestsCovered } from './D19/guest-covered.js';
 import { checkJobGuestsActive } from './D19/job-guest-active.js';
@@ -39,7 +40,8 @@ export const D19_CHECKS = [
   'D19.size',
 ] as const;
 
-export const evaluateD19: Rule = (input) => {
+export const evaluateD19: Rule = (verifyInput) => {
+  const input = indexed(verifyInput);
   const freshness = checkFreshness(input);
   return [
     ...freshness,

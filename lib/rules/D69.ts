@@ -6,6 +6,7 @@
 // contract: each check's rules are in lib/rules/D69/<the check id after `D69.`>.ts.
 
 import { skipForMissingFile, type Rule } from './input.js';
+import { indexed } from './run-index.js';
 import { INACTIVE_LIFECYCLE } from './pve-helpers.js';
 import { checkBackupTarget } from './D69/backup-target.js';
 import { checkDecommissionedClean } from './D69/decommissioned-clean.js';
@@ -38,7 +39,8 @@ export const D69_CHECKS = [
   'D69.unregistered-guest',
 ] as const;
 
-export const evaluateD69: Rule = (input) => {
+export const evaluateD69: Rule = (verifyInput) => {
+  const input = indexed(verifyInput);
   // Every D69 check starts from the lifecycle's guests (or, unregistered-guest, compares with them).
   if (!input.bindings.lifecycle) return skipForMissingFile('D69', D69_CHECKS, 'lifecycle');
   const guests = input.bindings.lifecycle.guests;

@@ -2,20 +2,15 @@
 // remediations come from: every finding about a job shows the same `pvesh` line, which fixes all
 // of them at once (two lines that each merge one guest into the old list would undo each other).
 
-import type { InventoryTarget, LifecycleGuest } from '../bindings/types.js';
-import type { Evidence, Finding, Guest, HostState, PveState, VzdumpJob } from '../model.js';
-import { vzdumpGlobSubject } from '../pve/archives.js';
-import { selectedBy, selectGuests } from '../pve/jobs-cfg.js';
+import type { LifecycleGuest } from '../bindings/types.js';
+import type { Evidence, Finding, HostState, PveState, VzdumpJob } from '../model.js';
+import { selectedBy } from '../pve/jobs-cfg.js';
 import { PVE_COMMANDS } from '../snapshot/probe.js';
 import { findingsFor, judgeSafely, NO_HOST_STATE, pveStateOf, type VerifyInput } from './input.js';
 import { noPveHostsReason, pveHostIds } from '../bindings/pve-hosts.js';
-import { memoByText } from '../memo.js';
+import { Derived, type PveIndex, type RunInput } from './run-index.js';
 
 export const INACTIVE_LIFECYCLE = new Set(['decommissioned', 'abandoned']);
-
-export function lifecycleById(input: VerifyInput): Map<number, LifecycleGuest> {
-  return new Map((input.bindings.lifecycle?.guests ?? []).map((g) => [g.id, g]));
-}
 
 /**
  * Runs `each` for every PVE host with readable state; one error (or skip) finding per host otherwise.
@@ -67,27 +62,6 @@ export const jobsCfgEvidence = (hostId: string, job?: VzdumpJob): Evidence =>
     ? commandEvidence(hostId, 'vzdump-cron', `line ${job.line}`)
     : commandEvidence(hostId, 'jobs-cfg', job ? `vzdump: ${job.id} (line ${job.line})` : undefined);
 
-// Facts derived from one host's PVE state are computed once per state object and shared by every
-// check (and finding) that asks: on an estate with thousands of guests, recomputing them per
-// finding made evaluation quadratic. Host state is never changed while gates run.
-const perState = new WeakMap<
-  PveState,
-  { selections: Map<VzdumpJob, number[]>; enrolled?: Map<number, VzdumpJob[]>; guests?: Map<number, Guest> }
->();
-const factsOf = (pve: PveState) => {
-  let facts = perState.get(pve);
-  if (!facts) perState.set(pve, (facts = { selections: new Map() }));
-  return facts;
-};
-
-/** `selectGuests(job, pve.guests, pve.pools)`, once per job. Callers must not change the list. */
-export function jobSelection(pve: PveState, job: VzdumpJob): number[] {
-  const { selections } = factsOf(pve);
-  let ids = selections.get(job);
-  if (!ids) selections.set(job, (ids = selectGuests(job, pve.guests, pve.pools)));
-  return ids;
-}
-
 /** Enabled jobs whose keys name this guest but that PVE never runs as written (see D19.job-valid). */
 export function brokenJobsNaming(pve: PveState, vmid: number): VzdumpJob[] {
   return pve.jobs.filter((j) => j.enabled && !j.runs && selectedBy(j, pve.guests, pve.pools).includes(vmid));
@@ -96,14 +70,15 @@ export function brokenJobsNaming(pve: PveState, vmid: number): VzdumpJob[] {
 /**
  * Why no job PVE runs backs this guest up: `only_invalid_jobs`, `only_disabled_jobs` or `not_in_any_job`, and in words.
  */
-export function whyNotEnrolled(pve: PveState, vmid: number): { reason: string; why: string } {
+export function whyNotEnrolled(host: PveIndex, vmid: number): { reason: string; why: string } {
+  const { pve } = host;
   const broken = brokenJobsNaming(pve, vmid).map((j) => j.id);
   if (broken.length)
     return {
       reason: 'only_invalid_jobs',
       why: `only job(s) ${broken.join(', ')} select it, and PVE never runs them as written (see D19.job-valid)`,
     };
-  const paused = pve.jobs.filter((j) => !j.enabled && jobSelection(pve, j).includes(vmid)).map((j) => j.id);
+  const paused = pve.jobs.filter((j) => !j.enabled && host.selection(j).includes(vmid)).map((j) => j.id);
   if (paused.length)
     return { reason: 'only_disabled_jobs', why: `only disabled job(s) ${paused.join(', ')} select it` };
   // A snapshot without /etc/pve/vzdump.cron cannot rule out a legacy cron job: say so, never hide it.
@@ -113,44 +88,14 @@ export function whyNotEnrolled(pve: PveState, vmid: number): { reason: string; w
   return { reason: 'not_in_any_job', why: `no job selects it${unread}` };
 }
 
-/** The guest the host reports under this VMID (the first, as `pve.guests.find` would). */
-export function guestOf(pve: PveState, vmid: number): Guest | undefined {
-  const facts = factsOf(pve);
-  if (!facts.guests) {
-    facts.guests = new Map();
-    for (const g of pve.guests) if (!facts.guests.has(g.vmid)) facts.guests.set(g.vmid, g);
-  }
-  return facts.guests.get(vmid);
-}
-
-/** Every VMID an enabled job on this host backs up, with the jobs that do. Callers must not change it. */
-export function enrolledVmids(pve: PveState): Map<number, VzdumpJob[]> {
-  const facts = factsOf(pve);
-  if (facts.enrolled) return facts.enrolled;
-  const enrolled = new Map<number, VzdumpJob[]>();
-  for (const job of pve.jobs.filter((j) => j.enabled)) {
-    for (const vmid of jobSelection(pve, job)) enrolled.set(vmid, [...(enrolled.get(vmid) ?? []), job]);
-  }
-  facts.enrolled = enrolled;
-  return enrolled;
-}
-
-/** `vzdumpGlobSubject(glob)`, parsed once per glob text. Callers must not change the result. */
-export const globSubject = memoByText(vzdumpGlobSubject);
-
-/** The guest whose backups a target expects: a pve_storage target's vmid, or the guest a vzdump glob names. */
-export function targetVmid(t: InventoryTarget): number | undefined {
-  return t.kind === 'pve_storage' ? t.vmid : globSubject(t.glob)?.vmid;
-}
-
 /** Why an explicitly listed VMID should leave its job, or null when it belongs there. */
 export function deadListing(
   hostId: string,
   vmid: number,
-  pve: PveState,
+  host: PveIndex,
   lifecycle: Map<number, LifecycleGuest>,
 ): string | null {
-  if (!guestOf(pve, vmid)) return `does not exist on ${hostId}`;
+  if (!host.guest(vmid)) return `does not exist on ${hostId}`;
   const status = lifecycle.get(vmid)?.status;
   return status && INACTIVE_LIFECYCLE.has(status) ? `is ${status} in the lifecycle` : null;
 }
@@ -169,12 +114,12 @@ export interface JobFixPlan {
  */
 export function planJobFixes(
   hostId: string,
-  pve: PveState,
+  host: PveIndex,
   mustEnroll: number[],
   lifecycle: Map<number, LifecycleGuest>,
 ): JobFixPlan {
-  const enrolled = enrolledVmids(pve);
-  const nodeOf = (vmid: number) => guestOf(pve, vmid)?.node ?? null;
+  const { pve, enrolled } = host;
+  const nodeOf = (vmid: number) => host.guest(vmid)?.node ?? null;
   const listJobs = pve.jobs.filter((j) => j.enabled && j.runs && j.vmids);
   const adds = new Map<string, number[]>();
   const reenable = new Map<number, VzdumpJob>();
@@ -185,7 +130,7 @@ export function planJobFixes(
       repair.set(vmid, broken);
       continue;
     }
-    const paused = pve.jobs.find((j) => !j.enabled && jobSelection(pve, j).includes(vmid));
+    const paused = pve.jobs.find((j) => !j.enabled && host.selection(j).includes(vmid));
     if (paused) {
       reenable.set(vmid, paused);
       continue;
@@ -198,7 +143,7 @@ export function planJobFixes(
   const desired = (job: VzdumpJob) => {
     const known = lines.get(job);
     if (known !== undefined) return known;
-    const drops = (job.vmids ?? []).filter((v) => deadListing(hostId, v, pve, lifecycle) !== null);
+    const drops = (job.vmids ?? []).filter((v) => deadListing(hostId, v, host, lifecycle) !== null);
     const added = adds.get(job.id) ?? [];
     const list = [...new Set([...(job.vmids ?? []).filter((v) => !drops.includes(v)), ...added])].sort((a, b) => a - b);
     const change = [added.length ? `adds ${added.join(', ')}` : '', drops.length ? `drops ${drops.join(', ')}` : '']
@@ -226,25 +171,25 @@ export function planJobFixes(
   };
 }
 
+/** The one fix plan per host: every finding about that host gets the same one. */
+const FIX_PLANS = new Derived<string, JobFixPlan>('job fix plan by host');
+
 /**
  * The one fix plan per host for every guest that must be enrolled there: each guest the host runs
  * that is neither a template nor retired in the lifecycle, and each guest an enabled target names.
  */
-export function hostFixPlan(input: VerifyInput, hostId: string, pve: PveState): JobFixPlan {
-  const known = plans.get(pve);
-  if (known?.input === input && known.hostId === hostId) return known.plan;
-  const lifecycle = lifecycleById(input);
-  const uncovered = pve.guests
-    .filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? ''))
-    .map((g) => g.vmid);
-  const targeted = input.bindings.inventory.targets
-    .filter((t) => t.enabled && t.host === hostId)
-    .flatMap((t) => targetVmid(t) ?? [])
-    .filter((vmid) => guestOf(pve, vmid) !== undefined);
-  const plan = planJobFixes(hostId, pve, [...uncovered, ...targeted], lifecycle);
-  plans.set(pve, { input, hostId, plan });
-  return plan;
+export function hostFixPlan(input: RunInput, hostId: string, pve: PveState): JobFixPlan {
+  const { index } = input;
+  return index.remember(FIX_PLANS, hostId, () => {
+    const host = index.pve(pve);
+    const lifecycle = index.lifecycleById;
+    const uncovered = pve.guests
+      .filter((g) => !g.template && !INACTIVE_LIFECYCLE.has(lifecycle.get(g.vmid)?.status ?? ''))
+      .map((g) => g.vmid);
+    const targeted = input.bindings.inventory.targets
+      .filter((t) => t.enabled && t.host === hostId)
+      .flatMap((t) => index.targetVmid(t) ?? [])
+      .filter((vmid) => host.guest(vmid) !== undefined);
+    return planJobFixes(hostId, host, [...uncovered, ...targeted], lifecycle);
+  });
 }
-
-/** The last plan made for a host's state: every finding about that host gets the same one. */
-const plans = new WeakMap<PveState, { input: VerifyInput; hostId: string; plan: JobFixPlan }>();

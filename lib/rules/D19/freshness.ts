@@ -1,12 +1,11 @@
 // D19.freshness: is each enabled target's newest backup younger than its stale_after_hours?
 // A file_glob target from the dump folder listing, a pve_storage target from the storage's content.
 
-import type { FileGlobTarget, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../../bindings/types.js';
+import type { FileGlobTarget, InventoryTarget, PveStorageTarget } from '../../bindings/types.js';
 import type { Evidence, FileEntry, Finding, HostRecord } from '../../model.js';
 import { classifyDumpFile } from '../../pve/archives.js';
-import { filesMatching, filesStartingWith, globMatcher } from '../glob-index.js';
-import { enrolledVmids, globSubject } from '../pve-helpers.js';
-import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf } from '../input.js';
+import type { RunIndex, RunInput } from '../run-index.js';
 import { hoursBetween } from '../../time/instants.js';
 import { onlyPendingJobs } from './job-run.js';
 import {
@@ -19,11 +18,11 @@ import {
 } from './shared.js';
 import { targetBackups, newestOf } from './storage-backups.js';
 
-export function checkFreshness(input: VerifyInput): Finding[] {
+export function checkFreshness(input: RunInput): Finding[] {
   return judgeEachTarget(input, 'D19.freshness', (t, base) => judgeFreshness(input, t, base));
 }
 
-function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
+function judgeFreshness(input: RunInput, t: InventoryTarget, base: FreshnessBase): Finding {
   if (!input.state)
     return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
   const host = hostOf(input.state, t.host);
@@ -74,7 +73,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     });
   }
   // A record that does not read could be any file it names (or any file at all): the newest archive is unknown.
-  const isMatch = globMatcher(t.glob);
+  const isMatch = input.index.globMatcher(t.glob);
   const bad = (listing.malformed ?? []).filter((r) => r.path === null || isMatch(r.path));
   if (bad.length) {
     const file = probe?.output ?? `the listing of ${t.basePath}`;
@@ -88,10 +87,10 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
       remediation: `Look at ${t.basePath} on ${t.host}: a file name or mtime there is not what a backup writes (\`ls -la --time-style=full-iso ${t.basePath}\`); remove or fix it.`,
     });
   }
-  const { archives, others } = matchArtifacts(t.glob, listing.files);
+  const { archives, others } = matchArtifacts(input.index, t.glob, listing.files);
   const limit = effectiveHours(input, t);
   if (archives.length === 0) {
-    const vmid = globSubject(t.glob)?.vmid;
+    const vmid = input.index.globSubject(t.glob)?.vmid;
     const pending = vmid === undefined ? null : onlyPendingJobs(input, vmid);
     if (pending)
       return make({
@@ -101,7 +100,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
         evidence,
         message: `${t.name}: no archive yet, and every job backing up ${vmid} is still before its first run: ${pending}`,
       });
-    const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
+    const log = newestAttemptLog(input.index, t.glob, listing.files) ?? others[0];
     const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
     return make({
       ...base,
@@ -112,7 +111,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
       expected: `an archive matching ${t.glob} at most ${limit}h old`,
       actual: 'none',
       freshness: { ageHours: null, limitHours: limit, lastAt: null },
-      remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
+      remediation: remediationForMissingBackup(input, t),
     });
   }
   const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
@@ -122,7 +121,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     what: `newest archive ${newest.path}`,
     limit,
     where: `the mtime of ${t.basePath}/${newest.path}`,
-    remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
+    remediation: remediationForMissingBackup(input, t),
   });
 }
 
@@ -131,7 +130,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
  * age that cannot be known (no real capture time, a date in the future beyond clock skew).
  */
 function judgeAge(
-  input: VerifyInput,
+  input: RunInput,
   t: InventoryTarget,
   base: FreshnessBase,
   evidence: Evidence[],
@@ -188,11 +187,15 @@ function judgeAge(
 }
 
 /** Files under the base path that match the glob, split into archives and vzdump companions. */
-export function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry[]; others: FileEntry[] } {
+export function matchArtifacts(
+  index: RunIndex,
+  glob: string,
+  files: FileEntry[],
+): { archives: FileEntry[]; others: FileEntry[] } {
   // Shell-glob semantics as the operator's `ls -- $GLOB` had them: no braces, no extglobs, no dotfiles.
   const archives: FileEntry[] = [];
   const others: FileEntry[] = [];
-  for (const f of filesMatching(glob, files)) {
+  for (const f of index.filesMatching(glob, files)) {
     const kind = classifyDumpFile(f.path.split('/').pop()!);
     (kind === 'archive' || kind === 'other' ? archives : others).push(f);
   }
@@ -200,32 +203,28 @@ export function matchArtifacts(glob: string, files: FileEntry[]): { archives: Fi
 }
 
 /** The newest vzdump log of the guest a glob names: what a failed attempt leaves behind. */
-function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefined {
-  const subject = globSubject(glob);
+function newestAttemptLog(index: RunIndex, glob: string, files: FileEntry[]): FileEntry | undefined {
+  const subject = index.globSubject(glob);
   if (!subject) return undefined;
   const prefix = `vzdump-${subject.type}-${subject.vmid}-`;
-  return filesStartingWith(prefix, files)
+  return index
+    .filesStartingWith(prefix, files)
     .filter((f) => classifyDumpFile(f.path) === 'log')
     .reduce<FileEntry | undefined>((a, b) => (!a || b.mtime > a.mtime ? b : a), undefined);
 }
 
-function remediationForMissingBackup(t: FileGlobTarget, guests: LifecycleGuest[]): string {
-  const subject = globSubject(t.glob);
+function remediationForMissingBackup(input: RunInput, t: FileGlobTarget): string {
+  const subject = input.index.globSubject(t.glob);
   if (subject) {
-    const guest = guests.find((g) => g.id === subject.vmid);
+    const guest = input.bindings.lifecycle?.guests.find((g) => g.id === subject.vmid);
     const name = guest?.hostname ? ` (${guest.hostname})` : '';
     return `On ${guest?.proxmoxHost ?? 'its PVE host'}: check \`systemctl status pvescheduler\` and the last vzdump task log for ${subject.vmid}${name}; run \`vzdump ${subject.vmid}\` once the cause is fixed.`;
   }
   return `On ${t.host}: check the job that writes ${t.glob} into ${t.basePath} (cron/timer and its log).`;
 }
 
-function checkStorageFreshness(
-  input: VerifyInput,
-  t: PveStorageTarget,
-  host: HostRecord,
-  base: FreshnessBase,
-): Finding {
-  const read = targetBackups(host, t);
+function checkStorageFreshness(input: RunInput, t: PveStorageTarget, host: HostRecord, base: FreshnessBase): Finding {
+  const read = targetBackups(input.index, host, t);
   const { evidence } = read;
   if ('problem' in read)
     return make({
@@ -264,11 +263,11 @@ function checkStorageFreshness(
 }
 
 /** The vzdump line to run once, and the job that should have written the backup (or that none does). */
-function remediationForStorageBackup(input: VerifyInput, t: PveStorageTarget): string {
+function remediationForStorageBackup(input: RunInput, t: PveStorageTarget): string {
   const run = `On ${t.host}: \`vzdump ${t.vmid} --storage ${t.storage}\` once the cause is fixed`;
   const pve = input.state ? pveStateOf(input.state, t.host) : null;
   if (!pve || 'problem' in pve) return `${run}; check the vzdump job that backs up ${t.vmid} to ${t.storage}.`;
-  const jobs = enrolledVmids(pve.value).get(t.vmid) ?? [];
+  const jobs = input.index.pve(pve.value).enrolled.get(t.vmid) ?? [];
   const here = jobs.filter((j) => j.storage === t.storage);
   if (here.length)
     return `${run}; check job ${here.map((j) => j.id).join(', ')} (\`pvesh get /cluster/backup/${here[0]!.id}\`, its last task log) and \`systemctl status pvescheduler\`.`;

@@ -1,22 +1,15 @@
 // D19.guest-covered: is every guest on a PVE host selected by an enabled vzdump job PVE really runs?
 
 import type { Finding } from '../../model.js';
-import {
-  enrolledVmids,
-  hostFixPlan,
-  INACTIVE_LIFECYCLE,
-  jobsCfgEvidence,
-  lifecycleById,
-  perPveHost,
-  whyNotEnrolled,
-} from '../pve-helpers.js';
-import { type VerifyInput } from '../input.js';
+import { hostFixPlan, INACTIVE_LIFECYCLE, jobsCfgEvidence, perPveHost, whyNotEnrolled } from '../pve-helpers.js';
+import type { RunInput } from '../run-index.js';
 import { make } from './shared.js';
 
-export function checkGuestsCovered(input: VerifyInput): Finding[] {
-  const lifecycle = lifecycleById(input);
+export function checkGuestsCovered(input: RunInput): Finding[] {
+  const lifecycle = input.index.lifecycleById;
   return perPveHost(input, 'D19.guest-covered', (hostId, pve) => {
-    const enrolled = enrolledVmids(pve);
+    const facts = input.index.pve(pve);
+    const { enrolled } = facts;
     const plan = hostFixPlan(input, hostId, pve);
     const guests = [...pve.guests].sort((a, b) => a.vmid - b.vmid);
     if (guests.length === 0) {
@@ -58,7 +51,7 @@ export function checkGuestsCovered(input: VerifyInput): Finding[] {
           outcome: 'pass',
           message: `${label} is backed up by ${jobs.map((j) => j.id).join(', ')}`,
         });
-      const { reason, why } = whyNotEnrolled(pve, g.vmid);
+      const { reason, why } = whyNotEnrolled(facts, g.vmid);
       return make({
         ...base,
         outcome: 'fail',

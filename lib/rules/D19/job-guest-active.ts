@@ -1,12 +1,12 @@
 // D19.job-guest-active: does every VMID an enabled job lists exist, and is it not retired in the lifecycle?
 
 import type { Finding } from '../../model.js';
-import { deadListing, guestOf, hostFixPlan, jobsCfgEvidence, lifecycleById, perPveHost } from '../pve-helpers.js';
-import { type VerifyInput } from '../input.js';
+import { deadListing, hostFixPlan, jobsCfgEvidence, perPveHost } from '../pve-helpers.js';
+import type { RunInput } from '../run-index.js';
 import { make } from './shared.js';
 
-export function checkJobGuestsActive(input: VerifyInput): Finding[] {
-  const lifecycle = lifecycleById(input);
+export function checkJobGuestsActive(input: RunInput): Finding[] {
+  const lifecycle = input.index.lifecycleById;
   return perPveHost(input, 'D19.job-guest-active', (hostId, pve) => {
     const listed = pve.jobs.filter((j) => j.enabled && j.vmids);
     if (listed.length === 0) {
@@ -23,6 +23,7 @@ export function checkJobGuestsActive(input: VerifyInput): Finding[] {
       ];
     }
     const plan = hostFixPlan(input, hostId, pve);
+    const facts = input.index.pve(pve);
     return listed.flatMap((job) =>
       job.vmids!.map((vmid) => {
         const base = {
@@ -33,7 +34,7 @@ export function checkJobGuestsActive(input: VerifyInput): Finding[] {
           evidence: [jobsCfgEvidence(hostId, job)],
         };
         const status = lifecycle.get(vmid)?.status;
-        const dead = deadListing(hostId, vmid, pve, lifecycle);
+        const dead = deadListing(hostId, vmid, facts, lifecycle);
         if (!dead)
           return make({
             ...base,
@@ -43,7 +44,7 @@ export function checkJobGuestsActive(input: VerifyInput): Finding[] {
         return make({
           ...base,
           outcome: 'fail',
-          reason: guestOf(pve, vmid) ? `lifecycle_${status}` : 'guest_missing',
+          reason: facts.guest(vmid) ? `lifecycle_${status}` : 'guest_missing',
           message: `job ${job.id} on ${hostId} still lists ${vmid}: VMID ${vmid} ${dead}`,
           expected: 'every listed VMID exists and is not decommissioned',
           actual: `VMID ${vmid} ${dead}`,

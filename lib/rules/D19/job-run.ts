@@ -4,8 +4,9 @@
 import type { Finding, HostState, JobRunState, PveState, StateProblem, VzdumpJob } from '../../model.js';
 import { nextEvent, occurrencesBetween, parseCalendarEvent } from '../../pve/calendar-event.js';
 import { failedGuests, lastRuntimeOf, statusIsError } from '../../pve/job-state.js';
-import { commandEvidence, enrolledVmids, guestOf, jobsCfgEvidence, perPveHost } from '../pve-helpers.js';
-import { pveStateOf, type VerifyInput } from '../input.js';
+import { commandEvidence, jobsCfgEvidence, perPveHost } from '../pve-helpers.js';
+import { pveStateOf } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { make, FUTURE_MTIME_TOLERANCE_S, isoOf, enabledJobsOn } from './shared.js';
 
@@ -95,7 +96,7 @@ function jobsRunHere(host: HostState['hosts'][string], pve: PveState): VzdumpJob
   return enabledJobsOn(pve, host.jobRuns?.ok ? host.jobRuns.value.node : null);
 }
 
-export function checkJobRuns(input: VerifyInput): Finding[] {
+export function checkJobRuns(input: RunInput): Finding[] {
   return perPveHost(input, 'D19.job-run', (hostId, pve, state) => {
     const host = state.hosts[hostId]!;
     const jobs = jobsRunHere(host, pve);
@@ -249,7 +250,7 @@ export function checkJobRuns(input: VerifyInput): Finding[] {
  * Whether every job that backs up this guest is still waiting for its first run, so a missing
  * archive is expected (D19.freshness skips `first_run_pending`).
  */
-export function onlyPendingJobs(input: VerifyInput, vmid: number): string | null {
+export function onlyPendingJobs(input: RunInput, vmid: number): string | null {
   if (!input.state) return null;
   const pending: string[] = [];
   for (const hostId of pveHostIds(input.bindings)) {
@@ -258,9 +259,10 @@ export function onlyPendingJobs(input: VerifyInput, vmid: number): string | null
     if ('problem' in pve || !host) continue;
     const here = new Set(jobsRunHere(host, pve.value));
     const node = host.jobRuns?.ok ? host.jobRuns.value.node : null;
-    const guest = guestOf(pve.value, vmid);
+    const facts = input.index.pve(pve.value);
+    const guest = facts.guest(vmid);
     if (node !== null && guest && guest.node !== node) continue; // judged on the guest's own node
-    for (const job of enrolledVmids(pve.value).get(vmid) ?? []) {
+    for (const job of facts.enrolled.get(vmid) ?? []) {
       if (!here.has(job)) continue;
       const v = runVerdict(input.state, hostId, job);
       if (v.kind !== 'pending') return null;

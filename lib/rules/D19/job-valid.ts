@@ -3,10 +3,10 @@
 import type { Evidence, Finding, VzdumpJob } from '../../model.js';
 import { convertCommand } from '../../pve/vzdump-cron.js';
 import { commandEvidence, jobsCfgEvidence, perPveHost } from '../pve-helpers.js';
-import { type VerifyInput } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make } from './shared.js';
 
-export function checkJobsValid(input: VerifyInput): Finding[] {
+export function checkJobsValid(input: RunInput): Finding[] {
   return perPveHost(input, 'D19.job-valid', (hostId, pve, state) => {
     const warnings = pve.configWarnings.map((w) =>
       make({

@@ -1,10 +1,11 @@
 // D19.judged: was every enabled target judged pass or fail? A run never reads healthy when something went unjudged.
 
 import type { Finding } from '../../model.js';
-import { bindingEvidence, NO_HOST_STATE, type VerifyInput } from '../input.js';
+import { bindingEvidence, NO_HOST_STATE } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make } from './shared.js';
 
-export function checkJudged(input: VerifyInput, freshness: Finding[]): Finding {
+export function checkJudged(input: RunInput, freshness: Finding[]): Finding {
   // It counts the inventory's enabled targets: located at the list that defines them.
   const base = {
     check: 'D19.judged',

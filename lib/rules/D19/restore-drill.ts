@@ -16,9 +16,8 @@ import type {
 import { restoreOutcome } from '../../pve/task-index.js';
 import { RESTORE_COMMANDS } from '../../snapshot/probe.js';
 import { instantMs } from '../../time/instants.js';
-import { globMatcher } from '../glob-index.js';
-import { globSubject, guestOf, targetVmid } from '../pve-helpers.js';
-import { bindingEvidence, hostOf, NO_HOST_STATE, type VerifyInput } from '../input.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE } from '../input.js';
+import type { RunIndex, RunInput } from '../run-index.js';
 import { make, judgeEachTarget, FUTURE_MTIME_TOLERANCE_S, isoOf, type FreshnessBase } from './shared.js';
 import { storageStateOf } from './storage-backups.js';
 
@@ -36,11 +35,11 @@ interface Drill {
   evidence: Evidence;
 }
 
-export function checkRestoreDrills(input: VerifyInput): Finding[] {
+export function checkRestoreDrills(input: RunInput): Finding[] {
   return judgeEachTarget(input, CHECK, (t, base, pveHosts) => judgeDrill(input, t, base, pveHosts));
 }
 
-function judgeDrill(input: VerifyInput, t: InventoryTarget, base: FreshnessBase, pveHosts: string[]): Finding {
+function judgeDrill(input: RunInput, t: InventoryTarget, base: FreshnessBase, pveHosts: string[]): Finding {
   const maxDays = t.classification ? input.bindings.policy.d19.restoreDrillMaxAgeDays[t.classification] : undefined;
   const evidence: Evidence[] = [bindingEvidence(t)];
   if (maxDays === undefined) {
@@ -182,15 +181,15 @@ interface PveDrills {
  * when it is a PVE host, and every PVE host whose cluster lists the guest. A target naming no guest
  * (an application dump) has only restore.drills.yaml.
  */
-function pveDrills(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): PveDrills {
+function pveDrills(input: RunInput, t: InventoryTarget, pveHosts: string[]): PveDrills {
   const out: PveDrills = { drills: [], problems: [], notes: [], evidence: [], unattributed: [] };
-  const vmid = targetVmid(t);
+  const vmid = input.index.targetVmid(t);
   if (vmid === undefined) return out;
   const hosts = new Set<string>();
   if (pveHosts.includes(t.host)) hosts.add(t.host);
   for (const h of pveHosts) {
     const rec = input.state!.hosts[h];
-    if (rec?.status === 'ok' && rec.pve?.ok && guestOf(rec.pve.value, vmid)) hosts.add(h);
+    if (rec?.status === 'ok' && rec.pve?.ok && input.index.pve(rec.pve.value).guest(vmid)) hosts.add(h);
   }
   for (const hostId of hosts) {
     const host = hostOf(input.state!, hostId);
@@ -214,7 +213,7 @@ function pveDrills(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): 
         message: `${malformed.length} restore task record(s) of ${hostId} do not read (${malformed[0]})`,
       });
     }
-    const fromCopy = copyMatcher(t, host.value);
+    const fromCopy = copyMatcher(input.index, t, host.value);
     for (const task of tasks) {
       const outcome = restoreOutcome(task);
       if (task.source) {
@@ -279,9 +278,9 @@ function restoresOf(host: HostRecord): { value: RestoreTasks } | { problem: Stat
  * pve_storage target's backup is on its storage (its volid, its folder, or a PBS VM image read from
  * the storage's server and datastore: pbs-restore names the repository, not the storage id).
  */
-function copyMatcher(t: InventoryTarget, host: HostRecord): (s: RestoreSource) => boolean {
+function copyMatcher(index: RunIndex, t: InventoryTarget, host: HostRecord): (s: RestoreSource) => boolean {
   if (t.kind === 'file_glob') {
-    const isMatch = globMatcher(t.glob.split('/').pop()!);
+    const isMatch = index.globMatcher(t.glob.split('/').pop()!);
     return (s) => (s.kind === 'vma' || s.kind === 'lxc') && isMatch(s.archive.split(/[/:]/).pop()!);
   }
   const facts = storageStateOf(host);
@@ -318,11 +317,11 @@ function pbsRepositoryIs(repository: string | undefined, server: string | null, 
 }
 
 /** The exact restore to a scratch VMID, and the line that records it. */
-function drillRemediation(input: VerifyInput, t: InventoryTarget, maxDays: number, guestType: 'qemu' | 'lxc'): string {
+function drillRemediation(input: RunInput, t: InventoryTarget, maxDays: number, guestType: 'qemu' | 'lxc'): string {
   const today = input.state!.capturedAt.slice(0, 10);
   const record = `record it in restore.drills.yaml: \`- {target: ${t.name}, date: ${today}, result: ok, by: <you>, notes: "<what you checked>"}\``;
-  const vmid = targetVmid(t);
-  const type = t.kind === 'file_glob' ? (globSubject(t.glob)?.type ?? guestType) : guestType;
+  const vmid = input.index.targetVmid(t);
+  const type = t.kind === 'file_glob' ? (input.index.globSubject(t.glob)?.type ?? guestType) : guestType;
   const archive =
     t.kind === 'pve_storage'
       ? `<the newest volid of ${t.vmid} on ${t.storage} (\`pvesh get /nodes/<node>/storage/${t.storage}/content --content backup --vmid ${t.vmid}\`)>`

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Finding, PveStorageState, RetentionFacts, StorageConfig } from '../../model.js';
 import { checkRetention } from './retention.js';
 import { checkJobsValid } from './job-valid.js';
+import type { VerifyInput } from '../input.js';
+import { indexed } from '../run-index.js';
 import {
   DEFAULT_RETENTION,
   DUMP_DIR,
@@ -22,6 +24,10 @@ import {
   pbsBackup,
 } from '../testing/test-input.js';
 import type { BindingsOverrides } from '../testing/test-input.js';
+
+// The checks as a gate runs them: on the input with its run's index.
+const retentionOf = (input: VerifyInput) => checkRetention(indexed(input));
+const jobsValidOf = (input: VerifyInput) => checkJobsValid(indexed(input));
 
 const cfg = (id: string, o: Partial<StorageConfig> = {}): StorageConfig => ({
   id,
@@ -69,7 +75,7 @@ function judge(
     retention: o.retention === undefined ? DEFAULT_RETENTION : o.retention,
   });
   const target = makeTarget({ classification: o.classification === undefined ? 'critical' : o.classification });
-  const findings = checkRetention(
+  const findings = retentionOf(
     makeInput({ bindings: makeBindings({ targets: [target], policy: o.policy }), state: makeState([host]) }),
   );
   expect(findings).toHaveLength(1);
@@ -214,7 +220,7 @@ describe('D19.retention on a dump folder', () => {
       });
       const hosts =
         host === 'pve1' ? [pve] : [pve, makeHost(host, { pve: null, listings: { [DUMP_DIR]: okListing(files) } })];
-      return checkRetention(
+      return retentionOf(
         makeInput({ bindings: makeBindings({ targets: [makeTarget({ host })] }), state: makeState(hosts) }),
       )[0]!;
     };
@@ -232,7 +238,7 @@ describe('D19.retention on a dump folder', () => {
     expect(
       judge({ retention: { reason: 'command_failed', message: 'pveversion exited 127' } as unknown as RetentionFacts }),
     ).toMatchObject({ outcome: 'error', reason: 'command_failed' });
-    expect(checkRetention(makeInput({ state: null }))[0]).toMatchObject({ outcome: 'skip', reason: 'no host state' });
+    expect(retentionOf(makeInput({ state: null }))[0]).toMatchObject({ outcome: 'skip', reason: 'no host state' });
   });
 
   it('buckets days in the node zone: two backups on one Berlin day keep one daily restore point', () => {
@@ -256,7 +262,7 @@ describe('D19.retention on a PVE storage', () => {
   const run = (storage: PveStorageState, jobOptions: Record<string, string> = {}) => {
     const job = makeJob('backup-pbs', { vmids: [100], storage: 'pbs-main', options: jobOptions });
     const host = makeHost('pve1', { pve: makePveState({ jobs: [job] }), listings: {}, storage });
-    return checkRetention(
+    return retentionOf(
       makeInput({ bindings: makeBindings({ targets: [makeStorageTarget()] }), state: makeState([host]) }),
     )[0]!;
   };
@@ -314,7 +320,7 @@ describe("D19.job-valid reads maxfiles by the node's version", () => {
     const retention =
       major === null ? null : { ...DEFAULT_RETENTION, pveVersion: { version: `${major}.0.0`, major, minor: 0 } };
     const host = makeHost('pve1', { pve: makePveState({ jobs: [job] }), retention });
-    return checkJobsValid(makeInput({ state: makeState([host]) })).find((f) => f.subject === 'backup-daily')!;
+    return jobsValidOf(makeInput({ state: makeState([host]) })).find((f) => f.subject === 'backup-daily')!;
   };
   it('PVE 8 reads it: no finding; PVE 9, or an unknown version, drops it', () => {
     expect(valid(8)).toMatchObject({ outcome: 'pass' });

@@ -26,18 +26,18 @@ import {
   type EffectivePolicy,
   type MarkedBackup,
 } from '../../pve/prune.js';
-import { filesMatching, globMatcher } from '../glob-index.js';
-import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
-import { commandEvidence, globSubject, guestOf, jobSelection, jobsCfgEvidence } from '../pve-helpers.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf } from '../input.js';
+import type { RunIndex, RunInput } from '../run-index.js';
+import { commandEvidence, jobsCfgEvidence } from '../pve-helpers.js';
 import { make, judgeEachTarget, type FreshnessBase } from './shared.js';
 import { storageStateOf, targetBackups } from './storage-backups.js';
 
 type Problem = { outcome: 'error' | 'skip'; reason: string; message: string; evidence?: Evidence[] };
 
-export function checkRetention(input: VerifyInput): Finding[] {
+export function checkRetention(input: RunInput): Finding[] {
   // Only one guest's vzdump backups: PVE's prune does not apply to anything else.
   const subjectOf = (t: InventoryTarget) =>
-    t.kind === 'pve_storage' ? { vmid: t.vmid, type: undefined } : globSubject(t.glob);
+    t.kind === 'pve_storage' ? { vmid: t.vmid, type: undefined } : input.index.globSubject(t.glob);
   return judgeEachTarget(
     input,
     'D19.retention',
@@ -47,7 +47,7 @@ export function checkRetention(input: VerifyInput): Finding[] {
 }
 
 function judgeRetention(
-  input: VerifyInput,
+  input: RunInput,
   t: InventoryTarget,
   subject: { vmid: number; type?: 'qemu' | 'lxc' },
   pveHosts: string[],
@@ -69,11 +69,11 @@ function judgeRetention(
   const facts = nodeFacts(input, t, subject.vmid, pveHosts);
   if ('outcome' in facts) return make({ ...base, ...facts, evidence: [bindingEvidence(t), ...(facts.evidence ?? [])] });
   const { pveHost, pve, record, retention, storage } = facts;
-  const type = subject.type ?? guestType(pve, subject.vmid);
+  const type = subject.type ?? guestType(input.index, pve, subject.vmid);
   const evidence: Evidence[] = [bindingEvidence(t)];
 
   // The jobs that back the guest up to this target's storage (or folder), and the policy each applies.
-  const jobs = pve.jobs.filter((j) => j.enabled && j.runs && jobSelection(pve, j).includes(subject.vmid));
+  const jobs = pve.jobs.filter((j) => j.enabled && j.runs && input.index.pve(pve).selection(j).includes(subject.vmid));
   const confStorage = retention.vzdumpConf.storage ?? 'local';
   const storageOfJob = (j: VzdumpJob) => j.storage ?? confStorage;
   const writing = jobs.filter((j) => writesTo(j, storageOfJob(j), t, pveHost, storage.config));
@@ -106,7 +106,8 @@ function judgeRetention(
   });
 
   // The backups there.
-  const read = t.kind === 'pve_storage' ? storageItems(record, t, storage) : folderItems(record, t);
+  const read =
+    t.kind === 'pve_storage' ? storageItems(input.index, record, t, storage) : folderItems(input.index, record, t);
   if ('outcome' in read) return make({ ...base, ...read, evidence: [...evidence, ...(read.evidence ?? [])] });
   evidence.push(...read.evidence);
   const zone = pveZone(input, pveHost);
@@ -156,7 +157,7 @@ interface Verdict {
 const rank = (v: Verdict) => v.order * 1e6 + v.kept;
 
 function verdictOf(
-  input: VerifyInput,
+  input: RunInput,
   t: InventoryTarget,
   j: { job: VzdumpJob; storageId: string; scfg: StorageConfig | null; eff: EffectivePolicy },
   items: BackupItem[],
@@ -187,7 +188,7 @@ function verdictOf(
     min,
   };
   const where = `${describePolicy(eff)} (job ${j.job.id} on storage ${j.storageId}, PVE ${version})`;
-  const tally = `${counts.present} backup(s) of VMID ${targetVmidOf(t)} there${counts.protected ? `, ${counts.protected} protected` : ''}${counts.renamed ? `, ${counts.renamed} not named as vzdump names them (never pruned)` : ''}; PVE's prune keeps ${counts.kept}`;
+  const tally = `${counts.present} backup(s) of VMID ${input.index.targetVmid(t)} there${counts.protected ? `, ${counts.protected} protected` : ''}${counts.renamed ? `, ${counts.renamed} not named as vzdump names them (never pruned)` : ''}; PVE's prune keeps ${counts.kept}`;
   const facts = { expected: `≥ ${min} restore points`, actual: `${counts.kept}`, retention };
   const fix = (policy: string) => remediationFor(j, policy, pveHost);
   const suggested = suggestPolicy(eff, min);
@@ -278,8 +279,6 @@ function verdictOf(
   };
 }
 
-const targetVmidOf = (t: InventoryTarget) => (t.kind === 'pve_storage' ? t.vmid : globSubject(t.glob)?.vmid);
-
 function describePolicy(eff: EffectivePolicy): string {
   const from =
     eff.source === 'default'
@@ -335,18 +334,18 @@ function writesTo(
   return dir.replace(/\/+/g, '/') === t.basePath.replace(/\/+$/, '').replace(/\/+/g, '/');
 }
 
-function guestType(pve: PveState, vmid: number): 'qemu' | 'lxc' | undefined {
-  const type = guestOf(pve, vmid)?.type;
+function guestType(index: RunIndex, pve: PveState, vmid: number): 'qemu' | 'lxc' | undefined {
+  const type = index.pve(pve).guest(vmid)?.type;
   return type === 'qemu' || type === 'lxc' ? type : undefined;
 }
 
-function pveZone(input: VerifyInput, pveHost: string): string | null {
+function pveZone(input: RunInput, pveHost: string): string | null {
   return input.state!.hosts[pveHost]?.timezone ?? null;
 }
 
 /** The PVE host whose jobs and storages decide this target's retention, with its facts. */
 function nodeFacts(
-  input: VerifyInput,
+  input: RunInput,
   t: InventoryTarget,
   vmid: number,
   pveHosts: string[],
@@ -359,7 +358,7 @@ function nodeFacts(
   else {
     for (const id of [t.host, ...pveHosts]) {
       const pve = state.hosts[id] ? pveStateOf(state, id) : null;
-      if (pve && 'value' in pve && guestOf(pve.value, vmid)) {
+      if (pve && 'value' in pve && input.index.pve(pve.value).guest(vmid)) {
         pveHost = id;
         break;
       }
@@ -418,11 +417,12 @@ function nodeFacts(
 
 /** A pve_storage target's backups as prune items: the volid's name (file storages) or its PBS group type. */
 function storageItems(
+  index: RunIndex,
   host: HostRecord,
   t: PveStorageTarget,
   storage: PveStorageState,
 ): { items: BackupItem[]; evidence: Evidence[]; pbs: boolean } | Problem {
-  const read = targetBackups(host, t);
+  const read = targetBackups(index, host, t);
   if ('problem' in read)
     return {
       outcome: 'error',
@@ -454,6 +454,7 @@ function storageItems(
 
 /** A dump folder's archives of the target's glob, each protected when its `.protected` sidecar is listed. */
 function folderItems(
+  index: RunIndex,
   host: HostRecord,
   t: FileGlobTarget,
 ): { items: BackupItem[]; evidence: Evidence[]; pbs: false } | Problem {
@@ -481,7 +482,7 @@ function folderItems(
       message: `${t.name}: ${t.basePath} does not exist on ${t.host} (see D19.freshness)`,
       evidence,
     };
-  const isMatch = globMatcher(t.glob);
+  const isMatch = index.globMatcher(t.glob);
   const bad = (listing.malformed ?? []).filter(
     (r) => r.path === null || isMatch(r.path) || isMatch(r.path.replace(/\.protected$/, '')),
   );
@@ -493,7 +494,8 @@ function folderItems(
       evidence,
     };
   const paths = pathsOf(listing.files);
-  const items = filesMatching(t.glob, listing.files)
+  const items = index
+    .filesMatching(t.glob, listing.files)
     .filter((f) => {
       const kind = classifyDumpFile(f.path.split('/').pop()!);
       return kind === 'archive';

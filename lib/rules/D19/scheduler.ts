@@ -3,10 +3,10 @@
 import type { Finding } from '../../model.js';
 import { perPveHost } from '../pve-helpers.js';
 import { PVE_COMMANDS } from '../../snapshot/probe.js';
-import { type VerifyInput } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make } from './shared.js';
 
-export function checkSchedulers(input: VerifyInput): Finding[] {
+export function checkSchedulers(input: RunInput): Finding[] {
   return perPveHost(input, 'D19.scheduler', (hostId, pve) => {
     const base = {
       check: 'D19.scheduler',

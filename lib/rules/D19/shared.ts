@@ -2,16 +2,16 @@
 
 import type { InventoryTarget } from '../../bindings/types.js';
 import type { Finding, Guest, PveState, TargetRef, VzdumpJob } from '../../model.js';
-import { globSubject, guestOf, targetVmid } from '../pve-helpers.js';
-import { bindingEvidence, findingsFor, judgeSafely, pveStateOf, severityByClass, type VerifyInput } from '../input.js';
+import { bindingEvidence, findingsFor, judgeSafely, pveStateOf, severityByClass } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { pveHostIds } from '../../bindings/pve-hosts.js';
 
 export const { make } = findingsFor('D19');
 
-export const enabledTargets = (input: VerifyInput) => input.bindings.inventory.targets.filter((t) => t.enabled);
+export const enabledTargets = (input: RunInput) => input.bindings.inventory.targets.filter((t) => t.enabled);
 
 // The loader rejects a target that has no stale_after_hours of its own and no default to fall back to.
-export const effectiveHours = (input: VerifyInput, t: InventoryTarget) =>
+export const effectiveHours = (input: RunInput, t: InventoryTarget) =>
   t.staleAfterHours ?? input.bindings.inventory.defaults.staleAfterHours!;
 
 /**
@@ -27,18 +27,18 @@ export const isoOf = (epoch: number) => new Date(epoch * 1000).toISOString().rep
 export type FreshnessBase = Pick<Finding, 'check' | 'subject' | 'host' | 'severity' | 'target'>;
 
 /** The target's guest (`qemu/102`) and node as the host state lists them, and its storage: what monitoring joins on. */
-export function targetRef(input: VerifyInput, t: InventoryTarget, pveHosts: string[]): TargetRef {
-  const vmid = targetVmid(t) ?? null;
+export function targetRef(input: RunInput, t: InventoryTarget, pveHosts: string[]): TargetRef {
+  const vmid = input.index.targetVmid(t) ?? null;
   let guest: Guest | undefined;
   if (vmid !== null && input.state) {
     // The target's own host first (a pve_storage target's), then any PVE host that lists the guest.
     for (const hostId of [t.host, ...pveHosts]) {
       const pve = input.state.hosts[hostId] ? pveStateOf(input.state, hostId) : null;
-      guest = pve && 'value' in pve ? guestOf(pve.value, vmid) : undefined;
+      guest = pve && 'value' in pve ? input.index.pve(pve.value).guest(vmid) : undefined;
       if (guest) break;
     }
   }
-  const type = guest?.type ?? (t.kind === 'file_glob' ? globSubject(t.glob)?.type : undefined);
+  const type = guest?.type ?? (t.kind === 'file_glob' ? input.index.globSubject(t.glob)?.type : undefined);
   return {
     vmid,
     guest: vmid !== null && type ? `${type}/${vmid}` : null,
@@ -58,7 +58,7 @@ export function enabledJobsOn(pve: PveState, node: string | null): VzdumpJob[] {
  * fields every such finding shares, and the PVE hosts.
  */
 export function judgeEachTarget(
-  input: VerifyInput,
+  input: RunInput,
   check: string,
   judge: (t: InventoryTarget, base: FreshnessBase, pveHosts: string[]) => Finding,
   pick: (t: InventoryTarget) => boolean = () => true,

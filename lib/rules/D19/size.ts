@@ -6,8 +6,8 @@
 import type { InventoryTarget } from '../../bindings/types.js';
 import type { Evidence, Finding, HostRecord } from '../../model.js';
 import { parseArchiveName } from '../../pve/archives.js';
-import { globMatcher } from '../glob-index.js';
-import { bindingEvidence, hostOf, NO_HOST_STATE, type VerifyInput } from '../input.js';
+import { bindingEvidence, hostOf, NO_HOST_STATE } from '../input.js';
+import type { RunIndex, RunInput } from '../run-index.js';
 import { matchArtifacts } from './freshness.js';
 import { make, judgeEachTarget, isoOf, type FreshnessBase } from './shared.js';
 import { targetBackups } from './storage-backups.js';
@@ -37,11 +37,11 @@ type Verdict =
   | { kind: 'ok' | 'short'; newest: Sized; history: Sized[] }
   | { kind: 'empty' | 'drop'; newest: Sized; history: Sized[]; median: number | null; ratio: number | null };
 
-export function checkSizes(input: VerifyInput): Finding[] {
+export function checkSizes(input: RunInput): Finding[] {
   return judgeEachTarget(input, CHECK, (t, base) => judgeSize(input, t, base));
 }
 
-function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
+function judgeSize(input: RunInput, t: InventoryTarget, base: FreshnessBase): Finding {
   if (!input.state)
     return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
   const host = hostOf(input.state, t.host);
@@ -53,7 +53,8 @@ function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase):
       evidence: [bindingEvidence(t)],
       message: `${t.name}: cannot judge sizes, host ${t.host} unreadable: ${host.problem.message}`,
     });
-  const read = t.kind === 'file_glob' ? fileArchives(host.value, t) : storageArchives(host.value, t);
+  const read =
+    t.kind === 'file_glob' ? fileArchives(input.index, host.value, t) : storageArchives(input.index, host.value, t);
   const { evidence } = read;
   if ('problem' in read)
     return make({
@@ -197,6 +198,7 @@ export function kindOf(name: string): string {
 }
 
 function fileArchives(
+  index: RunIndex,
   host: HostRecord,
   t: InventoryTarget & { kind: 'file_glob' },
 ):
@@ -227,7 +229,7 @@ function fileArchives(
       },
       evidence,
     };
-  const isMatch = globMatcher(t.glob);
+  const isMatch = index.globMatcher(t.glob);
   const bad = (listing.malformed ?? []).filter((r) => r.path === null || isMatch(r.path));
   if (bad.length)
     return {
@@ -237,7 +239,7 @@ function fileArchives(
       },
       evidence,
     };
-  const archives = matchArtifacts(t.glob, listing.files).archives.map((f) => {
+  const archives = matchArtifacts(index, t.glob, listing.files).archives.map((f) => {
     const base = f.path.split('/').pop()!;
     return { name: f.path, at: f.mtime, size: f.size, kind: kindOf(base), guest: parseArchiveName(base)?.vmid ?? null };
   });
@@ -245,13 +247,14 @@ function fileArchives(
 }
 
 function storageArchives(
+  index: RunIndex,
   host: HostRecord,
   t: InventoryTarget & { kind: 'pve_storage' },
 ):
   | { archives: Sized[]; evidence: Evidence[] }
   | { problem: { reason: string; message: string }; evidence: Evidence[] }
   | { skip: { reason: string; message: string }; evidence: Evidence[] } {
-  const read = targetBackups(host, t);
+  const read = targetBackups(index, host, t);
   if ('problem' in read) return { problem: read.problem, evidence: read.evidence };
   const volumes = read.backups.filter((v) => v.format !== 'pbs-vm');
   if (read.backups.length > 0 && volumes.length === 0) {

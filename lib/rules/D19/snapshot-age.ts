@@ -1,11 +1,12 @@
 // D19.snapshot-age: is the host-state snapshot recent, and its capture time real?
 
 import type { Finding } from '../../model.js';
-import { NO_HOST_STATE, type VerifyInput } from '../input.js';
+import { NO_HOST_STATE } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { hoursBetween } from '../../time/instants.js';
 import { make } from './shared.js';
 
-export function checkSnapshotAge(input: VerifyInput): Finding {
+export function checkSnapshotAge(input: RunInput): Finding {
   const base = { check: 'D19.snapshot-age', subject: 'run', host: null, severity: 'high' as const };
   if (!input.state)
     return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `snapshot age: ${NO_HOST_STATE}` });

@@ -1,11 +1,11 @@
 // Backups on PVE storages as the content lists show them: what D19.freshness (pve_storage targets),
 // D19.verified and D19.storage read.
 
-import { groupBy } from '../../group-by.js';
 import type { PveStorageTarget } from '../../bindings/types.js';
 import type { BackupVolume, Evidence, HostRecord, PveStorage, PveStorageState, StateProblem } from '../../model.js';
 import { contentCommandStorage } from '../../snapshot/probe.js';
 import { bindingEvidence } from '../input.js';
+import type { RunIndex } from '../run-index.js';
 
 export const storageProbe = (hostId: string, commandId: string): Evidence => ({ host: hostId, commandId });
 
@@ -23,6 +23,7 @@ export function storageStateOf(host: HostRecord): { value: PveStorageState } | {
 
 /** The guest's backups on a pve_storage target's storage, or why they cannot be read. */
 export function targetBackups(
+  index: RunIndex,
   host: HostRecord,
   t: PveStorageTarget,
 ):
@@ -50,24 +51,7 @@ export function targetBackups(
       },
       evidence,
     };
-  return { state: facts.value, backups: byVmid(content.volumes).get(t.vmid) ?? [], evidence };
-}
-
-// A PBS datastore lists every guest of every host using it; each target looks up its guest's once per list.
-const volumesByVmid = new WeakMap<BackupVolume[], Map<number, BackupVolume[]>>();
-
-/** A content list's dated backups by VMID, built once per list. */
-function byVmid(volumes: BackupVolume[]): Map<number, BackupVolume[]> {
-  let index = volumesByVmid.get(volumes);
-  if (!index) {
-    index = groupBy(
-      volumes,
-      (v) => v.vmid!,
-      (v) => v.vmid !== null && v.ctime !== null,
-    );
-    volumesByVmid.set(volumes, index);
-  }
-  return index;
+  return { state: facts.value, backups: index.backupsOf(content.volumes, t.vmid), evidence };
 }
 
 export const newestOf = (backups: BackupVolume[]) => backups.reduce((a, b) => (b.ctime! > a.ctime! ? b : a));

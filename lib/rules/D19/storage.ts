@@ -2,7 +2,7 @@
 
 import type { Evidence, Finding, PveState } from '../../model.js';
 import { perPveHost } from '../pve-helpers.js';
-import { type VerifyInput } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make, enabledTargets, enabledJobsOn } from './shared.js';
 import { storageProbe, storageStateOf, storageOf } from './storage-backups.js';
 
@@ -10,7 +10,7 @@ import { storageProbe, storageStateOf, storageOf } from './storage-backups.js';
  * Every storage an enabled pve_storage target on this host, or an enabled job running on its node (any node: null),
  * writes to.
  */
-function storagesInUse(input: VerifyInput, hostId: string, node: string | null, pve: PveState): Map<string, string[]> {
+function storagesInUse(input: RunInput, hostId: string, node: string | null, pve: PveState): Map<string, string[]> {
   const users = new Map<string, string[]>();
   const use = (storage: string, by: string) => users.set(storage, [...(users.get(storage) ?? []), by]);
   for (const t of enabledTargets(input))
@@ -21,7 +21,7 @@ function storagesInUse(input: VerifyInput, hostId: string, node: string | null, 
 
 const bytesText = (n: number) => (n >= 2 ** 40 ? `${(n / 2 ** 40).toFixed(2)} TiB` : `${(n / 2 ** 30).toFixed(1)} GiB`);
 
-export function checkStorages(input: VerifyInput): Finding[] {
+export function checkStorages(input: RunInput): Finding[] {
   const fullAt = input.bindings.policy.d19.storageFullPercent;
   return perPveHost(input, 'D19.storage', (hostId, pve, state) => {
     const host = state.hosts[hostId]!;

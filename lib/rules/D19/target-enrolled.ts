@@ -1,16 +1,17 @@
 // D19.target-enrolled: is the guest whose archives a target names in an enabled job on the target's host?
 
 import type { Finding } from '../../model.js';
-import { enrolledVmids, guestOf, hostFixPlan, jobsCfgEvidence, targetVmid } from '../pve-helpers.js';
-import { bindingEvidence, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
+import { hostFixPlan, jobsCfgEvidence } from '../pve-helpers.js';
+import { bindingEvidence, NO_HOST_STATE, pveStateOf } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { noPveHostsReason, pveHostIds } from '../../bindings/pve-hosts.js';
 import { make, enabledTargets } from './shared.js';
 
-export function checkTargetsEnrolled(input: VerifyInput): Finding[] {
+export function checkTargetsEnrolled(input: RunInput): Finding[] {
   const pveHosts = new Set(pveHostIds(input.bindings));
   const unknown = noPveHostsReason(input.bindings);
   return enabledTargets(input).flatMap((t) => {
-    const vmid = targetVmid(t);
+    const vmid = input.index.targetVmid(t);
     if (vmid === undefined) return []; // the check is about targets naming one guest's backups
     const base = { check: 'D19.target-enrolled', subject: t.name, host: t.host, severity: 'high' as const };
     if (unknown)
@@ -38,7 +39,7 @@ export function checkTargetsEnrolled(input: VerifyInput): Finding[] {
         }),
       ];
     const evidence = [bindingEvidence(t), jobsCfgEvidence(t.host)];
-    if (!guestOf(pve.value, vmid)) {
+    if (!input.index.pve(pve.value).guest(vmid)) {
       // A job may still list a destroyed VMID: that is no enrollment.
       return [
         make({
@@ -53,7 +54,7 @@ export function checkTargetsEnrolled(input: VerifyInput): Finding[] {
         }),
       ];
     }
-    const jobs = enrolledVmids(pve.value).get(vmid);
+    const jobs = input.index.pve(pve.value).enrolled.get(vmid);
     if (jobs)
       return [
         make({

@@ -1,10 +1,11 @@
 // D19.target-retired: does every disabled target say why?
 
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make } from './shared.js';
 
-export function checkTargetsRetired(input: VerifyInput): Finding[] {
+export function checkTargetsRetired(input: RunInput): Finding[] {
   return input.bindings.inventory.targets
     .filter((t) => !t.enabled)
     .map((t) => {

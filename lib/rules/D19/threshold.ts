@@ -1,10 +1,11 @@
 // D19.threshold: is each enabled target's stale_after_hours no looser than its classification allows?
 
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make, enabledTargets, effectiveHours } from './shared.js';
 
-export function checkThresholds(input: VerifyInput): Finding[] {
+export function checkThresholds(input: RunInput): Finding[] {
   const limits = input.bindings.policy.thresholds;
   return enabledTargets(input).map((t) => {
     const base = {

@@ -4,12 +4,13 @@ import type { PveStorageTarget } from '../../bindings/types.js';
 import type { BackupVolume, Evidence, Finding } from '../../model.js';
 import { pveHostIds } from '../../bindings/pve-hosts.js';
 import { upidStartTime } from '../../pve/storage.js';
-import { hostOf, NO_HOST_STATE, severityByClass, type VerifyInput } from '../input.js';
+import { hostOf, NO_HOST_STATE, severityByClass } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { hoursBetween } from '../../time/instants.js';
 import { make, enabledTargets, FUTURE_MTIME_TOLERANCE_S, isoOf, targetRef, type FreshnessBase } from './shared.js';
 import { targetBackups, newestOf, storageOf } from './storage-backups.js';
 
-export function checkVerified(input: VerifyInput): Finding[] {
+export function checkVerified(input: RunInput): Finding[] {
   const pveHosts = pveHostIds(input.bindings);
   return enabledTargets(input).flatMap((t) => {
     if (t.kind !== 'pve_storage') return [];
@@ -32,7 +33,7 @@ export function checkVerified(input: VerifyInput): Finding[] {
           message: `${t.name}: cannot judge verification, host ${t.host} unreadable: ${host.problem.message}`,
         }),
       ];
-    const read = targetBackups(host.value, t);
+    const read = targetBackups(input.index, host.value, t);
     const { evidence } = read;
     if ('problem' in read)
       return [
@@ -70,7 +71,7 @@ export function checkVerified(input: VerifyInput): Finding[] {
 }
 
 function judgeVerification(
-  input: VerifyInput,
+  input: RunInput,
   t: PveStorageTarget,
   backups: BackupVolume[],
   evidence: Evidence[],

@@ -2,22 +2,11 @@
 
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
-import {
-  make,
-  label,
-  at,
-  ARCHIVE_EXT,
-  guestBase,
-  once,
-  targetsBySubject,
-  targetOf,
-  siteHosts,
-  guestType,
-  groupTargetsByVmid,
-} from './guest-facts.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
+import { make, label, at, ARCHIVE_EXT, guestBase, targetOf, siteHosts, guestType } from './guest-facts.js';
 
-export function checkBackupTarget(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkBackupTarget(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.backup-target', g, 'high');
   const t = targetOf(input, g);
   if (t)
@@ -28,7 +17,7 @@ export function checkBackupTarget(input: VerifyInput, g: LifecycleGuest): Findin
       message: `${label(g)}: backup_target ${t.name} is an inventory target`,
     });
   // The target whose glob names this guest's archives on its own site is what backup_target should say.
-  const sameGuest = once(targetsBySubject, input.bindings.inventory.targets, groupTargetsByVmid).get(g.id) ?? [];
+  const sameGuest = input.index.targetsOfVmid(g.id);
   const named = sameGuest.find((x) => siteHosts(input, g).includes(x.host));
   const type = guestType(input, g);
   const remediation = named

@@ -2,11 +2,12 @@
 
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Evidence, Finding, PveState, VzdumpJob } from '../../model.js';
-import { bindingEvidence, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
-import { enrolledVmids, hostFixPlan, jobsCfgEvidence, targetVmid } from '../pve-helpers.js';
+import { bindingEvidence, NO_HOST_STATE, pveStateOf } from '../input.js';
+import type { RunInput } from '../run-index.js';
+import { hostFixPlan, jobsCfgEvidence } from '../pve-helpers.js';
 import { make, label, at, guestBase, targetOf } from './guest-facts.js';
 
-export function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkDecommissionedClean(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.decommissioned-clean', g, 'medium');
   const problems: Array<{ reason: string; text: string; fix: string; evidence?: Evidence }> = [];
   if (g.backupTarget !== null) {
@@ -18,7 +19,7 @@ export function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest):
     });
   }
   for (const t of input.bindings.inventory.targets.filter(
-    (x) => x.enabled && (x.name === g.backupTarget || targetVmid(x) === g.id),
+    (x) => x.enabled && (x.name === g.backupTarget || input.index.targetVmid(x) === g.id),
   )) {
     problems.push({
       reason: 'enabled_target',
@@ -30,7 +31,7 @@ export function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest):
   let hostNote = '';
   const pve = input.state ? pveStateOf(input.state, g.proxmoxHost) : null;
   if (pve && 'value' in pve) {
-    for (const job of enrolledVmids(pve.value).get(g.id) ?? []) {
+    for (const job of input.index.pve(pve.value).enrolled.get(g.id) ?? []) {
       problems.push({
         reason: 'in_enabled_job',
         text: `enabled job ${job.id} still backs it up`,
@@ -74,7 +75,7 @@ export function checkDecommissionedClean(input: VerifyInput, g: LifecycleGuest):
 }
 
 /** How to take a retired guest out of a job: the host's one fix line for vmid lists, else exclude / leave the pool. */
-function dropFromJob(input: VerifyInput, g: LifecycleGuest, pve: PveState, job: VzdumpJob): string {
+function dropFromJob(input: RunInput, g: LifecycleGuest, pve: PveState, job: VzdumpJob): string {
   if (job.pool !== null)
     return `On ${g.proxmoxHost}: \`pvesh set /pools/${job.pool} --vms ${g.id} --delete 1\` (job ${job.id} backs up pool ${job.pool}).`;
   if (job.vmids) return hostFixPlan(input, g.proxmoxHost, pve).drop(job);

@@ -2,17 +2,18 @@
 
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { type VerifyInput } from '../input.js';
-import { enrolledVmids, guestOf, hostFixPlan, jobsCfgEvidence, whyNotEnrolled } from '../pve-helpers.js';
+import type { RunInput } from '../run-index.js';
+import { hostFixPlan, jobsCfgEvidence, whyNotEnrolled } from '../pve-helpers.js';
 import { make, label, at, guestBase, hostPve } from './guest-facts.js';
 
-export function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkEnrolled(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.enrolled', g, 'high');
   const host = hostPve(input, base, g);
   if ('finding' in host) return host.finding;
   const { pve } = host;
+  const facts = input.index.pve(pve);
   const evidence = [...base.evidence, jobsCfgEvidence(g.proxmoxHost)];
-  if (!guestOf(pve, g.id)) {
+  if (!facts.guest(g.id)) {
     return make({
       ...base,
       evidence,
@@ -24,7 +25,7 @@ export function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
       remediation: `Fix proxmox_host or status of VMID ${g.id} in ${at(g)} (or create the guest).`,
     });
   }
-  const jobs = enrolledVmids(pve).get(g.id);
+  const jobs = facts.enrolled.get(g.id);
   if (jobs)
     return make({
       ...base,
@@ -32,7 +33,7 @@ export function checkEnrolled(input: VerifyInput, g: LifecycleGuest): Finding {
       outcome: 'pass',
       message: `${label(g)} is backed up by ${jobs.map((j) => j.id).join(', ')}`,
     });
-  const { reason, why } = whyNotEnrolled(pve, g.id);
+  const { reason, why } = whyNotEnrolled(facts, g.id);
   return make({
     ...base,
     evidence,

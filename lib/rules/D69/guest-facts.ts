@@ -1,17 +1,16 @@
 // What several D69 checks share: facts about one lifecycle guest (its targets, the archives PVE
-// names for it, its hosts), and the lookups every active guest makes, built once per binding list.
+// names for it, its hosts), and the targets that cover a guest's archives, filed once per run.
 
-import { groupBy } from '../../group-by.js';
-import { type ClassScope, type InventoryTarget, type LifecycleGuest, type RuntimeUnit } from '../../bindings/types.js';
+import { type ClassScope, type InventoryTarget, type LifecycleGuest } from '../../bindings/types.js';
 import type { Evidence, Finding, PveState, Severity } from '../../model.js';
-import { bindingEvidence, findingsFor, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
-import { globMatcher, literalPrefix } from '../glob-index.js';
-import { guestOf, targetVmid } from '../pve-helpers.js';
-import { memoByText } from '../../memo.js';
+import { bindingEvidence, findingsFor, NO_HOST_STATE, pveStateOf } from '../input.js';
+import type { RunInput } from '../run-index.js';
+import { literalPrefix } from '../glob-index.js';
+import { Derived, type RunIndex } from '../run-index.js';
 
 export const { make } = findingsFor('D69');
 
-export type GuestCheck = (input: VerifyInput, g: LifecycleGuest) => Finding;
+export type GuestCheck = (input: RunInput, g: LifecycleGuest) => Finding;
 
 export const label = (g: LifecycleGuest) => `${g.vmType}/${g.id}${g.hostname ? ` (${g.hostname})` : ''}`;
 
@@ -23,39 +22,20 @@ export function guestBase(check: string, g: LifecycleGuest, severity: Severity) 
   return { check, subject: `${g.vmType}/${g.id}`, host: g.proxmoxHost, severity, evidence: [bindingEvidence(g)] };
 }
 
-// Lookups every active guest makes, built once per binding list (bindings never change while
-// gates run): a search of the whole inventory per guest and check made large estates quadratic.
-export function once<K extends object, V>(cache: WeakMap<K, V>, key: K, build: (key: K) => V): V {
-  let value = cache.get(key);
-  if (value === undefined) cache.set(key, (value = build(key)));
-  return value;
-}
-
-const targetsByName = new WeakMap<readonly InventoryTarget[], Map<string, InventoryTarget[]>>();
-
-export const targetsBySubject = new WeakMap<readonly InventoryTarget[], Map<number | undefined, InventoryTarget[]>>();
-
-export const sshIds = new WeakMap<readonly { id: string }[], Set<string>>();
-
-export const vmUnits = new WeakMap<readonly RuntimeUnit[], Map<string | null, RuntimeUnit[]>>();
-
-export function targetOf(input: VerifyInput, g: LifecycleGuest): InventoryTarget | undefined {
-  if (g.backupTarget === null) return undefined;
-  return once(targetsByName, input.bindings.inventory.targets, (ts) => groupBy(ts, (t) => t.name)).get(
-    g.backupTarget,
-  )?.[0];
+export function targetOf(input: RunInput, g: LifecycleGuest): InventoryTarget | undefined {
+  return g.backupTarget === null ? undefined : input.index.targetNamed(g.backupTarget);
 }
 
 /** The hosts a guest's own-site targets live on: its hypervisor and the storage host the policy names for it. */
-export function siteHosts(input: VerifyInput, g: LifecycleGuest): string[] {
+export function siteHosts(input: RunInput, g: LifecycleGuest): string[] {
   const storage = input.bindings.policy.d69.storageHosts[g.proxmoxHost];
   return storage && storage !== g.proxmoxHost ? [g.proxmoxHost, storage] : [g.proxmoxHost];
 }
 
 /** The type the host reports when it can be read (what the archives are named after), else vm_type. */
-export function guestType(input: VerifyInput, g: LifecycleGuest): 'qemu' | 'lxc' {
+export function guestType(input: RunInput, g: LifecycleGuest): 'qemu' | 'lxc' {
   const pve = input.state ? pveStateOf(input.state, g.proxmoxHost) : null;
-  const live = pve && 'value' in pve ? guestOf(pve.value, g.id) : undefined;
+  const live = pve && 'value' in pve ? input.index.pve(pve.value).guest(g.id) : undefined;
   return live?.type ?? g.vmType;
 }
 
@@ -68,59 +48,57 @@ const ARCHIVE_NAMES = {
 const archiveNames = (type: 'qemu' | 'lxc', vmid: number) =>
   ARCHIVE_NAMES[type].map((ext) => `vzdump-${type}-${vmid}-2026_01_01-02_00_00.${ext}`);
 
-/** A glob's last segment when it names vzdump archives: its compiled matcher and literal prefix. */
-const vzdumpGlob = memoByText((glob): { prefix: string; isMatch: (name: string) => boolean } | null => {
-  const base = glob.split('/').pop() ?? '';
-  // app-dump folders (`*.tar.gz`) hold no guest archives
-  return base.startsWith('vzdump-') ? { prefix: literalPrefix(base), isMatch: globMatcher(base) } : null;
-});
-
-/** Whether a target's glob matches this guest's vzdump archives (its last segment, vzdump-named only). */
-function globCovers(glob: string, type: 'qemu' | 'lxc', vmid: number): boolean {
-  const g = vzdumpGlob(glob);
-  return g !== null && archiveNames(type, vmid).some((name) => name.startsWith(g.prefix) && g.isMatch(name));
+interface VzdumpGlob {
+  prefix: string;
+  isMatch: (name: string) => boolean;
 }
 
-const targetsByGlobPrefix = new WeakMap<readonly InventoryTarget[], Map<string, number[]>>();
+/** A glob's last segment when it names vzdump archives: its compiled matcher and literal prefix. */
+function vzdumpGlob(index: RunIndex, glob: string): VzdumpGlob | null {
+  const base = glob.split('/').pop() ?? '';
+  // app-dump folders (`*.tar.gz`) hold no guest archives
+  return base.startsWith('vzdump-') ? { prefix: literalPrefix(base), isMatch: index.globMatcher(base) } : null;
+}
 
-export const groupTargetsByVmid = (ts: readonly InventoryTarget[]) => groupBy(ts, targetVmid);
+/** Whether a glob (see vzdumpGlob) matches this guest's vzdump archives. */
+const globCovers = (g: VzdumpGlob, type: 'qemu' | 'lxc', vmid: number) =>
+  archiveNames(type, vmid).some((name) => name.startsWith(g.prefix) && g.isMatch(name));
+
+/** The inventory's vzdump file_glob targets (as their indexes), filed under their globs' literal prefixes. */
+const TARGETS_BY_GLOB_PREFIX = new Derived<readonly InventoryTarget[], Map<string, { i: number; glob: VzdumpGlob }[]>>(
+  'vzdump file_glob targets by literal prefix',
+);
 
 /**
- * `targets.filter((t) => globCovers(t.glob, type, vmid))` plus the pve_storage targets of that VMID, without testing
- * every target: a glob
- * covers a name only if its literal prefix starts the name, so only targets filed under one of
- * the names' prefixes are tested.
+ * `targets.filter((t) => <t's glob covers the guest's archive names>)` plus the pve_storage targets of that VMID,
+ * without testing every target: a glob covers a name only if its literal prefix starts the name, so only targets
+ * filed under one of the names' prefixes are tested.
  */
-export function targetsCovering(
-  targets: readonly InventoryTarget[],
-  type: 'qemu' | 'lxc',
-  vmid: number,
-): InventoryTarget[] {
-  const byPrefix = once(targetsByGlobPrefix, targets, (ts) => {
-    const index = new Map<string, number[]>();
-    ts.forEach((t, i) => {
-      const g = t.kind === 'file_glob' ? vzdumpGlob(t.glob) : null;
-      if (g) index.set(g.prefix, [...(index.get(g.prefix) ?? []), i]);
+export function targetsCovering(input: RunInput, type: 'qemu' | 'lxc', vmid: number): InventoryTarget[] {
+  const { index } = input;
+  const targets = input.bindings.inventory.targets;
+  const byPrefix = index.remember(TARGETS_BY_GLOB_PREFIX, targets, () => {
+    const filed = new Map<string, { i: number; glob: VzdumpGlob }[]>();
+    targets.forEach((t, i) => {
+      const glob = t.kind === 'file_glob' ? vzdumpGlob(index, t.glob) : null;
+      if (glob) filed.set(glob.prefix, [...(filed.get(glob.prefix) ?? []), { i, glob }]);
     });
-    return index;
+    return filed;
   });
   const found = new Set<number>();
   for (const name of archiveNames(type, vmid)) {
-    for (let n = 1; n <= name.length; n++) for (const i of byPrefix.get(name.slice(0, n)) ?? []) found.add(i);
+    for (let n = 1; n <= name.length; n++) {
+      for (const { i, glob } of byPrefix.get(name.slice(0, n)) ?? []) if (globCovers(glob, type, vmid)) found.add(i);
+    }
   }
-  const byGlob = [...found]
-    .map((i) => targets[i]!)
-    .filter((t) => t.kind === 'file_glob' && globCovers(t.glob, type, vmid));
   // A pve_storage target names its guest by VMID: its backups on that storage are the guest's whatever their type.
-  const byVmid = (once(targetsBySubject, targets, groupTargetsByVmid).get(vmid) ?? []).filter(
-    (t) => t.kind === 'pve_storage',
-  );
-  return [...byGlob, ...byVmid].sort((a, b) => targets.indexOf(a) - targets.indexOf(b));
+  for (const t of index.targetsOfVmid(vmid)) if (t.kind === 'pve_storage') found.add(targets.indexOf(t));
+  return [...found].sort((a, b) => a - b).map((i) => targets[i]!);
 }
 
 /** The guest's PVE host state, or the finding to give instead: skip without host state, error when unreadable. */
 export function hostPve(
-  input: VerifyInput,
+  input: RunInput,
   base: ReturnType<typeof guestBase>,
   g: LifecycleGuest,
 ): { pve: PveState } | { finding: Finding } {
@@ -153,7 +131,7 @@ const scopeText = (scope: ClassScope) => (scope === 'all' ? 'all' : `[${scope.jo
 
 /** The guest's resolved target, or the skip finding of a check that is about that target. */
 export function withTarget(
-  input: VerifyInput,
+  input: RunInput,
   g: LifecycleGuest,
   base: ReturnType<typeof guestBase>,
 ): { t: InventoryTarget } | { finding: Finding } {
@@ -174,7 +152,7 @@ export function withTarget(
  * finding that says why not (its target's classification is outside the scope, or unknown).
  */
 export function inScope(
-  input: VerifyInput,
+  input: RunInput,
   g: LifecycleGuest,
   base: ReturnType<typeof guestBase>,
   scope: ClassScope,
@@ -213,7 +191,7 @@ type RestoreFields = Pick<LifecycleGuest, 'restoreSop' | 'offsite'>;
  * `scope`): where it is declared (the guest wins over its target), or the skip finding.
  */
 export function declaredField<K extends 'restoreSop' | 'offsite'>(
-  input: VerifyInput,
+  input: RunInput,
   g: LifecycleGuest,
   base: ReturnType<typeof guestBase>,
   key: K,

@@ -2,7 +2,8 @@
 
 import { type InventoryTarget, type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import {
   make,
   label,
@@ -16,7 +17,7 @@ import {
   placesFor,
 } from './guest-facts.js';
 
-export function checkOffsite(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkOffsite(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.offsite', g, 'medium');
   const found = declaredField(
     input,
@@ -60,9 +61,7 @@ export function checkOffsite(input: VerifyInput, g: LifecycleGuest): Finding {
   }
   const type = guestType(input, g);
   const home = siteHosts(input, g);
-  const copies = targetsCovering(input.bindings.inventory.targets, type, g.id).filter((x) =>
-    isOffsiteCopy(input, x, home),
-  );
+  const copies = targetsCovering(input, type, g.id).filter((x) => isOffsiteCopy(input, x, home));
   const enabled = copies.filter((x) => x.enabled);
   if (enabled.length) {
     return make({
@@ -89,7 +88,7 @@ export function checkOffsite(input: VerifyInput, g: LifecycleGuest): Finding {
  * Whether a target holding the guest's backups is off its site: on another host, or (pve_storage)
  * on a storage of its host that `d69.offsite_storages` says lives elsewhere (a remote PBS).
  */
-function isOffsiteCopy(input: VerifyInput, t: InventoryTarget, home: string[]): boolean {
+function isOffsiteCopy(input: RunInput, t: InventoryTarget, home: string[]): boolean {
   if (!home.includes(t.host)) return true;
   return t.kind === 'pve_storage' && (input.bindings.policy.d69.offsiteStorages[t.host] ?? []).includes(t.storage);
 }

@@ -2,10 +2,11 @@
 
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { isRepositoryRelative, type VerifyInput } from '../input.js';
+import { isRepositoryRelative } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make, label, at, guestBase, declaredField, placesFor } from './guest-facts.js';
 
-export function checkRestoreSop(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkRestoreSop(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.restore-sop', g, 'medium');
   const found = declaredField(
     input,

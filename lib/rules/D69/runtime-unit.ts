@@ -1,10 +1,10 @@
 // D69.runtime-unit: does the active guest run a declared runtime unit?
 
-import { groupBy } from '../../group-by.js';
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
-import { make, label, at, guestBase, once, vmUnits } from './guest-facts.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
+import { make, label, at, guestBase } from './guest-facts.js';
 
 const UNIT_FIELDS = [
   ['backup_profile', 'backupProfile'],
@@ -14,7 +14,7 @@ const UNIT_FIELDS = [
   ['restore_class', 'restoreClass'],
 ] as const;
 
-export function checkRuntimeUnit(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkRuntimeUnit(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.runtime-unit', g, 'medium');
   const units = input.bindings.inventory.runtimeUnits;
   if (!units)
@@ -24,14 +24,7 @@ export function checkRuntimeUnit(input: VerifyInput, g: LifecycleGuest): Finding
       reason: 'no_runtime_units',
       message: `${label(g)}: backup.inventory.yaml has no runtime_units`,
     });
-  const candidates =
-    once(vmUnits, units, (us) =>
-      groupBy(
-        us,
-        (u) => u.hostname,
-        (u) => u.kind === 'vm',
-      ),
-    ).get(g.hostname) ?? [];
+  const candidates = input.index.vmUnitsOf(g.hostname);
   const judged = candidates.map((u) => ({
     u,
     missing: UNIT_FIELDS.filter(([, key]) => !u[key]?.trim()).map(([field]) => field),

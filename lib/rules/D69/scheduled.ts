@@ -11,11 +11,10 @@ import {
   PUBLISH_CALENDAR,
   type Run,
 } from '../../calendar/schedule.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
-import { enrolledVmids, jobsCfgEvidence } from '../pve-helpers.js';
-import { make, label, guestBase, once, hostPve } from './guest-facts.js';
-
-const jobMatches = new WeakMap<BackupCalendar, WeakMap<VzdumpJob, Map<string, JobMatch>>>();
+import { bindingEvidence } from '../input.js';
+import { Derived, type RunInput } from '../run-index.js';
+import { jobsCfgEvidence } from '../pve-helpers.js';
+import { make, label, guestBase, hostPve } from './guest-facts.js';
 
 interface JobMatch {
   job: VzdumpJob;
@@ -27,7 +26,7 @@ interface JobMatch {
   add: Record<string, unknown>[];
 }
 
-export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkScheduled(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.scheduled', g, 'medium');
   const calendar = input.bindings.calendar;
   if (!calendar)
@@ -39,7 +38,7 @@ export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
     });
   const host = hostPve(input, base, g);
   if ('finding' in host) return host.finding;
-  const jobs = enrolledVmids(host.pve).get(g.id);
+  const jobs = input.index.pve(host.pve).enrolled.get(g.id);
   if (!jobs)
     return make({
       ...base,
@@ -51,7 +50,7 @@ export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
     calendar: calendar.timezone ?? input.bindings.inventory.defaults.timezone,
     host: input.state!.hosts[g.proxmoxHost]?.timezone ?? null,
   };
-  const matches = jobs.map((job) => matchJobOnce(job, calendar, zones, input.now));
+  const matches = jobs.map((job) => matchJobOnce(input, job, calendar, zones));
   const evidence = [
     ...base.evidence,
     ...matches.flatMap((m) => [jobsCfgEvidence(g.proxmoxHost, m.job), ...m.events.map((e) => bindingEvidence(e))]),
@@ -92,18 +91,19 @@ export function checkScheduled(input: VerifyInput, g: LifecycleGuest): Finding {
   });
 }
 
-/** matchJob, once per (job, zones, now): every guest a job backs up shares its match. */
+/** Each job's match, by its host's zone: the run's calendar and now are the same for every guest. */
+const JOB_MATCHES = new Derived<VzdumpJob, Map<string | null, JobMatch>>('D69.scheduled job matches by host zone');
+
+/** matchJob, once per job and host zone: every guest a job backs up shares its match. */
 function matchJobOnce(
+  input: RunInput,
   job: VzdumpJob,
   calendar: BackupCalendar,
   zones: { calendar: string | null; host: string | null },
-  now: string,
 ): JobMatch {
-  const byJob = once(jobMatches, calendar, () => new WeakMap<VzdumpJob, Map<string, JobMatch>>());
-  const byZones = once(byJob, job, () => new Map<string, JobMatch>());
-  const key = JSON.stringify([zones.calendar, zones.host, now]);
-  let match = byZones.get(key);
-  if (!match) byZones.set(key, (match = matchJob(job, calendar, zones, now)));
+  const byZone = input.index.remember(JOB_MATCHES, job, () => new Map<string | null, JobMatch>());
+  let match = byZone.get(zones.host);
+  if (!match) byZone.set(zones.host, (match = matchJob(job, calendar, zones, input.now)));
   return match;
 }
 

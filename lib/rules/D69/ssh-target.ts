@@ -2,10 +2,10 @@
 
 import { noFile, type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { type VerifyInput } from '../input.js';
-import { make, label, at, guestBase, inScope, once, sshIds } from './guest-facts.js';
+import type { RunInput } from '../run-index.js';
+import { make, label, at, guestBase, inScope } from './guest-facts.js';
 
-export function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkSshTarget(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.ssh-target', g, 'medium');
   if (!input.bindings.ssh)
     return make({
@@ -16,14 +16,13 @@ export function checkSshTarget(input: VerifyInput, g: LifecycleGuest): Finding {
     });
   const scoped = inScope(input, g, base, input.bindings.policy.d69.sshTargetRequiredFor, 'ssh_target_required_for');
   if ('finding' in scoped) return scoped.finding;
-  const ids = once(sshIds, input.bindings.ssh.targets, (ts) => new Set(ts.map((t) => t.id)));
   // ssh_target when set, else the hostname: a set but dangling ssh_target is drift even if the hostname resolves.
   const id = g.sshTarget ?? g.hostname;
   const by = g.sshTarget ? 'ssh_target' : 'hostname';
-  if (id && ids.has(id))
+  if (id && input.index.isSshTarget(id))
     return make({ ...base, outcome: 'pass', message: `${label(g)}: ssh.targets.yaml has ${id} (by ${by})` });
   const hostnameFix =
-    g.sshTarget && g.hostname && ids.has(g.hostname)
+    g.sshTarget && g.hostname && input.index.isSshTarget(g.hostname)
       ? ` (ssh.targets.yaml has ${g.hostname}: set \`ssh_target: ${g.hostname}\`)`
       : '';
   return make({

@@ -2,10 +2,11 @@
 
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make, label, at, guestBase, withTarget } from './guest-facts.js';
 
-export function checkTargetEnabled(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkTargetEnabled(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.target-enabled', g, 'high');
   const found = withTarget(input, g, base);
   if ('finding' in found) return found.finding;

@@ -2,11 +2,11 @@
 
 import { type LifecycleGuest, type PveStorageTarget } from '../../bindings/types.js';
 import type { Finding } from '../../model.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
-import { globSubject } from '../pve-helpers.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { make, label, at, ARCHIVE_EXT, guestBase, siteHosts, guestType, withTarget } from './guest-facts.js';
 
-export function checkTargetShape(input: VerifyInput, g: LifecycleGuest): Finding {
+export function checkTargetShape(input: RunInput, g: LifecycleGuest): Finding {
   const base = guestBase('D69.target-shape', g, 'high');
   const found = withTarget(input, g, base);
   if ('finding' in found) return found.finding;
@@ -15,7 +15,7 @@ export function checkTargetShape(input: VerifyInput, g: LifecycleGuest): Finding
   const hosts = siteHosts(input, g);
   const type = guestType(input, g);
   const wanted = `vzdump-${type}-${g.id}-*.${ARCHIVE_EXT[type]}`;
-  const subject = globSubject(t.glob);
+  const subject = input.index.globSubject(t.glob);
   const problems: Array<{ reason: string; text: string; fix: string }> = [];
   if (!hosts.includes(t.host)) {
     problems.push({

@@ -3,11 +3,12 @@
 import { type LifecycleGuest } from '../../bindings/types.js';
 import type { Evidence, Finding } from '../../model.js';
 import { PVE_COMMANDS } from '../../snapshot/probe.js';
-import { bindingEvidence, type VerifyInput } from '../input.js';
+import { bindingEvidence } from '../input.js';
+import type { RunInput } from '../run-index.js';
 import { perPveHost } from '../pve-helpers.js';
 import { make } from './guest-facts.js';
 
-export function checkUnregistered(input: VerifyInput, guests: LifecycleGuest[]): Finding[] {
+export function checkUnregistered(input: RunInput, guests: LifecycleGuest[]): Finding[] {
   const listed = new Map(guests.map((g) => [g.id, g]));
   return perPveHost(input, 'D69.unregistered-guest', (hostId, pve) => {
     if (pve.guests.length === 0) {
