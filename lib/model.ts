@@ -591,3 +591,66 @@ export type CalendarState =
       unreadable: Array<{ href: string; message: string }>;
     }
   | { status: 'error'; url: string; via: string | null; problem: StateProblem };
+
+// ---------------------------------------------------------------------------
+// A collection: what the live collector gathers (lib/collect), and what a snapshot is written and
+// merged from (lib/snapshot). Command outputs are raw bytes here; the snapshot reader turns them into
+// the host state above.
+
+/** Why a host could not be read (receipts, JSON, JUnit): any check about that host may give it. */
+export const HOST_REASONS = [
+  'dns_unresolved',
+  'connect_refused',
+  'connect_timeout',
+  'handshake_timeout',
+  'auth_denied',
+  'host_key_unknown',
+  'host_key_mismatch',
+  'command_timeout',
+  'connection_lost',
+  'command_failed',
+  // ssh.targets.yaml has `host: null` for it (or for the host it is probed through): a placeholder.
+  'no_address',
+  // The probe installed as the key's forced command is another version's (probe-script.ts).
+  'probe_mismatch',
+] as const;
+export type HostReason = (typeof HOST_REASONS)[number];
+
+/** One resource of a CalDAV collection as the server returned it. */
+export interface CalendarItem {
+  href: string;
+  etag: string | null;
+  data: string;
+}
+
+export interface CollectedCommand {
+  id: string;
+  command: string;
+  /** Exit status; null when killed or not run. */
+  exit: number | null;
+  stdout: Buffer;
+  /** Only for listing commands. */
+  basePath?: string;
+  /** Why the command's output is not its facts (`output_too_large`); its facts are then errors with this reason. */
+  problem?: { reason: string; message: string };
+}
+
+export type CollectedHost =
+  | { id: string; status: 'ok'; timezone: string | null; commands: CollectedCommand[] }
+  | { id: string; status: 'error'; reason: HostReason; message: string; commands: CollectedCommand[] };
+
+export interface Collection {
+  capturedAt: string;
+  hosts: CollectedHost[];
+  insecureAcceptAnyHostKey: boolean;
+  /** The Radicale collection (radicale-calendar); absent or null when it was not collected. */
+  calendar?: CollectedCalendar | null;
+}
+
+/**
+ * The calendar collection as the server returned it, or why it could not be read (reason codes in
+ * docs/gates/radicale-calendar.md).
+ */
+export type CollectedCalendar =
+  | { status: 'ok'; url: string; via: string | null; items: CalendarItem[] }
+  | { status: 'error'; url: string; via: string | null; reason: string; message: string };

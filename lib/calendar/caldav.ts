@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { CalendarError } from './calendar-error.js';
-import type { CalendarItem } from './vevent.js';
+import type { CalendarItem } from '../model.js';
 
 export { CalendarError };
 

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
 import { writeBindings } from '../collect/testing/fake-host.js';
-import type { Collection } from '../snapshot/collection.js';
+import type { Collection } from '../model.js';
 import { DEMO_SITE } from '../package-root.js';
 import { readSnapshot } from '../snapshot/read.js';
 import { writeSnapshot } from '../snapshot/write.js';

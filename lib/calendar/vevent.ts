@@ -3,17 +3,10 @@
 // `FREQ=WEEKLY` on a Sunday DTSTART and one written `FREQ=WEEKLY;BYDAY=SU` compare equal.
 
 import ICAL from 'ical.js';
-import type { CalendarEventFact } from '../model.js';
+import type { CalendarEventFact, CalendarItem } from '../model.js';
 import { utcOffsetMinutes } from '../time/zone.js';
 import { MARKER } from './ics.js';
 import { WEEKDAY_CODES } from './schedule.js';
-
-/** One resource of a collection as the server returned it. */
-export interface CalendarItem {
-  href: string;
-  etag: string | null;
-  data: string;
-}
 
 export function parseItems(items: readonly CalendarItem[]): {
   events: CalendarEventFact[];

@@ -3,24 +3,9 @@
 // new drift and breaks their `--fail-on new` pre-merge check: never rename a reason, add a new one.
 // The project's own tests refuse a finding whose reason is not listed here (lib/rules/input.ts make).
 
-/** Why a host could not be read (receipts, JSON, JUnit): any check about that host may give it. */
-export const HOST_REASONS = [
-  'dns_unresolved',
-  'connect_refused',
-  'connect_timeout',
-  'handshake_timeout',
-  'auth_denied',
-  'host_key_unknown',
-  'host_key_mismatch',
-  'command_timeout',
-  'connection_lost',
-  'command_failed',
-  // ssh.targets.yaml has `host: null` for it (or for the host it is probed through): a placeholder.
-  'no_address',
-  // The probe installed as the key's forced command is another version's (probe-script.ts).
-  'probe_mismatch',
-] as const;
-export type HostReason = (typeof HOST_REASONS)[number];
+// Why a host could not be read: a collected host carries it, so the list is the model's (lib/model.ts).
+import { HOST_REASONS, type HostReason } from '../model.js';
+export { HOST_REASONS, type HostReason };
 
 /** Why the Radicale calendar could not be read or written (lib/calendar): any calendar check may give it. */
 export const CALENDAR_REASONS = [

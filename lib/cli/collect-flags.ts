@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Bindings } from '../bindings/types.js';
 import { CollectSetupError } from '../collect/errors.js';
 import type { CollectOptions, CollectProgress } from '../collect/types.js';
-import type { Collection } from '../snapshot/collection.js';
+import type { Collection } from '../model.js';
 import { oneLine } from '../escape.js';
 import { shellQuote } from '../snapshot/probe.js';
 import { UsageError } from './usage.js';

@@ -16,7 +16,7 @@ import {
 import type { Endpoint } from './endpoints.js';
 import { HostError, redact } from './errors.js';
 import type { CollectOptions } from './types.js';
-import type { CollectedCalendar } from '../snapshot/collection.js';
+import type { CollectedCalendar } from '../model.js';
 
 export interface CalendarReach {
   /** The calendar host's connection; null: the URL is reached from here. */

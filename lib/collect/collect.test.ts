@@ -21,7 +21,7 @@ import { collect, mapBounded } from './collect.js';
 import { keyPair, startServer, type InProcessServer, type Reply, type ServerSpec } from './testing/in-process-ssh.js';
 import { fingerprint } from './known-hosts.js';
 import type { CollectOptions } from './types.js';
-import type { CollectedHost } from '../snapshot/collection.js';
+import type { CollectedHost } from '../model.js';
 
 const DEMO_SNAPSHOT = path.join(DEMO_SITE, 'snapshot');
 const TMP = mkdtempSync(path.join(tmpdir(), 'collect-'));

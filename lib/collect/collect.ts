@@ -18,7 +18,7 @@ import { KnownHosts } from './known-hosts.js';
 import { runProbe, type CommandResult } from './probe-run.js';
 import { SshConfigFile } from './ssh-config.js';
 import type { Collect, CollectOptions } from './types.js';
-import type { CollectedCommand, CollectedHost } from '../snapshot/collection.js';
+import type { CollectedCommand, CollectedHost } from '../model.js';
 
 export const collect: Collect = async (bindings, options) => {
   const capturedAt = new Date().toISOString();

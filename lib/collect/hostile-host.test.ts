@@ -21,7 +21,7 @@ import {
   writeBindings,
   type FakeHost,
 } from './testing/fake-host.js';
-import type { Collection } from '../snapshot/collection.js';
+import type { Collection } from '../model.js';
 
 const NOW = Math.floor(Date.now() / 1000);
 const ago = (hours: number) => NOW - Math.round(hours * 3600);

@@ -35,7 +35,7 @@ import {
   type FakeHostSpec,
 } from './testing/fake-host.js';
 import type { CollectOptions } from './types.js';
-import type { CollectedHost, Collection } from '../snapshot/collection.js';
+import type { CollectedHost, Collection } from '../model.js';
 import type { HostReason } from '../catalogue/reasons.js';
 
 const OPS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'cli', 'ops.js');

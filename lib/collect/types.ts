@@ -1,8 +1,8 @@
 // Live collection over SSH: how the CLI asks the collector (what it hands back, a Collection, is
-// the snapshot writer's input: lib/snapshot/collection.ts).
+// the snapshot writer's input: lib/model.ts).
 
 import type { Bindings } from '../bindings/types.js';
-import type { Collection } from '../snapshot/collection.js';
+import type { Collection } from '../model.js';
 
 export interface CollectProgress {
   done: number;

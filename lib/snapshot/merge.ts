@@ -6,7 +6,7 @@ import path from 'node:path';
 import { formatBindingError } from '../bindings/types.js';
 import { readCollectionJson } from '../calendar/vevent.js';
 import { readInputFile, refusalText } from '../input-file.js';
-import type { CollectedCalendar, CollectedCommand, CollectedHost, Collection } from './collection.js';
+import type { CollectedCalendar, CollectedCommand, CollectedHost, Collection } from '../model.js';
 import type { HostReason } from '../catalogue/reasons.js';
 import { readManifest, type Manifest, type ManifestHost } from './read.js';
 import { writeSnapshot } from './write.js';

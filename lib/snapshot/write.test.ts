@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadBindings } from '../bindings/load.js';
 import type { Bindings } from '../bindings/types.js';
-import type { Collection, CollectedHost } from './collection.js';
+import type { Collection, CollectedHost } from '../model.js';
 import type { HostRecord } from '../model.js';
 import { DEMO_SITE, TOOL } from '../package-root.js';
 import { probePlan } from './plan.js';

@@ -8,7 +8,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Document, type Scalar } from 'yaml';
 import { collectionJson } from '../calendar/vevent.js';
-import type { Collection, CollectedCalendar, CollectedHost } from './collection.js';
+import type { Collection, CollectedCalendar, CollectedHost } from '../model.js';
 import { makeFolder, writeFailure } from '../output-error.js';
 import { TOOL } from '../package-root.js';
 import { MANIFEST } from './read.js';

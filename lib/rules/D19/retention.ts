@@ -27,7 +27,7 @@ import {
   type MarkedBackup,
 } from '../../pve/prune.js';
 import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf } from '../input.js';
-import type { RunIndex, RunInput } from '../run-index.js';
+import { Derived, type RunIndex, type RunInput } from '../run-index.js';
 import { commandEvidence, jobsCfgEvidence } from '../pve-helpers.js';
 import { make, judgeEachTarget, type FreshnessBase } from './shared.js';
 import { storageStateOf, targetBackups } from './storage-backups.js';
@@ -493,7 +493,7 @@ function folderItems(
       message: `${t.name}: listing record ${bad[0]!.record} of ${t.basePath} on ${t.host} does not read (${bad[0]!.problem}): the backups cannot be counted`,
       evidence,
     };
-  const paths = pathsOf(listing.files);
+  const paths = index.remember(LISTING_PATHS, listing.files, () => new Set(listing.files.map((f) => f.path)));
   const items = index
     .filesMatching(t.glob, listing.files)
     .filter((f) => {
@@ -504,9 +504,5 @@ function folderItems(
   return { items, evidence, pbs: false };
 }
 
-const pathSets = new WeakMap<FileEntry[], Set<string>>();
-function pathsOf(files: FileEntry[]): Set<string> {
-  let set = pathSets.get(files);
-  if (!set) pathSets.set(files, (set = new Set(files.map((f) => f.path))));
-  return set;
-}
+/** Every path of a listing: where a `.protected` sidecar is looked up. */
+const LISTING_PATHS = new Derived<readonly FileEntry[], Set<string>>('paths of a listing');
