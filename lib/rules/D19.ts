@@ -19,6 +19,7 @@ import { checkThresholds } from './D19/threshold.js';
 import { checkVerified } from './D19/verified.js';
 import { checkRestoreDrills } from './D19/restore-drill.js';
 import { checkSizes } from './D19/size.js';
+import { dumpFiles } from './D19/dump-files.js';
 
 export const D19_CHECKS = [
   'D19.freshness',
@@ -40,7 +41,9 @@ export const D19_CHECKS = [
 ] as const;
 
 export const evaluateD19: Rule = (input) => {
-  const freshness = checkFreshness(input);
+  // Each dump folder's files a glob matches are matched and named once, for the checks that read them.
+  const files = dumpFiles();
+  const freshness = checkFreshness(input, files);
   return [
     ...freshness,
     ...checkThresholds(input),
@@ -55,8 +58,8 @@ export const evaluateD19: Rule = (input) => {
     ...checkJobRuns(input),
     ...checkVerified(input),
     ...checkStorages(input),
-    ...checkRetention(input),
+    ...checkRetention(input, files),
     ...checkRestoreDrills(input),
-    ...checkSizes(input),
+    ...checkSizes(input, files),
   ];
 };

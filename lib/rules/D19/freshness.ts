@@ -4,7 +4,7 @@
 import type { FileGlobTarget, InventoryTarget, LifecycleGuest, PveStorageTarget } from '../../bindings/types.js';
 import type { Evidence, FileEntry, Finding, HostRecord } from '../../model.js';
 import { classifyDumpFile } from '../../pve/archives.js';
-import { filesMatching, filesStartingWith, globMatcher } from '../glob-index.js';
+import { filesStartingWith, globMatcher } from '../glob-index.js';
 import { enrolledVmids, globSubject } from '../pve-helpers.js';
 import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
 import { hoursBetween } from '../../time/instants.js';
@@ -18,12 +18,22 @@ import {
   type FreshnessBase,
 } from './shared.js';
 import { targetBackups, newestOf } from './storage-backups.js';
+import { dumpFiles, isBackupFile, type DumpFiles } from './dump-files.js';
 
-export function checkFreshness(input: VerifyInput): Finding[] {
-  return judgeEachTarget(input, 'D19.freshness', (t, base) => judgeFreshness(input, t, base));
+export function checkFreshness(input: VerifyInput, files: DumpFiles = dumpFiles()): Finding[] {
+  // By VMID, the first entry as a search finds it: each target's remediation names its guest.
+  const guests = new Map<number, LifecycleGuest>();
+  for (const g of input.bindings.lifecycle?.guests ?? []) if (!guests.has(g.id)) guests.set(g.id, g);
+  return judgeEachTarget(input, 'D19.freshness', (t, base) => judgeFreshness(input, files, guests, t, base));
 }
 
-function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
+function judgeFreshness(
+  input: VerifyInput,
+  files: DumpFiles,
+  guests: Map<number, LifecycleGuest>,
+  t: InventoryTarget,
+  base: FreshnessBase,
+): Finding {
   if (!input.state)
     return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
   const host = hostOf(input.state, t.host);
@@ -88,7 +98,8 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
       remediation: `Look at ${t.basePath} on ${t.host}: a file name or mtime there is not what a backup writes (\`ls -la --time-style=full-iso ${t.basePath}\`); remove or fix it.`,
     });
   }
-  const { archives, others } = matchArtifacts(t.glob, listing.files);
+  const matched = files(t.glob, listing.files);
+  const archives = matched.filter(isBackupFile).map((d) => d.file);
   const limit = effectiveHours(input, t);
   if (archives.length === 0) {
     const vmid = globSubject(t.glob)?.vmid;
@@ -101,7 +112,8 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
         evidence,
         message: `${t.name}: no archive yet, and every job backing up ${vmid} is still before its first run: ${pending}`,
       });
-    const log = newestAttemptLog(t.glob, listing.files) ?? others[0];
+    // Without an archive, every file the glob matched is a vzdump companion (a log, notes, a partial dump).
+    const log = newestAttemptLog(t.glob, listing.files) ?? matched[0]?.file;
     const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
     return make({
       ...base,
@@ -112,7 +124,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
       expected: `an archive matching ${t.glob} at most ${limit}h old`,
       actual: 'none',
       freshness: { ageHours: null, limitHours: limit, lastAt: null },
-      remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
+      remediation: remediationForMissingBackup(t, guests),
     });
   }
   const newest = archives.reduce((a, b) => (b.mtime > a.mtime ? b : a));
@@ -122,7 +134,7 @@ function judgeFreshness(input: VerifyInput, t: InventoryTarget, base: FreshnessB
     what: `newest archive ${newest.path}`,
     limit,
     where: `the mtime of ${t.basePath}/${newest.path}`,
-    remediation: remediationForMissingBackup(t, input.bindings.lifecycle?.guests ?? []),
+    remediation: remediationForMissingBackup(t, guests),
   });
 }
 
@@ -187,18 +199,6 @@ function judgeAge(
   });
 }
 
-/** Files under the base path that match the glob, split into archives and vzdump companions. */
-export function matchArtifacts(glob: string, files: FileEntry[]): { archives: FileEntry[]; others: FileEntry[] } {
-  // Shell-glob semantics as the operator's `ls -- $GLOB` had them: no braces, no extglobs, no dotfiles.
-  const archives: FileEntry[] = [];
-  const others: FileEntry[] = [];
-  for (const f of filesMatching(glob, files)) {
-    const kind = classifyDumpFile(f.path.split('/').pop()!);
-    (kind === 'archive' || kind === 'other' ? archives : others).push(f);
-  }
-  return { archives, others };
-}
-
 /** The newest vzdump log of the guest a glob names: what a failed attempt leaves behind. */
 function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefined {
   const subject = globSubject(glob);
@@ -209,10 +209,10 @@ function newestAttemptLog(glob: string, files: FileEntry[]): FileEntry | undefin
     .reduce<FileEntry | undefined>((a, b) => (!a || b.mtime > a.mtime ? b : a), undefined);
 }
 
-function remediationForMissingBackup(t: FileGlobTarget, guests: LifecycleGuest[]): string {
+function remediationForMissingBackup(t: FileGlobTarget, guests: Map<number, LifecycleGuest>): string {
   const subject = globSubject(t.glob);
   if (subject) {
-    const guest = guests.find((g) => g.id === subject.vmid);
+    const guest = guests.get(subject.vmid);
     const name = guest?.hostname ? ` (${guest.hostname})` : '';
     return `On ${guest?.proxmoxHost ?? 'its PVE host'}: check \`systemctl status pvescheduler\` and the last vzdump task log for ${subject.vmid}${name}; run \`vzdump ${subject.vmid}\` once the cause is fixed.`;
   }

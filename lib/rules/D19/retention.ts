@@ -6,7 +6,6 @@
 import type { Classification, FileGlobTarget, InventoryTarget, PveStorageTarget } from '../../bindings/types.js';
 import type {
   Evidence,
-  FileEntry,
   Finding,
   HostRecord,
   PveState,
@@ -15,7 +14,6 @@ import type {
   StorageConfig,
   VzdumpJob,
 } from '../../model.js';
-import { classifyDumpFile } from '../../pve/archives.js';
 import {
   effectivePolicy,
   isKeepAll,
@@ -26,28 +24,41 @@ import {
   type EffectivePolicy,
   type MarkedBackup,
 } from '../../pve/prune.js';
-import { filesMatching, globMatcher } from '../glob-index.js';
+import { globMatcher } from '../glob-index.js';
 import { bindingEvidence, hostOf, NO_HOST_STATE, pveStateOf, type VerifyInput } from '../input.js';
 import { commandEvidence, globSubject, guestOf, jobSelection, jobsCfgEvidence } from '../pve-helpers.js';
 import { make, judgeEachTarget, type FreshnessBase } from './shared.js';
 import { storageStateOf, targetBackups } from './storage-backups.js';
+import { dumpFiles, type DumpFiles } from './dump-files.js';
 
 type Problem = { outcome: 'error' | 'skip'; reason: string; message: string; evidence?: Evidence[] };
 
-export function checkRetention(input: VerifyInput): Finding[] {
+/** A job writing to a storage, and the policy its vzdump run applies there. */
+interface JobPolicy {
+  job: VzdumpJob;
+  storageId: string;
+  scfg: StorageConfig | null;
+  eff: EffectivePolicy;
+}
+
+export function checkRetention(input: VerifyInput, files: DumpFiles = dumpFiles()): Finding[] {
   // Only one guest's vzdump backups: PVE's prune does not apply to anything else.
   const subjectOf = (t: InventoryTarget) =>
     t.kind === 'pve_storage' ? { vmid: t.vmid, type: undefined } : globSubject(t.glob);
+  // A job's policy is the same for every guest it backs up (a job is one host's, and so are the
+  // storage.cfg and vzdump.conf it falls back to): worked out once per job in this run.
+  const policies = new Map<VzdumpJob, JobPolicy>();
   return judgeEachTarget(
     input,
     'D19.retention',
-    (t, base, pveHosts) => judgeRetention(input, t, subjectOf(t)!, pveHosts, base),
+    (t, base, pveHosts) => judgeRetention(input, { files, policies }, t, subjectOf(t)!, pveHosts, base),
     (t) => subjectOf(t) !== null,
   );
 }
 
 function judgeRetention(
   input: VerifyInput,
+  run: { files: DumpFiles; policies: Map<VzdumpJob, JobPolicy> },
   t: InventoryTarget,
   subject: { vmid: number; type?: 'qemu' | 'lxc' },
   pveHosts: string[],
@@ -90,6 +101,8 @@ function judgeRetention(
     });
   }
   const judged = writing.map((job) => {
+    const known = run.policies.get(job);
+    if (known) return known;
     const storageId = storageOfJob(job);
     const scfg = storage.config.find((c) => c.id === storageId) ?? null;
     const eff = effectivePolicy({
@@ -102,11 +115,13 @@ function judgeRetention(
       vzdumpConf: retention.vzdumpConf,
       major: retention.pveVersion.major,
     });
-    return { job, storageId, scfg, eff };
+    const policy = { job, storageId, scfg, eff };
+    run.policies.set(job, policy);
+    return policy;
   });
 
   // The backups there.
-  const read = t.kind === 'pve_storage' ? storageItems(record, t, storage) : folderItems(record, t);
+  const read = t.kind === 'pve_storage' ? storageItems(record, t, storage) : folderItems(record, t, run.files);
   if ('outcome' in read) return make({ ...base, ...read, evidence: [...evidence, ...(read.evidence ?? [])] });
   evidence.push(...read.evidence);
   const zone = pveZone(input, pveHost);
@@ -158,7 +173,7 @@ const rank = (v: Verdict) => v.order * 1e6 + v.kept;
 function verdictOf(
   input: VerifyInput,
   t: InventoryTarget,
-  j: { job: VzdumpJob; storageId: string; scfg: StorageConfig | null; eff: EffectivePolicy },
+  j: JobPolicy,
   items: BackupItem[],
   zone: string,
   type: 'qemu' | 'lxc' | undefined,
@@ -190,7 +205,6 @@ function verdictOf(
   const tally = `${counts.present} backup(s) of VMID ${targetVmidOf(t)} there${counts.protected ? `, ${counts.protected} protected` : ''}${counts.renamed ? `, ${counts.renamed} not named as vzdump names them (never pruned)` : ''}; PVE's prune keeps ${counts.kept}`;
   const facts = { expected: `≥ ${min} restore points`, actual: `${counts.kept}`, retention };
   const fix = (policy: string) => remediationFor(j, policy, pveHost);
-  const suggested = suggestPolicy(eff, min);
 
   if (isKeepAll(eff.policy)) {
     if (pbs) {
@@ -216,7 +230,7 @@ function verdictOf(
           severity: 'medium',
           ...facts,
           message: `${t.name}: ${where} keeps every backup: the storage fills until backups fail (${tally})`,
-          remediation: `${fix(suggested)} Or, if keeping everything is on purpose, list ${j.storageId} in drift.gates.yaml d19.retention.allow_unbounded.`,
+          remediation: `${fix(suggestPolicy(eff, min))} Or, if keeping everything is on purpose, list ${j.storageId} in drift.gates.yaml d19.retention.allow_unbounded.`,
         },
       };
     }
@@ -248,7 +262,7 @@ function verdictOf(
         reason: 'policy_below_class',
         ...facts,
         message: `${t.name}: ${where} can never keep more than ${limit} restore point(s), a ${t.classification} target needs ${min} (${tally})`,
-        remediation: fix(suggested),
+        remediation: fix(suggestPolicy(eff, min)),
       },
     };
   }
@@ -456,6 +470,7 @@ function storageItems(
 function folderItems(
   host: HostRecord,
   t: FileGlobTarget,
+  files: DumpFiles,
 ): { items: BackupItem[]; evidence: Evidence[]; pbs: false } | Problem {
   const probe = host.commands.find((c) => c.basePath === t.basePath);
   const evidence: Evidence[] = probe ? [{ host: t.host, commandId: probe.id, command: probe.command }] : [];
@@ -492,19 +507,9 @@ function folderItems(
       message: `${t.name}: listing record ${bad[0]!.record} of ${t.basePath} on ${t.host} does not read (${bad[0]!.problem}): the backups cannot be counted`,
       evidence,
     };
-  const paths = pathsOf(listing.files);
-  const items = filesMatching(t.glob, listing.files)
-    .filter((f) => {
-      const kind = classifyDumpFile(f.path.split('/').pop()!);
-      return kind === 'archive';
-    })
-    .map((f) => ({ name: f.path, ctime: Math.floor(f.mtime), protected: paths.has(`${f.path}.protected`) }));
+  const items: BackupItem[] = [];
+  for (const d of files(t.glob, listing.files))
+    if (d.kind === 'archive')
+      items.push({ name: d.file.path, ctime: Math.floor(d.file.mtime), protected: d.protected });
   return { items, evidence, pbs: false };
-}
-
-const pathSets = new WeakMap<FileEntry[], Set<string>>();
-function pathsOf(files: FileEntry[]): Set<string> {
-  let set = pathSets.get(files);
-  if (!set) pathSets.set(files, (set = new Set(files.map((f) => f.path))));
-  return set;
 }

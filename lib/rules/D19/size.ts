@@ -8,9 +8,9 @@ import type { Evidence, Finding, HostRecord } from '../../model.js';
 import { parseArchiveName } from '../../pve/archives.js';
 import { globMatcher } from '../glob-index.js';
 import { bindingEvidence, hostOf, NO_HOST_STATE, type VerifyInput } from '../input.js';
-import { matchArtifacts } from './freshness.js';
 import { make, judgeEachTarget, isoOf, type FreshnessBase } from './shared.js';
 import { targetBackups } from './storage-backups.js';
+import { dumpFiles, isBackupFile, type DumpFiles } from './dump-files.js';
 
 const CHECK = 'D19.size';
 /** Fewer archives of one kind than this (the newest included) is no history to judge against. */
@@ -37,11 +37,11 @@ type Verdict =
   | { kind: 'ok' | 'short'; newest: Sized; history: Sized[] }
   | { kind: 'empty' | 'drop'; newest: Sized; history: Sized[]; median: number | null; ratio: number | null };
 
-export function checkSizes(input: VerifyInput): Finding[] {
-  return judgeEachTarget(input, CHECK, (t, base) => judgeSize(input, t, base));
+export function checkSizes(input: VerifyInput, files: DumpFiles = dumpFiles()): Finding[] {
+  return judgeEachTarget(input, CHECK, (t, base) => judgeSize(input, files, t, base));
 }
 
-function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase): Finding {
+function judgeSize(input: VerifyInput, files: DumpFiles, t: InventoryTarget, base: FreshnessBase): Finding {
   if (!input.state)
     return make({ ...base, outcome: 'skip', reason: NO_HOST_STATE, message: `${t.name}: ${NO_HOST_STATE}` });
   const host = hostOf(input.state, t.host);
@@ -53,7 +53,7 @@ function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase):
       evidence: [bindingEvidence(t)],
       message: `${t.name}: cannot judge sizes, host ${t.host} unreadable: ${host.problem.message}`,
     });
-  const read = t.kind === 'file_glob' ? fileArchives(host.value, t) : storageArchives(host.value, t);
+  const read = t.kind === 'file_glob' ? fileArchives(host.value, t, files) : storageArchives(host.value, t);
   const { evidence } = read;
   if ('problem' in read)
     return make({
@@ -83,7 +83,11 @@ function judgeSize(input: VerifyInput, t: InventoryTarget, base: FreshnessBase):
   const ratio = input.bindings.policy.d19.minSizeRatio;
   const floor = t.minSizeBytes ?? 0;
   const byGuest = new Map<number | null, Sized[]>();
-  for (const a of read.archives) byGuest.set(a.guest, [...(byGuest.get(a.guest) ?? []), a]);
+  for (const a of read.archives) {
+    const same = byGuest.get(a.guest);
+    if (same) same.push(a);
+    else byGuest.set(a.guest, [a]);
+  }
   const verdicts = [...byGuest.values()].map((archives) => judgeHistory(archives, ratio, floor));
   for (const v of verdicts)
     evidence.push({
@@ -199,6 +203,7 @@ export function kindOf(name: string): string {
 function fileArchives(
   host: HostRecord,
   t: InventoryTarget & { kind: 'file_glob' },
+  files: DumpFiles,
 ):
   | { archives: Sized[]; evidence: Evidence[] }
   | { problem: { reason: string; message: string }; evidence: Evidence[] }
@@ -237,10 +242,15 @@ function fileArchives(
       },
       evidence,
     };
-  const archives = matchArtifacts(t.glob, listing.files).archives.map((f) => {
-    const base = f.path.split('/').pop()!;
-    return { name: f.path, at: f.mtime, size: f.size, kind: kindOf(base), guest: parseArchiveName(base)?.vmid ?? null };
-  });
+  const archives = files(t.glob, listing.files)
+    .filter(isBackupFile)
+    .map(({ file, name }) => ({
+      name: file.path,
+      at: file.mtime,
+      size: file.size,
+      kind: name?.ext ?? kindOf(file.path),
+      guest: name?.vmid ?? null,
+    }));
   return { archives, evidence };
 }
 
