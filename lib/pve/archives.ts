@@ -43,13 +43,12 @@ export function classifyDumpFile(name: string): DumpFileKind {
 export function parseArchiveName(name: string): ArchiveName | null {
   const m = STANDARD.exec(name);
   if (!m) return null;
-  // Every group takes part in a match; the default only satisfies the type checker.
-  const [type, vmid, year, month, day, hour, minute, second, ext = ''] = m.slice(1);
+  // Every group takes part in a match. Indexed, not destructured: this runs for every archive listed.
   return {
-    type: type as ArchiveType,
-    vmid: Number(vmid),
-    stamp: `${year}-${month}-${day}T${hour}:${minute}:${second}`,
-    ext,
+    type: m[1] as ArchiveType,
+    vmid: Number(m[2]),
+    stamp: `${m[3]}-${m[4]}-${m[5]}T${m[6]}:${m[7]}:${m[8]}`,
+    ext: m[9]!,
   };
 }
 

@@ -206,9 +206,9 @@ export interface MarkedBackup extends Omit<BackupItem, 'type'> {
 }
 
 const ARCHIVE = /^vzdump-(lxc|openvz|qemu)-.+\.(tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?)$/;
-/** archive_info's standard name: VMID and time stamp between the type and the extension ARCHIVE read. */
+/** archive_info's standard name: type, VMID and time stamp; every name it matches ARCHIVE matches too. */
 const STANDARD_ARCHIVE =
-  /^vzdump-(?:lxc|openvz|qemu)-([1-9][0-9]{2,8})-(\d{4})_(\d{2})_(\d{2})-(\d{2})_(\d{2})_(\d{2})\.(?:tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?)$/;
+  /^vzdump-(lxc|openvz|qemu)-([1-9][0-9]{2,8})-(\d{4})_(\d{2})_(\d{2})-(\d{2})_(\d{2})_(\d{2})\.(?:tgz|(?:tar|vma)(?:\.(?:gz|lzo|zst|bz2))?)$/;
 
 /**
  * archive_info of a file name: its type, and for a standard name its VMID and ctime (Time::Local
@@ -219,27 +219,29 @@ export function archiveInfo(
   name: string,
   zone: string,
 ): { type: 'qemu' | 'lxc' | 'openvz'; vmid: number | null; ctime: number | null } | null {
-  const base = name.slice(name.lastIndexOf('/') + 1).replace(/^[^:]*:/, '');
-  const m = ARCHIVE.exec(base);
-  if (!m) return null;
-  const type = m[1] as 'qemu' | 'lxc' | 'openvz';
+  const file = name.slice(name.lastIndexOf('/') + 1);
+  const base = file.slice(file.indexOf(':') + 1); // a volid's `storage:`
+  // Most names are standard: one match then.
   const s = STANDARD_ARCHIVE.exec(base);
-  if (!s) return { type, vmid: null, ctime: null };
-  const [year, month, day, hour, minute, second] = s.slice(2).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  if (!s) {
+    const m = ARCHIVE.exec(base);
+    return m ? { type: m[1] as 'qemu' | 'lxc' | 'openvz', vmid: null, ctime: null } : null;
+  }
+  const type = s[1] as 'qemu' | 'lxc' | 'openvz';
+  // Indexed, not destructured: this runs for every backup of every target.
+  const year = Number(s[3]);
+  const month = Number(s[4]);
+  const day = Number(s[5]);
+  const hour = Number(s[6]);
+  const minute = Number(s[7]);
+  const second = Number(s[8]);
   // Time::Local dies on a field out of range (month 13, hour 24, Feb 30).
   const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
   if (probe.getUTCDate() !== day || probe.getUTCMonth() !== month - 1) return null;
   return {
     type,
-    vmid: Number(s[1]),
+    vmid: Number(s[2]),
     ctime: Math.floor(zonedToUtc(zone, year, month - 1, day, hour, minute, second) / 1000),
   };
 }
@@ -260,14 +262,29 @@ export function markBackups(
   const groups = new Map<string, MarkedBackup[]>();
   for (const item of items) {
     let entry: MarkedBackup;
+    // Built field by field, not spread: this loop runs for every backup of every target.
     if (item.type) {
-      entry = { ...item, type: item.type, vmid: null, mark: undefined as unknown as PruneMark };
+      entry = {
+        name: item.name,
+        ctime: item.ctime,
+        protected: item.protected,
+        type: item.type,
+        vmid: null,
+        mark: undefined as unknown as PruneMark,
+      };
       push(groups, item.type, entry);
     } else {
       const info = archiveInfo(item.name, zone);
       const backupType = info?.type ?? 'unknown';
       if (type !== undefined && backupType !== type) continue;
-      entry = { ...item, type: backupType, vmid: info?.vmid ?? null, mark: undefined as unknown as PruneMark };
+      entry = {
+        name: item.name,
+        ctime: item.ctime,
+        protected: item.protected,
+        type: backupType,
+        vmid: info?.vmid ?? null,
+        mark: undefined as unknown as PruneMark,
+      };
       if (info && info.ctime !== null) {
         entry.ctime = info.ctime;
         push(groups, `${backupType}/${info.vmid}`, entry);

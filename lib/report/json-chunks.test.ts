@@ -39,14 +39,18 @@ describe('jsonChunks', () => {
     }
   });
 
-  it('yields a finding (an element deeper than its depth) as one piece with its separator, and a file ends in a newline', () => {
+  it('yields findings (the members of the last level opened) a batch at a time, each whole, and a file ends in a newline', () => {
     const run = { gates: [{ findings: [{ a: 1, b: [1] }, { a: 2 }] }] };
     const pieces = [...jsonChunks(run, 4)];
-    expect(pieces).toContain(',\n        {\n          "a": 2\n        }');
-    expect(
-      pieces.filter((p) => p.endsWith('{\n          "a": 1,\n          "b": [\n            1\n          ]\n        }')),
-    ).toHaveLength(1);
+    expect(pieces).toContain(
+      '[\n        {\n          "a": 1,\n          "b": [\n            1\n          ]\n        },\n        {\n          "a": 2\n        }',
+    );
     expect([...jsonFile(run, 4)].join('')).toBe(`${JSON.stringify(run, null, 2)}\n`);
     expect([...batched(pieces, 10)].join('')).toBe(JSON.stringify(run, null, 2));
+    // 600 findings: three pieces (256, 256, 88), none split.
+    const many = { gates: [{ findings: Array.from({ length: 600 }, (_, i) => ({ i })) }] };
+    const batches = [...jsonChunks(many, 4)].filter((p) => p.includes('"i"'));
+    expect(batches.map((p) => p.match(/"i"/g)!.length)).toEqual([256, 256, 88]);
+    expect([...jsonChunks(many, 4)].join('')).toBe(JSON.stringify(many, null, 2));
   });
 });

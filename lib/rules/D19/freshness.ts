@@ -17,6 +17,7 @@ import {
   type FreshnessBase,
 } from './shared.js';
 import { targetBackups, newestOf } from './storage-backups.js';
+import { dumpFiles, isBackupFile } from './dump-files.js';
 
 export function checkFreshness(input: RunInput): Finding[] {
   return judgeEachTarget(input, 'D19.freshness', (t, base) => judgeFreshness(input, t, base));
@@ -87,7 +88,8 @@ function judgeFreshness(input: RunInput, t: InventoryTarget, base: FreshnessBase
       remediation: `Look at ${t.basePath} on ${t.host}: a file name or mtime there is not what a backup writes (\`ls -la --time-style=full-iso ${t.basePath}\`); remove or fix it.`,
     });
   }
-  const { archives, others } = matchArtifacts(input.index, t.glob, listing.files);
+  const matched = dumpFiles(input.index, t.glob, listing.files);
+  const archives = matched.filter(isBackupFile).map((d) => d.file);
   const limit = effectiveHours(input, t);
   if (archives.length === 0) {
     const vmid = input.index.globSubject(t.glob)?.vmid;
@@ -100,7 +102,8 @@ function judgeFreshness(input: RunInput, t: InventoryTarget, base: FreshnessBase
         evidence,
         message: `${t.name}: no archive yet, and every job backing up ${vmid} is still before its first run: ${pending}`,
       });
-    const log = newestAttemptLog(input.index, t.glob, listing.files) ?? others[0];
+    // Without an archive, every file the glob matched is a vzdump companion (a log, notes, a partial dump).
+    const log = newestAttemptLog(input.index, t.glob, listing.files) ?? matched[0]?.file;
     const failed = log ? ` (found ${log.path}: a vzdump log without its archive is a failed backup)` : '';
     return make({
       ...base,
@@ -186,22 +189,6 @@ function judgeAge(
   });
 }
 
-/** Files under the base path that match the glob, split into archives and vzdump companions. */
-export function matchArtifacts(
-  index: RunIndex,
-  glob: string,
-  files: FileEntry[],
-): { archives: FileEntry[]; others: FileEntry[] } {
-  // Shell-glob semantics as the operator's `ls -- $GLOB` had them: no braces, no extglobs, no dotfiles.
-  const archives: FileEntry[] = [];
-  const others: FileEntry[] = [];
-  for (const f of index.filesMatching(glob, files)) {
-    const kind = classifyDumpFile(f.path.split('/').pop()!);
-    (kind === 'archive' || kind === 'other' ? archives : others).push(f);
-  }
-  return { archives, others };
-}
-
 /** The newest vzdump log of the guest a glob names: what a failed attempt leaves behind. */
 function newestAttemptLog(index: RunIndex, glob: string, files: FileEntry[]): FileEntry | undefined {
   const subject = index.globSubject(glob);
@@ -216,7 +203,7 @@ function newestAttemptLog(index: RunIndex, glob: string, files: FileEntry[]): Fi
 function remediationForMissingBackup(input: RunInput, t: FileGlobTarget): string {
   const subject = input.index.globSubject(t.glob);
   if (subject) {
-    const guest = input.bindings.lifecycle?.guests.find((g) => g.id === subject.vmid);
+    const guest = input.index.lifecycleById.get(subject.vmid);
     const name = guest?.hostname ? ` (${guest.hostname})` : '';
     return `On ${guest?.proxmoxHost ?? 'its PVE host'}: check \`systemctl status pvescheduler\` and the last vzdump task log for ${subject.vmid}${name}; run \`vzdump ${subject.vmid}\` once the cause is fixed.`;
   }

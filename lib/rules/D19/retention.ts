@@ -6,7 +6,6 @@
 import type { Classification, FileGlobTarget, InventoryTarget, PveStorageTarget } from '../../bindings/types.js';
 import type {
   Evidence,
-  FileEntry,
   Finding,
   HostRecord,
   PveState,
@@ -15,7 +14,6 @@ import type {
   StorageConfig,
   VzdumpJob,
 } from '../../model.js';
-import { classifyDumpFile } from '../../pve/archives.js';
 import {
   effectivePolicy,
   isKeepAll,
@@ -31,8 +29,21 @@ import { Derived, type RunIndex, type RunInput } from '../run-index.js';
 import { commandEvidence, jobsCfgEvidence } from '../pve-helpers.js';
 import { make, judgeEachTarget, type FreshnessBase } from './shared.js';
 import { storageStateOf, targetBackups } from './storage-backups.js';
+import { dumpFiles } from './dump-files.js';
 
 type Problem = { outcome: 'error' | 'skip'; reason: string; message: string; evidence?: Evidence[] };
+
+/** A job writing to a storage, and the policy its vzdump run applies there. */
+interface JobPolicy {
+  job: VzdumpJob;
+  storageId: string;
+  scfg: StorageConfig | null;
+  eff: EffectivePolicy;
+}
+
+// A job's policy is the same for every guest it backs up (a job is one host's, and so are the
+// storage.cfg and vzdump.conf it falls back to): worked out once per job in a run.
+const JOB_POLICIES = new Derived<VzdumpJob, JobPolicy>('D19.retention policy by job');
 
 export function checkRetention(input: RunInput): Finding[] {
   // Only one guest's vzdump backups: PVE's prune does not apply to anything else.
@@ -89,21 +100,23 @@ function judgeRetention(
       message: `${t.name}: no enabled job on ${pveHost} writes VMID ${subject.vmid} here${elsewhere}, so PVE never prunes these backups (see D19.guest-covered, D19.target-enrolled)`,
     });
   }
-  const judged = writing.map((job) => {
-    const storageId = storageOfJob(job);
-    const scfg = storage.config.find((c) => c.id === storageId) ?? null;
-    const eff = effectivePolicy({
-      job: {
-        pruneBackups: job.options['prune-backups'] ?? null,
-        maxfiles: job.options['maxfiles'] ?? null,
-        remove: job.options['remove'] ?? null,
-      },
-      storage: scfg ? { pruneBackups: scfg.pruneBackups ?? null, maxfiles: scfg.maxfiles ?? null } : null,
-      vzdumpConf: retention.vzdumpConf,
-      major: retention.pveVersion.major,
-    });
-    return { job, storageId, scfg, eff };
-  });
+  const judged = writing.map((job) =>
+    input.index.remember(JOB_POLICIES, job, () => {
+      const storageId = storageOfJob(job);
+      const scfg = storage.config.find((c) => c.id === storageId) ?? null;
+      const eff = effectivePolicy({
+        job: {
+          pruneBackups: job.options['prune-backups'] ?? null,
+          maxfiles: job.options['maxfiles'] ?? null,
+          remove: job.options['remove'] ?? null,
+        },
+        storage: scfg ? { pruneBackups: scfg.pruneBackups ?? null, maxfiles: scfg.maxfiles ?? null } : null,
+        vzdumpConf: retention.vzdumpConf,
+        major: retention.pveVersion.major,
+      });
+      return { job, storageId, scfg, eff };
+    }),
+  );
 
   // The backups there.
   const read =
@@ -159,7 +172,7 @@ const rank = (v: Verdict) => v.order * 1e6 + v.kept;
 function verdictOf(
   input: RunInput,
   t: InventoryTarget,
-  j: { job: VzdumpJob; storageId: string; scfg: StorageConfig | null; eff: EffectivePolicy },
+  j: JobPolicy,
   items: BackupItem[],
   zone: string,
   type: 'qemu' | 'lxc' | undefined,
@@ -191,7 +204,6 @@ function verdictOf(
   const tally = `${counts.present} backup(s) of VMID ${input.index.targetVmid(t)} there${counts.protected ? `, ${counts.protected} protected` : ''}${counts.renamed ? `, ${counts.renamed} not named as vzdump names them (never pruned)` : ''}; PVE's prune keeps ${counts.kept}`;
   const facts = { expected: `≥ ${min} restore points`, actual: `${counts.kept}`, retention };
   const fix = (policy: string) => remediationFor(j, policy, pveHost);
-  const suggested = suggestPolicy(eff, min);
 
   if (isKeepAll(eff.policy)) {
     if (pbs) {
@@ -217,7 +229,7 @@ function verdictOf(
           severity: 'medium',
           ...facts,
           message: `${t.name}: ${where} keeps every backup: the storage fills until backups fail (${tally})`,
-          remediation: `${fix(suggested)} Or, if keeping everything is on purpose, list ${j.storageId} in drift.gates.yaml d19.retention.allow_unbounded.`,
+          remediation: `${fix(suggestPolicy(eff, min))} Or, if keeping everything is on purpose, list ${j.storageId} in drift.gates.yaml d19.retention.allow_unbounded.`,
         },
       };
     }
@@ -249,7 +261,7 @@ function verdictOf(
         reason: 'policy_below_class',
         ...facts,
         message: `${t.name}: ${where} can never keep more than ${limit} restore point(s), a ${t.classification} target needs ${min} (${tally})`,
-        remediation: fix(suggested),
+        remediation: fix(suggestPolicy(eff, min)),
       },
     };
   }
@@ -493,16 +505,9 @@ function folderItems(
       message: `${t.name}: listing record ${bad[0]!.record} of ${t.basePath} on ${t.host} does not read (${bad[0]!.problem}): the backups cannot be counted`,
       evidence,
     };
-  const paths = index.remember(LISTING_PATHS, listing.files, () => new Set(listing.files.map((f) => f.path)));
-  const items = index
-    .filesMatching(t.glob, listing.files)
-    .filter((f) => {
-      const kind = classifyDumpFile(f.path.split('/').pop()!);
-      return kind === 'archive';
-    })
-    .map((f) => ({ name: f.path, ctime: Math.floor(f.mtime), protected: paths.has(`${f.path}.protected`) }));
+  const items: BackupItem[] = [];
+  for (const d of dumpFiles(index, t.glob, listing.files))
+    if (d.kind === 'archive')
+      items.push({ name: d.file.path, ctime: Math.floor(d.file.mtime), protected: d.protected });
   return { items, evidence, pbs: false };
 }
-
-/** Every path of a listing: where a `.protected` sidecar is looked up. */
-const LISTING_PATHS = new Derived<readonly FileEntry[], Set<string>>('paths of a listing');

@@ -8,9 +8,9 @@ import type { Evidence, Finding, HostRecord } from '../../model.js';
 import { parseArchiveName } from '../../pve/archives.js';
 import { bindingEvidence, hostOf, NO_HOST_STATE } from '../input.js';
 import type { RunIndex, RunInput } from '../run-index.js';
-import { matchArtifacts } from './freshness.js';
 import { make, judgeEachTarget, isoOf, type FreshnessBase } from './shared.js';
 import { targetBackups } from './storage-backups.js';
+import { dumpFiles, isBackupFile } from './dump-files.js';
 
 const CHECK = 'D19.size';
 /** Fewer archives of one kind than this (the newest included) is no history to judge against. */
@@ -84,7 +84,11 @@ function judgeSize(input: RunInput, t: InventoryTarget, base: FreshnessBase): Fi
   const ratio = input.bindings.policy.d19.minSizeRatio;
   const floor = t.minSizeBytes ?? 0;
   const byGuest = new Map<number | null, Sized[]>();
-  for (const a of read.archives) byGuest.set(a.guest, [...(byGuest.get(a.guest) ?? []), a]);
+  for (const a of read.archives) {
+    const same = byGuest.get(a.guest);
+    if (same) same.push(a);
+    else byGuest.set(a.guest, [a]);
+  }
   const verdicts = [...byGuest.values()].map((archives) => judgeHistory(archives, ratio, floor));
   for (const v of verdicts)
     evidence.push({
@@ -239,10 +243,15 @@ function fileArchives(
       },
       evidence,
     };
-  const archives = matchArtifacts(index, t.glob, listing.files).archives.map((f) => {
-    const base = f.path.split('/').pop()!;
-    return { name: f.path, at: f.mtime, size: f.size, kind: kindOf(base), guest: parseArchiveName(base)?.vmid ?? null };
-  });
+  const archives = dumpFiles(index, t.glob, listing.files)
+    .filter(isBackupFile)
+    .map(({ file, name }) => ({
+      name: file.path,
+      at: file.mtime,
+      size: file.size,
+      kind: name?.ext ?? kindOf(file.path),
+      guest: name?.vmid ?? null,
+    }));
   return { archives, evidence };
 }
 
