@@ -2,7 +2,7 @@
 // every character the replaces would change. Checked for every UTF-16 code unit, alone and paired.
 
 import { describe, expect, it } from 'vitest';
-import { htmlText, oneLine, xmlText } from './escape.js';
+import { htmlLine, htmlText, oneLine, xmlText } from './escape.js';
 
 const units = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c));
 const visible = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -20,6 +20,11 @@ describe('escapers', () => {
   it('htmlText replaces exactly the five markup characters', () => {
     const refs: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
     for (const ch of units) expect(htmlText(`a${ch}b`)).toBe(`a${refs[ch] ?? ch}b`);
+  });
+
+  it('htmlLine is htmlText(oneLine(…)) for every code unit', () => {
+    for (const ch of units) expect(htmlLine(`a${ch}b`)).toBe(htmlText(oneLine(`a${ch}b`)));
+    expect(htmlLine('x\ud83d\ude00y')).toBe('x\ud83d\ude00y');
   });
 
   it('xmlText: markup as references, CR (and in attributes LF and TAB) as character references, non-XML characters shown', () => {

@@ -7,7 +7,7 @@
 
 import { windowKey, type BackupWindow } from '../calendar/windows.js';
 import { findingId, OUTCOMES, type Finding } from '../model.js';
-import { htmlText, multiLine, oneLine } from '../escape.js';
+import { htmlLine, htmlText, multiLine } from '../escape.js';
 import { evidenceText, waivedMessage } from './finding-text.js';
 import {
   addSummaries,
@@ -19,7 +19,7 @@ import {
   type Summary,
 } from '../results/run-result.js';
 
-const h = (text: string | number) => htmlText(oneLine(String(text)));
+const h = (text: string | number) => htmlLine(String(text));
 const GUEST = /^(qemu|lxc)\/\d+$/;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 

@@ -101,10 +101,10 @@ function testcase(f: Finding): string {
 }
 
 function attrs(values: Record<string, string | number | null>): string {
-  return Object.entries(values)
-    .filter(([, v]) => v !== null)
-    .map(([k, v]) => ` ${k}="${xmlText(String(v))}"`)
-    .join('');
+  // One loop, no arrays between: this runs for every testcase (77,000 on the large estate).
+  let text = '';
+  for (const [k, v] of Object.entries(values)) if (v !== null) text += ` ${k}="${xmlText(String(v))}"`;
+  return text;
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
