@@ -3,15 +3,15 @@
 // matching and parsing the same 40,000 archive names again was a quarter of D19's time.
 
 import type { FileEntry } from '../../model.js';
-import { classifyDumpFile, parseArchiveName, type ArchiveName, type DumpFileKind } from '../../pve/archives.js';
+import { classifyDumpFile, standardArchive, type DumpFileKind, type StandardArchive } from '../../pve/archives.js';
 import { filesMatching } from '../glob-index.js';
 
 /** A listed file a glob matches, with what its name (the last path segment) says. */
 export interface DumpFile {
   file: FileEntry;
   kind: DumpFileKind;
-  /** An archive's standard vzdump name (`is_std_name`); null for any other file. */
-  name: ArchiveName | null;
+  /** What an archive's standard vzdump name (`is_std_name`) says; null for any other file. */
+  name: StandardArchive | null;
   /** Whether the listing holds its `.protected` sidecar (PVE never prunes it). */
   protected: boolean;
 }
@@ -34,7 +34,7 @@ export function dumpFiles(): DumpFiles {
       matched = filesMatching(glob, files).map((file) => {
         const base = file.path.slice(file.path.lastIndexOf('/') + 1);
         const kind = classifyDumpFile(base);
-        const name = kind === 'archive' ? parseArchiveName(base) : null;
+        const name = kind === 'archive' ? standardArchive(base) : null;
         return { file, kind, name, protected: sidecars.size > 0 && sidecars.has(file.path) };
       });
       listing.byGlob.set(glob, matched);
