@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDumpFile, parseArchiveName, vzdumpGlobSubject } from './archives.js';
+import { classifyDumpFile, parseArchiveName, standardArchive, vzdumpGlobSubject } from './archives.js';
 
 const BASE = 'vzdump-qemu-100-2024_05_04-02_00_03';
 
@@ -80,6 +80,21 @@ describe('parseArchiveName', () => {
     expect(parseArchiveName('vzdump-qemu-0100-2024_05_04-02_00_03.vma')).toBeNull();
     expect(parseArchiveName('vzdump-qemu-1000000000-2024_05_04-02_00_03.vma')).toBeNull();
     expect(parseArchiveName('vzdump-qemu-100-2024_05_04-02_00.vma')).toBeNull();
+  });
+});
+
+describe('standardArchive', () => {
+  it('is parseArchiveName without the stamp', () => {
+    for (const name of [
+      `${BASE}.vma.zst`,
+      'vzdump-lxc-999999999-2023_12_31-23_59_59.tar',
+      'vzdump-qemu-100-manual.vma.zst',
+      `${BASE}.log`,
+      'vzdump-qemu-0100-2024_05_04-02_00_03.vma',
+    ]) {
+      const parsed = parseArchiveName(name);
+      expect(standardArchive(name)).toEqual(parsed && { type: parsed.type, vmid: parsed.vmid, ext: parsed.ext });
+    }
   });
 });
 

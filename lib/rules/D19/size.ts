@@ -5,7 +5,7 @@
 
 import type { InventoryTarget } from '../../bindings/types.js';
 import type { Evidence, Finding, HostRecord } from '../../model.js';
-import { parseArchiveName } from '../../pve/archives.js';
+import { standardArchive } from '../../pve/archives.js';
 import { bindingEvidence, hostOf, NO_HOST_STATE } from '../input.js';
 import type { RunIndex, RunInput } from '../run-index.js';
 import { make, judgeEachTarget, isoOf, type FreshnessBase } from './shared.js';
@@ -195,7 +195,7 @@ export function medianOf(values: number[]): number {
  */
 export function kindOf(name: string): string {
   const base = name.split('/').pop()!;
-  const vz = parseArchiveName(base);
+  const vz = standardArchive(base);
   if (vz) return vz.ext;
   const m = /\.((?:tar|sql|vma|dump|json|csv)\.)?([A-Za-z0-9]+)$/.exec(base);
   return m ? `${m[1] ?? ''}${m[2]}` : '';
